@@ -1,0 +1,15 @@
+"""otel-genai: OpenTelemetry traces and metrics for LLM applications, with one line of setup.
+
+    import otel_genai
+    otel_genai.instrument()
+
+Importing this package is cheap: it imports no client library, no exporter and no redaction engine.
+"""
+
+from __future__ import annotations
+
+from otel_genai._setup import Instrumentation, instrument, uninstrument
+from otel_genai.telemetry.content import CaptureMode
+from otel_genai.version import __version__
+
+__all__ = ["CaptureMode", "Instrumentation", "__version__", "instrument", "uninstrument"]

@@ -1,0 +1,151 @@
+"""All configuration, resolved in one place.
+
+Precedence: keyword arguments > ``OTEL_GENAI_*`` > the standard ``OTEL_*`` variables > defaults.
+OpenTelemetry's own variables are used wherever one exists; ``OTEL_GENAI_*`` only for what is ours.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from otel_genai.telemetry.content import CaptureMode
+
+logger = logging.getLogger("otel_genai")
+
+ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+ENV_MAX_CONTENT_LENGTH = "OTEL_GENAI_MAX_CONTENT_LENGTH"
+ENV_TOOL_DEFINITION_DETAILS = "OTEL_GENAI_CAPTURE_TOOL_DEFINITION_DETAILS"
+ENV_TRACES_EXPORTER = "OTEL_TRACES_EXPORTER"
+ENV_METRICS_EXPORTER = "OTEL_METRICS_EXPORTER"
+ENV_LOGS_EXPORTER = "OTEL_LOGS_EXPORTER"
+ENV_DISABLED_INSTRUMENTATIONS = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+
+DEFAULT_MAX_CONTENT_LENGTH = 32_768
+EXPORTER_NAMES = ("otlp", "console", "none")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``instrument()`` and every instrumentor run with."""
+
+    service_name: str | None = None
+    # span exporters by name ("otlp", "console") or SpanExporter instances; empty means none
+    span_exporters: tuple[Any, ...] = ("otlp",)
+    metric_exporters: tuple[str, ...] = ("otlp",)
+    log_exporters: tuple[str, ...] = ("otlp",)
+    capture_mode: CaptureMode = CaptureMode.NO_CONTENT
+    max_content_length: int | None = DEFAULT_MAX_CONTENT_LENGTH
+    tool_definition_details: bool = False
+    redaction: Any = None
+    release: Any = None
+    instrumentors: tuple[str, ...] | None = None
+    disabled_instrumentors: frozenset[str] = field(default_factory=frozenset)
+
+    def wants(self, name: str) -> bool:
+        """Whether the instrumentor called ``name`` should be turned on."""
+        if name in self.disabled_instrumentors:
+            return False
+        return self.instrumentors is None or name in self.instrumentors
+
+
+def parse_capture_mode(value: Any) -> CaptureMode:
+    """``True``/``False``, a ``CaptureMode`` or a mode name (any case); anything else is NO_CONTENT."""
+    if isinstance(value, CaptureMode):
+        return value
+    if isinstance(value, bool):
+        return CaptureMode.SPAN_ONLY if value else CaptureMode.NO_CONTENT
+    if value is None:
+        return CaptureMode.NO_CONTENT
+    text = str(value).strip().upper()
+    if not text:
+        return CaptureMode.NO_CONTENT
+    try:
+        return CaptureMode(text)
+    except ValueError:
+        logger.warning(
+            "%s=%r is not one of %s; content is not captured",
+            ENV_CAPTURE_CONTENT,
+            value,
+            ", ".join(m.value for m in CaptureMode),
+        )
+        return CaptureMode.NO_CONTENT
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in (value or "").split(",") if part.strip())
+
+
+def _exporter_names(env: Mapping[str, str], variable: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    names = _names(env.get(variable))
+    if not names:
+        return default
+    known = tuple(n for n in names if n in EXPORTER_NAMES and n != "none")
+    unknown = [n for n in names if n not in EXPORTER_NAMES]
+    if unknown:
+        logger.warning("%s: exporters %s are not supported here; ignoring them", variable, unknown)
+    return known
+
+
+def _positive_int(value: str | None, default: int | None) -> int | None:
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        logger.warning("%s=%r is not an integer; using %s", ENV_MAX_CONTENT_LENGTH, value, default)
+        return default
+    return number if number > 0 else None
+
+
+def resolve(
+    *,
+    service_name: str | None = None,
+    exporter: Any = None,
+    capture_content: Any = None,
+    redaction: Any = None,
+    release: Any = None,
+    instrumentors: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Turn ``instrument()``'s arguments and the environment into one ``Settings``."""
+    env = os.environ if env is None else env
+
+    if exporter is None:
+        span_exporters = _exporter_names(env, ENV_TRACES_EXPORTER, ("otlp",))
+        metric_default = span_exporters if span_exporters == ("otlp",) else ()
+    elif isinstance(exporter, str):
+        name = exporter.strip().lower()
+        if name not in EXPORTER_NAMES:
+            raise ValueError(f"exporter must be one of {EXPORTER_NAMES} or a SpanExporter, not {exporter!r}")
+        span_exporters = () if name == "none" else (name,)
+        metric_default = ("otlp",) if name == "otlp" else ()
+    else:
+        span_exporters = (exporter,)
+        metric_default = ()
+    # Metrics and events follow the trace exporter unless their own OTEL_*_EXPORTER says otherwise.
+    metric_exporters = _exporter_names(env, ENV_METRICS_EXPORTER, metric_default)
+    log_exporters = _exporter_names(env, ENV_LOGS_EXPORTER, metric_default)
+
+    if capture_content is None:
+        capture_mode = parse_capture_mode(env.get(ENV_CAPTURE_CONTENT))
+    else:
+        capture_mode = parse_capture_mode(capture_content)
+
+    return Settings(
+        service_name=service_name,
+        span_exporters=span_exporters,
+        metric_exporters=tuple(n for n in metric_exporters if n == "otlp" or n == "console"),
+        log_exporters=log_exporters,
+        capture_mode=capture_mode,
+        max_content_length=_positive_int(env.get(ENV_MAX_CONTENT_LENGTH), DEFAULT_MAX_CONTENT_LENGTH),
+        tool_definition_details=env.get(ENV_TOOL_DEFINITION_DETAILS, "").strip().lower() in _TRUE,
+        redaction=redaction,
+        release=release,
+        instrumentors=tuple(n.lower() for n in instrumentors) if instrumentors is not None else None,
+        disabled_instrumentors=frozenset(_names(env.get(ENV_DISABLED_INSTRUMENTATIONS))),
+    )

@@ -1,0 +1,339 @@
+"""Builds the providers, exporters and processor chain, and turns the instrumentors on. Idempotent.
+
+The application's own OpenTelemetry set-up wins: a provider it already installed is used, never
+replaced, and we say so in the log.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+from otel_genai import _config
+from otel_genai._config import Settings
+from otel_genai.telemetry.handler import TelemetryHandler
+
+logger = logging.getLogger("otel_genai")
+
+# name -> (the library it needs, the instrumentor class). Mirrors the entry points in pyproject.toml.
+INSTRUMENTORS: dict[str, tuple[str, str]] = {
+    "openai": ("openai", "otel_genai.instrumentation.openai:OpenAIInstrumentor"),
+}
+
+_lock = threading.Lock()
+_active: Instrumentation | None = None
+
+
+@dataclass
+class Instrumentation:
+    """The handle ``instrument()`` returns."""
+
+    tracer_provider: Any
+    meter_provider: Any
+    logger_provider: Any
+    instrumented: tuple[str, ...]
+    settings: Settings
+    _instrumentors: list[Any] = field(default_factory=list, repr=False)
+    # What we created and so must flush and shut down (never the application's own providers).
+    _owned: list[Any] = field(default_factory=list, repr=False)
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        """Export everything buffered so far."""
+        ok = True
+        for component in self._flushables():
+            try:
+                ok = bool(component.force_flush(timeout_millis)) and ok
+            except Exception:
+                logger.debug("otel_genai: force_flush failed", exc_info=True)
+                ok = False
+        return ok
+
+    def shutdown(self) -> None:
+        """Remove the wrappers, export what is buffered, and stop what ``instrument()`` started."""
+        global _active
+        with _lock:
+            _uninstrument_all(self._instrumentors)
+            for component in self._owned:
+                try:
+                    component.shutdown()
+                except Exception:
+                    logger.debug("otel_genai: shutdown failed", exc_info=True)
+            if _active is self:
+                _active = None
+
+    def _flushables(self) -> list[Any]:
+        owned = list(self._owned)
+        for provider in (self.tracer_provider, self.meter_provider, self.logger_provider):
+            if provider is not None and provider not in owned and hasattr(provider, "force_flush"):
+                owned.append(provider)
+        return owned
+
+
+def instrument(
+    *,
+    service_name: str | None = None,
+    exporter: str | SpanExporter | None = None,
+    capture_content: bool | str | None = None,
+    redaction: Any = None,
+    release: Any = None,
+    tracer_provider: Any = None,
+    meter_provider: Any = None,
+    logger_provider: Any = None,
+    instrumentors: Sequence[str] | None = None,
+) -> Instrumentation:
+    """Instrument every supported, importable client library and export its telemetry.
+
+    Keyword arguments win over environment variables (``OTEL_*`` and ``OTEL_GENAI_*``). Calling it again
+    returns the same handle and changes nothing; call ``uninstrument()`` or ``shutdown()`` first to
+    start over.
+    """
+    global _active
+    with _lock:
+        if _active is not None:
+            logger.info("otel_genai: already instrumented; returning the existing handle")
+            return _active
+        settings = _config.resolve(
+            service_name=service_name,
+            exporter=exporter,
+            capture_content=capture_content,
+            redaction=redaction,
+            release=release,
+            instrumentors=instrumentors,
+        )
+        owned: list[Any] = []
+        resource = _resource(settings)
+        tracer_provider = _tracer_provider(settings, tracer_provider, resource, owned)
+        meter_provider = _meter_provider(settings, meter_provider, resource, owned)
+        if settings.capture_mode.on_event:
+            logger_provider = _logger_provider(settings, logger_provider, resource, owned)
+        handler = TelemetryHandler(settings, tracer_provider, meter_provider, logger_provider)
+        active, names = _instrument_all(settings, handler, tracer_provider, meter_provider, logger_provider)
+        _active = Instrumentation(
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            logger_provider=logger_provider,
+            instrumented=tuple(names),
+            settings=settings,
+            _instrumentors=active,
+            _owned=owned,
+        )
+        logger.debug("otel_genai: instrumented %s", ", ".join(names) or "nothing")
+        return _active
+
+
+def uninstrument() -> None:
+    """Remove every wrapper; the client libraries behave exactly as before. Providers are left as is."""
+    global _active
+    with _lock:
+        instrumentors = []
+        for name in INSTRUMENTORS:
+            instrumentor = _load_instrumentor(name, quiet=True)
+            if instrumentor is not None:
+                instrumentors.append(instrumentor)
+        _uninstrument_all(instrumentors)
+        _active = None
+
+
+# --- instrumentors ------------------------------------------------------------------------------
+
+
+def _load_instrumentor(name: str, quiet: bool = False) -> Any:
+    library, target = INSTRUMENTORS[name]
+    if importlib.util.find_spec(library) is None:
+        if not quiet:
+            logger.debug("otel_genai: %s is not installed; not instrumenting it", library)
+        return None
+    module_name, class_name = target.split(":")
+    return getattr(importlib.import_module(module_name), class_name)()
+
+
+def _instrument_all(
+    settings: Settings, handler: TelemetryHandler, tracer_provider: Any, meter_provider: Any, logger_provider: Any
+) -> tuple[list[Any], list[str]]:
+    from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+
+    active: list[Any] = []
+    names: list[str] = []
+    for name in INSTRUMENTORS:
+        if not settings.wants(name):
+            logger.debug("otel_genai: %s is not enabled", name)
+            continue
+        try:
+            instrumentor = _load_instrumentor(name)
+            if instrumentor is None:
+                continue
+            conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
+            if conflict is not None:
+                logger.debug("otel_genai: not instrumenting %s: %s", name, conflict)
+                continue
+            if instrumentor.is_instrumented_by_opentelemetry:
+                logger.info("otel_genai: %s was already instrumented (opentelemetry-instrument?)", name)
+            else:
+                instrumentor.instrument(
+                    skip_dep_check=True,
+                    telemetry_handler=handler,
+                    tracer_provider=tracer_provider,
+                    meter_provider=meter_provider,
+                    logger_provider=logger_provider,
+                )
+        except Exception:
+            # One broken integration disables itself and nothing else.
+            logger.warning("otel_genai: could not instrument %s", name, exc_info=True)
+            continue
+        active.append(instrumentor)
+        names.append(name)
+    return active, names
+
+
+def _uninstrument_all(instrumentors: list[Any]) -> None:
+    for instrumentor in instrumentors:
+        try:
+            if instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.uninstrument()
+        except Exception:
+            logger.debug("otel_genai: could not uninstrument %r", instrumentor, exc_info=True)
+
+
+# --- providers ----------------------------------------------------------------------------------
+
+
+def _resource(settings: Settings) -> Resource:
+    """``OTEL_RESOURCE_ATTRIBUTES`` and ``OTEL_SERVICE_NAME`` (read by ``Resource.create``), then ours."""
+    attributes: dict[str, Any] = {}
+    if settings.service_name:
+        attributes[SERVICE_NAME] = settings.service_name
+    return Resource.create(attributes)
+
+
+def _otlp_protocol(signal: str) -> str:
+    protocol = (
+        os.environ.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL") or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "grpc"
+    ).strip().lower()
+    if protocol not in ("grpc", "http/protobuf"):
+        logger.warning("otel_genai: OTLP protocol %r is not supported; using http/protobuf", protocol)
+        protocol = "http/protobuf"
+    return protocol
+
+
+def _span_exporter(spec: Any) -> SpanExporter:
+    if spec == "console":
+        return ConsoleSpanExporter()
+    if spec == "otlp":
+        if _otlp_protocol("TRACES") == "grpc":
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+        else:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        return OTLPSpanExporter()
+    return spec
+
+
+def _tracer_provider(settings: Settings, given: Any, resource: Resource, owned: list[Any]) -> Any:
+    if given is not None:
+        return given
+    current = trace.get_tracer_provider()
+    if isinstance(current, SdkTracerProvider):
+        for spec in settings.span_exporters:
+            if _has_exporter_like(current, spec):
+                logger.info("otel_genai: the application's TracerProvider already exports to %s", spec)
+                continue
+            processor = BatchSpanProcessor(_span_exporter(spec))
+            current.add_span_processor(processor)
+            owned.append(processor)
+            logger.info("otel_genai: added a %s exporter to the application's TracerProvider", _label(spec))
+        return current
+    provider = SdkTracerProvider(resource=resource)
+    for spec in settings.span_exporters:
+        provider.add_span_processor(BatchSpanProcessor(_span_exporter(spec)))
+    trace.set_tracer_provider(provider)
+    owned.append(provider)
+    return provider
+
+
+def _has_exporter_like(provider: Any, spec: Any) -> bool:
+    """Whether the provider already has a processor exporting to the same kind of exporter."""
+    wanted = {"otlp": "OTLPSpanExporter", "console": "ConsoleSpanExporter"}.get(spec) if isinstance(spec, str) else None
+    processors = getattr(getattr(provider, "_active_span_processor", None), "_span_processors", ())
+    for processor in processors:
+        exporter = getattr(processor, "span_exporter", None) or getattr(
+            getattr(processor, "_batch_processor", None), "_exporter", None
+        )
+        if exporter is spec or (wanted is not None and type(exporter).__name__ == wanted):
+            return True
+    return False
+
+
+def _label(spec: Any) -> str:
+    return spec if isinstance(spec, str) else type(spec).__name__
+
+
+def _meter_provider(settings: Settings, given: Any, resource: Resource, owned: list[Any]) -> Any:
+    if given is not None:
+        return given
+    current = metrics.get_meter_provider()
+    from opentelemetry.sdk.metrics import MeterProvider as SdkMeterProvider
+
+    if isinstance(current, SdkMeterProvider):
+        logger.info("otel_genai: using the application's MeterProvider")
+        return current
+    if not settings.metric_exporters:
+        return current
+    from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, PeriodicExportingMetricReader
+
+    readers = []
+    for name in settings.metric_exporters:
+        if name == "console":
+            exporter: Any = ConsoleMetricExporter()
+        elif _otlp_protocol("METRICS") == "grpc":
+            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+
+            exporter = OTLPMetricExporter()
+        else:
+            from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+            exporter = OTLPMetricExporter()
+        readers.append(PeriodicExportingMetricReader(exporter))
+    provider = SdkMeterProvider(resource=resource, metric_readers=readers)
+    metrics.set_meter_provider(provider)
+    owned.append(provider)
+    return provider
+
+
+def _logger_provider(settings: Settings, given: Any, resource: Resource, owned: list[Any]) -> Any:
+    """A LoggerProvider for the content events (only built when the capture mode emits events)."""
+    if given is not None:
+        return given
+    from opentelemetry import _logs
+    from opentelemetry.sdk._logs import LoggerProvider as SdkLoggerProvider
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, ConsoleLogExporter
+
+    current = _logs.get_logger_provider()
+    if isinstance(current, SdkLoggerProvider):
+        logger.info("otel_genai: using the application's LoggerProvider for content events")
+        return current
+    provider = SdkLoggerProvider(resource=resource)
+    for name in settings.log_exporters:
+        if name == "console":
+            exporter: Any = ConsoleLogExporter()
+        elif _otlp_protocol("LOGS") == "grpc":
+            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+
+            exporter = OTLPLogExporter()
+        else:
+            from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+
+            exporter = OTLPLogExporter()
+        provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
+    _logs.set_logger_provider(provider)
+    owned.append(provider)
+    return provider

@@ -1,0 +1,184 @@
+"""Stream proxies: the application keeps the SDK's own stream object, and the span ends exactly once.
+
+A proxy wraps the SDK stream with ``wrapt.ObjectProxy`` (so ``isinstance``, ``.response`` and every helper
+keep working) and reports each chunk to a ``StreamAccumulator``. The span ends when the stream is
+exhausted, closed, fails, or is abandoned and garbage collected, whichever comes first.
+Per-chunk work is kept to reading a few fields; everything else happens once, at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import timeit
+from typing import Any
+
+import wrapt
+
+from otel_genai.telemetry.handler import TelemetryHandler
+from otel_genai.telemetry.records import Inference
+
+logger = logging.getLogger("otel_genai")
+_clock = timeit.default_timer
+
+
+class StreamAccumulator:
+    """Collects what a stream teaches us; a provider subclasses ``on_chunk`` and ``on_end``."""
+
+    __slots__ = ("_last", "done", "handler", "record")
+
+    def __init__(self, handler: TelemetryHandler, record: Inference) -> None:
+        self.handler = handler
+        self.record = record
+        self.done = False
+        self._last: float | None = None
+
+    def observe(self, chunk: Any) -> None:
+        now = _clock()
+        record = self.record
+        last = self._last
+        if last is None:
+            record.time_to_first_chunk = now - record.start_time
+            record.chunk_intervals = []
+        else:
+            record.chunk_intervals.append(now - last)  # type: ignore[union-attr]
+        self._last = now
+        try:
+            self.on_chunk(chunk)
+        except Exception:
+            logger.debug("otel_genai: could not read a stream chunk", exc_info=True)
+
+    def on_chunk(self, chunk: Any) -> None:
+        """Read one chunk (subclass)."""
+
+    def on_end(self) -> None:
+        """Turn what was collected into record fields (subclass)."""
+
+    def finish(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        try:
+            self.on_end()
+        except Exception:
+            logger.debug("otel_genai: could not summarise a stream", exc_info=True)
+        self.handler.finish(self.record)
+
+    def fail(self, error: BaseException) -> None:
+        if self.done:
+            return
+        self.done = True
+        try:
+            self.on_end()
+        except Exception:
+            logger.debug("otel_genai: could not summarise a stream", exc_info=True)
+        self.handler.fail(self.record, error)
+
+
+class SyncStreamProxy(wrapt.ObjectProxy):
+    """Wraps a synchronous SDK stream (``openai.Stream`` and the like)."""
+
+    def __init__(self, stream: Any, accumulator: StreamAccumulator) -> None:
+        super().__init__(stream)
+        self._self_accumulator = accumulator
+
+    def __iter__(self):  # type: ignore[override]
+        accumulator = self._self_accumulator
+        try:
+            for chunk in self.__wrapped__:
+                accumulator.observe(chunk)
+                yield chunk
+        except GeneratorExit:
+            accumulator.finish()
+            raise
+        except BaseException as error:
+            accumulator.fail(error)
+            raise
+        accumulator.finish()
+
+    def __next__(self) -> Any:
+        try:
+            chunk = self.__wrapped__.__next__()
+        except StopIteration:
+            self._self_accumulator.finish()
+            raise
+        except BaseException as error:
+            self._self_accumulator.fail(error)
+            raise
+        self._self_accumulator.observe(chunk)
+        return chunk
+
+    def __enter__(self) -> SyncStreamProxy:
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(exc_type, exc, tb)
+        finally:
+            self._self_accumulator.finish()
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            self._self_accumulator.finish()
+
+    def __del__(self) -> None:
+        accumulator = getattr(self, "_self_accumulator", None)
+        if accumulator is not None and not accumulator.done:
+            accumulator.finish()
+
+
+class AsyncStreamProxy(wrapt.ObjectProxy):
+    """Wraps an asynchronous SDK stream (``openai.AsyncStream`` and the like)."""
+
+    def __init__(self, stream: Any, accumulator: StreamAccumulator) -> None:
+        super().__init__(stream)
+        self._self_accumulator = accumulator
+
+    async def __aiter__(self):  # type: ignore[override]
+        accumulator = self._self_accumulator
+        try:
+            async for chunk in self.__wrapped__:
+                accumulator.observe(chunk)
+                yield chunk
+        except GeneratorExit:
+            accumulator.finish()
+            raise
+        except BaseException as error:
+            accumulator.fail(error)
+            raise
+        accumulator.finish()
+
+    async def __anext__(self) -> Any:
+        try:
+            chunk = await self.__wrapped__.__anext__()
+        except StopAsyncIteration:
+            self._self_accumulator.finish()
+            raise
+        except BaseException as error:
+            self._self_accumulator.fail(error)
+            raise
+        self._self_accumulator.observe(chunk)
+        return chunk
+
+    async def __aenter__(self) -> AsyncStreamProxy:
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(exc_type, exc, tb)
+        finally:
+            self._self_accumulator.finish()
+
+    async def close(self) -> None:
+        try:
+            await self.__wrapped__.close()
+        finally:
+            self._self_accumulator.finish()
+
+    def __del__(self) -> None:
+        accumulator = getattr(self, "_self_accumulator", None)
+        if accumulator is not None and not accumulator.done:
+            accumulator.finish()
