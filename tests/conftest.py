@@ -186,7 +186,11 @@ def chat_chunks(
     chunks.append(chunk({}, finish_reason))
     if include_usage:
         chunks.append(
-            {**base, "choices": [], "usage": {"prompt_tokens": 31, "completion_tokens": 58, "total_tokens": 89}}
+            {
+                **base,
+                "choices": [],
+                "usage": {"prompt_tokens": 31, "completion_tokens": 58, "total_tokens": 89},
+            }
         )
     return chunks
 
@@ -249,7 +253,8 @@ def embeddings_body(vectors: int = 2, dimensions: int = 8) -> dict[str, Any]:
         "object": "list",
         "model": "text-embedding-3-small",
         "data": [
-            {"object": "embedding", "index": i, "embedding": [0.01 * (i + 1)] * dimensions} for i in range(vectors)
+            {"object": "embedding", "index": i, "embedding": [0.01 * (i + 1)] * dimensions}
+            for i in range(vectors)
         ],
         "usage": {"prompt_tokens": 6, "total_tokens": 6},
     }
@@ -264,7 +269,10 @@ class FakeOpenAI:
 
     def reply(self, path: str, body: Any = None, *, status: int = 200, stream: bytes | None = None,
               headers: dict[str, str] | None = None, error: BaseException | None = None) -> None:  # fmt: skip
-        """Queue an answer for ``path`` (e.g. ``/chat/completions``): JSON, SSE bytes, or an exception."""
+        """Queue an answer for ``path`` (e.g. ``/chat/completions``): JSON, SSE bytes, or an exception.
+
+        Answers are served in order; the last one stays and answers every later request.
+        """
         self.routes.setdefault(path, []).append((body, status, stream, headers or {}, error))
 
     def __call__(self, request: Any) -> Any:

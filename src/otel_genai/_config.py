@@ -117,7 +117,7 @@ def resolve(
 
     if exporter is None:
         span_exporters = _exporter_names(env, ENV_TRACES_EXPORTER, ("otlp",))
-        metric_default = span_exporters if span_exporters == ("otlp",) else ()
+        metric_default = ("otlp",) if "otlp" in span_exporters else ()
     elif isinstance(exporter, str):
         name = exporter.strip().lower()
         if name not in EXPORTER_NAMES:

@@ -18,7 +18,7 @@ from typing import Any
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from otel_genai import _config
 from otel_genai._config import Settings
@@ -159,7 +159,11 @@ def _load_instrumentor(name: str, quiet: bool = False) -> Any:
 
 
 def _instrument_all(
-    settings: Settings, handler: TelemetryHandler, tracer_provider: Any, meter_provider: Any, logger_provider: Any
+    settings: Settings,
+    handler: TelemetryHandler,
+    tracer_provider: Any,
+    meter_provider: Any,
+    logger_provider: Any,
 ) -> tuple[list[Any], list[str]]:
     from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
 
@@ -218,8 +222,14 @@ def _resource(settings: Settings) -> Resource:
 
 def _otlp_protocol(signal: str) -> str:
     protocol = (
-        os.environ.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL") or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "grpc"
-    ).strip().lower()
+        (
+            os.environ.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL")
+            or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
+            or "grpc"
+        )
+        .strip()
+        .lower()
+    )
     if protocol not in ("grpc", "http/protobuf"):
         logger.warning("otel_genai: OTLP protocol %r is not supported; using http/protobuf", protocol)
         protocol = "http/protobuf"
@@ -228,7 +238,9 @@ def _otlp_protocol(signal: str) -> str:
 
 def _span_exporter(spec: Any) -> SpanExporter:
     if spec == "console":
-        return ConsoleSpanExporter()
+        from otel_genai._console import ConsoleTreeExporter
+
+        return ConsoleTreeExporter()
     if spec == "otlp":
         if _otlp_protocol("TRACES") == "grpc":
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
@@ -262,7 +274,11 @@ def _tracer_provider(settings: Settings, given: Any, resource: Resource, owned: 
 
 def _has_exporter_like(provider: Any, spec: Any) -> bool:
     """Whether the provider already has a processor exporting to the same kind of exporter."""
-    wanted = {"otlp": "OTLPSpanExporter", "console": "ConsoleSpanExporter"}.get(spec) if isinstance(spec, str) else None
+    wanted = (
+        {"otlp": "OTLPSpanExporter", "console": "ConsoleTreeExporter"}.get(spec)
+        if isinstance(spec, str)
+        else None
+    )
     processors = getattr(getattr(provider, "_active_span_processor", None), "_span_processors", ())
     for processor in processors:
         exporter = getattr(processor, "span_exporter", None) or getattr(

@@ -99,7 +99,9 @@ async def traced_async_call(
     return _handle_result(handler, on_result, record, result)
 
 
-def _handle_result(handler: TelemetryHandler, on_result: ResultHandler, record: Invocation, result: Any) -> Any:
+def _handle_result(
+    handler: TelemetryHandler, on_result: ResultHandler, record: Invocation, result: Any
+) -> Any:
     try:
         return on_result(handler, record, result)
     except Exception:

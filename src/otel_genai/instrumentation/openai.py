@@ -8,6 +8,7 @@ change between releases (and OpenAI-compatible servers omit fields).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -120,6 +121,12 @@ def _number(value: Any) -> float | int | None:
     return None
 
 
+def _float(value: Any) -> float | None:
+    """A number as a float: the conventions type temperature and the like as double, also for ``0``."""
+    number = _number(value)
+    return None if number is None else float(number)
+
+
 def _string(value: Any) -> str | None:
     value = _given(value)
     return value if isinstance(value, str) else None
@@ -138,15 +145,13 @@ def _endpoint(client: Any) -> tuple[str, str | None, int | None]:
     if cached is not None and cached[0] is base_url:
         return cached[1], cached[2], cached[3]
     host = getattr(base_url, "host", None) or None
-    port = getattr(base_url, "port", None) or _DEFAULT_PORTS.get(getattr(base_url, "scheme", ""), None)
+    port = getattr(base_url, "port", None) or _DEFAULT_PORTS.get(getattr(base_url, "scheme", ""))
     azure = any(cls.__name__ in ("AzureOpenAI", "AsyncAzureOpenAI") for cls in type(client).__mro__)
     if not azure and host:
         azure = host.endswith((".openai.azure.com", ".cognitiveservices.azure.com"))
     provider = sc.PROVIDER_AZURE_OPENAI if azure else sc.PROVIDER_OPENAI
-    try:
+    with contextlib.suppress(TypeError):  # a client that cannot be weakly referenced is not cached
         _endpoints[client] = (base_url, provider, host, port)
-    except TypeError:
-        pass
     return provider, host, port
 
 
@@ -204,7 +209,9 @@ class _Reader:
         return traced_call(self.handler, self.build, self.on_result, wrapped, instance, args, kwargs)
 
     async def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        return await traced_async_call(self.handler, self.build, self.on_result, wrapped, instance, args, kwargs)
+        return await traced_async_call(
+            self.handler, self.build, self.on_result, wrapped, instance, args, kwargs
+        )
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Any:
         raise NotImplementedError
@@ -250,13 +257,13 @@ class _ChatReader(_Reader):
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Inference:
         record = self._inference(instance, kwargs.get("model"))
         get = kwargs.get
-        record.temperature = _number(get("temperature"))
-        record.top_p = _number(get("top_p"))
+        record.temperature = _float(get("temperature"))
+        record.top_p = _float(get("top_p"))
         record.max_tokens = _number(get("max_completion_tokens")) or _number(get("max_tokens"))  # type: ignore[assignment]
         record.seed = _number(get("seed"))  # type: ignore[assignment]
         record.stop_sequences = _stop_sequences(get("stop"))
-        record.frequency_penalty = _number(get("frequency_penalty"))
-        record.presence_penalty = _number(get("presence_penalty"))
+        record.frequency_penalty = _float(get("frequency_penalty"))
+        record.presence_penalty = _float(get("presence_penalty"))
         record.choice_count = _number(get("n"))  # type: ignore[assignment]
         record.stream = _given(get("stream")) is True
         record.output_type = _output_type(get("response_format"))
@@ -264,7 +271,9 @@ class _ChatReader(_Reader):
         _service_tier(record, get("service_tier"))
         if self.handler.capture_content:
             record.input_messages = chat_input_messages(_given(get("messages")))
-            record.tool_definitions = tool_definitions(_given(get("tools")), self.handler.tool_definition_details)
+            record.tool_definitions = tool_definitions(
+                _given(get("tools")), self.handler.tool_definition_details
+            )
         return record
 
     def read(self, record: Inference, response: Any) -> None:
@@ -303,15 +312,16 @@ class _ChatReader(_Reader):
 def _read_chat_usage(record: Inference, usage: Any) -> None:
     if usage is None:
         return
-    record.input_tokens = getattr(usage, "prompt_tokens", None)
-    record.output_tokens = getattr(usage, "completion_tokens", None)
-    prompt_details = getattr(usage, "prompt_tokens_details", None)
+    # _field: SDKs that predate a field keep it as a plain dict (pydantic extra)
+    record.input_tokens = _field(usage, "prompt_tokens")
+    record.output_tokens = _field(usage, "completion_tokens")
+    prompt_details = _field(usage, "prompt_tokens_details")
     if prompt_details is not None:
-        record.cache_read_input_tokens = getattr(prompt_details, "cached_tokens", None)
-        record.cache_write_input_tokens = getattr(prompt_details, "cache_write_tokens", None)
-    completion_details = getattr(usage, "completion_tokens_details", None)
+        record.cache_read_input_tokens = _field(prompt_details, "cached_tokens")
+        record.cache_write_input_tokens = _field(prompt_details, "cache_write_tokens")
+    completion_details = _field(usage, "completion_tokens_details")
     if completion_details is not None:
-        record.reasoning_output_tokens = getattr(completion_details, "reasoning_tokens", None)
+        record.reasoning_output_tokens = _field(completion_details, "reasoning_tokens")
 
 
 def _tool_call(call: Any) -> ToolCallRequest:
@@ -321,7 +331,9 @@ def _tool_call(call: Any) -> ToolCallRequest:
             getattr(call, "id", None), getattr(function, "name", None), getattr(function, "arguments", None)
         )
     custom = getattr(call, "custom", None)  # custom tools: {name, input}
-    return ToolCallRequest(getattr(call, "id", None), getattr(custom, "name", None), getattr(custom, "input", None))
+    return ToolCallRequest(
+        getattr(call, "id", None), getattr(custom, "name", None), getattr(custom, "input", None)
+    )
 
 
 def _output_message(
@@ -336,7 +348,12 @@ def _output_message(
         parts.append({"type": "refusal", "content": refusal})
     for call in calls:
         parts.append(
-            {"type": "tool_call", "id": call.id, "name": call.name, "arguments": parse_json_arguments(call.arguments)}
+            {
+                "type": "tool_call",
+                "id": call.id,
+                "name": call.name,
+                "arguments": parse_json_arguments(call.arguments),
+            }
         )
     return {"role": "assistant", "parts": parts, "finish_reason": semconv_finish_reason(finish_reason)}
 
@@ -365,9 +382,10 @@ class _ChatStreamAccumulator(StreamAccumulator):
         self.usage: Any = None
 
     def on_chunk(self, chunk: Any) -> None:
-        if self.first is None:
+        if self.first is None and (getattr(chunk, "id", None) or getattr(chunk, "model", None)):
+            # the first chunk that names the response (Azure opens with an id-less prompt-filter chunk)
             self.first = chunk
-        usage = chunk.usage
+        usage = getattr(chunk, "usage", None)  # newer SDKs only
         if usage is not None:
             self.usage = usage
         for choice in chunk.choices:
@@ -379,8 +397,9 @@ class _ChatStreamAccumulator(StreamAccumulator):
                 if self.capture:
                     if delta.content:
                         state.text.append(delta.content)
-                    if delta.refusal:
-                        state.refusal.append(delta.refusal)
+                    refusal = getattr(delta, "refusal", None)  # newer SDKs only
+                    if refusal:
+                        state.refusal.append(refusal)
                     reasoning = getattr(delta, "reasoning_content", None)
                     if reasoning:
                         state.reasoning.append(reasoning)
@@ -475,7 +494,9 @@ def _content_parts(content: Any) -> list[dict[str, Any]]:
             if file_id:
                 parts.append({"type": "file", "modality": "document", "file_id": file_id})
             else:
-                parts.append(_uri_or_blob(_field(file, "file_data") or _field(file, "file_url"), "document", None))
+                parts.append(
+                    _uri_or_blob(_field(file, "file_data") or _field(file, "file_url"), "document", None)
+                )
         else:
             parts.append({"type": str(kind or "unknown")})
     return parts
@@ -486,7 +507,12 @@ def _uri_or_blob(url: Any, modality: str, file_id: Any) -> dict[str, Any]:
         return {"type": "file", "modality": modality, "file_id": file_id}
     if isinstance(url, str) and url.startswith("data:") and ";base64," in url:
         header, data = url.split(",", 1)
-        return {"type": "blob", "modality": modality, "mime_type": header[5:].split(";")[0] or None, "content": data}
+        return {
+            "type": "blob",
+            "modality": modality,
+            "mime_type": header[5:].split(";")[0] or None,
+            "content": data,
+        }
     return {"type": "uri", "modality": modality, "uri": str(url or "")}
 
 
@@ -527,7 +553,9 @@ def chat_input_messages(messages: Any) -> list[dict[str, Any]] | None:
 
 def _tool_call_from_dict(call: dict[str, Any]) -> ToolCallRequest:
     function = call.get("function") or call.get("custom") or {}
-    return ToolCallRequest(call.get("id"), function.get("name"), function.get("arguments", function.get("input")))
+    return ToolCallRequest(
+        call.get("id"), function.get("name"), function.get("arguments", function.get("input"))
+    )
 
 
 def _tool_response(content: Any) -> Any:
@@ -566,13 +594,15 @@ class _ResponsesReader(_Reader):
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Inference:
         record = self._inference(instance, kwargs.get("model"))
         get = kwargs.get
-        record.temperature = _number(get("temperature"))
-        record.top_p = _number(get("top_p"))
+        record.temperature = _float(get("temperature"))
+        record.top_p = _float(get("top_p"))
         record.max_tokens = _number(get("max_output_tokens"))  # type: ignore[assignment]
         record.stream = _given(get("stream")) is True
         record.previous_response_id = _string(get("previous_response_id"))
         conversation = _given(get("conversation"))
-        record.conversation_id = conversation if isinstance(conversation, str) else _string(_field(conversation, "id"))
+        record.conversation_id = (
+            conversation if isinstance(conversation, str) else _string(_field(conversation, "id"))
+        )
         reasoning = _given(get("reasoning"))
         if reasoning is not None:
             record.reasoning_level = _string(_field(reasoning, "effort"))
@@ -587,7 +617,9 @@ class _ResponsesReader(_Reader):
             if isinstance(instructions, str) and instructions:
                 record.system_instructions = [text_part(instructions)]
             record.input_messages = responses_input_messages(_given(get("input")))
-            record.tool_definitions = tool_definitions(_given(get("tools")), self.handler.tool_definition_details)
+            record.tool_definitions = tool_definitions(
+                _given(get("tools")), self.handler.tool_definition_details
+            )
         return record
 
     def read(self, record: Inference, response: Any) -> None:
@@ -707,7 +739,11 @@ def responses_input_messages(items: Any) -> list[dict[str, Any]] | None:
                 {
                     "role": "tool",
                     "parts": [
-                        {"type": "tool_call_response", "id": _field(item, "call_id"), "response": _tool_response(output)}
+                        {
+                            "type": "tool_call_response",
+                            "id": _field(item, "call_id"),
+                            "response": _tool_response(output),
+                        }
                     ],
                 }
             )
@@ -757,3 +793,5 @@ class _EmbeddingsReader(_Reader):
                 vector = getattr(data[0], "embedding", None)
                 if isinstance(vector, list):
                     record.dimension_count = len(vector)
+                elif isinstance(vector, str):  # encoding_format="base64": little-endian float32s
+                    record.dimension_count = len(vector) * 3 // 4 // 4  # padding is under 4 bytes

@@ -18,7 +18,7 @@ from opentelemetry.metrics import MeterProvider, get_meter
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
 from otel_genai import semconv as sc
-from otel_genai._config import Settings  # noqa: TC001
+from otel_genai._config import Settings
 from otel_genai.telemetry.content import CaptureMode, limit_parts, to_json
 from otel_genai.telemetry.records import Embedding, Inference, Invocation
 from otel_genai.version import __version__
@@ -138,6 +138,8 @@ class TelemetryHandler:
             span.set_status(Status(StatusCode.ERROR, str(error) or record.error_type))
             span.end()
             self._record_metrics(record, duration)
+            if self._event_logger is not None:  # a failed call's input is content too (EVENT_ONLY)
+                self._emit_event(record, span, {})
         except Exception:
             logger.debug("otel_genai: could not fail a span", exc_info=True)
             _end_quietly(span)
@@ -237,9 +239,8 @@ def _start_attributes(record: Invocation) -> dict[str, Any]:
                 attributes[name] = value
         if record.stream:
             attributes[sc.GEN_AI_REQUEST_STREAM] = True
-    elif isinstance(record, Embedding):
-        if record.encoding_formats:
-            attributes[sc.GEN_AI_REQUEST_ENCODING_FORMATS] = record.encoding_formats
+    elif isinstance(record, Embedding) and record.encoding_formats:
+        attributes[sc.GEN_AI_REQUEST_ENCODING_FORMATS] = record.encoding_formats
     if record.request_attributes:
         attributes.update(record.request_attributes)
     return attributes

@@ -123,6 +123,12 @@ class SyncStreamProxy(wrapt.ObjectProxy):
         finally:
             self._self_accumulator.finish()
 
+    @property
+    def response(self) -> Any:
+        # The SDK's stream helpers (``responses.stream()``, ``chat.completions.stream()``) keep the raw
+        # stream's HTTP response and close that, not the stream: closing it must end the span too.
+        return _closing_response(self.__wrapped__.response, self._self_accumulator)
+
     def __del__(self) -> None:
         accumulator = getattr(self, "_self_accumulator", None)
         if accumulator is not None and not accumulator.done:
@@ -178,7 +184,35 @@ class AsyncStreamProxy(wrapt.ObjectProxy):
         finally:
             self._self_accumulator.finish()
 
+    @property
+    def response(self) -> Any:
+        return _closing_response(self.__wrapped__.response, self._self_accumulator)
+
     def __del__(self) -> None:
         accumulator = getattr(self, "_self_accumulator", None)
         if accumulator is not None and not accumulator.done:
             accumulator.finish()
+
+
+def _closing_response(response: Any, accumulator: StreamAccumulator) -> Any:
+    return response if response is None else _ClosingResponse(response, accumulator)
+
+
+class _ClosingResponse(wrapt.ObjectProxy):
+    """A stream's HTTP response whose ``close()`` / ``aclose()`` also ends the stream's span."""
+
+    def __init__(self, response: Any, accumulator: StreamAccumulator) -> None:
+        super().__init__(response)
+        self._self_accumulator = accumulator
+
+    def close(self) -> Any:
+        try:
+            return self.__wrapped__.close()
+        finally:
+            self._self_accumulator.finish()
+
+    async def aclose(self) -> Any:
+        try:
+            return await self.__wrapped__.aclose()
+        finally:
+            self._self_accumulator.finish()

@@ -1,0 +1,184 @@
+"""A tiny support bot, traced end to end by otel-genai: ``make demo``.
+
+It runs the real ``openai`` client against a local fake of the API (``fake_openai_server.py``), so it
+needs no API key, no network and no Docker. One customer question becomes one trace:
+
+    support_request                       (the application's own span)
+    ├─ embeddings text-embedding-3-small  (embed the question)
+    ├─ chat gpt-4o-mini                   (the model asks for the get_order_status tool)
+    └─ chat gpt-4o-mini                   (the tool's result goes back; the answer is streamed)
+
+The trace is printed as a tree at the end (``exporter="console"``). When ``OTEL_EXPORTER_OTLP_ENDPOINT``
+is set, it is also sent there over OTLP, e.g. to a local Jaeger or an OpenTelemetry Collector.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import openai
+from fake_openai_server import FakeOpenAIServer
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.trace import Status, StatusCode
+
+import otel_genai
+
+CHAT_MODEL = "gpt-4o-mini"
+EMBEDDING_MODEL = "text-embedding-3-small"
+EMBEDDING_DIMENSIONS = 256
+
+SYSTEM_PROMPT = (
+    "You are the support assistant of Acme Shop. Be brief and friendly; use the tools to look up orders."
+)
+# Fake PII on purpose: it shows what a redaction processor will have to remove from captured content.
+QUESTION = (
+    "Hi, my name is Jane Doe, email jane.doe@example.com. Where is my order A-1042? It was due last week."
+)
+
+# The shop's "database".
+ORDERS = {
+    "A-1042": {"status": "shipped", "carrier": "UPS", "expected_delivery": "2024-06-14"},
+    "A-1043": {"status": "processing", "carrier": None, "expected_delivery": "2024-06-20"},
+}
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_order_status",
+            "description": "Look up the shipping status of an order by its id.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string", "description": "The order id, e.g. A-1042."}},
+                "required": ["order_id"],
+            },
+        },
+    }
+]
+
+
+def get_order_status(order_id: str) -> dict[str, Any]:
+    """The tool: a plain function the model can ask us to run."""
+    order = ORDERS.get(order_id.strip().upper())
+    if order is None:
+        return {"order_id": order_id, "found": False}
+    return {"order_id": order_id, **order}
+
+
+LOCAL_TOOLS = {"get_order_status": get_order_status}
+
+
+def run_tool(name: str, arguments: str) -> dict[str, Any]:
+    """Run a tool call the model asked for; bad calls become error results the model can read."""
+    tool = LOCAL_TOOLS.get(name)
+    if tool is None:
+        return {"error": f"unknown tool {name!r}"}
+    try:
+        return tool(**json.loads(arguments or "{}"))
+    except (TypeError, ValueError) as error:
+        return {"error": f"bad arguments for {name}: {error}"}
+
+
+def say(who: str, text: str) -> None:
+    print(f"  {who:<9}{text}", flush=True)
+
+
+def answer_support_request(client: openai.OpenAI, question: str) -> str:
+    """Embed the question, let the model call a tool, then stream its answer. Returns the answer."""
+    say("customer", question)
+
+    # Embedding the question is where retrieval of help articles will plug in.
+    embedding = client.embeddings.create(
+        model=EMBEDDING_MODEL, input=question, dimensions=EMBEDDING_DIMENSIONS
+    )
+    say("bot", f"(embedded the question: {len(embedding.data[0].embedding)} dimensions)")
+
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": question},
+    ]
+    first = client.chat.completions.create(model=CHAT_MODEL, messages=messages, tools=TOOLS)
+    reply = first.choices[0].message
+    if not reply.tool_calls:  # the model answered without a tool
+        say("bot", reply.content or "")
+        return reply.content or ""
+
+    messages.append(
+        {
+            "role": "assistant",
+            "content": reply.content,
+            "tool_calls": [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.function.name, "arguments": c.function.arguments},
+                }
+                for c in reply.tool_calls
+            ],
+        }
+    )
+    for call in reply.tool_calls:
+        say("bot", f"(calls {call.function.name}({call.function.arguments}))")
+        result = run_tool(call.function.name, call.function.arguments)
+        say("tool", json.dumps(result))
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
+
+    stream = client.chat.completions.create(
+        model=CHAT_MODEL, messages=messages, tools=TOOLS, stream=True, stream_options={"include_usage": True}
+    )
+    pieces = []
+    print(f"  {'bot':<9}", end="", flush=True)
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            pieces.append(chunk.choices[0].delta.content)
+            print(chunk.choices[0].delta.content, end="", flush=True)
+    print(flush=True)
+    return "".join(pieces)
+
+
+def otlp_span_exporter() -> SpanExporter:
+    """The OTLP exporter for ``OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL`` (gRPC unless http/protobuf)."""
+    protocol = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_PROTOCOL"
+    )
+    if (protocol or "grpc").strip().lower() == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    else:
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    return OTLPSpanExporter()
+
+
+def main() -> int:
+    # exporter="console" prints each finished trace as a tree (otel_genai's ConsoleTreeExporter).
+    instrumentation = otel_genai.instrument(
+        service_name="support-bot-demo", capture_content=True, exporter="console"
+    )
+    otlp_endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    if otlp_endpoint:
+        instrumentation.tracer_provider.add_span_processor(BatchSpanProcessor(otlp_span_exporter()))
+    tracer = instrumentation.tracer_provider.get_tracer("support-bot-demo")
+
+    try:
+        with FakeOpenAIServer() as server:
+            print(f"Support bot demo: the real openai client against a local fake API at {server.base_url}\n")
+            client = openai.OpenAI(base_url=server.base_url, api_key="sk-local-demo", max_retries=0)
+            with tracer.start_as_current_span("support_request") as span:
+                answer_support_request(client, QUESTION)
+                span.set_status(Status(StatusCode.OK))
+            print()
+            print("NOTE: content capture is ON and the content below is shown UNREDACTED (it holds fake PII:")
+            print("      a name and an email address) until the redaction processor lands.")
+            if otlp_endpoint:
+                print(f"      The trace is also exported over OTLP to {otlp_endpoint}.")
+            print("\nThe trace, as otel-genai recorded it:\n", flush=True)
+            instrumentation.force_flush()
+    finally:
+        instrumentation.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""The demo (``make demo``) and the fake OpenAI server it runs against."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``examples/<name>.py`` (examples are scripts, not a package)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- the demo -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_output() -> str:
+    """Run ``examples/demo.py`` once, as ``make demo`` does, with no OpenTelemetry settings around."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OTEL_", "OPENAI_"))}
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "demo.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=EXAMPLES.parent,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def tree_lines(output: str) -> list[str]:
+    """The printed trace: from its ``trace <id>`` header line to the end."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("trace "))
+    return lines[start:]
+
+
+def test_demo_prints_one_trace_with_the_expected_spans(demo_output: str) -> None:
+    tree = tree_lines(demo_output)
+    assert "service=support-bot-demo" in tree[0]
+    assert tree[1].startswith("support_request  ")
+    # The direct children of support_request, in the order they ran.
+    children = [line[3:].split("  ")[0] for line in tree if line.startswith(("├─ ", "└─ "))]
+    assert children == ["embeddings text-embedding-3-small", "chat gpt-4o-mini", "chat gpt-4o-mini"]
+    assert sum(line.startswith("trace ") for line in demo_output.splitlines()) == 1
+
+
+def test_demo_tree_shows_the_tool_call_and_token_counts(demo_output: str) -> None:
+    tree = "\n".join(tree_lines(demo_output))
+    assert "tool_calls=get_order_status" in tree
+    assert "finish=tool_calls" in tree and "finish=stop" in tree
+    assert re.search(r"model=text-embedding-3-small\s+tokens in=\d+\s+dimensions=256", tree)
+    assert len(re.findall(r"tokens in=\d+ out=\d+", tree)) == 2  # both chat calls
+    assert "first_chunk=" in tree  # the streamed answer
+
+
+def test_demo_shows_content_and_warns_that_it_is_unredacted(demo_output: str) -> None:
+    assert "UNREDACTED" in demo_output
+    tree = "\n".join(tree_lines(demo_output))
+    assert "jane.doe@example.com" in tree
+    assert "[result]" in tree  # the tool result sent back to the model
+    assert "Thanks for waiting!" in demo_output  # the streamed answer, printed as it arrived
+
+
+# --- the fake server alone ----------------------------------------------------------------------
+
+ORDER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_order_status",
+        "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Any]:
+    with load_example("fake_openai_server").FakeOpenAIServer() as running:
+        yield running
+
+
+@pytest.fixture
+def openai_client(server: Any) -> Any:
+    import openai
+
+    return openai.OpenAI(base_url=server.base_url, api_key="sk-local", max_retries=0)
+
+
+def test_fake_server_asks_for_a_tool_then_streams_the_answer(openai_client: Any) -> None:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "What is the status of order A-1042?"}]
+    first = openai_client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=[ORDER_TOOL])
+    choice = first.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    assert first.model == "gpt-4o-mini-2024-07-18"
+    assert first.system_fingerprint and first.service_tier == "default"
+    assert first.usage.prompt_tokens > 0 and first.usage.completion_tokens > 0
+    call = choice.message.tool_calls[0]
+    assert call.function.name == "get_order_status"
+    assert json.loads(call.function.arguments) == {"order_id": "A-1042"}
+
+    messages.append(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": call.id, "type": "function", "function": call.function.model_dump()}],
+        }
+    )
+    messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps({"status": "shipped"})})
+    stream = openai_client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=messages,
+        tools=[ORDER_TOOL],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "status: shipped" in text
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens > 0
+
+
+def test_fake_server_is_deterministic(openai_client: Any) -> None:
+    def ask() -> Any:
+        return openai_client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hello"}]
+        )
+
+    first, second = ask(), ask()
+    assert first.id == second.id
+    assert first.choices[0].message.content == second.choices[0].message.content
+    assert first.choices[0].finish_reason == "stop"
+
+
+def test_fake_server_streams_without_usage_unless_asked(openai_client: Any) -> None:
+    chunks = list(
+        openai_client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], stream=True
+        )
+    )
+    assert all(c.usage is None for c in chunks)
+    assert chunks[-1].choices[0].finish_reason == "stop"
+
+
+def test_fake_server_embeddings_follow_the_text_and_dimensions(openai_client: Any) -> None:
+    response = openai_client.embeddings.create(
+        model="text-embedding-3-small", input=["refund policy", "refund policy", "shipping"], dimensions=64
+    )
+    vectors = [item.embedding for item in response.data]
+    assert [len(v) for v in vectors] == [64, 64, 64]
+    assert vectors[0] == vectors[1] != vectors[2]
+    assert abs(sum(x * x for x in vectors[0]) - 1.0) < 1e-3  # unit length
+    assert response.usage.prompt_tokens > 0
+    floats = openai_client.embeddings.create(
+        model="text-embedding-3-small", input="refund policy", dimensions=64, encoding_format="float"
+    )
+    assert floats.data[0].embedding == pytest.approx(vectors[0], abs=1e-6)
+
+
+def test_fake_server_responses_api(openai_client: Any) -> None:
+    response = openai_client.responses.create(model="gpt-4o-mini", input="Hello there")
+    assert response.status == "completed"
+    assert "Hello there" in response.output_text
+    assert response.usage.input_tokens > 0
+
+    tools = [
+        {"type": "function", "name": "get_order_status", "parameters": ORDER_TOOL["function"]["parameters"]}
+    ]
+    asked = openai_client.responses.create(model="gpt-4o-mini", input="Where is order 12345?", tools=tools)
+    assert asked.output[0].type == "function_call"
+    assert json.loads(asked.output[0].arguments) == {"order_id": "12345"}
+
+
+def test_fake_server_answers_unknown_paths_with_an_api_error(openai_client: Any) -> None:
+    import openai
+
+    with pytest.raises(openai.NotFoundError):
+        openai_client.post("/nowhere", body={}, cast_to=object)

@@ -1,0 +1,656 @@
+"""The public API: ``otel_genai.instrument()``, ``uninstrument()`` and the ``Instrumentation`` handle.
+
+What touches the process-wide OpenTelemetry providers runs in subprocesses (started together, once per
+module, by the ``scenarios`` fixture); everything else runs here on the in-memory pipelines of
+``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import wrapt
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+
+import otel_genai
+from conftest import MODEL, FakeOpenAI, Telemetry, chat_completion, responses_body
+from otel_genai import _config, _setup
+from otel_genai.instrumentation.openai import _TARGETS
+
+
+def _unwrapped(value: Any) -> Any:
+    return value.__wrapped__ if isinstance(value, wrapt.FunctionWrapper) else value
+
+
+# The client methods otel-genai wraps, as they are before instrumentation.
+TARGETS = [(getattr(importlib.import_module(module), cls), method) for module, cls, method, _ in _TARGETS]
+ORIGINALS = {(owner, method): _unwrapped(owner.__dict__[method]) for owner, method in TARGETS}
+
+
+def assert_wrapped_once() -> None:
+    for (owner, method), original in ORIGINALS.items():
+        current = owner.__dict__[method]
+        assert isinstance(current, wrapt.FunctionWrapper), (owner, method)
+        assert current.__wrapped__ is original, (owner, method)
+
+
+def assert_not_wrapped() -> None:
+    for (owner, method), original in ORIGINALS.items():
+        assert owner.__dict__[method] is original, (owner, method)
+
+
+def call_both(client: Any, fake_openai: FakeOpenAI) -> None:
+    fake_openai.reply("/chat/completions", chat_completion())
+    fake_openai.reply("/responses", responses_body())
+    client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    client.responses.create(model=MODEL, input="hi")
+
+
+# --- the public surface ---------------------------------------------------------------------------
+
+
+def test_public_api() -> None:
+    assert sorted(otel_genai.__all__) == [
+        "CaptureMode",
+        "Instrumentation",
+        "__version__",
+        "instrument",
+        "uninstrument",
+    ]
+    for name in otel_genai.__all__:
+        assert getattr(otel_genai, name) is not None
+    assert otel_genai.__version__ == importlib.metadata.version("otel-genai")
+    assert callable(otel_genai.instrument) and callable(otel_genai.uninstrument)
+
+
+def test_instrument_wraps_every_openai_method(
+    telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI
+) -> None:
+    handle = telemetry.instrumentation
+    assert isinstance(handle, otel_genai.Instrumentation)
+    assert handle.instrumented == ("openai",)
+    assert handle.tracer_provider is telemetry.tracer_provider
+    assert handle.meter_provider is telemetry.meter_provider
+    assert_wrapped_once()
+    call_both(client, fake_openai)
+    assert sorted(s.attributes["openai.api.type"] for s in telemetry.spans()) == [
+        "chat_completions",
+        "responses",
+    ]
+
+
+def test_empty_instrumentors_instrument_nothing(
+    make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
+) -> None:
+    telemetry = make_telemetry(instrumentors=[])
+    assert telemetry.instrumentation.instrumented == ()
+    assert_not_wrapped()
+    call_both(client, fake_openai)
+    assert telemetry.spans() == []
+
+
+def test_disabled_instrumentations_variable_is_honoured(
+    make_telemetry: Callable[..., Telemetry],
+    client: Any,
+    fake_openai: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "requests,openai")
+    telemetry = make_telemetry()
+    assert telemetry.instrumentation.instrumented == ()
+    assert_not_wrapped()
+    call_both(client, fake_openai)
+    assert telemetry.spans() == []
+
+
+def test_instrument_twice_returns_the_same_handle_and_wraps_once(
+    telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI
+) -> None:
+    other = TracerProvider()
+    again = otel_genai.instrument(exporter="none", tracer_provider=other, capture_content=True)
+    assert again is telemetry.instrumentation
+    assert again.tracer_provider is telemetry.tracer_provider
+    assert_wrapped_once()
+    call_both(client, fake_openai)
+    assert len(telemetry.spans()) == 2  # one per call
+    # The second call changed nothing: content is still off.
+    assert all("gen_ai.input.messages" not in s.attributes for s in telemetry.spans())
+
+
+def test_uninstrument_restores_the_original_methods(
+    make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
+) -> None:
+    first = make_telemetry()
+    assert_wrapped_once()
+    otel_genai.uninstrument()
+    assert_not_wrapped()
+    call_both(client, fake_openai)
+    assert first.spans() == []
+    # The application's providers are left as they are.
+    first.tracer_provider.get_tracer("app").start_span("app work").end()
+    assert [s.name for s in first.spans()] == ["app work"]
+
+    # And instrumenting again starts over with a new handle.
+    second = make_telemetry()
+    assert second.instrumentation is not first.instrumentation
+    assert_wrapped_once()
+    call_both(client, fake_openai)
+    assert len(second.spans()) == 2
+    assert [s.name for s in first.spans()] == ["app work"]
+
+
+def test_uninstrument_without_instrument_is_harmless() -> None:
+    otel_genai.uninstrument()
+    otel_genai.uninstrument()
+    assert_not_wrapped()
+
+
+def test_shutdown_removes_the_wrappers_and_keeps_given_providers(
+    telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI
+) -> None:
+    handle = telemetry.instrumentation
+    assert handle.force_flush() is True
+    handle.shutdown()
+    assert_not_wrapped()
+    call_both(client, fake_openai)
+    assert telemetry.spans() == []
+    # Providers the application passed in are not shut down.
+    telemetry.tracer_provider.get_tracer("app").start_span("still exported").end()
+    assert [s.name for s in telemetry.spans()] == ["still exported"]
+    # A new instrument() builds a new handle.
+    again = otel_genai.instrument(exporter="none", tracer_provider=telemetry.tracer_provider)
+    try:
+        assert again is not handle
+        assert_wrapped_once()
+    finally:
+        again.shutdown()
+
+
+def test_force_flush_reports_failure(telemetry: Telemetry) -> None:
+    class Failing:
+        def force_flush(self, timeout_millis: int = 30_000) -> bool:
+            return False
+
+    telemetry.instrumentation._owned.append(Failing())
+    assert telemetry.instrumentation.force_flush() is False
+
+
+def test_content_capture_through_instrument(
+    make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
+) -> None:
+    telemetry = make_telemetry(capture_content="span_and_event")
+    assert telemetry.instrumentation.settings.capture_mode is otel_genai.CaptureMode.SPAN_AND_EVENT
+    call_both(client, fake_openai)
+    assert all("gen_ai.input.messages" in s.attributes for s in telemetry.spans())
+    assert len(telemetry.logs()) == 2
+
+
+# --- resource and exporters (no global state involved) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argument", "env", "expected"),
+    [
+        ("svc-arg", {}, "svc-arg"),
+        (None, {"OTEL_SERVICE_NAME": "svc-env"}, "svc-env"),
+        (None, {"OTEL_RESOURCE_ATTRIBUTES": "service.name=svc-attrs"}, "svc-attrs"),
+        (
+            None,
+            {"OTEL_SERVICE_NAME": "svc-env", "OTEL_RESOURCE_ATTRIBUTES": "service.name=svc-attrs"},
+            "svc-env",
+        ),
+        ("svc-arg", {"OTEL_SERVICE_NAME": "svc-env"}, "svc-arg"),
+    ],
+)
+def test_resource_service_name(
+    argument: str | None, env: dict[str, str], expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    resource: Resource = _setup._resource(_config.resolve(service_name=argument, env={}))
+    assert resource.attributes["service.name"] == expected
+    assert resource.attributes["telemetry.sdk.name"] == "opentelemetry"
+
+
+@pytest.mark.parametrize(
+    ("env", "module"),
+    [
+        ({}, "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"),
+        ({"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"),
+        (
+            {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"},
+            "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+        ),
+        (
+            {"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"},
+            "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+        ),
+        (
+            {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"},
+            "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+        ),
+    ],
+)
+def test_otlp_span_exporter_protocol(
+    env: dict[str, str], module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{_unused_port()}")
+    exporter = _setup._span_exporter("otlp")
+    try:
+        assert type(exporter).__name__ == "OTLPSpanExporter"
+        assert type(exporter).__module__ == module
+    finally:
+        exporter.shutdown()
+
+
+def test_span_exporter_instance_is_used_as_is() -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    assert _setup._span_exporter(exporter) is exporter
+    console = _setup._span_exporter("console")
+    assert "OTLP" not in type(console).__name__
+
+
+# --- global providers, exporters and zero-code: subprocesses ---------------------------------------
+
+PRELUDE = """
+import json, logging, sys
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+import otel_genai
+from otel_genai import _setup
+
+RESULT = {}
+LOG = []
+handler = logging.Handler()
+handler.emit = lambda record: LOG.append(record.getMessage())
+logging.getLogger("otel_genai").addHandler(handler)
+logging.getLogger("otel_genai").setLevel(logging.INFO)
+
+def name_of(obj):
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+def processors(provider):
+    return list(provider._active_span_processor._span_processors)
+
+def exporter_of(processor):
+    return getattr(processor, "span_exporter", None) or getattr(
+        getattr(processor, "_batch_processor", None), "_exporter", None)
+
+def exporters(provider):
+    return [name_of(exporter_of(p)) for p in processors(provider)]
+
+def chat():
+    import httpx2, openai
+    message = {"role": "assistant", "content": "hi"}
+    body = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+    client = openai.OpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
+                           http_client=httpx2.Client(transport=httpx2.MockTransport(
+                               lambda request: httpx2.Response(200, json=body))))
+    return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+
+def wrapped():
+    import openai, wrapt
+    return isinstance(openai.resources.chat.completions.Completions.__dict__["create"], wrapt.FunctionWrapper)
+
+CONSOLE = name_of(_setup._span_exporter("console"))
+"""
+
+# name -> (environment, script body run after PRELUDE; it fills RESULT)
+SCENARIOS: dict[str, tuple[dict[str, str], str]] = {
+    # No tracer_provider: an SDK provider is built, with our resource, and made global.
+    "built": (
+        {"OTEL_SERVICE_NAME": "svc-env"},
+        """
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        memory = InMemorySpanExporter()
+        handle = otel_genai.instrument(service_name="svc-arg", exporter=memory)
+        provider = trace.get_tracer_provider()
+        RESULT["global_is_handle"] = provider is handle.tracer_provider
+        RESULT["sdk"] = isinstance(provider, SdkTracerProvider)
+        RESULT["service_name"] = provider.resource.attributes.get("service.name")
+        RESULT["processors"] = [type(p).__name__ for p in processors(provider)]
+        RESULT["exporter_is_given"] = [exporter_of(p) is memory for p in processors(provider)]
+        chat()
+        RESULT["flushed"] = handle.force_flush()
+        RESULT["spans"] = [
+            [s.name, s.resource.attributes.get("service.name"), s.attributes.get("gen_ai.provider.name")]
+            for s in memory.get_finished_spans()
+        ]
+        handle.shutdown()
+        RESULT["wrapped_after_shutdown"] = wrapped()
+        RESULT["instrumented_again"] = otel_genai.instrument(exporter="none") is not handle
+        """,
+    ),
+    # Resource and exporter from the environment only.
+    "from_env": (
+        {
+            "OTEL_SERVICE_NAME": "svc-env",
+            "OTEL_RESOURCE_ATTRIBUTES": "service.name=svc-attrs,deployment.environment.name=test",
+            "OTEL_TRACES_EXPORTER": "console",
+        },
+        """
+        handle = otel_genai.instrument(instrumentors=[])
+        provider = trace.get_tracer_provider()
+        RESULT["global_is_handle"] = provider is handle.tracer_provider
+        RESULT["service_name"] = provider.resource.attributes.get("service.name")
+        RESULT["environment"] = provider.resource.attributes.get("deployment.environment.name")
+        RESULT["exporters"] = exporters(provider)
+        RESULT["console"] = CONSOLE
+        RESULT["settings_exporters"] = list(handle.settings.span_exporters)
+        RESULT["metric_exporters"] = list(handle.settings.metric_exporters)
+        """,
+    ),
+    "otlp_default": (
+        {},
+        """
+        handle = otel_genai.instrument(instrumentors=[])
+        RESULT["exporters"] = exporters(trace.get_tracer_provider())
+        RESULT["processors"] = [type(p).__name__ for p in processors(trace.get_tracer_provider())]
+        handle.shutdown()
+        """,
+    ),
+    "otlp_http": (
+        {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"},
+        """
+        handle = otel_genai.instrument(exporter="otlp", instrumentors=[])
+        RESULT["exporters"] = exporters(trace.get_tracer_provider())
+        handle.shutdown()
+        """,
+    ),
+    "console_argument_beats_env": (
+        {"OTEL_TRACES_EXPORTER": "otlp"},
+        """
+        otel_genai.instrument(exporter="console", instrumentors=[])
+        RESULT["exporters"] = exporters(trace.get_tracer_provider())
+        RESULT["console"] = CONSOLE
+        """,
+    ),
+    "none": (
+        {"OTEL_TRACES_EXPORTER": "console"},
+        """
+        handle = otel_genai.instrument(exporter="none", instrumentors=[])
+        RESULT["sdk"] = isinstance(trace.get_tracer_provider(), SdkTracerProvider)
+        RESULT["exporters"] = exporters(trace.get_tracer_provider())
+        """,
+    ),
+    # The application set its own SDK provider first: ours is added to it, never replaces it.
+    "application_provider": (
+        {},
+        """
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+        app = SdkTracerProvider(resource=Resource.create({"service.name": "the-app"}))
+        memory = InMemorySpanExporter()
+        app.add_span_processor(SimpleSpanProcessor(memory))
+        trace.set_tracer_provider(app)
+
+        handle = otel_genai.instrument(service_name="ignored", exporter="console")
+        RESULT["handle_is_app"] = handle.tracer_provider is app
+        RESULT["global_is_app"] = trace.get_tracer_provider() is app
+        RESULT["exporters"] = exporters(app)
+        RESULT["console"] = CONSOLE
+        RESULT["log"] = list(LOG)
+        chat()
+        RESULT["spans"] = [[s.name, s.resource.attributes["service.name"]]
+                           for s in memory.get_finished_spans()]
+        handle.shutdown()
+        RESULT["wrapped_after_shutdown"] = wrapped()
+        app.get_tracer("app").start_span("after shutdown").end()
+        RESULT["app_still_exports"] = [s.name for s in memory.get_finished_spans()][-1]
+
+        # An application that already exports over OTLP gets no second OTLP exporter.
+        app.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        LOG.clear()
+        before = exporters(app)
+        handle = otel_genai.instrument(exporter="otlp")
+        RESULT["otlp_before"] = before
+        RESULT["otlp_after"] = exporters(app)
+        RESULT["otlp_log"] = list(LOG)
+        handle.shutdown()
+        """,
+    ),
+    # Importing the package is cheap: no client library, exporter or redaction engine.
+    "imports": (
+        {},
+        """
+        RESULT["loaded"] = sorted(m for m in ("openai", "presidio_analyzer", "spacy", "grpc", "httpx2")
+                                  if m in sys.modules)
+        """,
+    ),
+}
+NO_PRELUDE = {"imports"}
+
+ZERO_CODE_SCRIPT = """
+import json, sys
+import httpx2, openai
+
+body = {"id": "chatcmpl-zero", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini-2024-07-18",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+client = openai.OpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
+                       http_client=httpx2.Client(transport=httpx2.MockTransport(
+                           lambda request: httpx2.Response(200, json=body))))
+answer = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+wrapper = openai.resources.chat.completions.Completions.__dict__["create"]
+reader = getattr(getattr(wrapper, "_self_wrapper", None), "__self__", None)
+with open(sys.argv[1], "w") as out:
+    json.dump({"answer": answer.choices[0].message.content, "wrapped_by": type(reader).__module__}, out)
+"""
+
+
+def _unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(
+        {
+            # Nothing should be exported over the network; if something were, it goes nowhere, fast.
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{_unused_port()}",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
+            "OTEL_METRICS_EXPORTER": "none",
+            "OTEL_LOGS_EXPORTER": "none",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    return env
+
+
+def _configurator_path(directory: Path) -> str | None:
+    """``opentelemetry-instrument`` configures the SDK through a distro's configurator entry point.
+
+    When ``opentelemetry-distro`` is not installed, register the SDK's own configurator (what the distro's
+    is) through a minimal distribution on PYTHONPATH.
+    """
+    if importlib.util.find_spec("opentelemetry.distro") is not None:
+        return None
+    dist = directory / "otel_genai_test_configurator-0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: otel-genai-test-configurator\nVersion: 0\n")
+    (dist / "entry_points.txt").write_text(
+        "[opentelemetry_configurator]\nsdk = opentelemetry.sdk._configuration:_OTelSDKConfigurator\n"
+    )
+    return str(directory)
+
+
+@pytest.fixture(scope="module")
+def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Runs every subprocess scenario at once; name -> {"result", "stdout", "stderr", "returncode"}."""
+    root = tmp_path_factory.mktemp("scenarios")
+    bin_dir = Path(sys.executable).parent
+    running: dict[str, tuple[subprocess.Popen[str], Path]] = {}
+
+    for name, (env_overrides, body) in SCENARIOS.items():
+        script = root / f"{name}.py"
+        code = "import sys, json\nRESULT = {}\n" if name in NO_PRELUDE else PRELUDE
+        if name in NO_PRELUDE:
+            code += "import otel_genai\n"
+        code += textwrap.dedent(body)
+        code += "\nwith open(sys.argv[1], 'w') as _out:\n    json.dump(RESULT, _out)\n"
+        script.write_text(code)
+        output = root / f"{name}.json"
+        env = {**_base_env(), **env_overrides}
+        running[name] = (_start([sys.executable, str(script), str(output)], env, root), output)
+
+    zero_code = root / "zero_code_app.py"
+    zero_code.write_text(ZERO_CODE_SCRIPT)
+    env = {
+        **_base_env(),
+        "OTEL_TRACES_EXPORTER": "console",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+        "OTEL_SERVICE_NAME": "zero-code-app",
+    }
+    extra_path = _configurator_path(root / "configurator")
+    if extra_path:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (extra_path, env.get("PYTHONPATH")) if p)
+    output = root / "zero_code.json"
+    command = [str(bin_dir / "opentelemetry-instrument"), sys.executable, str(zero_code), str(output)]
+    running["zero_code"] = (_start(command, env, root), output)
+
+    results: dict[str, Any] = {}
+    for name, (process, output) in running.items():
+        try:
+            stdout, stderr = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+        results[name] = {
+            "returncode": process.returncode,
+            "stdout": stdout,
+            "stderr": stderr,
+            "result": json.loads(output.read_text()) if output.exists() else None,
+        }
+    yield results
+
+
+def _start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def result_of(scenarios: dict[str, Any], name: str) -> dict[str, Any]:
+    run = scenarios[name]
+    assert run["returncode"] == 0 and run["result"] is not None, f"{name} failed:\n{run['stderr'][-3000:]}"
+    return run["result"]
+
+
+GRPC = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter.OTLPSpanExporter"
+HTTP = "opentelemetry.exporter.otlp.proto.http.trace_exporter.OTLPSpanExporter"
+
+
+def test_builds_and_sets_a_global_provider(scenarios: dict[str, Any]) -> None:
+    result = result_of(scenarios, "built")
+    assert result["global_is_handle"] is True
+    assert result["sdk"] is True
+    assert result["service_name"] == "svc-arg"  # the argument beats OTEL_SERVICE_NAME
+    assert result["processors"] == ["BatchSpanProcessor"]
+    assert result["exporter_is_given"] == [True]
+    assert result["flushed"] is True
+    assert result["spans"] == [[f"chat {MODEL}", "svc-arg", "openai"]]
+    assert result["wrapped_after_shutdown"] is False
+    assert result["instrumented_again"] is True
+
+
+def test_resource_and_exporter_from_the_environment(scenarios: dict[str, Any]) -> None:
+    result = result_of(scenarios, "from_env")
+    assert result["global_is_handle"] is True
+    assert result["service_name"] == "svc-env"
+    assert result["environment"] == "test"
+    assert result["settings_exporters"] == ["console"]
+    assert result["exporters"] == [result["console"]]
+    assert result["metric_exporters"] == []
+
+
+def test_otlp_grpc_is_the_default_exporter(scenarios: dict[str, Any]) -> None:
+    result = result_of(scenarios, "otlp_default")
+    assert result["exporters"] == [GRPC]
+    assert result["processors"] == ["BatchSpanProcessor"]
+
+
+def test_otlp_protocol_variable_selects_http(scenarios: dict[str, Any]) -> None:
+    assert result_of(scenarios, "otlp_http")["exporters"] == [HTTP]
+
+
+def test_console_argument_beats_the_environment(scenarios: dict[str, Any]) -> None:
+    result = result_of(scenarios, "console_argument_beats_env")
+    assert result["exporters"] == [result["console"]]
+    assert GRPC not in result["exporters"]
+
+
+def test_exporter_none_exports_nothing(scenarios: dict[str, Any]) -> None:
+    result = result_of(scenarios, "none")
+    assert result["exporters"] == []
+    assert result["sdk"] is True
+
+
+def test_the_applications_provider_is_extended_not_replaced(scenarios: dict[str, Any]) -> None:
+    result = result_of(scenarios, "application_provider")
+    assert result["handle_is_app"] is True
+    assert result["global_is_app"] is True
+    assert result["exporters"] == [
+        "opentelemetry.sdk.trace.export.in_memory_span_exporter.InMemorySpanExporter",
+        result["console"],
+    ]
+    assert any("added a console exporter to the application's TracerProvider" in m for m in result["log"])
+    assert result["spans"] == [[f"chat {MODEL}", "the-app"]]  # the application's resource, not ours
+    assert result["wrapped_after_shutdown"] is False
+    assert result["app_still_exports"] == "after shutdown"
+    assert result["otlp_after"] == result["otlp_before"]
+    assert result["otlp_after"].count(GRPC) == 1
+    assert any("already exports to otlp" in m for m in result["otlp_log"])
+
+
+def test_import_is_cheap(scenarios: dict[str, Any]) -> None:
+    assert result_of(scenarios, "imports")["loaded"] == []
+
+
+def test_zero_code_instrumentation(scenarios: dict[str, Any]) -> None:
+    """``opentelemetry-instrument python app.py`` finds our ``opentelemetry_instrumentor`` entry point."""
+    result = result_of(scenarios, "zero_code")
+    assert result["answer"] == "hi"
+    assert result["wrapped_by"] == "otel_genai.instrumentation.openai"
+
+    # The SDK's console exporter prints one JSON document per span.
+    stdout, decoder, spans, position = scenarios["zero_code"]["stdout"], json.JSONDecoder(), [], 0
+    while (start := stdout.find("{", position)) != -1:
+        document, position = decoder.raw_decode(stdout, start)
+        spans.append(document)
+    (span,) = [s for s in spans if s["name"] == f"chat {MODEL}"]
+    assert span["kind"] == "SpanKind.CLIENT"
+    assert span["attributes"]["gen_ai.operation.name"] == "chat"
+    assert span["attributes"]["gen_ai.provider.name"] == "openai"
+    assert span["attributes"]["gen_ai.request.model"] == MODEL
+    assert span["attributes"]["gen_ai.response.id"] == "chatcmpl-zero"
+    assert span["attributes"]["gen_ai.usage.input_tokens"] == 3
+    assert span["attributes"]["gen_ai.usage.output_tokens"] == 1
+    assert span["resource"]["attributes"]["service.name"] == "zero-code-app"
