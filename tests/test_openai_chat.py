@@ -30,6 +30,7 @@ from otel_genai.instrumentation import openai as openai_instrumentation
 from otel_genai.telemetry import handler as handler_module
 from otel_genai.telemetry.content import TRUNCATION_MARK
 from otel_genai.telemetry.handler import TelemetryHandler
+from otel_genai.telemetry.metrics import GenAIMetrics
 
 CHAT = "/chat/completions"
 MESSAGES = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
@@ -182,6 +183,7 @@ def points(telemetry: Any, name: str) -> list[Any]:
 def instruments(telemetry: Any) -> dict[str, Any]:
     """Metric name -> the exported metric (name, unit, data)."""
     found = {}
+    telemetry.flush_metrics()
     data = telemetry.metric_reader.get_metrics_data()
     for resource_metrics in data.resource_metrics if data else ():
         for scope_metrics in resource_metrics.scope_metrics:
@@ -1365,8 +1367,8 @@ def _raise(*args: Any, **kwargs: Any) -> None:
     raise RuntimeError("otel_genai is broken")
 
 
-async def test_broken_metrics_recording_does_not_affect_the_call(telemetry, api, fake_openai, monkeypatch):
-    monkeypatch.setattr(TelemetryHandler, "_record_metrics", _raise)
+async def test_broken_metrics_handoff_does_not_affect_the_call(telemetry, api, fake_openai, monkeypatch):
+    monkeypatch.setattr(GenAIMetrics, "record", _raise)
     fake_openai.reply(CHAT, chat_completion())
 
     completion = await api.create()
@@ -1376,13 +1378,19 @@ async def test_broken_metrics_recording_does_not_affect_the_call(telemetry, api,
 
 
 async def test_broken_metrics_recording_does_not_affect_a_stream(telemetry, api, fake_openai, monkeypatch):
-    monkeypatch.setattr(TelemetryHandler, "_record_metrics", _raise)
+    monkeypatch.setattr(GenAIMetrics, "record_now", _raise)
     fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo"])))
 
     chunks = await api.drain(await api.create(stream=True))
 
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello"
     assert len(telemetry.spans()) == 1
+    # the metrics thread survived the failure: once mended, the next call is recorded
+    telemetry.flush_metrics()
+    monkeypatch.undo()
+    fake_openai.reply(CHAT, chat_completion())
+    await api.create()
+    assert len(points(telemetry, "gen_ai.client.operation.duration")) == 1
 
 
 async def test_broken_response_reader_does_not_affect_the_call(telemetry, api, fake_openai, monkeypatch):

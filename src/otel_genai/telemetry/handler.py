@@ -14,12 +14,13 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.metrics import MeterProvider, get_meter
+from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
 from otel_genai import semconv as sc
 from otel_genai._config import Settings
 from otel_genai.telemetry.content import CaptureMode, limit_parts, to_json
+from otel_genai.telemetry.metrics import GenAIMetrics
 from otel_genai.telemetry.records import Embedding, Inference, Invocation
 from otel_genai.version import __version__
 
@@ -45,31 +46,7 @@ class TelemetryHandler:
         self.capture_content: bool = settings.capture_mode.captures
         self.tool_definition_details = settings.tool_definition_details
         self._tracer = trace.get_tracer(SCOPE_NAME, __version__, tracer_provider)
-        meter = get_meter(SCOPE_NAME, __version__, meter_provider)
-        self._token_usage = meter.create_histogram(
-            sc.METRIC_TOKEN_USAGE,
-            unit="{token}",
-            description="Number of input and output tokens used.",
-            explicit_bucket_boundaries_advisory=list(sc.TOKEN_BUCKETS),
-        )
-        self._duration = meter.create_histogram(
-            sc.METRIC_OPERATION_DURATION,
-            unit="s",
-            description="GenAI operation duration.",
-            explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
-        )
-        self._time_to_first_chunk = meter.create_histogram(
-            sc.METRIC_TIME_TO_FIRST_CHUNK,
-            unit="s",
-            description="Time to receive the first chunk of a streaming response.",
-            explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
-        )
-        self._time_per_output_chunk = meter.create_histogram(
-            sc.METRIC_TIME_PER_OUTPUT_CHUNK,
-            unit="s",
-            description="Time between consecutive chunks of a streaming response.",
-            explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
-        )
+        self.metrics = GenAIMetrics(SCOPE_NAME, meter_provider)
         self._event_logger = None
         if self.capture_mode.on_event:
             from opentelemetry._logs import get_logger
@@ -114,7 +91,7 @@ class TelemetryHandler:
             if record.error_type:  # the call returned, but reported a failure (e.g. a failed response)
                 span.set_status(Status(StatusCode.ERROR, record.error_type))
             span.end()
-            self._record_metrics(record, duration)
+            self.metrics.record(record, duration, span)
             if self._event_logger is not None:
                 self._emit_event(record, span, content)
         except Exception:
@@ -137,7 +114,7 @@ class TelemetryHandler:
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, str(error) or record.error_type))
             span.end()
-            self._record_metrics(record, duration)
+            self.metrics.record(record, duration, span)
             if self._event_logger is not None:  # a failed call's input is content too (EVENT_ONLY)
                 self._emit_event(record, span, {})
         except Exception:
@@ -160,41 +137,6 @@ class TelemetryHandler:
             if value:
                 content[name] = to_json(limit_parts(value, limit))
         return content
-
-    def _record_metrics(self, record: Invocation, duration: float) -> None:
-        attributes: dict[str, Any] = {
-            sc.GEN_AI_OPERATION_NAME: record.operation,
-            sc.GEN_AI_PROVIDER_NAME: record.provider,
-        }
-        if record.request_model:
-            attributes[sc.GEN_AI_REQUEST_MODEL] = record.request_model
-        if record.response_model:
-            attributes[sc.GEN_AI_RESPONSE_MODEL] = record.response_model
-        if record.server_address:
-            attributes[sc.SERVER_ADDRESS] = record.server_address
-        if record.server_port:
-            attributes[sc.SERVER_PORT] = record.server_port
-        if record.metric_attributes:
-            attributes.update(record.metric_attributes)
-        if record.error_type:
-            attributes[sc.ERROR_TYPE] = record.error_type
-        self._duration.record(duration, attributes)
-        if record.error_type:
-            return
-
-        if record.input_tokens is not None:
-            self._token_usage.record(record.input_tokens, {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
-        if isinstance(record, Inference):
-            if record.output_tokens is not None:
-                self._token_usage.record(
-                    record.output_tokens, {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
-                )
-            if record.time_to_first_chunk is not None:
-                self._time_to_first_chunk.record(record.time_to_first_chunk, attributes)
-            if record.chunk_intervals:
-                record_chunk = self._time_per_output_chunk.record
-                for interval in record.chunk_intervals:
-                    record_chunk(interval, attributes)
 
     def _emit_event(self, record: Invocation, span: Any, content: dict[str, str]) -> None:
         """The opt-in ``gen_ai.client.inference.operation.details`` event, with structured content."""
