@@ -484,23 +484,6 @@ def _base_env() -> dict[str, str]:
     return env
 
 
-def _configurator_path(directory: Path) -> str | None:
-    """``opentelemetry-instrument`` configures the SDK through a distro's configurator entry point.
-
-    When ``opentelemetry-distro`` is not installed, register the SDK's own configurator (what the distro's
-    is) through a minimal distribution on PYTHONPATH.
-    """
-    if importlib.util.find_spec("opentelemetry.distro") is not None:
-        return None
-    dist = directory / "otel_genai_test_configurator-0.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: otel-genai-test-configurator\nVersion: 0\n")
-    (dist / "entry_points.txt").write_text(
-        "[opentelemetry_configurator]\nsdk = opentelemetry.sdk._configuration:_OTelSDKConfigurator\n"
-    )
-    return str(directory)
-
-
 @pytest.fixture(scope="module")
 def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Runs every subprocess scenario at once; name -> {"result", "stdout", "stderr", "returncode"}."""
@@ -529,9 +512,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         "OTEL_LOGS_EXPORTER": "none",
         "OTEL_SERVICE_NAME": "zero-code-app",
     }
-    extra_path = _configurator_path(root / "configurator")
-    if extra_path:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (extra_path, env.get("PYTHONPATH")) if p)
+    # opentelemetry-distro (a dev dependency, as the README tells users) configures the SDK from OTEL_*.
     output = root / "zero_code.json"
     command = [str(bin_dir / "opentelemetry-instrument"), sys.executable, str(zero_code), str(output)]
     running["zero_code"] = (_start(command, env, root), output)
