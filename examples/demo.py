@@ -21,7 +21,6 @@ from typing import Any
 
 import openai
 from fake_openai_server import FakeOpenAIServer
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace import Status, StatusCode
 
 import otel_genai
@@ -139,26 +138,14 @@ def answer_support_request(client: openai.OpenAI, question: str) -> str:
     return "".join(pieces)
 
 
-def otlp_span_exporter() -> SpanExporter:
-    """The OTLP exporter for ``OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL`` (gRPC unless http/protobuf)."""
-    protocol = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or os.environ.get(
-        "OTEL_EXPORTER_OTLP_PROTOCOL"
-    )
-    if (protocol or "grpc").strip().lower() == "http/protobuf":
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    else:
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-    return OTLPSpanExporter()
-
-
 def main() -> int:
-    # exporter="console" prints each finished trace as a tree (otel_genai's ConsoleTreeExporter).
-    instrumentation = otel_genai.instrument(
-        service_name="support-bot-demo", capture_content=True, exporter="console"
-    )
+    # "console" prints each finished trace as a tree; "otlp" also sends it to a Collector when one is set.
     otlp_endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-    if otlp_endpoint:
-        instrumentation.tracer_provider.add_span_processor(BatchSpanProcessor(otlp_span_exporter()))
+    instrumentation = otel_genai.instrument(
+        service_name="support-bot-demo",
+        capture_content=True,
+        exporter="console,otlp" if otlp_endpoint else "console",
+    )
     tracer = instrumentation.tracer_provider.get_tracer("support-bot-demo")
 
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -160,10 +161,22 @@ def test_exporter_instance() -> None:
     assert settings.log_exporters == ()
 
 
-@pytest.mark.parametrize("exporter", ["jaeger", "zipkin", "", "otlp,console"])
-def test_invalid_exporter_raises(exporter: str) -> None:
+@pytest.mark.parametrize("exporter", ["jaeger", "zipkin", "", "otlp,jaeger", ["console", "zipkin"]])
+def test_invalid_exporter_raises(exporter: Any) -> None:
     with pytest.raises(ValueError, match="exporter must be one of"):
         resolve(exporter=exporter, env={})
+
+
+@pytest.mark.parametrize("exporter", ["console, OTLP", ["console", "otlp"], ("console", "otlp", "none")])
+def test_several_exporters_like_otel_traces_exporter(exporter: Any) -> None:
+    settings = resolve(exporter=exporter, env={})
+    assert settings.span_exporters == ("console", "otlp")
+    assert settings.metric_exporters == ("otlp",)  # metrics follow whenever otlp is among them
+
+
+def test_exporter_instances_can_be_mixed_with_names() -> None:
+    exporter = object()
+    assert resolve(exporter=["console", exporter], env={}).span_exporters == ("console", exporter)
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,23 @@ def _exporter_names(env: Mapping[str, str], variable: str, default: tuple[str, .
     return known
 
 
+def _exporter_specs(exporter: Any) -> tuple[Any, ...]:
+    """``exporter=``: a name, names joined by commas (as in ``OTEL_TRACES_EXPORTER``), a SpanExporter,
+    or a sequence of those. ``"none"`` means no exporter."""
+    if isinstance(exporter, str):
+        items: list[Any] = [part.strip().lower() for part in exporter.split(",") if part.strip()]
+    elif isinstance(exporter, (list, tuple)):
+        items = [item.strip().lower() if isinstance(item, str) else item for item in exporter]
+    else:
+        items = [exporter]
+    if not items:
+        raise ValueError(f"exporter must be one of {EXPORTER_NAMES} or a SpanExporter, not {exporter!r}")
+    for item in items:
+        if isinstance(item, str) and item not in EXPORTER_NAMES:
+            raise ValueError(f"exporter must be one of {EXPORTER_NAMES} or a SpanExporter, not {item!r}")
+    return tuple(item for item in items if item != "none")
+
+
 def _positive_int(value: str | None, default: int | None) -> int | None:
     if value is None or not value.strip():
         return default
@@ -116,17 +133,10 @@ def resolve(
     env = os.environ if env is None else env
 
     if exporter is None:
-        span_exporters = _exporter_names(env, ENV_TRACES_EXPORTER, ("otlp",))
-        metric_default = ("otlp",) if "otlp" in span_exporters else ()
-    elif isinstance(exporter, str):
-        name = exporter.strip().lower()
-        if name not in EXPORTER_NAMES:
-            raise ValueError(f"exporter must be one of {EXPORTER_NAMES} or a SpanExporter, not {exporter!r}")
-        span_exporters = () if name == "none" else (name,)
-        metric_default = ("otlp",) if name == "otlp" else ()
+        span_exporters: tuple[Any, ...] = _exporter_names(env, ENV_TRACES_EXPORTER, ("otlp",))
     else:
-        span_exporters = (exporter,)
-        metric_default = ()
+        span_exporters = _exporter_specs(exporter)
+    metric_default = ("otlp",) if "otlp" in span_exporters else ()
     # Metrics and events follow the trace exporter unless their own OTEL_*_EXPORTER says otherwise.
     metric_exporters = _exporter_names(env, ENV_METRICS_EXPORTER, metric_default)
     log_exporters = _exporter_names(env, ENV_LOGS_EXPORTER, metric_default)
