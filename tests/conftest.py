@@ -55,15 +55,8 @@ class Telemetry:
     def logs(self) -> list[Any]:
         return list(self.log_exporter.get_finished_logs())
 
-    def flush_metrics(self) -> None:
-        """Wait for the metrics thread: metrics are recorded off the request path."""
-        from otel_genai.telemetry.metrics import flush_all
-
-        assert flush_all()
-
     def metrics(self) -> dict[str, list[Any]]:
         """Metric name -> data points."""
-        self.flush_metrics()
         points: dict[str, list[Any]] = {}
         data = self.metric_reader.get_metrics_data()
         for resource_metrics in data.resource_metrics if data else ():

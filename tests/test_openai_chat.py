@@ -183,7 +183,6 @@ def points(telemetry: Any, name: str) -> list[Any]:
 def instruments(telemetry: Any) -> dict[str, Any]:
     """Metric name -> the exported metric (name, unit, data)."""
     found = {}
-    telemetry.flush_metrics()
     data = telemetry.metric_reader.get_metrics_data()
     for resource_metrics in data.resource_metrics if data else ():
         for scope_metrics in resource_metrics.scope_metrics:
@@ -1257,6 +1256,41 @@ async def test_max_content_length_truncates_and_keeps_json_valid(
     validate_schema("gen-ai-output-messages", event_output)
 
 
+async def test_reasoning_from_compatible_servers_is_captured(
+    content_telemetry, api, fake_openai, validate_schema
+):
+    """OpenAI-compatible servers (vLLM, DeepSeek) send ``reasoning_content``; the SDK does not declare it."""
+    body = chat_completion("42.")
+    body["choices"][0]["message"]["reasoning_content"] = "Six times seven."
+    fake_openai.reply(CHAT, body)
+
+    await api.create()
+
+    [message] = span_content(ended_once(content_telemetry), "gen_ai.output.messages")
+    assert message["parts"] == [
+        {"type": "reasoning", "content": "Six times seven."},
+        {"type": "text", "content": "42."},
+    ]
+    validate_schema("gen-ai-output-messages", [message])
+
+
+async def test_streamed_reasoning_from_compatible_servers_is_assembled(content_telemetry, api, fake_openai):
+    chunks = chat_chunks(["42", "."])
+    thinking = [
+        dict(chunks[0], choices=[{"index": 0, "delta": {"reasoning_content": piece}, "finish_reason": None}])
+        for piece in ("Six times ", "seven.")
+    ]
+    fake_openai.reply(CHAT, stream=sse(chunks[:1] + thinking + chunks[1:]))
+
+    await api.drain(await api.create(stream=True))
+
+    [message] = span_content(ended_once(content_telemetry), "gen_ai.output.messages")
+    assert message["parts"][:2] == [
+        {"type": "reasoning", "content": "Six times seven."},
+        {"type": "text", "content": "42."},
+    ]
+
+
 async def test_content_is_captured_for_images_as_uris(content_telemetry, api, fake_openai, validate_schema):
     fake_openai.reply(CHAT, chat_completion("A cat."))
     message = {
@@ -1338,6 +1372,31 @@ async def test_metrics_of_a_stream(telemetry, api, fake_openai):
     assert tokens == {"input": 31, "output": 58}
 
 
+async def test_chunk_metrics_carry_no_provider_refinements(telemetry, api, fake_openai):
+    fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo"], include_usage=True)))
+
+    await api.drain(await api.create(stream=True, stream_options={"include_usage": True}))
+
+    [duration] = points(telemetry, DURATION)
+    assert duration.attributes["openai.response.service_tier"] == "default"
+    for name in (TIME_TO_FIRST_CHUNK, TIME_PER_OUTPUT_CHUNK):
+        [point] = points(telemetry, name)
+        assert not any(key.startswith("openai.") for key in point.attributes), name
+        assert point.attributes["gen_ai.request.model"] == MODEL
+
+
+async def test_chunk_timing_metric_can_be_turned_off(make_telemetry, api, fake_openai, monkeypatch):
+    monkeypatch.setenv("OTEL_GENAI_CHUNK_TIMING_METRIC", "false")
+    telemetry = make_telemetry()
+    fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo", " there"], include_usage=True)))
+
+    await api.drain(await api.create(stream=True, stream_options={"include_usage": True}))
+
+    assert points(telemetry, TIME_PER_OUTPUT_CHUNK) == []
+    assert len(points(telemetry, TIME_TO_FIRST_CHUNK)) == 1  # the rest stays
+    assert "gen_ai.response.time_to_first_chunk" in attributes(ended_once(telemetry))
+
+
 async def test_histograms_follow_the_semconv_advice(telemetry, api, fake_openai):
     assert tuple(sc.TOKEN_BUCKETS) == SPEC_TOKEN_BUCKETS
     assert tuple(sc.DURATION_BUCKETS) == SPEC_DURATION_BUCKETS
@@ -1378,19 +1437,13 @@ async def test_broken_metrics_handoff_does_not_affect_the_call(telemetry, api, f
 
 
 async def test_broken_metrics_recording_does_not_affect_a_stream(telemetry, api, fake_openai, monkeypatch):
-    monkeypatch.setattr(GenAIMetrics, "record_now", _raise)
+    monkeypatch.setattr(GenAIMetrics, "record", _raise)
     fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo"])))
 
     chunks = await api.drain(await api.create(stream=True))
 
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello"
     assert len(telemetry.spans()) == 1
-    # the metrics thread survived the failure: once mended, the next call is recorded
-    telemetry.flush_metrics()
-    monkeypatch.undo()
-    fake_openai.reply(CHAT, chat_completion())
-    await api.create()
-    assert len(points(telemetry, "gen_ai.client.operation.duration")) == 1
 
 
 async def test_broken_response_reader_does_not_affect_the_call(telemetry, api, fake_openai, monkeypatch):

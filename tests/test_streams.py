@@ -18,6 +18,8 @@ CHUNKS = ["a", "b", "c"]
 class FakeHandler:
     """Stands in for ``TelemetryHandler``: remembers what was finished and failed."""
 
+    chunk_timing = True
+
     def __init__(self) -> None:
         self.finished: list[Any] = []
         self.failed: list[tuple[Any, BaseException]] = []

@@ -19,6 +19,7 @@ logger = logging.getLogger("otel_genai")
 ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_MAX_CONTENT_LENGTH = "OTEL_GENAI_MAX_CONTENT_LENGTH"
 ENV_TOOL_DEFINITION_DETAILS = "OTEL_GENAI_CAPTURE_TOOL_DEFINITION_DETAILS"
+ENV_CHUNK_TIMING_METRIC = "OTEL_GENAI_CHUNK_TIMING_METRIC"
 ENV_TRACES_EXPORTER = "OTEL_TRACES_EXPORTER"
 ENV_METRICS_EXPORTER = "OTEL_METRICS_EXPORTER"
 ENV_LOGS_EXPORTER = "OTEL_LOGS_EXPORTER"
@@ -41,6 +42,8 @@ class Settings:
     capture_mode: CaptureMode = CaptureMode.NO_CONTENT
     max_content_length: int | None = DEFAULT_MAX_CONTENT_LENGTH
     tool_definition_details: bool = False
+    # gen_ai.client.operation.time_per_output_chunk: one histogram record per streamed chunk
+    chunk_timing_metric: bool = True
     redaction: Any = None
     release: Any = None
     instrumentors: tuple[str, ...] | None = None
@@ -154,6 +157,7 @@ def resolve(
         capture_mode=capture_mode,
         max_content_length=_positive_int(env.get(ENV_MAX_CONTENT_LENGTH), DEFAULT_MAX_CONTENT_LENGTH),
         tool_definition_details=env.get(ENV_TOOL_DEFINITION_DETAILS, "").strip().lower() in _TRUE,
+        chunk_timing_metric=env.get(ENV_CHUNK_TIMING_METRIC, "true").strip().lower() in _TRUE,
         redaction=redaction,
         release=release,
         instrumentors=tuple(n.lower() for n in instrumentors) if instrumentors is not None else None,

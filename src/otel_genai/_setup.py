@@ -44,14 +44,13 @@ class Instrumentation:
     logger_provider: Any
     instrumented: tuple[str, ...]
     settings: Settings
-    _handler: TelemetryHandler | None = field(default=None, repr=False)
     _instrumentors: list[Any] = field(default_factory=list, repr=False)
     # What we created and so must flush and shut down (never the application's own providers).
     _owned: list[Any] = field(default_factory=list, repr=False)
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         """Export everything buffered so far."""
-        ok = self._handler.metrics.flush(timeout_millis / 1000) if self._handler is not None else True
+        ok = True
         for component in self._flushables():
             try:
                 ok = bool(component.force_flush(timeout_millis)) and ok
@@ -65,8 +64,6 @@ class Instrumentation:
         global _active
         with _lock:
             _uninstrument_all(self._instrumentors)
-            if self._handler is not None:
-                self._handler.metrics.stop()
             for component in self._owned:
                 try:
                     component.shutdown()
@@ -128,7 +125,6 @@ def instrument(
             logger_provider=logger_provider,
             instrumented=tuple(names),
             settings=settings,
-            _handler=handler,
             _instrumentors=active,
             _owned=owned,
         )

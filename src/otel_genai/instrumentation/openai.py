@@ -295,7 +295,7 @@ class _ChatReader(_Reader):
                     _output_message(
                         getattr(message, "content", None),
                         getattr(message, "refusal", None),
-                        getattr(message, "reasoning_content", None),
+                        _extra_field(message, "reasoning_content"),
                         calls,
                         getattr(choice, "finish_reason", None),
                     )
@@ -322,6 +322,18 @@ def _read_chat_usage(record: Inference, usage: Any) -> None:
     completion_details = _field(usage, "completion_tokens_details")
     if completion_details is not None:
         record.reasoning_output_tokens = _field(completion_details, "reasoning_tokens")
+
+
+def _extra_field(model: Any, name: str) -> Any:
+    """A field the SDK does not declare (``reasoning_content`` from OpenAI-compatible servers).
+
+    ``getattr`` on a missing pydantic field raises inside pydantic and costs microseconds per chunk;
+    the extras dict (pydantic 2) or ``__dict__`` (pydantic 1) is a plain lookup.
+    """
+    extra = getattr(model, "__pydantic_extra__", None)
+    if extra is not None:
+        return extra.get(name)
+    return getattr(model, "__dict__", {}).get(name)
 
 
 def _tool_call(call: Any) -> ToolCallRequest:
@@ -400,7 +412,7 @@ class _ChatStreamAccumulator(StreamAccumulator):
                     refusal = getattr(delta, "refusal", None)  # newer SDKs only
                     if refusal:
                         state.refusal.append(refusal)
-                    reasoning = getattr(delta, "reasoning_content", None)
+                    reasoning = _extra_field(delta, "reasoning_content")
                     if reasoning:
                         state.reasoning.append(reasoning)
                 if delta.tool_calls:

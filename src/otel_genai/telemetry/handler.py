@@ -45,8 +45,10 @@ class TelemetryHandler:
         # Instrumentors check this before building any content.
         self.capture_content: bool = settings.capture_mode.captures
         self.tool_definition_details = settings.tool_definition_details
+        # Streams collect chunk intervals only for the time_per_output_chunk metric.
+        self.chunk_timing: bool = settings.chunk_timing_metric
         self._tracer = trace.get_tracer(SCOPE_NAME, __version__, tracer_provider)
-        self.metrics = GenAIMetrics(SCOPE_NAME, meter_provider)
+        self.metrics = GenAIMetrics(SCOPE_NAME, meter_provider, chunk_timing=settings.chunk_timing_metric)
         self._event_logger = None
         if self.capture_mode.on_event:
             from opentelemetry._logs import get_logger

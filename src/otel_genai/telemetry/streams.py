@@ -24,23 +24,24 @@ _clock = timeit.default_timer
 class StreamAccumulator:
     """Collects what a stream teaches us; a provider subclasses ``on_chunk`` and ``on_end``."""
 
-    __slots__ = ("_last", "done", "handler", "record")
+    __slots__ = ("_intervals", "_last", "done", "handler", "record")
 
     def __init__(self, handler: TelemetryHandler, record: Inference) -> None:
         self.handler = handler
         self.record = record
         self.done = False
         self._last: float | None = None
+        # Chunk intervals only feed the time_per_output_chunk metric.
+        self._intervals: list[float] | None = [] if handler.chunk_timing else None
 
     def observe(self, chunk: Any) -> None:
         now = _clock()
-        record = self.record
         last = self._last
         if last is None:
-            record.time_to_first_chunk = now - record.start_time
-            record.chunk_intervals = []
-        else:
-            record.chunk_intervals.append(now - last)  # type: ignore[union-attr]
+            self.record.time_to_first_chunk = now - self.record.start_time
+            self.record.chunk_intervals = self._intervals
+        elif self._intervals is not None:
+            self._intervals.append(now - last)
         self._last = now
         try:
             self.on_chunk(chunk)
