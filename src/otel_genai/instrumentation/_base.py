@@ -1,4 +1,4 @@
-"""What every instrumentor shares: the handler it emits through, and the traced call path.
+"""What every instrumentor shares: the handler it emits through, wrapping, and the traced call path.
 
 The call path is where "never break the host application" is enforced: building the record, reading the
 response and emitting telemetry may fail; the client call itself runs exactly once, and its own
@@ -7,11 +7,13 @@ exceptions propagate unchanged (the very same object).
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
-from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
+from wrapt import wrap_function_wrapper
 
 from otel_genai import _config
 from otel_genai.telemetry.handler import TelemetryHandler
@@ -19,7 +21,6 @@ from otel_genai.telemetry.records import Invocation
 
 logger = logging.getLogger("otel_genai")
 
-R = TypeVar("R", bound=Invocation)
 # Reads the client's response into the record and either finishes it or hands back a stream proxy
 # that finishes it later. Returns what the application receives.
 ResultHandler = Callable[[TelemetryHandler, Any, Any], Any]
@@ -41,6 +42,30 @@ def handler_from_kwargs(kwargs: dict[str, Any]) -> TelemetryHandler:
         meter_provider=kwargs.get("meter_provider"),
         logger_provider=kwargs.get("logger_provider"),
     )
+
+
+def wrap_methods(targets: Iterable[tuple[str, str, str, Callable[..., Any]]]) -> list[tuple[Any, str]]:
+    """Wrap each ``(module, class, method, wrapper)`` that exists in the installed library version.
+
+    Returns what was wrapped, for ``unwrap_methods``; methods an older or newer release lacks are skipped.
+    """
+    wrapped = []
+    for module_name, class_name, method, wrapper in targets:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        owner = getattr(module, class_name, None)
+        if owner is None or not hasattr(owner, method):
+            continue
+        wrap_function_wrapper(owner, method, wrapper)
+        wrapped.append((owner, method))
+    return wrapped
+
+
+def unwrap_methods(wrapped: Iterable[tuple[Any, str]]) -> None:
+    for owner, method in wrapped:
+        unwrap(owner, method)
 
 
 def traced_call(

@@ -15,11 +15,15 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
-from opentelemetry.instrumentation.utils import unwrap
-from wrapt import wrap_function_wrapper
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import handler_from_kwargs, traced_async_call, traced_call
+from otel_genai.instrumentation._base import (
+    handler_from_kwargs,
+    traced_async_call,
+    traced_call,
+    unwrap_methods,
+    wrap_methods,
+)
 from otel_genai.telemetry.content import parse_json_arguments, semconv_finish_reason, text_part
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Embedding, Inference, ToolCallRequest
@@ -68,40 +72,29 @@ class OpenAIInstrumentor(BaseInstrumentor):
 
         _SENTINELS = tuple(t for t in (getattr(_types, "NotGiven", None), getattr(_types, "Omit", None)) if t)
         handler = handler_from_kwargs(kwargs)
-        streams = _stream_types(openai)
+        streams = (openai.Stream, openai.AsyncStream)
         readers = {
             "chat": _ChatReader(handler, streams),
             "responses": _ResponsesReader(handler, streams),
             "embeddings": _EmbeddingsReader(handler),
         }
-        self._wrapped: list[tuple[Any, str]] = []
         targets = list(_TARGETS)
         chat_module = importlib.import_module("openai.resources.chat.completions")
         if not hasattr(getattr(chat_module, "Completions", None), "parse"):
             targets.extend(_BETA_PARSE_TARGETS)
-        for module_name, class_name, method, kind in targets:
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                continue
-            owner = getattr(module, class_name, None)
-            if owner is None or not hasattr(owner, method):
-                continue
-            reader = readers[kind]
-            is_async = class_name.startswith("Async")
-            wrap_function_wrapper(owner, method, reader.async_wrapper if is_async else reader.sync_wrapper)
-            self._wrapped.append((owner, method))
+        self._wrapped = wrap_methods(
+            (
+                module,
+                cls,
+                method,
+                readers[kind].async_wrapper if cls.startswith("Async") else readers[kind].sync_wrapper,
+            )
+            for module, cls, method, kind in targets
+        )
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        for owner, method in getattr(self, "_wrapped", ()):
-            unwrap(owner, method)
+        unwrap_methods(getattr(self, "_wrapped", ()))
         self._wrapped = []
-
-
-def _stream_types(openai_module: Any) -> tuple[type, type]:
-    from openai import _streaming
-
-    return _streaming.Stream, _streaming.AsyncStream
 
 
 # --- request helpers ----------------------------------------------------------------------------
