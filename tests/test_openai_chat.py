@@ -115,6 +115,9 @@ class Api:
     async def parse(self, **kwargs: Any) -> Any:
         return await self._call(self.client.chat.completions.parse, kwargs)
 
+    async def raw_create(self, **kwargs: Any) -> Any:
+        return await self._call(self.client.chat.completions.with_raw_response.create, kwargs)
+
     async def _call(self, method: Any, kwargs: dict[str, Any]) -> Any:
         kwargs.setdefault("model", MODEL)
         kwargs.setdefault("messages", MESSAGES)
@@ -1534,3 +1537,33 @@ async def test_uninstrument_restores_the_sdk(make_telemetry, api, fake_openai):
     assert type(stream) is api.stream_class  # the SDK's own object, no proxy
     assert [c.choices[0].delta.content for c in await api.drain(stream)] == ["", "Hi", None]
     assert telemetry.spans() == []
+
+
+# === raw responses ================================================================================
+
+
+async def test_with_raw_response_is_read_and_parse_returns_the_same_object(
+    content_telemetry, api, fake_openai
+):
+    """LangChain calls ``with_raw_response.create`` to see headers; the span must still have the response."""
+    fake_openai.reply(CHAT, chat_completion(), headers={"x-request-id": "req_42"})
+
+    raw = await api.raw_create()
+
+    span = attributes(ended_once(content_telemetry))
+    assert span["gen_ai.response.id"] == "chatcmpl-abc123"
+    assert span["gen_ai.usage.output_tokens"] == 58
+    assert raw.headers["x-request-id"] == "req_42"
+    completion = raw.parse()
+    assert completion.choices[0].message.content == "Hello! How can I help?"
+    assert raw.parse() is completion
+
+
+async def test_with_raw_response_stream_still_ends_its_span(telemetry, api, fake_openai):
+    fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo"])))
+
+    raw = await api.raw_create(stream=True)
+
+    span = attributes(ended_once(telemetry))
+    assert span["gen_ai.request.stream"] is True
+    assert raw.http_response.status_code == 200

@@ -53,8 +53,10 @@ _BETA_PARSE_TARGETS = (
     ("openai.resources.beta.chat.completions", "AsyncCompletions", "parse", "chat"),
 )
 
-# The SDK's "argument not given" sentinels (NotGiven, Omit); filled in when instrumenting.
+# The SDK's "argument not given" sentinels (NotGiven, Omit) and its raw-response wrapper; filled in when
+# instrumenting.
 _SENTINELS: tuple[type, ...] = ()
+_RAW_RESPONSE_TYPES: tuple[type, ...] = ()
 
 
 class OpenAIInstrumentor(BaseInstrumentor):
@@ -64,13 +66,19 @@ class OpenAIInstrumentor(BaseInstrumentor):
         return _instruments
 
     def _instrument(self, **kwargs: Any) -> None:
-        global _SENTINELS
+        global _SENTINELS, _RAW_RESPONSE_TYPES
         import importlib
 
         import openai
         from openai import _types
 
         _SENTINELS = tuple(t for t in (getattr(_types, "NotGiven", None), getattr(_types, "Omit", None)) if t)
+        try:
+            from openai._legacy_response import LegacyAPIResponse
+
+            _RAW_RESPONSE_TYPES = (LegacyAPIResponse,)
+        except ImportError:  # releases before with_raw_response returned it
+            _RAW_RESPONSE_TYPES = ()
         handler = handler_from_kwargs(kwargs)
         streams = (openai.Stream, openai.AsyncStream)
         readers = {
@@ -222,7 +230,10 @@ class _Reader:
             return AsyncStreamProxy(result, self.accumulator(record))
         if not getattr(record, "stream", False):
             try:
-                self.read(record, result)
+                # ``with_raw_response`` (LangChain uses it for headers): the SDK caches parse(), so the
+                # application's own parse() returns this very object at no extra cost.
+                raw = isinstance(result, _RAW_RESPONSE_TYPES)
+                self.read(record, result.parse() if raw else result)
             except Exception:
                 logger.debug("otel_genai: could not read an OpenAI response", exc_info=True)
         handler.finish(record)
