@@ -242,12 +242,25 @@ def _span_exporter(spec: Any) -> SpanExporter:
 
         return ConsoleTreeExporter()
     if spec == "otlp":
-        if _otlp_protocol("TRACES") == "grpc":
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-        else:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-        return OTLPSpanExporter()
+        return _otlp_exporter("TRACES")
     return spec
+
+
+# signal -> (module under opentelemetry.exporter.otlp.proto.grpc / .http, exporter class)
+_OTLP_EXPORTERS = {
+    "TRACES": ("trace_exporter", "OTLPSpanExporter"),
+    "METRICS": ("metric_exporter", "OTLPMetricExporter"),
+    "LOGS": ("_log_exporter", "OTLPLogExporter"),
+}
+
+
+def _otlp_exporter(signal: str) -> Any:
+    """The OTLP exporter for a signal, over the protocol its variables ask for; it reads the rest itself."""
+    module, class_name = _OTLP_EXPORTERS[signal]
+    transport = "grpc" if _otlp_protocol(signal) == "grpc" else "http"
+    return getattr(
+        importlib.import_module(f"opentelemetry.exporter.otlp.proto.{transport}.{module}"), class_name
+    )()
 
 
 def _tracer_provider(settings: Settings, given: Any, resource: Resource, owned: list[Any]) -> Any:
@@ -308,16 +321,7 @@ def _meter_provider(settings: Settings, given: Any, resource: Resource, owned: l
 
     readers = []
     for name in settings.metric_exporters:
-        if name == "console":
-            exporter: Any = ConsoleMetricExporter()
-        elif _otlp_protocol("METRICS") == "grpc":
-            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
-
-            exporter = OTLPMetricExporter()
-        else:
-            from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-
-            exporter = OTLPMetricExporter()
+        exporter = ConsoleMetricExporter() if name == "console" else _otlp_exporter("METRICS")
         readers.append(PeriodicExportingMetricReader(exporter))
     provider = SdkMeterProvider(resource=resource, metric_readers=readers)
     metrics.set_meter_provider(provider)
@@ -339,16 +343,7 @@ def _logger_provider(settings: Settings, given: Any, resource: Resource, owned: 
         return current
     provider = SdkLoggerProvider(resource=resource)
     for name in settings.log_exporters:
-        if name == "console":
-            exporter: Any = ConsoleLogExporter()
-        elif _otlp_protocol("LOGS") == "grpc":
-            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-
-            exporter = OTLPLogExporter()
-        else:
-            from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-
-            exporter = OTLPLogExporter()
+        exporter = ConsoleLogExporter() if name == "console" else _otlp_exporter("LOGS")
         provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
     _logs.set_logger_provider(provider)
     owned.append(provider)

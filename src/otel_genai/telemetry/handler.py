@@ -20,7 +20,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 from otel_genai import semconv as sc
 from otel_genai._config import Settings
 from otel_genai.telemetry.content import CaptureMode, limit_parts, to_json
-from otel_genai.telemetry.metrics import GenAIMetrics
+from otel_genai.telemetry.metrics import GenAIMetrics, operation_attributes
 from otel_genai.telemetry.records import Embedding, Inference, Invocation
 from otel_genai.version import __version__
 
@@ -129,16 +129,7 @@ class TelemetryHandler:
         if not self.capture_content or not isinstance(record, Inference):
             return {}
         limit = self.settings.max_content_length
-        content: dict[str, str] = {}
-        for name, value in (
-            (sc.GEN_AI_INPUT_MESSAGES, record.input_messages),
-            (sc.GEN_AI_OUTPUT_MESSAGES, record.output_messages),
-            (sc.GEN_AI_SYSTEM_INSTRUCTIONS, record.system_instructions),
-            (sc.GEN_AI_TOOL_DEFINITIONS, record.tool_definitions),
-        ):
-            if value:
-                content[name] = to_json(limit_parts(value, limit))
-        return content
+        return {name: to_json(limit_parts(value, limit)) for name, value in _content_fields(record) if value}
 
     def _emit_event(self, record: Invocation, span: Any, content: dict[str, str]) -> None:
         """The opt-in ``gen_ai.client.inference.operation.details`` event, with structured content."""
@@ -148,14 +139,9 @@ class TelemetryHandler:
         attributes.update(_response_attributes(record))
         if isinstance(record, Inference):
             limit = self.settings.max_content_length
-            for name, value in (
-                (sc.GEN_AI_INPUT_MESSAGES, record.input_messages),
-                (sc.GEN_AI_OUTPUT_MESSAGES, record.output_messages),
-                (sc.GEN_AI_SYSTEM_INSTRUCTIONS, record.system_instructions),
-                (sc.GEN_AI_TOOL_DEFINITIONS, record.tool_definitions),
-            ):
+            for name, value in _content_fields(record):
                 if value:
-                    attributes[name] = limit_parts(value, limit)
+                    attributes[name] = limit_parts(value, limit)  # structured on events
         self._event_logger.emit(  # type: ignore[union-attr]
             LogRecord(
                 event_name=sc.EVENT_INFERENCE_DETAILS,
@@ -165,18 +151,18 @@ class TelemetryHandler:
         )
 
 
+def _content_fields(record: Inference) -> tuple[tuple[str, list[dict[str, Any]] | None], ...]:
+    return (
+        (sc.GEN_AI_INPUT_MESSAGES, record.input_messages),
+        (sc.GEN_AI_OUTPUT_MESSAGES, record.output_messages),
+        (sc.GEN_AI_SYSTEM_INSTRUCTIONS, record.system_instructions),
+        (sc.GEN_AI_TOOL_DEFINITIONS, record.tool_definitions),
+    )
+
+
 def _start_attributes(record: Invocation) -> dict[str, Any]:
     """The attributes known before the call (the sampling-relevant ones among them)."""
-    attributes: dict[str, Any] = {
-        sc.GEN_AI_OPERATION_NAME: record.operation,
-        sc.GEN_AI_PROVIDER_NAME: record.provider,
-    }
-    if record.request_model:
-        attributes[sc.GEN_AI_REQUEST_MODEL] = record.request_model
-    if record.server_address:
-        attributes[sc.SERVER_ADDRESS] = record.server_address
-    if record.server_port:
-        attributes[sc.SERVER_PORT] = record.server_port
+    attributes = operation_attributes(record)
     if isinstance(record, Inference):
         for name, value in _inference_request_fields(record):
             if value is not None:

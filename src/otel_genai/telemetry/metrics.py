@@ -20,6 +20,21 @@ from otel_genai.telemetry.records import Inference, Invocation
 from otel_genai.version import __version__
 
 
+def operation_attributes(record: Invocation) -> dict[str, Any]:
+    """What identifies an operation on its span (from the start, for samplers) and on every metric."""
+    attributes: dict[str, Any] = {
+        sc.GEN_AI_OPERATION_NAME: record.operation,
+        sc.GEN_AI_PROVIDER_NAME: record.provider,
+    }
+    if record.request_model:
+        attributes[sc.GEN_AI_REQUEST_MODEL] = record.request_model
+    if record.server_address:
+        attributes[sc.SERVER_ADDRESS] = record.server_address
+    if record.server_port:
+        attributes[sc.SERVER_PORT] = record.server_port
+    return attributes
+
+
 class GenAIMetrics:
     """Owns the GenAI client instruments."""
 
@@ -56,18 +71,9 @@ class GenAIMetrics:
     def record(self, record: Invocation, duration: float, span: Span | None = None) -> None:
         """Record one finished invocation; the span's context lets trace-based exemplars point at it."""
         context = set_span_in_context(span) if span is not None else None
-        attributes: dict[str, Any] = {
-            sc.GEN_AI_OPERATION_NAME: record.operation,
-            sc.GEN_AI_PROVIDER_NAME: record.provider,
-        }
-        if record.request_model:
-            attributes[sc.GEN_AI_REQUEST_MODEL] = record.request_model
+        attributes = operation_attributes(record)
         if record.response_model:
             attributes[sc.GEN_AI_RESPONSE_MODEL] = record.response_model
-        if record.server_address:
-            attributes[sc.SERVER_ADDRESS] = record.server_address
-        if record.server_port:
-            attributes[sc.SERVER_PORT] = record.server_port
         if record.metric_attributes:
             attributes.update(record.metric_attributes)
         if record.error_type:
