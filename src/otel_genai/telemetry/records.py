@@ -76,9 +76,8 @@ class Inference(Invocation):
     system_instructions: list[dict[str, Any]] | None = None
     tool_definitions: list[dict[str, Any]] | None = None
 
-    # Streaming timings (seconds, monotonic clock).
+    # Streaming (seconds, monotonic clock); chunk intervals go straight to their metric.
     time_to_first_chunk: float | None = None
-    chunk_intervals: list[float] | None = None
 
 
 @dataclass(slots=True)
