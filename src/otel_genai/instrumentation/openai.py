@@ -399,10 +399,8 @@ class _ChatStreamAccumulator(StreamAccumulator):
 
     def on_chunk(self, chunk: Any) -> None:
         if self.first is None and (getattr(chunk, "id", None) or getattr(chunk, "model", None)):
-            # the first chunk that names the response (Azure opens with an id-less prompt-filter chunk);
-            # the model is needed early, for the chunk-timing metric
+            # the first chunk that names the response (Azure opens with an id-less prompt-filter chunk)
             self.first = chunk
-            self.record.response_model = getattr(chunk, "model", None) or None
         usage = getattr(chunk, "usage", None)  # newer SDKs only
         if usage is not None:
             self.usage = usage
@@ -730,7 +728,6 @@ class _ResponsesStreamAccumulator(StreamAccumulator):
             self.final = event.response
         elif kind == "response.created":
             self.started = event.response
-            self.record.response_model = getattr(self.started, "model", None) or None
         elif kind == "error":
             self.record.error_type = _string(getattr(event, "code", None)) or "error"
 

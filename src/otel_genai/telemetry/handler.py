@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import timeit
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -48,7 +48,7 @@ class TelemetryHandler:
         # Streams collect chunk intervals only for the time_per_output_chunk metric.
         self.chunk_timing: bool = settings.chunk_timing_metric
         self._tracer = trace.get_tracer(SCOPE_NAME, __version__, tracer_provider)
-        self.metrics = GenAIMetrics(SCOPE_NAME, meter_provider)
+        self.metrics = GenAIMetrics(SCOPE_NAME, meter_provider, chunk_timing=settings.chunk_timing_metric)
         self._event_logger = None
         if self.capture_mode.on_event:
             from opentelemetry._logs import get_logger
@@ -67,16 +67,6 @@ class TelemetryHandler:
             return otel_context.attach(trace.set_span_in_context(record.span))
         except Exception:
             logger.debug("otel_genai: could not start a span", exc_info=True)
-            return None
-
-    def chunk_timer(self, record: Invocation) -> Callable[[float], None] | None:
-        """Records ``time_per_output_chunk`` for a stream (None when that metric is off)."""
-        if not self.chunk_timing:
-            return None
-        try:
-            return self.metrics.chunk_timer(record, record.span)
-        except Exception:
-            logger.debug("otel_genai: could not time chunks", exc_info=True)
             return None
 
     @staticmethod

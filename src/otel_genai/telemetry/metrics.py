@@ -1,17 +1,15 @@
 """The ``gen_ai.client.*`` metrics.
 
-Recorded on the calling thread: when a span ends, and for ``time_per_output_chunk`` as each chunk arrives
-(so the work falls in the stream's network waits, not in one burst at its end). The SDK cleans and hashes
-the attribute set on every ``Histogram.record`` (about 6 µs plus 1 µs per attribute here), and that metric
-is one record per chunk: most of what a stream costs us, so it can be turned off
-(``OTEL_GENAI_CHUNK_TIMING_METRIC=false``). We tried a background thread for all of this: it
+Recorded on the calling thread when a span ends. The SDK cleans and hashes the attribute set on every
+``Histogram.record`` (about 6 µs plus 1 µs per attribute here), and the conventions record
+``time_per_output_chunk`` once per chunk after the first: that is most of what a stream costs us, so it can
+be turned off (``OTEL_GENAI_CHUNK_TIMING_METRIC=false``). We tried a background thread for all of this: it
 lowered the median latency of a call but not the CPU it costs, and added GIL stalls; see
 ``docs/architecture.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from opentelemetry.metrics import MeterProvider, get_meter
@@ -40,7 +38,9 @@ def operation_attributes(record: Invocation) -> dict[str, Any]:
 class GenAIMetrics:
     """Owns the GenAI client instruments."""
 
-    def __init__(self, scope_name: str, meter_provider: MeterProvider | None = None) -> None:
+    def __init__(
+        self, scope_name: str, meter_provider: MeterProvider | None = None, *, chunk_timing: bool = True
+    ) -> None:
         meter = get_meter(scope_name, __version__, meter_provider)
         self._token_usage = meter.create_histogram(
             sc.METRIC_TOKEN_USAGE,
@@ -66,6 +66,7 @@ class GenAIMetrics:
             description="Time between consecutive chunks of a streaming response, after the first one.",
             explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
         )
+        self.chunk_timing = chunk_timing
 
     def record(self, record: Invocation, duration: float, span: Span | None = None) -> None:
         """Record one finished invocation; the span's context lets trace-based exemplars point at it."""
@@ -89,26 +90,13 @@ class GenAIMetrics:
         if record.output_tokens is not None:
             output_attributes = {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
             self._token_usage.record(record.output_tokens, output_attributes, context=context)
+        if record.time_to_first_chunk is None and not record.chunk_intervals:
+            return
+        # The conventions add the provider refinements (openai.*) to token and duration metrics only.
+        chunk_attributes = {k: v for k, v in attributes.items() if k not in record.metric_attributes}
         if record.time_to_first_chunk is not None:
-            self._time_to_first_chunk.record(
-                record.time_to_first_chunk, _chunk_attributes(record), context=context
-            )
-
-    def chunk_timer(self, record: Invocation, span: Span | None) -> Callable[[float], None]:
-        """A function recording one ``time_per_output_chunk`` interval of this stream."""
-        attributes = _chunk_attributes(record)
-        context = set_span_in_context(span) if span is not None else None
-        histogram = self._time_per_output_chunk
-
-        def record_interval(interval: float) -> None:
-            histogram.record(interval, attributes, context=context)
-
-        return record_interval
-
-
-def _chunk_attributes(record: Invocation) -> dict[str, Any]:
-    # The conventions add the provider refinements (openai.*) to token and duration metrics only.
-    attributes = operation_attributes(record)
-    if record.response_model:
-        attributes[sc.GEN_AI_RESPONSE_MODEL] = record.response_model
-    return attributes
+            self._time_to_first_chunk.record(record.time_to_first_chunk, chunk_attributes, context=context)
+        if record.chunk_intervals and self.chunk_timing:
+            record_chunk = self._time_per_output_chunk.record
+            for interval in record.chunk_intervals:
+                record_chunk(interval, chunk_attributes, context=context)

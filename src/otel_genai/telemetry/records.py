@@ -76,8 +76,9 @@ class Inference(Invocation):
     system_instructions: list[dict[str, Any]] | None = None
     tool_definitions: list[dict[str, Any]] | None = None
 
-    # Streaming (seconds, monotonic clock); chunk intervals go straight to their metric.
+    # Streaming timings (seconds, monotonic clock).
     time_to_first_chunk: float | None = None
+    chunk_intervals: list[float] | None = None
 
 
 @dataclass(slots=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import timeit
-from collections.abc import Callable
 from typing import Any
 
 import wrapt
@@ -22,42 +21,32 @@ logger = logging.getLogger("otel_genai")
 _clock = timeit.default_timer
 
 
-def _no_timer(interval: float) -> None:
-    """The chunk timer when the time_per_output_chunk metric is off."""
-
-
 class StreamAccumulator:
     """Collects what a stream teaches us; a provider subclasses ``on_chunk`` and ``on_end``."""
 
-    __slots__ = ("_chunk_timer", "_last", "done", "handler", "record")
+    __slots__ = ("_intervals", "_last", "done", "handler", "record")
 
     def __init__(self, handler: TelemetryHandler, record: Inference) -> None:
         self.handler = handler
         self.record = record
         self.done = False
         self._last: float | None = None
-        self._chunk_timer: Callable[[float], None] | None = None
+        # Chunk intervals only feed the time_per_output_chunk metric.
+        self._intervals: list[float] | None = [] if handler.chunk_timing else None
 
     def observe(self, chunk: Any) -> None:
         now = _clock()
+        last = self._last
+        if last is None:
+            self.record.time_to_first_chunk = now - self.record.start_time
+            self.record.chunk_intervals = self._intervals
+        elif self._intervals is not None:
+            self._intervals.append(now - last)
+        self._last = now
         try:
             self.on_chunk(chunk)
         except Exception:
             logger.debug("otel_genai: could not read a stream chunk", exc_info=True)
-        last = self._last
-        self._last = now
-        if last is None:
-            self.record.time_to_first_chunk = now - self.record.start_time
-            return
-        # Each interval is recorded as it happens, i.e. while the stream waits on the network, rather than
-        # in one burst when the application's loop ends.
-        timer = self._chunk_timer
-        if timer is None:
-            timer = self._chunk_timer = self.handler.chunk_timer(self.record) or _no_timer
-        try:
-            timer(now - last)
-        except Exception:
-            logger.debug("otel_genai: could not record a chunk interval", exc_info=True)
 
     def on_chunk(self, chunk: Any) -> None:
         """Read one chunk (subclass)."""
