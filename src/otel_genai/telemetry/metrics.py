@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opentelemetry.metrics import MeterProvider, get_meter
+from opentelemetry.metrics import Histogram, MeterProvider, get_meter
 from opentelemetry.trace import Span, set_span_in_context
 
 from otel_genai import semconv as sc
@@ -42,29 +42,29 @@ class GenAIMetrics:
         self, scope_name: str, meter_provider: MeterProvider | None = None, *, chunk_timing: bool = True
     ) -> None:
         meter = get_meter(scope_name, __version__, meter_provider)
-        self._token_usage = meter.create_histogram(
-            sc.METRIC_TOKEN_USAGE,
-            unit="{token}",
-            description="Number of input and output tokens used.",
-            explicit_bucket_boundaries_advisory=list(sc.TOKEN_BUCKETS),
+
+        def histogram(name: str, unit: str, description: str, buckets: tuple[float, ...]) -> Histogram:
+            return meter.create_histogram(
+                name, unit=unit, description=description, explicit_bucket_boundaries_advisory=list(buckets)
+            )
+
+        self._token_usage = histogram(
+            sc.METRIC_TOKEN_USAGE, "{token}", "Number of input and output tokens used.", sc.TOKEN_BUCKETS
         )
-        self._duration = meter.create_histogram(
-            sc.METRIC_OPERATION_DURATION,
-            unit="s",
-            description="GenAI operation duration.",
-            explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
+        self._duration = histogram(
+            sc.METRIC_OPERATION_DURATION, "s", "GenAI operation duration.", sc.DURATION_BUCKETS
         )
-        self._time_to_first_chunk = meter.create_histogram(
+        self._time_to_first_chunk = histogram(
             sc.METRIC_TIME_TO_FIRST_CHUNK,
-            unit="s",
-            description="Time to receive the first chunk of a streaming response.",
-            explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
+            "s",
+            "Time to receive the first chunk of a streaming response.",
+            sc.DURATION_BUCKETS,
         )
-        self._time_per_output_chunk = meter.create_histogram(
+        self._time_per_output_chunk = histogram(
             sc.METRIC_TIME_PER_OUTPUT_CHUNK,
-            unit="s",
-            description="Time between consecutive chunks of a streaming response, after the first one.",
-            explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
+            "s",
+            "Time between consecutive chunks of a streaming response, after the first one.",
+            sc.DURATION_BUCKETS,
         )
         self.chunk_timing = chunk_timing
 
