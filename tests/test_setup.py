@@ -11,6 +11,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 import wrapt
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -635,3 +637,86 @@ def test_zero_code_instrumentation(scenarios: dict[str, Any]) -> None:
     assert span["attributes"]["gen_ai.usage.input_tokens"] == 3
     assert span["attributes"]["gen_ai.usage.output_tokens"] == 1
     assert span["resource"]["attributes"]["service.name"] == "zero-code-app"
+
+
+# --- which instrumentors turn on ------------------------------------------------------------------
+
+
+class BrokenInstrumentor(BaseInstrumentor):
+    """An integration whose own set-up fails: it must disable itself and nothing else."""
+
+    def instrumentation_dependencies(self) -> tuple[str, ...]:
+        return ()
+
+    def _instrument(self, **kwargs: Any) -> None:
+        raise RuntimeError("this integration is broken")
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        pass
+
+
+class FutureOpenAIInstrumentor(BaseInstrumentor):
+    """Asks for an openai release that does not exist yet."""
+
+    def instrumentation_dependencies(self) -> tuple[str, ...]:
+        return ("openai >= 99",)
+
+    def _instrument(self, **kwargs: Any) -> None:
+        raise AssertionError("must not be called when the installed version is not supported")
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        pass
+
+
+def _with_instrumentors(monkeypatch: pytest.MonkeyPatch, extra: dict[str, tuple[str, str]]) -> None:
+    monkeypatch.setattr(_setup, "INSTRUMENTORS", {**_setup.INSTRUMENTORS, **extra})
+
+
+def test_a_library_that_is_not_installed_is_skipped_quietly(
+    make_telemetry: Callable[..., Telemetry],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _with_instrumentors(
+        monkeypatch, {"nosuchlib": ("nosuchlib_otel_genai_test", f"{__name__}:BrokenInstrumentor")}
+    )
+    caplog.set_level(logging.DEBUG, logger="otel_genai")
+
+    telemetry = make_telemetry()
+
+    assert telemetry.instrumentation.instrumented == ("openai",)
+    [message] = [r for r in caplog.records if "nosuchlib_otel_genai_test" in r.getMessage()]
+    assert message.levelno == logging.DEBUG and "not installed" in message.getMessage()
+
+
+def test_an_unsupported_library_version_is_skipped_at_debug_level(
+    make_telemetry: Callable[..., Telemetry],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _with_instrumentors(monkeypatch, {"future": ("openai", f"{__name__}:FutureOpenAIInstrumentor")})
+    caplog.set_level(logging.DEBUG, logger="otel_genai")
+
+    telemetry = make_telemetry()
+
+    assert telemetry.instrumentation.instrumented == ("openai",)
+    [message] = [r for r in caplog.records if "not instrumenting future" in r.getMessage()]
+    assert message.levelno == logging.DEBUG and "openai >= 99" in message.getMessage()
+
+
+def test_a_broken_integration_disables_itself_and_nothing_else(
+    make_telemetry: Callable[..., Telemetry],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    client: Any,
+    fake_openai: FakeOpenAI,
+) -> None:
+    _with_instrumentors(monkeypatch, {"broken": ("json", f"{__name__}:BrokenInstrumentor")})
+
+    telemetry = make_telemetry()
+
+    assert telemetry.instrumentation.instrumented == ("openai",)
+    assert any("could not instrument broken" in r.getMessage() for r in caplog.records)
+    fake_openai.reply("/chat/completions", chat_completion())
+    client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    assert len(telemetry.spans()) == 1
