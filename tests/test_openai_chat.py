@@ -1567,3 +1567,72 @@ async def test_with_raw_response_stream_still_ends_its_span(telemetry, api, fake
     span = attributes(ended_once(telemetry))
     assert span["gen_ai.request.stream"] is True
     assert raw.http_response.status_code == 200
+
+
+# === sampling =====================================================================================
+
+
+@pytest.fixture
+def content_builders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts calls to the functions that turn request and response content into semconv JSON."""
+    calls: list[str] = []
+    for name in ("chat_input_messages", "_output_message"):
+        original = getattr(openai_instrumentation, name)
+
+        def counting(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(openai_instrumentation, name, counting)
+    return calls
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_content_of_a_sampled_out_call_is_never_built(api, fake_openai, content_builders, stream):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    instrumentation = otel_genai.instrument(
+        tracer_provider=TracerProvider(sampler=ALWAYS_OFF), capture_content=True, exporter="none"
+    )
+    try:
+        if stream:
+            fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo"])))
+            chunks = await api.drain(await api.create(stream=True))
+            assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello"
+        else:
+            fake_openai.reply(CHAT, chat_completion())
+            completion = await api.create()
+            assert completion.choices[0].message.content == "Hello! How can I help?"
+    finally:
+        instrumentation.shutdown()
+
+    assert content_builders == []
+
+
+async def test_content_is_built_for_events_even_when_the_span_is_sampled_out(
+    api, fake_openai, content_builders
+):
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    logs = InMemoryLogRecordExporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
+    instrumentation = otel_genai.instrument(
+        tracer_provider=TracerProvider(sampler=ALWAYS_OFF),
+        logger_provider=logger_provider,
+        capture_content="EVENT_ONLY",
+        exporter="none",
+    )
+    try:
+        fake_openai.reply(CHAT, chat_completion())
+        await api.create()
+    finally:
+        instrumentation.shutdown()
+
+    assert sorted(content_builders) == ["_output_message", "chat_input_messages"]
+    [event] = logs.get_finished_logs()
+    assert event.log_record.attributes["gen_ai.input.messages"]

@@ -21,10 +21,6 @@ from otel_genai.telemetry.records import Invocation
 
 logger = logging.getLogger("otel_genai")
 
-# Reads the client's response into the record and either finishes it or hands back a stream proxy
-# that finishes it later. Returns what the application receives.
-ResultHandler = Callable[[TelemetryHandler, Any, Any], Any]
-
 
 def handler_from_kwargs(kwargs: dict[str, Any]) -> TelemetryHandler:
     """The handler for ``BaseInstrumentor.instrument(**kwargs)``: ours, or built from the environment.
@@ -68,24 +64,45 @@ def unwrap_methods(wrapped: Iterable[tuple[Any, str]]) -> None:
         unwrap(owner, method)
 
 
+class CallReader:
+    """One API family of a client library: what its calls send and get back, as a record.
+
+    A provider subclasses it: ``build`` reads the request kwargs (no content), ``capture_request`` adds the
+    request's content when it will be recorded, and ``on_result`` reads the response and finishes the
+    record, or returns a stream proxy that finishes it later. ``sync_wrapper`` / ``async_wrapper`` are what
+    ``wrap_methods`` installs.
+    """
+
+    def __init__(self, handler: TelemetryHandler) -> None:
+        self.handler = handler
+
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> Invocation:
+        raise NotImplementedError
+
+    def capture_request(self, record: Any, kwargs: dict[str, Any]) -> None:
+        """Content from the request (only called when it will be recorded)."""
+
+    def on_result(self, record: Any, result: Any) -> Any:
+        self.handler.finish(record)
+        return result
+
+    def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        return traced_call(self, wrapped, instance, args, kwargs)
+
+    async def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        return await traced_async_call(self, wrapped, instance, args, kwargs)
+
+
 def traced_call(
-    handler: TelemetryHandler,
-    build_record: Callable[[Any, dict[str, Any]], Invocation],
-    on_result: ResultHandler,
-    wrapped: Callable[..., Any],
-    instance: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    reader: CallReader, wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: dict[str, Any]
 ) -> Any:
     """Run a synchronous client call inside a span."""
     if not is_instrumentation_enabled():
         return wrapped(*args, **kwargs)
-    try:
-        record = build_record(instance, kwargs)
-    except Exception:
-        logger.debug("otel_genai: could not read the request; calling uninstrumented", exc_info=True)
+    record, token = _start(reader, instance, kwargs)
+    if record is None:
         return wrapped(*args, **kwargs)
-    token = handler.start(record)
+    handler = reader.handler
     try:
         result = wrapped(*args, **kwargs)
     except BaseException as error:
@@ -93,27 +110,23 @@ def traced_call(
         raise
     finally:
         handler.detach(token)
-    return _handle_result(handler, on_result, record, result)
+    return _handle_result(reader, record, result)
 
 
 async def traced_async_call(
-    handler: TelemetryHandler,
-    build_record: Callable[[Any, dict[str, Any]], Invocation],
-    on_result: ResultHandler,
+    reader: CallReader,
     wrapped: Callable[..., Awaitable[Any]],
     instance: Any,
-    args: tuple[Any, ...],
+    args: Any,
     kwargs: dict[str, Any],
 ) -> Any:
     """Run an asynchronous client call inside a span."""
     if not is_instrumentation_enabled():
         return await wrapped(*args, **kwargs)
-    try:
-        record = build_record(instance, kwargs)
-    except Exception:
-        logger.debug("otel_genai: could not read the request; calling uninstrumented", exc_info=True)
+    record, token = _start(reader, instance, kwargs)
+    if record is None:
         return await wrapped(*args, **kwargs)
-    token = handler.start(record)
+    handler = reader.handler
     try:
         result = await wrapped(*args, **kwargs)
     except BaseException as error:
@@ -121,15 +134,31 @@ async def traced_async_call(
         raise
     finally:
         handler.detach(token)
-    return _handle_result(handler, on_result, record, result)
+    return _handle_result(reader, record, result)
 
 
-def _handle_result(
-    handler: TelemetryHandler, on_result: ResultHandler, record: Invocation, result: Any
-) -> Any:
+def _start(
+    reader: CallReader, instance: Any, kwargs: dict[str, Any]
+) -> tuple[Invocation | None, object | None]:
+    """Build the record and start its span; request content only once we know it will be recorded."""
     try:
-        return on_result(handler, record, result)
+        record = reader.build(instance, kwargs)
+    except Exception:
+        logger.debug("otel_genai: could not read the request; calling uninstrumented", exc_info=True)
+        return None, None
+    token = reader.handler.start(record)
+    if reader.handler.wants_content(record):
+        try:
+            reader.capture_request(record, kwargs)
+        except Exception:
+            logger.debug("otel_genai: could not read the request's content", exc_info=True)
+    return record, token
+
+
+def _handle_result(reader: CallReader, record: Invocation, result: Any) -> Any:
+    try:
+        return reader.on_result(record, result)
     except Exception:
         logger.debug("otel_genai: could not read the response", exc_info=True)
-        handler.finish(record)
+        reader.handler.finish(record)
         return result

@@ -17,13 +17,7 @@ from weakref import WeakKeyDictionary
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import (
-    handler_from_kwargs,
-    traced_async_call,
-    traced_call,
-    unwrap_methods,
-    wrap_methods,
-)
+from otel_genai.instrumentation._base import CallReader, handler_from_kwargs, unwrap_methods, wrap_methods
 from otel_genai.telemetry.content import parse_json_arguments, semconv_finish_reason, text_part
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Embedding, Inference, ToolCallRequest
@@ -197,25 +191,14 @@ def _read_response_meta(record: Inference, response: Any) -> None:
         record.metric_attributes[sc.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
 
 
-class _Reader:
-    """One API family: builds the record from kwargs and reads the response into it."""
+class _Reader(CallReader):
+    """One OpenAI API family: builds the record from kwargs and reads the response into it."""
 
     api_type: str | None = None
 
     def __init__(self, handler: TelemetryHandler, streams: tuple[type, type] | None = None) -> None:
-        self.handler = handler
+        super().__init__(handler)
         self.sync_stream, self.async_stream = streams or (type(None), type(None))
-
-    def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        return traced_call(self.handler, self.build, self.on_result, wrapped, instance, args, kwargs)
-
-    async def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        return await traced_async_call(
-            self.handler, self.build, self.on_result, wrapped, instance, args, kwargs
-        )
-
-    def build(self, instance: Any, kwargs: dict[str, Any]) -> Any:
-        raise NotImplementedError
 
     def read(self, record: Any, response: Any) -> None:
         raise NotImplementedError
@@ -223,7 +206,7 @@ class _Reader:
     def accumulator(self, record: Inference) -> StreamAccumulator:
         raise NotImplementedError
 
-    def on_result(self, handler: TelemetryHandler, record: Any, result: Any) -> Any:
+    def on_result(self, record: Any, result: Any) -> Any:
         if isinstance(result, self.sync_stream):
             return SyncStreamProxy(result, self.accumulator(record))
         if isinstance(result, self.async_stream):
@@ -236,7 +219,7 @@ class _Reader:
                 self.read(record, result.parse() if raw else result)
             except Exception:
                 logger.debug("otel_genai: could not read an OpenAI response", exc_info=True)
-        handler.finish(record)
+        self.handler.finish(record)
         return result
 
     def _inference(self, instance: Any, model: Any) -> Inference:
@@ -273,12 +256,13 @@ class _ChatReader(_Reader):
         record.output_type = _output_type(get("response_format"))
         record.reasoning_level = _string(get("reasoning_effort"))
         _service_tier(record, get("service_tier"))
-        if self.handler.capture_content:
-            record.input_messages = chat_input_messages(_given(get("messages")))
-            record.tool_definitions = tool_definitions(
-                _given(get("tools")), self.handler.tool_definition_details
-            )
         return record
+
+    def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
+        record.input_messages = chat_input_messages(_given(kwargs.get("messages")))
+        record.tool_definitions = tool_definitions(
+            _given(kwargs.get("tools")), self.handler.tool_definition_details
+        )
 
     def read(self, record: Inference, response: Any) -> None:
         record.response_id = getattr(response, "id", None)
@@ -289,7 +273,7 @@ class _ChatReader(_Reader):
         record.finish_reasons = [getattr(c, "finish_reason", None) or "error" for c in choices]
         tool_calls: list[ToolCallRequest] = []
         outputs = []
-        capture = self.handler.capture_content
+        capture = self.handler.wants_content(record)
         for choice in choices:
             message = getattr(choice, "message", None)
             calls = [_tool_call(call) for call in getattr(message, "tool_calls", None) or ()]
@@ -392,7 +376,7 @@ class _ChatStreamAccumulator(StreamAccumulator):
 
     def __init__(self, handler: TelemetryHandler, record: Inference) -> None:
         super().__init__(handler, record)
-        self.capture = handler.capture_content
+        self.capture = handler.wants_content(record)
         self.choices: dict[int, _ChoiceState] = {}
         self.first: Any = None
         self.usage: Any = None
@@ -628,15 +612,16 @@ class _ResponsesReader(_Reader):
         if _given(get("text_format")) is not None:  # parse(text_format=PydanticModel)
             record.output_type = "json"
         _service_tier(record, get("service_tier"))
-        if self.handler.capture_content:
-            instructions = _given(get("instructions"))
-            if isinstance(instructions, str) and instructions:
-                record.system_instructions = [text_part(instructions)]
-            record.input_messages = responses_input_messages(_given(get("input")))
-            record.tool_definitions = tool_definitions(
-                _given(get("tools")), self.handler.tool_definition_details
-            )
         return record
+
+    def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
+        instructions = _given(kwargs.get("instructions"))
+        if isinstance(instructions, str) and instructions:
+            record.system_instructions = [text_part(instructions)]
+        record.input_messages = responses_input_messages(_given(kwargs.get("input")))
+        record.tool_definitions = tool_definitions(
+            _given(kwargs.get("tools")), self.handler.tool_definition_details
+        )
 
     def read(self, record: Inference, response: Any) -> None:
         record.response_id = getattr(response, "id", None)
@@ -655,7 +640,7 @@ class _ResponsesReader(_Reader):
                 record.reasoning_output_tokens = getattr(output_details, "reasoning_tokens", None)
         parts: list[dict[str, Any]] = []
         tool_calls: list[ToolCallRequest] = []
-        capture = self.handler.capture_content
+        capture = self.handler.wants_content(record)
         for item in getattr(response, "output", None) or ():
             kind = getattr(item, "type", None)
             if kind == "function_call" or kind == "custom_tool_call":

@@ -69,6 +69,19 @@ class TelemetryHandler:
             logger.debug("otel_genai: could not start a span", exc_info=True)
             return None
 
+    def wants_content(self, record: Invocation) -> bool:
+        """Whether to build this call's content: capture is on and something will record it.
+
+        A span the sampler dropped records nothing, so its content is not even built (events, when the
+        mode asks for them, are emitted whatever the sampler decided).
+        """
+        if not self.capture_content:
+            return False
+        if self.capture_mode.on_event:
+            return True
+        span = record.span
+        return span is not None and span.is_recording()
+
     @staticmethod
     def detach(token: object | None) -> None:
         if token is not None:
