@@ -152,7 +152,7 @@ def resolve(
     return Settings(
         service_name=service_name,
         span_exporters=span_exporters,
-        metric_exporters=tuple(n for n in metric_exporters if n == "otlp" or n == "console"),
+        metric_exporters=metric_exporters,
         log_exporters=log_exporters,
         capture_mode=capture_mode,
         max_content_length=_positive_int(env.get(ENV_MAX_CONTENT_LENGTH), DEFAULT_MAX_CONTENT_LENGTH),

@@ -48,7 +48,7 @@ class TelemetryHandler:
         # Streams collect chunk intervals only for the time_per_output_chunk metric.
         self.chunk_timing: bool = settings.chunk_timing_metric
         self._tracer = trace.get_tracer(SCOPE_NAME, __version__, tracer_provider)
-        self.metrics = GenAIMetrics(SCOPE_NAME, meter_provider, chunk_timing=settings.chunk_timing_metric)
+        self.metrics = GenAIMetrics(SCOPE_NAME, meter_provider)
         self._event_logger = None
         if self.capture_mode.on_event:
             from opentelemetry._logs import get_logger
@@ -92,63 +92,54 @@ class TelemetryHandler:
 
     def finish(self, record: Invocation) -> None:
         """End the span with everything the response taught us, and record the metrics."""
+        self._end(record, None)
+
+    def fail(self, record: Invocation, error: BaseException) -> None:
+        """End the span as failed: status ERROR, ``error.type``, the exception recorded."""
+        self._end(record, error)
+
+    def _end(self, record: Invocation, error: BaseException | None) -> None:
         span = record.span
         if span is None:
             return
         record.span = None  # finish and fail act once
-        try:
-            duration = _clock() - record.start_time
-            attributes = _response_attributes(record)
-            content = self._content(record)
-            if self.capture_mode.on_span:
-                attributes.update(content)
-            span.set_attributes(attributes)
-            if record.error_type:  # the call returned, but reported a failure (e.g. a failed response)
-                span.set_status(Status(StatusCode.ERROR, record.error_type))
-            span.end()
-            self.metrics.record(record, duration, span)
-            if self._event_logger is not None:
-                self._emit_event(record, span, content)
-        except Exception:
-            logger.debug("otel_genai: could not finish a span", exc_info=True)
-            _end_quietly(span)
-
-    def fail(self, record: Invocation, error: BaseException) -> None:
-        """End the span as failed: status ERROR, ``error.type``, the exception recorded."""
-        span = record.span
-        if span is None:
-            return
-        record.span = None
-        try:
-            duration = _clock() - record.start_time
+        duration = _clock() - record.start_time
+        if error is not None:
             record.error_type = record.error_type or _error_type(error)
-            attributes = _response_attributes(record)
-            if self.capture_mode.on_span:
-                attributes.update(self._content(record))
-            span.set_attributes(attributes)
-            span.record_exception(error)
-            span.set_status(Status(StatusCode.ERROR, str(error) or record.error_type))
-            span.end()
-            self.metrics.record(record, duration, span)
-            if self._event_logger is not None:  # a failed call's input is content too (EVENT_ONLY)
-                self._emit_event(record, span, {})
+        try:
+            if span.is_recording():
+                attributes = _response_attributes(record)
+                if self.capture_mode.on_span:
+                    attributes.update(self._content(record))
+                span.set_attributes(attributes)
+                if error is not None:
+                    span.record_exception(error)
+                if record.error_type:  # raised, or returned a failure (e.g. a failed response)
+                    span.set_status(Status(StatusCode.ERROR, (error and str(error)) or record.error_type))
         except Exception:
-            logger.debug("otel_genai: could not fail a span", exc_info=True)
-            _end_quietly(span)
+            logger.debug("otel_genai: could not describe a span", exc_info=True)
+        _end_quietly(span)
+        try:
+            self.metrics.record(record, duration, span)
+            if self._event_logger is not None:  # a failed call's input is content too
+                self._emit_event(record, span)
+        except Exception:
+            logger.debug("otel_genai: could not record metrics or the event", exc_info=True)
 
     # --- pieces --------------------------------------------------------------------------------
 
     def _content(self, record: Invocation) -> dict[str, str]:
-        if not self.capture_content or not isinstance(record, Inference):
+        """Content attributes for the span, as JSON strings."""
+        if not isinstance(record, Inference):
             return {}
         limit = self.settings.max_content_length
         return {name: to_json(limit_parts(value, limit)) for name, value in _content_fields(record) if value}
 
-    def _emit_event(self, record: Invocation, span: Any, content: dict[str, str]) -> None:
+    def _emit_event(self, record: Invocation, span: Any) -> None:
         """The opt-in ``gen_ai.client.inference.operation.details`` event, with structured content."""
         from opentelemetry._logs import LogRecord
 
-        attributes: dict[str, Any] = dict(_start_attributes(record))
+        attributes = _start_attributes(record)
         attributes.update(_response_attributes(record))
         if isinstance(record, Inference):
             limit = self.settings.max_content_length

@@ -38,9 +38,7 @@ def operation_attributes(record: Invocation) -> dict[str, Any]:
 class GenAIMetrics:
     """Owns the GenAI client instruments."""
 
-    def __init__(
-        self, scope_name: str, meter_provider: MeterProvider | None = None, *, chunk_timing: bool = True
-    ) -> None:
+    def __init__(self, scope_name: str, meter_provider: MeterProvider | None = None) -> None:
         meter = get_meter(scope_name, __version__, meter_provider)
 
         def histogram(name: str, unit: str, description: str, buckets: tuple[float, ...]) -> Histogram:
@@ -66,7 +64,6 @@ class GenAIMetrics:
             "Time between consecutive chunks of a streaming response, after the first one.",
             sc.DURATION_BUCKETS,
         )
-        self.chunk_timing = chunk_timing
 
     def record(self, record: Invocation, duration: float, span: Span | None = None) -> None:
         """Record one finished invocation; the span's context lets trace-based exemplars point at it."""
@@ -96,7 +93,7 @@ class GenAIMetrics:
         chunk_attributes = {k: v for k, v in attributes.items() if k not in record.metric_attributes}
         if record.time_to_first_chunk is not None:
             self._time_to_first_chunk.record(record.time_to_first_chunk, chunk_attributes, context=context)
-        if record.chunk_intervals and self.chunk_timing:
+        if record.chunk_intervals:  # collected only when the metric is on
             record_chunk = self._time_per_output_chunk.record
             for interval in record.chunk_intervals:
                 record_chunk(interval, chunk_attributes, context=context)

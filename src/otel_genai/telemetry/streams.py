@@ -55,16 +55,12 @@ class StreamAccumulator:
         """Turn what was collected into record fields (subclass)."""
 
     def finish(self) -> None:
-        if self.done:
-            return
-        self.done = True
-        try:
-            self.on_end()
-        except Exception:
-            logger.debug("otel_genai: could not summarise a stream", exc_info=True)
-        self.handler.finish(self.record)
+        self._end(None)
 
     def fail(self, error: BaseException) -> None:
+        self._end(error)
+
+    def _end(self, error: BaseException | None) -> None:
         if self.done:
             return
         self.done = True
@@ -72,7 +68,15 @@ class StreamAccumulator:
             self.on_end()
         except Exception:
             logger.debug("otel_genai: could not summarise a stream", exc_info=True)
-        self.handler.fail(self.record, error)
+        if error is None:
+            self.handler.finish(self.record)
+        else:
+            self.handler.fail(self.record, error)
+
+    def abandoned(self) -> None:
+        """The proxy is being collected: a stream nobody finished ends here."""
+        if not self.done:
+            self.finish()
 
 
 class SyncStreamProxy(wrapt.ObjectProxy):
@@ -132,8 +136,8 @@ class SyncStreamProxy(wrapt.ObjectProxy):
 
     def __del__(self) -> None:
         accumulator = getattr(self, "_self_accumulator", None)
-        if accumulator is not None and not accumulator.done:
-            accumulator.finish()
+        if accumulator is not None:
+            accumulator.abandoned()
 
 
 class AsyncStreamProxy(wrapt.ObjectProxy):
@@ -191,8 +195,8 @@ class AsyncStreamProxy(wrapt.ObjectProxy):
 
     def __del__(self) -> None:
         accumulator = getattr(self, "_self_accumulator", None)
-        if accumulator is not None and not accumulator.done:
-            accumulator.finish()
+        if accumulator is not None:
+            accumulator.abandoned()
 
 
 def _closing_response(response: Any, accumulator: StreamAccumulator) -> Any:
