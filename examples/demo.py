@@ -32,9 +32,10 @@ EMBEDDING_DIMENSIONS = 256
 SYSTEM_PROMPT = (
     "You are the support assistant of Acme Shop. Be brief and friendly; use the tools to look up orders."
 )
-# Fake PII on purpose: it shows what a redaction processor will have to remove from captured content.
+# Fake PII on purpose: the redacting span processor removes it before anything is exported.
 QUESTION = (
-    "Hi, my name is Jane Doe, email jane.doe@example.com. Where is my order A-1042? It was due last week."
+    "Hi, I'm Jane Doe (jane.doe@example.com, (212) 555-0147, 1742 Evergreen Terrace, Springfield, IL 62704). "
+    "Where is my order A-1042?"
 )
 
 # The shop's "database".
@@ -156,11 +157,12 @@ def main() -> int:
                 answer_support_request(client, QUESTION)
                 span.set_status(Status(StatusCode.OK))
             print()
-            print("NOTE: content capture is ON and the content below is shown UNREDACTED (it holds fake PII:")
-            print("      a name and an email address) until the redaction processor lands.")
+            print("Content capture is ON. The customer's (fake) name, email, phone and address were")
+            print("replaced by the redacting span processor (Presidio, off the request path) before")
+            print("any exporter saw them.")
             if otlp_endpoint:
-                print(f"      The trace is also exported over OTLP to {otlp_endpoint}.")
-            print("\nThe trace, as otel-genai recorded it:\n", flush=True)
+                print(f"The trace is also exported over OTLP to {otlp_endpoint}.")
+            print("\nThe trace, as it was exported:\n", flush=True)
             instrumentation.force_flush()
     finally:
         instrumentation.shutdown()

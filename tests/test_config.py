@@ -242,12 +242,24 @@ def test_instrumentors_keyword_and_disabled_variable() -> None:
     )
 
 
-def test_service_redaction_and_release_pass_through() -> None:
-    redaction, release = object(), object()
-    settings = resolve(service_name="svc", redaction=redaction, release=release, env={})
+def test_service_and_release_pass_through() -> None:
+    release = object()
+    settings = resolve(service_name="svc", release=release, env={})
     assert settings.service_name == "svc"
-    assert settings.redaction is redaction
     assert settings.release is release
+
+
+def test_redaction_is_on_by_default_and_keyword_wins_over_environment() -> None:
+    from otel_genai.redaction import RedactionPolicy
+
+    assert resolve(env={}).redaction == RedactionPolicy()
+    assert resolve(env={"OTEL_GENAI_REDACTION": "false"}).redaction is None
+    assert resolve(redaction=True, env={"OTEL_GENAI_REDACTION": "false"}).redaction == RedactionPolicy()
+    assert resolve(redaction=False, env={}).redaction is None
+    policy = RedactionPolicy(operator="hash")
+    assert resolve(redaction=policy, env={}).redaction is policy
+    with pytest.raises(TypeError):
+        resolve(redaction="sometimes", env={})
 
 
 def test_resolve_reads_os_environ_when_no_env_is_given(monkeypatch: pytest.MonkeyPatch) -> None:

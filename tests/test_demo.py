@@ -75,10 +75,15 @@ def test_demo_tree_shows_the_tool_call_and_token_counts(demo_output: str) -> Non
     assert "first_chunk=" in tree  # the streamed answer
 
 
-def test_demo_shows_content_and_warns_that_it_is_unredacted(demo_output: str) -> None:
-    assert "UNREDACTED" in demo_output
+def test_demo_trace_shows_content_with_the_fake_pii_redacted(demo_output: str) -> None:
     tree = "\n".join(tree_lines(demo_output))
-    assert "jane.doe@example.com" in tree
+    conversation = demo_output.split("The trace, as it was exported")[0]
+    for pii in ("Jane Doe", "jane.doe@example.com", "555-0147", "1742 Evergreen Terrace"):
+        assert pii in conversation  # the application itself saw and printed it
+        assert pii not in tree  # the exported trace did not
+    for placeholder in ("<PERSON>", "<EMAIL_ADDRESS>", "<PHONE_NUMBER>", "<STREET_ADDRESS>"):
+        assert placeholder in tree
+    assert "Where is my order A-1042?" in tree  # the rest of the prompt is intact
     assert "[result]" in tree  # the tool result sent back to the model
     assert "Thanks for waiting!" in demo_output  # the streamed answer, printed as it arrived
 

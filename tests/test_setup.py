@@ -68,6 +68,7 @@ def test_public_api() -> None:
     assert sorted(otel_genai.__all__) == [
         "CaptureMode",
         "Instrumentation",
+        "RedactionPolicy",
         "__version__",
         "instrument",
         "uninstrument",
@@ -448,7 +449,7 @@ SCENARIOS: dict[str, tuple[dict[str, str], str]] = {
 NO_PRELUDE = {"imports"}
 
 ZERO_CODE_SCRIPT = """
-import json, sys
+import json, os, sys
 import httpx2, openai
 
 body = {"id": "chatcmpl-zero", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini-2024-07-18",
@@ -457,12 +458,16 @@ body = {"id": "chatcmpl-zero", "object": "chat.completion", "created": 1, "model
 client = openai.OpenAI(api_key="sk-test", base_url="https://api.openai.com/v1", max_retries=0,
                        http_client=httpx2.Client(transport=httpx2.MockTransport(
                            lambda request: httpx2.Response(200, json=body))))
-answer = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+prompt = os.environ.get("ZERO_CODE_PROMPT", "hi")
+answer = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}])
 wrapper = openai.resources.chat.completions.Completions.__dict__["create"]
 reader = getattr(getattr(wrapper, "_self_wrapper", None), "__self__", None)
 with open(sys.argv[1], "w") as out:
     json.dump({"answer": answer.choices[0].message.content, "wrapped_by": type(reader).__module__}, out)
 """
+
+
+ZERO_CODE_PII_PROMPT = "I am Maria Gonzalez, write to maria.gonzalez@example.com or call (212) 555-0147"
 
 
 def _unused_port() -> int:
@@ -518,6 +523,15 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     output = root / "zero_code.json"
     command = [str(bin_dir / "opentelemetry-instrument"), sys.executable, str(zero_code), str(output)]
     running["zero_code"] = (_start(command, env, root), output)
+    # The same with content capture on: the distro's exporter must only ever see redacted content.
+    content_env = {
+        **env,
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "span_only",
+        "ZERO_CODE_PROMPT": ZERO_CODE_PII_PROMPT,
+    }
+    output = root / "zero_code_content.json"
+    command = [str(bin_dir / "opentelemetry-instrument"), sys.executable, str(zero_code), str(output)]
+    running["zero_code_content"] = (_start(command, content_env, root), output)
 
     results: dict[str, Any] = {}
     for name, (process, output) in running.items():
@@ -604,7 +618,7 @@ def test_the_applications_provider_is_extended_not_replaced(scenarios: dict[str,
         "opentelemetry.sdk.trace.export.in_memory_span_exporter.InMemorySpanExporter",
         result["console"],
     ]
-    assert any("added a console exporter to the application's TracerProvider" in m for m in result["log"])
+    assert any("added console exporting to the application's TracerProvider" in m for m in result["log"])
     assert result["spans"] == [[f"chat {MODEL}", "the-app"]]  # the application's resource, not ours
     assert result["wrapped_after_shutdown"] is False
     assert result["app_still_exports"] == "after shutdown"
@@ -637,6 +651,28 @@ def test_zero_code_instrumentation(scenarios: dict[str, Any]) -> None:
     assert span["attributes"]["gen_ai.usage.input_tokens"] == 3
     assert span["attributes"]["gen_ai.usage.output_tokens"] == 1
     assert span["resource"]["attributes"]["service.name"] == "zero-code-app"
+
+
+def _console_spans(stdout: str) -> list[dict[str, Any]]:
+    decoder, spans, position = json.JSONDecoder(), [], 0
+    while (start := stdout.find("{", position)) != -1:
+        document, position = decoder.raw_decode(stdout, start)
+        spans.append(document)
+    return spans
+
+
+def test_zero_code_with_content_capture_redacts_before_the_distros_exporter(
+    scenarios: dict[str, Any],
+) -> None:
+    result_of(scenarios, "zero_code_content")
+    stdout = scenarios["zero_code_content"]["stdout"]
+    (span,) = [s for s in _console_spans(stdout) if s["name"] == f"chat {MODEL}"]
+    messages = json.loads(span["attributes"]["gen_ai.input.messages"])
+    text = messages[0]["parts"][0]["content"]
+    assert text == "I am <PERSON>, write to <EMAIL_ADDRESS> or call <PHONE_NUMBER>"
+    for pii in ("Maria", "Gonzalez", "maria.gonzalez@example.com", "555-0147"):
+        assert pii not in stdout
+    assert span["attributes"]["redaction.pii.count"] == 3
 
 
 # --- which instrumentors turn on ------------------------------------------------------------------

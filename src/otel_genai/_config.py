@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from otel_genai.redaction.policy import ENV_REDACTION, RedactionPolicy
 from otel_genai.telemetry.content import CaptureMode
 
 logger = logging.getLogger("otel_genai")
@@ -44,7 +45,8 @@ class Settings:
     tool_definition_details: bool = False
     # gen_ai.client.operation.time_per_output_chunk: one histogram record per streamed chunk
     chunk_timing_metric: bool = True
-    redaction: Any = None
+    # the policy the redacting processors use when content is captured; None = redaction off
+    redaction: RedactionPolicy | None = field(default_factory=RedactionPolicy)
     release: Any = None
     instrumentors: tuple[str, ...] | None = None
     disabled_instrumentors: frozenset[str] = field(default_factory=frozenset)
@@ -77,6 +79,19 @@ def parse_capture_mode(value: Any) -> CaptureMode:
             ", ".join(m.value for m in CaptureMode),
         )
         return CaptureMode.NO_CONTENT
+
+
+def parse_redaction(value: Any, env: Mapping[str, str]) -> RedactionPolicy | None:
+    """``redaction=``: a RedactionPolicy, True (defaults) or False (off); unset reads OTEL_GENAI_REDACTION
+    (default on). Turning it off with content capture on exports raw content, so it is logged."""
+    if isinstance(value, RedactionPolicy):
+        return value
+    if value is None:
+        raw = env.get(ENV_REDACTION, "").strip().lower()
+        value = raw not in ("0", "false", "no", "off") if raw else True
+    if not isinstance(value, bool):
+        raise TypeError(f"redaction must be a RedactionPolicy, True or False, not {value!r}")
+    return RedactionPolicy() if value else None
 
 
 def _names(value: str | None) -> tuple[str, ...]:
@@ -158,7 +173,7 @@ def resolve(
         max_content_length=_positive_int(env.get(ENV_MAX_CONTENT_LENGTH), DEFAULT_MAX_CONTENT_LENGTH),
         tool_definition_details=env.get(ENV_TOOL_DEFINITION_DETAILS, "").strip().lower() in _TRUE,
         chunk_timing_metric=env.get(ENV_CHUNK_TIMING_METRIC, "true").strip().lower() in _TRUE,
-        redaction=redaction,
+        redaction=parse_redaction(redaction, env),
         release=release,
         instrumentors=tuple(n.lower() for n in instrumentors) if instrumentors is not None else None,
         disabled_instrumentors=frozenset(_names(env.get(ENV_DISABLED_INSTRUMENTATIONS))),

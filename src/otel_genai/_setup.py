@@ -113,10 +113,10 @@ def instrument(
         )
         owned: list[Any] = []
         resource = _resource(settings)
-        tracer_provider = _tracer_provider(settings, tracer_provider, resource, owned)
         meter_provider = _meter_provider(settings, meter_provider, resource, owned)
+        tracer_provider = _tracer_provider(settings, tracer_provider, resource, owned, meter_provider)
         if settings.capture_mode.on_event:
-            logger_provider = _logger_provider(settings, logger_provider, resource, owned)
+            logger_provider = _logger_provider(settings, logger_provider, resource, owned, meter_provider)
         handler = TelemetryHandler(settings, tracer_provider, meter_provider, logger_provider)
         active, names = _instrument_all(settings, handler, tracer_provider, meter_provider, logger_provider)
         _active = Instrumentation(
@@ -263,26 +263,96 @@ def _otlp_exporter(signal: str) -> Any:
     )()
 
 
-def _tracer_provider(settings: Settings, given: Any, resource: Resource, owned: list[Any]) -> Any:
+def _tracer_provider(
+    settings: Settings, given: Any, resource: Resource, owned: list[Any], meter_provider: Any
+) -> Any:
     if given is not None:
         return given
     current = trace.get_tracer_provider()
     if isinstance(current, SdkTracerProvider):
-        for spec in settings.span_exporters:
-            if _has_exporter_like(current, spec):
-                logger.info("otel_genai: the application's TracerProvider already exports to %s", spec)
-                continue
-            processor = BatchSpanProcessor(_span_exporter(spec))
+        _warn_unredacted(settings, current)
+        specs = [spec for spec in settings.span_exporters if not _already_exports(current, spec)]
+        if specs:
+            processor = _span_processor(settings, specs, meter_provider)
             current.add_span_processor(processor)
             owned.append(processor)
-            logger.info("otel_genai: added a %s exporter to the application's TracerProvider", _label(spec))
+            logger.info(
+                "otel_genai: added %s exporting to the application's TracerProvider",
+                ", ".join(_label(spec) for spec in specs),
+            )
         return current
     provider = SdkTracerProvider(resource=resource)
-    for spec in settings.span_exporters:
-        provider.add_span_processor(BatchSpanProcessor(_span_exporter(spec)))
+    if settings.span_exporters:
+        provider.add_span_processor(_span_processor(settings, settings.span_exporters, meter_provider))
     trace.set_tracer_provider(provider)
     owned.append(provider)
     return provider
+
+
+def _redacts(settings: Settings, on: bool) -> bool:
+    return on and settings.redaction is not None
+
+
+def _span_processor(settings: Settings, specs: Sequence[Any], meter_provider: Any) -> Any:
+    """One processor for all our span exporters: redacting when content is on spans, else batching."""
+    exporters = [_span_exporter(spec) for spec in specs]
+    exporter = exporters[0] if len(exporters) == 1 else FanOutExporter(exporters)
+    if _redacts(settings, settings.capture_mode.on_span):
+        from otel_genai.redaction import RedactingSpanProcessor
+
+        return RedactingSpanProcessor(exporter, settings.redaction, meter_provider=meter_provider)
+    if settings.capture_mode.on_span:
+        logger.warning("otel_genai: content capture is on and redaction is OFF: prompts are exported raw")
+    return BatchSpanProcessor(exporter)
+
+
+def _warn_unredacted(settings: Settings, provider: Any) -> None:
+    """The application's own span processors see our spans before any redaction: say so."""
+    if not _redacts(settings, settings.capture_mode.on_span):
+        return
+    processors = getattr(getattr(provider, "_active_span_processor", None), "_span_processors", ())
+    if processors:
+        logger.warning(
+            "otel_genai: content capture is on, and the application's TracerProvider already has %d span "
+            "processor(s) that otel_genai did not configure: they receive content UNREDACTED. Wrap their "
+            "exporters in otel_genai.redaction.RedactingSpanProcessor instead.",
+            len(processors),
+        )
+
+
+class FanOutExporter:
+    """Several span (or log) exporters behind one, so content is redacted once for all of them."""
+
+    def __init__(self, exporters: Sequence[Any]) -> None:
+        self.exporters = list(exporters)
+
+    def export(self, batch: Sequence[Any]) -> Any:
+        """Exports to each; the result is the first failure, else success."""
+        results = [_call(exporter, "export", batch) for exporter in self.exporters]
+        failed = [r for r in results if getattr(r, "name", "FAILURE") != "SUCCESS"]
+        return failed[0] if failed else results[0]
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return all(_call(exporter, "force_flush", timeout_millis) is not False for exporter in self.exporters)
+
+    def shutdown(self) -> None:
+        for exporter in self.exporters:
+            _call(exporter, "shutdown")
+
+
+def _call(target: Any, method: str, *args: Any) -> Any:
+    try:
+        return getattr(target, method)(*args)
+    except Exception:
+        logger.debug("otel_genai: %s.%s failed", type(target).__name__, method, exc_info=True)
+        return False
+
+
+def _already_exports(provider: Any, spec: Any) -> bool:
+    if _has_exporter_like(provider, spec):
+        logger.info("otel_genai: the application's TracerProvider already exports to %s", _label(spec))
+        return True
+    return False
 
 
 def _has_exporter_like(provider: Any, spec: Any) -> bool:
@@ -329,7 +399,9 @@ def _meter_provider(settings: Settings, given: Any, resource: Resource, owned: l
     return provider
 
 
-def _logger_provider(settings: Settings, given: Any, resource: Resource, owned: list[Any]) -> Any:
+def _logger_provider(
+    settings: Settings, given: Any, resource: Resource, owned: list[Any], meter_provider: Any
+) -> Any:
     """A LoggerProvider for the content events (only built when the capture mode emits events)."""
     if given is not None:
         return given
@@ -342,9 +414,21 @@ def _logger_provider(settings: Settings, given: Any, resource: Resource, owned: 
         logger.info("otel_genai: using the application's LoggerProvider for content events")
         return current
     provider = SdkLoggerProvider(resource=resource)
-    for name in settings.log_exporters:
-        exporter = ConsoleLogExporter() if name == "console" else _otlp_exporter("LOGS")
-        provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
+    exporters = [
+        ConsoleLogExporter() if name == "console" else _otlp_exporter("LOGS")
+        for name in settings.log_exporters
+    ]
+    if exporters:
+        exporter = exporters[0] if len(exporters) == 1 else FanOutExporter(exporters)
+        if _redacts(settings, settings.capture_mode.on_event):
+            from otel_genai.redaction import RedactingLogRecordProcessor
+
+            processor: Any = RedactingLogRecordProcessor(
+                exporter, settings.redaction, meter_provider=meter_provider
+            )
+        else:
+            processor = BatchLogRecordProcessor(exporter)
+        provider.add_log_record_processor(processor)
     _logs.set_logger_provider(provider)
     owned.append(provider)
     return provider

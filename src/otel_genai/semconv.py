@@ -67,6 +67,26 @@ CONTENT_ATTRIBUTES = (
     GEN_AI_RETRIEVAL_QUERY_TEXT,
 )
 
+# --- redaction audit (beside the Collector redaction processor's ``redaction.*`` summary) --------
+REDACTION_PII_COUNT = "redaction.pii.count"  # values replaced on this span, all types
+REDACTION_PII_TYPES = "redaction.pii.types"  # the entity types replaced (never the values)
+REDACTION_FAILED_COUNT = "redaction.failed.count"  # fields exported as [REDACTION_FAILED]
+REDACTION_BINARY_COUNT = "redaction.binary.count"  # binary parts replaced unread
+REDACTION_CONTENT_STRIPPED = "redaction.content.stripped"  # why content was removed unanalysed
+REDACTION_ENGINE = "redaction.engine"  # what analysed it: "presidio+<model>" or patterns-only
+OTEL_GENAI_REDACTION_ENTITIES = "otel_genai.redaction.entities"
+OTEL_GENAI_REDACTION_FAILURES = "otel_genai.redaction.failures"
+OTEL_GENAI_REDACTION_DEGRADED = "otel_genai.redaction.degraded"
+OTEL_GENAI_REDACTION_ENTITY_TYPE = "otel_genai.redaction.entity_type"
+OTEL_GENAI_REDACTION_REASON = "otel_genai.redaction.reason"
+OTEL_GENAI_REDACTION_MODE = "otel_genai.redaction.mode"
+
+
+def redaction_pii_type_count(entity_type: str) -> str:
+    """``redaction.pii.email_address.count``: how many values of one entity type were replaced."""
+    return f"redaction.pii.{entity_type.lower()}.count"
+
+
 # --- tools and retrieval (later issues fill these in) -----------------------------------------
 GEN_AI_TOOL_NAME = "gen_ai.tool.name"
 GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id"

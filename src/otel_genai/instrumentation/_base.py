@@ -32,12 +32,30 @@ def handler_from_kwargs(kwargs: dict[str, Any]) -> TelemetryHandler:
     if isinstance(handler, TelemetryHandler):
         return handler
     settings = kwargs.get("settings") or _config.resolve()
+    _redact_zero_code_exporters(settings)
     return TelemetryHandler(
         settings,
         tracer_provider=kwargs.get("tracer_provider"),
         meter_provider=kwargs.get("meter_provider"),
         logger_provider=kwargs.get("logger_provider"),
     )
+
+
+def _redact_zero_code_exporters(settings: _config.Settings) -> None:
+    """Zero-code with content capture on: the distro built the exporters, so redaction goes in front."""
+    capturing = settings.capture_mode.on_span or settings.capture_mode.on_event
+    if not capturing or settings.redaction is None:
+        return
+    try:
+        from opentelemetry import _logs, trace
+
+        from otel_genai.redaction.processor import redact_existing_processors
+
+        redact_existing_processors(
+            trace.get_tracer_provider(), _logs.get_logger_provider(), settings.redaction
+        )
+    except Exception:
+        logger.warning("otel_genai: could not put redaction in front of the exporters", exc_info=True)
 
 
 def wrap_methods(targets: Iterable[tuple[str, str, str, Callable[..., Any]]]) -> list[tuple[Any, str]]:

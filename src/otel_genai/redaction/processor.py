@@ -1,0 +1,412 @@
+"""RedactingSpanProcessor and its log-record twin: the only road from our content to an exporter.
+
+On the application thread ``on_end`` / ``on_emit`` only appends to a bounded queue (a few
+microseconds). A daemon worker thread takes batches, redacts them (redactor.py) and exports the
+copies. Back-pressure never blocks the application and never exports raw text:
+
+* the queue is full: the item goes to an overflow queue and is exported with its content stripped;
+* the overflow is full too: the item is dropped (counted, warned about at most once a minute);
+* the worker is behind by more than ``policy.max_lag_seconds``: the policy decides, strip the content
+  (default) or redact with the pattern recognizers only (no NER);
+* analysis raises or overruns its time budget: that field becomes ``[REDACTION_FAILED]``.
+
+Batching settings default to the standard ``OTEL_BSP_*`` / ``OTEL_BLRP_*`` variables.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context, attach, detach, set_value
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from otel_genai.redaction.policy import OnOverload, RedactionPolicy
+from otel_genai.redaction.redactor import Redactor
+
+try:
+    from opentelemetry.sdk._logs import ReadableLogRecord
+except ImportError:  # SDKs before 1.39
+    ReadableLogRecord = None  # type: ignore[assignment, misc]
+
+logger = logging.getLogger("otel_genai")
+
+_DEFAULTS = {
+    "SCHEDULE_DELAY": 5000,
+    "MAX_QUEUE_SIZE": 2048,
+    "MAX_EXPORT_BATCH_SIZE": 512,
+    "EXPORT_TIMEOUT": 30000,
+}
+# NER is slow (~35 ms per KB): smaller batches keep the worker responsive to flushes and overflow.
+_MAX_REDACTION_BATCH = 64
+
+
+def _env_int(prefix: str, name: str) -> int:
+    raw = os.environ.get(f"{prefix}_{name}", "")
+    try:
+        value = int(raw) if raw.strip() else _DEFAULTS[name]
+    except ValueError:
+        logger.warning("otel_genai: %s_%s=%r is not an integer; using %s", prefix, name, raw, _DEFAULTS[name])
+        value = _DEFAULTS[name]
+    return max(1, value)
+
+
+class _Flush:
+    """A marker in the queue: everything before it has been exported when ``done`` is set."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+class _Worker:
+    """The bounded queue and the thread that redacts and exports; shared by both processors."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        redact: Callable[[Sequence[Any], bool], list[Any]],
+        strip: Callable[[Sequence[Any], str], list[Any]],
+        export: Callable[[Sequence[Any]], Any],
+        age_seconds: Callable[[Any], float],
+        redactor: Redactor,
+        max_queue_size: int,
+        max_batch_size: int,
+        schedule_delay_seconds: float,
+        export_timeout_seconds: float,
+    ) -> None:
+        self._redact = redact
+        self._strip = strip
+        self._export = export
+        self._age_seconds = age_seconds
+        self._redactor = redactor
+        self._max_queue_size = max_queue_size
+        self._max_batch_size = min(max_batch_size, _MAX_REDACTION_BATCH)
+        self._delay = schedule_delay_seconds
+        self.export_timeout = export_timeout_seconds
+        self._queue: collections.deque[Any] = collections.deque()
+        self._overflow: collections.deque[Any] = collections.deque()
+        self._wake = threading.Event()
+        self._shutdown = False
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    # --- application thread -------------------------------------------------------------------------
+
+    def submit(self, item: Any) -> None:
+        """O(1); never blocks, never raises."""
+        if self._shutdown:
+            return
+        queue = self._queue
+        if len(queue) < self._max_queue_size:
+            queue.append(item)
+            if len(queue) >= self._max_batch_size:
+                self._wake.set()
+        elif len(self._overflow) < self._max_queue_size:
+            self._overflow.append(item)
+            self._wake.set()
+        else:
+            self.dropped += 1
+            self._redactor.warn(
+                "dropped",
+                "otel_genai: the redaction queue and its overflow are full; dropping spans (%d so far)",
+                self.dropped,
+            )
+
+    def flush(self, timeout_seconds: float) -> bool:
+        if not self._thread.is_alive():
+            return not self._queue
+        marker = _Flush()
+        self._queue.append(marker)
+        self._wake.set()
+        return marker.done.wait(timeout_seconds)
+
+    def shutdown(self, timeout_seconds: float) -> None:
+        """Export what is queued within the timeout; what is left then is exported stripped."""
+        flushed = self.flush(timeout_seconds)
+        self._shutdown = True
+        self._wake.set()
+        if not flushed:
+            leftover = [item for item in _drain(self._queue) if not isinstance(item, _Flush)]
+            leftover += list(_drain(self._overflow))
+            if leftover:
+                self._redactor.count_degraded(len(leftover), "shutdown", "strip")
+                self._safe_export(self._strip(leftover, "shutdown"))
+        self._thread.join(timeout=1.0)
+
+    # --- worker thread ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self._delay)
+            self._wake.clear()
+            try:
+                self._drain_all()
+            except Exception:  # the worker must survive anything
+                logger.debug("otel_genai: redaction worker error", exc_info=True)
+            if self._shutdown:
+                return
+
+    def _drain_all(self) -> None:
+        while self._queue or self._overflow:
+            if self._overflow:
+                stripped = list(_drain(self._overflow))
+                self._redactor.count_degraded(len(stripped), "queue_full", "strip")
+                self._safe_export(self._strip(stripped, "queue_full"))
+            batch: list[Any] = []
+            markers: list[_Flush] = []
+            while self._queue and len(batch) < self._max_batch_size:
+                item = self._queue.popleft()
+                if isinstance(item, _Flush):
+                    markers.append(item)
+                    break
+                batch.append(item)
+            if batch:
+                self._process(batch)
+            for marker in markers:
+                marker.done.set()
+
+    def _process(self, batch: list[Any]) -> None:
+        lagging = self._age_seconds(batch[0]) > self._redactor.policy.max_lag_seconds
+        if lagging and self._redactor.policy.on_overload is OnOverload.STRIP:
+            self._redactor.count_degraded(len(batch), "backlog", "strip")
+            self._redactor.warn("backlog", "otel_genai: redaction is behind; exporting content stripped")
+            out = self._strip(batch, "backlog")
+        else:
+            if lagging:
+                self._redactor.count_degraded(len(batch), "backlog", "patterns")
+                self._redactor.warn("backlog", "otel_genai: redaction is behind; using patterns only")
+            try:
+                out = self._redact(batch, not lagging)
+            except Exception:
+                logger.debug("otel_genai: redaction failed; exporting stripped", exc_info=True)
+                self._redactor.count_degraded(len(batch), "error", "strip")
+                out = self._strip(batch, "error")
+        self._safe_export(out)
+
+    def _safe_export(self, items: Sequence[Any]) -> None:
+        if not items:
+            return
+        token = attach(set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+        try:
+            self._export(items)
+        except Exception:
+            logger.debug("otel_genai: exporter raised", exc_info=True)
+        finally:
+            detach(token)
+
+
+def _drain(queue: collections.deque[Any]) -> Any:
+    while True:
+        try:
+            yield queue.popleft()
+        except IndexError:
+            return
+
+
+class RedactingSpanProcessor(SpanProcessor):
+    """Redacts PII in span content off the request path, then exports.
+
+    Use it in place of a ``BatchSpanProcessor``::
+
+        provider.add_span_processor(RedactingSpanProcessor(OTLPSpanExporter(), policy=RedactionPolicy()))
+    """
+
+    def __init__(
+        self,
+        span_exporter: SpanExporter,
+        policy: RedactionPolicy | None = None,
+        *,
+        max_queue_size: int | None = None,
+        max_export_batch_size: int | None = None,
+        schedule_delay_millis: float | None = None,
+        export_timeout_millis: float | None = None,
+        meter_provider: Any = None,
+        detector: Any = None,
+    ) -> None:
+        self.span_exporter = span_exporter
+        self.policy = policy or RedactionPolicy()
+        self.redactor = Redactor(self.policy, detector=detector, meter_provider=meter_provider)
+        self._worker = _Worker(
+            name="otel-genai-redacting-span-processor",
+            redact=lambda batch, ner: self.redactor.redact_spans(batch, ner=ner),
+            strip=self.redactor.strip_spans,
+            export=span_exporter.export,
+            age_seconds=_span_age,
+            redactor=self.redactor,
+            max_queue_size=max_queue_size or _env_int("OTEL_BSP", "MAX_QUEUE_SIZE"),
+            max_batch_size=max_export_batch_size or _env_int("OTEL_BSP", "MAX_EXPORT_BATCH_SIZE"),
+            schedule_delay_seconds=(schedule_delay_millis or _env_int("OTEL_BSP", "SCHEDULE_DELAY")) / 1000,
+            export_timeout_seconds=(export_timeout_millis or _env_int("OTEL_BSP", "EXPORT_TIMEOUT")) / 1000,
+        )
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        pass
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if span.context is not None and span.context.trace_flags.sampled:
+            self._worker.submit(span)
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        flushed = self._worker.flush(timeout_millis / 1000)
+        try:
+            return flushed and bool(self.span_exporter.force_flush(timeout_millis))
+        except Exception:
+            return False
+
+    def shutdown(self) -> None:
+        self._worker.shutdown(self._worker.export_timeout)
+        try:
+            self.span_exporter.shutdown()
+        except Exception:
+            logger.debug("otel_genai: exporter shutdown failed", exc_info=True)
+
+
+class RedactingLogRecordProcessor:
+    """The twin for log records (the content events): redacts content attributes, bodies and
+    exception messages off the application thread, then exports."""
+
+    def __init__(
+        self,
+        exporter: Any,
+        policy: RedactionPolicy | None = None,
+        *,
+        max_queue_size: int | None = None,
+        max_export_batch_size: int | None = None,
+        schedule_delay_millis: float | None = None,
+        export_timeout_millis: float | None = None,
+        meter_provider: Any = None,
+        detector: Any = None,
+    ) -> None:
+        self.exporter = exporter
+        self.policy = policy or RedactionPolicy()
+        self.redactor = Redactor(self.policy, detector=detector, meter_provider=meter_provider)
+        self._worker = _Worker(
+            name="otel-genai-redacting-log-processor",
+            redact=lambda batch, ner: self.redactor.redact_logs(batch, ner=ner),
+            strip=self.redactor.strip_logs,
+            export=exporter.export,
+            age_seconds=_log_age,
+            redactor=self.redactor,
+            max_queue_size=max_queue_size or _env_int("OTEL_BLRP", "MAX_QUEUE_SIZE"),
+            max_batch_size=max_export_batch_size or _env_int("OTEL_BLRP", "MAX_EXPORT_BATCH_SIZE"),
+            schedule_delay_seconds=(schedule_delay_millis or _env_int("OTEL_BLRP", "SCHEDULE_DELAY")) / 1000,
+            export_timeout_seconds=(export_timeout_millis or _env_int("OTEL_BLRP", "EXPORT_TIMEOUT")) / 1000,
+        )
+
+    def on_emit(self, log_record: Any) -> None:
+        self._worker.submit(_readable_log(log_record))
+
+    emit = on_emit  # SDKs before 1.39 called it emit()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        flushed = self._worker.flush(timeout_millis / 1000)
+        try:
+            return flushed and bool(self.exporter.force_flush(timeout_millis))
+        except Exception:
+            return False
+
+    def shutdown(self) -> None:
+        self._worker.shutdown(self._worker.export_timeout)
+        try:
+            self.exporter.shutdown()
+        except Exception:
+            logger.debug("otel_genai: log exporter shutdown failed", exc_info=True)
+
+
+def _span_age(span: ReadableSpan) -> float:
+    end = span.end_time
+    return (time.time_ns() - end) / 1e9 if end else 0.0
+
+
+def _log_age(record: Any) -> float:
+    log = getattr(record, "log_record", None)
+    stamp = getattr(log, "observed_timestamp", None) or getattr(log, "timestamp", None)
+    return (time.time_ns() - stamp) / 1e9 if stamp else 0.0
+
+
+def _readable_log(log_record: Any) -> Any:
+    """What the exporter expects, detached from the emitting context (as BatchLogRecordProcessor)."""
+    if ReadableLogRecord is None:  # older SDKs pass LogData, which exporters take as is
+        return log_record
+    record = copy.copy(log_record.log_record)
+    if hasattr(record, "context"):
+        record.context = Context()
+    resource = log_record.resource if log_record.resource is not None else Resource.create({})
+    return ReadableLogRecord(
+        log_record=record,
+        resource=resource,
+        instrumentation_scope=log_record.instrumentation_scope,
+        limits=log_record.limits,
+    )
+
+
+def redact_existing_processors(tracer_provider: Any, logger_provider: Any, policy: RedactionPolicy) -> int:
+    """Put redaction in front of the exporters SDK providers already have (batch and simple processors).
+
+    For zero-code set-ups (``opentelemetry-instrument``), where the providers and their exporters are
+    built before our instrumentors run and the user has no place to add our processor. Returns how many
+    processors now redact; processors of other kinds are left alone, with a warning.
+    """
+    replaced = _swap(
+        getattr(tracer_provider, "_active_span_processor", None),
+        "_span_processors",
+        RedactingSpanProcessor,
+        policy,
+    ) + _swap(
+        getattr(logger_provider, "_multi_log_record_processor", None),
+        "_log_record_processors",
+        RedactingLogRecordProcessor,
+        policy,
+    )
+    if replaced:
+        logger.info("otel_genai: content capture is on; %d exporting processor(s) now redact PII", replaced)
+    return replaced
+
+
+def _swap(holder: Any, attribute: str, factory: Any, policy: RedactionPolicy) -> int:
+    processors = getattr(holder, attribute, None)
+    if not processors:
+        return 0
+    updated = []
+    for processor in processors:
+        exporter = _exporter_of(processor)
+        if exporter is not None:
+            processor = factory(exporter, policy)
+        elif not isinstance(processor, (RedactingSpanProcessor, RedactingLogRecordProcessor)):
+            logger.warning(
+                "otel_genai: %s is not a batch or simple processor; it receives content UNREDACTED",
+                type(processor).__name__,
+            )
+        updated.append(processor)
+    with getattr(holder, "_lock", threading.Lock()):
+        setattr(holder, attribute, tuple(updated))
+    return sum(1 for old, new in zip(processors, updated, strict=True) if old is not new)
+
+
+def _exporter_of(processor: Any) -> Any:
+    """The exporter behind an SDK batch or simple processor (spans or logs); None for anything else."""
+    if type(processor).__name__ not in (
+        "BatchSpanProcessor",
+        "SimpleSpanProcessor",
+        "BatchLogRecordProcessor",
+        "SimpleLogRecordProcessor",
+    ):
+        return None
+    batch = getattr(processor, "_batch_processor", None)
+    return (
+        getattr(batch, "_exporter", None)
+        or getattr(processor, "span_exporter", None)
+        or getattr(processor, "_exporter", None)
+    )

