@@ -407,7 +407,11 @@ def _logger_provider(
         return given
     from opentelemetry import _logs
     from opentelemetry.sdk._logs import LoggerProvider as SdkLoggerProvider
-    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, ConsoleLogExporter
+    from opentelemetry.sdk._logs import export as logs_export
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+    # ConsoleLogRecordExporter since SDK 1.39 (ConsoleLogExporter is deprecated there)
+    console = getattr(logs_export, "ConsoleLogRecordExporter", None) or logs_export.ConsoleLogExporter
 
     current = _logs.get_logger_provider()
     if isinstance(current, SdkLoggerProvider):
@@ -415,8 +419,7 @@ def _logger_provider(
         return current
     provider = SdkLoggerProvider(resource=resource)
     exporters = [
-        ConsoleLogExporter() if name == "console" else _otlp_exporter("LOGS")
-        for name in settings.log_exporters
+        console() if name == "console" else _otlp_exporter("LOGS") for name in settings.log_exporters
     ]
     if exporters:
         exporter = exporters[0] if len(exporters) == 1 else FanOutExporter(exporters)

@@ -99,6 +99,7 @@ class _Worker:
         self._wake = threading.Event()
         self._shutdown = False
         self.dropped = 0
+        self._dropped_counted = 0
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -142,7 +143,7 @@ class _Worker:
             leftover += list(_drain(self._overflow))
             if leftover:
                 self._redactor.count_degraded(len(leftover), "shutdown", "strip")
-                self._safe_export(self._strip(leftover, "shutdown"))
+                self._export_stripped(leftover, "shutdown")
         self._thread.join(timeout=1.0)
 
     # --- worker thread ------------------------------------------------------------------------------
@@ -153,17 +154,20 @@ class _Worker:
             self._wake.clear()
             try:
                 self._drain_all()
-            except Exception:  # the worker must survive anything
+            except BaseException:  # the worker must survive anything, SystemExit from a library included
                 logger.debug("otel_genai: redaction worker error", exc_info=True)
             if self._shutdown:
                 return
 
     def _drain_all(self) -> None:
+        if self.dropped > self._dropped_counted:
+            self._redactor.count_degraded(self.dropped - self._dropped_counted, "queue_full", "drop")
+            self._dropped_counted = self.dropped
         while self._queue or self._overflow:
             if self._overflow:
                 stripped = list(_drain(self._overflow))
                 self._redactor.count_degraded(len(stripped), "queue_full", "strip")
-                self._safe_export(self._strip(stripped, "queue_full"))
+                self._export_stripped(stripped, "queue_full")
             batch: list[Any] = []
             markers: list[_Flush] = []
             while self._queue and len(batch) < self._max_batch_size:
@@ -189,11 +193,15 @@ class _Worker:
                 self._redactor.warn("backlog", "otel_genai: redaction is behind; using patterns only")
             try:
                 out = self._redact(batch, not lagging)
-            except Exception:
+            except BaseException:
                 logger.debug("otel_genai: redaction failed; exporting stripped", exc_info=True)
                 self._redactor.count_degraded(len(batch), "error", "strip")
                 out = self._strip(batch, "error")
         self._safe_export(out)
+
+    def _export_stripped(self, items: list[Any], reason: str) -> None:
+        for start in range(0, len(items), self._max_batch_size):
+            self._safe_export(self._strip(items[start : start + self._max_batch_size], reason))
 
     def _safe_export(self, items: Sequence[Any]) -> None:
         if not items:

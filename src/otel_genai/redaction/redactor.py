@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from opentelemetry.sdk.trace import Event, ReadableSpan
 
 from otel_genai import semconv
-from otel_genai.redaction.engine import EngineUnavailable, Finding, shared_detector
+from otel_genai.redaction.engine import Finding, shared_detector
 from otel_genai.redaction.fields import Field, layout_for, open_field
 from otel_genai.redaction.policy import (
     DROPPED_MARKER,
@@ -193,8 +193,9 @@ class Redactor:
             return results
         try:
             self.detector.load()
-        except EngineUnavailable as error:
-            self.warn("engine", "otel_genai: %s; content is exported as %s", error, FAILED_MARKER)
+        except BaseException as error:  # SystemExit from a library must not end the worker either
+            self.warn("engine", "otel_genai: %r; content is exported as %s", error, FAILED_MARKER)
+            self._metrics()[1].add(len(misses), {semconv.ERROR_TYPE: "EngineUnavailable"})
             for text in misses:
                 results[text] = _Failed("EngineUnavailable")
             return results
