@@ -25,6 +25,8 @@ demo: venv
 
 bench: venv
 	$(BIN)/python benchmarks/openai_overhead.py
+	$(BIN)/python benchmarks/redaction_overhead.py
+	$(BIN)/python benchmarks/redaction_throughput.py
 
 lint: venv
 	$(BIN)/ruff check src tests examples benchmarks

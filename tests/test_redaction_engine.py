@@ -209,3 +209,15 @@ def test_without_a_model_patterns_still_run_and_the_gap_is_said_loudly() -> None
     assert result.returncode == 0, result.stderr
     assert "NO NER MODEL" in result.stderr
     assert "patterns-only ['EMAIL_ADDRESS']" in result.stdout
+
+
+def test_identifiers_and_package_versions_are_not_taken_for_people_or_addresses(detector) -> None:
+    texts = [
+        "npm ERR! peer react@^17.0.2 from react-dom@18.2.0 while resolving",
+        "Call np.arange(0, 10) and then CrashLoopBackOff shows in kubectl for order_id 42",
+    ]
+    for text, findings in zip(texts, detector.analyze(texts), strict=True):
+        flagged = [(text[f.start : f.end], f.entity_type) for f in findings]
+        assert not [f for f in flagged if f[1] in ("EMAIL_ADDRESS", "PERSON", "LOCATION")], flagged
+    (found,) = detector.analyze(["Write to Sarah O'Connor at sarah@payroll.internal"])
+    assert {f.entity_type for f in found} >= {"PERSON", "EMAIL_ADDRESS"}

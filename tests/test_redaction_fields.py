@@ -901,3 +901,57 @@ def test_log_records_without_content_pass_unchanged(logs: Logs) -> None:
     (record,) = logs.exported()
     assert dict(record.log_record.attributes) == {"app.version": "1.2.3", "user.email": EMAIL}
     assert logs.detector.seen == []
+
+
+# --- values under sensitive keys, numbers -------------------------------------------------------------
+
+
+def test_values_under_sensitive_keys_are_replaced_whole_without_analysis(pipeline: Pipeline) -> None:
+    arguments = {
+        "username": "sarah",
+        "password": "correct horse battery",
+        "apiKey": "k-41c9e0",
+        "X-Auth-Token": "opaque-value",
+        "customer": {"dob": "06/22/1969", "ssn": "987654324", "card_number": 4111111111111111},
+        "max_tokens": 100,
+        "page_token_count": "7",
+    }
+    span = pipeline.emit({"gen_ai.tool.call.arguments": compact(arguments)})
+
+    assert json.loads(span.attributes["gen_ai.tool.call.arguments"]) == {
+        "username": "sarah",
+        "password": "<SECRET>",
+        "apiKey": "<SECRET>",
+        "X-Auth-Token": "<SECRET>",
+        "customer": {"dob": "<DATE_OF_BIRTH>", "ssn": "<US_SSN>", "card_number": "<CREDIT_CARD>"},
+        "max_tokens": 100,
+        "page_token_count": "7",
+    }
+    for secret in ("correct horse battery", "k-41c9e0", "opaque-value", "06/22/1969", "987654324"):
+        assert secret not in pipeline.detector.seen  # never even analysed
+    assert span.attributes["redaction.pii.secret.count"] == 3
+
+
+def test_sensitive_keys_can_be_extended_or_turned_off(make_pipeline: Callable[..., Pipeline]) -> None:
+    arguments = compact({"password": "hunter2", "employee_ref": "E-1"})
+    own = make_pipeline(RedactionPolicy(sensitive_keys={r"employee_ref": "EMPLOYEE"}))
+    assert json.loads(
+        own.emit({"gen_ai.tool.call.arguments": arguments}).attributes["gen_ai.tool.call.arguments"]
+    ) == {"password": "hunter2", "employee_ref": "<EMPLOYEE>"}
+    off = make_pipeline(RedactionPolicy(sensitive_keys={}))
+    assert off.emit({"gen_ai.tool.call.arguments": arguments}).attributes["gen_ai.tool.call.arguments"] == (
+        arguments
+    )
+
+
+def test_long_numbers_are_analysed_and_short_ones_left_alone(make_pipeline: Callable[..., Pipeline]) -> None:
+    pipeline = make_pipeline(detector=FakeDetector({"4111111111111111": "CREDIT_CARD"}))
+    arguments = {"order": 48213, "paid_with": 4111111111111111, "refund": 12345678}
+    span = pipeline.emit({"gen_ai.tool.call.arguments": compact(arguments)})
+
+    assert json.loads(span.attributes["gen_ai.tool.call.arguments"]) == {
+        "order": 48213,
+        "paid_with": "<CREDIT_CARD>",
+        "refund": 12345678,  # analysed, nothing found: still a number
+    }
+    assert "12345678" in pipeline.detector.seen and "48213" not in pipeline.detector.seen

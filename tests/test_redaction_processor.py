@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -26,6 +27,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Decision, Sampler, SamplingResult
 
 from otel_genai.redaction import (
@@ -967,3 +969,36 @@ def test_log_records_overflowing_the_queue_are_stripped(
     for record in records:
         assert not EMAIL.search(json.dumps([record.body, dict(record.attributes)], default=str))
     assert metric_sum(pipeline.reader, DEGRADED, {REASON: "queue_full"}) == 2
+
+
+ADDRESS = "jane.doe@example.com"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_gets_its_own_worker_and_exports_its_own_spans(tmp_path) -> None:
+    """gunicorn --preload: instrument() runs in the parent, requests are served by forked children."""
+    exporter = InMemorySpanExporter()
+    processor = RedactingSpanProcessor(exporter, RedactionPolicy(), detector=FakeDetector())
+    processor.force_flush(1_000)  # the worker thread is running in the parent
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("test")
+    result = tmp_path / "child.json"
+    pid = os.fork()
+    if pid == 0:  # the child: end a span, flush, report what its exporter received
+        try:
+            span = tracer.start_span("in the child", attributes={INPUT: messages(f"from {ADDRESS}")})
+            span.end()
+            flushed = processor.force_flush(10_000)
+            exported = [
+                {"name": s.name, "input": s.attributes.get(INPUT)} for s in exporter.get_finished_spans()
+            ]
+            result.write_text(json.dumps({"flushed": flushed, "exported": exported}))
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    child = json.loads(result.read_text())
+    assert child["flushed"] is True
+    assert [s["name"] for s in child["exported"]] == ["in the child"]
+    assert ADDRESS not in child["exported"][0]["input"]
+    provider.shutdown()

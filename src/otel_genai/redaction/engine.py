@@ -71,9 +71,13 @@ _NER_IGNORED = [
 # synthetic digit strings in tests/test_redaction_engine.py). Entities without a gate always run.
 _SEVEN_DIGITS = re.compile(r"\d(?:[^\d\n]{0,3}\d){6}")
 # phonenumbers accepts numbers of 4 to 6 digits in some regions (Israeli *16xx numbers, ...)
+_ALPHABETIC_TLD = re.compile(r"\.[A-Za-z]{2,}$")
 _DIGIT_RUN = re.compile(r"\d(?:[^\dA-Za-z]{0,3}\d){3,}")
 _IP_LIKE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:")
 _LETTER = re.compile(r"[^\W\d_]")
+# NER labels identifiers in code and logs as people and places (`order_id`, `np.arange(0`, `180ms`,
+# `CrashLoopBackOff`); names contain no digits, underscores or brackets, nor several inner capitals.
+_CODE_LIKE = re.compile(r"[0-9_=(){}\[\]<>/\\@#$%^*+|~`]|\.[a-z]|[a-z][A-Z][a-z]+[A-Z]")
 _GATES: tuple[tuple[frozenset[str], Any], ...] = (
     (
         frozenset(
@@ -147,7 +151,7 @@ _DATE = (
 _DATE_OF_BIRTH_PATTERN = (
     "date_of_birth",
     rf"(?i:\b(?:d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday|born)\b(?:\s+(?:is|was|on))*"
-    rf"\s*[:\-]?\s*)\K{_DATE}",
+    rf"\s*[:=\-]?\s*[\"']?)\K{_DATE}",
     0.85,
 )
 
@@ -302,7 +306,11 @@ class PresidioDetector:
                     nlp_artifacts=artifacts,
                     allow_list=list(self.policy.allow_list) or None,
                 )
-                yield [Finding(r.start, r.end, r.entity_type, float(r.score)) for r in results]
+                yield [
+                    Finding(r.start, r.end, r.entity_type, float(r.score))
+                    for r in results
+                    if not (r.entity_type in NER_ENTITIES and _CODE_LIKE.search(text, r.start, r.end))
+                ]
 
     def _entities_for(self, text: str, *, ner: bool) -> tuple[str, ...]:
         entities: list[str] = list(self._always)
@@ -485,9 +493,12 @@ def _offline_email_recognizer(base: type) -> Any:
 
     class OfflineEmailRecognizer(base):  # type: ignore[misc, valid-type]
         def validate_result(self, pattern_text: str) -> bool | None:
-            # A known public suffix raises the score; an unknown one (.internal, .example, .corp) keeps
-            # the pattern's score instead of dropping the match: for redaction a miss is the worse error.
-            return True if extractor(pattern_text).fqdn else None
+            # A known public suffix raises the score; an unknown alphabetic one (.internal, .example,
+            # .corp) keeps the pattern's score instead of dropping the match (for redaction a miss is
+            # the worse error); a numeric one is a package version (react-dom@18.2.0), not an address.
+            if extractor(pattern_text).fqdn:
+                return True
+            return None if _ALPHABETIC_TLD.search(pattern_text) else False
 
     return OfflineEmailRecognizer()
 

@@ -69,6 +69,8 @@ class Leaf:
     slot: Any  # its key or index
     # a string that is itself a JSON object or array (tool results usually are): its own leaves
     nested: Field | None = None
+    # the entity type when the value sits under a sensitive key ({"password": ...}): replaced unanalysed
+    forced: str | None = None
 
 
 @dataclass
@@ -80,23 +82,29 @@ class Field:
     leaves: list[Leaf] = field(default_factory=list)
     binary_parts: int = 0
     changed: bool = False
+    # json key -> entity type for values replaced whole (RedactionPolicy.sensitive_keys)
+    classify: Callable[[str], str | None] | None = None
 
     def add(self, text: str, container: Any, slot: Any) -> None:
         """A text leaf; a string holding a JSON object or array is opened so its keys stay intact."""
+        forced = self.classify(slot) if self.classify is not None and isinstance(slot, str) else None
         nested = None
-        if text[:1] in "{[" and text[-1:] in "}]":
+        if forced is None and text[:1] in "{[" and text[-1:] in "}]":
             try:
                 parsed = json.loads(text)
             except ValueError:
                 parsed = None
             if isinstance(parsed, (dict, list)):
                 nested = _JsonField([parsed])
+                nested.classify = self.classify
                 _walk_any(parsed, nested)
-        self.leaves.append(Leaf(text, container, slot, nested))
+        self.leaves.append(Leaf(text, container, slot, nested, forced))
 
     def texts(self) -> Any:
         """Every text to analyse, nested ones included."""
         for leaf in self.leaves:
+            if leaf.forced is not None:
+                continue
             if leaf.nested is None:
                 yield leaf.text
             else:
@@ -115,8 +123,17 @@ class Field:
         return json.dumps(self.value, ensure_ascii=False, separators=(",", ":"))
 
 
-def open_field(value: Any, layout: str) -> Field | None:
-    """Parse an attribute value into a Field, or None when there is nothing textual in it."""
+def open_field(value: Any, layout: str, classify: Callable[[str], str | None] | None = None) -> Field | None:
+    """Parse an attribute value into a Field, or None when there is nothing textual in it.
+
+    ``classify`` names the entity of values under sensitive JSON keys (they are replaced unanalysed)."""
+    opened = _open(value, layout, classify)
+    if opened is not None and opened.classify is None:
+        opened.classify = classify
+    return opened
+
+
+def _open(value: Any, layout: str, classify: Callable[[str], str | None] | None) -> Field | None:
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
         items = list(value)  # a string-array attribute: each element is text
         return _ArrayField(items, [Leaf(text, items, i) for i, text in enumerate(items)])
@@ -124,6 +141,7 @@ def open_field(value: Any, layout: str) -> Field | None:
         # Structured content (log-record attributes and bodies): walk a copy, hand the copy back.
         holder = [_thaw(value)]
         opened = _StructuredField(holder)
+        opened.classify = classify
         _WALKERS[ANY_JSON if layout == TEXT else layout](holder[0], opened)
         return opened
     if not isinstance(value, str):
@@ -137,6 +155,7 @@ def open_field(value: Any, layout: str) -> Field | None:
         return Field(value, is_json=False, leaves=[Leaf(value, None, None)])
     holder = [parsed]  # the walkers write into containers; the root needs one too
     opened = _JsonField(holder)
+    opened.classify = classify
     if isinstance(parsed, str):
         opened.add(parsed, holder, 0)
     else:
@@ -191,8 +210,14 @@ def _walk_any(node: Any, opened: Field, keep: frozenset[str] = frozenset(), deep
     for slot, child in slots:
         if isinstance(child, str):
             opened.add(child, node, slot)
+        elif _long_number(child):
+            opened.add(str(child), node, slot)  # a card or account number sent as a JSON number
         else:
             _walk_any(child, opened, keep if deep else frozenset(), deep)
+
+
+def _long_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 100_000
 
 
 def _walk_items(node: Any, opened: Field, walk_item: Callable[[dict, Field], None]) -> None:

@@ -11,11 +11,13 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 logger = logging.getLogger("otel_genai")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 ENV_REDACTION = "OTEL_GENAI_REDACTION"
 ENV_REDACTION_MODEL = "OTEL_GENAI_REDACTION_MODEL"
@@ -43,6 +45,19 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
 )
 # Entities only a statistical NER model finds; without a model they cannot be detected.
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"})
+
+# JSON keys whose string (or long number) value is replaced whole, whatever it looks like: a tool argument
+# {"password": "hunter2"} or {"dob": "06/22/1969"} has nothing a recognizer could find. Patterns match
+# one or more whole words of the key (snake_case, kebab-case and camelCase keys are split into words).
+DEFAULT_SENSITIVE_KEYS: dict[str, str] = {
+    # "token" only as the last word: access_token, id_token, token; never token_count or max_tokens
+    r"pass(?:word|wd|phrase)?|pwd|secrets?|token$|api_?key|access_key|private_key|client_secret|"
+    r"authorization|auth_token|credentials?|cookie|session_token": "SECRET",
+    r"ssn|social_security(?:_number)?": "US_SSN",
+    r"dob|date_of_birth|birth_?date|birthday": "DATE_OF_BIRTH",
+    r"card_number|credit_card(?:_number)?|cc_num(?:ber)?|cvv|cvc": "CREDIT_CARD",
+    r"iban|account_number|routing_number": "BANK_ACCOUNT",
+}
 
 FAILED_MARKER = "[REDACTION_FAILED]"
 STRIPPED_MARKER = "[CONTENT_STRIPPED]"
@@ -89,6 +104,8 @@ class RedactionPolicy:
     deny_list: Mapping[str, Iterable[str]] | Iterable[str] = ()
     # words never redacted, even when detected ("Convert", your product names)
     allow_list: tuple[str, ...] = ()
+    # JSON key pattern -> entity type: values under matching keys are replaced whole ({} turns it off)
+    sensitive_keys: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SENSITIVE_KEYS))
     # spaCy pipeline: a package name or a path; None = best installed English one; "none" = patterns only
     model: str | None = None
     # wall-clock budget for one analysis call (at most ``analysis_chunk_chars`` of text); over it, the
@@ -120,6 +137,7 @@ class RedactionPolicy:
             words = tuple(deny)
             deny_map = {"DENY_LIST": words} if words else {}
         object.__setattr__(self, "deny_list", deny_map)
+        object.__setattr__(self, "sensitive_keys", dict(self.sensitive_keys))
         if self.model is None and os.environ.get(ENV_REDACTION_MODEL, "").strip():
             object.__setattr__(self, "model", os.environ[ENV_REDACTION_MODEL].strip())
 
@@ -163,6 +181,22 @@ class RedactionPolicy:
         if key is None:
             return _process_hash_key()
         return key.encode("utf-8") if isinstance(key, str) else key
+
+    def key_classifier(self) -> Callable[[str], str | None]:
+        """``classify(json_key) -> entity type | None`` for ``sensitive_keys`` (compiled once)."""
+        rules = [
+            (re.compile(rf"(?:^|_)(?:{pattern})(?:$|_)"), entity)
+            for pattern, entity in self.sensitive_keys.items()
+        ]
+
+        def classify(key: str) -> str | None:
+            words = _CAMEL.sub("_", key).lower().replace("-", "_").replace(".", "_").replace(" ", "_")
+            for rule, entity in rules:
+                if rule.search(words):
+                    return entity
+            return None
+
+        return classify
 
     def redacts_key(self, key: str) -> bool:
         """Whether a user-added attribute key (exact, or under a prefix ending in '.') is content."""

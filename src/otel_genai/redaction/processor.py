@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -100,8 +101,25 @@ class _Worker:
         self._shutdown = False
         self.dropped = 0
         self._dropped_counted = 0
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._name = name
+        self._thread = self._start()
+        if hasattr(os, "register_at_fork"):
+            # A pre-fork server (gunicorn --preload) forks after instrument(): each child needs its own
+            # worker thread, and must not export the parent's queued spans a second time.
+            reference = weakref.WeakMethod(self._after_fork)
+            os.register_at_fork(after_in_child=lambda: (method := reference()) and method())
+
+    def _start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+        thread.start()
+        return thread
+
+    def _after_fork(self) -> None:
+        self._queue.clear()
+        self._overflow.clear()
+        self._wake = threading.Event()
+        if not self._shutdown:
+            self._thread = self._start()
 
     # --- application thread -------------------------------------------------------------------------
 

@@ -90,6 +90,7 @@ class Redactor:
         self._engine_failed = False
         self._meter_provider = meter_provider
         self._instruments: tuple[Any, Any, Any] | None = None
+        self._classify = policy.key_classifier() if policy.sensitive_keys else None
 
     # --- public -------------------------------------------------------------------------------------
 
@@ -124,7 +125,7 @@ class Redactor:
         for item in items:
             fields = []
             for location, key, value, layout in kind.content(item, self.policy):
-                field = open_field(value, layout)
+                field = open_field(value, layout, self._classify)
                 if field is not None:
                     fields.append((location, key, field))
             opened.append(fields)
@@ -154,6 +155,11 @@ class Redactor:
                 nested = self._apply(leaf.nested, results, audit)
                 if nested is _DELETE or leaf.nested.changed:
                     field.set(leaf, DROPPED_MARKER if nested is _DELETE else nested)
+                continue
+            if leaf.forced is not None:  # under a sensitive key: replaced whole, unanalysed
+                audit.entities[leaf.forced] += 1
+                drop = self.policy.operator_for(leaf.forced) is Operator.DROP
+                field.set(leaf, DROPPED_MARKER if drop else self.policy.replacement(leaf.forced, leaf.text))
                 continue
             found = results.get(leaf.text)
             if found is None:  # empty or whitespace-only text
