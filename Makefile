@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo bench lint format clean
+.PHONY: venv test demo bench bench-redaction lint format clean
 
 venv: $(STAMP)
 
@@ -25,6 +25,9 @@ demo: venv
 
 bench: venv
 	$(BIN)/python benchmarks/openai_overhead.py
+
+# ~7 minutes: app-thread cost of redaction, then throughput against naive Presidio and the spaCy ceiling
+bench-redaction: venv
 	$(BIN)/python benchmarks/redaction_overhead.py
 	$(BIN)/python benchmarks/redaction_throughput.py
 

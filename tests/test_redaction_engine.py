@@ -221,3 +221,18 @@ def test_identifiers_and_package_versions_are_not_taken_for_people_or_addresses(
         assert not [f for f in flagged if f[1] in ("EMAIL_ADDRESS", "PERSON", "LOCATION")], flagged
     (found,) = detector.analyze(["Write to Sarah O'Connor at sarah@payroll.internal"])
     assert {f.entity_type for f in found} >= {"PERSON", "EMAIL_ADDRESS"}
+
+
+def test_only_1640_to_1699_are_four_digit_phone_numbers_in_presidios_regions() -> None:
+    """The phone windows skip other 4-digit runs (years, counts); this pins the phonenumbers fact."""
+    import phonenumbers
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    regions = PhoneRecognizer.DEFAULT_SUPPORTED_REGIONS
+    phones = {
+        number
+        for number in range(10_000)
+        for region in regions
+        if any(True for _ in phonenumbers.PhoneNumberMatcher(f"{number:04d}", region, leniency=1))
+    }
+    assert phones and all(1640 <= number <= 1699 for number in phones)

@@ -11,6 +11,9 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections import Counter
@@ -1002,3 +1005,101 @@ def test_a_forked_child_gets_its_own_worker_and_exports_its_own_spans(tmp_path) 
     assert [s["name"] for s in child["exported"]] == ["in the child"]
     assert ADDRESS not in child["exported"][0]["input"]
     provider.shutdown()
+
+
+# --- isolation="process": the engine in a child process --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def process_policy() -> RedactionPolicy:
+    return RedactionPolicy(isolation="process")
+
+
+def test_process_isolation_redacts_in_a_child_process(process_policy: RedactionPolicy) -> None:
+    exporter = InMemorySpanExporter()
+    processor = RedactingSpanProcessor(exporter, process_policy)
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    span = provider.get_tracer("test").start_span(
+        "chat", attributes={INPUT: messages(f"I am {FAKE_NAME}, mail {ADDRESS}")}
+    )
+    span.end()
+    assert processor.force_flush(60_000)
+    (exported,) = exporter.get_finished_spans()
+    assert (
+        json.loads(exported.attributes[INPUT])[0]["parts"][0]["content"]
+        == "I am <PERSON>, mail <EMAIL_ADDRESS>"
+    )
+    assert exported.attributes["redaction.engine"].endswith("(process)")
+    child = processor.redactor.detector._process
+    assert child is not None and child.pid != os.getpid() and child.poll() is None
+    provider.shutdown()
+
+
+def test_process_isolation_kills_an_overrunning_analysis_and_recovers() -> None:
+    policy = RedactionPolicy(isolation="process", time_budget_seconds=0.5, cache_size=0)
+    from otel_genai.redaction.redactor import Redactor
+
+    redactor = Redactor(policy)
+    detector = redactor.detector
+    detector.load()
+    first_child = detector._process
+    slow = " ".join(f"Paragraph {i} was written by Maria Lopez in Austin." for i in range(3000))
+    results = redactor._analyse([slow], ner=True)
+    assert type(results[slow]).__name__ == "_Failed" and results[slow].reason == "timeout"
+    assert first_child.wait(timeout=10) is not None  # killed, not left running
+    again = redactor._analyse(["mail jane@example.com"], ner=True)  # a fresh child answers
+    assert [f.entity_type for f in again["mail jane@example.com"]] == ["EMAIL_ADDRESS"]
+    assert detector._process is not first_child
+    detector.close()
+
+
+def test_the_child_process_exits_with_its_parent(tmp_path) -> None:
+    code = textwrap.dedent(
+        """
+        from otel_genai.redaction import RedactionPolicy
+        from otel_genai.redaction.engine import shared_detector
+        detector = shared_detector(RedactionPolicy(isolation="process"))
+        detector.load()
+        print(detector._process.pid, flush=True)
+        """
+    )  # the parent exits without closing the detector
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    child = int(result.stdout.split()[-1])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.1)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_starts_its_own_engine_process(process_policy: RedactionPolicy, tmp_path) -> None:
+    detector = shared_detector(process_policy)
+    detector.load()
+    parent_engine = detector._process.pid
+    result = tmp_path / "child.json"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            (found,) = detector.analyze_iter(["mail jane@example.com"])
+            engine = detector._process.pid
+            detector.close()
+            result.write_text(json.dumps({"engine": engine, "types": [f.entity_type for f in found[1]]}))
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    child = json.loads(result.read_text())
+    assert child["types"] == ["EMAIL_ADDRESS"]
+    assert child["engine"] != parent_engine
+    (found,) = detector.analyze_iter(["call 212-555-0147"])  # the parent's engine is untouched
+    assert detector._process.pid == parent_engine
+    assert [f.entity_type for f in found[1]] == ["PHONE_NUMBER"]

@@ -263,6 +263,9 @@ class Redactor:
         thread.start()
         if not finished.wait(self.policy.time_budget_seconds):
             stop.set()
+            cancel = getattr(self.detector, "cancel", None)
+            if cancel is not None:  # a child process can be killed (a thread cannot)
+                cancel()
             return "timeout"
         return outcome[0] if outcome else None
 
