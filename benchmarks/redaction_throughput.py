@@ -80,7 +80,7 @@ from opentelemetry.trace import SpanContext, SpanKind, TraceFlags
 from otel_genai.redaction import FAILED_MARKER, RedactingSpanProcessor, RedactionPolicy
 from otel_genai.redaction.engine import shared_detector
 from otel_genai.redaction.fields import layout_for, open_field
-from otel_genai.redaction.redactor import ANALYSIS_CHUNK_CHARS, Redactor
+from otel_genai.redaction.redactor import ANALYSIS_CHUNK_CHARS, Redactor, analysis_chunks
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BATCH = 64  # what the RedactingSpanProcessor worker hands the redactor
@@ -1117,7 +1117,7 @@ def phases(detector: Any, spans: Sequence[ReadableSpan], repeat: int = 3) -> lis
 def _phases_once(detector: Any, spans: Sequence[ReadableSpan]) -> list[tuple[str, float]]:
     stats = workload_stats(spans)
     total = run_ours(spans).seconds
-    chunks = [chunk for batch in stats.miss_batches for chunk in _chunked(batch, ANALYSIS_CHUNK_CHARS)]
+    chunks = [chunk for batch in stats.miss_batches for chunk in analysis_chunks(batch, ANALYSIS_CHUNK_CHARS)]
     gc.collect()
     found: dict[str, Any] = {}
     started = time.perf_counter()
@@ -1193,20 +1193,6 @@ class PrecomputedDetector:
     def analyze_iter(self, texts: Sequence[str], *, ner: bool = True) -> Iterator[tuple[int, Any]]:
         for index, text in enumerate(texts):
             yield index, self.found[text]
-
-
-def _chunked(texts: list[str], limit: int) -> Iterator[list[str]]:
-    """The redactor's analysis chunks: at most ``limit`` characters each."""
-    chunk: list[str] = []
-    size = 0
-    for text in texts:
-        if chunk and size + len(text) > limit:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(text)
-        size += len(text)
-    if chunk:
-        yield chunk
 
 
 def profile(args: argparse.Namespace) -> int:

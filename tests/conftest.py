@@ -347,3 +347,52 @@ def validate_schema() -> Callable[[str, Any], None]:
         cache[name].validate(document)
 
     return validate
+
+
+# --- subprocesses ---------------------------------------------------------------------------------
+
+
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def subprocess_env() -> dict[str, str]:
+    """This environment without OTEL_*, exporting nowhere fast if anything is exported at all."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(
+        {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{unused_port()}",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
+            "OTEL_METRICS_EXPORTER": "none",
+            "OTEL_LOGS_EXPORTER": "none",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    return env
+
+
+def collect_runs(running: dict[str, tuple[Any, Any]], timeout: float) -> dict[str, dict[str, Any]]:
+    """Waits for subprocesses started together: name -> {"returncode", "stdout", "stderr", "result"},
+    where "result" is the JSON the program wrote to its output path (None if it wrote none)."""
+    import subprocess
+
+    results: dict[str, dict[str, Any]] = {}
+    for name, (process, output) in running.items():
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+        results[name] = {
+            "returncode": process.returncode,
+            "stdout": stdout,
+            "stderr": stderr,
+            "result": json.loads(output.read_text()) if output.exists() else None,
+        }
+    return results

@@ -209,6 +209,18 @@ class Cleanup:
     processors: list[Any] = field(default_factory=list)
 
 
+def blocked_detector(cleanup: Cleanup) -> tuple[FakeDetector, threading.Event, threading.Event]:
+    """A detector that blocks on texts containing "BLOCK" (setting ``entered``) until ``release``."""
+    entered, release = threading.Event(), threading.Event()
+    cleanup.events.append(release)
+
+    def block() -> None:
+        entered.set()
+        release.wait(60)
+
+    return FakeDetector(trigger="BLOCK", on_trigger=block), entered, release
+
+
 @pytest.fixture
 def cleanup() -> Iterator[Cleanup]:
     state = Cleanup()
@@ -439,14 +451,7 @@ def test_analysis_over_the_time_budget_becomes_a_timeout_marker(
 def test_queue_overflow_exports_stripped_then_drops(
     make_pipeline: Callable[..., Pipeline], cleanup: Cleanup, caplog: pytest.LogCaptureFixture
 ) -> None:
-    entered, release = threading.Event(), threading.Event()
-    cleanup.events.append(release)
-
-    def block() -> None:
-        entered.set()
-        release.wait(60)
-
-    detector = FakeDetector(trigger="BLOCK", on_trigger=block)
+    detector, entered, release = blocked_detector(cleanup)
     pipeline = make_pipeline(
         detector, RedactionPolicy(time_budget_seconds=60), max_queue_size=4, max_export_batch_size=2
     )
@@ -490,14 +495,7 @@ def test_export_batches_never_exceed_max_export_batch_size(
     make_pipeline: Callable[..., Pipeline], cleanup: Cleanup
 ) -> None:
     """OTEL_BSP_MAX_EXPORT_BATCH_SIZE bounds every export call, stripped overflow included."""
-    entered, release = threading.Event(), threading.Event()
-    cleanup.events.append(release)
-
-    def block() -> None:
-        entered.set()
-        release.wait(60)
-
-    detector = FakeDetector(trigger="BLOCK", on_trigger=block)
+    detector, entered, release = blocked_detector(cleanup)
     pipeline = make_pipeline(
         detector, RedactionPolicy(time_budget_seconds=60), max_queue_size=6, max_export_batch_size=2
     )
@@ -936,14 +934,7 @@ def test_real_engine_redacts_log_records(
 def test_log_records_overflowing_the_queue_are_stripped(
     make_log_pipeline: Callable[..., LogPipeline], cleanup: Cleanup
 ) -> None:
-    entered, release = threading.Event(), threading.Event()
-    cleanup.events.append(release)
-
-    def block() -> None:
-        entered.set()
-        release.wait(60)
-
-    detector = FakeDetector(trigger="BLOCK", on_trigger=block)
+    detector, entered, release = blocked_detector(cleanup)
     pipeline = make_log_pipeline(
         detector, RedactionPolicy(time_budget_seconds=60), max_queue_size=2, max_export_batch_size=2
     )

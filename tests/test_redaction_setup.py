@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -30,7 +29,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.util._once import Once
 
 import otel_genai
-from conftest import MODEL, FakeOpenAI, Telemetry, chat_completion
+from conftest import MODEL, FakeOpenAI, Telemetry, chat_completion, collect_runs, subprocess_env
 from otel_genai.redaction import RedactingLogRecordProcessor, RedactingSpanProcessor, RedactionPolicy
 from otel_genai.redaction.engine import shared_detector
 
@@ -157,26 +156,6 @@ def heavy_loaded():
 """
 
 
-def _unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update(
-        {
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{_unused_port()}",
-            "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
-            "OTEL_METRICS_EXPORTER": "none",
-            "OTEL_LOGS_EXPORTER": "none",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-    )
-    return env
-
-
 @pytest.fixture(scope="module")
 def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Runs every scenario at once; name -> {"result", "stdout", "stderr", "returncode"}."""
@@ -192,7 +171,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         output = root / f"{name}.json"
         process = subprocess.Popen(
             [sys.executable, str(script), str(output)],
-            env={**_base_env(), **env_overrides},
+            env={**subprocess_env(), **env_overrides},
             cwd=root,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -200,20 +179,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         )
         running[name] = (process, output)
 
-    results: dict[str, Any] = {}
-    for name, (process, output) in running.items():
-        try:
-            stdout, stderr = process.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            stdout, stderr = process.communicate()
-        results[name] = {
-            "returncode": process.returncode,
-            "stdout": stdout,
-            "stderr": stderr,
-            "result": json.loads(output.read_text()) if output.exists() else None,
-        }
-    yield results
+    yield collect_runs(running, timeout=120)
 
 
 def result_of(scenarios: dict[str, Any], name: str) -> dict[str, Any]:

@@ -12,8 +12,6 @@ import importlib.metadata
 import importlib.util
 import json
 import logging
-import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -28,7 +26,16 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
 import otel_genai
-from conftest import MODEL, FakeOpenAI, Telemetry, chat_completion, responses_body
+from conftest import (
+    MODEL,
+    FakeOpenAI,
+    Telemetry,
+    chat_completion,
+    collect_runs,
+    responses_body,
+    subprocess_env,
+    unused_port,
+)
 from otel_genai import _config, _setup
 from otel_genai.instrumentation.openai import _TARGETS
 
@@ -256,7 +263,7 @@ def test_otlp_span_exporter_protocol(
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{_unused_port()}")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{unused_port()}")
     exporter = _setup._span_exporter("otlp")
     try:
         assert type(exporter).__name__ == "OTLPSpanExporter"
@@ -470,27 +477,6 @@ with open(sys.argv[1], "w") as out:
 ZERO_CODE_PII_PROMPT = "I am Maria Gonzalez, write to maria.gonzalez@example.com or call (212) 555-0147"
 
 
-def _unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update(
-        {
-            # Nothing should be exported over the network; if something were, it goes nowhere, fast.
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{_unused_port()}",
-            "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
-            "OTEL_METRICS_EXPORTER": "none",
-            "OTEL_LOGS_EXPORTER": "none",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-    )
-    return env
-
-
 @pytest.fixture(scope="module")
 def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Runs every subprocess scenario at once; name -> {"result", "stdout", "stderr", "returncode"}."""
@@ -507,13 +493,13 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         code += "\nwith open(sys.argv[1], 'w') as _out:\n    json.dump(RESULT, _out)\n"
         script.write_text(code)
         output = root / f"{name}.json"
-        env = {**_base_env(), **env_overrides}
+        env = {**subprocess_env(), **env_overrides}
         running[name] = (_start([sys.executable, str(script), str(output)], env, root), output)
 
     zero_code = root / "zero_code_app.py"
     zero_code.write_text(ZERO_CODE_SCRIPT)
     env = {
-        **_base_env(),
+        **subprocess_env(),
         "OTEL_TRACES_EXPORTER": "console",
         "OTEL_METRICS_EXPORTER": "none",
         "OTEL_LOGS_EXPORTER": "none",
@@ -533,20 +519,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     command = [str(bin_dir / "opentelemetry-instrument"), sys.executable, str(zero_code), str(output)]
     running["zero_code_content"] = (_start(command, content_env, root), output)
 
-    results: dict[str, Any] = {}
-    for name, (process, output) in running.items():
-        try:
-            stdout, stderr = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            stdout, stderr = process.communicate()
-        results[name] = {
-            "returncode": process.returncode,
-            "stdout": stdout,
-            "stderr": stderr,
-            "result": json.loads(output.read_text()) if output.exists() else None,
-        }
-    yield results
+    yield collect_runs(running, timeout=60)
 
 
 def _start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:

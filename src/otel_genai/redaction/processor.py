@@ -241,67 +241,11 @@ def _drain(queue: collections.deque[Any]) -> Any:
             return
 
 
-class RedactingSpanProcessor(SpanProcessor):
-    """Redacts PII in span content off the request path, then exports.
+class _RedactingProcessor:
+    """What both processors share: the redactor, the worker, flush and shutdown."""
 
-    Use it in place of a ``BatchSpanProcessor``::
-
-        provider.add_span_processor(RedactingSpanProcessor(OTLPSpanExporter(), policy=RedactionPolicy()))
-    """
-
-    def __init__(
-        self,
-        span_exporter: SpanExporter,
-        policy: RedactionPolicy | None = None,
-        *,
-        max_queue_size: int | None = None,
-        max_export_batch_size: int | None = None,
-        schedule_delay_millis: float | None = None,
-        export_timeout_millis: float | None = None,
-        meter_provider: Any = None,
-        detector: Any = None,
-    ) -> None:
-        self.span_exporter = span_exporter
-        self.policy = policy or RedactionPolicy()
-        self.redactor = Redactor(self.policy, detector=detector, meter_provider=meter_provider)
-        self._worker = _Worker(
-            name="otel-genai-redacting-span-processor",
-            redact=lambda batch, ner: self.redactor.redact_spans(batch, ner=ner),
-            strip=self.redactor.strip_spans,
-            export=span_exporter.export,
-            age_seconds=_span_age,
-            redactor=self.redactor,
-            max_queue_size=max_queue_size or _env_int("OTEL_BSP", "MAX_QUEUE_SIZE"),
-            max_batch_size=max_export_batch_size or _env_int("OTEL_BSP", "MAX_EXPORT_BATCH_SIZE"),
-            schedule_delay_seconds=(schedule_delay_millis or _env_int("OTEL_BSP", "SCHEDULE_DELAY")) / 1000,
-            export_timeout_seconds=(export_timeout_millis or _env_int("OTEL_BSP", "EXPORT_TIMEOUT")) / 1000,
-        )
-
-    def on_start(self, span: Any, parent_context: Any = None) -> None:
-        pass
-
-    def on_end(self, span: ReadableSpan) -> None:
-        if span.context is not None and span.context.trace_flags.sampled:
-            self._worker.submit(span)
-
-    def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        flushed = self._worker.flush(timeout_millis / 1000)
-        try:
-            return flushed and bool(self.span_exporter.force_flush(timeout_millis))
-        except Exception:
-            return False
-
-    def shutdown(self) -> None:
-        self._worker.shutdown(self._worker.export_timeout)
-        try:
-            self.span_exporter.shutdown()
-        except Exception:
-            logger.debug("otel_genai: exporter shutdown failed", exc_info=True)
-
-
-class RedactingLogRecordProcessor:
-    """The twin for log records (the content events): redacts content attributes, bodies and
-    exception messages off the application thread, then exports."""
+    _env_prefix: str
+    _thread_name: str
 
     def __init__(
         self,
@@ -318,23 +262,29 @@ class RedactingLogRecordProcessor:
         self.exporter = exporter
         self.policy = policy or RedactionPolicy()
         self.redactor = Redactor(self.policy, detector=detector, meter_provider=meter_provider)
+        prefix = self._env_prefix
         self._worker = _Worker(
-            name="otel-genai-redacting-log-processor",
-            redact=lambda batch, ner: self.redactor.redact_logs(batch, ner=ner),
-            strip=self.redactor.strip_logs,
+            name=self._thread_name,
+            redact=self._redact,
+            strip=self._strip,
             export=exporter.export,
-            age_seconds=_log_age,
+            age_seconds=self._age_seconds,
             redactor=self.redactor,
-            max_queue_size=max_queue_size or _env_int("OTEL_BLRP", "MAX_QUEUE_SIZE"),
-            max_batch_size=max_export_batch_size or _env_int("OTEL_BLRP", "MAX_EXPORT_BATCH_SIZE"),
-            schedule_delay_seconds=(schedule_delay_millis or _env_int("OTEL_BLRP", "SCHEDULE_DELAY")) / 1000,
-            export_timeout_seconds=(export_timeout_millis or _env_int("OTEL_BLRP", "EXPORT_TIMEOUT")) / 1000,
+            max_queue_size=max_queue_size or _env_int(prefix, "MAX_QUEUE_SIZE"),
+            max_batch_size=max_export_batch_size or _env_int(prefix, "MAX_EXPORT_BATCH_SIZE"),
+            schedule_delay_seconds=(schedule_delay_millis or _env_int(prefix, "SCHEDULE_DELAY")) / 1000,
+            export_timeout_seconds=(export_timeout_millis or _env_int(prefix, "EXPORT_TIMEOUT")) / 1000,
         )
 
-    def on_emit(self, log_record: Any) -> None:
-        self._worker.submit(_readable_log(log_record))
+    def _redact(self, batch: Sequence[Any], ner: bool) -> list[Any]:
+        raise NotImplementedError
 
-    emit = on_emit  # SDKs before 1.39 called it emit()
+    def _strip(self, batch: Sequence[Any], reason: str) -> list[Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _age_seconds(item: Any) -> float:
+        raise NotImplementedError
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         flushed = self._worker.flush(timeout_millis / 1000)
@@ -348,18 +298,66 @@ class RedactingLogRecordProcessor:
         try:
             self.exporter.shutdown()
         except Exception:
-            logger.debug("otel_genai: log exporter shutdown failed", exc_info=True)
+            logger.debug("otel_genai: exporter shutdown failed", exc_info=True)
 
 
-def _span_age(span: ReadableSpan) -> float:
-    end = span.end_time
-    return (time.time_ns() - end) / 1e9 if end else 0.0
+class RedactingSpanProcessor(_RedactingProcessor, SpanProcessor):
+    """Redacts PII in span content off the request path, then exports.
+
+    Use it in place of a ``BatchSpanProcessor`` (batching follows the ``OTEL_BSP_*`` variables)::
+
+        provider.add_span_processor(RedactingSpanProcessor(OTLPSpanExporter(), policy=RedactionPolicy()))
+    """
+
+    _env_prefix = "OTEL_BSP"
+    _thread_name = "otel-genai-redacting-span-processor"
+
+    @property
+    def span_exporter(self) -> SpanExporter:
+        return self.exporter
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        pass
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if span.context is not None and span.context.trace_flags.sampled:
+            self._worker.submit(span)
+
+    def _redact(self, batch: Sequence[Any], ner: bool) -> list[Any]:
+        return self.redactor.redact_spans(batch, ner=ner)
+
+    def _strip(self, batch: Sequence[Any], reason: str) -> list[Any]:
+        return self.redactor.strip_spans(batch, reason)
+
+    @staticmethod
+    def _age_seconds(span: ReadableSpan) -> float:
+        end = span.end_time
+        return (time.time_ns() - end) / 1e9 if end else 0.0
 
 
-def _log_age(record: Any) -> float:
-    log = getattr(record, "log_record", None)
-    stamp = getattr(log, "observed_timestamp", None) or getattr(log, "timestamp", None)
-    return (time.time_ns() - stamp) / 1e9 if stamp else 0.0
+class RedactingLogRecordProcessor(_RedactingProcessor):
+    """The twin for log records (the content events): redacts content attributes, bodies and
+    exception messages off the application thread, then exports (``OTEL_BLRP_*`` batching)."""
+
+    _env_prefix = "OTEL_BLRP"
+    _thread_name = "otel-genai-redacting-log-processor"
+
+    def on_emit(self, log_record: Any) -> None:
+        self._worker.submit(_readable_log(log_record))
+
+    emit = on_emit  # SDKs before 1.39 called it emit()
+
+    def _redact(self, batch: Sequence[Any], ner: bool) -> list[Any]:
+        return self.redactor.redact_logs(batch, ner=ner)
+
+    def _strip(self, batch: Sequence[Any], reason: str) -> list[Any]:
+        return self.redactor.strip_logs(batch, reason)
+
+    @staticmethod
+    def _age_seconds(record: Any) -> float:
+        log = getattr(record, "log_record", None)
+        stamp = getattr(log, "observed_timestamp", None) or getattr(log, "timestamp", None)
+        return (time.time_ns() - stamp) / 1e9 if stamp else 0.0
 
 
 def _readable_log(log_record: Any) -> Any:

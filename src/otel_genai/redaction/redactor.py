@@ -205,7 +205,7 @@ class Redactor:
             for text in misses:
                 results[text] = _Failed("EngineUnavailable")
             return results
-        for chunk in _chunks(misses, ANALYSIS_CHUNK_CHARS):
+        for chunk in analysis_chunks(misses):
             done = self._analyse_with_budget(chunk, ner)
             for text in chunk:
                 found = done.get(text)
@@ -366,7 +366,8 @@ def merge_findings(findings: Sequence[Finding]) -> list[Finding]:
     return [Finding(start, end, best.entity_type, best.score) for start, end, best in groups]
 
 
-def _chunks(texts: list[str], limit: int) -> Iterable[list[str]]:
+def analysis_chunks(texts: list[str], limit: int = ANALYSIS_CHUNK_CHARS) -> Iterable[list[str]]:
+    """The texts in groups of at most ``limit`` characters: one analysis call, one time budget each."""
     chunk: list[str] = []
     size = 0
     for text in texts:
