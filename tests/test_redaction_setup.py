@@ -29,7 +29,15 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.util._once import Once
 
 import otel_genai
-from conftest import MODEL, FakeOpenAI, Telemetry, chat_completion, collect_runs, subprocess_env
+from conftest import (
+    MODEL,
+    FakeOpenAI,
+    Telemetry,
+    chat_completion,
+    collect_runs,
+    json_documents,
+    subprocess_env,
+)
 from otel_genai.redaction import RedactingLogRecordProcessor, RedactingSpanProcessor, RedactionPolicy
 from otel_genai.redaction.engine import shared_detector
 
@@ -432,7 +440,7 @@ def test_content_events_go_through_a_redacting_log_processor(
     printed = console.getvalue()
     for raw in RAW:
         assert raw not in printed
-    documents = _console_documents(printed)
+    documents = json_documents(printed)
     [event] = [d for d in documents if d.get("event_name") == "gen_ai.client.inference.operation.details"]
     attributes = event["attributes"]
     assert attributes["gen_ai.request.model"] == MODEL
@@ -443,14 +451,6 @@ def test_content_events_go_through_a_redacting_log_processor(
     ]
     [answer] = attributes["gen_ai.output.messages"]
     assert answer["parts"][0]["content"] == "Done: I emailed <EMAIL_ADDRESS> for you."
-
-
-def _console_documents(text: str) -> list[dict[str, Any]]:
-    decoder, documents, position = json.JSONDecoder(), [], 0
-    while (start := text.find("{", position)) != -1:
-        document, position = decoder.raw_decode(text, start)
-        documents.append(document)
-    return documents
 
 
 def test_an_applications_own_processor_is_warned_about(
@@ -476,6 +476,16 @@ def test_an_applications_own_processor_is_warned_about(
     assert_raw(describe(app_span))
     [our_span] = ours.get_finished_spans()
     assert_redacted(describe(our_span))
+
+
+def test_an_application_that_already_redacts_is_not_warned_about(
+    fresh: Fresh, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = TracerProvider(shutdown_on_exit=False)
+    app.add_span_processor(RedactingSpanProcessor(InMemorySpanExporter()))  # as the README shows
+    trace.set_tracer_provider(app)
+    fresh.instrument(capture_content=True, exporter=InMemorySpanExporter())
+    assert not [m for m in warnings_of(caplog) if "UNREDACTED" in m], warnings_of(caplog)
 
 
 def test_a_given_tracer_provider_gets_no_processor(make_telemetry: Callable[..., Telemetry]) -> None:

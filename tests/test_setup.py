@@ -32,6 +32,7 @@ from conftest import (
     Telemetry,
     chat_completion,
     collect_runs,
+    json_documents,
     responses_body,
     subprocess_env,
     unused_port,
@@ -611,10 +612,7 @@ def test_zero_code_instrumentation(scenarios: dict[str, Any]) -> None:
     assert result["wrapped_by"] == "otel_genai.instrumentation.openai"
 
     # The SDK's console exporter prints one JSON document per span.
-    stdout, decoder, spans, position = scenarios["zero_code"]["stdout"], json.JSONDecoder(), [], 0
-    while (start := stdout.find("{", position)) != -1:
-        document, position = decoder.raw_decode(stdout, start)
-        spans.append(document)
+    spans = json_documents(scenarios["zero_code"]["stdout"])
     (span,) = [s for s in spans if s["name"] == f"chat {MODEL}"]
     assert span["kind"] == "SpanKind.CLIENT"
     assert span["attributes"]["gen_ai.operation.name"] == "chat"
@@ -626,20 +624,12 @@ def test_zero_code_instrumentation(scenarios: dict[str, Any]) -> None:
     assert span["resource"]["attributes"]["service.name"] == "zero-code-app"
 
 
-def _console_spans(stdout: str) -> list[dict[str, Any]]:
-    decoder, spans, position = json.JSONDecoder(), [], 0
-    while (start := stdout.find("{", position)) != -1:
-        document, position = decoder.raw_decode(stdout, start)
-        spans.append(document)
-    return spans
-
-
 def test_zero_code_with_content_capture_redacts_before_the_distros_exporter(
     scenarios: dict[str, Any],
 ) -> None:
     result_of(scenarios, "zero_code_content")
     stdout = scenarios["zero_code_content"]["stdout"]
-    (span,) = [s for s in _console_spans(stdout) if s["name"] == f"chat {MODEL}"]
+    (span,) = [s for s in json_documents(stdout) if s["name"] == f"chat {MODEL}"]
     messages = json.loads(span["attributes"]["gen_ai.input.messages"])
     text = messages[0]["parts"][0]["content"]
     assert text == "I am <PERSON>, write to <EMAIL_ADDRESS> or call <PHONE_NUMBER>"

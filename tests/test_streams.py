@@ -75,8 +75,8 @@ class FakeResponse:
         self.closed += 1
 
 
-class FakeStream:
-    """A minimal SDK-like synchronous stream."""
+class _FakeStreamState:
+    """What both fake streams record: their chunks, where to fail, and how they were closed."""
 
     def __init__(
         self, chunks: list[Any], error_at: int | None = None, error: BaseException | None = None
@@ -89,6 +89,10 @@ class FakeStream:
         self.closed = 0
         self.entered = 0
         self.exited: list[Any] = []
+
+
+class FakeStream(_FakeStreamState):
+    """A minimal SDK-like synchronous stream."""
 
     def __iter__(self) -> FakeStream:
         return self
@@ -116,20 +120,8 @@ class FakeStream:
         return f"helper of {len(self._chunks)}"
 
 
-class AsyncFakeStream:
+class AsyncFakeStream(_FakeStreamState):
     """A minimal SDK-like asynchronous stream."""
-
-    def __init__(
-        self, chunks: list[Any], error_at: int | None = None, error: BaseException | None = None
-    ) -> None:
-        self._chunks = list(chunks)
-        self._index = 0
-        self._error_at = error_at
-        self._error = error
-        self.response = FakeResponse()
-        self.closed = 0
-        self.entered = 0
-        self.exited: list[Any] = []
 
     def __aiter__(self) -> AsyncFakeStream:
         return self

@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from otel_genai import _config
 from otel_genai._config import Settings
+from otel_genai.telemetry.content import CaptureMode
 from otel_genai.telemetry.handler import TelemetryHandler
 
 logger = logging.getLogger("otel_genai")
@@ -111,6 +112,8 @@ def instrument(
             release=release,
             instrumentors=instrumentors,
         )
+        if settings.capture_mode is not CaptureMode.NO_CONTENT and settings.redaction is None:
+            logger.warning("otel_genai: content capture is on and redaction is OFF: prompts are exported raw")
         owned: list[Any] = []
         resource = _resource(settings)
         meter_provider = _meter_provider(settings, meter_provider, resource, owned)
@@ -301,8 +304,6 @@ def _span_processor(settings: Settings, specs: Sequence[Any], meter_provider: An
         from otel_genai.redaction import RedactingSpanProcessor
 
         return RedactingSpanProcessor(exporter, settings.redaction, meter_provider=meter_provider)
-    if settings.capture_mode.on_span:
-        logger.warning("otel_genai: content capture is on and redaction is OFF: prompts are exported raw")
     return BatchSpanProcessor(exporter)
 
 
@@ -310,13 +311,15 @@ def _warn_unredacted(settings: Settings, provider: Any) -> None:
     """The application's own span processors see our spans before any redaction: say so."""
     if not _redacts(settings, settings.capture_mode.on_span):
         return
-    processors = getattr(getattr(provider, "_active_span_processor", None), "_span_processors", ())
-    if processors:
+    from otel_genai.redaction.processor import RedactingSpanProcessor, processors_of
+
+    unredacted = [p for p in processors_of(provider) if not isinstance(p, RedactingSpanProcessor)]
+    if unredacted:
         logger.warning(
             "otel_genai: content capture is on, and the application's TracerProvider already has %d span "
             "processor(s) that otel_genai did not configure: they receive content UNREDACTED. Wrap their "
             "exporters in otel_genai.redaction.RedactingSpanProcessor instead.",
-            len(processors),
+            len(unredacted),
         )
 
 
@@ -362,11 +365,10 @@ def _has_exporter_like(provider: Any, spec: Any) -> bool:
         if isinstance(spec, str)
         else None
     )
-    processors = getattr(getattr(provider, "_active_span_processor", None), "_span_processors", ())
-    for processor in processors:
-        exporter = getattr(processor, "span_exporter", None) or getattr(
-            getattr(processor, "_batch_processor", None), "_exporter", None
-        )
+    from otel_genai.redaction.processor import exporter_of, processors_of
+
+    for processor in processors_of(provider):
+        exporter = exporter_of(processor)
         if exporter is spec or (wanted is not None and type(exporter).__name__ == wanted):
             return True
     return False

@@ -14,7 +14,9 @@ not grow spaCy's string store without bound.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import itertools
 import logging
 import os
 import re
@@ -225,11 +227,6 @@ class PresidioDetector:
         )
 
     @property
-    def has_ner(self) -> bool:
-        self.load()
-        return self._ner_nlp is not None
-
-    @property
     def description(self) -> str:
         self.load()
         return f"presidio+{self.model_name}" if self._ner_nlp is not None else "presidio patterns-only"
@@ -264,20 +261,20 @@ class PresidioDetector:
         """Yields ``(index, findings)`` as each text is finished, so a caller with a deadline keeps
         what was done. Long texts are analysed in overlapping pieces and merged."""
         self.load()
-        pieces: list[tuple[int, int, str]] = []  # (text index, offset, piece)
-        for index, text in enumerate(texts):
-            pieces.extend((index, offset, piece) for offset, piece in _split(text))
-        remaining = [0] * len(texts)
-        for index, _, _ in pieces:
-            remaining[index] += 1
-        merged: list[list[Finding]] = [[] for _ in texts]
-        for (index, offset, _piece), findings in zip(pieces, self._analyze_pieces(pieces, ner), strict=True):
-            merged[index].extend(
-                Finding(f.start + offset, f.end + offset, f.entity_type, f.score) for f in findings
+        pieces = [
+            (index, offset, piece) for index, text in enumerate(texts) for offset, piece in _split(text)
+        ]
+        analysed = zip(pieces, self._analyze_pieces(pieces, ner), strict=True)
+        # A text's pieces are consecutive: its findings are complete when the next text's begin.
+        for index, group in itertools.groupby(analysed, key=lambda pair: pair[0][0]):
+            yield (
+                index,
+                tuple(
+                    Finding(f.start + offset, f.end + offset, f.entity_type, f.score)
+                    for (_, offset, _piece), findings in group
+                    for f in findings
+                ),
             )
-            remaining[index] -= 1
-            if remaining[index] == 0:
-                yield index, tuple(merged[index])
 
     def _analyze_pieces(self, pieces: list[tuple[int, int, str]], ner: bool) -> Iterator[list[Finding]]:
         use_ner = ner and self._ner_nlp is not None and bool(self._ner_entities)
@@ -413,19 +410,11 @@ def _split(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
-class _memory_zone:
+def _memory_zone(nlp: Any) -> Any:
     """``nlp.memory_zone()`` when there is a pipeline (spaCy >= 3.8), else nothing."""
-
-    def __init__(self, nlp: Any) -> None:
-        self._zone = nlp.memory_zone() if nlp is not None and hasattr(nlp, "memory_zone") else None
-
-    def __enter__(self) -> None:
-        if self._zone is not None:
-            self._zone.__enter__()
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._zone is not None:
-            self._zone.__exit__(*exc)
+    if nlp is not None and hasattr(nlp, "memory_zone"):
+        return nlp.memory_zone()
+    return contextlib.nullcontext()
 
 
 _LEMMA_REGISTERED = False

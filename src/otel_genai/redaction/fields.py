@@ -75,10 +75,11 @@ class Leaf:
 
 @dataclass
 class Field:
-    """One attribute (or log body) opened up: its text leaves and how to serialise it again."""
+    """One attribute (or log body) opened up: its text leaves and how to serialise it again.
+
+    This base is a plain-text value (its one leaf has no container); subclasses hold structures."""
 
     value: Any
-    is_json: bool
     leaves: list[Leaf] = field(default_factory=list)
     binary_parts: int = 0
     changed: bool = False
@@ -95,8 +96,7 @@ class Field:
             except ValueError:
                 parsed = None
             if isinstance(parsed, (dict, list)):
-                nested = _JsonField([parsed])
-                nested.classify = self.classify
+                nested = _JsonField([parsed], classify=self.classify)
                 _walk_any(parsed, nested)
         self.leaves.append(Leaf(text, container, slot, nested, forced))
 
@@ -118,44 +118,32 @@ class Field:
             leaf.container[leaf.slot] = text
 
     def dump(self) -> Any:
-        if not self.is_json:
-            return self.value
-        return json.dumps(self.value, ensure_ascii=False, separators=(",", ":"))
+        return self.value
 
 
 def open_field(value: Any, layout: str, classify: Callable[[str], str | None] | None = None) -> Field | None:
     """Parse an attribute value into a Field, or None when there is nothing textual in it.
 
     ``classify`` names the entity of values under sensitive JSON keys (they are replaced unanalysed)."""
-    opened = _open(value, layout, classify)
-    if opened is not None and opened.classify is None:
-        opened.classify = classify
-    return opened
-
-
-def _open(value: Any, layout: str, classify: Callable[[str], str | None] | None) -> Field | None:
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
         items = list(value)  # a string-array attribute: each element is text
         return _ArrayField(items, [Leaf(text, items, i) for i, text in enumerate(items)])
     if isinstance(value, (Mapping, list, tuple)):
         # Structured content (log-record attributes and bodies): walk a copy, hand the copy back.
-        holder = [_thaw(value)]
-        opened = _StructuredField(holder)
-        opened.classify = classify
-        _WALKERS[ANY_JSON if layout == TEXT else layout](holder[0], opened)
+        opened: Field = _StructuredField([_thaw(value)], classify=classify)
+        _WALKERS[ANY_JSON if layout == TEXT else layout](opened.value[0], opened)
         return opened
     if not isinstance(value, str):
         return None
     if layout == TEXT:
-        return Field(value, is_json=False, leaves=[Leaf(value, None, None)])
+        return Field(value, leaves=[Leaf(value, None, None)])
     try:
         parsed = json.loads(value)
     except ValueError:
         # Not JSON (a plain string, or cut by someone else's limit): the whole value is text.
-        return Field(value, is_json=False, leaves=[Leaf(value, None, None)])
+        return Field(value, leaves=[Leaf(value, None, None)])
     holder = [parsed]  # the walkers write into containers; the root needs one too
-    opened = _JsonField(holder)
-    opened.classify = classify
+    opened = _JsonField(holder, classify=classify)
     if isinstance(parsed, str):
         opened.add(parsed, holder, 0)
     else:
@@ -164,9 +152,6 @@ def _open(value: Any, layout: str, classify: Callable[[str], str | None] | None)
 
 
 class _ArrayField(Field):
-    def __init__(self, items: list[str], leaves: list[Leaf]) -> None:
-        super().__init__(items, is_json=False, leaves=leaves)
-
     def dump(self) -> Any:
         return tuple(self.value)
 
@@ -181,17 +166,13 @@ def _thaw(value: Any) -> Any:
 
 
 class _StructuredField(Field):
-    def __init__(self, holder: list[Any]) -> None:
-        super().__init__(holder, is_json=False)
+    """``value`` is ``[structure]``: a holder, so the root can be written like any container."""
 
     def dump(self) -> Any:
         return self.value[0]
 
 
-class _JsonField(Field):
-    def __init__(self, holder: list[Any]) -> None:
-        super().__init__(holder, is_json=True)
-
+class _JsonField(_StructuredField):
     def dump(self) -> Any:
         return json.dumps(self.value[0], ensure_ascii=False, separators=(",", ":"))
 

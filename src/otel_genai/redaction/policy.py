@@ -120,7 +120,8 @@ class RedactionPolicy:
     ner_batch_size: int = 32
     # "thread": analyse on a worker thread (no extra process; NER can delay the app's threads by up to
     # the GIL switch interval, 5 ms, at p99); "process": in a child process (~200 MB more, app p99 intact)
-    isolation: str = "thread"
+    # (None: OTEL_GENAI_REDACTION_ISOLATION, else "thread")
+    isolation: str | None = None
     # a "process" engine is restarted after this many texts (spaCy's string store still creeps)
     recycle_after_texts: int = 200_000
 
@@ -146,8 +147,8 @@ class RedactionPolicy:
         object.__setattr__(self, "sensitive_keys", dict(self.sensitive_keys))
         if self.model is None and os.environ.get(ENV_REDACTION_MODEL, "").strip():
             object.__setattr__(self, "model", os.environ[ENV_REDACTION_MODEL].strip())
-        isolation = os.environ.get(ENV_REDACTION_ISOLATION, "").strip().lower()
-        if self.isolation == "thread" and isolation:
+        if self.isolation is None:  # the keyword wins; the variable only fills in
+            isolation = os.environ.get(ENV_REDACTION_ISOLATION, "").strip().lower() or "thread"
             object.__setattr__(self, "isolation", isolation)
         if self.isolation not in ("thread", "process"):
             raise ValueError(f"isolation must be 'thread' or 'process', not {self.isolation!r}")

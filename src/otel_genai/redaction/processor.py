@@ -187,16 +187,16 @@ class _Worker:
                 self._redactor.count_degraded(len(stripped), "queue_full", "strip")
                 self._export_stripped(stripped, "queue_full")
             batch: list[Any] = []
-            markers: list[_Flush] = []
+            marker: _Flush | None = None
             while self._queue and len(batch) < self._max_batch_size:
                 item = self._queue.popleft()
                 if isinstance(item, _Flush):
-                    markers.append(item)
+                    marker = item  # everything before it is in this batch
                     break
                 batch.append(item)
             if batch:
                 self._process(batch)
-            for marker in markers:
+            if marker is not None:
                 marker.done.set()
 
     def _process(self, batch: list[Any]) -> None:
@@ -383,50 +383,41 @@ def redact_existing_processors(tracer_provider: Any, logger_provider: Any, polic
     built before our instrumentors run and the user has no place to add our processor. Returns how many
     processors now redact; processors of other kinds are left alone, with a warning.
     """
-    replaced = _swap(
-        getattr(tracer_provider, "_active_span_processor", None),
-        "_span_processors",
-        RedactingSpanProcessor,
-        policy,
-    ) + _swap(
-        getattr(logger_provider, "_multi_log_record_processor", None),
-        "_log_record_processors",
-        RedactingLogRecordProcessor,
-        policy,
+    replaced = _swap(tracer_provider, RedactingSpanProcessor, policy) + _swap(
+        logger_provider, RedactingLogRecordProcessor, policy
     )
     if replaced:
         logger.info("otel_genai: content capture is on; %d exporting processor(s) now redact PII", replaced)
     return replaced
 
 
-def _swap(holder: Any, attribute: str, factory: Any, policy: RedactionPolicy) -> int:
-    processors = getattr(holder, attribute, None)
-    if not processors:
-        return 0
-    updated = []
-    for processor in processors:
-        exporter = _exporter_of(processor)
-        if exporter is not None:
-            processor = factory(exporter, policy)
-        elif not isinstance(processor, (RedactingSpanProcessor, RedactingLogRecordProcessor)):
-            logger.warning(
-                "otel_genai: %s is not a batch or simple processor; it receives content UNREDACTED",
-                type(processor).__name__,
-            )
-        updated.append(processor)
-    with getattr(holder, "_lock", threading.Lock()):
-        setattr(holder, attribute, tuple(updated))
-    return sum(1 for old, new in zip(processors, updated, strict=True) if old is not new)
+# Where an SDK provider keeps its processors: (holder attribute, tuple attribute), spans then logs.
+_PROCESSOR_SLOTS = (
+    ("_active_span_processor", "_span_processors"),
+    ("_multi_log_record_processor", "_log_record_processors"),
+)
+_SDK_EXPORTING = (
+    "BatchSpanProcessor",
+    "SimpleSpanProcessor",
+    "BatchLogRecordProcessor",
+    "SimpleLogRecordProcessor",
+)
 
 
-def _exporter_of(processor: Any) -> Any:
-    """The exporter behind an SDK batch or simple processor (spans or logs); None for anything else."""
-    if type(processor).__name__ not in (
-        "BatchSpanProcessor",
-        "SimpleSpanProcessor",
-        "BatchLogRecordProcessor",
-        "SimpleLogRecordProcessor",
-    ):
+def processors_of(provider: Any) -> tuple[Any, ...]:
+    """The processors an SDK TracerProvider or LoggerProvider runs (empty for anything else)."""
+    for holder, attribute in _PROCESSOR_SLOTS:
+        processors = getattr(getattr(provider, holder, None), attribute, None)
+        if processors is not None:
+            return tuple(processors)
+    return ()
+
+
+def exporter_of(processor: Any) -> Any:
+    """The exporter behind an SDK batch or simple processor or one of ours (spans or logs), else None."""
+    if isinstance(processor, _RedactingProcessor):
+        return processor.exporter
+    if type(processor).__name__ not in _SDK_EXPORTING:
         return None
     batch = getattr(processor, "_batch_processor", None)
     return (
@@ -434,3 +425,28 @@ def _exporter_of(processor: Any) -> Any:
         or getattr(processor, "span_exporter", None)
         or getattr(processor, "_exporter", None)
     )
+
+
+def _swap(provider: Any, factory: Any, policy: RedactionPolicy) -> int:
+    processors = processors_of(provider)
+    if not processors:
+        return 0
+    updated = []
+    for processor in processors:
+        if not isinstance(processor, _RedactingProcessor):
+            exporter = exporter_of(processor)
+            if exporter is not None:
+                processor = factory(exporter, policy)
+            else:
+                logger.warning(
+                    "otel_genai: %s is not a batch or simple processor; it receives content UNREDACTED",
+                    type(processor).__name__,
+                )
+        updated.append(processor)
+    for holder, attribute in _PROCESSOR_SLOTS:
+        target = getattr(provider, holder, None)
+        if getattr(target, attribute, None) is not None:
+            with getattr(target, "_lock", threading.Lock()):
+                setattr(target, attribute, tuple(updated))
+            break
+    return sum(1 for old, new in zip(processors, updated, strict=True) if old is not new)

@@ -9,6 +9,7 @@ that could not be analysed becomes a marker; nothing raw is ever returned.
 from __future__ import annotations
 
 import collections
+import copy
 import dataclasses
 import hashlib
 import logging
@@ -64,6 +65,12 @@ class RateLimitedWarning:
             logger.warning(message, *args)
 
 
+class _Instruments(NamedTuple):
+    entities: Any
+    failures: Any
+    degraded: Any
+
+
 @dataclasses.dataclass
 class _Audit:
     entities: collections.Counter = dataclasses.field(default_factory=collections.Counter)
@@ -87,9 +94,8 @@ class Redactor:
             collections.OrderedDict()
         )
         self.warn = RateLimitedWarning()
-        self._engine_failed = False
         self._meter_provider = meter_provider
-        self._instruments: tuple[Any, Any, Any] | None = None
+        self._instruments: _Instruments | None = None
         self._classify = policy.key_classifier() if policy.sensitive_keys else None
 
     # --- public -------------------------------------------------------------------------------------
@@ -114,7 +120,7 @@ class Redactor:
 
     def count_degraded(self, count: int, reason: str, mode: str) -> None:
         if count:
-            self._metrics()[2].add(
+            self._metrics().degraded.add(
                 count, {semconv.OTEL_GENAI_REDACTION_REASON: reason, semconv.OTEL_GENAI_REDACTION_MODE: mode}
             )
 
@@ -151,10 +157,10 @@ class Redactor:
         """The field's redacted value, or _DELETE when the policy drops it."""
         audit.binary += field.binary_parts
         for leaf in field.leaves:
-            if leaf.nested is not None:
+            if leaf.nested is not None:  # a JSON document in a string (never dropped whole)
                 nested = self._apply(leaf.nested, results, audit)
-                if nested is _DELETE or leaf.nested.changed:
-                    field.set(leaf, DROPPED_MARKER if nested is _DELETE else nested)
+                if leaf.nested.changed:
+                    field.set(leaf, nested)
                 continue
             if leaf.forced is not None:  # under a sensitive key: replaced whole, unanalysed
                 audit.entities[leaf.forced] += 1
@@ -173,7 +179,7 @@ class Redactor:
             new_text, counts, drop = redact_text(leaf.text, found, self.policy)
             audit.entities.update(counts)
             if drop:
-                if not field.is_json and leaf.container is None:
+                if leaf.container is None:  # a plain-text attribute: the attribute goes
                     return _DELETE
                 new_text = DROPPED_MARKER
             field.set(leaf, new_text)
@@ -184,7 +190,7 @@ class Redactor:
     def _analyse(self, texts: Iterable[str], *, ner: bool) -> dict[str, Any]:
         """Findings (or _Failed) for every non-blank text: from the cache, else from the detector."""
         results: dict[str, Any] = {}
-        misses: list[str] = []
+        keys: dict[str, tuple[bytes, bool]] = {}  # cache key of each miss
         for text in texts:
             if not text.strip():
                 continue
@@ -194,14 +200,15 @@ class Redactor:
                 self._cache.move_to_end(key)
                 results[text] = cached
             else:
-                misses.append(text)
+                keys[text] = key
+        misses = list(keys)
         if not misses:
             return results
         try:
             self.detector.load()
         except BaseException as error:  # SystemExit from a library must not end the worker either
             self.warn("engine", "otel_genai: %r; content is exported as %s", error, FAILED_MARKER)
-            self._metrics()[1].add(len(misses), {semconv.ERROR_TYPE: "EngineUnavailable"})
+            self._metrics().failures.add(len(misses), {semconv.ERROR_TYPE: "EngineUnavailable"})
             for text in misses:
                 results[text] = _Failed("EngineUnavailable")
             return results
@@ -212,7 +219,7 @@ class Redactor:
                 if found is None:
                     found = _Failed("timeout")
                 if isinstance(found, _Failed):
-                    self._metrics()[1].add(1, {semconv.ERROR_TYPE: found.reason})
+                    self._metrics().failures.add(1, {semconv.ERROR_TYPE: found.reason})
                     self.warn(
                         f"failed:{found.reason}",
                         "otel_genai: PII analysis failed (%s); the field is exported as %s",
@@ -220,7 +227,7 @@ class Redactor:
                         FAILED_MARKER,
                     )
                 else:
-                    self._remember(text, ner, found)
+                    self._remember(keys[text], found)
                 results[text] = found
         return results
 
@@ -269,8 +276,7 @@ class Redactor:
             return "timeout"
         return outcome[0] if outcome else None
 
-    def _remember(self, text: str, ner: bool, findings: tuple[Finding, ...]) -> None:
-        key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), ner)
+    def _remember(self, key: tuple[bytes, bool], findings: tuple[Finding, ...]) -> None:
         self._cache[key] = findings
         if len(self._cache) > self.policy.cache_size:
             self._cache.popitem(last=False)
@@ -298,12 +304,12 @@ class Redactor:
 
     # --- metrics ------------------------------------------------------------------------------------
 
-    def _metrics(self) -> tuple[Any, Any, Any]:
+    def _metrics(self) -> _Instruments:
         if self._instruments is None:
             from opentelemetry import metrics
 
             meter = (self._meter_provider or metrics.get_meter_provider()).get_meter("otel_genai.redaction")
-            self._instruments = (
+            self._instruments = _Instruments(
                 meter.create_counter(
                     semconv.OTEL_GENAI_REDACTION_ENTITIES, "{entity}", "PII values replaced, by entity type"
                 ),
@@ -321,7 +327,7 @@ class Redactor:
         return self._instruments
 
     def _record(self, audit: _Audit) -> None:
-        counter = self._metrics()[0]
+        counter = self._metrics().entities
         for entity, count in audit.entities.items():
             counter.add(count, {semconv.OTEL_GENAI_REDACTION_ENTITY_TYPE: entity})
 
@@ -407,17 +413,22 @@ class _Kind(NamedTuple):
     rebuild: Callable[[Any, dict[tuple[Any, str], Any], dict[str, Any]], Any]
 
 
-def _span_content(span: ReadableSpan, policy: RedactionPolicy) -> list[tuple[Any, str, Any, str]]:
+def _content_attributes(
+    attributes: Any, location: Any, policy: RedactionPolicy
+) -> list[tuple[Any, str, Any, str]]:
+    """``(location, key, value, layout)`` for each content attribute."""
     found = []
-    for key, value in (span.attributes or {}).items():
+    for key, value in (attributes or {}).items():
         layout = layout_for(key, policy.redacts_key)
         if layout is not None:
-            found.append(("span", key, value, layout))
+            found.append((location, key, value, layout))
+    return found
+
+
+def _span_content(span: ReadableSpan, policy: RedactionPolicy) -> list[tuple[Any, str, Any, str]]:
+    found = _content_attributes(span.attributes, "span", policy)
     for index, event in enumerate(span.events or ()):
-        for key, value in (event.attributes or {}).items():
-            layout = layout_for(key, policy.redacts_key)
-            if layout is not None:
-                found.append((("event", index), key, value, layout))
+        found += _content_attributes(event.attributes, ("event", index), policy)
     return found
 
 
@@ -481,19 +492,13 @@ def _rebuild_span(span: ReadableSpan, changes: dict, extra: dict[str, Any]) -> R
 
 def _log_content(record: Any, policy: RedactionPolicy) -> list[tuple[Any, str, Any, str]]:
     log = record.log_record
-    found = []
-    for key, value in (log.attributes or {}).items():
-        layout = layout_for(key, policy.redacts_key)
-        if layout is not None:
-            found.append(("log", key, value, layout))
+    found = _content_attributes(log.attributes, "log", policy)
     if log.body is not None:
         found.append(("body", "body", log.body, "any_json"))
     return found
 
 
 def _rebuild_log(record: Any, changes: dict, extra: dict[str, Any]) -> Any:
-    import copy
-
     log = copy.copy(record.log_record)
     log.attributes = _new_attributes(record.log_record.attributes, "log", changes, extra)
     body = changes.get(("body", "body"), log.body)
