@@ -8,9 +8,18 @@ Importing this package is cheap: it imports no client library, no exporter and n
 
 from __future__ import annotations
 
+from otel_genai._decorators import retriever
 from otel_genai._setup import Instrumentation, instrument, uninstrument
 from otel_genai.redaction.policy import RedactionPolicy
 from otel_genai.telemetry.content import CaptureMode
 from otel_genai.version import __version__
 
-__all__ = ["CaptureMode", "Instrumentation", "RedactionPolicy", "__version__", "instrument", "uninstrument"]
+__all__ = [
+    "CaptureMode",
+    "Instrumentation",
+    "RedactionPolicy",
+    "__version__",
+    "instrument",
+    "retriever",
+    "uninstrument",
+]

@@ -21,6 +21,7 @@ ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_MAX_CONTENT_LENGTH = "OTEL_GENAI_MAX_CONTENT_LENGTH"
 ENV_TOOL_DEFINITION_DETAILS = "OTEL_GENAI_CAPTURE_TOOL_DEFINITION_DETAILS"
 ENV_CHUNK_TIMING_METRIC = "OTEL_GENAI_CHUNK_TIMING_METRIC"
+ENV_RETRIEVAL_DOCUMENT_IDS = "OTEL_GENAI_RETRIEVAL_DOCUMENT_IDS"
 ENV_TRACES_EXPORTER = "OTEL_TRACES_EXPORTER"
 ENV_METRICS_EXPORTER = "OTEL_METRICS_EXPORTER"
 ENV_LOGS_EXPORTER = "OTEL_LOGS_EXPORTER"
@@ -45,6 +46,8 @@ class Settings:
     tool_definition_details: bool = False
     # gen_ai.client.operation.time_per_output_chunk: one histogram record per streamed chunk
     chunk_timing_metric: bool = True
+    # document IDs in gen_ai.retrieval.documents (not content; off for users who consider them sensitive)
+    retrieval_document_ids: bool = True
     # the policy the redacting processors use when content is captured; None = redaction off
     redaction: RedactionPolicy | None = field(default_factory=RedactionPolicy)
     release: Any = None
@@ -173,6 +176,7 @@ def resolve(
         max_content_length=_positive_int(env.get(ENV_MAX_CONTENT_LENGTH), DEFAULT_MAX_CONTENT_LENGTH),
         tool_definition_details=env.get(ENV_TOOL_DEFINITION_DETAILS, "").strip().lower() in _TRUE,
         chunk_timing_metric=env.get(ENV_CHUNK_TIMING_METRIC, "true").strip().lower() in _TRUE,
+        retrieval_document_ids=env.get(ENV_RETRIEVAL_DOCUMENT_IDS, "true").strip().lower() in _TRUE,
         redaction=parse_redaction(redaction, env),
         release=release,
         instrumentors=tuple(n.lower() for n in instrumentors) if instrumentors is not None else None,

@@ -30,10 +30,16 @@ logger = logging.getLogger("otel_genai")
 # name -> (the library it needs, the instrumentor class). Mirrors the entry points in pyproject.toml.
 INSTRUMENTORS: dict[str, tuple[str, str]] = {
     "openai": ("openai", "otel_genai.instrumentation.openai:OpenAIInstrumentor"),
+    "chromadb": ("chromadb", "otel_genai.instrumentation.chromadb:ChromaInstrumentor"),
+    "qdrant": ("qdrant_client", "otel_genai.instrumentation.qdrant:QdrantInstrumentor"),
+    "pinecone": ("pinecone", "otel_genai.instrumentation.pinecone:PineconeInstrumentor"),
+    "langchain": ("langchain_core", "otel_genai.instrumentation.langchain:LangChainInstrumentor"),
 }
 
 _lock = threading.Lock()
 _active: Instrumentation | None = None
+# What decorated functions emit through when instrument() has not run (the global providers).
+_fallback_handler: TelemetryHandler | None = None
 
 
 @dataclass
@@ -45,6 +51,7 @@ class Instrumentation:
     logger_provider: Any
     instrumented: tuple[str, ...]
     settings: Settings
+    handler: TelemetryHandler | None = field(default=None, repr=False)
     _instrumentors: list[Any] = field(default_factory=list, repr=False)
     # What we created and so must flush and shut down (never the application's own providers).
     _owned: list[Any] = field(default_factory=list, repr=False)
@@ -128,11 +135,23 @@ def instrument(
             logger_provider=logger_provider,
             instrumented=tuple(names),
             settings=settings,
+            handler=handler,
             _instrumentors=active,
             _owned=owned,
         )
         logger.debug("otel_genai: instrumented %s", ", ".join(names) or "nothing")
         return _active
+
+
+def active_handler() -> TelemetryHandler:
+    """The handler decorators emit through: instrument()'s, else one on the global providers."""
+    active = _active
+    if active is not None and active.handler is not None:
+        return active.handler
+    global _fallback_handler
+    if _fallback_handler is None:
+        _fallback_handler = TelemetryHandler(_config.resolve())
+    return _fallback_handler
 
 
 def uninstrument() -> None:

@@ -15,6 +15,7 @@ GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id"
 ERROR_TYPE = "error.type"
 SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
+CODE_FUNCTION_NAME = "code.function.name"  # the decorated function behind a span
 
 # --- request ----------------------------------------------------------------------------------
 GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
@@ -87,14 +88,34 @@ def redaction_pii_type_count(entity_type: str) -> str:
     return f"redaction.pii.{entity_type.lower()}.count"
 
 
-# --- tools and retrieval (later issues fill these in) -----------------------------------------
+# --- tools (issue 5 fills these in) -------------------------------------------------------------
 GEN_AI_TOOL_NAME = "gen_ai.tool.name"
 GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id"
 GEN_AI_TOOL_DESCRIPTION = "gen_ai.tool.description"
 GEN_AI_TOOL_TYPE = "gen_ai.tool.type"
+
+# --- retrieval ----------------------------------------------------------------------------------
 GEN_AI_DATA_SOURCE_ID = "gen_ai.data_source.id"
-GEN_AI_RETRIEVAL_TOP_K = "gen_ai.retrieval.top_k"
-GEN_AI_RETRIEVAL_DOCUMENTS = "gen_ai.retrieval.documents"
+GEN_AI_RETRIEVAL_TOP_K = "gen_ai.retrieval.top_k"  # [G], int
+# gen_ai.request.top_k (above) carries the same number for backends on the v1.41 conventions
+GEN_AI_RETRIEVAL_DOCUMENTS = "gen_ai.retrieval.documents"  # [{"id", "score", "content"?}] in rank order
+# Ours: what a score means. Backends disagree (Chroma returns distances, lower is closer; Qdrant's cosine
+# and Pinecone's scores are similarities, higher is closer), and the conventions do not say.
+OTEL_GENAI_RETRIEVAL_SCORE_KIND = "otel_genai.retrieval.score.kind"  # "distance" | "similarity"
+OTEL_GENAI_RETRIEVAL_SCORE_METRIC = "otel_genai.retrieval.score.metric"  # "l2", "cosine", "ip", ...
+OTEL_GENAI_RETRIEVAL_QUERY_COUNT = "otel_genai.retrieval.query.count"  # batch calls: queries in one call
+
+# --- database (borrowed, mostly Stable; vector stores have no db.system.name of their own) ------------
+DB_SYSTEM_NAME = "db.system.name"
+DB_COLLECTION_NAME = "db.collection.name"
+DB_NAMESPACE = "db.namespace"
+DB_OPERATION_NAME = "db.operation.name"
+DB_RESPONSE_RETURNED_ROWS = "db.response.returned_rows"
+# Ours: how many records a write carried (ids added, points upserted, ids deleted).
+OTEL_GENAI_DB_RECORD_COUNT = "otel_genai.db.record.count"
+
+SCORE_DISTANCE = "distance"
+SCORE_SIMILARITY = "similarity"
 
 # --- OpenAI refinements -----------------------------------------------------------------------
 OPENAI_API_TYPE = "openai.api.type"
@@ -127,10 +148,13 @@ METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
 METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
 METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
+METRIC_DB_OPERATION_DURATION = "db.client.operation.duration"
 
 TOKEN_BUCKETS = (
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 )  # fmt: skip
+# db.client.operation.duration's advice (database conventions)
+DB_DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10)
 DURATION_BUCKETS = (
     0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 )  # fmt: skip

@@ -8,6 +8,7 @@ exceptions propagate unchanged (the very same object).
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -85,16 +86,17 @@ def unwrap_methods(wrapped: Iterable[tuple[Any, str]]) -> None:
 class CallReader:
     """One API family of a client library: what its calls send and get back, as a record.
 
-    A provider subclasses it: ``build`` reads the request kwargs (no content), ``capture_request`` adds the
-    request's content when it will be recorded, and ``on_result`` reads the response and finishes the
-    record, or returns a stream proxy that finishes it later. ``sync_wrapper`` / ``async_wrapper`` are what
-    ``wrap_methods`` installs.
+    A provider subclasses it: ``build`` reads the request's arguments (no content) and returns the record,
+    or None to let this call run untraced; ``capture_request`` adds the request's content when it will be
+    recorded, and ``on_result`` reads the response and finishes the record, or returns a stream proxy that
+    finishes it later. Positional arguments reach both by name. ``sync_wrapper`` / ``async_wrapper`` are
+    what ``wrap_methods`` installs.
     """
 
     def __init__(self, handler: TelemetryHandler) -> None:
         self.handler = handler
 
-    def build(self, instance: Any, kwargs: dict[str, Any]) -> Invocation:
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> Invocation | None:
         raise NotImplementedError
 
     def capture_request(self, record: Any, kwargs: dict[str, Any]) -> None:
@@ -117,7 +119,7 @@ def traced_call(
     """Run a synchronous client call inside a span."""
     if not is_instrumentation_enabled():
         return wrapped(*args, **kwargs)
-    record, token = _start(reader, instance, kwargs)
+    record, token = _start(reader, wrapped, instance, args, kwargs)
     if record is None:
         return wrapped(*args, **kwargs)
     handler = reader.handler
@@ -141,7 +143,7 @@ async def traced_async_call(
     """Run an asynchronous client call inside a span."""
     if not is_instrumentation_enabled():
         return await wrapped(*args, **kwargs)
-    record, token = _start(reader, instance, kwargs)
+    record, token = _start(reader, wrapped, instance, args, kwargs)
     if record is None:
         return await wrapped(*args, **kwargs)
     handler = reader.handler
@@ -155,19 +157,41 @@ async def traced_async_call(
     return _handle_result(reader, record, result)
 
 
+# function -> the names of its positional parameters (bound methods: without self)
+_POSITIONAL_NAMES: dict[Any, tuple[str, ...]] = {}
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def call_arguments(wrapped: Callable[..., Any], args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The call's arguments by parameter name (``collection.query([[0.1, ...]], n_results=3)`` too)."""
+    if not args:
+        return kwargs
+    key = getattr(wrapped, "__func__", wrapped)
+    names = _POSITIONAL_NAMES.get(key)
+    if names is None:
+        parameters = inspect.signature(wrapped).parameters.values()
+        names = _POSITIONAL_NAMES[key] = tuple(p.name for p in parameters if p.kind in _POSITIONAL)
+    arguments = dict(zip(names, args))
+    arguments.update(kwargs)
+    return arguments
+
+
 def _start(
-    reader: CallReader, instance: Any, kwargs: dict[str, Any]
+    reader: CallReader, wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: dict[str, Any]
 ) -> tuple[Invocation | None, object | None]:
     """Build the record and start its span; request content only once we know it will be recorded."""
     try:
-        record = reader.build(instance, kwargs)
+        arguments = call_arguments(wrapped, args, kwargs)
+        record = reader.build(instance, arguments)
     except Exception:
         logger.debug("otel_genai: could not read the request; calling uninstrumented", exc_info=True)
+        return None, None
+    if record is None:
         return None, None
     token = reader.handler.start(record)
     if reader.handler.wants_content(record):
         try:
-            reader.capture_request(record, kwargs)
+            reader.capture_request(record, arguments)
         except Exception:
             logger.debug("otel_genai: could not read the request's content", exc_info=True)
     return record, token

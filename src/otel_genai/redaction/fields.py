@@ -40,7 +40,7 @@ LAYOUTS: dict[str, str] = {
 # Values under these keys describe the structure, not what a person wrote.
 _MESSAGE_KEEP = frozenset({"role", "finish_reason"})
 _PART_KEEP = frozenset({"type", "id", "name", "mime_type", "modality", "file_id"})
-_DOCUMENT_KEEP = frozenset({"id", "score", "rank"})
+_DOCUMENT_KEEP = frozenset({"id", "score", "rank", "query_index"})
 # JSON-schema keywords, at every depth of a tool definition
 _TOOL_DEFINITION_KEEP = frozenset({"type", "name", "format", "required", "$ref", "additionalProperties"})
 # Binary parts cannot be analysed; they are replaced (fail closed).

@@ -19,15 +19,24 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
 from otel_genai import semconv as sc
 from otel_genai._config import Settings
-from otel_genai.telemetry.content import CaptureMode, limit_parts, to_json
-from otel_genai.telemetry.metrics import GenAIMetrics, operation_attributes
-from otel_genai.telemetry.records import Embedding, Inference, Invocation
+from otel_genai.telemetry.content import TRUNCATION_MARK, CaptureMode, limit_parts, to_json
+from otel_genai.telemetry.metrics import GenAIMetrics, database_attributes, operation_attributes
+from otel_genai.telemetry.records import (
+    Embedding,
+    Inference,
+    Invocation,
+    RetrievedDocument,
+    Retrieval,
+    StoreCall,
+)
 from otel_genai.version import __version__
 
 logger = logging.getLogger("otel_genai")
 
 SCOPE_NAME = "otel_genai"
 _clock = timeit.default_timer  # perf_counter
+# The retrieval whose span is open in this context: store calls under it become its database spans.
+_RETRIEVAL_KEY = otel_context.create_key("otel_genai.retrieval")
 
 
 class TelemetryHandler:
@@ -45,6 +54,7 @@ class TelemetryHandler:
         # Instrumentors check this before building any content.
         self.capture_content: bool = settings.capture_mode.captures
         self.tool_definition_details = settings.tool_definition_details
+        self.retrieval_document_ids = settings.retrieval_document_ids
         # Streams collect chunk intervals only for the time_per_output_chunk metric.
         self.chunk_timing: bool = settings.chunk_timing_metric
         self._tracer = trace.get_tracer(SCOPE_NAME, __version__, tracer_provider)
@@ -60,14 +70,28 @@ class TelemetryHandler:
     def start(self, record: Invocation) -> object | None:
         """Start the record's span and make it current; returns the token for ``detach``."""
         try:
-            attributes = _start_attributes(record)
-            name = f"{record.operation} {record.request_model}" if record.request_model else record.operation
-            record.span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+            context = None
+            if isinstance(record, StoreCall) and not isinstance(record, Retrieval):
+                enclosing = self.active_retrieval()
+                if enclosing is not None:
+                    enclosing.store_calls.append(record)
+            record.span = self._tracer.start_span(
+                _span_name(record), kind=SpanKind.CLIENT, attributes=_start_attributes(record)
+            )
             record.start_time = _clock()
-            return otel_context.attach(trace.set_span_in_context(record.span))
+            context = trace.set_span_in_context(record.span)
+            if isinstance(record, Retrieval):
+                context = otel_context.set_value(_RETRIEVAL_KEY, record, context)
+            return otel_context.attach(context)
         except Exception:
             logger.debug("otel_genai: could not start a span", exc_info=True)
             return None
+
+    @staticmethod
+    def active_retrieval() -> Retrieval | None:
+        """The retrieval whose span is open in the current context, if any."""
+        record = otel_context.get_value(_RETRIEVAL_KEY)
+        return record if isinstance(record, Retrieval) and record.span is not None else None
 
     def wants_content(self, record: Invocation) -> bool:
         """Whether to build this call's content: capture is on and something will record it.
@@ -107,8 +131,18 @@ class TelemetryHandler:
         if error is not None:
             record.error_type = record.error_type or _error_type(error)
         try:
+            if isinstance(record, Retrieval) and record.store_calls:
+                _adopt_store_calls(record, span)
             if span.is_recording():
                 attributes = _response_attributes(record)
+                if isinstance(record, Retrieval) and record.documents is not None:
+                    # IDs and scores always (not content); text only when content goes on spans
+                    attributes[sc.GEN_AI_RETRIEVAL_DOCUMENTS] = documents_json(
+                        record.documents,
+                        ids=self.retrieval_document_ids,
+                        content=self.capture_mode.on_span,
+                        limit=self.settings.max_content_length,
+                    )
                 if self.capture_mode.on_span:
                     attributes.update(self._content(record))
                 span.set_attributes(attributes)
@@ -121,7 +155,8 @@ class TelemetryHandler:
         _end_quietly(span)
         try:
             self.metrics.record(record, duration, span)
-            if self._event_logger is not None:  # a failed call's input is content too
+            # no event for store calls; a failed call's input is content too
+            if self._event_logger is not None and not isinstance(record, StoreCall):
                 self._emit_event(record, span)
         except Exception:
             logger.debug("otel_genai: could not record metrics or the event", exc_info=True)
@@ -130,9 +165,11 @@ class TelemetryHandler:
 
     def _content(self, record: Invocation) -> dict[str, str]:
         """Content attributes for the span, as JSON strings."""
+        limit = self.settings.max_content_length
+        if isinstance(record, Retrieval):
+            return _retrieval_content(record, limit)
         if not isinstance(record, Inference):
             return {}
-        limit = self.settings.max_content_length
         return {name: to_json(limit_parts(value, limit)) for name, value in _content_fields(record) if value}
 
     def _emit_event(self, record: Invocation, span: Any) -> None:
@@ -164,8 +201,32 @@ def _content_fields(record: Inference) -> tuple[tuple[str, list[dict[str, Any]] 
     )
 
 
+def _span_name(record: Invocation) -> str:
+    if isinstance(record, Retrieval):
+        return f"{sc.OPERATION_RETRIEVAL} {record.data_source_id}" if record.data_source_id else "retrieval"
+    if isinstance(record, StoreCall):  # database conventions: "{db.operation.name} {target}"
+        name = " ".join(part for part in (record.db_operation, record.collection) if part)
+        return name or record.db_system or "database"
+    return f"{record.operation} {record.request_model}" if record.request_model else record.operation
+
+
 def _start_attributes(record: Invocation) -> dict[str, Any]:
     """The attributes known before the call (the sampling-relevant ones among them)."""
+    if isinstance(record, StoreCall):
+        attributes = database_attributes(record)
+        if not isinstance(record, Retrieval):
+            return attributes
+        attributes.update(operation_attributes(record))
+        if record.data_source_id:
+            attributes[sc.GEN_AI_DATA_SOURCE_ID] = record.data_source_id
+        if record.top_k is not None:
+            attributes[sc.GEN_AI_RETRIEVAL_TOP_K] = record.top_k
+            attributes[sc.GEN_AI_REQUEST_TOP_K] = record.top_k
+        if record.query_count is not None and record.query_count != 1:
+            attributes[sc.OTEL_GENAI_RETRIEVAL_QUERY_COUNT] = record.query_count
+        if record.request_attributes:
+            attributes.update(record.request_attributes)
+        return attributes
     attributes = operation_attributes(record)
     if isinstance(record, Inference):
         for name, value in _inference_request_fields(record):
@@ -226,9 +287,82 @@ def _response_attributes(record: Invocation) -> dict[str, Any]:
                 attributes[sc.OTEL_GENAI_RESPONSE_TOOL_CALL_IDS] = ids
     elif isinstance(record, Embedding) and record.dimension_count is not None:
         attributes[sc.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = record.dimension_count
+    elif isinstance(record, StoreCall):
+        for name, value in (
+            (sc.DB_RESPONSE_RETURNED_ROWS, record.returned_rows),
+            (sc.OTEL_GENAI_DB_RECORD_COUNT, record.record_count),
+        ):
+            if value is not None:
+                attributes[name] = value
+        if isinstance(record, Retrieval) and record.documents:
+            if record.score_kind:
+                attributes[sc.OTEL_GENAI_RETRIEVAL_SCORE_KIND] = record.score_kind
+            if record.score_metric:
+                attributes[sc.OTEL_GENAI_RETRIEVAL_SCORE_METRIC] = record.score_metric
     if record.response_attributes:
         attributes.update(record.response_attributes)
     return attributes
+
+
+def documents_json(documents: list[RetrievedDocument], *, ids: bool, content: bool, limit: int | None) -> str:
+    """``gen_ai.retrieval.documents``: ``[{"id", "score", "content"?}]`` in rank order."""
+    items = []
+    for document in documents:
+        item: dict[str, Any] = {}
+        if ids and document.id is not None:
+            item["id"] = document.id
+        if document.score is not None:
+            item["score"] = document.score
+        if document.query_index is not None:
+            item["query_index"] = document.query_index
+        if content and document.content is not None:
+            text = document.content
+            item["content"] = text[:limit] + TRUNCATION_MARK if limit and len(text) > limit else text
+        items.append(item)
+    return to_json(items)
+
+
+def _retrieval_content(record: Retrieval, limit: int | None) -> dict[str, str]:
+    """The query text, the only retrieval content outside the documents attribute."""
+    text = record.query_text
+    if not text:
+        return {}
+    return {
+        sc.GEN_AI_RETRIEVAL_QUERY_TEXT: text[:limit] + TRUNCATION_MARK
+        if limit and len(text) > limit
+        else text
+    }
+
+
+def _adopt_store_calls(record: Retrieval, span: Any) -> None:
+    """Fill what a framework retrieval could not see from the store queries made under it.
+
+    A LangChain retriever returns documents without scores and knows no collection; the store call
+    beneath it knows both. Scores are matched by document id, never by position.
+    """
+    queries = [call for call in record.store_calls if call.documents is not None]
+    if queries:
+        if record.documents is None or not any(d.id is not None for d in record.documents):
+            # nothing to match by (a function returning bare texts): the store's hits describe it better
+            record.documents = [document for call in queries for document in call.documents or ()]
+        else:
+            scores = {d.id: d.score for call in queries for d in call.documents or () if d.id is not None}
+            for document in record.documents:
+                if document.score is None and document.id in scores:
+                    document.score = scores[document.id]
+        kinds = {(call.score_kind, call.score_metric) for call in queries}
+        if record.score_kind is None and len(kinds) == 1:
+            record.score_kind, record.score_metric = kinds.pop()
+    first = record.store_calls[0]
+    record.db_system = record.db_system or first.db_system
+    record.request_model = record.request_model or first.request_model
+    if record.collection is None and first.collection:
+        record.collection = first.collection
+        if record.data_source_id is None:
+            record.data_source_id = first.collection
+            span.update_name(_span_name(record))
+    if span.is_recording():
+        span.set_attributes(_start_attributes(record))
 
 
 def _error_type(error: BaseException) -> str:

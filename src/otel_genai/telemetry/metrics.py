@@ -16,16 +16,15 @@ from opentelemetry.metrics import Histogram, MeterProvider, get_meter
 from opentelemetry.trace import Span, set_span_in_context
 
 from otel_genai import semconv as sc
-from otel_genai.telemetry.records import Inference, Invocation
+from otel_genai.telemetry.records import Inference, Invocation, Retrieval, StoreCall
 from otel_genai.version import __version__
 
 
 def operation_attributes(record: Invocation) -> dict[str, Any]:
     """What identifies an operation on its span (from the start, for samplers) and on every metric."""
-    attributes: dict[str, Any] = {
-        sc.GEN_AI_OPERATION_NAME: record.operation,
-        sc.GEN_AI_PROVIDER_NAME: record.provider,
-    }
+    attributes: dict[str, Any] = {sc.GEN_AI_OPERATION_NAME: record.operation}
+    if record.provider:
+        attributes[sc.GEN_AI_PROVIDER_NAME] = record.provider
     if record.request_model:
         attributes[sc.GEN_AI_REQUEST_MODEL] = record.request_model
     if record.server_address:
@@ -64,11 +63,22 @@ class GenAIMetrics:
             "Time between consecutive chunks of a streaming response, after the first one.",
             sc.DURATION_BUCKETS,
         )
+        self._db_duration = histogram(
+            sc.METRIC_DB_OPERATION_DURATION,
+            "s",
+            "Duration of database client operations.",
+            sc.DB_DURATION_BUCKETS,
+        )
 
     def record(self, record: Invocation, duration: float, span: Span | None = None) -> None:
         """Record one finished invocation; the span's context lets trace-based exemplars point at it."""
         context = set_span_in_context(span) if span is not None else None
+        if isinstance(record, StoreCall) and not isinstance(record, Retrieval):
+            self._db_duration.record(duration, database_attributes(record), context=context)
+            return
         attributes = operation_attributes(record)
+        if isinstance(record, Retrieval) and record.db_system:
+            attributes[sc.DB_SYSTEM_NAME] = record.db_system
         if record.response_model:
             attributes[sc.GEN_AI_RESPONSE_MODEL] = record.response_model
         if record.metric_attributes:
@@ -97,3 +107,20 @@ class GenAIMetrics:
             record_chunk = self._time_per_output_chunk.record
             for interval in record.chunk_intervals:
                 record_chunk(interval, chunk_attributes, context=context)
+
+
+def database_attributes(record: StoreCall) -> dict[str, Any]:
+    """What identifies a store call on its span and on ``db.client.operation.duration``."""
+    attributes: dict[str, Any] = {}
+    for name, value in (
+        (sc.DB_SYSTEM_NAME, record.db_system),
+        (sc.DB_COLLECTION_NAME, record.collection),
+        (sc.DB_NAMESPACE, record.namespace),
+        (sc.DB_OPERATION_NAME, record.db_operation),
+        (sc.SERVER_ADDRESS, record.server_address),
+        (sc.SERVER_PORT, record.server_port),
+        (sc.ERROR_TYPE, record.error_type),
+    ):
+        if value:
+            attributes[name] = value
+    return attributes

@@ -17,7 +17,7 @@ class Invocation:
     """Fields every GenAI client operation has."""
 
     operation: str
-    provider: str
+    provider: str | None  # gen_ai.provider.name; None where there is none (a vector store)
     request_model: str | None = None
     server_address: str | None = None
     server_port: int | None = None
@@ -87,3 +87,47 @@ class Embedding(Invocation):
 
     dimension_count: int | None = None
     encoding_formats: list[str] | None = None
+
+
+@dataclass(slots=True)
+class RetrievedDocument:
+    """One hit, in the backend's rank order. ``content`` is filled only when content is captured."""
+
+    id: str | None = None
+    score: float | None = None
+    content: str | None = None
+    # which query of a batch call it answers (None for single-query calls)
+    query_index: int | None = None
+
+
+@dataclass(slots=True)
+class StoreCall(Invocation):
+    """A vector-store call seen as a database operation: ``db.*`` facts and counts, never content.
+
+    Writes (add, upsert, delete) are always this. A query is this when a retrieval span is already open
+    above it (a framework retriever, the ``@retriever`` decorator): the query becomes that retrieval's
+    database span, and its documents and scores are handed up to it.
+    """
+
+    db_system: str | None = None
+    collection: str | None = None
+    namespace: str | None = None
+    db_operation: str | None = None
+    record_count: int | None = None  # records a write carried
+    returned_rows: int | None = None
+    # A query's hits, handed to the enclosing retrieval (not put on this span).
+    documents: list[RetrievedDocument] | None = None
+    score_kind: str | None = None
+    score_metric: str | None = None
+
+
+@dataclass(slots=True)
+class Retrieval(StoreCall):
+    """A ``retrieval`` operation: a vector-store query, a framework retriever, a decorated function."""
+
+    data_source_id: str | None = None
+    top_k: int | None = None
+    query_count: int | None = None  # queries in one batch call
+    query_text: str | None = None  # content
+    # Store calls made inside this retrieval (see StoreCall); they fill in what this record lacks.
+    store_calls: list[StoreCall] = field(default_factory=list)
