@@ -171,7 +171,7 @@ def call_arguments(wrapped: Callable[..., Any], args: Any, kwargs: dict[str, Any
     if names is None:
         parameters = inspect.signature(wrapped).parameters.values()
         names = _POSITIONAL_NAMES[key] = tuple(p.name for p in parameters if p.kind in _POSITIONAL)
-    arguments = dict(zip(names, args))
+    arguments = dict(zip(names, args, strict=False))
     arguments.update(kwargs)
     return arguments
 

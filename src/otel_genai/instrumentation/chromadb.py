@@ -16,7 +16,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import CallReader, handler_from_kwargs, unwrap_methods, wrap_methods
 from otel_genai.instrumentation._documents import id_of, score_of
-from otel_genai.telemetry.records import RetrievedDocument, Retrieval, StoreCall
+from otel_genai.telemetry.records import Retrieval, RetrievedDocument, StoreCall
 
 NAME = "chromadb"
 _instruments = ("chromadb >= 0.5, < 2",)

@@ -25,8 +25,8 @@ from otel_genai.telemetry.records import (
     Embedding,
     Inference,
     Invocation,
-    RetrievedDocument,
     Retrieval,
+    RetrievedDocument,
     StoreCall,
 )
 from otel_genai.version import __version__
