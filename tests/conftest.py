@@ -329,6 +329,20 @@ def async_client(fake_openai: FakeOpenAI) -> Any:
     )
 
 
+# --- Chroma in process ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chroma_client() -> Any:
+    """Chroma's in-process client, emptied. Chroma keeps one per process and refuses other settings."""
+    import chromadb
+    from chromadb.config import Settings
+
+    client = chromadb.EphemeralClient(settings=Settings(anonymized_telemetry=False, allow_reset=True))
+    client.reset()
+    return client
+
+
 # --- schemas ------------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from otel_genai._config import (
     ENV_LOGS_EXPORTER,
     ENV_MAX_CONTENT_LENGTH,
     ENV_METRICS_EXPORTER,
+    ENV_RETRIEVAL_DOCUMENT_IDS,
     ENV_TOOL_DEFINITION_DETAILS,
     ENV_TRACES_EXPORTER,
     parse_capture_mode,
@@ -32,6 +33,7 @@ def test_defaults_with_an_empty_environment() -> None:
     assert settings.capture_mode is CaptureMode.NO_CONTENT
     assert settings.max_content_length == DEFAULT_MAX_CONTENT_LENGTH
     assert settings.tool_definition_details is False
+    assert settings.retrieval_document_ids is True
     assert settings.instrumentors is None
     assert settings.disabled_instrumentors == frozenset()
     assert settings.wants("openai")
@@ -129,6 +131,14 @@ def test_invalid_max_content_length_keeps_the_default_with_a_warning(
 @pytest.mark.parametrize(("value", "expected"), [("true", True), ("1", True), ("ON", True), ("no", False)])
 def test_tool_definition_details(value: str, expected: bool) -> None:
     assert resolve(env={ENV_TOOL_DEFINITION_DETAILS: value}).tool_definition_details is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, True), ("true", True), ("1", True), ("false", False), ("0", False)]
+)
+def test_retrieval_document_ids(value: str | None, expected: bool) -> None:
+    env = {ENV_RETRIEVAL_DOCUMENT_IDS: value} if value is not None else {}
+    assert resolve(env=env).retrieval_document_ids is expected
 
 
 # --- exporters ----------------------------------------------------------------------------------

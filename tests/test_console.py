@@ -129,6 +129,27 @@ def test_duration_status_and_genai_attributes(tracer: trace.Tracer, output: io.S
     assert "error.type=RateLimitError" in lines[failed + 1]
 
 
+def test_retrieval_spans_show_their_hits_and_what_the_scores_mean(
+    tracer: trace.Tracer, output: io.StringIO
+) -> None:
+    hits = [{"id": f"doc-{i}", "score": 0.1 * i} for i in range(1, 6)]
+    with tracer.start_as_current_span("retrieval kb-docs") as span:
+        span.set_attributes(
+            {
+                sc.DB_SYSTEM_NAME: "chroma",
+                sc.GEN_AI_RETRIEVAL_TOP_K: 5,
+                sc.DB_RESPONSE_RETURNED_ROWS: 5,
+                sc.GEN_AI_RETRIEVAL_DOCUMENTS: json.dumps(hits),
+                sc.OTEL_GENAI_RETRIEVAL_SCORE_KIND: "distance",
+                sc.OTEL_GENAI_RETRIEVAL_SCORE_METRIC: "l2",
+            }
+        )
+    text = output.getvalue()
+    assert "db=chroma  top_k=5  rows=5  hits: doc-1 (0.1), doc-2 (0.2), doc-3 (0.3), …" in text
+    assert "[distance l2]" in text
+    assert "doc-4" not in text
+
+
 def test_content_is_abbreviated_on_its_own_lines(tracer: trace.Tracer, output: io.StringIO) -> None:
     long_question = "My name is Jane Doe, email jane.doe@example.com. " + "Where is my order? " * 20
     input_messages = [

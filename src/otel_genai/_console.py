@@ -307,6 +307,7 @@ def _details(span: Any, glyphs: _Glyphs) -> list[str]:
         facts.append(f"tool_calls={_text(get(sc.OTEL_GENAI_RESPONSE_TOOL_CALL_NAMES))}")
     if get(sc.GEN_AI_TOOL_NAME):
         facts.append(f"tool={get(sc.GEN_AI_TOOL_NAME)}")
+    facts.extend(_retrieval_facts(get, glyphs))
     if get(sc.ERROR_TYPE):
         facts.append(f"error.type={get(sc.ERROR_TYPE)}")
     lines = ["  ".join(facts)] if facts else []
@@ -324,6 +325,38 @@ def _details(span: Any, glyphs: _Glyphs) -> list[str]:
                 pieces = pieces[-MAX_CONTENT_LINES:]
             lines.extend("  " + piece for piece in pieces)
     return lines
+
+
+# hits shown on a retrieval span's line
+MAX_HITS_SHOWN = 3
+
+
+def _retrieval_facts(get: Any, glyphs: _Glyphs) -> list[str]:
+    """``top_k=3  hits: doc-1 (0.12), doc-7 (0.40), ... (distance l2)``, and db spans' counts."""
+    facts = []
+    if get(sc.DB_SYSTEM_NAME):
+        facts.append(f"db={get(sc.DB_SYSTEM_NAME)}")
+    if get(sc.GEN_AI_RETRIEVAL_TOP_K) is not None:
+        facts.append(f"top_k={get(sc.GEN_AI_RETRIEVAL_TOP_K)}")
+    for name, label in ((sc.DB_RESPONSE_RETURNED_ROWS, "rows"), (sc.OTEL_GENAI_DB_RECORD_COUNT, "records")):
+        if get(name) is not None:
+            facts.append(f"{label}={get(name)}")
+    hits = _json_list(get(sc.GEN_AI_RETRIEVAL_DOCUMENTS))
+    if hits:
+        shown = []
+        for hit in hits[:MAX_HITS_SHOWN]:
+            hit = hit if isinstance(hit, dict) else {}
+            score = hit.get("score")
+            label = str(hit.get("id", "?"))
+            shown.append(f"{label} ({score:.3g})" if isinstance(score, (int, float)) else label)
+        more = f", {glyphs.ellipsis}" if len(hits) > MAX_HITS_SHOWN else ""
+        kind = " ".join(
+            str(get(n))
+            for n in (sc.OTEL_GENAI_RETRIEVAL_SCORE_KIND, sc.OTEL_GENAI_RETRIEVAL_SCORE_METRIC)
+            if get(n)
+        )
+        facts.append(f"hits: {', '.join(shown)}{more}" + (f" [{kind}]" if kind else ""))
+    return facts
 
 
 def _text(value: Any, missing: str = "") -> str:

@@ -160,7 +160,11 @@ def uninstrument() -> None:
     with _lock:
         instrumentors = []
         for name in INSTRUMENTORS:
-            instrumentor = _load_instrumentor(name, quiet=True)
+            try:
+                instrumentor = _load_instrumentor(name, quiet=True)
+            except Exception:  # a broken integration cannot have wrapped anything
+                logger.debug("otel_genai: could not load the %s instrumentor", name, exc_info=True)
+                continue
             if instrumentor is not None:
                 instrumentors.append(instrumentor)
         _uninstrument_all(instrumentors)

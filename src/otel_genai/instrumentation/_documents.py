@@ -80,7 +80,10 @@ def _is_pair(item: Any) -> bool:
 
 
 def documents_of(result: Any, *, content: bool) -> list[RetrievedDocument] | None:
-    """The hits in a retriever's result, in order; None when the result is not a list of hits."""
+    """The hits in a retriever's result, in order; None when the result is not a list of hits.
+
+    A bare string is a document's text; in a ``(value, score)`` pair a string or number is its id.
+    """
     if result is None or isinstance(result, (str, bytes, Mapping)):
         hits = _field(result, _HIT_LISTS) if isinstance(result, Mapping) else None
     elif isinstance(result, (list, tuple)):
@@ -92,7 +95,10 @@ def documents_of(result: Any, *, content: bool) -> list[RetrievedDocument] | Non
     documents = []
     for item in hits:
         if _is_pair(item):
-            documents.append(document_of(item[0], content=content, score=item[1]))
+            if isinstance(item[0], (str, int)):  # (id, score)
+                documents.append(RetrievedDocument(id=id_of(item[0]), score=score_of(item[1])))
+            else:
+                documents.append(document_of(item[0], content=content, score=item[1]))
         else:
             documents.append(document_of(item, content=content))
     return documents

@@ -353,13 +353,17 @@ def _adopt_store_calls(record: Retrieval, span: Any) -> None:
         kinds = {(call.score_kind, call.score_metric) for call in queries}
         if record.score_kind is None and len(kinds) == 1:
             record.score_kind, record.score_metric = kinds.pop()
-    first = record.store_calls[0]
-    record.db_system = record.db_system or first.db_system
-    record.request_model = record.request_model or first.request_model
-    if record.collection is None and first.collection:
-        record.collection = first.collection
-        if record.data_source_id is None:
-            record.data_source_id = first.collection
+    calls = record.store_calls
+
+    def first(field: str) -> Any:
+        return next((getattr(call, field) for call in calls if getattr(call, field)), None)
+
+    record.db_system = record.db_system or first("db_system")
+    record.request_model = record.request_model or first("request_model")
+    if record.collection is None:
+        record.collection = first("collection")
+        if record.data_source_id is None and record.collection:
+            record.data_source_id = record.collection
             span.update_name(_span_name(record))
     if span.is_recording():
         span.set_attributes(_start_attributes(record))

@@ -1,0 +1,455 @@
+"""LangChain (``langchain_core``): retrievers and vector-store searches as GenAI ``retrieval`` spans.
+
+Two kinds of target, instrumented differently:
+
+- Methods defined once on a base class and rarely overridden (``BaseRetriever.invoke`` / ``ainvoke``) are
+  wrapped there, in groups of ``(module, class, method, wrapper)`` targets (``_BASE_CLASS_GROUPS``).
+- ``VectorStore.similarity_search*`` (and their async ``a...`` twins) are abstract or overridden by every
+  concrete store, so the base class alone would miss them: they are wrapped on ``VectorStore`` and on
+  every subclass that implements them itself, including classes defined after ``instrument()`` (a
+  ``VectorStore.__init_subclass__`` hook). Uninstrumenting restores every one of them.
+
+One span per logical operation: a store search made while a retrieval is already open (a retriever above
+it, or the store's ``similarity_search`` calling its own ``similarity_search_with_score``) opens no span of
+its own. It hands its hits and scores up to the open retrieval, which adopts the scores by document id; the
+database span, when there is one, comes from the store's client instrumentation (Chroma, Qdrant, ...).
+Query vectors are never recorded.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Iterator
+from collections.abc import Collection as CollectionType
+from dataclasses import dataclass
+from typing import Any
+
+import wrapt
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+from otel_genai import semconv as sc
+from otel_genai.instrumentation._base import (
+    CallReader,
+    handler_from_kwargs,
+    traced_async_call,
+    traced_call,
+    unwrap_methods,
+    wrap_methods,
+)
+from otel_genai.instrumentation._documents import documents_of
+from otel_genai.telemetry.handler import TelemetryHandler
+from otel_genai.telemetry.records import Retrieval, StoreCall
+
+logger = logging.getLogger("otel_genai")
+
+NAME = "langchain"
+_instruments = ("langchain-core >= 0.3",)
+
+Target = tuple[str, str, str, Callable[..., Any]]
+
+_RETRIEVER = ("langchain_core.retrievers", "BaseRetriever")
+_DEFAULT_K = 4  # VectorStore's own default for k
+
+# The searches a store implements; each also has an async twin named "a" + name.
+_SEARCHES = (
+    "similarity_search",
+    "similarity_search_with_score",
+    "similarity_search_with_relevance_scores",
+    "similarity_search_by_vector",
+    # not on VectorStore itself, but on most stores (InMemory, Chroma, FAISS, ...)
+    "similarity_search_with_score_by_vector",
+)
+_SEARCH_METHODS = _SEARCHES + tuple(f"a{name}" for name in _SEARCHES)
+
+# What a store's scores mean, where the source says so. Relevance scores are VectorStore's contract:
+# "relevance scores in the range [0, 1], 0 is dissimilar, 1 is most similar", whatever the store.
+_RELEVANCE = (sc.SCORE_SIMILARITY, "relevance")
+_RELEVANCE_METHODS = ("similarity_search_with_relevance_scores", "asimilarity_search_with_relevance_scores")
+# (defining class, method) -> meaning; InMemoryVectorStore ranks by numpy cosine similarity.
+_KNOWN_SCORES = {
+    ("langchain_core.vectorstores.in_memory.InMemoryVectorStore", method): (sc.SCORE_SIMILARITY, "cosine")
+    for method in (
+        "similarity_search_with_score",
+        "asimilarity_search_with_score",
+        "similarity_search_with_score_by_vector",
+    )
+}
+
+# The method a VectorStoreRetriever's search_type calls (its default k is the request's top-k).
+_SEARCH_FOR_TYPE = {
+    "similarity": "similarity_search",
+    "similarity_score_threshold": "similarity_search_with_relevance_scores",
+    "mmr": "max_marginal_relevance_search",
+}
+# Where stores keep their collection / index name (instance attributes only: no property runs).
+_NAME_ATTRIBUTES = (
+    "collection_name",
+    "_collection_name",
+    "index_name",
+    "_index_name",
+    "table_name",
+    "_table_name",
+)
+# Where embeddings objects keep their model name.
+_MODEL_ATTRIBUTES = ("model", "model_name", "model_id")
+
+
+class LangChainInstrumentor(BaseInstrumentor):
+    """Instruments ``langchain_core`` retrievers and vector stores."""
+
+    def instrumentation_dependencies(self) -> CollectionType[str]:
+        return _instruments
+
+    def _instrument(self, **kwargs: Any) -> None:
+        handler = handler_from_kwargs(kwargs)
+        self._wrapped = wrap_methods(target for group in _BASE_CLASS_GROUPS for target in group(handler))
+        self._stores = _VectorStorePatcher(handler)
+        try:
+            self._stores.install()
+        except Exception:  # the retrievers stay traced
+            logger.warning("otel_genai: could not instrument LangChain vector stores", exc_info=True)
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        unwrap_methods(getattr(self, "_wrapped", ()))
+        self._wrapped = []
+        stores = getattr(self, "_stores", None)
+        if stores is not None:
+            stores.remove()
+        self._stores = None
+
+
+# --- targets wrapped on their base class ------------------------------------------------------------
+
+
+def _retriever_targets(handler: TelemetryHandler) -> list[Target]:
+    return [
+        (*_RETRIEVER, "invoke", _RetrieverReader(handler, "invoke").sync_wrapper),
+        (*_RETRIEVER, "ainvoke", _RetrieverReader(handler, "ainvoke").async_wrapper),
+    ]
+
+
+# Each group: handler -> targets. LangChain tools (BaseTool.invoke / ainvoke / run) join as another group.
+_BASE_CLASS_GROUPS: tuple[Callable[[TelemetryHandler], list[Target]], ...] = (_retriever_targets,)
+
+
+# --- vector stores: every class that implements a search, now and later -----------------------------
+
+
+class _VectorStorePatcher:
+    """Wraps the searches of ``VectorStore`` and of every subclass that implements them itself.
+
+    Subclasses that exist now are found through ``__subclasses__()``; classes defined later (a store
+    package imported after ``instrument()``) through a ``VectorStore.__init_subclass__`` hook. Everything
+    replaced is remembered so ``remove`` puts back exactly what was there.
+    """
+
+    _ABSENT = object()
+
+    def __init__(self, handler: TelemetryHandler) -> None:
+        self.handler = handler
+        self._patched: list[tuple[type, str, Any, Any]] = []  # (class, name, original, wrapper)
+        self._base: type | None = None
+        self._original_hook: Any = self._ABSENT
+        self._hook: Any = None
+        self._active = False
+
+    def install(self) -> None:
+        from langchain_core.vectorstores import VectorStore
+
+        self._base = VectorStore
+        self._active = True
+        for cls in _family(VectorStore):
+            self.patch(cls)
+        original = VectorStore.__dict__.get("__init_subclass__", self._ABSENT)
+        self._original_hook = original
+        patcher = self
+
+        def __init_subclass__(cls: type, **kwargs: Any) -> None:
+            if original is _VectorStorePatcher._ABSENT:
+                super(VectorStore, cls).__init_subclass__(**kwargs)
+            else:
+                original.__get__(None, cls)(**kwargs)
+            patcher.patch(cls)
+
+        self._hook = classmethod(__init_subclass__)
+        VectorStore.__init_subclass__ = self._hook  # type: ignore[assignment,method-assign]
+
+    def patch(self, cls: type) -> None:
+        """Wrap the searches ``cls`` defines itself (inherited ones are already wrapped where defined)."""
+        if not self._active:
+            return
+        try:
+            for name in _SEARCH_METHODS:
+                original = cls.__dict__.get(name)
+                if not inspect.isfunction(original) or getattr(original, "__isabstractmethod__", False):
+                    continue
+                reader = _StoreReader(self.handler, name, cls, original)
+                is_async = inspect.iscoroutinefunction(original)
+                wrapper = wrapt.FunctionWrapper(
+                    original, reader.async_wrapper if is_async else reader.sync_wrapper
+                )
+                setattr(cls, name, wrapper)
+                self._patched.append((cls, name, original, wrapper))
+        except Exception:
+            logger.debug("otel_genai: could not instrument the vector store %r", cls, exc_info=True)
+
+    def remove(self) -> None:
+        self._active = False
+        base = self._base
+        if (
+            base is not None
+            and self._hook is not None
+            and base.__dict__.get("__init_subclass__") is self._hook
+        ):
+            if self._original_hook is self._ABSENT:
+                delattr(base, "__init_subclass__")
+            else:
+                base.__init_subclass__ = self._original_hook  # type: ignore[method-assign]
+        self._hook = None
+        for cls, name, original, wrapper in reversed(self._patched):
+            if cls.__dict__.get(name) is wrapper:
+                setattr(cls, name, original)
+            else:  # someone wrapped it again on top of us: theirs stays, and ours with it
+                logger.debug("otel_genai: %s.%s was replaced after instrumenting; left as is", cls, name)
+        self._patched = []
+
+
+def _family(base: type) -> Iterator[type]:
+    """``base`` and all its subclasses, each once."""
+    seen: set[type] = set()
+    pending = [base]
+    while pending:
+        cls = pending.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        yield cls
+        try:
+            pending.extend(cls.__subclasses__())
+        except TypeError:
+            continue
+
+
+# --- what a store tells about itself ----------------------------------------------------------------
+
+
+def _store_name(store: Any) -> str | None:
+    """The store's collection / index name, when it keeps one; never made up (not the class name)."""
+    try:
+        fields = vars(store)
+    except TypeError:
+        return None
+    for name in _NAME_ATTRIBUTES:
+        value = fields.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _embedding_model(store: Any) -> str | None:
+    """The model of the store's query embeddings, when its embeddings object names one."""
+    if store is None:
+        return None
+    try:
+        embeddings = store.embeddings
+    except Exception:
+        embeddings = None
+    if embeddings is None:
+        embeddings = getattr(store, "embedding", None) or getattr(store, "embedding_function", None)
+    for name in _MODEL_ATTRIBUTES:
+        value = getattr(embeddings, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _default_k(function: Any) -> int | None:
+    """The default of a search's ``k`` parameter (stores differ), or None if it has none."""
+    try:
+        parameter = inspect.signature(function).parameters.get("k")
+    except (TypeError, ValueError):
+        return None
+    return _int(parameter.default) if parameter is not None else None
+
+
+def _code_function(owner: type, method: str) -> dict[str, Any]:
+    return {sc.CODE_FUNCTION_NAME: f"{owner.__qualname__}.{method}"}
+
+
+# --- readers ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _HandedUp(StoreCall):
+    """A LangChain store search made under an open retrieval: no span, only its hits for the retrieval."""
+
+
+class _StoreReader(CallReader):
+    """One search method of one store class: a retrieval span, or its hits handed up to the open one."""
+
+    def __init__(self, handler: TelemetryHandler, method: str, owner: type, function: Any) -> None:
+        super().__init__(handler)
+        self.method = method
+        self.owner = owner
+        self.default_k = _default_k(function)
+        if method in _RELEVANCE_METHODS:
+            meaning: tuple[str | None, str | None] = _RELEVANCE
+        else:
+            meaning = _KNOWN_SCORES.get((f"{owner.__module__}.{owner.__qualname__}", method), (None, None))
+        self.score_kind, self.score_metric = meaning
+
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> Retrieval:
+        name = _store_name(instance)
+        k = kwargs.get("k", self.default_k)
+        return Retrieval(
+            operation=sc.OPERATION_RETRIEVAL,
+            provider=None,
+            data_source_id=name,
+            collection=name,
+            db_operation=self.method,
+            top_k=_int(k),
+            request_model=_embedding_model(instance),
+            score_kind=self.score_kind,
+            score_metric=self.score_metric,
+            request_attributes=_code_function(type(instance), self.method),
+        )
+
+    def capture_request(self, record: Any, kwargs: dict[str, Any]) -> None:
+        query = kwargs.get("query")
+        if isinstance(query, str):
+            record.query_text = query
+
+    def on_result(self, record: Any, result: Any) -> Any:
+        try:
+            record.documents = documents_of(result, content=self.handler.wants_content(record))
+            if record.documents is not None:
+                record.returned_rows = len(record.documents)
+        finally:
+            self.handler.finish(record)
+        return result
+
+    def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        enclosing = self._enclosing()
+        if enclosing is None:
+            return traced_call(self, wrapped, instance, args, kwargs)
+        mark = len(enclosing.store_calls)
+        result = wrapped(*args, **kwargs)
+        self._hand_up(enclosing, mark, instance, result)
+        return result
+
+    async def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        enclosing = self._enclosing()
+        if enclosing is None:
+            return await traced_async_call(self, wrapped, instance, args, kwargs)
+        mark = len(enclosing.store_calls)
+        result = await wrapped(*args, **kwargs)
+        self._hand_up(enclosing, mark, instance, result)
+        return result
+
+    def _enclosing(self) -> Retrieval | None:
+        try:
+            return self.handler.active_retrieval() if is_instrumentation_enabled() else None
+        except Exception:
+            return None
+
+    def _hand_up(self, enclosing: Retrieval, mark: int, instance: Any, result: Any) -> None:
+        """Give the open retrieval this search's scored hits, unless a call beneath said it better.
+
+        The innermost report wins: a database call under this one (Chroma's ``query``) saw the backend's
+        own scores, and a nested LangChain search whose scores have a known meaning is more specific
+        than one whose scores have none.
+        """
+        try:
+            documents = documents_of(result, content=self.handler.wants_content(enclosing))
+            if not documents or all(document.score is None for document in documents):
+                return
+            beneath = [call for call in enclosing.store_calls[mark:] if call.documents is not None]
+            if any(not isinstance(call, _HandedUp) or call.score_kind for call in beneath):
+                return
+            if beneath and self.score_kind is None:
+                return
+            for call in beneath:
+                enclosing.store_calls.remove(call)
+            enclosing.store_calls.append(
+                _HandedUp(
+                    operation=self.method,
+                    provider=None,
+                    db_operation=self.method,
+                    request_model=_embedding_model(instance),
+                    documents=documents,
+                    returned_rows=len(documents),
+                    score_kind=self.score_kind,
+                    score_metric=self.score_metric,
+                )
+            )
+        except Exception:
+            logger.debug("otel_genai: could not hand a store search up to its retrieval", exc_info=True)
+
+
+class _RetrieverReader(CallReader):
+    """``BaseRetriever.invoke`` / ``ainvoke``: the query string in, ``list[Document]`` out."""
+
+    def __init__(self, handler: TelemetryHandler, method: str) -> None:
+        super().__init__(handler)
+        self.method = method
+
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> Retrieval:
+        store = _vector_store_of(instance)
+        name = _store_name(store) if store is not None else None
+        return Retrieval(
+            operation=sc.OPERATION_RETRIEVAL,
+            provider=None,
+            data_source_id=name,
+            collection=name,
+            top_k=_retriever_top_k(instance, store, kwargs),
+            request_model=_embedding_model(store),
+            request_attributes=_code_function(type(instance), self.method),
+        )
+
+    def capture_request(self, record: Any, kwargs: dict[str, Any]) -> None:
+        query = kwargs.get("input")
+        if isinstance(query, str):
+            record.query_text = query
+
+    def on_result(self, record: Any, result: Any) -> Any:
+        try:
+            record.documents = documents_of(result, content=self.handler.wants_content(record))
+            if record.documents is not None:
+                record.returned_rows = len(record.documents)
+        finally:
+            self.handler.finish(record)
+        return result
+
+
+def _vector_store_of(retriever: Any) -> Any:
+    """The vector store a retriever searches (``VectorStoreRetriever``, ``MultiVectorRetriever``, ...)."""
+    store = getattr(retriever, "vectorstore", None)
+    try:
+        from langchain_core.vectorstores import VectorStore
+    except ImportError:  # pragma: no cover - we only run with langchain_core installed
+        return None
+    return store if isinstance(store, VectorStore) else None
+
+
+def _retriever_top_k(retriever: Any, store: Any, kwargs: dict[str, Any]) -> int | None:
+    """``k`` from the search kwargs (and the call's), the search's default, or the retriever's ``k`` field."""
+    if store is not None:
+        search_kwargs = getattr(retriever, "search_kwargs", None)
+        search_kwargs = dict(search_kwargs) if isinstance(search_kwargs, dict) else {}
+        search_kwargs.update((key, value) for key, value in kwargs.items() if key not in ("input", "config"))
+        if "k" in search_kwargs:
+            return _int(search_kwargs["k"])
+        search_type = getattr(retriever, "search_type", "similarity")
+        method = getattr(store, _SEARCH_FOR_TYPE.get(search_type, "similarity_search"), None)
+        default = _default_k(method) if method is not None else None
+        return default if default is not None else _DEFAULT_K
+    # BM25Retriever, TFIDFRetriever, KNNRetriever, ...: the number of documents to return
+    return _int(getattr(retriever, "k", None))
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
