@@ -72,6 +72,9 @@ def call_both(client: Any, fake_openai: FakeOpenAI) -> None:
 # --- the public surface ---------------------------------------------------------------------------
 
 
+BUILT_IN = tuple(_setup.INSTRUMENTORS)  # ("openai", "chromadb", ...), in registry order
+
+
 def test_public_api() -> None:
     assert sorted(otel_genai.__all__) == [
         "CaptureMode",
@@ -79,6 +82,7 @@ def test_public_api() -> None:
         "RedactionPolicy",
         "__version__",
         "instrument",
+        "retriever",
         "uninstrument",
     ]
     for name in otel_genai.__all__:
@@ -92,7 +96,7 @@ def test_instrument_wraps_every_openai_method(
 ) -> None:
     handle = telemetry.instrumentation
     assert isinstance(handle, otel_genai.Instrumentation)
-    assert handle.instrumented == ("openai",)
+    assert handle.instrumented == BUILT_IN  # every client library is installed for the tests
     assert handle.tracer_provider is telemetry.tracer_provider
     assert handle.meter_provider is telemetry.meter_provider
     assert_wrapped_once()
@@ -121,7 +125,7 @@ def test_disabled_instrumentations_variable_is_honoured(
 ) -> None:
     monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "requests,openai")
     telemetry = make_telemetry()
-    assert telemetry.instrumentation.instrumented == ()
+    assert telemetry.instrumentation.instrumented == tuple(n for n in BUILT_IN if n != "openai")
     assert_not_wrapped()
     call_both(client, fake_openai)
     assert telemetry.spans() == []
@@ -683,7 +687,7 @@ def test_a_library_that_is_not_installed_is_skipped_quietly(
 
     telemetry = make_telemetry()
 
-    assert telemetry.instrumentation.instrumented == ("openai",)
+    assert telemetry.instrumentation.instrumented == BUILT_IN
     [message] = [r for r in caplog.records if "nosuchlib_otel_genai_test" in r.getMessage()]
     assert message.levelno == logging.DEBUG and "not installed" in message.getMessage()
 
@@ -698,7 +702,7 @@ def test_an_unsupported_library_version_is_skipped_at_debug_level(
 
     telemetry = make_telemetry()
 
-    assert telemetry.instrumentation.instrumented == ("openai",)
+    assert telemetry.instrumentation.instrumented == BUILT_IN
     [message] = [r for r in caplog.records if "not instrumenting future" in r.getMessage()]
     assert message.levelno == logging.DEBUG and "openai >= 99" in message.getMessage()
 
@@ -714,7 +718,7 @@ def test_a_broken_integration_disables_itself_and_nothing_else(
 
     telemetry = make_telemetry()
 
-    assert telemetry.instrumentation.instrumented == ("openai",)
+    assert telemetry.instrumentation.instrumented == BUILT_IN
     assert any("could not instrument broken" in r.getMessage() for r in caplog.records)
     fake_openai.reply("/chat/completions", chat_completion())
     client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])

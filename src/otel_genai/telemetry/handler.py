@@ -99,8 +99,8 @@ class TelemetryHandler:
         A span the sampler dropped records nothing, so its content is not even built (events, when the
         mode asks for them, are emitted whatever the sampler decided).
         """
-        if not self.capture_content:
-            return False
+        if not self.capture_content or (isinstance(record, StoreCall) and not isinstance(record, Retrieval)):
+            return False  # a database span never carries content
         if self.capture_mode.on_event:
             return True
         span = record.span
@@ -343,8 +343,13 @@ def _adopt_store_calls(record: Retrieval, span: Any) -> None:
     queries = [call for call in record.store_calls if call.documents is not None]
     if queries:
         if record.documents is None or not any(d.id is not None for d in record.documents):
-            # nothing to match by (a function returning bare texts): the store's hits describe it better
+            # nothing to match by (a function returning bare texts): the store's hits describe it better,
+            # and keep the function's texts when they line up one to one
+            own = record.documents or []
             record.documents = [document for call in queries for document in call.documents or ()]
+            if len(own) == len(record.documents):
+                for mine, theirs in zip(own, record.documents, strict=True):
+                    theirs.content = theirs.content or mine.content
         else:
             scores = {d.id: d.score for call in queries for d in call.documents or () if d.id is not None}
             for document in record.documents:
