@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo bench bench-redaction lint format clean
+.PHONY: venv test demo bench bench-redaction bench-retrieval lint format clean
 
 venv: $(STAMP)
 
@@ -25,6 +25,10 @@ demo: venv
 
 bench: venv
 	$(BIN)/python benchmarks/openai_overhead.py
+
+# ~2 minutes: Chroma (in process) and Qdrant (local mode) queries, instrumented vs bare, one process
+bench-retrieval: venv
+	$(BIN)/python benchmarks/retrieval_overhead.py
 
 # ~7 minutes: app-thread cost of redaction, then throughput against naive Presidio and the spaCy ceiling
 bench-redaction: venv

@@ -488,14 +488,14 @@ def table(report: dict[str, Any]) -> str:
         "  Δp99: p99 of all calls minus bare's. CPU Δ: process CPU (all threads) per call over the block and",
         "  its flush, minus bare's: includes the export and redaction threads' work (redactor cache warm).",
         "",
-        "summary: instrumented / bare (rnd med), and Δ µs per query",
+        "summary: instrumented / bare (rnd med); Δ µs per query (rnd med) and paired Δ µs",
     ]
     for workload, rows in report["results"].items():
         parts = []
         for config in CONFIGS[1:]:
             row = rows[config]
             ratio = f"{row['ratio']:.3f}x" if row["valid"] else "INVALID (no or wrong spans)"
-            parts.append(f"{config} {ratio} ({row['delta_us']:+.0f} µs)")
+            parts.append(f"{config} {ratio} ({row['delta_us']:+.0f}, paired {row['paired_delta_us']:+.0f})")
         lines.append(f"  {workload:<11} " + "; ".join(parts))
     lines += [
         "checks: " + "; ".join(f"{k}: {v}" for k, v in report["checks"].items()),

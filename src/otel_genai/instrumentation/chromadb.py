@@ -15,7 +15,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import CallReader, handler_from_kwargs, unwrap_methods, wrap_methods
-from otel_genai.instrumentation._documents import id_of, score_of
+from otel_genai.instrumentation._documents import id_of, int_of, score_of
 from otel_genai.telemetry.records import Retrieval, RetrievedDocument, StoreCall
 
 NAME = "chromadb"
@@ -202,7 +202,7 @@ class _QueryReader(_ChromaReader):
         uses_embedding_function = kwargs.get("query_embeddings") is None
         record = self.record_for(
             instance,
-            top_k=_int(kwargs.get("n_results", 10)),
+            top_k=int_of(kwargs.get("n_results", 10)),
             query_count=query_count,
             request_model=_embedding_model(instance) if uses_embedding_function else None,
         )
@@ -232,7 +232,7 @@ class _GetReader(_QueryReader):
     def build(self, instance: Any, kwargs: dict[str, Any]) -> StoreCall | None:
         if kwargs.get("where") is None and kwargs.get("where_document") is None:
             return StoreCall(operation=self.operation, provider=None, **_store_fields(instance, "get"))
-        return self.record_for(instance, top_k=_int(kwargs.get("limit")))
+        return self.record_for(instance, top_k=int_of(kwargs.get("limit")))
 
     def capture_request(self, record: Any, kwargs: dict[str, Any]) -> None:
         return None  # a filter is not query text
@@ -291,13 +291,4 @@ def _at(values: Any, index: int) -> Any:
     try:
         return values[index]
     except (IndexError, TypeError, KeyError):
-        return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
         return None

@@ -38,7 +38,7 @@ from otel_genai.instrumentation._base import (
     unwrap_methods,
     wrap_methods,
 )
-from otel_genai.instrumentation._documents import documents_of
+from otel_genai.instrumentation._documents import documents_of, int_of
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Retrieval, StoreCall
 
@@ -271,7 +271,7 @@ def _default_k(function: Any) -> int | None:
         parameter = inspect.signature(function).parameters.get("k")
     except (TypeError, ValueError):
         return None
-    return _int(parameter.default) if parameter is not None else None
+    return int_of(parameter.default) if parameter is not None else None
 
 
 def _code_function(owner: type, method: str) -> dict[str, Any]:
@@ -286,7 +286,20 @@ class _HandedUp(StoreCall):
     """A LangChain store search made under an open retrieval: no span, only its hits for the retrieval."""
 
 
-class _StoreReader(CallReader):
+class _DocumentsReader(CallReader):
+    """Finishes a retrieval with the ``Document``s (or ``(Document, score)`` pairs) a call returned."""
+
+    def on_result(self, record: Any, result: Any) -> Any:
+        try:
+            record.documents = documents_of(result, content=self.handler.wants_content(record))
+            if record.documents is not None:
+                record.returned_rows = len(record.documents)
+        finally:
+            self.handler.finish(record)
+        return result
+
+
+class _StoreReader(_DocumentsReader):
     """One search method of one store class: a retrieval span, or its hits handed up to the open one."""
 
     def __init__(self, handler: TelemetryHandler, method: str, owner: type, function: Any) -> None:
@@ -309,7 +322,7 @@ class _StoreReader(CallReader):
             data_source_id=name,
             collection=name,
             db_operation=self.method,
-            top_k=_int(k),
+            top_k=int_of(k),
             request_model=_embedding_model(instance),
             score_kind=self.score_kind,
             score_metric=self.score_metric,
@@ -320,15 +333,6 @@ class _StoreReader(CallReader):
         query = kwargs.get("query")
         if isinstance(query, str):
             record.query_text = query
-
-    def on_result(self, record: Any, result: Any) -> Any:
-        try:
-            record.documents = documents_of(result, content=self.handler.wants_content(record))
-            if record.documents is not None:
-                record.returned_rows = len(record.documents)
-        finally:
-            self.handler.finish(record)
-        return result
 
     def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         enclosing = self._enclosing()
@@ -388,7 +392,7 @@ class _StoreReader(CallReader):
             logger.debug("otel_genai: could not hand a store search up to its retrieval", exc_info=True)
 
 
-class _RetrieverReader(CallReader):
+class _RetrieverReader(_DocumentsReader):
     """``BaseRetriever.invoke`` / ``ainvoke``: the query string in, ``list[Document]`` out."""
 
     def __init__(self, handler: TelemetryHandler, method: str) -> None:
@@ -413,15 +417,6 @@ class _RetrieverReader(CallReader):
         if isinstance(query, str):
             record.query_text = query
 
-    def on_result(self, record: Any, result: Any) -> Any:
-        try:
-            record.documents = documents_of(result, content=self.handler.wants_content(record))
-            if record.documents is not None:
-                record.returned_rows = len(record.documents)
-        finally:
-            self.handler.finish(record)
-        return result
-
 
 def _vector_store_of(retriever: Any) -> Any:
     """The vector store a retriever searches (``VectorStoreRetriever``, ``MultiVectorRetriever``, ...)."""
@@ -440,16 +435,10 @@ def _retriever_top_k(retriever: Any, store: Any, kwargs: dict[str, Any]) -> int 
         search_kwargs = dict(search_kwargs) if isinstance(search_kwargs, dict) else {}
         search_kwargs.update((key, value) for key, value in kwargs.items() if key not in ("input", "config"))
         if "k" in search_kwargs:
-            return _int(search_kwargs["k"])
+            return int_of(search_kwargs["k"])
         search_type = getattr(retriever, "search_type", "similarity")
         method = getattr(store, _SEARCH_FOR_TYPE.get(search_type, "similarity_search"), None)
         default = _default_k(method) if method is not None else None
         return default if default is not None else _DEFAULT_K
     # BM25Retriever, TFIDFRetriever, KNNRetriever, ...: the number of documents to return
-    return _int(getattr(retriever, "k", None))
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
+    return int_of(getattr(retriever, "k", None))

@@ -35,7 +35,7 @@ from otel_genai.instrumentation._base import (
     unwrap_methods,
     wrap_methods,
 )
-from otel_genai.instrumentation._documents import id_of, score_of
+from otel_genai.instrumentation._documents import id_of, int_of, score_of
 from otel_genai.telemetry.records import Retrieval, RetrievedDocument, StoreCall
 
 NAME = "pinecone"
@@ -253,7 +253,7 @@ class _PineconeReader(CallReader):
 
 class _QueryReader(_PineconeReader):
     def build(self, instance: Any, kwargs: dict[str, Any]) -> StoreCall:
-        record = self.record_for(instance, kwargs.get("namespace"), top_k=_int(kwargs.get("top_k")))
+        record = self.record_for(instance, kwargs.get("namespace"), top_k=int_of(kwargs.get("top_k")))
         record.score_metric = _metric(instance)
         return record
 
@@ -284,7 +284,7 @@ class _QueryNamespacesReader(_PineconeReader):
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> StoreCall:
         top_k = kwargs.get("top_k")
-        record = self.record_for(instance, None, top_k=_int(10 if top_k is None else top_k))
+        record = self.record_for(instance, None, top_k=int_of(10 if top_k is None else top_k))
         metric = kwargs.get("metric")
         record.score_metric = metric if isinstance(metric, str) else None
         return record
@@ -320,7 +320,7 @@ class _SearchReader(_PineconeReader):
         top_k = kwargs.get("top_k")
         if top_k is None:
             top_k = _field(kwargs.get("query"), "top_k")  # the older nested form
-        record = self.record_for(instance, kwargs.get("namespace"), top_k=_int(top_k))
+        record = self.record_for(instance, kwargs.get("namespace"), top_k=int_of(top_k))
         # reranked hits carry the reranker's scores, not the index's
         record.score_metric = None if kwargs.get("rerank") is not None else _metric(instance)
         return record
@@ -436,13 +436,4 @@ def _count(value: Any) -> int | None:
     try:
         return len(value)
     except TypeError:
-        return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
         return None

@@ -32,7 +32,7 @@ from otel_genai.instrumentation._base import (
     unwrap_methods,
     wrap_methods,
 )
-from otel_genai.instrumentation._documents import document_of
+from otel_genai.instrumentation._documents import document_of, int_of
 from otel_genai.telemetry.records import Retrieval, RetrievedDocument, StoreCall
 
 logger = logging.getLogger("otel_genai")
@@ -292,15 +292,6 @@ def _text_of(query: Any) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _same(values: list[Any]) -> Any:
     """The one value all share, else None."""
     return values[0] if values and all(value == values[0] for value in values) else None
@@ -363,7 +354,7 @@ class _QueryReader(_QdrantReader):
             instance,
             collection,
             _metric(instance, collection, query, kwargs.get("using")),
-            top_k=_int(kwargs.get("limit", _DEFAULT_LIMIT)),
+            top_k=int_of(kwargs.get("limit", _DEFAULT_LIMIT)),
             request_model=_model_of(query),
         )
 
@@ -389,7 +380,7 @@ class _BatchReader(_QdrantReader):
         if not isinstance(requests, (list, tuple)):  # an iterator is the client's to consume
             return self.record_for(instance, collection, None)
         queries = [getattr(request, self.query_field, None) for request in requests]
-        limits = [_int(getattr(request, "limit", None)) or _DEFAULT_LIMIT for request in requests]
+        limits = [int_of(getattr(request, "limit", None)) or _DEFAULT_LIMIT for request in requests]
         metrics = [
             _metric(instance, collection, query, getattr(request, "using", None))
             for query, request in zip(queries, requests, strict=True)
