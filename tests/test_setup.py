@@ -628,6 +628,16 @@ def test_zero_code_instrumentation(scenarios: dict[str, Any]) -> None:
     assert span["resource"]["attributes"]["service.name"] == "zero-code-app"
 
 
+def test_every_instrumentor_has_an_entry_point() -> None:
+    """``opentelemetry-instrument`` finds exactly what ``instrument()`` knows (pyproject mirrors the registry)."""
+    points = {
+        point.name: point.value
+        for point in importlib.metadata.entry_points(group="opentelemetry_instrumentor")
+        if point.dist is not None and point.dist.name == "otel-genai"
+    }
+    assert points == {name: target for name, (_, target) in _setup.INSTRUMENTORS.items()}
+
+
 def test_zero_code_with_content_capture_redacts_before_the_distros_exporter(
     scenarios: dict[str, Any],
 ) -> None:
