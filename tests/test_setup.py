@@ -629,7 +629,7 @@ def test_zero_code_instrumentation(scenarios: dict[str, Any]) -> None:
 
 
 def test_every_instrumentor_has_an_entry_point() -> None:
-    """``opentelemetry-instrument`` finds exactly what ``instrument()`` knows (pyproject mirrors the registry)."""
+    """``opentelemetry-instrument`` finds exactly what ``instrument()`` knows (pyproject mirrors it)."""
     points = {
         point.name: point.value
         for point in importlib.metadata.entry_points(group="opentelemetry_instrumentor")

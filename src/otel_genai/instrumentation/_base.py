@@ -17,8 +17,9 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwr
 from wrapt import wrap_function_wrapper
 
 from otel_genai import _config
+from otel_genai import semconv as sc
 from otel_genai.telemetry.handler import TelemetryHandler
-from otel_genai.telemetry.records import Invocation
+from otel_genai.telemetry.records import Invocation, Retrieval, StoreCall
 
 logger = logging.getLogger("otel_genai")
 
@@ -155,6 +156,23 @@ async def traced_async_call(
     finally:
         handler.detach(token)
     return _handle_result(reader, record, result)
+
+
+def store_query(handler: TelemetryHandler, store: dict[str, Any], **fields: Any) -> StoreCall:
+    """A vector-store query: a retrieval span, or, inside a retrieval already open, its database span.
+
+    ``store`` holds the ``StoreCall`` fields (``db_system``, ``collection``, ``db_operation``, ...);
+    ``fields`` the retrieval's own (``top_k``, ``query_count``, ``request_model``, ...).
+    """
+    if handler.active_retrieval() is not None:
+        return StoreCall(operation=store["db_operation"], provider=None, **store)
+    return Retrieval(
+        operation=sc.OPERATION_RETRIEVAL,
+        provider=None,
+        data_source_id=store.get("collection"),
+        **store,
+        **fields,
+    )
 
 
 # function -> the names of its positional parameters (bound methods: without self)

@@ -14,7 +14,13 @@ from typing import Any
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import CallReader, handler_from_kwargs, unwrap_methods, wrap_methods
+from otel_genai.instrumentation._base import (
+    CallReader,
+    handler_from_kwargs,
+    store_query,
+    unwrap_methods,
+    wrap_methods,
+)
 from otel_genai.instrumentation._documents import id_of, int_of, score_of
 from otel_genai.telemetry.records import Retrieval, RetrievedDocument, StoreCall
 
@@ -156,16 +162,7 @@ class _ChromaReader(CallReader):
 
     def record_for(self, collection: Any, **fields: Any) -> StoreCall:
         """A retrieval span, or, inside a retrieval someone else opened, that retrieval's database span."""
-        store = _store_fields(collection, self.operation)
-        if self.handler.active_retrieval() is not None:
-            return StoreCall(operation=self.operation, provider=None, **store)
-        return Retrieval(
-            operation=sc.OPERATION_RETRIEVAL,
-            provider=None,
-            data_source_id=store["collection"],
-            **store,
-            **fields,
-        )
+        return store_query(self.handler, _store_fields(collection, self.operation), **fields)
 
     def read_hits(self, record: StoreCall, result: Any, query_count: int | None) -> None:
         ids = _field(result, "ids") or []

@@ -31,6 +31,7 @@ from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import (
     CallReader,
     handler_from_kwargs,
+    store_query,
     traced_call,
     unwrap_methods,
     wrap_methods,
@@ -218,16 +219,7 @@ class _PineconeReader(CallReader):
 
     def record_for(self, index: Any, namespace: Any, **fields: Any) -> StoreCall:
         """A retrieval span, or, inside a retrieval someone else opened, that retrieval's database span."""
-        store = _store_fields(index, self.operation, namespace)
-        if self.handler.active_retrieval() is not None:
-            return StoreCall(operation=self.operation, provider=None, **store)
-        return Retrieval(
-            operation=sc.OPERATION_RETRIEVAL,
-            provider=None,
-            data_source_id=store["collection"],
-            **store,
-            **fields,
-        )
+        return store_query(self.handler, _store_fields(index, self.operation, namespace), **fields)
 
     def finish_hits(self, record: StoreCall, hits: Any, text_holder: str) -> None:
         """``hits`` in rank order: ids, scores and, when captured, the text the record carries."""

@@ -29,6 +29,7 @@ from otel_genai.instrumentation._base import (
     CallReader,
     call_arguments,
     handler_from_kwargs,
+    store_query,
     unwrap_methods,
     wrap_methods,
 )
@@ -308,17 +309,7 @@ class _QdrantReader(CallReader):
 
     def record_for(self, client: Any, collection: Any, metric: str | None, **fields: Any) -> StoreCall:
         """A retrieval span, or, inside a retrieval someone else opened, that retrieval's database span."""
-        store = _store_fields(client, collection, self.operation)
-        if self.handler.active_retrieval() is not None:
-            record = StoreCall(operation=self.operation, provider=None, **store)
-        else:
-            record = Retrieval(
-                operation=sc.OPERATION_RETRIEVAL,
-                provider=None,
-                data_source_id=store["collection"],
-                **store,
-                **fields,
-            )
+        record = store_query(self.handler, _store_fields(client, collection, self.operation), **fields)
         record.score_metric = metric
         record.score_kind = _SCORE_KINDS.get(metric) if metric else None
         return record
