@@ -5,6 +5,7 @@ needs no API key, no network and no Docker. One customer question becomes one tr
 
     support_request                       (the application's own span)
     ├─ embeddings text-embedding-3-small  (embed the question)
+    ├─ retrieval help-articles            (Chroma, in process: the nearest help articles, ids and distances)
     ├─ chat gpt-4o-mini                   (the model asks for the get_order_status tool)
     └─ chat gpt-4o-mini                   (the tool's result goes back; the answer is streamed)
 
@@ -19,8 +20,11 @@ import os
 import sys
 from typing import Any
 
+import chromadb
 import openai
+from chromadb.config import Settings
 from fake_openai_server import FakeOpenAIServer
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import Status, StatusCode
 
 import otel_genai
@@ -37,6 +41,14 @@ QUESTION = (
     "Hi, I'm Jane Doe (jane.doe@example.com, (212) 555-0147, 1742 Evergreen Terrace, Springfield, IL 62704). "
     "Where is my order A-1042?"
 )
+
+# The help centre, searched by embedding (the fake API's vectors stand in for a real model's).
+HELP_ARTICLES = {
+    "kb-shipping": "Orders ship within two business days; the tracking link arrives by e-mail.",
+    "kb-address": "You can change the delivery address until the order has shipped.",
+    "kb-returns": "Returns are free within 30 days of delivery.",
+    "kb-payment": "We accept cards and PayPal; refunds reach you within 5 to 7 days.",
+}
 
 # The shop's "database".
 ORDERS = {
@@ -86,18 +98,37 @@ def say(who: str, text: str) -> None:
     print(f"  {who:<9}{text}", flush=True)
 
 
-def answer_support_request(client: openai.OpenAI, question: str) -> str:
-    """Embed the question, let the model call a tool, then stream its answer. Returns the answer."""
+def build_help_index(client: openai.OpenAI) -> Any:
+    """Embed the help articles into an in-process Chroma collection (set-up, so not traced)."""
+    with suppress_instrumentation():
+        vectors = client.embeddings.create(
+            model=EMBEDDING_MODEL, input=list(HELP_ARTICLES.values()), dimensions=EMBEDDING_DIMENSIONS
+        )
+        store = chromadb.EphemeralClient(settings=Settings(anonymized_telemetry=False))
+        index = store.get_or_create_collection(
+            "help-articles", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        index.upsert(
+            ids=list(HELP_ARTICLES),
+            embeddings=[item.embedding for item in vectors.data],
+            documents=list(HELP_ARTICLES.values()),
+        )
+    return index
+
+
+def answer_support_request(client: openai.OpenAI, help_index: Any, question: str) -> str:
+    """Embed the question, look up help articles, let the model call a tool, then stream its answer."""
     say("customer", question)
 
-    # Embedding the question is where retrieval of help articles will plug in.
     embedding = client.embeddings.create(
         model=EMBEDDING_MODEL, input=question, dimensions=EMBEDDING_DIMENSIONS
     )
-    say("bot", f"(embedded the question: {len(embedding.data[0].embedding)} dimensions)")
+    hits = help_index.query(query_embeddings=[embedding.data[0].embedding], n_results=2)
+    say("bot", f"(looked up help articles: {', '.join(hits['ids'][0])})")
 
+    help_text = " ".join(hits["documents"][0])
     messages: list[dict[str, Any]] = [
-        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "system", "content": f"{SYSTEM_PROMPT} Help articles: {help_text}"},
         {"role": "user", "content": question},
     ]
     first = client.chat.completions.create(model=CHAT_MODEL, messages=messages, tools=TOOLS)
@@ -153,8 +184,9 @@ def main() -> int:
         with FakeOpenAIServer() as server:
             print(f"Support bot demo: the real openai client against a local fake API at {server.base_url}\n")
             client = openai.OpenAI(base_url=server.base_url, api_key="sk-local-demo", max_retries=0)
+            help_index = build_help_index(client)
             with tracer.start_as_current_span("support_request") as span:
-                answer_support_request(client, QUESTION)
+                answer_support_request(client, help_index, QUESTION)
                 span.set_status(Status(StatusCode.OK))
             print()
             print("Content capture is ON. The customer's (fake) name, email, phone and address were")

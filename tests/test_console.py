@@ -146,8 +146,19 @@ def test_retrieval_spans_show_their_hits_and_what_the_scores_mean(
         )
     text = output.getvalue()
     assert "db=chroma  top_k=5  rows=5  hits: doc-1 (0.1), doc-2 (0.2), doc-3 (0.3), …" in text
+    assert "documents:" not in text  # content off: ids and scores only
     assert "[distance l2]" in text
     assert "doc-4" not in text
+
+
+def test_retrieved_text_is_listed_when_captured(tracer: trace.Tracer, output: io.StringIO) -> None:
+    hits = [{"id": "kb-1", "score": 0.2, "content": "Returns are free."}, {"id": "kb-2", "score": 0.4}]
+    with tracer.start_as_current_span("retrieval kb") as span:
+        span.set_attribute(sc.GEN_AI_RETRIEVAL_DOCUMENTS, json.dumps(hits))
+    lines = output.getvalue().splitlines()
+    at = line_index(lines, "documents:")
+    assert "kb-1: Returns are free." in lines[at + 1]
+    assert not any("kb-2:" in line for line in lines)
 
 
 def test_content_is_abbreviated_on_its_own_lines(tracer: trace.Tracer, output: io.StringIO) -> None:

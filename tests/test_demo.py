@@ -62,7 +62,12 @@ def test_demo_prints_one_trace_with_the_expected_spans(demo_output: str) -> None
     assert tree[1].startswith("support_request  ")
     # The direct children of support_request, in the order they ran.
     children = [line[3:].split("  ")[0] for line in tree if line.startswith(("├─ ", "└─ "))]
-    assert children == ["embeddings text-embedding-3-small", "chat gpt-4o-mini", "chat gpt-4o-mini"]
+    assert children == [
+        "embeddings text-embedding-3-small",
+        "retrieval help-articles",
+        "chat gpt-4o-mini",
+        "chat gpt-4o-mini",
+    ]
     assert sum(line.startswith("trace ") for line in demo_output.splitlines()) == 1
 
 
@@ -73,6 +78,16 @@ def test_demo_tree_shows_the_tool_call_and_token_counts(demo_output: str) -> Non
     assert re.search(r"model=text-embedding-3-small\s+tokens in=\d+\s+dimensions=256", tree)
     assert len(re.findall(r"tokens in=\d+ out=\d+", tree)) == 2  # both chat calls
     assert "first_chunk=" in tree  # the streamed answer
+
+
+def test_demo_tree_shows_the_retrieved_articles_and_their_distances(demo_output: str) -> None:
+    tree = "\n".join(tree_lines(demo_output))
+    looked_up = re.search(r"looked up help articles: (kb-\S+), (kb-\S+)\)", demo_output)
+    assert looked_up, demo_output
+    first, second = looked_up.groups()
+    # the ids the application got, in its order, with Chroma's cosine distances, said to be distances
+    assert re.search(rf"db=chroma\s+top_k=2\s+rows=2\s+hits: {first} \([\d.]+\), {second} \([\d.]+\)", tree)
+    assert "[distance cosine]" in tree
 
 
 def test_demo_trace_shows_content_with_the_fake_pii_redacted(demo_output: str) -> None:

@@ -324,6 +324,12 @@ def _details(span: Any, glyphs: _Glyphs) -> list[str]:
                 lines.append(f"  ({len(pieces) - MAX_CONTENT_LINES} earlier)")
                 pieces = pieces[-MAX_CONTENT_LINES:]
             lines.extend("  " + piece for piece in pieces)
+    hits = _json_list(get(sc.GEN_AI_RETRIEVAL_DOCUMENTS)) or []
+    texts = [hit for hit in hits if isinstance(hit, dict) and hit.get("content")]
+    if texts:  # retrieved text, captured with content
+        lines.append("documents:")
+        for hit in texts[:MAX_CONTENT_LINES]:
+            lines.append("  " + _abbreviate(f"{hit.get('id', '?')}: {hit['content']}", glyphs.ellipsis))
     return lines
 
 
