@@ -217,3 +217,20 @@ def test_without_instrument_the_call_still_works(make_telemetry: Any) -> None:
     otel_genai.uninstrument()
     assert _setup.active_handler() is not None  # the global providers' handler
     assert search_dicts("q", k=1) == [{"id": "doc-1", "score": 0.91, "content": "About q: ask Jane Roe"}]
+
+
+def test_own_scores_are_never_mixed_with_a_stores(telemetry: Any, chroma_client: Any) -> None:
+    collection = chroma_client.create_collection("kb-rerank", embedding_function=None)
+    collection.add(ids=["a", "b", "c"], embeddings=[[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]])
+
+    @otel_genai.retriever("kb-reranked")
+    def search(query: str) -> list[dict[str, Any]]:
+        ids = collection.query(query_embeddings=[[1.0, 0.1]], n_results=3)["ids"][0]
+        return [{"id": doc_id, "score": 1.0 / (rank + 1)} for rank, doc_id in enumerate(reversed(ids))]
+
+    result = search("q")
+
+    retrieval = next(s for s in telemetry.spans() if s.name == "retrieval kb-reranked")
+    assert documents(retrieval) == result  # the reranker's scores, not Chroma's distances
+    assert "otel_genai.retrieval.score.kind" not in retrieval.attributes
+    assert retrieval.attributes["db.system.name"] == "chroma"  # the rest is still adopted

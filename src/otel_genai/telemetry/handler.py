@@ -338,23 +338,10 @@ def _adopt_store_calls(record: Retrieval, span: Any) -> None:
     """Fill what a framework retrieval could not see from the store queries made under it.
 
     A LangChain retriever returns documents without scores and knows no collection; the store call
-    beneath it knows both. Scores are matched by document id, never by position.
+    beneath it knows both.
     """
     queries = [call for call in record.store_calls if call.documents is not None]
-    if queries:
-        if record.documents is None or not any(d.id is not None for d in record.documents):
-            # nothing to match by (a function returning bare texts): the store's hits describe it better,
-            # and keep the function's texts when they line up one to one
-            own = record.documents or []
-            record.documents = [document for call in queries for document in call.documents or ()]
-            if len(own) == len(record.documents):
-                for mine, theirs in zip(own, record.documents, strict=True):
-                    theirs.content = theirs.content or mine.content
-        else:
-            scores = {d.id: d.score for call in queries for d in call.documents or () if d.id is not None}
-            for document in record.documents:
-                if document.score is None and document.id in scores:
-                    document.score = scores[document.id]
+    if queries and _scores_from_store(record, queries):
         kinds = {(call.score_kind, call.score_metric) for call in queries}
         if record.score_kind is None and len(kinds) == 1:
             record.score_kind, record.score_metric = kinds.pop()
@@ -372,6 +359,29 @@ def _adopt_store_calls(record: Retrieval, span: Any) -> None:
             span.update_name(_span_name(record))
     if span.is_recording():
         span.set_attributes(_start_attributes(record))
+
+
+def _scores_from_store(record: Retrieval, queries: list[StoreCall]) -> bool:
+    """Give the retrieval the store's scores where it has none; True when its scores are the store's.
+
+    Matched by document id, never by position. A retrieval with scores of its own keeps them (a
+    reranker's are never mixed with the store's); they count as the store's when they are the same.
+    """
+    store_scores = {d.id: d.score for call in queries for d in call.documents or () if d.id is not None}
+    own = record.documents or []
+    if any(d.score is not None for d in own):
+        return all(d.score is None or store_scores.get(d.id) == d.score for d in own)
+    if any(d.id is not None for d in own):
+        for document in own:
+            document.score = store_scores.get(document.id)
+        return True
+    # nothing to match by (a function returning bare texts): the store's hits describe it better, and
+    # keep the function's texts when they line up one to one
+    record.documents = [document for call in queries for document in call.documents or ()]
+    if len(own) == len(record.documents):
+        for mine, theirs in zip(own, record.documents, strict=True):
+            theirs.content = theirs.content or mine.content
+    return True
 
 
 def _error_type(error: BaseException) -> str:
