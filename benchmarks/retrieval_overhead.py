@@ -70,7 +70,8 @@ import math
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -321,6 +322,77 @@ def _quartiles(values: Sequence[float]) -> tuple[float, float]:
     return _percentile(ordered, 0.25), _percentile(ordered, 0.75)
 
 
+@dataclass
+class Timings:
+    """Per (store, k, configuration): every call's ns, each block's median µs and CPU µs per call."""
+
+    samples: dict[tuple[str, int, str], list[int]]
+    block_medians: dict[tuple[str, int, str], list[float]]
+    block_cpu: dict[tuple[str, int, str], list[float]]
+    span_errors: list[str]
+    miscounted: set[tuple[str, int, str]]
+    elapsed: float
+
+
+def timed_rounds(
+    args: argparse.Namespace,
+    configs: list[str],
+    workloads: list[tuple[str, int]],
+    queries: list[Any],
+    stores: dict[str, Any],
+    switch: Any,
+    spans_per_query: Callable[[str, str], int],
+) -> Timings:
+    """Interleaved rounds of timed blocks; ``switch`` activates a configuration, flushes and counts spans.
+
+    Configuration and workload order rotate every round; every configuration of a round sends the same
+    query vectors; each block is checked (untimed) for exactly the spans it should have produced.
+    """
+    keys = [(name, k, config) for name, k in workloads for config in configs]
+    timings = Timings(
+        {key: [] for key in keys}, {key: [] for key in keys}, {key: [] for key in keys}, [], set(), 0.0
+    )
+    n = args.block
+    started = time.perf_counter()
+    for round_no in range(args.rounds):
+        shift = round_no % len(configs)
+        order = configs[shift:] + configs[:shift]
+        wshift = round_no % len(workloads)
+        round_workloads = workloads[wshift:] + workloads[:wshift]
+        offset = (round_no * n) % len(queries)
+        round_queries = [queries[(offset + i) % len(queries)] for i in range(n)]
+        for config in order:
+            switch.activate(config)
+            for name, k in round_workloads:
+                query = stores[name].query
+                switch.flush()
+                before = switch.exported()
+                gc.collect()
+                times: list[int] = []
+                append = times.append
+                cpu0 = CPU_CLOCK()
+                for vector in round_queries:
+                    t0 = CLOCK()
+                    query(vector, k)
+                    append(CLOCK() - t0)
+                switch.flush()
+                timings.block_cpu[name, k, config].append((CPU_CLOCK() - cpu0) / n / 1000)
+                got = switch.exported() - before
+                want = 0 if config == "bare" else n * spans_per_query(config, name)
+                if got != want:
+                    timings.miscounted.add((name, k, config))
+                    timings.span_errors.append(
+                        f"round {round_no} {name} k={k} {config}: {got} spans, expected {want}"
+                    )
+                timings.samples[name, k, config].extend(times)
+                timings.block_medians[name, k, config].append(statistics.median(times) / 1000)
+        if not args.quiet:
+            print(f"  round {round_no + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+    switch.activate("bare")
+    timings.elapsed = time.perf_counter() - started
+    return timings
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     setup_started = time.perf_counter()
     corpus = Corpus(args.seed, args.queries)
@@ -343,50 +415,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     pipeline.activate("bare")
     setup_seconds = time.perf_counter() - setup_started
 
-    keys = [(name, k, config) for name, k in workloads for config in CONFIGS]
-    samples: dict[tuple[str, int, str], list[int]] = {key: [] for key in keys}
-    block_medians: dict[tuple[str, int, str], list[float]] = {key: [] for key in keys}
-    block_cpu: dict[tuple[str, int, str], list[float]] = {key: [] for key in keys}
-    span_errors: list[str] = []
-    miscounted: set[tuple[str, int, str]] = set()
-    n = args.block
-    started = time.perf_counter()
-    for round_no in range(args.rounds):
-        shift = round_no % len(CONFIGS)
-        order = CONFIGS[shift:] + CONFIGS[:shift]
-        wshift = round_no % len(workloads)
-        round_workloads = workloads[wshift:] + workloads[:wshift]
-        offset = (round_no * n) % len(queries)
-        round_queries = [queries[(offset + i) % len(queries)] for i in range(n)]
-        for config in order:
-            pipeline.activate(config)
-            for name, k in round_workloads:
-                query = stores[name].query
-                pipeline.flush()
-                before = pipeline.exported()
-                gc.collect()
-                times = []
-                append = times.append
-                cpu0 = CPU_CLOCK()
-                for vector in round_queries:
-                    t0 = CLOCK()
-                    query(vector, k)
-                    append(CLOCK() - t0)
-                pipeline.flush()
-                block_cpu[name, k, config].append((CPU_CLOCK() - cpu0) / n / 1000)
-                got = pipeline.exported() - before
-                want = 0 if config == "bare" else n
-                if got != want:
-                    miscounted.add((name, k, config))
-                    span_errors.append(
-                        f"round {round_no} {name} k={k} {config}: {got} spans, expected {want}"
-                    )
-                samples[name, k, config].extend(times)
-                block_medians[name, k, config].append(statistics.median(times) / 1000)
-        if not args.quiet:
-            print(f"  round {round_no + 1}/{args.rounds} done", file=sys.stderr, flush=True)
-    pipeline.activate("bare")
-    elapsed = time.perf_counter() - started
+    timed = timed_rounds(args, CONFIGS, workloads, queries, stores, pipeline, lambda config, name: 1)
+    samples, block_medians, block_cpu = timed.samples, timed.block_medians, timed.block_cpu
+    span_errors, miscounted, elapsed = timed.span_errors, timed.miscounted, timed.elapsed
 
     results: dict[str, Any] = {}
     for name, k in workloads:

@@ -69,7 +69,6 @@ event attributes), and the GenAI / database semconv attributes present.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import math
 import os
@@ -365,7 +364,7 @@ def _short(value: Any) -> Any:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     from _report import machine, versions
-    from retrieval_overhead import ChromaStore, Corpus, QdrantStore, _percentile, _quartiles
+    from retrieval_overhead import ChromaStore, Corpus, QdrantStore, _percentile, _quartiles, timed_rounds
 
     os.environ["TRACELOOP_TRACE_CONTENT"] = "false"
     configs = ["bare", "otel_genai", "traceloop"]
@@ -412,46 +411,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     switch.activate("bare")
     setup_seconds = time.perf_counter() - setup_started
 
-    keys = [(n, k, c) for n, k in workloads for c in configs]
-    samples: dict[Any, list[int]] = {key: [] for key in keys}
-    block_medians: dict[Any, list[float]] = {key: [] for key in keys}
-    block_cpu: dict[Any, list[float]] = {key: [] for key in keys}
-    span_errors: list[str] = []
-    n = args.block
-    started = time.perf_counter()
-    for round_no in range(args.rounds):
-        shift = round_no % len(configs)
-        order = configs[shift:] + configs[:shift]
-        wshift = round_no % len(workloads)
-        round_workloads = workloads[wshift:] + workloads[:wshift]
-        offset = (round_no * n) % len(queries)
-        round_queries = [queries[(offset + i) % len(queries)] for i in range(n)]
-        for config in order:
-            switch.activate(config)
-            for name, k in round_workloads:
-                query = stores[name].query
-                switch.flush()
-                before = switch.exported()
-                gc.collect()
-                times = []
-                append = times.append
-                cpu0 = time.process_time_ns()
-                for vector in round_queries:
-                    t0 = time.perf_counter_ns()
-                    query(vector, k)
-                    append(time.perf_counter_ns() - t0)
-                switch.flush()
-                block_cpu[name, k, config].append((time.process_time_ns() - cpu0) / n / 1000)
-                got = switch.exported() - before
-                want = 0 if config == "bare" else n * per_query[config][name]
-                if got != want:
-                    span_errors.append(f"round {round_no} {name} k={k} {config}: {got} spans, want {want}")
-                samples[name, k, config].extend(times)
-                block_medians[name, k, config].append(statistics.median(times) / 1000)
-        if not args.quiet:
-            print(f"  round {round_no + 1}/{args.rounds} done", file=sys.stderr, flush=True)
-    switch.activate("bare")
-    elapsed = time.perf_counter() - started
+    timed = timed_rounds(
+        args, configs, workloads, queries, stores, switch, lambda config, name: per_query[config][name]
+    )
+    samples, block_medians, block_cpu = timed.samples, timed.block_medians, timed.block_cpu
+    span_errors, elapsed = timed.span_errors, timed.elapsed
 
     bad = {c for c in configs if any(f" {c}:" in e for e in span_errors) or verdicts.get(c, "ok") != "ok"}
     results: dict[str, Any] = {}
@@ -499,7 +463,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "settings": {
             "rounds": args.rounds,
-            "block": n,
+            "block": args.block,
             "warmup": args.warmup,
             "query_pool": args.queries,
             "seed": args.seed,
