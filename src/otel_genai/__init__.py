@@ -8,7 +8,7 @@ Importing this package is cheap: it imports no client library, no exporter and n
 
 from __future__ import annotations
 
-from otel_genai._decorators import retriever
+from otel_genai._decorators import retriever, run_tool, tool, tool_call
 from otel_genai._setup import Instrumentation, instrument, uninstrument
 from otel_genai.redaction.policy import RedactionPolicy
 from otel_genai.telemetry.content import CaptureMode
@@ -21,5 +21,8 @@ __all__ = [
     "__version__",
     "instrument",
     "retriever",
+    "run_tool",
+    "tool",
+    "tool_call",
     "uninstrument",
 ]

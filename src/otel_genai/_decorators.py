@@ -1,4 +1,5 @@
-"""Decorators for the application's own GenAI operations: ``@otel_genai.retriever``.
+"""The application's own GenAI operations: ``@otel_genai.retriever``, ``@otel_genai.tool``, and
+``otel_genai.tool_call`` / ``otel_genai.run_tool`` to run a tool for a specific model tool call.
 
 They work whether ``instrument()`` ran before or after the decoration (the handler is looked up per call),
 keep the function's signature, name, docstring and return value, and work on methods.
@@ -7,22 +8,34 @@ keep the function's signature, name, docstring and return value, and work on met
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import Any, TypeVar, overload
 
 import wrapt
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import CallReader, traced_async_call, traced_call
+from otel_genai.instrumentation._base import CallReader, call_arguments, traced_async_call, traced_call
 from otel_genai.instrumentation._documents import documents_of
+from otel_genai.telemetry.content import parse_json_arguments
 from otel_genai.telemetry.handler import TelemetryHandler
-from otel_genai.telemetry.records import Retrieval
+from otel_genai.telemetry.records import Retrieval, ToolExecution
+
+logger = logging.getLogger("otel_genai")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # argument names that hold the query text, and the number of documents asked for
 _QUERY_ARGUMENTS = ("query", "question", "text", "input", "q")
 _TOP_K_ARGUMENTS = ("k", "top_k", "limit", "n_results")
+
+
+def _active_handler() -> TelemetryHandler:
+    from otel_genai._setup import active_handler
+
+    return active_handler()
 
 
 class _RetrieverReader(CallReader):
@@ -42,9 +55,7 @@ class _RetrieverReader(CallReader):
 
     @property
     def handler(self) -> TelemetryHandler:  # type: ignore[override]
-        from otel_genai._setup import active_handler
-
-        return active_handler()
+        return _active_handler()
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Retrieval:
         top_k = next((kwargs[n] for n in _TOP_K_ARGUMENTS if isinstance(kwargs.get(n), int)), None)
@@ -118,3 +129,248 @@ def retriever(
     if function is not None:
         return decorate(function)
     return decorate
+
+
+# --- tools ------------------------------------------------------------------------------------------
+
+
+def _first_line(text: str | None) -> str | None:
+    """A docstring's first paragraph, on one line."""
+    if not text:
+        return None
+    paragraph = inspect.cleandoc(text).split("\n\n", 1)[0]
+    return " ".join(paragraph.split()) or None
+
+
+class _ToolReader(CallReader):
+    """A decorated tool function: an ``execute_tool`` span with its arguments and result as content."""
+
+    def __init__(self, function: Callable[..., Any], name: str | None, description: str | None) -> None:
+        self.function = function
+        self.tool_name = name or getattr(function, "__name__", None) or "tool"
+        self.description = description if description is not None else _first_line(function.__doc__)
+
+    @property
+    def handler(self) -> TelemetryHandler:  # type: ignore[override]
+        return _active_handler()
+
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> ToolExecution:
+        return ToolExecution(
+            operation=sc.OPERATION_EXECUTE_TOOL,
+            provider=None,
+            tool_name=self.tool_name,
+            description=self.description,
+            tool_type=sc.TOOL_TYPE_FUNCTION,
+        )
+
+    def capture_request(self, record: ToolExecution, kwargs: dict[str, Any]) -> None:
+        record.arguments = dict(kwargs)
+
+    def on_result(self, record: ToolExecution, result: Any) -> Any:
+        if self.handler.wants_content(record):
+            record.result = result
+        self.handler.finish(record)
+        return result
+
+    def same_execution(self) -> ToolExecution | None:
+        """The open execution of this very tool (``run_tool`` calling it): this call is that one."""
+        if not is_instrumentation_enabled():
+            return None
+        try:
+            active = self.handler.active_tool()
+        except Exception:
+            return None
+        if active is None or active.tool_name != self.tool_name:
+            return None
+        active.description = active.description or self.description
+        return active
+
+    def joined(self, active: ToolExecution, wrapped: Any, args: Any, kwargs: Any, result: Any) -> Any:
+        try:
+            if active.arguments is None and self.handler.wants_content(active):
+                active.arguments = dict(call_arguments(wrapped, args, kwargs))
+        except Exception:
+            logger.debug("otel_genai: could not read a tool's arguments", exc_info=True)
+        return result
+
+
+@overload
+def tool(function: F) -> F: ...
+@overload
+def tool(*, name: str | None = None, description: str | None = None) -> Callable[[F], F]: ...
+def tool(function: Any = None, *, name: str | None = None, description: str | None = None) -> Any:
+    """Trace a tool function as a GenAI ``execute_tool`` span (kind INTERNAL).
+
+    Bare (``@tool``) or with arguments (``@tool(name="get_weather", description=...)``), on sync and async
+    functions and methods; the function keeps its signature, name, docstring and return value. The span
+    carries ``gen_ai.tool.name`` (the function's name unless given), ``gen_ai.tool.description`` (the
+    docstring's first paragraph unless given), ``gen_ai.tool.type = function``, and with content capture
+    on, the arguments and the result. Run it for a model's tool call with ``run_tool`` / ``tool_call`` and
+    the span carries that call's ``gen_ai.tool.call.id``.
+    """
+
+    def decorate(fn: F) -> F:
+        reader = _ToolReader(fn, name, description)
+        if inspect.iscoroutinefunction(fn):
+
+            @wrapt.decorator
+            async def traced_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+                active = reader.same_execution()
+                if active is not None:
+                    return reader.joined(active, wrapped, args, kwargs, await wrapped(*args, **kwargs))
+                return await traced_async_call(reader, wrapped, instance, args, kwargs)
+
+            return traced_async(fn)  # type: ignore[no-any-return]
+
+        @wrapt.decorator
+        def traced(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            active = reader.same_execution()
+            if active is not None:
+                return reader.joined(active, wrapped, args, kwargs, wrapped(*args, **kwargs))
+            return traced_call(reader, wrapped, instance, args, kwargs)
+
+        return traced(fn)  # type: ignore[no-any-return]
+
+    if function is not None:
+        return decorate(function)
+    return decorate
+
+
+def _get(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def tool_call_facts(call: Any) -> tuple[str | None, str | None, Any]:
+    """``(id, name, arguments)`` of a model's tool call, whichever SDK's shape it has.
+
+    OpenAI Chat Completions (``call.id``, ``call.function.name`` / ``.arguments``, object or dict), the
+    Responses API's ``function_call`` items (``call_id``, ``name``, ``arguments``), Anthropic's
+    ``tool_use`` blocks (``id``, ``name``, ``input``), LangChain ``ToolCall`` dicts (``id``, ``name``,
+    ``args``), and plain dicts with ``id`` / ``name`` / ``arguments``.
+    """
+    function = _get(call, "function")
+    if function is not None:
+        name, arguments = _get(function, "name"), _get(function, "arguments")
+    else:
+        name = _get(call, "name")
+        arguments = next(
+            (
+                value
+                for value in (_get(call, key) for key in ("arguments", "input", "args"))
+                if value is not None
+            ),
+            None,
+        )
+    call_id = _get(call, "call_id") or _get(call, "id")
+    return (str(call_id) if call_id else None), (str(name) if name else None), arguments
+
+
+class ToolCallScope:
+    """The ``execute_tool`` span of one model tool call; ``set_result`` records what the tool returned."""
+
+    def __init__(self, call: Any, name: str | None, description: str | None, tool_type: str) -> None:
+        call_id, call_name, arguments = tool_call_facts(call)
+        self.record = ToolExecution(
+            operation=sc.OPERATION_EXECUTE_TOOL,
+            provider=None,
+            tool_name=name or call_name,
+            description=description,
+            tool_type=tool_type,
+            call_id=call_id,
+        )
+        self._arguments = arguments
+        self._handler: TelemetryHandler | None = None
+        self._token: object | None = None
+
+    @property
+    def call_id(self) -> str | None:
+        return self.record.call_id
+
+    @property
+    def arguments(self) -> Any:
+        """The call's arguments, as an object when they were a JSON string."""
+        return parse_json_arguments(self._arguments)
+
+    def set_result(self, result: Any) -> None:
+        handler = self._handler
+        if handler is not None and handler.wants_content(self.record):
+            self.record.result = result
+
+    def __enter__(self) -> ToolCallScope:
+        if not is_instrumentation_enabled():
+            return self
+        try:
+            handler = _active_handler()
+            self._token = handler.start(self.record)
+            self._handler = handler
+            if handler.wants_content(self.record):
+                self.record.arguments = self._arguments
+        except Exception:
+            logger.debug("otel_genai: could not start a tool call span", exc_info=True)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        handler = self._handler
+        if handler is None:
+            return
+        handler.detach(self._token)
+        if error is not None:
+            handler.fail(self.record, error)
+        else:
+            handler.finish(self.record)
+
+    async def __aenter__(self) -> ToolCallScope:
+        return self.__enter__()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.__exit__(kind, error, traceback)
+
+
+def tool_call(
+    call: Any, *, name: str | None = None, description: str | None = None, tool_type: str = "function"
+) -> ToolCallScope:
+    """``with otel_genai.tool_call(call) as scope:`` runs a model's tool call inside its ``execute_tool``
+    span, carrying the call's id (``gen_ai.tool.call.id``), name and, with content capture, arguments;
+    ``scope.set_result(value)`` records the result. ``async with`` works too. A ``@tool`` function of the
+    same name called inside is this execution, not a second span.
+    """
+    return ToolCallScope(call, name, description, tool_type)
+
+
+def run_tool(call: Any, function: Callable[..., Any], /, **extra: Any) -> Any:
+    """Run ``function`` for a model's tool call: its JSON arguments become keyword arguments (``extra``
+    adds more), inside the call's ``execute_tool`` span, and its result is recorded. For an ``async``
+    function it returns the awaitable. The function's own exceptions propagate unchanged.
+    """
+    _, call_name, _ = tool_call_facts(call)
+    scope = tool_call(call, name=None if call_name else getattr(function, "__name__", None))
+    if inspect.iscoroutinefunction(function):
+        return _run_async(scope, function, extra)
+    with scope:
+        result = function(*_positional(scope), **_keywords(scope), **extra)
+        scope.set_result(result)
+        return result
+
+
+async def _run_async(
+    scope: ToolCallScope, function: Callable[..., Awaitable[Any]], extra: dict[str, Any]
+) -> Any:
+    async with scope:
+        result = await function(*_positional(scope), **_keywords(scope), **extra)
+        scope.set_result(result)
+        return result
+
+
+def _keywords(scope: ToolCallScope) -> dict[str, Any]:
+    arguments = scope.arguments
+    return arguments if isinstance(arguments, dict) else {}
+
+
+def _positional(scope: ToolCallScope) -> tuple[Any, ...]:
+    """A tool call whose arguments are not an object (rare) passes them as the one positional argument."""
+    arguments = scope.arguments
+    return () if arguments is None or isinstance(arguments, dict) else (arguments,)

@@ -88,11 +88,22 @@ def redaction_pii_type_count(entity_type: str) -> str:
     return f"redaction.pii.{entity_type.lower()}.count"
 
 
-# --- tools (issue 5 fills these in) -------------------------------------------------------------
+# --- tools ----------------------------------------------------------------------------------------
 GEN_AI_TOOL_NAME = "gen_ai.tool.name"
 GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id"
 GEN_AI_TOOL_DESCRIPTION = "gen_ai.tool.description"
-GEN_AI_TOOL_TYPE = "gen_ai.tool.type"
+GEN_AI_TOOL_TYPE = "gen_ai.tool.type"  # function | extension | datastore
+TOOL_TYPE_FUNCTION = "function"
+TOOL_TYPE_EXTENSION = "extension"  # a tool run elsewhere on the agent's behalf (an MCP server)
+TOOL_TYPE_DATASTORE = "datastore"
+
+# --- MCP (semantic-conventions-genai mcp.md) ------------------------------------------------------
+MCP_METHOD_NAME = "mcp.method.name"
+MCP_SESSION_ID = "mcp.session.id"
+MCP_PROTOCOL_VERSION = "mcp.protocol.version"
+JSONRPC_REQUEST_ID = "jsonrpc.request.id"
+RPC_RESPONSE_STATUS_CODE = "rpc.response.status_code"
+NETWORK_TRANSPORT = "network.transport"
 
 # --- retrieval ----------------------------------------------------------------------------------
 GEN_AI_DATA_SOURCE_ID = "gen_ai.data_source.id"
@@ -149,6 +160,7 @@ METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
 METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 METRIC_DB_OPERATION_DURATION = "db.client.operation.duration"
+METRIC_EXECUTE_TOOL_DURATION = "gen_ai.execute_tool.duration"
 
 TOKEN_BUCKETS = (
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,

@@ -119,15 +119,15 @@ _TRUNCATED_FIELDS = ("content", "response", "arguments")
 TRUNCATION_MARK = "…[truncated]"
 
 
-def _truncated(value: Any, limit: int) -> Any:
+def truncated(value: Any, limit: int) -> Any:
     """``value`` with every string longer than ``limit`` cut, at any depth; the same object if none is."""
     if isinstance(value, str):
         return value[:limit] + TRUNCATION_MARK if len(value) > limit else value
     if isinstance(value, dict):
-        items = {key: _truncated(item, limit) for key, item in value.items()}
+        items = {key: truncated(item, limit) for key, item in value.items()}
         return value if all(items[key] is value[key] for key in value) else items
     if isinstance(value, list):
-        cut = [_truncated(item, limit) for item in value]
+        cut = [truncated(item, limit) for item in value]
         return value if all(a is b for a, b in zip(cut, value, strict=True)) else cut
     return value
 
@@ -138,7 +138,7 @@ def _truncate_part(part: Part, limit: int) -> Part:
         value = part.get(field)
         if value is None:
             continue
-        cut = _truncated(value, limit)
+        cut = truncated(value, limit)
         if cut is not value:
             if changed is None:
                 changed = dict(part)

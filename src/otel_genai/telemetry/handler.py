@@ -19,7 +19,14 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
 from otel_genai import semconv as sc
 from otel_genai._config import Settings
-from otel_genai.telemetry.content import TRUNCATION_MARK, CaptureMode, limit_parts, to_json
+from otel_genai.telemetry.content import (
+    TRUNCATION_MARK,
+    CaptureMode,
+    limit_parts,
+    parse_json_arguments,
+    to_json,
+    truncated,
+)
 from otel_genai.telemetry.metrics import GenAIMetrics, database_attributes, operation_attributes
 from otel_genai.telemetry.records import (
     Embedding,
@@ -28,6 +35,7 @@ from otel_genai.telemetry.records import (
     Retrieval,
     RetrievedDocument,
     StoreCall,
+    ToolExecution,
 )
 from otel_genai.version import __version__
 
@@ -37,6 +45,9 @@ SCOPE_NAME = "otel_genai"
 _clock = timeit.default_timer  # perf_counter
 # The retrieval whose span is open in this context: store calls under it become its database spans.
 _RETRIEVAL_KEY = otel_context.create_key("otel_genai.retrieval")
+# The tool execution whose span is open: the same tool run inside it (a decorated function called by
+# run_tool) is that execution, not another one.
+_TOOL_KEY = otel_context.create_key("otel_genai.tool")
 
 
 class TelemetryHandler:
@@ -75,17 +86,32 @@ class TelemetryHandler:
                 enclosing = self.active_retrieval()
                 if enclosing is not None:
                     enclosing.store_calls.append(record)
+            kind = (
+                SpanKind.INTERNAL
+                if isinstance(record, ToolExecution) and not record.remote
+                else SpanKind.CLIENT
+            )
             record.span = self._tracer.start_span(
-                _span_name(record), kind=SpanKind.CLIENT, attributes=_start_attributes(record)
+                _span_name(record), kind=kind, attributes=_start_attributes(record)
             )
             record.start_time = _clock()
             context = trace.set_span_in_context(record.span)
             if isinstance(record, Retrieval):
                 context = otel_context.set_value(_RETRIEVAL_KEY, record, context)
+            elif isinstance(record, ToolExecution):
+                context = otel_context.set_value(_TOOL_KEY, record, context)
             return otel_context.attach(context)
         except Exception:
             logger.debug("otel_genai: could not start a span", exc_info=True)
             return None
+
+    @staticmethod
+    def active_tool() -> ToolExecution | None:
+        """The tool execution whose span is the current span (nothing else opened under it), if any."""
+        record = otel_context.get_value(_TOOL_KEY)
+        if not isinstance(record, ToolExecution) or record.span is None:
+            return None
+        return record if trace.get_current_span() is record.span else None
 
     @staticmethod
     def active_retrieval() -> Retrieval | None:
@@ -156,7 +182,7 @@ class TelemetryHandler:
         try:
             self.metrics.record(record, duration, span)
             # no event for store calls; a failed call's input is content too
-            if self._event_logger is not None and not isinstance(record, StoreCall):
+            if self._event_logger is not None and not isinstance(record, (StoreCall, ToolExecution)):
                 self._emit_event(record, span)
         except Exception:
             logger.debug("otel_genai: could not record metrics or the event", exc_info=True)
@@ -168,6 +194,8 @@ class TelemetryHandler:
         limit = self.settings.max_content_length
         if isinstance(record, Retrieval):
             return _retrieval_content(record, limit)
+        if isinstance(record, ToolExecution):
+            return _tool_content(record, limit)
         if not isinstance(record, Inference):
             return {}
         return {name: to_json(limit_parts(value, limit)) for name, value in _content_fields(record) if value}
@@ -202,6 +230,14 @@ def _content_fields(record: Inference) -> tuple[tuple[str, list[dict[str, Any]] 
 
 
 def _span_name(record: Invocation) -> str:
+    if isinstance(record, ToolExecution):
+        if record.span_name:
+            return record.span_name
+        return (
+            f"{sc.OPERATION_EXECUTE_TOOL} {record.tool_name}"
+            if record.tool_name
+            else sc.OPERATION_EXECUTE_TOOL
+        )
     if isinstance(record, Retrieval):
         return f"{sc.OPERATION_RETRIEVAL} {record.data_source_id}" if record.data_source_id else "retrieval"
     if isinstance(record, StoreCall):  # database conventions: "{db.operation.name} {target}"
@@ -210,8 +246,27 @@ def _span_name(record: Invocation) -> str:
     return f"{record.operation} {record.request_model}" if record.request_model else record.operation
 
 
+def _tool_attributes(record: ToolExecution) -> dict[str, Any]:
+    attributes = operation_attributes(record)
+    for name, value in (
+        (sc.GEN_AI_TOOL_NAME, record.tool_name),
+        (sc.GEN_AI_TOOL_TYPE, record.tool_type),
+        (sc.GEN_AI_TOOL_DESCRIPTION, record.description),
+        (sc.GEN_AI_TOOL_CALL_ID, record.call_id),
+        (sc.SERVER_ADDRESS, record.server_address),
+        (sc.SERVER_PORT, record.server_port),
+    ):
+        if value:
+            attributes[name] = value
+    if record.request_attributes:
+        attributes.update(record.request_attributes)
+    return attributes
+
+
 def _start_attributes(record: Invocation) -> dict[str, Any]:
     """The attributes known before the call (the sampling-relevant ones among them)."""
+    if isinstance(record, ToolExecution):
+        return _tool_attributes(record)
     if isinstance(record, StoreCall):
         attributes = database_attributes(record)
         if not isinstance(record, Retrieval):
@@ -287,6 +342,9 @@ def _response_attributes(record: Invocation) -> dict[str, Any]:
                 attributes[sc.OTEL_GENAI_RESPONSE_TOOL_CALL_IDS] = ids
     elif isinstance(record, Embedding) and record.dimension_count is not None:
         attributes[sc.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = record.dimension_count
+    elif isinstance(record, ToolExecution):
+        # learned while running (a tool call id, a description read late): set again, harmlessly
+        attributes.update(_tool_attributes(record))
     elif isinstance(record, StoreCall):
         for name, value in (
             (sc.DB_RESPONSE_RETURNED_ROWS, record.returned_rows),
@@ -332,6 +390,20 @@ def _retrieval_content(record: Retrieval, limit: int | None) -> dict[str, str]:
         if limit and len(text) > limit
         else text
     }
+
+
+def _tool_content(record: ToolExecution, limit: int | None) -> dict[str, str]:
+    """Arguments and result as JSON (objects when they were JSON strings), long strings cut."""
+    content = {}
+    for name, value in (
+        (sc.GEN_AI_TOOL_CALL_ARGUMENTS, record.arguments),
+        (sc.GEN_AI_TOOL_CALL_RESULT, record.result),
+    ):
+        if value is None:
+            continue
+        value = parse_json_arguments(value)
+        content[name] = to_json(truncated(value, limit) if limit else value)
+    return content
 
 
 def _adopt_store_calls(record: Retrieval, span: Any) -> None:

@@ -16,7 +16,7 @@ from opentelemetry.metrics import Histogram, MeterProvider, get_meter
 from opentelemetry.trace import Span, set_span_in_context
 
 from otel_genai import semconv as sc
-from otel_genai.telemetry.records import Inference, Invocation, Retrieval, StoreCall
+from otel_genai.telemetry.records import Inference, Invocation, Retrieval, StoreCall, ToolExecution
 from otel_genai.version import __version__
 
 
@@ -63,6 +63,9 @@ class GenAIMetrics:
             "Time between consecutive chunks of a streaming response, after the first one.",
             sc.DURATION_BUCKETS,
         )
+        self._tool_duration = histogram(
+            sc.METRIC_EXECUTE_TOOL_DURATION, "s", "Duration of tool executions.", sc.DURATION_BUCKETS
+        )
         self._db_duration = histogram(
             sc.METRIC_DB_OPERATION_DURATION,
             "s",
@@ -75,6 +78,9 @@ class GenAIMetrics:
         context = set_span_in_context(span) if span is not None else None
         if isinstance(record, StoreCall) and not isinstance(record, Retrieval):
             self._db_duration.record(duration, database_attributes(record), context=context)
+            return
+        if isinstance(record, ToolExecution):
+            self._tool_duration.record(duration, _tool_metric_attributes(record), context=context)
             return
         attributes = operation_attributes(record)
         if isinstance(record, Retrieval) and record.db_system:
@@ -119,6 +125,19 @@ def database_attributes(record: StoreCall) -> dict[str, Any]:
         (sc.DB_OPERATION_NAME, record.db_operation),
         (sc.SERVER_ADDRESS, record.server_address),
         (sc.SERVER_PORT, record.server_port),
+        (sc.ERROR_TYPE, record.error_type),
+    ):
+        if value:
+            attributes[name] = value
+    return attributes
+
+
+def _tool_metric_attributes(record: ToolExecution) -> dict[str, Any]:
+    """``gen_ai.execute_tool.duration``'s attributes: the operation, the tool, and how it ended."""
+    attributes: dict[str, Any] = {sc.GEN_AI_OPERATION_NAME: record.operation}
+    for name, value in (
+        (sc.GEN_AI_TOOL_NAME, record.tool_name),
+        (sc.GEN_AI_TOOL_TYPE, record.tool_type),
         (sc.ERROR_TYPE, record.error_type),
     ):
         if value:

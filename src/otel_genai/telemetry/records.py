@@ -131,3 +131,22 @@ class Retrieval(StoreCall):
     query_text: str | None = None  # content
     # Store calls made inside this retrieval (see StoreCall); they fill in what this record lacks.
     store_calls: list[StoreCall] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ToolExecution(Invocation):
+    """An ``execute_tool`` operation: a decorated function, a framework tool, an MCP tool.
+
+    ``arguments`` and ``result`` are content (recorded only when content is captured), as objects or JSON
+    strings. ``remote`` tools (run by another process, like an MCP server) get a CLIENT span.
+    """
+
+    tool_name: str | None = None
+    description: str | None = None
+    tool_type: str | None = None  # function | extension | datastore
+    call_id: str | None = None
+    arguments: Any = None
+    result: Any = None
+    remote: bool = False
+    # a provider refinement's own span name (MCP: "tools/call {tool}"); default "execute_tool {tool}"
+    span_name: str | None = None
