@@ -7,6 +7,7 @@ needs no API key, no network and no Docker. One customer question becomes one tr
     ├─ embeddings text-embedding-3-small  (embed the question)
     ├─ retrieval help-articles            (Chroma, in process: the nearest help articles, ids and distances)
     ├─ chat gpt-4o-mini                   (the model asks for the get_order_status tool)
+    ├─ execute_tool get_order_status      (the tool runs, linked to the model's call by its id)
     └─ chat gpt-4o-mini                   (the tool's result goes back; the answer is streamed)
 
 The trace is printed as a tree at the end (``exporter="console"``). When ``OTEL_EXPORTER_OTLP_ENDPOINT``
@@ -72,8 +73,9 @@ TOOLS = [
 ]
 
 
+@otel_genai.tool
 def get_order_status(order_id: str) -> dict[str, Any]:
-    """The tool: a plain function the model can ask us to run."""
+    """Look up the shipping status of an order by its id."""
     order = ORDERS.get(order_id.strip().upper())
     if order is None:
         return {"order_id": order_id, "found": False}
@@ -83,13 +85,14 @@ def get_order_status(order_id: str) -> dict[str, Any]:
 LOCAL_TOOLS = {"get_order_status": get_order_status}
 
 
-def run_tool(name: str, arguments: str) -> dict[str, Any]:
-    """Run a tool call the model asked for; bad calls become error results the model can read."""
+def run_tool(call: Any) -> dict[str, Any]:
+    """Run a tool call the model asked for, traced as that call; bad calls become error results."""
+    name = call.function.name
     tool = LOCAL_TOOLS.get(name)
     if tool is None:
         return {"error": f"unknown tool {name!r}"}
     try:
-        return tool(**json.loads(arguments or "{}"))
+        return otel_genai.run_tool(call, tool)  # the execute_tool span carries call.id
     except (TypeError, ValueError) as error:
         return {"error": f"bad arguments for {name}: {error}"}
 
@@ -152,8 +155,8 @@ def answer_support_request(client: openai.OpenAI, help_index: Any, question: str
         }
     )
     for call in reply.tool_calls:
-        say("bot", f"(calls {call.function.name}({call.function.arguments}))")
-        result = run_tool(call.function.name, call.function.arguments)
+        say("bot", f"(calls {call.function.name}({call.function.arguments}), call id {call.id})")
+        result = run_tool(call)
         say("tool", json.dumps(result))
         messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
 

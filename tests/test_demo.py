@@ -66,6 +66,7 @@ def test_demo_prints_one_trace_with_the_expected_spans(demo_output: str) -> None
         "embeddings text-embedding-3-small",
         "retrieval help-articles",
         "chat gpt-4o-mini",
+        "execute_tool get_order_status",
         "chat gpt-4o-mini",
     ]
     assert sum(line.startswith("trace ") for line in demo_output.splitlines()) == 1
@@ -88,6 +89,18 @@ def test_demo_tree_shows_the_retrieved_articles_and_their_distances(demo_output:
     # the ids the application got, in its order, with Chroma's cosine distances, said to be distances
     assert re.search(rf"db=chroma\s+top_k=2\s+rows=2\s+hits: {first} \([\d.]+\), {second} \([\d.]+\)", tree)
     assert "[distance cosine]" in tree
+
+
+def test_demo_tool_span_is_linked_to_the_models_tool_call(demo_output: str) -> None:
+    tree = "\n".join(tree_lines(demo_output))
+    asked = re.search(r"\(calls get_order_status\(.*\), call id (call_\w+)\)", demo_output)
+    assert asked, demo_output
+    # the tool span carries the id of the call the model made, and what ran with which arguments and result
+    ran = re.search(r"tool=get_order_status\s+call_id=(call_\w+)", tree)
+    assert ran, tree
+    assert ran.group(1) == asked.group(1)
+    assert 'arguments: {"order_id":"A-1042"}' in tree
+    assert '"status":"shipped"' in tree
 
 
 def test_demo_trace_shows_content_with_the_fake_pii_redacted(demo_output: str) -> None:

@@ -35,8 +35,8 @@ _CONTENT_LABELS = {
     sc.GEN_AI_INPUT_MESSAGES: "input",
     sc.GEN_AI_OUTPUT_MESSAGES: "output",
     sc.GEN_AI_TOOL_DEFINITIONS: "tools",
-    sc.GEN_AI_TOOL_CALL_ARGUMENTS: "tool args",
-    sc.GEN_AI_TOOL_CALL_RESULT: "tool result",
+    sc.GEN_AI_TOOL_CALL_ARGUMENTS: "arguments",
+    sc.GEN_AI_TOOL_CALL_RESULT: "result",
     sc.GEN_AI_RETRIEVAL_QUERY_TEXT: "query",
 }
 
@@ -307,6 +307,8 @@ def _details(span: Any, glyphs: _Glyphs) -> list[str]:
         facts.append(f"tool_calls={_text(get(sc.OTEL_GENAI_RESPONSE_TOOL_CALL_NAMES))}")
     if get(sc.GEN_AI_TOOL_NAME):
         facts.append(f"tool={get(sc.GEN_AI_TOOL_NAME)}")
+    if get(sc.GEN_AI_TOOL_CALL_ID):
+        facts.append(f"call_id={get(sc.GEN_AI_TOOL_CALL_ID)}")
     facts.extend(_retrieval_facts(get, glyphs))
     if get(sc.ERROR_TYPE):
         facts.append(f"error.type={get(sc.ERROR_TYPE)}")
