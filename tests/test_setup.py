@@ -83,6 +83,9 @@ def test_public_api() -> None:
         "__version__",
         "instrument",
         "retriever",
+        "run_tool",
+        "tool",
+        "tool_call",
         "uninstrument",
     ]
     for name in otel_genai.__all__:

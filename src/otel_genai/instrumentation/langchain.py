@@ -1,4 +1,5 @@
-"""LangChain (``langchain_core``): retrievers and vector-store searches as GenAI ``retrieval`` spans.
+"""LangChain (``langchain_core``): retrievers and vector-store searches as GenAI ``retrieval`` spans, tools
+as ``execute_tool`` spans.
 
 Two kinds of target, instrumented differently:
 
@@ -14,6 +15,15 @@ it, or the store's ``similarity_search`` calling its own ``similarity_search_wit
 its own. It hands its hits and scores up to the open retrieval, which adopts the scores by document id; the
 database span, when there is one, comes from the store's client instrumentation (Chroma, Qdrant, ...).
 Query vectors are never recorded.
+
+Tools are traced where every call passes: ``BaseTool.run`` / ``arun``. ``invoke`` / ``ainvoke`` only unpack a
+``ToolCall`` (its ``args`` and ``id``) and call them, and ``StructuredTool`` / ``Tool`` override ``ainvoke``
+(falling back to ``invoke`` in a thread), so wrapping the runners gives exactly one span per tool call,
+whichever entry point was used, with the call id whenever LangChain has one. A tool run while an execution
+of the same tool is the current span (``otel_genai.tool_call`` / ``run_tool`` for that call) is that
+execution: no second span, its call id, arguments and result go on the open one. LangChain turns a
+``ToolException`` into returned content when the tool has ``handle_tool_error`` (and a validation error when
+it has ``handle_validation_error``); such a call ends with ``error.type = tool_error``.
 """
 
 from __future__ import annotations
