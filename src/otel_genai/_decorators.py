@@ -292,8 +292,9 @@ class ToolCallScope:
         return parse_json_arguments(self._arguments)
 
     def set_result(self, result: Any) -> None:
+        """Record what the tool returned (unless a tool instrumentation inside already recorded it)."""
         handler = self._handler
-        if handler is not None and handler.wants_content(self.record):
+        if handler is not None and self.record.result is None and handler.wants_content(self.record):
             self.record.result = result
 
     def __enter__(self) -> ToolCallScope:

@@ -96,6 +96,9 @@ GEN_AI_TOOL_TYPE = "gen_ai.tool.type"  # function | extension | datastore
 TOOL_TYPE_FUNCTION = "function"
 TOOL_TYPE_EXTENSION = "extension"  # a tool run elsewhere on the agent's behalf (an MCP server)
 TOOL_TYPE_DATASTORE = "datastore"
+# error.type of a tool that reported failure in its result instead of raising (MCP isError, LangChain's
+# handled tool errors)
+ERROR_TYPE_TOOL_ERROR = "tool_error"
 
 # --- MCP (semantic-conventions-genai mcp.md) ------------------------------------------------------
 MCP_METHOD_NAME = "mcp.method.name"

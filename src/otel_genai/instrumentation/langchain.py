@@ -42,6 +42,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import (
     CallReader,
+    call_arguments,
     handler_from_kwargs,
     traced_async_call,
     traced_call,
@@ -50,7 +51,7 @@ from otel_genai.instrumentation._base import (
 )
 from otel_genai.instrumentation._documents import documents_of, int_of
 from otel_genai.telemetry.handler import TelemetryHandler
-from otel_genai.telemetry.records import Retrieval, StoreCall
+from otel_genai.telemetry.records import Retrieval, StoreCall, ToolExecution
 
 logger = logging.getLogger("otel_genai")
 
@@ -60,6 +61,12 @@ _instruments = ("langchain-core >= 0.3",)
 Target = tuple[str, str, str, Callable[..., Any]]
 
 _RETRIEVER = ("langchain_core.retrievers", "BaseRetriever")
+_TOOL = ("langchain_core.tools.base", "BaseTool")
+# The function run / arun format a tool's output with; the only place that sees a handled error's status.
+# Its owner is the module itself (``langchain_core.tools.base``, an attribute of the lazily importing
+# ``langchain_core.tools`` once imported: the BaseTool targets, listed first, import it). A release
+# without it is skipped; a returned error ToolMessage is still seen.
+_TOOL_OUTPUT = ("langchain_core.tools", "base", "_format_output")
 _DEFAULT_K = 4  # VectorStore's own default for k
 
 # The searches a store implements; each also has an async twin named "a" + name.
@@ -107,7 +114,7 @@ _MODEL_ATTRIBUTES = ("model", "model_name", "model_id")
 
 
 class LangChainInstrumentor(BaseInstrumentor):
-    """Instruments ``langchain_core`` retrievers and vector stores."""
+    """Instruments ``langchain_core`` retrievers, vector stores and tools."""
 
     def instrumentation_dependencies(self) -> CollectionType[str]:
         return _instruments
@@ -140,8 +147,20 @@ def _retriever_targets(handler: TelemetryHandler) -> list[Target]:
     ]
 
 
-# Each group: handler -> targets. LangChain tools (BaseTool.invoke / ainvoke / run) join as another group.
-_BASE_CLASS_GROUPS: tuple[Callable[[TelemetryHandler], list[Target]], ...] = (_retriever_targets,)
+def _tool_targets(handler: TelemetryHandler) -> list[Target]:
+    reader = _ToolReader(handler)
+    return [
+        (*_TOOL, "run", reader.sync_wrapper),
+        (*_TOOL, "arun", reader.async_wrapper),
+        (*_TOOL_OUTPUT, reader.output_wrapper),
+    ]
+
+
+# Each group: handler -> targets.
+_BASE_CLASS_GROUPS: tuple[Callable[[TelemetryHandler], list[Target]], ...] = (
+    _retriever_targets,
+    _tool_targets,
+)
 
 
 # --- vector stores: every class that implements a search, now and later -----------------------------
@@ -452,3 +471,148 @@ def _retriever_top_k(retriever: Any, store: Any, kwargs: dict[str, Any]) -> int 
         return default if default is not None else _DEFAULT_K
     # BM25Retriever, TFIDFRetriever, KNNRetriever, ...: the number of documents to return
     return int_of(getattr(retriever, "k", None))
+
+
+# --- tools ------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _ToolRun(ToolExecution):
+    """A LangChain tool's execution; keeps the tool, which knows its injected arguments."""
+
+    tool: Any = None
+
+
+class _ToolReader(CallReader):
+    """``BaseTool.run`` / ``arun``: the tool's input (a ``ToolCall``'s args, a dict or a string) and its
+    ``tool_call_id`` in, its output (a ``ToolMessage`` when there is a call id) out."""
+
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> ToolExecution:
+        return _ToolRun(
+            operation=sc.OPERATION_EXECUTE_TOOL,
+            provider=None,
+            tool_name=_text(getattr(instance, "name", None)),
+            description=_text(getattr(instance, "description", None)),
+            tool_type=sc.TOOL_TYPE_FUNCTION,
+            call_id=_text(kwargs.get("tool_call_id")),
+            tool=instance,
+        )
+
+    def capture_request(self, record: Any, kwargs: dict[str, Any]) -> None:
+        record.arguments = _tool_input(record.tool, kwargs.get("tool_input"))
+
+    def on_result(self, record: Any, result: Any) -> Any:
+        try:
+            _read_output(self.handler, record, result)
+        finally:
+            self.handler.finish(record)
+        return result
+
+    def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        active = self._same_execution(instance)
+        if active is None:
+            return traced_call(self, wrapped, instance, args, kwargs)
+        self._join(active, wrapped, instance, args, kwargs)
+        result = wrapped(*args, **kwargs)
+        self._joined_output(active, result)
+        return result
+
+    async def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        active = self._same_execution(instance)
+        if active is None:
+            return await traced_async_call(self, wrapped, instance, args, kwargs)
+        self._join(active, wrapped, instance, args, kwargs)
+        result = await wrapped(*args, **kwargs)
+        self._joined_output(active, result)
+        return result
+
+    def output_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        """``_format_output(content, artifact, tool_call_id, name, status)``: a handled error is a failure."""
+        try:
+            name, status = _output_facts(*args, **kwargs)
+            if status == "error" and is_instrumentation_enabled():
+                active = self.handler.active_tool()
+                if active is not None and active.tool_name == name:
+                    active.error_type = active.error_type or sc.ERROR_TYPE_TOOL_ERROR
+        except Exception:
+            logger.debug("otel_genai: could not read a LangChain tool's status", exc_info=True)
+        return wrapped(*args, **kwargs)
+
+    def _same_execution(self, tool: Any) -> ToolExecution | None:
+        """The open execution of this very tool (``run_tool`` / ``tool_call`` running it): this run is it."""
+        if not is_instrumentation_enabled():
+            return None
+        try:
+            active = self.handler.active_tool()
+            if active is None or active.tool_name != getattr(tool, "name", None):
+                return None
+        except Exception:
+            return None
+        return active
+
+    def _join(self, active: ToolExecution, wrapped: Any, tool: Any, args: Any, kwargs: Any) -> None:
+        """What this run knows and the open execution lacks: the call id, the description, the input."""
+        try:
+            arguments = call_arguments(wrapped, args, kwargs)
+            active.call_id = active.call_id or _text(arguments.get("tool_call_id"))
+            active.description = active.description or _text(getattr(tool, "description", None))
+            if active.arguments is None and self.handler.wants_content(active):
+                active.arguments = _tool_input(tool, arguments.get("tool_input"))
+        except Exception:
+            logger.debug("otel_genai: could not read a LangChain tool's input", exc_info=True)
+
+    def _joined_output(self, active: ToolExecution, result: Any) -> None:
+        try:
+            if active.result is None:
+                _read_output(self.handler, active, result)
+        except Exception:
+            logger.debug("otel_genai: could not read a LangChain tool's output", exc_info=True)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _output_facts(
+    content: Any = None,
+    artifact: Any = None,
+    tool_call_id: Any = None,
+    name: Any = None,
+    status: Any = None,
+    *args: Any,
+    **kwargs: Any,
+) -> tuple[Any, Any]:
+    """The tool name and status ``_format_output`` was given."""
+    return name, status
+
+
+def _tool_input(tool: Any, value: Any) -> Any:
+    """The tool's input as content: a dict without the arguments LangChain injects (runtime, state, ...)."""
+    if not isinstance(value, dict):
+        return value
+    try:
+        return tool._filter_injected_args(value)
+    except Exception:
+        return dict(value)
+
+
+def _read_output(handler: TelemetryHandler, record: ToolExecution, result: Any) -> None:
+    """A returned error ``ToolMessage`` fails the call; the result is its content (or the raw value)."""
+    from langchain_core.messages import ToolMessage
+
+    message = result if isinstance(result, ToolMessage) else None
+    if message is not None and message.status == "error":
+        record.error_type = record.error_type or sc.ERROR_TYPE_TOOL_ERROR
+    if handler.wants_content(record):
+        record.result = message.content if message is not None else _plain(result)
+
+
+def _plain(value: Any) -> Any:
+    """A pydantic model as its JSON-able dict; anything else as it is (``str()`` if JSON cannot hold it)."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump) and not isinstance(value, type):
+        try:
+            return dump(mode="json")
+        except Exception:
+            return value
+    return value

@@ -401,7 +401,8 @@ def _tool_content(record: ToolExecution, limit: int | None) -> dict[str, str]:
     ):
         if value is None:
             continue
-        value = parse_json_arguments(value)
+        if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+            value = parse_json_arguments(value)  # a JSON object or array: recorded as one, not as text
         content[name] = to_json(truncated(value, limit) if limit else value)
     return content
 
