@@ -290,3 +290,24 @@ def test_suppressed_instrumentation_is_honoured(telemetry: Any) -> None:
     finally:
         detach(token)
     assert telemetry.spans() == []
+
+
+def test_arguments_that_are_not_data_are_left_out(make_telemetry: Any) -> None:
+    import pydantic
+
+    class Query(pydantic.BaseModel):
+        text: str
+        limit: int = 3
+
+    class FrameworkContext:
+        """What a framework injects (MCP's Context, a callback manager): not the model's arguments."""
+
+    telemetry = make_telemetry(capture_content=True)
+
+    @otel_genai.tool
+    def search(query: Query, ctx: FrameworkContext, tags: list[str]) -> int:
+        return query.limit
+
+    assert search(Query(text="refunds"), FrameworkContext(), ["faq"]) == 3
+    arguments = json.loads(telemetry.span().attributes["gen_ai.tool.call.arguments"])
+    assert arguments == {"query": {"text": "refunds", "limit": 3}, "tags": ["faq"]}

@@ -164,7 +164,7 @@ class _ToolReader(CallReader):
         )
 
     def capture_request(self, record: ToolExecution, kwargs: dict[str, Any]) -> None:
-        record.arguments = dict(kwargs)
+        record.arguments = _data_arguments(kwargs)
 
     def on_result(self, record: ToolExecution, result: Any) -> Any:
         if self.handler.wants_content(record):
@@ -188,10 +188,29 @@ class _ToolReader(CallReader):
     def joined(self, active: ToolExecution, wrapped: Any, args: Any, kwargs: Any, result: Any) -> Any:
         try:
             if active.arguments is None and self.handler.wants_content(active):
-                active.arguments = dict(call_arguments(wrapped, args, kwargs))
+                active.arguments = _data_arguments(call_arguments(wrapped, args, kwargs))
         except Exception:
             logger.debug("otel_genai: could not read a tool's arguments", exc_info=True)
         return result
+
+
+_DATA = (str, int, float, bool, type(None), list, tuple, dict)
+
+
+def _data_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments that are data: a framework's injected context object (MCP's ``Context``, a
+    LangChain callback manager) is not what the model asked for, and is left out. Pydantic models count as
+    data (their fields are recorded)."""
+    data = {}
+    for name, value in arguments.items():
+        if isinstance(value, _DATA):
+            data[name] = value
+        elif hasattr(value, "model_dump"):
+            try:
+                data[name] = value.model_dump(mode="json")
+            except Exception:
+                continue
+    return data
 
 
 @overload

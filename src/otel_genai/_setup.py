@@ -34,6 +34,7 @@ INSTRUMENTORS: dict[str, tuple[str, str]] = {
     "qdrant": ("qdrant_client", "otel_genai.instrumentation.qdrant:QdrantInstrumentor"),
     "pinecone": ("pinecone", "otel_genai.instrumentation.pinecone:PineconeInstrumentor"),
     "langchain": ("langchain_core", "otel_genai.instrumentation.langchain:LangChainInstrumentor"),
+    "mcp": ("mcp", "otel_genai.instrumentation.mcp:MCPInstrumentor"),
 }
 
 _lock = threading.Lock()

@@ -107,6 +107,9 @@ MCP_PROTOCOL_VERSION = "mcp.protocol.version"
 JSONRPC_REQUEST_ID = "jsonrpc.request.id"
 RPC_RESPONSE_STATUS_CODE = "rpc.response.status_code"
 NETWORK_TRANSPORT = "network.transport"
+# Ours: which MCP server answered (its initialize result's serverInfo); the conventions have no name for it
+OTEL_GENAI_MCP_SERVER_NAME = "otel_genai.mcp.server.name"
+OTEL_GENAI_MCP_SERVER_VERSION = "otel_genai.mcp.server.version"
 
 # --- retrieval ----------------------------------------------------------------------------------
 GEN_AI_DATA_SOURCE_ID = "gen_ai.data_source.id"
