@@ -27,7 +27,7 @@ from otel_genai.telemetry.content import (
     to_json,
     truncated,
 )
-from otel_genai.telemetry.metrics import GenAIMetrics, database_attributes, operation_attributes
+from otel_genai.telemetry.metrics import GenAIMetrics, database_attributes, operation_attributes, present
 from otel_genai.telemetry.records import (
     Embedding,
     Inference,
@@ -248,16 +248,16 @@ def _span_name(record: Invocation) -> str:
 
 def _tool_attributes(record: ToolExecution) -> dict[str, Any]:
     attributes = operation_attributes(record)
-    for name, value in (
-        (sc.GEN_AI_TOOL_NAME, record.tool_name),
-        (sc.GEN_AI_TOOL_TYPE, record.tool_type),
-        (sc.GEN_AI_TOOL_DESCRIPTION, record.description),
-        (sc.GEN_AI_TOOL_CALL_ID, record.call_id),
-        (sc.SERVER_ADDRESS, record.server_address),
-        (sc.SERVER_PORT, record.server_port),
-    ):
-        if value:
-            attributes[name] = value
+    attributes.update(
+        present(
+            (sc.GEN_AI_TOOL_NAME, record.tool_name),
+            (sc.GEN_AI_TOOL_TYPE, record.tool_type),
+            (sc.GEN_AI_TOOL_DESCRIPTION, record.description),
+            (sc.GEN_AI_TOOL_CALL_ID, record.call_id),
+            (sc.SERVER_ADDRESS, record.server_address),
+            (sc.SERVER_PORT, record.server_port),
+        )
+    )
     if record.request_attributes:
         attributes.update(record.request_attributes)
     return attributes

@@ -115,10 +115,14 @@ class GenAIMetrics:
                 record_chunk(interval, chunk_attributes, context=context)
 
 
+def present(*pairs: tuple[str, Any]) -> dict[str, Any]:
+    """The ``(name, value)`` pairs whose value is set, as attributes."""
+    return {name: value for name, value in pairs if value}
+
+
 def database_attributes(record: StoreCall) -> dict[str, Any]:
     """What identifies a store call on its span and on ``db.client.operation.duration``."""
-    attributes: dict[str, Any] = {}
-    for name, value in (
+    return present(
         (sc.DB_SYSTEM_NAME, record.db_system),
         (sc.DB_COLLECTION_NAME, record.collection),
         (sc.DB_NAMESPACE, record.namespace),
@@ -126,20 +130,14 @@ def database_attributes(record: StoreCall) -> dict[str, Any]:
         (sc.SERVER_ADDRESS, record.server_address),
         (sc.SERVER_PORT, record.server_port),
         (sc.ERROR_TYPE, record.error_type),
-    ):
-        if value:
-            attributes[name] = value
-    return attributes
+    )
 
 
 def _tool_metric_attributes(record: ToolExecution) -> dict[str, Any]:
     """``gen_ai.execute_tool.duration``'s attributes: the operation, the tool, and how it ended."""
-    attributes: dict[str, Any] = {sc.GEN_AI_OPERATION_NAME: record.operation}
-    for name, value in (
+    return present(
+        (sc.GEN_AI_OPERATION_NAME, record.operation),
         (sc.GEN_AI_TOOL_NAME, record.tool_name),
         (sc.GEN_AI_TOOL_TYPE, record.tool_type),
         (sc.ERROR_TYPE, record.error_type),
-    ):
-        if value:
-            attributes[name] = value
-    return attributes
+    )
