@@ -16,6 +16,7 @@ from typing import Any, TypeVar, overload
 import wrapt
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
+from otel_genai import _setup
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import CallReader, call_arguments, traced_async_call, traced_call
 from otel_genai.instrumentation._documents import documents_of
@@ -33,9 +34,7 @@ _TOP_K_ARGUMENTS = ("k", "top_k", "limit", "n_results")
 
 
 def _active_handler() -> TelemetryHandler:
-    from otel_genai._setup import active_handler
-
-    return active_handler()
+    return _setup.active_handler()
 
 
 class _RetrieverReader(CallReader):

@@ -160,7 +160,7 @@ class TelemetryHandler:
             if isinstance(record, Retrieval) and record.store_calls:
                 _adopt_store_calls(record, span)
             if span.is_recording():
-                attributes = _response_attributes(record)
+                attributes = _response_attributes(record, span)
                 if isinstance(record, Retrieval) and record.documents is not None:
                     # IDs and scores always (not content); text only when content goes on spans
                     attributes[sc.GEN_AI_RETRIEVAL_DOCUMENTS] = documents_json(
@@ -313,7 +313,7 @@ def _inference_request_fields(record: Inference) -> Iterator[tuple[str, Any]]:
     yield sc.GEN_AI_CONVERSATION_ID, record.conversation_id
 
 
-def _response_attributes(record: Invocation) -> dict[str, Any]:
+def _response_attributes(record: Invocation, span: Any = None) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     if record.response_model:
         attributes[sc.GEN_AI_RESPONSE_MODEL] = record.response_model
@@ -343,8 +343,9 @@ def _response_attributes(record: Invocation) -> dict[str, Any]:
     elif isinstance(record, Embedding) and record.dimension_count is not None:
         attributes[sc.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = record.dimension_count
     elif isinstance(record, ToolExecution):
-        # learned while running (a tool call id, a description read late): set again, harmlessly
-        attributes.update(_tool_attributes(record))
+        # what was learned while it ran (a tool call id, a description read late)
+        started = getattr(span, "attributes", None) or {}
+        attributes.update((k, v) for k, v in _tool_attributes(record).items() if started.get(k) != v)
     elif isinstance(record, StoreCall):
         for name, value in (
             (sc.DB_RESPONSE_RETURNED_ROWS, record.returned_rows),
