@@ -1,8 +1,7 @@
-"""The demo (``make demo``) and the fake OpenAI server it runs against."""
+"""The demo (``make demo``, ``otel-genai demo``) and the fake OpenAI server it runs against."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -10,24 +9,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from otel_genai.demo.fake_openai_server import FakeOpenAIServer
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def load_example(name: str) -> ModuleType:
-    """Import ``examples/<name>.py`` (examples are scripts, not a package)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- the demo -----------------------------------------------------------------------------------
@@ -129,7 +117,7 @@ ORDER_TOOL = {
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    with load_example("fake_openai_server").FakeOpenAIServer() as running:
+    with FakeOpenAIServer() as running:
         yield running
 
 

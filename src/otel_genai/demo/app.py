@@ -1,0 +1,214 @@
+"""A tiny support bot, traced end to end by otel-genai: ``otel-genai demo`` (or ``make demo``).
+
+It runs the real ``openai`` client against a local fake of the API (``fake_openai_server.py``), so it
+needs no API key, no network and no Docker (only the ``openai`` and ``chromadb`` packages). One customer
+question becomes one trace:
+
+    support_request                       (the application's own span)
+    ├─ embeddings text-embedding-3-small  (embed the question)
+    ├─ retrieval help-articles            (Chroma, in process: the nearest help articles, ids and distances)
+    ├─ chat gpt-4o-mini                   (the model asks for the get_order_status tool)
+    ├─ execute_tool get_order_status      (the tool runs, linked to the model's call by its id)
+    └─ chat gpt-4o-mini                   (the tool's result goes back; the answer is streamed)
+
+The trace is printed as a tree at the end (``exporter="console"``). When ``OTEL_EXPORTER_OTLP_ENDPOINT``
+is set, it is also sent there over OTLP, e.g. to a local Jaeger or an OpenTelemetry Collector.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import chromadb
+import openai
+from chromadb.config import Settings
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.trace import Status, StatusCode
+
+import otel_genai
+from otel_genai.demo.fake_openai_server import FakeOpenAIServer
+
+CHAT_MODEL = "gpt-4o-mini"
+EMBEDDING_MODEL = "text-embedding-3-small"
+EMBEDDING_DIMENSIONS = 256
+
+SYSTEM_PROMPT = (
+    "You are the support assistant of Acme Shop. Be brief and friendly; use the tools to look up orders."
+)
+# Fake PII on purpose: the redacting span processor removes it before anything is exported.
+QUESTION = (
+    "Hi, I'm Jane Doe (jane.doe@example.com, (212) 555-0147, 1742 Evergreen Terrace, Springfield, IL 62704). "
+    "Where is my order A-1042?"
+)
+
+# The help centre, searched by embedding (the fake API's vectors stand in for a real model's).
+HELP_ARTICLES = {
+    "kb-shipping": "Orders ship within two business days; the tracking link arrives by e-mail.",
+    "kb-address": "You can change the delivery address until the order has shipped.",
+    "kb-returns": "Returns are free within 30 days of delivery.",
+    "kb-payment": "We accept cards and PayPal; refunds reach you within 5 to 7 days.",
+}
+
+# The shop's "database".
+ORDERS = {
+    "A-1042": {"status": "shipped", "carrier": "UPS", "expected_delivery": "2024-06-14"},
+    "A-1043": {"status": "processing", "carrier": None, "expected_delivery": "2024-06-20"},
+}
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_order_status",
+            "description": "Look up the shipping status of an order by its id.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string", "description": "The order id, e.g. A-1042."}},
+                "required": ["order_id"],
+            },
+        },
+    }
+]
+
+
+@otel_genai.tool
+def get_order_status(order_id: str) -> dict[str, Any]:
+    """Look up the shipping status of an order by its id."""
+    order = ORDERS.get(order_id.strip().upper())
+    if order is None:
+        return {"order_id": order_id, "found": False}
+    return {"order_id": order_id, **order}
+
+
+LOCAL_TOOLS = {"get_order_status": get_order_status}
+
+
+def run_tool(call: Any) -> dict[str, Any]:
+    """Run a tool call the model asked for, traced as that call; bad calls become error results."""
+    name = call.function.name
+    tool = LOCAL_TOOLS.get(name)
+    if tool is None:
+        return {"error": f"unknown tool {name!r}"}
+    try:
+        return otel_genai.run_tool(call, tool)  # the execute_tool span carries call.id
+    except (TypeError, ValueError) as error:
+        return {"error": f"bad arguments for {name}: {error}"}
+
+
+def say(who: str, text: str) -> None:
+    print(f"  {who:<9}{text}", flush=True)
+
+
+def build_help_index(client: openai.OpenAI) -> Any:
+    """Embed the help articles into an in-process Chroma collection (set-up, so not traced)."""
+    with suppress_instrumentation():
+        vectors = client.embeddings.create(
+            model=EMBEDDING_MODEL, input=list(HELP_ARTICLES.values()), dimensions=EMBEDDING_DIMENSIONS
+        )
+        store = chromadb.EphemeralClient(settings=Settings(anonymized_telemetry=False))
+        index = store.get_or_create_collection(
+            "help-articles", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        index.upsert(
+            ids=list(HELP_ARTICLES),
+            embeddings=[item.embedding for item in vectors.data],
+            documents=list(HELP_ARTICLES.values()),
+        )
+    return index
+
+
+def answer_support_request(client: openai.OpenAI, help_index: Any, question: str) -> str:
+    """Embed the question, look up help articles, let the model call a tool, then stream its answer."""
+    say("customer", question)
+
+    embedding = client.embeddings.create(
+        model=EMBEDDING_MODEL, input=question, dimensions=EMBEDDING_DIMENSIONS
+    )
+    hits = help_index.query(query_embeddings=[embedding.data[0].embedding], n_results=2)
+    say("bot", f"(looked up help articles: {', '.join(hits['ids'][0])})")
+
+    help_text = " ".join(hits["documents"][0])
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": f"{SYSTEM_PROMPT} Help articles: {help_text}"},
+        {"role": "user", "content": question},
+    ]
+    first = client.chat.completions.create(model=CHAT_MODEL, messages=messages, tools=TOOLS)
+    reply = first.choices[0].message
+    if not reply.tool_calls:  # the model answered without a tool
+        say("bot", reply.content or "")
+        return reply.content or ""
+
+    messages.append(
+        {
+            "role": "assistant",
+            "content": reply.content,
+            "tool_calls": [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.function.name, "arguments": c.function.arguments},
+                }
+                for c in reply.tool_calls
+            ],
+        }
+    )
+    for call in reply.tool_calls:
+        say("bot", f"(calls {call.function.name}({call.function.arguments}), call id {call.id})")
+        result = run_tool(call)
+        say("tool", json.dumps(result))
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
+
+    stream = client.chat.completions.create(
+        model=CHAT_MODEL, messages=messages, tools=TOOLS, stream=True, stream_options={"include_usage": True}
+    )
+    pieces = []
+    print(f"  {'bot':<9}", end="", flush=True)
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            pieces.append(chunk.choices[0].delta.content)
+            print(chunk.choices[0].delta.content, end="", flush=True)
+    print(flush=True)
+    return "".join(pieces)
+
+
+def main(question: str = QUESTION) -> int:
+    """Run the demo: one support request, traced, then the trace printed as a tree."""
+    # "console" prints each finished trace as a tree; "otlp" also sends it to a Collector when one is set.
+    otlp_endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    instrumentation = otel_genai.instrument(
+        service_name="support-bot-demo",
+        capture_content=True,
+        exporter="console,otlp" if otlp_endpoint else "console",
+    )
+    tracer = instrumentation.tracer_provider.get_tracer("support-bot-demo")
+
+    try:
+        with FakeOpenAIServer() as server:
+            print(f"Support bot demo: the real openai client against a local fake API at {server.base_url}\n")
+            client = openai.OpenAI(base_url=server.base_url, api_key="sk-local-demo", max_retries=0)
+            help_index = build_help_index(client)
+            with tracer.start_as_current_span("support_request") as span:
+                answer_support_request(client, help_index, question)
+                span.set_status(Status(StatusCode.OK))
+            print()
+            if question == QUESTION:
+                print("Content capture is ON. The customer's (fake) name, email, phone and address were")
+                print("replaced by the redacting span processor (Presidio, off the request path) before")
+                print("any exporter saw them.")
+            else:
+                print("Content capture is ON. Personal data in the question was replaced by the redacting")
+                print("span processor (Presidio, off the request path) before any exporter saw it.")
+            if otlp_endpoint:
+                print(f"The trace is also exported over OTLP to {otlp_endpoint}.")
+            print("\nThe trace, as it was exported:\n", flush=True)
+            instrumentation.force_flush()
+    finally:
+        instrumentation.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
