@@ -24,7 +24,7 @@ import pytest
 from opentelemetry import _logs, trace
 from opentelemetry._logs import _internal as logs_internal
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.util._once import Once
 
@@ -38,6 +38,7 @@ from conftest import (
     json_documents,
     subprocess_env,
 )
+from otel_genai._export import BatchSpanProcessor
 from otel_genai.redaction import RedactingLogRecordProcessor, RedactingSpanProcessor, RedactionPolicy
 from otel_genai.redaction.engine import shared_detector
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,8 +16,9 @@ from typing import Any
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from otel_genai import _config
 from otel_genai._config import Settings
@@ -248,22 +248,12 @@ def _resource(settings: Settings) -> Resource:
 
 
 def _otlp_protocol(signal: str) -> str:
-    protocol = (
-        (
-            os.environ.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL")
-            or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
-            or "grpc"
-        )
-        .strip()
-        .lower()
-    )
-    if protocol not in ("grpc", "http/protobuf"):
-        logger.warning("otel_genai: OTLP protocol %r is not supported; using http/protobuf", protocol)
-        protocol = "http/protobuf"
-    return protocol
+    from otel_genai._export import otlp_protocol
+
+    return otlp_protocol(signal)
 
 
-def _span_exporter(spec: Any) -> SpanExporter:
+def _span_exporter(spec: Any) -> SpanExporter | None:
     if spec == "console":
         from otel_genai._console import ConsoleTreeExporter
 
@@ -273,21 +263,11 @@ def _span_exporter(spec: Any) -> SpanExporter:
     return spec
 
 
-# signal -> (module under opentelemetry.exporter.otlp.proto.grpc / .http, exporter class)
-_OTLP_EXPORTERS = {
-    "TRACES": ("trace_exporter", "OTLPSpanExporter"),
-    "METRICS": ("metric_exporter", "OTLPMetricExporter"),
-    "LOGS": ("_log_exporter", "OTLPLogExporter"),
-}
-
-
 def _otlp_exporter(signal: str) -> Any:
-    """The OTLP exporter for a signal, over the protocol its variables ask for; it reads the rest itself."""
-    module, class_name = _OTLP_EXPORTERS[signal]
-    transport = "grpc" if _otlp_protocol(signal) == "grpc" else "http"
-    return getattr(
-        importlib.import_module(f"opentelemetry.exporter.otlp.proto.{transport}.{module}"), class_name
-    )()
+    """The OTLP exporter for a signal (``_export.otlp_exporter``); None when its settings are unusable."""
+    from otel_genai._export import otlp_exporter
+
+    return otlp_exporter(signal)
 
 
 def _tracer_provider(
@@ -321,14 +301,24 @@ def _redacts(settings: Settings, on: bool) -> bool:
 
 
 def _span_processor(settings: Settings, specs: Sequence[Any], meter_provider: Any) -> Any:
-    """One processor for all our span exporters: redacting when content is on spans, else batching."""
-    exporters = [_span_exporter(spec) for spec in specs]
+    """One processor for all our span exporters: redacting when content is on spans, else batching.
+
+    Both export on their own thread and give shutdown at most the exit budget (``_export``).
+    """
+    from otel_genai import _export
+
+    exporters = [e for e in (_span_exporter(spec) for spec in specs) if e is not None]
+    if not exporters:
+        return SpanProcessor()  # the one exporter asked for could not be built (already logged)
     exporter = exporters[0] if len(exporters) == 1 else FanOutExporter(exporters)
+    budget = _export.exit_budget_millis("OTEL_BSP", "TRACES" if "otlp" in specs else None)
     if _redacts(settings, settings.capture_mode.on_span):
         from otel_genai.redaction import RedactingSpanProcessor
 
-        return RedactingSpanProcessor(exporter, settings.redaction, meter_provider=meter_provider)
-    return BatchSpanProcessor(exporter)
+        return RedactingSpanProcessor(
+            exporter, settings.redaction, meter_provider=meter_provider, export_timeout_millis=budget
+        )
+    return _export.BatchSpanProcessor(exporter, exit_budget_millis=budget)
 
 
 def _warn_unredacted(settings: Settings, provider: Any) -> None:
@@ -417,8 +407,11 @@ def _meter_provider(settings: Settings, given: Any, resource: Resource, owned: l
 
     readers = []
     for name in settings.metric_exporters:
+        # OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT are read by the reader; its last export at shutdown is
+        # one batch, so it is bounded by the exporter's own timeout.
         exporter = ConsoleMetricExporter() if name == "console" else _otlp_exporter("METRICS")
-        readers.append(PeriodicExportingMetricReader(exporter))
+        if exporter is not None:
+            readers.append(PeriodicExportingMetricReader(exporter))
     provider = SdkMeterProvider(resource=resource, metric_readers=readers)
     metrics.set_meter_provider(provider)
     owned.append(provider)
@@ -434,7 +427,8 @@ def _logger_provider(
     from opentelemetry import _logs
     from opentelemetry.sdk._logs import LoggerProvider as SdkLoggerProvider
     from opentelemetry.sdk._logs import export as logs_export
-    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+    from otel_genai import _export
 
     # ConsoleLogRecordExporter since SDK 1.39 (ConsoleLogExporter is deprecated there)
     console = getattr(logs_export, "ConsoleLogRecordExporter", None) or logs_export.ConsoleLogExporter
@@ -447,16 +441,18 @@ def _logger_provider(
     exporters = [
         console() if name == "console" else _otlp_exporter("LOGS") for name in settings.log_exporters
     ]
+    exporters = [e for e in exporters if e is not None]
     if exporters:
         exporter = exporters[0] if len(exporters) == 1 else FanOutExporter(exporters)
+        budget = _export.exit_budget_millis("OTEL_BLRP", "LOGS" if "otlp" in settings.log_exporters else None)
         if _redacts(settings, settings.capture_mode.on_event):
             from otel_genai.redaction import RedactingLogRecordProcessor
 
             processor: Any = RedactingLogRecordProcessor(
-                exporter, settings.redaction, meter_provider=meter_provider
+                exporter, settings.redaction, meter_provider=meter_provider, export_timeout_millis=budget
             )
         else:
-            processor = BatchLogRecordProcessor(exporter)
+            processor = _export.BatchLogRecordProcessor(exporter, exit_budget_millis=budget)
         provider.add_log_record_processor(processor)
     _logs.set_logger_provider(provider)
     owned.append(provider)

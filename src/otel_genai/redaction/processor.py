@@ -161,7 +161,7 @@ class _Worker:
             leftover += list(_drain(self._overflow))
             if leftover:
                 self._redactor.count_degraded(len(leftover), "shutdown", "strip")
-                self._export_stripped(leftover, "shutdown")
+                self._export_stripped(leftover, "shutdown", stop_on_failure=True)
         self._thread.join(timeout=1.0)
 
     # --- worker thread ------------------------------------------------------------------------------
@@ -217,20 +217,33 @@ class _Worker:
                 out = self._strip(batch, "error")
         self._safe_export(out)
 
-    def _export_stripped(self, items: list[Any], reason: str) -> None:
+    def _export_stripped(self, items: list[Any], reason: str, stop_on_failure: bool = False) -> None:
+        """Export ``items`` with content stripped, batch by batch. At exit (``stop_on_failure``) a failed
+        batch ends it: a Collector that is down would cost one full export timeout per batch."""
         for start in range(0, len(items), self._max_batch_size):
-            self._safe_export(self._strip(items[start : start + self._max_batch_size], reason))
+            exported = self._safe_export(self._strip(items[start : start + self._max_batch_size], reason))
+            if not exported and stop_on_failure:
+                rest = len(items) - start - self._max_batch_size
+                if rest > 0:
+                    self._redactor.count_degraded(rest, reason, "drop")
+                    logger.warning(
+                        "otel_genai: the exporter failed at exit; %d spans or records not exported", rest
+                    )
+                return
 
-    def _safe_export(self, items: Sequence[Any]) -> None:
+    def _safe_export(self, items: Sequence[Any]) -> bool:
+        """Export without tracing ourselves; False when the exporter failed or raised."""
         if not items:
-            return
+            return True
         token = attach(set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
         try:
-            self._export(items)
+            result = self._export(items)
         except Exception:
             logger.debug("otel_genai: exporter raised", exc_info=True)
+            return False
         finally:
             detach(token)
+        return getattr(result, "name", "SUCCESS") == "SUCCESS"
 
 
 def _drain(queue: collections.deque[Any]) -> Any:
