@@ -138,10 +138,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
                 sys.executable,
                 "-c",
                 "import os, sys, otel_genai\n"
-                "print(os.environ['OTEL_SERVICE_NAME'], sorted(otel_genai.instrument().instrumented))\n"
+                "handle = otel_genai.instrument()\n"
+                "print(os.environ['OTEL_SERVICE_NAME'], sorted(handle.instrumented + handle.deferred))\n"
                 "sys.exit(5)",
             ],
-            {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "qdrant,pinecone,langchain,mcp"},  # faster
+            {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "qdrant,pinecone,langchain,mcp"},
             None,
         ),
         "import_cost": (

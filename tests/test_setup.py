@@ -75,6 +75,11 @@ def call_both(client: Any, fake_openai: FakeOpenAI) -> None:
 BUILT_IN = tuple(_setup.INSTRUMENTORS)  # ("openai", "chromadb", ...), in registry order
 
 
+def turned_on(handle: otel_genai.Instrumentation) -> tuple[str, ...]:
+    """Instrumented now, or as soon as the library is imported (a test run alone imports fewer)."""
+    return tuple(name for name in BUILT_IN if name in handle.instrumented or name in handle.deferred)
+
+
 def test_public_api() -> None:
     assert sorted(otel_genai.__all__) == [
         "CaptureMode",
@@ -99,7 +104,8 @@ def test_instrument_wraps_every_openai_method(
 ) -> None:
     handle = telemetry.instrumentation
     assert isinstance(handle, otel_genai.Instrumentation)
-    assert handle.instrumented == BUILT_IN  # every client library is installed for the tests
+    assert turned_on(handle) == BUILT_IN  # every client library is installed for the tests
+    assert "openai" in handle.instrumented
     assert handle.tracer_provider is telemetry.tracer_provider
     assert handle.meter_provider is telemetry.meter_provider
     assert_wrapped_once()
@@ -128,7 +134,7 @@ def test_disabled_instrumentations_variable_is_honoured(
 ) -> None:
     monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "requests,openai")
     telemetry = make_telemetry()
-    assert telemetry.instrumentation.instrumented == tuple(n for n in BUILT_IN if n != "openai")
+    assert turned_on(telemetry.instrumentation) == tuple(n for n in BUILT_IN if n != "openai")
     assert_not_wrapped()
     call_both(client, fake_openai)
     assert telemetry.spans() == []
@@ -700,7 +706,7 @@ def test_a_library_that_is_not_installed_is_skipped_quietly(
 
     telemetry = make_telemetry()
 
-    assert telemetry.instrumentation.instrumented == BUILT_IN
+    assert turned_on(telemetry.instrumentation) == BUILT_IN
     [message] = [r for r in caplog.records if "nosuchlib_otel_genai_test" in r.getMessage()]
     assert message.levelno == logging.DEBUG and "not installed" in message.getMessage()
 
@@ -715,7 +721,7 @@ def test_an_unsupported_library_version_is_skipped_at_debug_level(
 
     telemetry = make_telemetry()
 
-    assert telemetry.instrumentation.instrumented == BUILT_IN
+    assert turned_on(telemetry.instrumentation) == BUILT_IN
     [message] = [r for r in caplog.records if "not instrumenting future" in r.getMessage()]
     assert message.levelno == logging.DEBUG and "openai >= 99" in message.getMessage()
 
@@ -731,8 +737,58 @@ def test_a_broken_integration_disables_itself_and_nothing_else(
 
     telemetry = make_telemetry()
 
-    assert telemetry.instrumentation.instrumented == BUILT_IN
+    assert turned_on(telemetry.instrumentation) == BUILT_IN
     assert any("could not instrument broken" in r.getMessage() for r in caplog.records)
     fake_openai.reply("/chat/completions", chat_completion())
     client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
     assert len(telemetry.spans()) == 1
+
+
+# --- libraries imported after instrument() ------------------------------------------------------------
+
+LATE_IMPORT = """
+import json, sys
+import otel_genai
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+handle = otel_genai.instrument(tracer_provider=provider, exporter="none")
+before = {
+    "imported": sorted(m for m in ("chromadb", "qdrant_client", "langchain_core", "mcp") if m in sys.modules),
+    "instrumented": list(handle.instrumented),
+    "deferred": list(handle.deferred),
+}
+import chromadb
+from chromadb.config import Settings
+
+client = chromadb.EphemeralClient(settings=Settings(anonymized_telemetry=False))
+collection = client.create_collection("late-docs", embedding_function=None)
+collection.add(ids=["a"], embeddings=[[1.0, 0.0]])
+collection.query(query_embeddings=[[1.0, 0.0]], n_results=1)
+after = {"instrumented": list(handle.instrumented), "deferred": list(handle.deferred)}
+otel_genai.uninstrument()
+import qdrant_client  # imported after uninstrument(): must stay untouched
+wrapped = hasattr(qdrant_client.QdrantClient.query_points, "__wrapped__")
+print(json.dumps({
+    "before": before, "after": after, "qdrant_wrapped": wrapped,
+    "spans": [s.name for s in exporter.get_finished_spans()],
+}))
+"""
+
+
+def test_a_library_imported_after_instrument_is_instrumented_on_its_import() -> None:
+    """instrument() does not import client libraries the application has not imported (that took seconds)."""
+    result = subprocess.run(
+        [sys.executable, "-c", LATE_IMPORT], capture_output=True, text=True, env=subprocess_env(), timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["before"]["imported"] == []
+    assert "chromadb" in report["before"]["deferred"] and "chromadb" not in report["before"]["instrumented"]
+    assert "chromadb" in report["after"]["instrumented"] and "chromadb" not in report["after"]["deferred"]
+    assert report["spans"] == ["add late-docs", "retrieval late-docs"]
+    assert report["qdrant_wrapped"] is False

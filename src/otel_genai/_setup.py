@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
+from wrapt import register_post_import_hook
 
 from otel_genai import _config
 from otel_genai._config import Settings
@@ -37,7 +39,7 @@ INSTRUMENTORS: dict[str, tuple[str, str]] = {
     "mcp": ("mcp", "otel_genai.instrumentation.mcp:MCPInstrumentor"),
 }
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: an import hook may fire while instrument() holds it
 _active: Instrumentation | None = None
 # What decorated functions emit through when instrument() has not run (the global providers).
 _fallback_handler: TelemetryHandler | None = None
@@ -53,6 +55,8 @@ class Instrumentation:
     instrumented: tuple[str, ...]
     settings: Settings
     handler: TelemetryHandler | None = field(default=None, repr=False)
+    # Installed, wanted, not imported yet: instrumented when the application imports them.
+    deferred: tuple[str, ...] = ()
     _instrumentors: list[Any] = field(default_factory=list, repr=False)
     # What we created and so must flush and shut down (never the application's own providers).
     _owned: list[Any] = field(default_factory=list, repr=False)
@@ -129,7 +133,13 @@ def instrument(
         if settings.capture_mode.on_event:
             logger_provider = _logger_provider(settings, logger_provider, resource, owned, meter_provider)
         handler = TelemetryHandler(settings, tracer_provider, meter_provider, logger_provider)
-        active, names = _instrument_all(settings, handler, tracer_provider, meter_provider, logger_provider)
+        waiting = _Deferred(
+            telemetry_handler=handler,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            logger_provider=logger_provider,
+        )
+        active, names = _instrument_all(settings, waiting)
         _active = Instrumentation(
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
@@ -137,10 +147,16 @@ def instrument(
             instrumented=tuple(names),
             settings=settings,
             handler=handler,
+            deferred=tuple(waiting.names),
             _instrumentors=active,
             _owned=owned,
         )
-        logger.debug("otel_genai: instrumented %s", ", ".join(names) or "nothing")
+        waiting.attach(_active)
+        logger.debug(
+            "otel_genai: instrumented %s; when imported: %s",
+            ", ".join(_active.instrumented) or "nothing",
+            ", ".join(_active.deferred) or "nothing",
+        )
         return _active
 
 
@@ -185,46 +201,86 @@ def _load_instrumentor(name: str, quiet: bool = False) -> Any:
     return getattr(importlib.import_module(module_name), class_name)()
 
 
-def _instrument_all(
-    settings: Settings,
-    handler: TelemetryHandler,
-    tracer_provider: Any,
-    meter_provider: Any,
-    logger_provider: Any,
-) -> tuple[list[Any], list[str]]:
-    from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+def _instrument_all(settings: Settings, waiting: _Deferred) -> tuple[list[Any], list[str]]:
+    """Turn on every wanted instrumentor whose library is imported; the others wait for their import.
 
+    Importing every installed client library would cost seconds at start-up (chromadb, qdrant-client and
+    langchain-core alone take ~1 s here) in a service that may never use them.
+    """
     active: list[Any] = []
     names: list[str] = []
     for name in INSTRUMENTORS:
         if not settings.wants(name):
             logger.debug("otel_genai: %s is not enabled", name)
             continue
-        try:
-            instrumentor = _load_instrumentor(name)
-            if instrumentor is None:
-                continue
-            conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
-            if conflict is not None:
-                logger.debug("otel_genai: not instrumenting %s: %s", name, conflict)
-                continue
-            if instrumentor.is_instrumented_by_opentelemetry:
-                logger.info("otel_genai: %s was already instrumented (opentelemetry-instrument?)", name)
-            else:
-                instrumentor.instrument(
-                    skip_dep_check=True,
-                    telemetry_handler=handler,
-                    tracer_provider=tracer_provider,
-                    meter_provider=meter_provider,
-                    logger_provider=logger_provider,
-                )
-        except Exception:
-            # One broken integration disables itself and nothing else.
-            logger.warning("otel_genai: could not instrument %s", name, exc_info=True)
+        library = INSTRUMENTORS[name][0]
+        if library not in sys.modules and importlib.util.find_spec(library) is not None:
+            waiting.wait_for(name, library)
             continue
-        active.append(instrumentor)
-        names.append(name)
+        instrumentor = _turn_on(name, waiting.kwargs)
+        if instrumentor is not None:
+            active.append(instrumentor)
+            names.append(name)
     return active, names
+
+
+def _turn_on(name: str, kwargs: dict[str, Any]) -> Any:
+    """Load and turn on one instrumentor; None when its library is missing, unsupported or it failed."""
+    from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+
+    try:
+        instrumentor = _load_instrumentor(name)
+        if instrumentor is None:
+            return None
+        conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
+        if conflict is not None:
+            logger.debug("otel_genai: not instrumenting %s: %s", name, conflict)
+            return None
+        if instrumentor.is_instrumented_by_opentelemetry:
+            logger.info("otel_genai: %s was already instrumented (opentelemetry-instrument?)", name)
+        else:
+            instrumentor.instrument(skip_dep_check=True, **kwargs)
+    except Exception:
+        # One broken integration disables itself and nothing else.
+        logger.warning("otel_genai: could not instrument %s", name, exc_info=True)
+        return None
+    return instrumentor
+
+
+class _Deferred:
+    """Instrumentors waiting for the application to import their library (a post-import hook each)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.names: list[str] = []
+        self._handle: Instrumentation | None = None
+        self._fired: list[str] = []  # imported before instrument() returned its handle
+
+    def wait_for(self, name: str, library: str) -> None:
+        self.names.append(name)
+        register_post_import_hook(lambda module: self._imported(name), library)
+
+    def attach(self, handle: Instrumentation) -> None:
+        self._handle = handle
+        for name in self._fired:
+            self._turn_on(handle, name)
+        self._fired = []
+
+    def _imported(self, name: str) -> None:
+        with _lock:
+            handle = self._handle
+            if handle is None:
+                self._fired.append(name)
+            elif _active is handle and name in handle.deferred:  # not after uninstrument() / shutdown()
+                self._turn_on(handle, name)
+
+    def _turn_on(self, handle: Instrumentation, name: str) -> None:
+        handle.deferred = tuple(n for n in handle.deferred if n != name)
+        instrumentor = _turn_on(name, self.kwargs)
+        if instrumentor is not None:
+            handle._instrumentors.append(instrumentor)
+            handle.instrumented = (*handle.instrumented, name)
+            logger.debug("otel_genai: instrumented %s on its import", name)
 
 
 def _uninstrument_all(instrumentors: list[Any]) -> None:
