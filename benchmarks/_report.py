@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import subprocess
@@ -9,6 +11,8 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"  # where the benchmarks save their reports by default
 
 
 def git_revision() -> str:
@@ -72,3 +76,28 @@ def run_header(report: dict[str, Any]) -> list[str]:
         f"{loads(machine['loadavg_start'])} (start) / {loads(machine['loadavg_end'])} (end)",
         " · ".join(f"{k} {v}" for k, v in report["versions"].items()),
     ]
+
+
+def apply_defaults(args: argparse.Namespace, defaults: dict[str, tuple[Any, Any]]) -> None:
+    """Sets each option left unset to its ``(quick, full)`` default, as ``args.quick`` says."""
+    for name, (quick, full) in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """``text`` and a newline to ``path``, its directory created if need be."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def write_json(path: str | Path, report: dict[str, Any]) -> None:
+    write_text(path, json.dumps(report, indent=1, default=str))
+
+
+def save(out_dir: str | Path, name: str, text: str, report: dict[str, Any] | None = None) -> None:
+    """``<out_dir>/<name>.txt`` (the table) and, given the report, ``<out_dir>/<name>.json``."""
+    write_text(Path(out_dir, f"{name}.txt"), text)
+    if report is not None:
+        write_json(Path(out_dir, f"{name}.json"), report)

@@ -52,7 +52,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import statistics
 import sys
 import time
@@ -61,7 +60,7 @@ from typing import Any
 
 import httpx2
 import openai
-from _report import load_average, machine, run_header, versions
+from _report import apply_defaults, load_average, machine, run_header, versions, write_json
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -69,6 +68,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import otel_genai
+from otel_genai.demo.fake_openai_server import chat_usage
 
 # --- canned API -----------------------------------------------------------------------------------
 
@@ -114,21 +114,6 @@ def _split(text: str, n: int) -> list[str]:
     return [p if i == 0 else " " + p for i, p in enumerate(pieces)]
 
 
-def _usage() -> dict[str, Any]:
-    return {
-        "prompt_tokens": PROMPT_TOKENS,
-        "completion_tokens": COMPLETION_TOKENS,
-        "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {
-            "reasoning_tokens": 0,
-            "audio_tokens": 0,
-            "accepted_prediction_tokens": 0,
-            "rejected_prediction_tokens": 0,
-        },
-    }
-
-
 def payloads() -> tuple[bytes, list[bytes]]:
     """The ``chat.completion`` body and the SSE events (``data: ...`` lines, then ``[DONE]``)."""
     created = 1764163200
@@ -145,7 +130,7 @@ def payloads() -> tuple[bytes, list[bytes]]:
                 "finish_reason": "stop",
             }
         ],
-        "usage": _usage(),
+        "usage": chat_usage(PROMPT_TOKENS, COMPLETION_TOKENS),
         "service_tier": "default",
         "system_fingerprint": "fp_560af6e559",
     }
@@ -165,7 +150,7 @@ def payloads() -> tuple[bytes, list[bytes]]:
     events = [chunk({"role": "assistant", "content": "", "refusal": None})]
     events += [chunk({"content": piece}) for piece in _split(ANSWER, STREAM_CHUNKS - 3)]
     events.append(chunk({}, "stop"))
-    events.append({**common, "choices": [], "usage": _usage()})
+    events.append({**common, "choices": [], "usage": chat_usage(PROMPT_TOKENS, COMPLETION_TOKENS)})
     assert len(events) == STREAM_CHUNKS
     sse = [b"data: " + json.dumps(e, separators=(",", ":")).encode() + b"\n\n" for e in events]
     sse.append(b"data: [DONE]\n\n")
@@ -458,19 +443,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
-    defaults = (8, 25, 6, 40) if args.quick else (60, 50, 12, 200)
-    for name, default in zip(("rounds", "block", "stream_block", "warmup"), defaults, strict=True):
-        if getattr(args, name) is None:
-            setattr(args, name, default)
+    apply_defaults(args, {"rounds": (8, 60), "block": (25, 50), "stream_block": (6, 12), "warmup": (40, 200)})
     args.loadavg_start = load_average()
 
     report = run(args)
     print(table(report))
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-            f.write("\n")
+        write_json(args.json, report)
     broken = any(not verdict.startswith("ok") for verdict in report["checks"].values())
     return 1 if broken or report["span_count_errors"] else 0
 

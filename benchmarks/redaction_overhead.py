@@ -66,12 +66,11 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import openai
-from _report import load_average, machine, run_header, versions
+from _report import RESULTS, apply_defaults, load_average, machine, run_header, save, versions
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
@@ -93,7 +92,6 @@ import otel_genai
 from otel_genai.redaction import FAILED_MARKER, RedactingSpanProcessor, RedactionPolicy
 from otel_genai.redaction.engine import shared_detector
 
-RESULTS = Path(__file__).resolve().parent / "results"
 WAKE_BATCH = 64  # the worker wakes when this many spans are queued
 CLOCK = time.perf_counter_ns
 
@@ -632,9 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
     defaults = {"calls_a": (2000, 20_000), "rounds": (4, 20), "block": (50, 50), "warmup": (30, 100)}
-    for name, (quick, full) in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
+    apply_defaults(args, defaults)
     loadavg_start = load_average()
 
     started = time.perf_counter()
@@ -655,12 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(report)
     print(text)
     if not args.no_save:
-        out = Path(args.out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "redaction_overhead.txt").write_text(text + "\n", encoding="utf-8")
-        with open(out / "redaction_overhead.json", "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-            f.write("\n")
+        save(args.out_dir, "redaction_overhead", text, report)
     return 1 if b["span_errors"] or b["checks"] != ["ok"] else 0
 
 

@@ -69,7 +69,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _report import REVISION, load_average, machine, run_header, versions
+from _report import RESULTS, REVISION, apply_defaults, load_average, machine, run_header, save, versions
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -81,7 +81,6 @@ from otel_genai.redaction.engine import shared_detector
 from otel_genai.redaction.fields import layout_for, open_field
 from otel_genai.redaction.redactor import ANALYSIS_CHUNK_CHARS, Redactor, analysis_chunks
 
-RESULTS = Path(__file__).resolve().parent / "results"
 BATCH = 64  # what the RedactingSpanProcessor worker hands the redactor
 SYSTEM_KEY, INPUT_KEY, OUTPUT_KEY = (
     "gen_ai.system_instructions",
@@ -1206,9 +1205,7 @@ def main(argv: list[str] | None = None) -> int:
         "naive_conversations": (2, 8),
         "unique": (30, 200),
     }
-    for name, (quick, full) in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
+    apply_defaults(args, defaults)
     args.naive_conversations = min(args.naive_conversations, args.conversations)
     if args.profile:
         return profile(args)
@@ -1218,12 +1215,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(report)
     print(text)
     if not args.no_save:
-        out = Path(args.out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "redaction_throughput.txt").write_text(text + "\n", encoding="utf-8")
-        with open(out / "redaction_throughput.json", "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-            f.write("\n")
+        save(args.out_dir, "redaction_throughput", text, report)
     broken = report["cache_replay_check"].startswith("MISMATCH") or any(
         row["failed_fields"] or row["stripped_spans"] for row in report["results"].values()
     )

@@ -72,12 +72,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import chromadb
 import numpy as np
-from _report import load_average, machine, run_header, versions
+from _report import RESULTS, apply_defaults, load_average, machine, run_header, save, versions, write_json
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -88,7 +87,6 @@ import otel_genai
 from otel_genai import semconv as sc
 from otel_genai.redaction import RedactingSpanProcessor, RedactionPolicy
 
-RESULTS = Path(__file__).resolve().parent / "results"
 COLLECTION = "bench-docs"
 DOCUMENTS, DIMENSIONS = 1000, 384
 KS = (5, 50)
@@ -558,9 +556,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
     defaults = {"rounds": (5, 30), "block": (15, 50), "warmup": (10, 100), "queries": (16, 256)}
-    for name, (quick, full) in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
+    apply_defaults(args, defaults)
     args.stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     unknown = set(args.stores) - set(STORES)
     if unknown or not args.stores:
@@ -576,15 +572,9 @@ def main(argv: list[str] | None = None) -> int:
     text = table(report)
     print(text)
     if not args.no_save:
-        out = Path(args.out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "retrieval_overhead.txt").write_text(text + "\n", encoding="utf-8")
+        save(args.out_dir, "retrieval_overhead", text)
     if args.json:
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-            f.write("\n")
+        write_json(args.json, report)
     broken = any(verdict != "ok" for verdict in report["checks"].values())
     return 1 if broken or report["span_count_errors"] else 0
 

@@ -79,6 +79,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _report import apply_defaults, load_average, machine, run_header, versions, write_json, write_text
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 ROOT = Path(os.environ.get("RETRIEVAL_PEERS_ROOT", "/tmp/retrieval-peers"))
@@ -363,7 +365,6 @@ def _short(value: Any) -> Any:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
-    from _report import machine, versions
     from retrieval_overhead import ChromaStore, Corpus, QdrantStore, _percentile, _quartiles, timed_rounds
 
     os.environ["TRACELOOP_TRACE_CONTENT"] = "false"
@@ -480,12 +481,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def table(report: dict[str, Any]) -> str:
-    s, m = report["settings"], report["machine"]
+    s = report["settings"]
     lines = [
         "vector-store instrumentation overhead: otel_genai beside the peers (content capture off)",
-        f"{report['when']} · Python {m['python']} · {m['cpus']} CPUs · load avg "
-        f"{' '.join(map(str, m['loadavg_start']))} (start) / {' '.join(map(str, m['loadavg_end']))} (end)",
-        " · ".join(f"{k} {v}" for k, v in report["versions"].items()),
+        *run_header(report),
         f"{s['rounds']} rounds x blocks of {s['block']} queries per (store, k, config), interleaved, one "
         f"process; timed {s['timed_seconds']} s (set-up {s['setup_seconds']} s)",
         "",
@@ -556,11 +555,9 @@ def main(argv: list[str] | None = None) -> int:
         forwarded = argv if argv is not None else sys.argv[1:]
         return subprocess.run([str(python), __file__, *forwarded]).returncode
     defaults = {"rounds": (4, 30), "block": (15, 50), "warmup": (10, 100), "queries": (16, 256)}
-    for name, (quick, full) in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
+    apply_defaults(args, defaults)
     args.only = [c.strip() for c in args.only.split(",")] if args.only else None
-    args.loadavg_start = [round(x, 2) for x in os.getloadavg()]
+    args.loadavg_start = load_average()
 
     report = run(args)
     text = table(report)
@@ -569,9 +566,9 @@ def main(argv: list[str] | None = None) -> int:
         for key, e in report["emitted"].items():
             print(f"\n{key}: {json.dumps(e['attributes'], indent=1, default=str)}")
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        write_text(args.out, text)
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
+        write_json(args.json, report)
     broken = any(v != "ok" for v in report["checks"].values())
     return 1 if broken or report["span_count_errors"] else 0
 

@@ -8,7 +8,8 @@ own request building, retries, SSE decoding and response parsing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,13 +58,26 @@ class Telemetry:
 
     def metrics(self) -> dict[str, list[Any]]:
         """Metric name -> data points."""
-        points: dict[str, list[Any]] = {}
-        data = self.metric_reader.get_metrics_data()
-        for resource_metrics in data.resource_metrics if data else ():
-            for scope_metrics in resource_metrics.scope_metrics:
-                for metric in scope_metrics.metrics:
-                    points.setdefault(metric.name, []).extend(metric.data.data_points)
-        return points
+        return metric_points(self.metric_reader)
+
+
+def metric_points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
+    """Metric name -> the data points ``reader`` has collected."""
+    points: dict[str, list[Any]] = {}
+    data = reader.get_metrics_data()
+    for resource_metrics in data.resource_metrics if data else ():
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                points.setdefault(metric.name, []).extend(metric.data.data_points)
+    return points
+
+
+def redacted_entity_counts(reader: InMemoryMetricReader) -> Counter:
+    """Entity type -> the ``otel_genai.redaction.entities`` counter's total."""
+    counts: Counter = Counter()
+    for point in metric_points(reader).get("otel_genai.redaction.entities", ()):
+        counts[point.attributes["otel_genai.redaction.entity_type"]] += point.value
+    return counts
 
 
 @pytest.fixture
@@ -419,3 +433,8 @@ def json_documents(text: str) -> list[dict[str, Any]]:
         document, position = decoder.raw_decode(text, start)
         documents.append(document)
     return documents
+
+
+def trace_children(lines: Iterable[str]) -> list[str]:
+    """The names of the root span's children in a trace printed as a tree (``├─ name  ...`` lines)."""
+    return [line[3:].split("  ")[0] for line in lines if line.startswith(("├─ ", "└─ "))]

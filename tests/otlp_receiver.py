@@ -123,6 +123,12 @@ class Receiver:
     def of(self, signal: str) -> list[Received]:
         return [r for r in list(self.requests) if r.signal == signal]
 
+    def one_of_each(self, *signals: str) -> list[Received]:
+        """The one request received for each of ``signals`` (asserting there was exactly one)."""
+        found = [self.of(signal) for signal in signals]
+        assert all(len(requests) == 1 for requests in found), found
+        return [requests[0] for requests in found]
+
     def spans(self) -> list[Span]:
         found = []
         for request in self.of("traces"):

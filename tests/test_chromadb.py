@@ -20,10 +20,11 @@ import chromadb
 import pytest
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
 import otel_genai
 from conftest import unused_port
+from vector_store_asserts import assert_database_spans, assert_retrieval_span, documents, retrieval_spans
 
 VECTORS = {
     "doc-alpha": [1.0, 0.0, 0.0],
@@ -43,14 +44,6 @@ def collection(chroma_client: Any) -> Iterator[Any]:
     yield created
 
 
-def retrieval_spans(telemetry: Any) -> list[Any]:
-    return [s for s in telemetry.spans() if s.attributes.get("gen_ai.operation.name") == "retrieval"]
-
-
-def documents(span: Any) -> list[dict[str, Any]]:
-    return json.loads(span.attributes["gen_ai.retrieval.documents"])
-
-
 @pytest.mark.parametrize("k", [1, 3, 5])
 def test_query_span_carries_the_ids_and_distances_chroma_returned(
     make_telemetry: Any, collection: Any, validate_schema: Any, k: int
@@ -59,17 +52,11 @@ def test_query_span_carries_the_ids_and_distances_chroma_returned(
     result = collection.query(query_embeddings=[QUERY], n_results=k)
 
     span = telemetry.span()
-    assert span.name == "retrieval kb-docs"
-    assert span.kind is SpanKind.CLIENT
+    assert_retrieval_span(
+        span, system="chroma", collection="kb-docs", operation="query", top_k=k, returned_rows=k
+    )
     attributes = span.attributes
-    assert attributes["gen_ai.operation.name"] == "retrieval"
-    assert attributes["gen_ai.data_source.id"] == "kb-docs"
-    assert attributes["db.system.name"] == "chroma"
-    assert attributes["db.collection.name"] == "kb-docs"
-    assert attributes["db.operation.name"] == "query"
-    assert attributes["gen_ai.retrieval.top_k"] == k
     assert attributes["gen_ai.request.top_k"] == k
-    assert attributes["db.response.returned_rows"] == k
     # Chroma returns distances in the collection's space (l2 by default): said, not passed off as similarity
     assert attributes["otel_genai.retrieval.score.kind"] == "distance"
     assert attributes["otel_genai.retrieval.score.metric"] == "l2"
@@ -216,11 +203,7 @@ def test_writes_are_database_spans_with_counts_only(make_telemetry: Any, chroma_
         "delete kb-writes",
     ]
     assert [s.attributes["otel_genai.db.record.count"] for s in spans] == [2, 1, 1, 2]
-    for span in spans:
-        assert span.kind is SpanKind.CLIENT
-        assert span.attributes["db.system.name"] == "chroma"
-        assert "gen_ai.operation.name" not in span.attributes
-        assert "secret" not in json.dumps(dict(span.attributes))
+    assert_database_spans(spans, system="chroma", secret="secret")
     durations = telemetry.metrics()["db.client.operation.duration"]
     assert {p.attributes["db.operation.name"] for p in durations} == {"add", "upsert", "update", "delete"}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conftest import collect_runs, subprocess_env, unused_port
+from conftest import collect_runs, subprocess_env, trace_children, unused_port
 from otel_genai import cli
 
 CLI = [sys.executable, "-m", "otel_genai.cli"]
@@ -336,8 +336,7 @@ def test_demo_prints_the_redacted_trace_tree(runs: dict[str, Any]) -> None:
     conversation, tree = output.split("The trace, as it was exported:")
     assert "jane.doe@example.com" in conversation  # the app saw the real text
     assert re.search(r"^trace [0-9a-f]{32}  service=support-bot-demo$", tree, re.MULTILINE)
-    children = [line[3:].split("  ")[0] for line in tree.splitlines() if line.startswith(("├─ ", "└─ "))]
-    assert children == [
+    assert trace_children(tree.splitlines()) == [
         "embeddings text-embedding-3-small",
         "retrieval help-articles",
         "chat gpt-4o-mini",

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from conftest import trace_children
 from otel_genai.demo.fake_openai_server import FakeOpenAIServer
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -49,8 +50,7 @@ def test_demo_prints_one_trace_with_the_expected_spans(demo_output: str) -> None
     assert "service=support-bot-demo" in tree[0]
     assert tree[1].startswith("support_request  ")
     # The direct children of support_request, in the order they ran.
-    children = [line[3:].split("  ")[0] for line in tree if line.startswith(("├─ ", "└─ "))]
-    assert children == [
+    assert trace_children(tree) == [
         "embeddings text-embedding-3-small",
         "retrieval help-articles",
         "chat gpt-4o-mini",

@@ -6,7 +6,6 @@ every score on a span can be compared with what the store itself returned.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,6 +19,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import StatusCode
 
 import otel_genai
+from vector_store_asserts import documents
 
 VOCABULARY = ("cat", "dog", "fish", "bird", "tree", "river", "sun", "moon", "car", "road")
 TEXTS = {
@@ -86,10 +86,6 @@ def make_store(cls: type[InMemoryVectorStore] = InMemoryVectorStore) -> InMemory
     store = cls(WordEmbeddings())
     store.add_texts(list(TEXTS.values()), ids=list(TEXTS))
     return store
-
-
-def documents(span: Any) -> list[dict[str, Any]]:
-    return json.loads(span.attributes["gen_ai.retrieval.documents"])
 
 
 def pairs(span: Any) -> list[tuple[str, float]]:

@@ -12,10 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
 import otel_genai
 from otel_genai import semconv as sc
+from vector_store_asserts import assert_database_spans, assert_retrieval_span, documents
 
 pinecone = pytest.importorskip("pinecone")
 
@@ -155,10 +156,6 @@ def async_index(local: LocalPinecone) -> Any:
     return pinecone.Pinecone(api_key=API_KEY, timeout=5).IndexAsyncio(host=local.url)
 
 
-def documents(span: Any) -> list[dict[str, Any]]:
-    return json.loads(span.attributes[RETRIEVAL_DOCUMENTS])
-
-
 def id_scores(matches: Any) -> list[tuple[str, float]]:
     return [(m.id, m.score) for m in matches]
 
@@ -170,19 +167,18 @@ def assert_no_vector(spans: Any) -> None:
 
 
 def assert_query_span(span: Any, local: LocalPinecone, result: Any, top_k: int, name: str) -> None:
-    assert span.name == f"retrieval {name}"
-    assert span.kind is SpanKind.CLIENT
+    assert_retrieval_span(
+        span,
+        system="pinecone",
+        collection=name,
+        operation="query",
+        top_k=top_k,
+        returned_rows=len(result.matches),
+    )
     attributes = span.attributes
-    assert attributes["gen_ai.operation.name"] == "retrieval"
-    assert attributes["gen_ai.data_source.id"] == name
-    assert attributes["db.system.name"] == "pinecone"
-    assert attributes["db.collection.name"] == name
     assert attributes["db.namespace"] == NAMESPACE
-    assert attributes["db.operation.name"] == "query"
-    assert attributes["gen_ai.retrieval.top_k"] == top_k
     assert attributes["server.address"] == "127.0.0.1"
     assert attributes["server.port"] == local.port
-    assert attributes["db.response.returned_rows"] == len(result.matches)
     assert [(d["id"], d["score"]) for d in documents(span)] == id_scores(result.matches)
     assert "gen_ai.provider.name" not in attributes
 
@@ -495,13 +491,12 @@ def test_writes_are_database_spans_with_counts_and_no_contents(
     assert delete_ids.attributes[RECORD_COUNT] == 2
     assert RECORD_COUNT not in delete_all.attributes  # how many it removed is not reported
     assert upsert_records.attributes[RECORD_COUNT] == 1
-    for span in telemetry.spans():
-        assert span.kind is SpanKind.CLIENT
-        assert span.attributes["db.system.name"] == "pinecone"
-        assert span.attributes["db.collection.name"] == host
-        assert span.attributes["server.port"] == local.port
-        assert "gen_ai.operation.name" not in span.attributes
-        assert "secret words" not in json.dumps(dict(span.attributes))
+    assert_database_spans(
+        telemetry.spans(),
+        system="pinecone",
+        secret="secret words",
+        expected={"db.collection.name": host, "server.port": local.port},
+    )
     assert upsert.attributes["db.namespace"] == NAMESPACE
     assert upsert_records.attributes["db.namespace"] == "fruit"
     assert_no_vector(telemetry.spans())

@@ -26,7 +26,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import otel_genai
-from conftest import MODEL, FakeOpenAI, chat_completion, tool_call
+from conftest import MODEL, FakeOpenAI, chat_completion, redacted_entity_counts, tool_call
 from otel_genai.redaction import FAILED_MARKER, STRIPPED_MARKER, RedactingSpanProcessor, RedactionPolicy
 from pii_corpus import CLEAN_TEXTS, PATTERN_KINDS, PII_TEXTS, Labelled
 
@@ -142,14 +142,7 @@ def run() -> Iterator[Run]:
             fake.routes.clear()
         assert processor.force_flush(120_000), "the redacting processor did not flush"
         spans = list(exporter.get_finished_spans())
-        entity_metric: Counter = Counter()
-        data = metric_reader.get_metrics_data()
-        for resource_metrics in data.resource_metrics if data else ():
-            for scope_metrics in resource_metrics.scope_metrics:
-                for metric in scope_metrics.metrics:
-                    if metric.name == "otel_genai.redaction.entities":
-                        for point in metric.data.data_points:
-                            entity_metric[point.attributes["otel_genai.redaction.entity_type"]] += point.value
+        entity_metric = redacted_entity_counts(metric_reader)
     finally:
         otel_genai.uninstrument()
         instrumentation.shutdown()

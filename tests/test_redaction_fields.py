@@ -25,6 +25,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanContext, TraceFlags
 
+from conftest import redacted_entity_counts
 from otel_genai.redaction import RedactingLogRecordProcessor, RedactingSpanProcessor, RedactionPolicy
 from otel_genai.redaction.engine import Finding
 from otel_genai.redaction.fields import MESSAGES, TEXT, open_field
@@ -113,15 +114,7 @@ class Pipeline:
         return spans[0]
 
     def entity_metric(self) -> Counter:
-        counts: Counter = Counter()
-        data = self.metric_reader.get_metrics_data()
-        for resource_metrics in data.resource_metrics if data else ():
-            for scope_metrics in resource_metrics.scope_metrics:
-                for metric in scope_metrics.metrics:
-                    if metric.name == "otel_genai.redaction.entities":
-                        for point in metric.data.data_points:
-                            counts[point.attributes["otel_genai.redaction.entity_type"]] += point.value
-        return counts
+        return redacted_entity_counts(self.metric_reader)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_genai import _setup
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import CallReader, call_arguments, traced_async_call, traced_call
+from otel_genai.instrumentation._base import CallReader, call_arguments
 from otel_genai.instrumentation._documents import documents_of
 from otel_genai.telemetry.content import parse_json_arguments
 from otel_genai.telemetry.handler import TelemetryHandler
@@ -33,8 +33,10 @@ _QUERY_ARGUMENTS = ("query", "question", "text", "input", "q")
 _TOP_K_ARGUMENTS = ("k", "top_k", "limit", "n_results")
 
 
-def _active_handler() -> TelemetryHandler:
-    return _setup.active_handler()
+def _traced(function: F, reader: CallReader) -> F:
+    """``function`` wrapped (signature, name and docstring kept) with the reader's sync or async path."""
+    wrapper = reader.async_wrapper if inspect.iscoroutinefunction(function) else reader.sync_wrapper
+    return wrapt.FunctionWrapper(function, wrapper)  # type: ignore[return-value]
 
 
 class _RetrieverReader(CallReader):
@@ -54,7 +56,7 @@ class _RetrieverReader(CallReader):
 
     @property
     def handler(self) -> TelemetryHandler:  # type: ignore[override]
-        return _active_handler()
+        return _setup.active_handler()
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Retrieval:
         top_k = next((kwargs[n] for n in _TOP_K_ARGUMENTS if isinstance(kwargs.get(n), int)), None)
@@ -108,20 +110,7 @@ def retriever(
     """
 
     def decorate(fn: F) -> F:
-        reader = _RetrieverReader(fn, data_source, score_kind, score_metric)
-        if inspect.iscoroutinefunction(fn):
-
-            @wrapt.decorator
-            async def traced_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-                return await traced_async_call(reader, wrapped, instance, args, kwargs)
-
-            return traced_async(fn)  # type: ignore[no-any-return]
-
-        @wrapt.decorator
-        def traced(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            return traced_call(reader, wrapped, instance, args, kwargs)
-
-        return traced(fn)  # type: ignore[no-any-return]
+        return _traced(fn, _RetrieverReader(fn, data_source, score_kind, score_metric))
 
     if isinstance(function, str):  # @retriever("kb-embeddings@2025-03-10")
         data_source, function = function, None
@@ -151,7 +140,7 @@ class _ToolReader(CallReader):
 
     @property
     def handler(self) -> TelemetryHandler:  # type: ignore[override]
-        return _active_handler()
+        return _setup.active_handler()
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> ToolExecution:
         return ToolExecution(
@@ -173,24 +162,22 @@ class _ToolReader(CallReader):
 
     def same_execution(self) -> ToolExecution | None:
         """The open execution of this very tool (``run_tool`` calling it): this call is that one."""
-        if not is_instrumentation_enabled():
-            return None
         try:
-            active = self.handler.active_tool()
+            active = self.handler.active_tool(self.tool_name)
         except Exception:
             return None
-        if active is None or active.tool_name != self.tool_name:
-            return None
-        active.description = active.description or self.description
+        if active is not None:
+            active.description = active.description or self.description
         return active
 
-    def joined(self, active: ToolExecution, wrapped: Any, args: Any, kwargs: Any, result: Any) -> Any:
-        try:
-            if active.arguments is None and self.handler.wants_content(active):
-                active.arguments = _data_arguments(call_arguments(wrapped, args, kwargs))
-        except Exception:
-            logger.debug("otel_genai: could not read a tool's arguments", exc_info=True)
-        return result
+    def join(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Callable[[Any], None] | None:
+        """Run by ``run_tool`` for its own call: that execution gets the arguments it lacks."""
+        active = self.same_execution()
+        if active is None:
+            return None
+        if active.arguments is None and self.handler.wants_content(active):
+            active.arguments = _data_arguments(call_arguments(wrapped, args, kwargs))
+        return lambda result: None  # run_tool records the result itself
 
 
 _DATA = (str, int, float, bool, type(None), list, tuple, dict)
@@ -228,26 +215,7 @@ def tool(function: Any = None, *, name: str | None = None, description: str | No
     """
 
     def decorate(fn: F) -> F:
-        reader = _ToolReader(fn, name, description)
-        if inspect.iscoroutinefunction(fn):
-
-            @wrapt.decorator
-            async def traced_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-                active = reader.same_execution()
-                if active is not None:
-                    return reader.joined(active, wrapped, args, kwargs, await wrapped(*args, **kwargs))
-                return await traced_async_call(reader, wrapped, instance, args, kwargs)
-
-            return traced_async(fn)  # type: ignore[no-any-return]
-
-        @wrapt.decorator
-        def traced(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            active = reader.same_execution()
-            if active is not None:
-                return reader.joined(active, wrapped, args, kwargs, wrapped(*args, **kwargs))
-            return traced_call(reader, wrapped, instance, args, kwargs)
-
-        return traced(fn)  # type: ignore[no-any-return]
+        return _traced(fn, _ToolReader(fn, name, description))
 
     if function is not None:
         return decorate(function)
@@ -319,7 +287,7 @@ class ToolCallScope:
         if not is_instrumentation_enabled():
             return self
         try:
-            handler = _active_handler()
+            handler = _setup.active_handler()
             self._token = handler.start(self.record)
             self._handler = handler
             if handler.wants_content(self.record):

@@ -29,6 +29,7 @@ import inspect
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor as SdkBatchLogRecordProcessor
@@ -53,22 +54,39 @@ _OTLP_EXPORTERS = {
 _warn = RateLimitedWarning()
 
 
-def _env(signal: str, name: str) -> str | None:
-    """``OTEL_EXPORTER_OTLP_<SIGNAL>_<NAME>``, else ``OTEL_EXPORTER_OTLP_<NAME>`` (blank counts as unset)."""
+def otlp_variable(signal: str, name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """``OTEL_EXPORTER_OTLP_<SIGNAL>_<NAME>``, else ``OTEL_EXPORTER_OTLP_<NAME>`` (blank counts as unset).
+
+    ``env`` defaults to ``os.environ``; ``otel-genai doctor`` / ``run`` pass the environment they resolve.
+    """
+    env = os.environ if env is None else env
     for variable in (f"OTEL_EXPORTER_OTLP_{signal}_{name}", f"OTEL_EXPORTER_OTLP_{name}"):
-        value = os.environ.get(variable, "").strip()
+        value = env.get(variable, "").strip()
         if value:
             return value
     return None
 
 
-def otlp_protocol(signal: str) -> str:
+def otlp_protocol(signal: str, env: Mapping[str, str] | None = None, *, warn: bool = True) -> str:
     """``grpc`` (the default) or ``http/protobuf``, from the signal's protocol variable or the generic one."""
-    protocol = (_env(signal, "PROTOCOL") or "grpc").lower()
+    protocol = (otlp_variable(signal, "PROTOCOL", env) or "grpc").lower()
     if protocol not in PROTOCOLS:
-        logger.warning("otel_genai: OTLP protocol %r is not supported; using http/protobuf", protocol)
+        if warn:
+            logger.warning("otel_genai: OTLP protocol %r is not supported; using http/protobuf", protocol)
         protocol = "http/protobuf"
     return protocol
+
+
+def otlp_endpoint(signal: str, env: Mapping[str, str] | None = None) -> str:
+    """Where the exporter of ``signal`` sends, as the SDK's exporters work it out: the signal's own endpoint
+    as given; else the generic one (as given for gRPC, plus ``/v1/<signal>`` over HTTP); else localhost."""
+    env = os.environ if env is None else env
+    specific = env.get(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT", "").strip()
+    general = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+    if otlp_protocol(signal, env, warn=False) == "grpc":
+        return specific or general or "http://localhost:4317"
+    path = f"/v1/{signal.lower()}"
+    return specific or (general.rstrip("/") + path if general else f"http://localhost:4318{path}")
 
 
 def otlp_exporter(signal: str) -> Any:
@@ -104,7 +122,7 @@ def _grpc_arguments(signal: str) -> dict[str, Any]:
     which would leave the application without traces. Anything unusable becomes the default, logged."""
     from grpc import Compression
 
-    value = (_env(signal, "COMPRESSION") or "none").lower()
+    value = (otlp_variable(signal, "COMPRESSION") or "none").lower()
     compressions = {"none": Compression.NoCompression, "gzip": Compression.Gzip}
     if value not in compressions:
         _warn(
@@ -132,7 +150,7 @@ def _http_arguments(signal: str, exporter_class: Any) -> dict[str, Any]:
         "OTEL_PYTHON_EXPORTER_OTLP_HTTP_CREDENTIAL_PROVIDER",
     )
     if (
-        _env(signal, "CERTIFICATE") is None
+        otlp_variable(signal, "CERTIFICATE") is None
         or any(os.environ.get(name, "").strip() for name in providers)
         or "session" not in inspect.signature(exporter_class).parameters
     ):
@@ -151,9 +169,9 @@ def _http_arguments(signal: str, exporter_class: Any) -> dict[str, Any]:
     return {"session": CertificateSession()}
 
 
-def otlp_timeout_seconds(signal: str) -> float:
+def otlp_timeout_seconds(signal: str, env: Mapping[str, str] | None = None) -> float:
     """The OTLP export timeout for a signal, as the Python exporters read it: seconds."""
-    raw = _env(signal, "TIMEOUT")
+    raw = otlp_variable(signal, "TIMEOUT", env)
     if raw is None:
         return DEFAULT_OTLP_TIMEOUT_SECONDS
     try:

@@ -376,28 +376,15 @@ def _otlp_exports(settings: Any) -> list[dict[str, Any]]:
 def otlp_target(signal: str, env: Mapping[str, str]) -> dict[str, Any]:
     """The protocol, endpoint and TLS an OTLP exporter of ``signal`` ("traces", "metrics", "logs") uses,
     read from the ``OTEL_EXPORTER_OTLP_*`` variables as the OpenTelemetry SDK's exporters read them."""
+    from otel_genai import _export
+
     upper = signal.upper()
 
     def variable(name: str) -> str | None:
-        for key in (f"OTEL_EXPORTER_OTLP_{upper}_{name}", f"OTEL_EXPORTER_OTLP_{name}"):
-            value = env.get(key, "").strip()
-            if value:
-                return value
-        return None
+        return _export.otlp_variable(upper, name, env)
 
-    protocol = (variable("PROTOCOL") or "grpc").lower()
-    if protocol not in ("grpc", "http/protobuf"):
-        protocol = "http/protobuf"  # what instrument() falls back to, with a warning
-    specific = env.get(f"OTEL_EXPORTER_OTLP_{upper}_ENDPOINT", "").strip()
-    general = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
-    if protocol == "grpc":
-        endpoint = specific or general or "http://localhost:4317"
-    elif specific:
-        endpoint = specific
-    elif general:
-        endpoint = general.rstrip("/") + f"/v1/{signal}"
-    else:
-        endpoint = f"http://localhost:4318/v1/{signal}"
+    protocol = _export.otlp_protocol(upper, env, warn=False)  # instrument() warns about a bad one
+    endpoint = _export.otlp_endpoint(upper, env)
 
     scheme, host, port = _address(endpoint, protocol)
     if protocol == "grpc" and scheme != "https":
@@ -417,7 +404,7 @@ def otlp_target(signal: str, env: Mapping[str, str]) -> dict[str, Any]:
             {part.split("=", 1)[0].strip() for part in (headers or "").split(",") if "=" in part}
         ),
         "compression": variable("COMPRESSION") or "none",
-        "timeout_seconds": _number(variable("TIMEOUT")) or 10,
+        "timeout_seconds": _export.otlp_timeout_seconds(upper, env),
     }
 
 
@@ -432,13 +419,6 @@ def _address(endpoint: str, protocol: str) -> tuple[str, str | None, int | None]
     if port is None:
         port = 443 if parts.scheme == "https" or protocol == "grpc" else 80
     return parts.scheme, host, port
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 
 def _check_addresses(addresses: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[bool, str]]:
@@ -773,6 +753,7 @@ _PYTHON = re.compile(r"^(python|pypy)(\d+(\.\d+)*)?(\.exe)?$")
 
 def _run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from otel_genai import _config
+    from otel_genai.telemetry.content import CaptureMode
 
     command = list(args.command)
     if command[:1] == ["--"]:
@@ -792,7 +773,7 @@ def _run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         env[_config.ENV_TRACES_EXPORTER] = args.exporter
     if args.capture_content:
         mode = args.capture_content.strip().upper()
-        if mode not in ("SPAN_ONLY", "EVENT_ONLY", "SPAN_AND_EVENT", "NO_CONTENT"):
+        if mode not in {m.value for m in CaptureMode}:
             raise CommandError(
                 f"--capture-content: {args.capture_content!r} is not SPAN_ONLY, EVENT_ONLY or SPAN_AND_EVENT "
                 f"(write {PROG} run [options] -- COMMAND, with -- before the command)",
@@ -850,7 +831,7 @@ def _run_summary(command: Sequence[str], env: Mapping[str, str]) -> str:
     shown = " ".join(command)
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    service = env.get("OTEL_SERVICE_NAME") or _service_name(env) or "?"
+    service = _service_name(env) or "?"
     return f'tracing "{shown}" as service "{service}", to {exporters}; {content}'
 
 

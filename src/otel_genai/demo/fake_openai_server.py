@@ -233,10 +233,15 @@ def _chat_usage(conversation: list[Turn], reply: Reply) -> dict[str, Any]:
     completion = count_tokens(reply.text) + sum(
         count_tokens(call.name + json.dumps(call.arguments)) for call in reply.tool_calls
     )
+    return chat_usage(prompt, completion)
+
+
+def chat_usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    """A ``chat.completion``'s ``usage`` object, with the details the real API reports as zeros."""
     return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
         "completion_tokens_details": {
             "reasoning_tokens": 0,

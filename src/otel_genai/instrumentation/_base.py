@@ -60,10 +60,12 @@ def _redact_zero_code_exporters(settings: _config.Settings) -> None:
         logger.warning("otel_genai: could not put redaction in front of the exporters", exc_info=True)
 
 
-def wrap_methods(targets: Iterable[tuple[str, str, str, Callable[..., Any]]]) -> list[tuple[Any, str]]:
+def wrap_methods(targets: Iterable[tuple[str, str, str, Any]]) -> list[tuple[Any, str]]:
     """Wrap each ``(module, class, method, wrapper)`` that exists in the installed library version.
 
-    Returns what was wrapped, for ``unwrap_methods``; methods an older or newer release lacks are skipped.
+    ``wrapper`` is a wrapt wrapper, or a reader (anything with ``sync_wrapper`` and ``async_wrapper``):
+    then the method itself decides which (an async client's plain methods stay plain). Returns what was
+    wrapped, for ``unwrap_methods``; methods an older or newer release lacks are skipped.
     """
     wrapped = []
     for module_name, class_name, method, wrapper in targets:
@@ -72,8 +74,11 @@ def wrap_methods(targets: Iterable[tuple[str, str, str, Callable[..., Any]]]) ->
         except ImportError:
             continue
         owner = getattr(module, class_name, None)
-        if owner is None or not hasattr(owner, method):
+        function = getattr(owner, method, None) if owner is not None else None
+        if function is None:
             continue
+        if hasattr(wrapper, "sync_wrapper") and hasattr(wrapper, "async_wrapper"):
+            wrapper = wrapper.async_wrapper if inspect.iscoroutinefunction(function) else wrapper.sync_wrapper
         wrap_function_wrapper(owner, method, wrapper)
         wrapped.append((owner, method))
     return wrapped
@@ -107,6 +112,11 @@ class CallReader:
         self.handler.finish(record)
         return result
 
+    def join(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Callable[[Any], None] | None:
+        """Inside an open span this call belongs to (the same tool run by ``run_tool``, a store search under
+        a retriever), what to do with its result instead of opening a span of its own; None to trace it."""
+        return None
+
     def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         return traced_call(self, wrapped, instance, args, kwargs)
 
@@ -120,6 +130,11 @@ def traced_call(
     """Run a synchronous client call inside a span."""
     if not is_instrumentation_enabled():
         return wrapped(*args, **kwargs)
+    joined = _joined(reader, wrapped, instance, args, kwargs)
+    if joined is not None:
+        result = wrapped(*args, **kwargs)
+        _give(joined, result)
+        return result
     record, token = _start(reader, wrapped, instance, args, kwargs)
     if record is None:
         return wrapped(*args, **kwargs)
@@ -144,6 +159,11 @@ async def traced_async_call(
     """Run an asynchronous client call inside a span."""
     if not is_instrumentation_enabled():
         return await wrapped(*args, **kwargs)
+    joined = _joined(reader, wrapped, instance, args, kwargs)
+    if joined is not None:
+        result = await wrapped(*args, **kwargs)
+        _give(joined, result)
+        return result
     record, token = _start(reader, wrapped, instance, args, kwargs)
     if record is None:
         return await wrapped(*args, **kwargs)
@@ -175,6 +195,32 @@ def store_query(handler: TelemetryHandler, store: dict[str, Any], **fields: Any)
     )
 
 
+class Observer:
+    """Wrappers that only learn from a call the application makes anyway (a collection's distance, an
+    index's metric, a server's name): the call runs as it is, then ``remember(instance, arguments,
+    result)``; nothing is emitted, and a failure to learn is logged at debug, never raised."""
+
+    def __init__(self, remember: Callable[[Any, dict[str, Any], Any], None], what: str) -> None:
+        self.remember = remember
+        self.what = what
+
+    def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        result = wrapped(*args, **kwargs)
+        self._learn(wrapped, instance, args, kwargs, result)
+        return result
+
+    async def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        result = await wrapped(*args, **kwargs)
+        self._learn(wrapped, instance, args, kwargs, result)
+        return result
+
+    def _learn(self, wrapped: Any, instance: Any, args: Any, kwargs: Any, result: Any) -> None:
+        try:
+            self.remember(instance, call_arguments(wrapped, args, kwargs), result)
+        except Exception:
+            logger.debug("otel_genai: could not read %s", self.what, exc_info=True)
+
+
 # function -> the names of its positional parameters (bound methods: without self)
 _POSITIONAL_NAMES: dict[Any, tuple[str, ...]] = {}
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -192,6 +238,23 @@ def call_arguments(wrapped: Callable[..., Any], args: Any, kwargs: dict[str, Any
     arguments = dict(zip(names, args, strict=False))
     arguments.update(kwargs)
     return arguments
+
+
+def _joined(
+    reader: CallReader, wrapped: Any, instance: Any, args: Any, kwargs: dict[str, Any]
+) -> Callable[[Any], None] | None:
+    try:
+        return reader.join(wrapped, instance, args, kwargs)
+    except Exception:
+        logger.debug("otel_genai: could not join the open span; tracing the call on its own", exc_info=True)
+        return None
+
+
+def _give(joined: Callable[[Any], None], result: Any) -> None:
+    try:
+        joined(result)
+    except Exception:
+        logger.debug("otel_genai: could not add a call's result to the open span", exc_info=True)
 
 
 def _start(

@@ -49,12 +49,11 @@ class ChromaInstrumentor(BaseInstrumentor):
             "update": _WriteReader(handler, "update"),
             "delete": _WriteReader(handler, "delete"),
         }
-        targets = []
-        for (module, cls), is_async in ((_SYNC, False), (_ASYNC, True)):
-            for method, reader in readers.items():
-                wrapper = reader.async_wrapper if is_async else reader.sync_wrapper
-                targets.append((module, cls, method, wrapper))
-        self._wrapped = wrap_methods(targets)
+        self._wrapped = wrap_methods(
+            (module, cls, method, reader)
+            for module, cls in (_SYNC, _ASYNC)
+            for method, reader in readers.items()
+        )
 
     def _uninstrument(self, **kwargs: Any) -> None:
         unwrap_methods(getattr(self, "_wrapped", ()))
@@ -103,12 +102,7 @@ def _server(collection: Any) -> tuple[str | None, int | None]:
     if settings is None or not hasattr(client, "_api_url"):
         return None, None
     host = getattr(settings, "chroma_server_host", None)
-    port = getattr(settings, "chroma_server_http_port", None)
-    try:
-        port = int(port) if port is not None else None
-    except (TypeError, ValueError):
-        port = None
-    return (str(host) if host else None), port
+    return (str(host) if host else None), int_of(getattr(settings, "chroma_server_http_port", None))
 
 
 def _store_fields(collection: Any, operation: str) -> dict[str, Any]:
@@ -164,11 +158,12 @@ class _ChromaReader(CallReader):
         """A retrieval span, or, inside a retrieval someone else opened, that retrieval's database span."""
         return store_query(self.handler, _store_fields(collection, self.operation), **fields)
 
-    def read_hits(self, record: StoreCall, result: Any, query_count: int | None) -> None:
+    def read_hits(self, record: StoreCall, result: Any) -> None:
         ids = _field(result, "ids") or []
         distances = _field(result, "distances")
         texts = _field(result, "documents")
-        capture = isinstance(record, Retrieval) and self.handler.wants_content(record)
+        capture = self.handler.wants_content(record)  # never for a database span
+        query_count = record.query_count if isinstance(record, Retrieval) else None
         nested = bool(ids) and isinstance(ids[0], (list, tuple))
         groups = ids if nested else [ids]
         documents = []
@@ -215,7 +210,7 @@ class _QueryReader(_ChromaReader):
 
     def on_result(self, record: Any, result: Any) -> Any:
         try:
-            self.read_hits(record, result, record.query_count if isinstance(record, Retrieval) else None)
+            self.read_hits(record, result)
         finally:
             self.handler.finish(record)
         return result
@@ -228,7 +223,9 @@ class _GetReader(_QueryReader):
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> StoreCall | None:
         if kwargs.get("where") is None and kwargs.get("where_document") is None:
-            return StoreCall(operation=self.operation, provider=None, **_store_fields(instance, "get"))
+            return StoreCall(
+                operation=self.operation, provider=None, **_store_fields(instance, self.operation)
+            )
         return self.record_for(instance, top_k=int_of(kwargs.get("limit")))
 
     def capture_request(self, record: Any, kwargs: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ as ``execute_tool`` spans.
 Two kinds of target, instrumented differently:
 
 - Methods defined once on a base class and rarely overridden (``BaseRetriever.invoke`` / ``ainvoke``) are
-  wrapped there, in groups of ``(module, class, method, wrapper)`` targets (``_BASE_CLASS_GROUPS``).
+  wrapped there (``_retriever_targets``, ``_tool_targets``).
 - ``VectorStore.similarity_search*`` (and their async ``a...`` twins) are abstract or overridden by every
   concrete store, so the base class alone would miss them: they are wrapped on ``VectorStore`` and on
   every subclass that implements them itself, including classes defined after ``instrument()`` (a
@@ -28,6 +28,8 @@ it has ``handle_validation_error``); such a call ends with ``error.type = tool_e
 
 from __future__ import annotations
 
+import functools
+import importlib
 import inspect
 import logging
 from collections.abc import Callable, Iterator
@@ -44,8 +46,6 @@ from otel_genai.instrumentation._base import (
     CallReader,
     call_arguments,
     handler_from_kwargs,
-    traced_async_call,
-    traced_call,
     unwrap_methods,
     wrap_methods,
 )
@@ -121,7 +121,7 @@ class LangChainInstrumentor(BaseInstrumentor):
 
     def _instrument(self, **kwargs: Any) -> None:
         handler = handler_from_kwargs(kwargs)
-        self._wrapped = wrap_methods(target for group in _BASE_CLASS_GROUPS for target in group(handler))
+        self._wrapped = wrap_methods([*_retriever_targets(handler), *_tool_targets(handler)])
         self._stores = _VectorStorePatcher(handler)
         try:
             self._stores.install()
@@ -154,13 +154,6 @@ def _tool_targets(handler: TelemetryHandler) -> list[Target]:
         (*_TOOL, "arun", reader.async_wrapper),
         (*_TOOL_OUTPUT, reader.output_wrapper),
     ]
-
-
-# Each group: handler -> targets.
-_BASE_CLASS_GROUPS: tuple[Callable[[TelemetryHandler], list[Target]], ...] = (
-    _retriever_targets,
-    _tool_targets,
-)
 
 
 # --- vector stores: every class that implements a search, now and later -----------------------------
@@ -303,6 +296,14 @@ def _default_k(function: Any) -> int | None:
     return int_of(parameter.default) if parameter is not None else None
 
 
+@functools.lru_cache(maxsize=256)
+def _search_default_k(store_class: type, method: str) -> int:
+    """The default ``k`` of a store class's search (read once per class), else VectorStore's."""
+    function = getattr(store_class, method, None)
+    default = _default_k(function) if function is not None else None
+    return default if default is not None else _DEFAULT_K
+
+
 def _code_function(owner: type, method: str) -> dict[str, Any]:
     return {sc.CODE_FUNCTION_NAME: f"{owner.__qualname__}.{method}"}
 
@@ -363,29 +364,16 @@ class _StoreReader(_DocumentsReader):
         if isinstance(query, str):
             record.query_text = query
 
-    def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        enclosing = self._enclosing()
-        if enclosing is None:
-            return traced_call(self, wrapped, instance, args, kwargs)
-        mark = len(enclosing.store_calls)
-        result = wrapped(*args, **kwargs)
-        self._hand_up(enclosing, mark, instance, result)
-        return result
-
-    async def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        enclosing = self._enclosing()
-        if enclosing is None:
-            return await traced_async_call(self, wrapped, instance, args, kwargs)
-        mark = len(enclosing.store_calls)
-        result = await wrapped(*args, **kwargs)
-        self._hand_up(enclosing, mark, instance, result)
-        return result
-
-    def _enclosing(self) -> Retrieval | None:
+    def join(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Callable[[Any], None] | None:
+        """Under an open retrieval: no span, the hits go up to it once the search returns."""
         try:
-            return self.handler.active_retrieval() if is_instrumentation_enabled() else None
+            enclosing = self.handler.active_retrieval() if is_instrumentation_enabled() else None
         except Exception:
             return None
+        if enclosing is None:
+            return None
+        mark = len(enclosing.store_calls)
+        return functools.partial(self._hand_up, enclosing, mark, instance)
 
     def _hand_up(self, enclosing: Retrieval, mark: int, instance: Any, result: Any) -> None:
         """Give the open retrieval this search's scored hits, unless a call beneath said it better.
@@ -450,11 +438,9 @@ class _RetrieverReader(_DocumentsReader):
 def _vector_store_of(retriever: Any) -> Any:
     """The vector store a retriever searches (``VectorStoreRetriever``, ``MultiVectorRetriever``, ...)."""
     store = getattr(retriever, "vectorstore", None)
-    try:
-        from langchain_core.vectorstores import VectorStore
-    except ImportError:  # pragma: no cover - we only run with langchain_core installed
+    if store is None:
         return None
-    return store if isinstance(store, VectorStore) else None
+    return store if isinstance(store, _langchain("langchain_core.vectorstores", "VectorStore")) else None
 
 
 def _retriever_top_k(retriever: Any, store: Any, kwargs: dict[str, Any]) -> int | None:
@@ -466,9 +452,7 @@ def _retriever_top_k(retriever: Any, store: Any, kwargs: dict[str, Any]) -> int 
         if "k" in search_kwargs:
             return int_of(search_kwargs["k"])
         search_type = getattr(retriever, "search_type", "similarity")
-        method = getattr(store, _SEARCH_FOR_TYPE.get(search_type, "similarity_search"), None)
-        default = _default_k(method) if method is not None else None
-        return default if default is not None else _DEFAULT_K
+        return _search_default_k(type(store), _SEARCH_FOR_TYPE.get(search_type, "similarity_search"))
     # BM25Retriever, TFIDFRetriever, KNNRetriever, ...: the number of documents to return
     return int_of(getattr(retriever, "k", None))
 
@@ -508,23 +492,12 @@ class _ToolReader(CallReader):
             self.handler.finish(record)
         return result
 
-    def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    def join(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Callable[[Any], None] | None:
         active = self._same_execution(instance)
         if active is None:
-            return traced_call(self, wrapped, instance, args, kwargs)
+            return None
         self._join(active, wrapped, instance, args, kwargs)
-        result = wrapped(*args, **kwargs)
-        self._joined_output(active, result)
-        return result
-
-    async def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        active = self._same_execution(instance)
-        if active is None:
-            return await traced_async_call(self, wrapped, instance, args, kwargs)
-        self._join(active, wrapped, instance, args, kwargs)
-        result = await wrapped(*args, **kwargs)
-        self._joined_output(active, result)
-        return result
+        return functools.partial(self._joined_output, active)
 
     def output_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         """``_format_output(content, artifact, tool_call_id, name, status)``: a handled error is a failure."""
@@ -569,6 +542,12 @@ class _ToolReader(CallReader):
             logger.debug("otel_genai: could not read a LangChain tool's output", exc_info=True)
 
 
+@functools.cache
+def _langchain(module: str, name: str) -> type:
+    """A LangChain class, imported on first use (this module loads without LangChain installed)."""
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -598,9 +577,7 @@ def _tool_input(tool: Any, value: Any) -> Any:
 
 def _read_output(handler: TelemetryHandler, record: ToolExecution, result: Any) -> None:
     """A returned error ``ToolMessage`` fails the call; the result is its content (or the raw value)."""
-    from langchain_core.messages import ToolMessage
-
-    message = result if isinstance(result, ToolMessage) else None
+    message = result if isinstance(result, _langchain("langchain_core.messages", "ToolMessage")) else None
     if message is not None and message.status == "error":
         record.error_type = record.error_type or sc.ERROR_TYPE_TOOL_ERROR
     if handler.wants_content(record):

@@ -48,7 +48,7 @@ from pydantic import BaseModel
 from wrapt import wrap_function_wrapper
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import handler_from_kwargs, unwrap_methods, wrap_methods
+from otel_genai.instrumentation._base import Observer, handler_from_kwargs, unwrap_methods, wrap_methods
 from otel_genai.telemetry.handler import SCOPE_NAME, TelemetryHandler
 from otel_genai.telemetry.records import ToolExecution
 from otel_genai.version import __version__
@@ -126,19 +126,19 @@ class _Requests:
     async def send_request(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         if not is_instrumentation_enabled():
             return await wrapped(*args, **kwargs)
-        request = args[0] if args else kwargs.get("request")
-        method = getattr(_body(request), "method", None)
+        body = _body(args[0] if args else kwargs.get("request"))
+        method = getattr(body, "method", None)
         if method == METHOD_TOOLS_CALL:
-            return await self._tool_call(wrapped, instance, args, kwargs)
+            return await self._tool_call(body, wrapped, instance, args, kwargs)
         if method == METHOD_TOOLS_LIST:
             return await self._tool_list(wrapped, instance, args, kwargs)
         return await wrapped(*args, **kwargs)
 
     # --- tools/call ------------------------------------------------------------------------------
 
-    async def _tool_call(self, wrapped: Any, session: Any, args: Any, kwargs: Any) -> Any:
+    async def _tool_call(self, body: Any, wrapped: Any, session: Any, args: Any, kwargs: Any) -> Any:
         try:
-            call = self._start(session, _body(args[0] if args else kwargs.get("request")))
+            call = self._start(session, body)
         except Exception:
             logger.debug("otel_genai: could not read an MCP tool call; calling untraced", exc_info=True)
             call = None
@@ -163,8 +163,7 @@ class _Requests:
         if not isinstance(name, str):
             return None
         arguments = getattr(params, "arguments", None)
-        connection = _CONNECTIONS.get(session) or {}
-        attributes = {sc.MCP_METHOD_NAME: METHOD_TOOLS_CALL, **_session_attributes(session), **connection}
+        attributes = _request_attributes(session, METHOD_TOOLS_CALL)
         address, port = attributes.pop(sc.SERVER_ADDRESS, None), attributes.pop(sc.SERVER_PORT, None)
         description = (_DESCRIPTIONS.get(session) or {}).get(name)
 
@@ -228,8 +227,7 @@ class _Requests:
         span = token = None
         if not _traced_natively(session):
             try:
-                attributes = {sc.MCP_METHOD_NAME: METHOD_TOOLS_LIST, **_session_attributes(session)}
-                attributes.update(_CONNECTIONS.get(session) or {})
+                attributes = _request_attributes(session, METHOD_TOOLS_LIST)
                 span = self.tracer.start_span(METHOD_TOOLS_LIST, kind=SpanKind.CLIENT, attributes=attributes)
                 token = otel_context.attach(trace.set_span_in_context(span))
             except Exception:
@@ -309,6 +307,11 @@ def _body(request: Any) -> Any:
     return root if root is not None and hasattr(root, "method") else request
 
 
+def _request_attributes(session: Any, method: str) -> dict[str, Any]:
+    """A request's span attributes: its method, the session's facts and how it reaches its server."""
+    return {sc.MCP_METHOD_NAME: method, **_session_attributes(session), **(_CONNECTIONS.get(session) or {})}
+
+
 def _session_attributes(session: Any) -> dict[str, Any]:
     """The protocol version and the server's name and version, once the session is initialized."""
     attributes: dict[str, Any] = {}
@@ -329,26 +332,20 @@ def _session_attributes(session: Any) -> dict[str, Any]:
     return attributes
 
 
-async def _initialize(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    """mcp 1.x ``ClientSession.initialize``: keep the result (server name and version, protocol version)."""
-    result = await wrapped(*args, **kwargs)
-    try:
-        _INITIALIZED[instance] = result
-    except Exception:
-        logger.debug("otel_genai: could not keep the MCP initialize result", exc_info=True)
-    return result
+def _keep_initialized(session: Any, arguments: dict[str, Any], result: Any) -> None:
+    _INITIALIZED[session] = result
 
 
-async def _build_session(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    """``Client._build_session``: remember how the session reaches its server."""
-    session = await wrapped(*args, **kwargs)
-    try:
-        facts = _connection(getattr(instance, "server", None))
-        if facts:
-            _CONNECTIONS[session] = facts
-    except Exception:
-        logger.debug("otel_genai: could not read the MCP client's server", exc_info=True)
-    return session
+def _keep_connection(client: Any, arguments: dict[str, Any], session: Any) -> None:
+    facts = _connection(getattr(client, "server", None))
+    if facts:
+        _CONNECTIONS[session] = facts
+
+
+# mcp 1.x ``ClientSession.initialize``: its result names the server and the protocol version.
+_initialize = Observer(_keep_initialized, "the MCP initialize result")
+# ``Client._build_session``: how the session reaches its server.
+_build_session = Observer(_keep_connection, "the MCP client's server")
 
 
 def _connection(server: Any) -> dict[str, Any]:
@@ -409,9 +406,9 @@ def _with_trace_context(args: Any, kwargs: dict[str, Any]) -> tuple[Any, dict[st
 
 
 def _request_with_meta(request: Any, carrier: dict[str, str]) -> Any:
-    root = getattr(request, "root", None)
-    if root is not None and hasattr(root, "method"):  # mcp 1.x ClientRequest
-        return request.model_copy(update={"root": _request_with_meta(root, carrier)})
+    body = _body(request)
+    if body is not request:  # mcp 1.x ClientRequest
+        return request.model_copy(update={"root": _request_with_meta(body, carrier)})
     params = request.params
     meta = getattr(params, "meta", None)
     meta_model = _meta_model(type(params))

@@ -17,6 +17,7 @@ built while instrumented follows the current instrumentation, and goes quiet aft
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
 from collections.abc import Callable, Mapping
@@ -30,6 +31,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import (
     CallReader,
+    Observer,
     handler_from_kwargs,
     store_query,
     traced_call,
@@ -37,7 +39,7 @@ from otel_genai.instrumentation._base import (
     wrap_methods,
 )
 from otel_genai.instrumentation._documents import id_of, int_of, score_of
-from otel_genai.telemetry.records import Retrieval, RetrievedDocument, StoreCall
+from otel_genai.telemetry.records import RetrievedDocument, StoreCall
 
 NAME = "pinecone"
 _instruments = ("pinecone >= 10, < 11",)
@@ -46,10 +48,7 @@ DB_SYSTEM = "pinecone"
 _SYNC = ("pinecone.index", "Index")
 _ASYNC = ("pinecone.async_client.async_index", "AsyncIndex")
 # the control plane's describe answers name an index's host, name and metric
-_DESCRIBE = (
-    ("pinecone.client.indexes", "Indexes", False),
-    ("pinecone.async_client.indexes", "AsyncIndexes", True),
-)
+_DESCRIBE = (("pinecone.client.indexes", "Indexes"), ("pinecone.async_client.indexes", "AsyncIndexes"))
 
 # a Pinecone metric -> what its scores are
 _SCORE_KINDS = {
@@ -89,8 +88,8 @@ class PineconeInstrumentor(BaseInstrumentor):
         for (module, cls), is_async in ((_SYNC, False), (_ASYNC, True)):
             for operation in _readers:
                 targets.append((module, cls, operation, _dispatcher(operation, is_async)))
-        for module, cls, is_async in _DESCRIBE:
-            targets.append((module, cls, "describe", _learn_async if is_async else _learn_sync))
+        for module, cls in _DESCRIBE:
+            targets.append((module, cls, "describe", _DESCRIBED))
         self._wrapped = wrap_methods(targets)
 
     def _uninstrument(self, **kwargs: Any) -> None:
@@ -143,16 +142,8 @@ def _learn(model: Any) -> None:
         pass
 
 
-def _learn_sync(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    model = wrapped(*args, **kwargs)
-    _learn(model)
-    return model
-
-
-async def _learn_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    model = await wrapped(*args, **kwargs)
-    _learn(model)
-    return model
+# the control plane's describe answers, observed: an index's host, name and metric
+_DESCRIBED = Observer(lambda indexes, arguments, model: _learn(model), "a Pinecone index description")
 
 
 def _host_key(host: Any) -> str | None:
@@ -167,11 +158,16 @@ def _host_key(host: Any) -> str | None:
 def _server(index: Any) -> tuple[str | None, int | None, str | None]:
     """Host, port and ``netloc`` of the index's data-plane URL."""
     try:
-        url = urlsplit(str(index.host))
-        port = url.port or _DEFAULT_PORTS.get(url.scheme)
-        return url.hostname, port, url.netloc.lower() or None
+        return _parse_host(str(index.host))
     except Exception:
         return None, None, None
+
+
+@functools.lru_cache(maxsize=_CATALOG_LIMIT)
+def _parse_host(host: str) -> tuple[str | None, int | None, str | None]:
+    url = urlsplit(host)
+    port = url.port or _DEFAULT_PORTS.get(url.scheme)
+    return url.hostname, port, url.netloc.lower() or None
 
 
 def _index_name(host: str | None, netloc: str | None) -> str | None:
@@ -224,7 +220,7 @@ class _PineconeReader(CallReader):
     def finish_hits(self, record: StoreCall, hits: Any, text_holder: str) -> None:
         """``hits`` in rank order: ids, scores and, when captured, the text the record carries."""
         try:
-            capture = isinstance(record, Retrieval) and self.handler.wants_content(record)
+            capture = self.handler.wants_content(record)  # never for a database span
             documents = []
             for hit in hits if isinstance(hits, (list, tuple)) else ():
                 document = RetrievedDocument(
@@ -265,7 +261,7 @@ class _QueryReader(_PineconeReader):
             otel_context.detach(token)
 
 
-class _QueryNamespacesReader(_PineconeReader):
+class _QueryNamespacesReader(_QueryReader):
     """One query over several namespaces, merged by the SDK into one ranking (its caller names the metric).
 
     Each namespace's ``query`` becomes a database span under it. The async client's fan-out keeps our
@@ -280,10 +276,6 @@ class _QueryNamespacesReader(_PineconeReader):
         metric = kwargs.get("metric")
         record.score_metric = metric if isinstance(metric, str) else None
         return record
-
-    def on_result(self, record: Any, result: Any) -> Any:
-        self.finish_hits(record, _field(result, "matches"), "metadata")
-        return result
 
     def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         if args:  # keyword-only: the SDK refuses this call itself
@@ -318,8 +310,6 @@ class _SearchReader(_PineconeReader):
         return record
 
     def capture_request(self, record: Any, kwargs: dict[str, Any]) -> None:
-        if not isinstance(record, Retrieval):
-            return
         inputs = kwargs.get("inputs")
         if inputs is None:
             inputs = _field(kwargs.get("query"), "inputs")

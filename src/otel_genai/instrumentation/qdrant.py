@@ -14,8 +14,6 @@ unsaid. Query vectors are never recorded; query text only with content capture, 
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import logging
 import weakref
 from collections.abc import Collection as CollectionType
@@ -27,14 +25,14 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import (
     CallReader,
-    call_arguments,
+    Observer,
     handler_from_kwargs,
     store_query,
     unwrap_methods,
     wrap_methods,
 )
 from otel_genai.instrumentation._documents import document_of, int_of
-from otel_genai.telemetry.records import Retrieval, RetrievedDocument, StoreCall
+from otel_genai.telemetry.records import RetrievedDocument, StoreCall
 
 logger = logging.getLogger("otel_genai")
 
@@ -70,7 +68,6 @@ class QdrantInstrumentor(BaseInstrumentor):
 
     def _instrument(self, **kwargs: Any) -> None:
         handler = handler_from_kwargs(kwargs)
-        watcher = _CollectionWatcher()
         readers: dict[str, Any] = {
             "query_points": _QueryReader(handler, "query_points", "query"),
             "query_points_groups": _QueryReader(handler, "query_points_groups", "query", groups=True),
@@ -83,39 +80,20 @@ class QdrantInstrumentor(BaseInstrumentor):
             "upload_records": _WriteReader(handler, "upload_records", "records"),
             "upload_collection": _WriteReader(handler, "upload_collection", "ids", "vectors"),
             "delete": _WriteReader(handler, "delete", "points_selector"),
-            "create_collection": watcher,
-            "recreate_collection": watcher,
-            "get_collection": watcher,
-            "delete_collection": watcher,
+            "create_collection": _remember_collection("create_collection"),
+            "recreate_collection": _remember_collection("recreate_collection"),
+            "get_collection": _remember_collection("get_collection"),
+            "delete_collection": _remember_collection("delete_collection"),
         }
-        self._wrapped = wrap_methods(_targets(readers))
+        # the async client is not async throughout (its upload_points / upload_collection are plain
+        # methods; upload_points was a coroutine in 1.7): wrap_methods lets each method choose
+        self._wrapped = wrap_methods(
+            (module, cls, method, reader) for module, cls in _CLIENTS for method, reader in readers.items()
+        )
 
     def _uninstrument(self, **kwargs: Any) -> None:
         unwrap_methods(getattr(self, "_wrapped", ()))
         self._wrapped = []
-
-
-def _targets(readers: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
-    """Each client method the installed release has, with the wrapper its kind needs.
-
-    The async client is not async throughout: its ``upload_points`` / ``upload_collection`` are plain
-    methods (``upload_points`` was a coroutine in 1.7), so the wrapper follows the method, not the class.
-    """
-    targets = []
-    for module_name, class_name in _CLIENTS:
-        try:
-            owner = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError):
-            continue
-        for method, reader in readers.items():
-            function = getattr(owner, method, None)
-            if function is None:
-                continue
-            is_async = inspect.iscoroutinefunction(function)
-            targets.append(
-                (module_name, class_name, method, reader.async_wrapper if is_async else reader.sync_wrapper)
-            )
-    return targets
 
 
 # --- what a client tells about itself ---------------------------------------------------------------
@@ -195,39 +173,23 @@ def _learn(client: Any, collection: Any, metrics: dict[str, str] | None) -> None
         known.pop(collection, None)
 
 
-class _CollectionWatcher:
-    """Learns each collection's distance from the calls the application makes anyway; emits nothing."""
+def _remember_collection(method: str) -> Observer:
+    """Learn a collection's distance from the application's own create / get / delete calls."""
 
-    def sync_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        result = wrapped(*args, **kwargs)
-        self._observe(wrapped, instance, args, kwargs, result)
-        return result
+    def remember(client: Any, arguments: dict[str, Any], result: Any) -> None:
+        collection = arguments.get("collection_name")
+        if method == "get_collection":
+            params = getattr(getattr(result, "config", None), "params", None)
+            metrics = _metrics_of(getattr(params, "vectors", None), getattr(params, "sparse_vectors", None))
+        elif method == "delete_collection":
+            metrics = None
+        elif result is False:  # create_collection / recreate_collection, refused
+            return
+        else:
+            metrics = _metrics_of(arguments.get("vectors_config"), arguments.get("sparse_vectors_config"))
+        _learn(client, collection, metrics)
 
-    async def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        result = await wrapped(*args, **kwargs)
-        self._observe(wrapped, instance, args, kwargs, result)
-        return result
-
-    @staticmethod
-    def _observe(wrapped: Any, instance: Any, args: Any, kwargs: Any, result: Any) -> None:
-        try:
-            arguments = call_arguments(wrapped, args, kwargs)
-            collection = arguments.get("collection_name")
-            method = getattr(wrapped, "__name__", "")
-            if method == "get_collection":
-                params = getattr(getattr(result, "config", None), "params", None)
-                metrics = _metrics_of(
-                    getattr(params, "vectors", None), getattr(params, "sparse_vectors", None)
-                )
-            elif method == "delete_collection":
-                metrics = None
-            elif result is False:  # create_collection / recreate_collection, refused
-                return
-            else:
-                metrics = _metrics_of(arguments.get("vectors_config"), arguments.get("sparse_vectors_config"))
-            _learn(instance, collection, metrics)
-        except Exception:
-            logger.debug("otel_genai: could not read a Qdrant collection's configuration", exc_info=True)
+    return Observer(remember, "a Qdrant collection's configuration")
 
 
 # --- what a query asks ------------------------------------------------------------------------------
@@ -311,13 +273,13 @@ class _QdrantReader(CallReader):
         """A retrieval span, or, inside a retrieval someone else opened, that retrieval's database span."""
         record = store_query(self.handler, _store_fields(client, collection, self.operation), **fields)
         record.score_metric = metric
-        record.score_kind = _SCORE_KINDS.get(metric) if metric else None
+        record.score_kind = _SCORE_KINDS.get(metric or "")
         return record
 
     def finish_with(self, record: StoreCall, hit_lists: list[Any]) -> None:
         """The hits of each query, in rank order, handed to the record; then the span ends."""
         try:
-            capture = isinstance(record, Retrieval) and self.handler.wants_content(record)
+            capture = self.handler.wants_content(record)  # never for a database span
             batch = len(hit_lists) > 1
             documents: list[RetrievedDocument] = []
             for index, hits in enumerate(hit_lists):

@@ -30,6 +30,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from otel_genai import _export
 from otel_genai.redaction.policy import OnOverload, RedactionPolicy
 from otel_genai.redaction.redactor import Redactor
 
@@ -40,24 +41,8 @@ except ImportError:  # SDKs before 1.39
 
 logger = logging.getLogger("otel_genai")
 
-_DEFAULTS = {
-    "SCHEDULE_DELAY": 5000,
-    "MAX_QUEUE_SIZE": 2048,
-    "MAX_EXPORT_BATCH_SIZE": 512,
-    "EXPORT_TIMEOUT": 30000,
-}
 # NER is slow (~35 ms per KB): smaller batches keep the worker responsive to flushes and overflow.
 _MAX_REDACTION_BATCH = 64
-
-
-def _env_int(prefix: str, name: str) -> int:
-    raw = os.environ.get(f"{prefix}_{name}", "")
-    try:
-        value = int(raw) if raw.strip() else _DEFAULTS[name]
-    except ValueError:
-        logger.warning("otel_genai: %s_%s=%r is not an integer; using %s", prefix, name, raw, _DEFAULTS[name])
-        value = _DEFAULTS[name]
-    return max(1, value)
 
 
 class _Flush:
@@ -276,6 +261,7 @@ class _RedactingProcessor:
         self.policy = policy or RedactionPolicy()
         self.redactor = Redactor(self.policy, detector=detector, meter_provider=meter_provider)
         prefix = self._env_prefix
+        batching = _export.batching(prefix)  # OTEL_BSP_* / OTEL_BLRP_*, read as our batch processors do
         self._worker = _Worker(
             name=self._thread_name,
             redact=self._redact,
@@ -283,10 +269,10 @@ class _RedactingProcessor:
             export=exporter.export,
             age_seconds=self._age_seconds,
             redactor=self.redactor,
-            max_queue_size=max_queue_size or _env_int(prefix, "MAX_QUEUE_SIZE"),
-            max_batch_size=max_export_batch_size or _env_int(prefix, "MAX_EXPORT_BATCH_SIZE"),
-            schedule_delay_seconds=(schedule_delay_millis or _env_int(prefix, "SCHEDULE_DELAY")) / 1000,
-            export_timeout_seconds=(export_timeout_millis or _env_int(prefix, "EXPORT_TIMEOUT")) / 1000,
+            max_queue_size=max_queue_size or batching["max_queue_size"],
+            max_batch_size=max_export_batch_size or batching["max_export_batch_size"],
+            schedule_delay_seconds=(schedule_delay_millis or batching["schedule_delay_millis"]) / 1000,
+            export_timeout_seconds=(export_timeout_millis or _export.export_timeout_millis(prefix)) / 1000,
         )
 
     def _redact(self, batch: Sequence[Any], ner: bool) -> list[Any]:

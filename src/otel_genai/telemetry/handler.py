@@ -14,13 +14,13 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 
 from otel_genai import semconv as sc
 from otel_genai._config import Settings
 from otel_genai.telemetry.content import (
-    TRUNCATION_MARK,
     CaptureMode,
     limit_parts,
     parse_json_arguments,
@@ -36,6 +36,7 @@ from otel_genai.telemetry.records import (
     RetrievedDocument,
     StoreCall,
     ToolExecution,
+    is_database_call,
 )
 from otel_genai.version import __version__
 
@@ -81,8 +82,7 @@ class TelemetryHandler:
     def start(self, record: Invocation) -> object | None:
         """Start the record's span and make it current; returns the token for ``detach``."""
         try:
-            context = None
-            if isinstance(record, StoreCall) and not isinstance(record, Retrieval):
+            if is_database_call(record):
                 enclosing = self.active_retrieval()
                 if enclosing is not None:
                     enclosing.store_calls.append(record)
@@ -106,10 +106,16 @@ class TelemetryHandler:
             return None
 
     @staticmethod
-    def active_tool() -> ToolExecution | None:
-        """The tool execution whose span is the current span (nothing else opened under it), if any."""
+    def active_tool(name: str | None = None) -> ToolExecution | None:
+        """The tool execution whose span is the current span (nothing opened under it), if any; with
+        ``name``, only that tool's: a run of the same tool right inside it (``run_tool`` calling a ``@tool``
+        function, a LangChain tool, an MCP call) is that execution, not another one."""
+        if not is_instrumentation_enabled():
+            return None
         record = otel_context.get_value(_TOOL_KEY)
         if not isinstance(record, ToolExecution) or record.span is None:
+            return None
+        if name is not None and record.tool_name != name:
             return None
         return record if trace.get_current_span() is record.span else None
 
@@ -125,7 +131,7 @@ class TelemetryHandler:
         A span the sampler dropped records nothing, so its content is not even built (events, when the
         mode asks for them, are emitted whatever the sampler decided).
         """
-        if not self.capture_content or (isinstance(record, StoreCall) and not isinstance(record, Retrieval)):
+        if not self.capture_content or is_database_call(record):
             return False  # a database span never carries content
         if self.capture_mode.on_event:
             return True
@@ -267,10 +273,10 @@ def _start_attributes(record: Invocation) -> dict[str, Any]:
     """The attributes known before the call (the sampling-relevant ones among them)."""
     if isinstance(record, ToolExecution):
         return _tool_attributes(record)
-    if isinstance(record, StoreCall):
+    if is_database_call(record):
+        return database_attributes(record)
+    if isinstance(record, Retrieval):
         attributes = database_attributes(record)
-        if not isinstance(record, Retrieval):
-            return attributes
         attributes.update(operation_attributes(record))
         if record.data_source_id:
             attributes[sc.GEN_AI_DATA_SOURCE_ID] = record.data_source_id
@@ -279,10 +285,8 @@ def _start_attributes(record: Invocation) -> dict[str, Any]:
             attributes[sc.GEN_AI_REQUEST_TOP_K] = record.top_k
         if record.query_count is not None and record.query_count != 1:
             attributes[sc.OTEL_GENAI_RETRIEVAL_QUERY_COUNT] = record.query_count
-        if record.request_attributes:
-            attributes.update(record.request_attributes)
-        return attributes
-    attributes = operation_attributes(record)
+    else:
+        attributes = operation_attributes(record)
     if isinstance(record, Inference):
         for name, value in _inference_request_fields(record):
             if value is not None:
@@ -344,8 +348,7 @@ def _response_attributes(record: Invocation, span: Any = None) -> dict[str, Any]
         attributes[sc.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = record.dimension_count
     elif isinstance(record, ToolExecution):
         # what was learned while it ran (a tool call id, a description read late)
-        started = getattr(span, "attributes", None) or {}
-        attributes.update((k, v) for k, v in _tool_attributes(record).items() if started.get(k) != v)
+        attributes.update(_changed(span, _tool_attributes(record)))
     elif isinstance(record, StoreCall):
         for name, value in (
             (sc.DB_RESPONSE_RETURNED_ROWS, record.returned_rows),
@@ -375,8 +378,7 @@ def documents_json(documents: list[RetrievedDocument], *, ids: bool, content: bo
         if document.query_index is not None:
             item["query_index"] = document.query_index
         if content and document.content is not None:
-            text = document.content
-            item["content"] = text[:limit] + TRUNCATION_MARK if limit and len(text) > limit else text
+            item["content"] = _cut(document.content, limit)
         items.append(item)
     return to_json(items)
 
@@ -386,11 +388,18 @@ def _retrieval_content(record: Retrieval, limit: int | None) -> dict[str, str]:
     text = record.query_text
     if not text:
         return {}
-    return {
-        sc.GEN_AI_RETRIEVAL_QUERY_TEXT: text[:limit] + TRUNCATION_MARK
-        if limit and len(text) > limit
-        else text
-    }
+    return {sc.GEN_AI_RETRIEVAL_QUERY_TEXT: _cut(text, limit)}
+
+
+def _cut(value: Any, limit: int | None) -> Any:
+    """Long strings cut at ``limit`` characters, at any depth (``OTEL_GENAI_MAX_CONTENT_LENGTH``)."""
+    return truncated(value, limit) if limit else value
+
+
+def _changed(span: Any, attributes: dict[str, Any]) -> dict[str, Any]:
+    """The attributes the span does not already carry with that value (the SDK cleans every one set)."""
+    current = getattr(span, "attributes", None) or {}
+    return {name: value for name, value in attributes.items() if current.get(name) != value}
 
 
 def _tool_content(record: ToolExecution, limit: int | None) -> dict[str, str]:
@@ -404,7 +413,7 @@ def _tool_content(record: ToolExecution, limit: int | None) -> dict[str, str]:
             continue
         if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
             value = parse_json_arguments(value)  # a JSON object or array: recorded as one, not as text
-        content[name] = to_json(truncated(value, limit) if limit else value)
+        content[name] = to_json(_cut(value, limit))
     return content
 
 
@@ -432,7 +441,7 @@ def _adopt_store_calls(record: Retrieval, span: Any) -> None:
             record.data_source_id = record.collection
             span.update_name(_span_name(record))
     if span.is_recording():
-        span.set_attributes(_start_attributes(record))
+        span.set_attributes(_changed(span, _start_attributes(record)))
 
 
 def _scores_from_store(record: Retrieval, queries: list[StoreCall]) -> bool:

@@ -16,7 +16,14 @@ from opentelemetry.metrics import Histogram, MeterProvider, get_meter
 from opentelemetry.trace import Span, set_span_in_context
 
 from otel_genai import semconv as sc
-from otel_genai.telemetry.records import Inference, Invocation, Retrieval, StoreCall, ToolExecution
+from otel_genai.telemetry.records import (
+    Inference,
+    Invocation,
+    Retrieval,
+    StoreCall,
+    ToolExecution,
+    is_database_call,
+)
 from otel_genai.version import __version__
 
 
@@ -76,7 +83,7 @@ class GenAIMetrics:
     def record(self, record: Invocation, duration: float, span: Span | None = None) -> None:
         """Record one finished invocation; the span's context lets trace-based exemplars point at it."""
         context = set_span_in_context(span) if span is not None else None
-        if isinstance(record, StoreCall) and not isinstance(record, Retrieval):
+        if is_database_call(record):
             self._db_duration.record(duration, database_attributes(record), context=context)
             return
         if isinstance(record, ToolExecution):

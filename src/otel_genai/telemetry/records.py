@@ -150,3 +150,8 @@ class ToolExecution(Invocation):
     remote: bool = False
     # a provider refinement's own span name (MCP: "tools/call {tool}"); default "execute_tool {tool}"
     span_name: str | None = None
+
+
+def is_database_call(record: Invocation) -> bool:
+    """A store call that is not itself a retrieval: a database span (no GenAI operation, no content)."""
+    return isinstance(record, StoreCall) and not isinstance(record, Retrieval)
