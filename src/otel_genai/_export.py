@@ -253,6 +253,9 @@ class _Bounded:
     def _bound(self, exit_budget_millis: float | None, prefix: str) -> None:
         self.exit_budget_millis = exit_budget_millis or export_timeout_millis(prefix)
         self.dropped = 0
+        # its own limiter: a key like id(self) is reused once a processor is collected, which would
+        # silence a new processor's first warning
+        self._drop_warning = RateLimitedWarning()
         batch = getattr(self, "_batch_processor", None)
         # The SDK's queue (a deque; SDK >= 1.34). Without it, drops are the SDK's business alone.
         self._watched = getattr(batch, "_queue", None)
@@ -262,8 +265,8 @@ class _Bounded:
 
     def _note_drop(self) -> None:
         self.dropped += 1
-        _warn(
-            f"dropped-{id(self)}",
+        self._drop_warning(
+            "dropped",
             "otel_genai: the %s export queue is full (%s_MAX_QUEUE_SIZE=%d): dropping %s, %d so far. "
             "Is the exporter's endpoint reachable, and fast enough?",
             self._item,
