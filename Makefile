@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo bench bench-redaction bench-retrieval lint format clean
+.PHONY: venv test test-random test-matrix demo bench bench-redaction bench-retrieval lint format dist clean
 
 venv: $(STAMP)
 
@@ -19,6 +19,19 @@ $(STAMP): pyproject.toml requirements/redaction-model.txt
 
 test: venv
 	$(BIN)/python -m pytest -q
+
+# The suite in a shuffled order. pytest-randomly prints the seed ("Using --randomly-seed=N"); replay an
+# order with `make test-random SEED=N`. (`make test` keeps file order: pyproject's addopts has -p no:randomly.)
+SEED ?=
+test-random: venv
+	$(BIN)/python -m pytest -p randomly $(if $(SEED),--randomly-seed=$(SEED))
+
+# The suite against the oldest and newest release of OpenTelemetry and of each client library we declare
+# (scripts/test_matrix.py; one venv per leg in .matrix/). `make test-matrix LEGS="sdk-oldest openai-oldest"`
+# runs some legs; `scripts/test_matrix.py --list` lists them. ~25 minutes for all on 2 cores, cold.
+LEGS ?=
+test-matrix:
+	$(PYTHON) scripts/test_matrix.py $(foreach leg,$(LEGS),--leg $(leg))
 
 demo: venv
 	$(BIN)/python examples/demo.py
@@ -35,13 +48,21 @@ bench-redaction: venv
 	$(BIN)/python benchmarks/redaction_overhead.py
 	$(BIN)/python benchmarks/redaction_throughput.py
 
+# ruff on everything; mypy on src/ (its scope and strictness are set in pyproject.toml)
 lint: venv
 	$(BIN)/ruff check src tests examples benchmarks
 	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff check --fix src tests examples benchmarks
 	$(BIN)/ruff format src tests examples benchmarks
 
+# The wheel and sdist in dist/, checked by twine (what `pip install` and PyPI would get)
+dist: venv
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache dist .matrix

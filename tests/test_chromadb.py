@@ -23,8 +23,13 @@ from chromadb.config import Settings
 from opentelemetry.trace import StatusCode
 
 import otel_genai
-from conftest import unused_port
-from vector_store_asserts import assert_database_spans, assert_retrieval_span, documents, retrieval_spans
+from helpers.processes import unused_port
+from helpers.vector_store_asserts import (
+    assert_database_spans,
+    assert_retrieval_span,
+    documents,
+    retrieval_spans,
+)
 
 VECTORS = {
     "doc-alpha": [1.0, 0.0, 0.0],
@@ -287,6 +292,7 @@ def chroma_server(tmp_path_factory: Any) -> Iterator[int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
+        cwd=path,  # the server writes chroma.log into its working directory
     )
     try:
         deadline = time.monotonic() + 30

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conftest import collect_runs, subprocess_env, trace_children, unused_port
+from helpers.processes import collect_runs, subprocess_env, trace_children, unused_port
 from otel_genai import cli
 
 CLI = [sys.executable, "-m", "otel_genai.cli"]

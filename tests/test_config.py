@@ -259,6 +259,19 @@ def test_service_and_release_pass_through() -> None:
     assert settings.release is release
 
 
+def test_release_warns_that_it_does_nothing_yet(
+    make_telemetry: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A user passing a release manifest must not believe spans carry it: the warning says so, once."""
+    with caplog.at_level(logging.WARNING, logger="otel_genai"):
+        resolve(env={})
+        assert not [r for r in caplog.records if "release=" in r.getMessage()]
+        make_telemetry(release={"feature": "support-bot", "version": "1.4.0"})
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "release=" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "does nothing yet" in warnings[0].getMessage()
+
+
 def test_redaction_is_on_by_default_and_keyword_wins_over_environment() -> None:
     from otel_genai.redaction import RedactionPolicy
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import trace_children
+from helpers.processes import trace_children
 from otel_genai.demo.fake_openai_server import FakeOpenAIServer
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

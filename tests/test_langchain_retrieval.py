@@ -19,7 +19,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import StatusCode
 
 import otel_genai
-from vector_store_asserts import documents
+from helpers.vector_store_asserts import documents
 
 VOCABULARY = ("cat", "dog", "fish", "bird", "tree", "river", "sun", "moon", "car", "road")
 TEXTS = {

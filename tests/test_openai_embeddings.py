@@ -6,13 +6,15 @@ import array
 import base64
 from typing import Any
 
-import httpx2
 import openai
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
-from conftest import FakeOpenAI, Telemetry, embeddings_body
+from helpers.conformance import assert_conforms
+from helpers.openai_fakes import FakeOpenAI, embeddings_body, openai_http
+from helpers.telemetry import Telemetry
 
+httpx = openai_http()  # httpx2 from openai 3.0, httpx before: whatever the installed SDK is built on
 PATH = "/embeddings"
 EMBEDDING_MODEL = "text-embedding-3-small"
 
@@ -94,7 +96,7 @@ def test_server_address_and_port_of_another_endpoint(telemetry: Telemetry, fake_
     local = openai.OpenAI(
         api_key="sk-test",
         base_url="http://localhost:8080/v1",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(fake_openai)),
+        http_client=httpx.Client(transport=httpx.MockTransport(fake_openai)),
         max_retries=0,
     )
     fake_openai.reply(PATH, base64_embeddings_body())
@@ -165,7 +167,10 @@ def test_error_is_recorded_and_reraised(telemetry: Telemetry, client: Any, fake_
     assert "gen_ai.response.model" not in attributes
     assert "gen_ai.usage.input_tokens" not in attributes
     (event,) = [e for e in span.events if e.name == "exception"]
-    assert event.attributes["exception.message"] == str(raised.value)
+    assert event.attributes["exception.message"] == "[CONTENT_NOT_CAPTURED]"  # error text is content
+    assert "Incorrect API key" in str(raised.value)  # what the SDK's exception says, left out
+    assert "Incorrect API key" not in event.attributes["exception.stacktrace"]
+    assert span.status.description == "invalid_api_key"
 
     metrics = telemetry.metrics()
     (duration,) = metrics["gen_ai.client.operation.duration"]
@@ -189,7 +194,7 @@ def test_the_very_same_exception_reaches_the_application(
 
 
 def test_transport_error_is_reraised(telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI) -> None:
-    fake_openai.reply(PATH, error=httpx2.ReadTimeout("too slow"))
+    fake_openai.reply(PATH, error=httpx.ReadTimeout("too slow"))
     with pytest.raises(openai.APITimeoutError):
         client.embeddings.create(model=EMBEDDING_MODEL, input="hello")
     span = telemetry.span()
@@ -231,3 +236,19 @@ async def test_async_error_is_recorded_and_reraised(
     span = telemetry.span()
     assert span.status.status_code is StatusCode.ERROR
     assert attrs(span)["error.type"] == "model_not_found"
+
+
+# --- the shared conformance checks (tests/helpers/conformance.py) -----------------------------------
+
+
+def test_conforms(telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI) -> None:
+    fake_openai.reply(PATH, embeddings_body())
+    client.embeddings.create(model=EMBEDDING_MODEL, input=["a", "b"], encoding_format="float", dimensions=8)
+    assert_conforms(telemetry, operation="embeddings", content=False)
+
+
+def test_conforms_error(telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI) -> None:
+    fake_openai.reply(PATH, {"error": {"message": "too long", "code": "context_length_exceeded"}}, status=400)
+    with pytest.raises(openai.BadRequestError):
+        client.embeddings.create(model=EMBEDDING_MODEL, input="a")
+    assert_conforms(telemetry, operation="embeddings", failed=True, error_type="context_length_exceeded")

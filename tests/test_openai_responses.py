@@ -10,14 +10,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import httpx2
 import openai
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
-from conftest import MODEL, RESPONSE_MODEL, FakeOpenAI, Telemetry, responses_body, sse
+from helpers.conformance import assert_conforms
+from helpers.openai_fakes import MODEL, RESPONSE_MODEL, FakeOpenAI, openai_http, responses_body, sse
+from helpers.telemetry import Telemetry
 
+httpx = openai_http()  # httpx2 from openai 3.0, httpx before: whatever the installed SDK is built on
 PATH = "/responses"
 
 # --- canned Responses API answers -------------------------------------------------------------------
@@ -508,7 +510,10 @@ def test_http_error_is_recorded_and_reraised(
     assert "gen_ai.response.id" not in attributes
     (event,) = [e for e in span.events if e.name == "exception"]
     assert event.attributes["exception.type"].endswith("BadRequestError")
-    assert event.attributes["exception.message"] == str(raised.value)
+    assert event.attributes["exception.message"] == "[CONTENT_NOT_CAPTURED]"  # error text is content
+    assert "Unsupported parameter" in str(raised.value)  # what the SDK's exception says, left out
+    assert "Unsupported parameter" not in event.attributes["exception.stacktrace"]
+    assert span.status.description == "unsupported_value"
     metrics = telemetry.metrics()
     (duration,) = metrics["gen_ai.client.operation.duration"]
     assert duration.attributes["error.type"] == "unsupported_value"
@@ -519,7 +524,7 @@ def test_the_very_same_exception_reaches_the_application(
     telemetry: Telemetry, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     error = openai.APIError(
-        "boom", request=httpx2.Request("POST", "https://api.openai.com/v1/responses"), body=None
+        "boom", request=httpx.Request("POST", "https://api.openai.com/v1/responses"), body=None
     )
 
     def fail(*args: Any, **kwargs: Any) -> Any:
@@ -559,7 +564,7 @@ def test_http_error_without_a_code_uses_the_exception_type(
 
 
 def test_transport_error_is_reraised(telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI) -> None:
-    fake_openai.reply(PATH, error=httpx2.ConnectError("connection refused"))
+    fake_openai.reply(PATH, error=httpx.ConnectError("connection refused"))
     with pytest.raises(openai.APIConnectionError) as raised:
         client.responses.create(model=MODEL, input="hi")
     span = telemetry.span()
@@ -937,3 +942,28 @@ async def test_async_stream_helper_makes_one_span(
     attributes = assert_base_span(telemetry.span(), stream=True)
     assert attributes["gen_ai.request.temperature"] == 0.3
     assert_completed_response(attributes)
+
+
+# --- the shared conformance checks (tests/helpers/conformance.py) -----------------------------------
+
+
+def test_conforms_create_with_content(
+    content_telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.reply(PATH, responses_body())
+    client.responses.create(model=MODEL, instructions="Be brief.", input="Capital of France?", temperature=1)
+    assert_conforms(content_telemetry, operation="chat", content=True)
+
+
+def test_conforms_stream_without_content(telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI) -> None:
+    reply_stream(fake_openai, stream_events())
+    for _ in client.responses.create(model=MODEL, input="Capital of France?", stream=True):
+        pass
+    assert_conforms(telemetry, operation="chat", content=False, stream=True)
+
+
+def test_conforms_failed_response(telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI) -> None:
+    fake_openai.reply(PATH, {"error": {"message": "nope", "code": "server_error"}}, status=400)
+    with pytest.raises(openai.BadRequestError):
+        client.responses.create(model=MODEL, input="hi")
+    assert_conforms(telemetry, operation="chat", content=False, failed=True, error_type="server_error")

@@ -1,6 +1,6 @@
 """OTLP export over the wire (``_export`` and the exporter half of ``_setup``).
 
-Everything here talks to real receivers in this process (``otlp_receiver.py``: the Collector's gRPC
+Everything here talks to real receivers in this process (``helpers/otlp_receiver.py``: the Collector's gRPC
 services and its HTTP endpoints, decoding the real protobuf messages), or to a port where nothing
 listens, or to a Collector that accepts connections and never answers:
 
@@ -19,19 +19,17 @@ import json
 import logging
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import textwrap
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -39,10 +37,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import otel_genai
-from conftest import FakeOpenAI, chat_completion, collect_runs, subprocess_env, unused_port
-from otel_genai import _config, _export, _setup
+from helpers.exporters import GatedExporter
+from helpers.openai_fakes import FakeOpenAI, chat_completion
+from helpers.otlp_receiver import Blackhole, GrpcReceiver, GrpcSniffer, HttpReceiver, Receiver
+from helpers.processes import collect_runs, subprocess_env, unused_port
+from helpers.telemetry import InMemoryLogRecordExporter
+from otel_genai import _config, _export, _sdk_internals, _setup
 from otel_genai.redaction import RedactingSpanProcessor
-from otlp_receiver import Blackhole, GrpcReceiver, GrpcSniffer, HttpReceiver, Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo.py"
@@ -230,15 +231,17 @@ def test_grpc_timeouts_arrive_as_the_calls_deadline(otlp_env: Callable[..., None
         otlp_env(
             OTEL_EXPORTER_OTLP_PROTOCOL="grpc",
             OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
-            OTEL_EXPORTER_OTLP_TIMEOUT="7",
+            OTEL_EXPORTER_OTLP_TIMEOUT="40",
             OTEL_EXPORTER_OTLP_TRACES_TIMEOUT="3",
         )
         assert send("TRACES") and send("METRICS")
     traces, metrics = receiver.one_of_each("traces", "metrics")
     assert traces.deadline is not None and metrics.deadline is not None
-    # seconds, as the Python exporters read the variable (the wire format rounds up a little)
-    assert 1.5 < traces.deadline <= 3.1
-    assert 3.5 < metrics.deadline <= 7.1
+    # Seconds, as the Python exporters read the variable. What is left when the call arrives can only be
+    # less than what was sent (the wire format rounds up a little), so the upper bounds are exact; the
+    # values are far apart, so telling 3 s from the default 10 s and from 40 s leaves ~30 s for the trip.
+    assert 0 < traces.deadline <= 3.1
+    assert 10.1 < metrics.deadline <= 40.1
 
 
 def test_http_timeout_ends_an_export_to_a_collector_that_never_answers(
@@ -377,72 +380,93 @@ def test_exit_budget_is_the_export_timeout_and_at_most_one_otlp_timeout(
 # --- a Collector that is down or hangs ----------------------------------------------------------------
 
 
+@pytest.fixture
+def held_otlp_exporters(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[GatedExporter]]:
+    """Every OTLP exporter built from now on is the real one behind a ``GatedExporter``, held in its first
+    export until the test releases it (all are released at the end)."""
+    gates: list[GatedExporter] = []
+    build = _export.otlp_exporter
+
+    def held(signal: str) -> Any:
+        gates.append(GatedExporter(build(signal)))
+        return gates[-1]
+
+    monkeypatch.setattr(_export, "otlp_exporter", held)
+    yield gates
+    for gate in gates:
+        gate.release()
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_calls_stay_fast_when_the_collector_is_down_or_hangs(
-    protocol: str, otlp_env: Callable[..., None], client: Any, fake_openai: FakeOpenAI
+    protocol: str,
+    otlp_env: Callable[..., None],
+    client: Any,
+    fake_openai: FakeOpenAI,
+    held_otlp_exporters: list[GatedExporter],
 ) -> None:
-    """The application thread never waits on an export: per-call time with the Collector down (nothing
-    listens) or hanging (accepts, never answers) is compared with a healthy in-memory pipeline and with
-    no instrumentation at all, in the same run. The queue is small, so the down pipelines also run the
-    queue-full path during the measurement."""
+    """The application thread never waits on an export, and a full queue drops instead of blocking.
+
+    Proved without a clock: the OTLP exporter (to a Collector that is down, nothing listens, or hangs,
+    accepts and never answers) is held in its first export, so the worker is provably busy. Calls made
+    then all return while no export has finished (a call that waited on one could not), and they overflow
+    the queue whatever the machine's speed. Released, the real exporter meets the broken Collector while
+    more calls go on, and shutdown ends within the exit budget.
+    """
     fake_openai.reply("/chat/completions", chat_completion("Fine, thanks."))
     otlp_env(
         OTEL_EXPORTER_OTLP_PROTOCOL=protocol,
         OTEL_EXPORTER_OTLP_TIMEOUT="0.5",
-        # 40 calls a round overflow 16 queued + 8 in export while the worker waits on the endpoint
         OTEL_BSP_MAX_QUEUE_SIZE="16",
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE="8",
         OTEL_BSP_SCHEDULE_DELAY="20",
     )
+
+    def call() -> None:
+        answer = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "How are you?"}]
+        )
+        assert answer.choices[0].message.content == "Fine, thanks."
+
     with Blackhole() as hole:
-        providers: dict[str, Any] = {"uninstrumented": None}
-        processors = {"healthy": _export.BatchSpanProcessor(InMemorySpanExporter())}
-        for name, endpoint in (("down", f"http://127.0.0.1:{unused_port()}"), ("hangs", hole.endpoint)):
+        for collector, endpoint in (("down", f"http://127.0.0.1:{unused_port()}"), ("hangs", hole.endpoint)):
             otlp_env(OTEL_EXPORTER_OTLP_ENDPOINT=endpoint)
-            processors[name] = our_span_processor()
-        for name, processor in processors.items():
-            providers[name] = TracerProvider(shutdown_on_exit=False)
-            providers[name].add_span_processor(processor)
-
-        def per_call(provider: Any, calls: int = 40) -> float:
-            handle = None
-            if provider is not None:
-                handle = otel_genai.instrument(
-                    tracer_provider=provider,
-                    meter_provider=MeterProvider(shutdown_on_exit=False),
-                    exporter="none",
-                    instrumentors=["openai"],
-                )
+            processor = our_span_processor()
+            gate = held_otlp_exporters[-1]
+            provider = TracerProvider(shutdown_on_exit=False)
+            provider.add_span_processor(processor)
+            handle = otel_genai.instrument(
+                tracer_provider=provider,
+                meter_provider=MeterProvider(shutdown_on_exit=False),
+                exporter="none",
+                instrumentors=["openai"],
+            )
             try:
-                started = time.perf_counter()
-                for _ in range(calls):
-                    answer = client.chat.completions.create(
-                        model="gpt-4o-mini", messages=[{"role": "user", "content": "How are you?"}]
-                    )
-                    assert answer.choices[0].message.content == "Fine, thanks."
-                return (time.perf_counter() - started) / calls
+                for _ in range(8):  # a full batch wakes the worker (the 20 ms schedule would anyway)
+                    call()
+                assert gate.entered.wait(30), f"{collector}: the worker never started exporting"
+                # the worker holds at most one batch (8) in its export; the queue takes 16 more
+                for _ in range(40):
+                    call()
+                assert gate.finished == 0, f"{collector}: a call waited for an export"
+                assert processor.dropped >= 8 + 40 - 8 - 16, collector  # the queue did fill
+                gate.release()
+                for _ in range(40):  # while the real exporter fails or hangs on the Collector
+                    call()
             finally:
-                if handle is not None:
-                    handle.shutdown()
-
-        timings: dict[str, list[float]] = {name: [] for name in providers}
-        for _ in range(5):  # interleaved rounds; the median of each is robust to a noisy neighbour
-            for name, provider in providers.items():
-                timings[name].append(per_call(provider))
-        for provider in providers.values():
-            if provider is not None:
+                handle.shutdown()
+                gate.release()
                 provider.shutdown()
-
-    typical = {name: statistics.median(values) for name, values in timings.items()}
-    assert processors["down"].dropped > 0 and processors["hangs"].dropped > 0  # the queue did fill
-    for name in ("down", "hangs"):
-        assert typical[name] < 3 * typical["healthy"], typical
-        assert typical[name] < 5 * typical["uninstrumented"], typical
+            assert threading.get_ident() not in gate.threads  # exports ran on the worker only
+            assert gate.started >= 1
 
 
 @pytest.mark.parametrize("capture_content", [False, True], ids=["batch", "redacting"])
 def test_a_full_queue_drops_spans_with_one_rate_limited_warning(
-    capture_content: bool, otlp_env: Callable[..., None], caplog: pytest.LogCaptureFixture
+    capture_content: bool,
+    otlp_env: Callable[..., None],
+    caplog: pytest.LogCaptureFixture,
+    held_otlp_exporters: list[GatedExporter],
 ) -> None:
     with Blackhole() as hole:
         otlp_env(
@@ -455,24 +479,38 @@ def test_a_full_queue_drops_spans_with_one_rate_limited_warning(
         assert isinstance(
             processor, RedactingSpanProcessor if capture_content else _export.BatchSpanProcessor
         )
+        [gate] = held_otlp_exporters
         provider = TracerProvider(shutdown_on_exit=False)
         provider.add_span_processor(processor)
         tracer = provider.get_tracer("t")
         with caplog.at_level(logging.WARNING, logger="otel_genai"):
-            for i in range(200):  # the worker is stuck exporting its first batch to the Collector
+            for i in range(5):  # a full batch: the worker takes these five and is held exporting them
                 tracer.start_span(f"span {i}").end()
-            provider.shutdown()
+            assert gate.entered.wait(30), "the worker never started exporting"
+            for i in range(5, 205):
+                tracer.start_span(f"span {i}").end()
+            # The redacting processor exports what is left at exit itself, and the SDK's batch processor
+            # before 1.36 waits for its worker however long it takes: for them, let the exporter go.
+            bounded = not capture_content and _sdk_internals.bounded_shutdown(processor) is not None
+            if not bounded:
+                gate.release()
+            provider.shutdown()  # else the export is still held: the exit budget runs out
+            gate.release()
     warnings = [r.getMessage() for r in caplog.records if r.name == "otel_genai"]
     dropping = [m for m in warnings if "dropping spans" in m]
     assert len(dropping) == 1, warnings  # once, however many spans are dropped
-    if not capture_content:
+    if capture_content:
+        assert processor._worker.dropped == 200 - 5 - 5  # 5 queued, 5 in the overflow (exported stripped)
+    else:
         assert "OTEL_BSP_MAX_QUEUE_SIZE=5" in dropping[0]
-        assert processor.dropped >= 200 - 2 * 5
-        # what was still queued at shutdown is dropped within the exit budget, and said so
-        assert any("exporting did not finish within 1.0 s" in m for m in warnings), warnings
+        assert processor.dropped == 200 - 5  # five queued behind the five being exported
+        if bounded:  # what was still queued at shutdown is dropped within the exit budget, and said so
+            assert any("exporting did not finish within 1.0 s" in m for m in warnings), warnings
 
 
-def test_force_flush_honours_its_timeout_when_the_collector_hangs(otlp_env: Callable[..., None]) -> None:
+def test_force_flush_honours_its_timeout_when_the_collector_hangs(
+    otlp_env: Callable[..., None], held_otlp_exporters: list[GatedExporter]
+) -> None:
     with Blackhole() as hole:
         otlp_env(
             OTEL_EXPORTER_OTLP_ENDPOINT=hole.endpoint,
@@ -480,15 +518,20 @@ def test_force_flush_honours_its_timeout_when_the_collector_hangs(otlp_env: Call
             OTEL_BSP_EXPORT_TIMEOUT="500",  # and shutdown gives up after half a second
         )
         processor = our_span_processor()
+        [gate] = held_otlp_exporters
         provider = TracerProvider(shutdown_on_exit=False)
         provider.add_span_processor(processor)
         provider.get_tracer("t").start_span("waiting").end()
         result: list[bool] = []
         flushing = threading.Thread(target=lambda: result.append(processor.force_flush(100)), daemon=True)
         flushing.start()
-        flushing.join(4)  # the SDK's flush ignores its timeout and waits for the exporter's 5 s
+        # The export cannot finish before release(): only the 100 ms bound can end the flush. The SDK's own
+        # flush would wait for the export (for the exporter's 5 s, on a Collector that hangs).
+        flushing.join(30)  # a bound on hanging, not a measurement
         assert not flushing.is_alive(), "force_flush(100) waited for the exporter"
         assert result == [False]  # not flushed, and said so
+        assert gate.finished == 0
+        gate.release()
         provider.shutdown()
 
 

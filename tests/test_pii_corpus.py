@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from pii_corpus import CLEAN_TEXTS, KINDS, PATTERN_KINDS, PII_TEXTS
+from helpers.pii_corpus import CLEAN_TEXTS, KINDS, PATTERN_KINDS, PII_TEXTS
 
 MIN_PER_KIND = {
     "PERSON": 20,

@@ -15,8 +15,8 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 import otel_genai
+from helpers.vector_store_asserts import assert_database_spans, assert_retrieval_span, documents
 from otel_genai import semconv as sc
-from vector_store_asserts import assert_database_spans, assert_retrieval_span, documents
 
 pinecone = pytest.importorskip("pinecone")
 

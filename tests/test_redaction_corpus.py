@@ -1,6 +1,6 @@
 """The acceptance test of PII redaction: the labelled corpus through a real instrumented ``openai`` client.
 
-Every text of ``tests/pii_corpus.py`` is sent as a user message of a real ``openai`` chat call (HTTP answered
+Each text of ``helpers/pii_corpus.py`` is sent as a user message of a real ``openai`` chat call (HTTP answered
 locally by ``FakeOpenAI``), with content captured on spans and a ``RedactingSpanProcessor`` (the real
 Presidio engine, the default policy) in front of an in-memory exporter. A third of the texts are also
 echoed in the model's answer, a third come back as the arguments of a tool call in the answer, and a third
@@ -26,9 +26,10 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import otel_genai
-from conftest import MODEL, FakeOpenAI, chat_completion, redacted_entity_counts, tool_call
+from helpers.openai_fakes import MODEL, FakeOpenAI, chat_completion, tool_call
+from helpers.pii_corpus import CLEAN_TEXTS, PATTERN_KINDS, PII_TEXTS, Labelled
+from helpers.telemetry import redacted_entity_counts
 from otel_genai.redaction import FAILED_MARKER, STRIPPED_MARKER, RedactingSpanProcessor, RedactionPolicy
-from pii_corpus import CLEAN_TEXTS, PATTERN_KINDS, PII_TEXTS, Labelled
 
 CHAT = "/chat/completions"
 SYSTEM = "You are a helpful support assistant."

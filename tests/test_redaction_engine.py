@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
+from helpers.pii_corpus import CLEAN_TEXTS, PII_TEXTS
 from otel_genai.redaction import RedactionPolicy, engine_status
 from otel_genai.redaction.engine import CHUNK_CHARS, _fast_phone_recognizer, shared_detector
-from pii_corpus import CLEAN_TEXTS, PII_TEXTS
 
 
 @pytest.fixture(scope="module")

@@ -18,14 +18,13 @@ from typing import Any
 
 import pytest
 from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanContext, TraceFlags
 
-from conftest import redacted_entity_counts
+from helpers.telemetry import NEEDS_LOG_EXCEPTIONS, InMemoryLogRecordExporter, redacted_entity_counts
 from otel_genai.redaction import RedactingLogRecordProcessor, RedactingSpanProcessor, RedactionPolicy
 from otel_genai.redaction.engine import Finding
 from otel_genai.redaction.fields import MESSAGES, TEXT, open_field
@@ -874,6 +873,7 @@ def test_log_records_with_structured_attributes_and_a_string_body(logs: Logs) ->
     assert messages[0]["parts"][0]["content"] == f"I am {NAME}"  # the application's objects are not mutated
 
 
+@NEEDS_LOG_EXCEPTIONS
 def test_log_record_exception_message_and_structured_body(logs: Logs) -> None:
     try:
         _raise(f"no account for {EMAIL}")

@@ -29,15 +29,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.util._once import Once
 
 import otel_genai
-from conftest import (
-    MODEL,
-    FakeOpenAI,
-    Telemetry,
-    chat_completion,
-    collect_runs,
-    json_documents,
-    subprocess_env,
-)
+from helpers.openai_fakes import MODEL, FakeOpenAI, chat_completion
+from helpers.processes import collect_runs, json_documents, subprocess_env
+from helpers.telemetry import Telemetry
+from otel_genai import _sdk_internals
 from otel_genai._export import BatchSpanProcessor
 from otel_genai.redaction import RedactingLogRecordProcessor, RedactingSpanProcessor, RedactionPolicy
 from otel_genai.redaction.engine import shared_detector
@@ -77,7 +72,8 @@ def heavy_loaded():
     return [m for m in HEAVY if m in sys.modules]
 
 def processors(provider):
-    return list(provider._active_span_processor._span_processors)
+    from otel_genai._sdk_internals import processors as sdk_processors
+    return list(sdk_processors(provider))
 
 def processor_names(provider):
     return [type(p).__name__ for p in processors(provider)]
@@ -312,7 +308,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[Fresh]:
 
 
 def span_processors(provider: Any) -> list[Any]:
-    return list(provider._active_span_processor._span_processors)
+    return list(_sdk_internals.processors(provider))
 
 
 def chat(client: Any, fake_openai: FakeOpenAI) -> None:
@@ -427,7 +423,7 @@ def test_content_events_go_through_a_redacting_log_processor(
     memory = InMemorySpanExporter()
     handle = fresh.instrument(capture_content="EVENT_ONLY", exporter=memory)
     assert _logs.get_logger_provider() is handle.logger_provider
-    [log_processor] = handle.logger_provider._multi_log_record_processor._log_record_processors
+    [log_processor] = _sdk_internals.processors(handle.logger_provider)
     assert isinstance(log_processor, RedactingLogRecordProcessor)
     console = io.StringIO()
     log_processor.exporter.out = console  # the console exporter the processor exports to

@@ -26,17 +26,9 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
 import otel_genai
-from conftest import (
-    MODEL,
-    FakeOpenAI,
-    Telemetry,
-    chat_completion,
-    collect_runs,
-    json_documents,
-    responses_body,
-    subprocess_env,
-    unused_port,
-)
+from helpers.openai_fakes import MODEL, FakeOpenAI, chat_completion, responses_body
+from helpers.processes import collect_runs, json_documents, subprocess_env, unused_port
+from helpers.telemetry import Telemetry
 from otel_genai import _config, _setup
 from otel_genai.instrumentation.openai import _TARGETS
 

@@ -15,7 +15,7 @@ import pytest
 from langchain_core.tools import tool
 
 import otel_genai
-from conftest import MODEL, chat_completion, tool_call
+from helpers.openai_fakes import MODEL, chat_completion, tool_call
 
 CHAT = "/chat/completions"
 TOOLS = [

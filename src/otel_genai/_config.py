@@ -50,6 +50,7 @@ class Settings:
     retrieval_document_ids: bool = True
     # the policy the redacting processors use when content is captured; None = redaction off
     redaction: RedactionPolicy | None = field(default_factory=RedactionPolicy)
+    # instrument(release=...), kept for the release manifest; nothing reads it yet (resolve() warns)
     release: Any = None
     instrumentors: tuple[str, ...] | None = None
     disabled_instrumentors: frozenset[str] = field(default_factory=frozenset)
@@ -152,6 +153,11 @@ def resolve(
 ) -> Settings:
     """Turn ``instrument()``'s arguments and the environment into one ``Settings``."""
     env = os.environ if env is None else env
+    if release is not None:
+        logger.warning(
+            "otel_genai: release= is accepted but does nothing yet: the release manifest (release "
+            "attributes on spans and metrics, drift) is not implemented in this version"
+        )
 
     if exporter is None:
         span_exporters: tuple[Any, ...] = _exporter_names(env, ENV_TRACES_EXPORTER, ("otlp",))

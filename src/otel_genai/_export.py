@@ -20,6 +20,12 @@ What the SDK's batch processors leave open, ours close:
   to 30 s for its worker, which exports every queued batch one after another, each for up to its
   timeout;
 * ``force_flush`` honours its timeout (the SDK's exports everything, however long that takes).
+
+Seeing the SDK's queue and bounding its shutdown need private SDK attributes, reached through
+``_sdk_internals`` only; on an SDK without them the warnings are not emitted and shutdown is the SDK's own.
+
+Also here: ``FanOutExporter`` (several exporters behind one processor, so content is redacted once for all)
+and ``RateLimitedWarning``, the once-a-minute warning every queue and worker of ours uses.
 """
 
 from __future__ import annotations
@@ -28,14 +34,16 @@ import importlib
 import inspect
 import logging
 import os
+import sys
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import Any
 
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor as SdkBatchLogRecordProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor as SdkBatchSpanProcessor
 
-from otel_genai.redaction.redactor import RateLimitedWarning
+from otel_genai import _sdk_internals
 
 logger = logging.getLogger("otel_genai")
 
@@ -50,6 +58,25 @@ _OTLP_EXPORTERS = {
     "METRICS": ("metric_exporter", "OTLPMetricExporter"),
     "LOGS": ("_log_exporter", "OTLPLogExporter"),
 }
+
+
+class RateLimitedWarning:
+    """A WARNING on the ``otel_genai`` logger at most once per ``interval`` seconds per key.
+
+    For what can repeat on every span (a full queue, a redaction worker behind, a failing engine): the
+    first occurrence is said at once, then at most once a minute, with the count carried by the message.
+    """
+
+    def __init__(self, interval: float = 60.0) -> None:
+        self._interval = interval
+        self._last: dict[str, float] = {}
+
+    def __call__(self, key: str, message: str, *args: Any) -> None:
+        now = time.monotonic()
+        if now - self._last.get(key, -self._interval) >= self._interval:
+            self._last[key] = now
+            logger.warning(message, *args)
+
 
 _warn = RateLimitedWarning()
 
@@ -114,6 +141,55 @@ def otlp_exporter(signal: str) -> Any:
             signal.lower(),
         )
         return None
+
+
+def is_otlp_exporter(exporter: object, signal: str) -> bool:
+    """Whether ``exporter`` is an OTLP exporter (gRPC or HTTP) of ``signal``.
+
+    Looks only in exporter modules already imported: an instance cannot exist without its module, and
+    importing the gRPC one costs ~0.1 s.
+    """
+    module, class_name = _OTLP_EXPORTERS[signal]
+    for transport in ("grpc", "http"):
+        loaded = sys.modules.get(f"opentelemetry.exporter.otlp.proto.{transport}.{module}")
+        exporter_class = getattr(loaded, class_name, None)
+        if isinstance(exporter_class, type) and isinstance(exporter, exporter_class):
+            return True
+    return False
+
+
+def exporters_behind(exporter: object) -> list[Any]:
+    """The exporters one exporter stands for: the members of a ``FanOutExporter``, else itself."""
+    return list(exporter.exporters) if isinstance(exporter, FanOutExporter) else [exporter]
+
+
+class FanOutExporter:
+    """Several span (or log-record) exporters behind one, so content is redacted once for all of them."""
+
+    def __init__(self, exporters: Sequence[Any]) -> None:
+        self.exporters = list(exporters)
+
+    def export(self, batch: Sequence[Any]) -> Any:
+        """Exports to each; the result is the first failure, else success."""
+        results = [_call(exporter, "export", batch) for exporter in self.exporters]
+        failed = [r for r in results if getattr(r, "name", "FAILURE") != "SUCCESS"]
+        return failed[0] if failed else results[0]
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return all(_call(exporter, "force_flush", timeout_millis) is not False for exporter in self.exporters)
+
+    def shutdown(self) -> None:
+        for exporter in self.exporters:
+            _call(exporter, "shutdown")
+
+
+def _call(target: Any, method: str, *args: Any) -> Any:
+    """``target.method(*args)``; False, logged at debug, when it raises (one exporter never stops others)."""
+    try:
+        return getattr(target, method)(*args)
+    except Exception:
+        logger.debug("otel_genai: %s.%s failed", type(target).__name__, method, exc_info=True)
+        return False
 
 
 def _grpc_arguments(signal: str) -> dict[str, Any]:
@@ -248,20 +324,20 @@ class _Bounded:
     """What our batch processors add to the SDK's: drop warnings, bounded shutdown and flush."""
 
     _item, _items, _prefix = "item", "items", ""
-    _batch_processor: Any
 
     def _bound(self, exit_budget_millis: float | None, prefix: str) -> None:
         self.exit_budget_millis = exit_budget_millis or export_timeout_millis(prefix)
         self.dropped = 0
+        self._shut_down = False
         # its own limiter: a key like id(self) is reused once a processor is collected, which would
         # silence a new processor's first warning
         self._drop_warning = RateLimitedWarning()
-        batch = getattr(self, "_batch_processor", None)
-        # The SDK's queue (a deque; SDK >= 1.34). Without it, drops are the SDK's business alone.
-        self._watched = getattr(batch, "_queue", None)
-        self._capacity = getattr(batch, "_max_queue_size", None) or 0
-        if self._watched is None or not self._capacity:
-            self._watched, self._capacity = (), 1
+        # The SDK's queue (the same deque for the processor's life, forks included). Without it, an empty
+        # tuple that never fills: drops are then the SDK's business alone.
+        queue = _sdk_internals.batch_queue(self)
+        self._watched: Sized = queue[0] if queue is not None else ()
+        self._capacity = queue[1] if queue is not None else 1
+        self._shutdown_within: Callable[[float], None] | None = _sdk_internals.bounded_shutdown(self)
 
     def _note_drop(self) -> None:
         self.dropped += 1
@@ -276,18 +352,16 @@ class _Bounded:
             self.dropped,
         )
 
-    def _bounded_shutdown(self, sdk_shutdown: Any) -> None:
-        batch = getattr(self, "_batch_processor", None)
-        shutdown = getattr(batch, "shutdown", None)
-        if shutdown is None or "timeout_millis" not in inspect.signature(shutdown).parameters:
+    def _bounded_shutdown(self, sdk_shutdown: Callable[[], Any]) -> None:
+        if self._shut_down:  # the SDK ignores a second shutdown; so do we, and its warning
+            return
+        self._shut_down = True
+        if self._shutdown_within is None:
             sdk_shutdown()  # an SDK without a shutdown timeout: its own behaviour
             return
-        if getattr(batch, "_shutdown", False):
-            return
-        shutdown(timeout_millis=self.exit_budget_millis)
-        worker = getattr(batch, "_worker_thread", None)
+        self._shutdown_within(self.exit_budget_millis)
         left = len(self._watched)
-        if left or (worker is not None and worker.is_alive()):
+        if left or _sdk_internals.batch_worker_alive(self):
             logger.warning(
                 "otel_genai: shutdown: exporting did not finish within %.1f s (the exit budget: "
                 "%s_EXPORT_TIMEOUT, at most one OTLP export timeout); %d queued %s and the batch being "

@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
@@ -22,21 +22,17 @@ from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
 from wrapt import register_post_import_hook
 
-from otel_genai import _config
+from otel_genai import _config, _instrumentors
 from otel_genai._config import Settings
 from otel_genai.telemetry.content import CaptureMode
 from otel_genai.telemetry.handler import TelemetryHandler
 
 logger = logging.getLogger("otel_genai")
 
-# name -> (the library it needs, the instrumentor class). Mirrors the entry points in pyproject.toml.
+# name -> (the library's import name, the instrumentor class), from the registry (``_instrumentors``),
+# which the pyproject.toml entry points, doctor and the README table follow too.
 INSTRUMENTORS: dict[str, tuple[str, str]] = {
-    "openai": ("openai", "otel_genai.instrumentation.openai:OpenAIInstrumentor"),
-    "chromadb": ("chromadb", "otel_genai.instrumentation.chromadb:ChromaInstrumentor"),
-    "qdrant": ("qdrant_client", "otel_genai.instrumentation.qdrant:QdrantInstrumentor"),
-    "pinecone": ("pinecone", "otel_genai.instrumentation.pinecone:PineconeInstrumentor"),
-    "langchain": ("langchain_core", "otel_genai.instrumentation.langchain:LangChainInstrumentor"),
-    "mcp": ("mcp", "otel_genai.instrumentation.mcp:MCPInstrumentor"),
+    declared.name: (declared.module, declared.instrumentor) for declared in _instrumentors.DECLARATIONS
 }
 
 _lock = threading.RLock()  # re-entrant: an import hook may fire while instrument() holds it
@@ -303,20 +299,14 @@ def _resource(settings: Settings) -> Resource:
     return Resource.create(attributes)
 
 
-def _otlp_protocol(signal: str) -> str:
-    from otel_genai._export import otlp_protocol
-
-    return otlp_protocol(signal)
-
-
 def _span_exporter(spec: Any) -> SpanExporter | None:
     if spec == "console":
         from otel_genai._console import ConsoleTreeExporter
 
         return ConsoleTreeExporter()
     if spec == "otlp":
-        return _otlp_exporter("TRACES")
-    return spec
+        return cast("SpanExporter", _otlp_exporter("TRACES"))
+    return cast("SpanExporter | None", spec)  # an exporter instance the application passed
 
 
 def _otlp_exporter(signal: str) -> Any:
@@ -366,7 +356,7 @@ def _span_processor(settings: Settings, specs: Sequence[Any], meter_provider: An
     exporters = [e for e in (_span_exporter(spec) for spec in specs) if e is not None]
     if not exporters:
         return SpanProcessor()  # the one exporter asked for could not be built (already logged)
-    exporter = exporters[0] if len(exporters) == 1 else FanOutExporter(exporters)
+    exporter = exporters[0] if len(exporters) == 1 else _export.FanOutExporter(exporters)
     budget = _export.exit_budget_millis("OTEL_BSP", "TRACES" if "otlp" in specs else None)
     if _redacts(settings, settings.capture_mode.on_span):
         from otel_genai.redaction import RedactingSpanProcessor
@@ -393,34 +383,6 @@ def _warn_unredacted(settings: Settings, provider: Any) -> None:
         )
 
 
-class FanOutExporter:
-    """Several span (or log) exporters behind one, so content is redacted once for all of them."""
-
-    def __init__(self, exporters: Sequence[Any]) -> None:
-        self.exporters = list(exporters)
-
-    def export(self, batch: Sequence[Any]) -> Any:
-        """Exports to each; the result is the first failure, else success."""
-        results = [_call(exporter, "export", batch) for exporter in self.exporters]
-        failed = [r for r in results if getattr(r, "name", "FAILURE") != "SUCCESS"]
-        return failed[0] if failed else results[0]
-
-    def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        return all(_call(exporter, "force_flush", timeout_millis) is not False for exporter in self.exporters)
-
-    def shutdown(self) -> None:
-        for exporter in self.exporters:
-            _call(exporter, "shutdown")
-
-
-def _call(target: Any, method: str, *args: Any) -> Any:
-    try:
-        return getattr(target, method)(*args)
-    except Exception:
-        logger.debug("otel_genai: %s.%s failed", type(target).__name__, method, exc_info=True)
-        return False
-
-
 def _already_exports(provider: Any, spec: Any) -> bool:
     if _has_exporter_like(provider, spec):
         logger.info("otel_genai: the application's TracerProvider already exports to %s", _label(spec))
@@ -429,17 +391,21 @@ def _already_exports(provider: Any, spec: Any) -> bool:
 
 
 def _has_exporter_like(provider: Any, spec: Any) -> bool:
-    """Whether the provider already has a processor exporting to the same kind of exporter."""
-    wanted = (
-        {"otlp": "OTLPSpanExporter", "console": "ConsoleTreeExporter"}.get(spec)
-        if isinstance(spec, str)
-        else None
-    )
+    """Whether the provider already has a processor exporting to ``spec``: that very exporter, or one of the
+    same kind for ``"otlp"`` (any OTLP span exporter) and ``"console"`` (our tree printer)."""
+    from otel_genai._export import exporters_behind, is_otlp_exporter
     from otel_genai.redaction.processor import exporter_of, processors_of
 
+    def same_kind(exporter: Any) -> bool:
+        if spec == "otlp":
+            return is_otlp_exporter(exporter, "TRACES")
+        if spec == "console":
+            console = sys.modules.get("otel_genai._console")  # no instance without the module
+            return console is not None and isinstance(exporter, console.ConsoleTreeExporter)
+        return exporter is spec
+
     for processor in processors_of(provider):
-        exporter = exporter_of(processor)
-        if exporter is spec or (wanted is not None and type(exporter).__name__ == wanted):
+        if any(same_kind(exporter) for exporter in exporters_behind(exporter_of(processor))):
             return True
     return False
 
@@ -499,7 +465,7 @@ def _logger_provider(
     ]
     exporters = [e for e in exporters if e is not None]
     if exporters:
-        exporter = exporters[0] if len(exporters) == 1 else FanOutExporter(exporters)
+        exporter = exporters[0] if len(exporters) == 1 else _export.FanOutExporter(exporters)
         budget = _export.exit_budget_millis("OTEL_BLRP", "LOGS" if "otlp" in settings.log_exporters else None)
         if _redacts(settings, settings.capture_mode.on_event):
             from otel_genai.redaction import RedactingLogRecordProcessor

@@ -48,7 +48,7 @@ GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens"
 GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS = "gen_ai.usage.cache_write.input_tokens"
 GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = "gen_ai.usage.reasoning.output_tokens"
 
-# --- content (opt-in; every one of these passes through redaction) ----------------------------
+# --- content (opt-in; every one passes through redaction: ``redaction/fields.LAYOUTS`` lists them) ---
 GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"
 GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"
 GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"
@@ -57,16 +57,6 @@ GEN_AI_TOOL_CALL_ARGUMENTS = "gen_ai.tool.call.arguments"
 GEN_AI_TOOL_CALL_RESULT = "gen_ai.tool.call.result"
 GEN_AI_RETRIEVAL_QUERY_TEXT = "gen_ai.retrieval.query.text"
 GEN_AI_PROMPT_VARIABLE_PREFIX = "gen_ai.prompt.variable."
-
-CONTENT_ATTRIBUTES = (
-    GEN_AI_INPUT_MESSAGES,
-    GEN_AI_OUTPUT_MESSAGES,
-    GEN_AI_SYSTEM_INSTRUCTIONS,
-    GEN_AI_TOOL_DEFINITIONS,
-    GEN_AI_TOOL_CALL_ARGUMENTS,
-    GEN_AI_TOOL_CALL_RESULT,
-    GEN_AI_RETRIEVAL_QUERY_TEXT,
-)
 
 # --- redaction audit (beside the Collector redaction processor's ``redaction.*`` summary) --------
 REDACTION_PII_COUNT = "redaction.pii.count"  # values replaced on this span, all types
@@ -95,16 +85,13 @@ GEN_AI_TOOL_DESCRIPTION = "gen_ai.tool.description"
 GEN_AI_TOOL_TYPE = "gen_ai.tool.type"  # function | extension | datastore
 TOOL_TYPE_FUNCTION = "function"
 TOOL_TYPE_EXTENSION = "extension"  # a tool run elsewhere on the agent's behalf (an MCP server)
-TOOL_TYPE_DATASTORE = "datastore"
 # error.type of a tool that reported failure in its result instead of raising (MCP isError, LangChain's
 # handled tool errors)
 ERROR_TYPE_TOOL_ERROR = "tool_error"
 
 # --- MCP (semantic-conventions-genai mcp.md) ------------------------------------------------------
 MCP_METHOD_NAME = "mcp.method.name"
-MCP_SESSION_ID = "mcp.session.id"
 MCP_PROTOCOL_VERSION = "mcp.protocol.version"
-JSONRPC_REQUEST_ID = "jsonrpc.request.id"
 RPC_RESPONSE_STATUS_CODE = "rpc.response.status_code"
 NETWORK_TRANSPORT = "network.transport"
 # Ours: which MCP server answered (its initialize result's serverInfo); the conventions have no name for it
@@ -148,7 +135,6 @@ OTEL_GENAI_RESPONSE_TOOL_CALL_IDS = "otel_genai.response.tool_call.ids"
 
 # --- values -----------------------------------------------------------------------------------
 OPERATION_CHAT = "chat"
-OPERATION_TEXT_COMPLETION = "text_completion"
 OPERATION_EMBEDDINGS = "embeddings"
 OPERATION_RETRIEVAL = "retrieval"
 OPERATION_EXECUTE_TOOL = "execute_tool"

@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import chromadb
 import openai
@@ -30,6 +31,9 @@ from opentelemetry.trace import Status, StatusCode
 
 import otel_genai
 from otel_genai.demo.fake_openai_server import FakeOpenAIServer
+
+if TYPE_CHECKING:  # the request shapes the openai client declares (names vary across its releases)
+    from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 CHAT_MODEL = "gpt-4o-mini"
 EMBEDDING_MODEL = "text-embedding-3-small"
@@ -53,12 +57,12 @@ HELP_ARTICLES = {
 }
 
 # The shop's "database".
-ORDERS = {
+ORDERS: dict[str, dict[str, str | None]] = {
     "A-1042": {"status": "shipped", "carrier": "UPS", "expected_delivery": "2024-06-14"},
     "A-1043": {"status": "processing", "carrier": None, "expected_delivery": "2024-06-20"},
 }
 
-TOOLS = [
+TOOLS: list[ChatCompletionToolParam] = [
     {
         "type": "function",
         "function": {
@@ -112,9 +116,11 @@ def build_help_index(client: openai.OpenAI) -> Any:
         index = store.get_or_create_collection(
             "help-articles", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+        # chromadb's declared element type: a float or an int sequence per document
+        embeddings: list[Sequence[float] | Sequence[int]] = [item.embedding for item in vectors.data]
         index.upsert(
             ids=list(HELP_ARTICLES),
-            embeddings=[item.embedding for item in vectors.data],
+            embeddings=embeddings,
             documents=list(HELP_ARTICLES.values()),
         )
     return index
@@ -131,13 +137,14 @@ def answer_support_request(client: openai.OpenAI, help_index: Any, question: str
     say("bot", f"(looked up help articles: {', '.join(hits['ids'][0])})")
 
     help_text = " ".join(hits["documents"][0])
-    messages: list[dict[str, Any]] = [
+    messages: list[ChatCompletionMessageParam] = [
         {"role": "system", "content": f"{SYSTEM_PROMPT} Help articles: {help_text}"},
         {"role": "user", "content": question},
     ]
     first = client.chat.completions.create(model=CHAT_MODEL, messages=messages, tools=TOOLS)
     reply = first.choices[0].message
-    if not reply.tool_calls:  # the model answered without a tool
+    calls = [call for call in reply.tool_calls or () if call.type == "function"]
+    if not calls:  # the model answered without a (function) tool
         say("bot", reply.content or "")
         return reply.content or ""
 
@@ -151,11 +158,11 @@ def answer_support_request(client: openai.OpenAI, help_index: Any, question: str
                     "type": "function",
                     "function": {"name": c.function.name, "arguments": c.function.arguments},
                 }
-                for c in reply.tool_calls
+                for c in calls
             ],
         }
     )
-    for call in reply.tool_calls:
+    for call in calls:
         say("bot", f"(calls {call.function.name}({call.function.arguments}), call id {call.id})")
         result = run_tool(call)
         say("tool", json.dumps(result))

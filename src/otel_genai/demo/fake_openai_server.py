@@ -578,7 +578,7 @@ class FakeOpenAIServer:
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("the server is not running; call start() first")
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         return f"http://{host}:{port}/v1"
 
     @property
@@ -616,7 +616,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     server = _Server((args.host, args.port), verbose=True)
-    host, port = server.server_address[:2]
+    host, port = server.socket.getsockname()[:2]
     print(f"Fake OpenAI API on http://{host}:{port}/v1 (Ctrl+C to stop)", flush=True)
     try:
         server.serve_forever()

@@ -1,4 +1,5 @@
-"""What every instrumentor shares: the handler it emits through, wrapping, and the traced call path.
+"""What every instrumentor shares: the ``Instrumentor`` base (declaration, handler, wrap/unwrap
+bookkeeping), the zero-code set-up, and the traced call path.
 
 The call path is where "never break the host application" is enforced: building the record, reading the
 response and emitting telemetry may fail; the client call itself runs exactly once, and its own
@@ -7,73 +8,157 @@ exceptions propagate unchanged (the very same object).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+import threading
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from typing import Any, ClassVar
 
+# the module starts with ``# type: ignore``: to mypy it has no names
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 from wrapt import wrap_function_wrapper
 
 from otel_genai import _config
 from otel_genai import semconv as sc
+from otel_genai._instrumentors import declaration
+from otel_genai.redaction.policy import RedactionPolicy
+from otel_genai.telemetry.content import CaptureMode
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Invocation, Retrieval, StoreCall
 
 logger = logging.getLogger("otel_genai")
 
 
-def handler_from_kwargs(kwargs: dict[str, Any]) -> TelemetryHandler:
-    """The handler for ``BaseInstrumentor.instrument(**kwargs)``: ours, or built from the environment.
+# (module, class, attribute, wrapper): the class is None for a module-level function.
+Target = tuple[str, str | None, str, Any]
+
+
+class Instrumentor(BaseInstrumentor):
+    """The base of every otel-genai instrumentor: its declaration, its handler, and what it wrapped.
+
+    A subclass sets ``name``, its entry in the registry (``otel_genai._instrumentors``), which declares the
+    library and the supported versions once; and implements ``targets(handler, kwargs)``, the methods to wrap
+    (``wrap_methods`` skips what the installed release lacks). The base builds the handler (``instrument()``
+    passes ours; ``opentelemetry-instrument`` passes none, see ``zero_code_settings``), wraps, remembers what
+    it wrapped and unwraps exactly that. Anything else a subclass sets up it undoes in ``forget()``.
+    """
+
+    name: ClassVar[str]
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return (declaration(self.name).requirement,)
+
+    def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
+        """The ``(module, class or None, attribute, wrapper)`` to wrap: a wrapt wrapper or a reader."""
+        raise NotImplementedError
+
+    def forget(self) -> None:
+        """Undo what the subclass set up besides wrappers (caches, patched subclasses); runs after unwrap."""
+
+    def _instrument(self, **kwargs: Any) -> None:
+        if not isinstance(kwargs.get("telemetry_handler"), TelemetryHandler):
+            kwargs["settings"] = zero_code_settings(kwargs.get("settings"))
+        self.handler = handler_from_kwargs(kwargs)
+        self._wrapped: list[tuple[Any, str]] = []
+        try:
+            wrap_methods(self.targets(self.handler, kwargs), into=self._wrapped)
+        except BaseException:
+            unwrap_methods(self._wrapped)  # nothing half-instrumented stays behind
+            self._wrapped = []
+            raise
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        unwrap_methods(getattr(self, "_wrapped", ()))
+        self._wrapped = []
+        self.forget()
+
+
+def handler_from_kwargs(kwargs: Mapping[str, Any]) -> TelemetryHandler:
+    """The handler for ``BaseInstrumentor.instrument(**kwargs)``: ours, or one built from the environment.
 
     ``otel_genai.instrument()`` passes its handler; ``opentelemetry-instrument`` passes nothing, so the
-    global providers and the ``OTEL_*`` environment apply.
+    global providers and the ``OTEL_*`` environment apply. Builds a handler and nothing else: the zero-code
+    set-up of the global processors is ``zero_code_settings``.
     """
     handler = kwargs.get("telemetry_handler")
     if isinstance(handler, TelemetryHandler):
         return handler
-    settings = kwargs.get("settings") or _config.resolve()
-    _redact_zero_code_exporters(settings)
     return TelemetryHandler(
-        settings,
+        kwargs.get("settings") or _config.resolve(),
         tracer_provider=kwargs.get("tracer_provider"),
         meter_provider=kwargs.get("meter_provider"),
         logger_provider=kwargs.get("logger_provider"),
     )
 
 
-def _redact_zero_code_exporters(settings: _config.Settings) -> None:
-    """Zero-code with content capture on: the distro built the exporters, so redaction goes in front."""
+# The global (tracer, logger) providers already prepared, and whether content may be captured with them.
+_zero_code_done: list[tuple[Any, Any, bool]] = []
+_zero_code_lock = threading.Lock()
+
+
+def zero_code_settings(settings: _config.Settings | None = None) -> _config.Settings:
+    """The settings of a zero-code set-up (``opentelemetry-instrument``), with its processors prepared.
+
+    There the distro built the providers and exporters before our instrumentors run, and the user has no
+    place to add our processor: with content capture on, redaction goes in front of the distro's
+    exporters. Done once for a pair of global providers, by whichever instrumentor turns on first without
+    our handler; the next ones (and instrumenting again) find it done. Fails closed: when redaction cannot
+    be put in front of an SDK provider's exporters (an SDK that keeps its processors elsewhere, or any
+    error), content capture is turned off for these providers, with a warning.
+    """
+    settings = settings or _config.resolve()
     capturing = settings.capture_mode.on_span or settings.capture_mode.on_event
     if not capturing or settings.redaction is None:
-        return
-    try:
-        from opentelemetry import _logs, trace
+        return settings
+    from opentelemetry import _logs, trace
 
+    providers = (trace.get_tracer_provider(), _logs.get_logger_provider())
+    with _zero_code_lock:
+        done = next((ok for a, b, ok in _zero_code_done if a is providers[0] and b is providers[1]), None)
+        if done is None:
+            done = _redact_in_front(providers, settings.redaction)
+            _zero_code_done.append((*providers, done))
+    if done:
+        return settings
+    return dataclasses.replace(settings, capture_mode=CaptureMode.NO_CONTENT)
+
+
+def _redact_in_front(providers: tuple[Any, Any], policy: RedactionPolicy) -> bool:
+    """Put redaction in front of the providers' exporters; False when content must not be captured."""
+    try:
         from otel_genai.redaction.processor import redact_existing_processors
 
-        redact_existing_processors(
-            trace.get_tracer_provider(), _logs.get_logger_provider(), settings.redaction
-        )
+        redact_existing_processors(*providers, policy)
+        return True
     except Exception:
-        logger.warning("otel_genai: could not put redaction in front of the exporters", exc_info=True)
+        logger.warning(
+            "otel_genai: could not put redaction in front of the exporters; content capture is off",
+            exc_info=True,
+        )
+        return False
 
 
-def wrap_methods(targets: Iterable[tuple[str, str, str, Any]]) -> list[tuple[Any, str]]:
+def wrap_methods(
+    targets: Iterable[Target], into: list[tuple[Any, str]] | None = None
+) -> list[tuple[Any, str]]:
     """Wrap each ``(module, class, method, wrapper)`` that exists in the installed library version.
 
-    ``wrapper`` is a wrapt wrapper, or a reader (anything with ``sync_wrapper`` and ``async_wrapper``):
-    then the method itself decides which (an async client's plain methods stay plain). Returns what was
-    wrapped, for ``unwrap_methods``; methods an older or newer release lacks are skipped.
+    ``class`` None wraps a function of the module itself. ``wrapper`` is a wrapt wrapper, or a reader
+    (anything with ``sync_wrapper`` and ``async_wrapper``): then the method itself decides which (an async
+    client's plain methods stay plain). Returns what was wrapped (appended to ``into`` as it goes, so a
+    failure part-way leaves a complete list to unwrap), for ``unwrap_methods``; methods an older or newer
+    release lacks are skipped.
     """
-    wrapped = []
+    wrapped = [] if into is None else into
     for module_name, class_name, method, wrapper in targets:
         try:
             module = importlib.import_module(module_name)
         except ImportError:
             continue
-        owner = getattr(module, class_name, None)
+        owner = module if class_name is None else getattr(module, class_name, None)
         function = getattr(owner, method, None) if owner is not None else None
         if function is None:
             continue

@@ -8,24 +8,15 @@ as similarities. Query embeddings are never recorded.
 
 from __future__ import annotations
 
-from collections.abc import Collection as CollectionType
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
-
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import (
-    CallReader,
-    handler_from_kwargs,
-    store_query,
-    unwrap_methods,
-    wrap_methods,
-)
+from otel_genai.instrumentation._base import CallReader, Instrumentor, Target, store_query
 from otel_genai.instrumentation._documents import id_of, int_of, score_of
+from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Retrieval, RetrievedDocument, StoreCall
 
-NAME = "chromadb"
-_instruments = ("chromadb >= 0.5, < 2",)
 DB_SYSTEM = "chroma"
 _DEFAULT_SPACE = "l2"
 
@@ -33,14 +24,12 @@ _SYNC = ("chromadb.api.models.Collection", "Collection")
 _ASYNC = ("chromadb.api.models.AsyncCollection", "AsyncCollection")
 
 
-class ChromaInstrumentor(BaseInstrumentor):
+class ChromaInstrumentor(Instrumentor):
     """Instruments ``chromadb`` collections."""
 
-    def instrumentation_dependencies(self) -> CollectionType[str]:
-        return _instruments
+    name = "chromadb"
 
-    def _instrument(self, **kwargs: Any) -> None:
-        handler = handler_from_kwargs(kwargs)
+    def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
         readers = {
             "query": _QueryReader(handler),
             "get": _GetReader(handler),
@@ -49,15 +38,11 @@ class ChromaInstrumentor(BaseInstrumentor):
             "update": _WriteReader(handler, "update"),
             "delete": _WriteReader(handler, "delete"),
         }
-        self._wrapped = wrap_methods(
+        return [
             (module, cls, method, reader)
             for module, cls in (_SYNC, _ASYNC)
             for method, reader in readers.items()
-        )
-
-    def _uninstrument(self, **kwargs: Any) -> None:
-        unwrap_methods(getattr(self, "_wrapped", ()))
-        self._wrapped = []
+        ]
 
 
 # --- what a collection tells about itself -------------------------------------------------------
@@ -189,7 +174,7 @@ class _ChromaReader(CallReader):
 
 
 class _QueryReader(_ChromaReader):
-    def build(self, instance: Any, kwargs: dict[str, Any]) -> StoreCall:
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> StoreCall | None:
         query_count = _query_count(kwargs)
         uses_embedding_function = kwargs.get("query_embeddings") is None
         record = self.record_for(

@@ -32,33 +32,20 @@ import functools
 import importlib
 import inspect
 import logging
-from collections.abc import Callable, Iterator
-from collections.abc import Collection as CollectionType
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import wrapt
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import (
-    CallReader,
-    call_arguments,
-    handler_from_kwargs,
-    unwrap_methods,
-    wrap_methods,
-)
+from otel_genai.instrumentation._base import CallReader, Instrumentor, Target, call_arguments
 from otel_genai.instrumentation._documents import documents_of, int_of
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Retrieval, StoreCall, ToolExecution
 
 logger = logging.getLogger("otel_genai")
-
-NAME = "langchain"
-_instruments = ("langchain-core >= 0.3",)
-
-Target = tuple[str, str, str, Callable[..., Any]]
 
 _RETRIEVER = ("langchain_core.retrievers", "BaseRetriever")
 _TOOL = ("langchain_core.tools.base", "BaseTool")
@@ -113,27 +100,26 @@ _NAME_ATTRIBUTES = (
 _MODEL_ATTRIBUTES = ("model", "model_name", "model_id")
 
 
-class LangChainInstrumentor(BaseInstrumentor):
+class LangChainInstrumentor(Instrumentor):
     """Instruments ``langchain_core`` retrievers, vector stores and tools."""
 
-    def instrumentation_dependencies(self) -> CollectionType[str]:
-        return _instruments
+    name = "langchain"
+    _stores: _VectorStorePatcher | None = None
+
+    def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
+        return [*_retriever_targets(handler), *_tool_targets(handler)]
 
     def _instrument(self, **kwargs: Any) -> None:
-        handler = handler_from_kwargs(kwargs)
-        self._wrapped = wrap_methods([*_retriever_targets(handler), *_tool_targets(handler)])
-        self._stores = _VectorStorePatcher(handler)
+        super()._instrument(**kwargs)
+        self._stores = _VectorStorePatcher(self.handler)
         try:
             self._stores.install()
         except Exception:  # the retrievers stay traced
             logger.warning("otel_genai: could not instrument LangChain vector stores", exc_info=True)
 
-    def _uninstrument(self, **kwargs: Any) -> None:
-        unwrap_methods(getattr(self, "_wrapped", ()))
-        self._wrapped = []
-        stores = getattr(self, "_stores", None)
-        if stores is not None:
-            stores.remove()
+    def forget(self) -> None:
+        if self._stores is not None:
+            self._stores.remove()
         self._stores = None
 
 
@@ -188,15 +174,15 @@ class _VectorStorePatcher:
         self._original_hook = original
         patcher = self
 
-        def __init_subclass__(cls: type, **kwargs: Any) -> None:
+        def __init_subclass__(cls: Any, **kwargs: Any) -> None:
             if original is _VectorStorePatcher._ABSENT:
-                super(VectorStore, cls).__init_subclass__(**kwargs)
+                super(VectorStore, cls).__init_subclass__(**kwargs)  # type: ignore[misc]  # cls is a subclass
             else:
                 original.__get__(None, cls)(**kwargs)
             patcher.patch(cls)
 
         self._hook = classmethod(__init_subclass__)
-        VectorStore.__init_subclass__ = self._hook  # type: ignore[assignment,method-assign]
+        VectorStore.__init_subclass__ = self._hook  # type: ignore[method-assign]
 
     def patch(self, cls: type) -> None:
         """Wrap the searches ``cls`` defines itself (inherited ones are already wrapped where defined)."""
@@ -297,7 +283,7 @@ def _default_k(function: Any) -> int | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _search_default_k(store_class: type, method: str) -> int:
+def _search_default_k(store_class: Any, method: str) -> int:
     """The default ``k`` of a store class's search (read once per class), else VectorStore's."""
     function = getattr(store_class, method, None)
     default = _default_k(function) if function is not None else None
@@ -452,7 +438,8 @@ def _retriever_top_k(retriever: Any, store: Any, kwargs: dict[str, Any]) -> int 
         if "k" in search_kwargs:
             return int_of(search_kwargs["k"])
         search_type = getattr(retriever, "search_type", "similarity")
-        return _search_default_k(type(store), _SEARCH_FOR_TYPE.get(search_type, "similarity_search"))
+        store_class: Any = type(store)
+        return _search_default_k(store_class, _SEARCH_FOR_TYPE.get(search_type, "similarity_search"))
     # BM25Retriever, TFIDFRetriever, KNNRetriever, ...: the number of documents to return
     return int_of(getattr(retriever, "k", None))
 
@@ -543,9 +530,9 @@ class _ToolReader(CallReader):
 
 
 @functools.cache
-def _langchain(module: str, name: str) -> type:
+def _langchain(module: str, name: str) -> Any:
     """A LangChain class, imported on first use (this module loads without LangChain installed)."""
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), name)
 
 
 def _text(value: Any) -> str | None:
@@ -571,6 +558,14 @@ def _tool_input(tool: Any, value: Any) -> Any:
         return value
     try:
         return tool._filter_injected_args(value)
+    except AttributeError:  # langchain-core before 1.1: keep what the model is shown (tool_call_schema)
+        pass
+    except Exception:
+        return dict(value)
+    try:
+        schema = tool.tool_call_schema
+        shown = schema.model_fields if hasattr(schema, "model_fields") else schema.get("properties", {})
+        return {key: item for key, item in value.items() if key in shown}
     except Exception:
         return dict(value)
 

@@ -9,12 +9,12 @@ into the request's ``params._meta`` so the server's span continues the trace. A 
 are recorded only with content capture on.
 
 One span per call. mcp 2.x traces natively: its dispatcher opens ``MCP send tools/call {tool}`` around
-the request. For the request we are tracing it is handed our span instead of starting its own (it then
-injects that span's context and sets its JSON-RPC error attributes on it); every other request keeps the
-SDK's span. Our span goes through otel-genai's provider, so content passes redaction whichever provider
-the SDK would have used. Inside an ``otel_genai.tool_call`` / ``run_tool`` scope for the same tool, the
-scope's ``execute_tool`` span *is* this call (as the MCP conventions ask): it gets the MCP attributes and
-no second span is made.
+the request. For the request we are tracing it is handed our span instead of starting its own
+(``_native_span.NativeSpan``; it then injects that span's context and sets its JSON-RPC error attributes
+on it); every other request keeps the SDK's span. Our span goes through otel-genai's provider, so content
+passes redaction whichever provider the SDK would have used. Inside an ``otel_genai.tool_call`` /
+``run_tool`` scope for the same tool, the scope's ``execute_tool`` span *is* this call (as the MCP
+conventions ask): it gets the MCP attributes and no second span is made.
 
 ``tools/list`` keeps the SDK's native span where there is one; where there is none (mcp 1.x, the
 in-process ``DirectDispatcher``) it gets a light CLIENT span ``tools/list``. The listing also teaches us
@@ -31,9 +31,7 @@ import importlib
 import inspect
 import logging
 import typing
-from collections.abc import Collection
-from contextlib import nullcontext
-from contextvars import ContextVar
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,22 +39,19 @@ from weakref import WeakKeyDictionary
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind
 from pydantic import BaseModel
-from wrapt import wrap_function_wrapper
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import Observer, handler_from_kwargs, unwrap_methods, wrap_methods
+from otel_genai.instrumentation._base import Instrumentor, Observer, Target
+from otel_genai.instrumentation._native_span import NativeSpan, lend_context
+from otel_genai.telemetry.errors import record_error
 from otel_genai.telemetry.handler import SCOPE_NAME, TelemetryHandler
 from otel_genai.telemetry.records import ToolExecution
 from otel_genai.version import __version__
 
 logger = logging.getLogger("otel_genai")
-
-NAME = "mcp"
-_instruments = ("mcp >= 1.23, < 3",)  # verified: 1.23.0, 1.30.0, 2.0.0, 2.3.0
 
 METHOD_TOOLS_CALL = "tools/call"
 METHOD_TOOLS_LIST = "tools/list"
@@ -80,24 +75,17 @@ class _ToolCall:
     record: ToolExecution
     joined: bool  # the enclosing tool_call / run_tool scope's execution: it starts and ends it
     token: object | None = None
-    claimed: bool = False  # the SDK's span for this request has been handed ours
 
 
-# The tools/call traced in this context; the SDK's own span for that request is ours.
-_PENDING: ContextVar[_ToolCall | None] = ContextVar("otel_genai_mcp_tool_call", default=None)
-
-
-class MCPInstrumentor(BaseInstrumentor):
+class MCPInstrumentor(Instrumentor):
     """Instruments the ``mcp`` client (``ClientSession``, and ``Client`` in mcp 2.x)."""
 
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return _instruments
+    name = "mcp"
 
-    def _instrument(self, **kwargs: Any) -> None:
-        handler = handler_from_kwargs(kwargs)
+    def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
         tracer = trace.get_tracer(SCOPE_NAME, __version__, kwargs.get("tracer_provider"))
         requests = _Requests(handler, tracer)
-        targets = [
+        targets: list[Target] = [
             (*_SESSION, "send_request", requests.send_request),
             (*_CLIENT, "_build_session", _build_session),
         ]
@@ -105,12 +93,8 @@ class MCPInstrumentor(BaseInstrumentor):
         if session_class is not None and not hasattr(session_class, "server_info"):
             # mcp 1.x: only the initialize result says who the server is; the session does not keep it
             targets.append((*_SESSION, "initialize", _initialize))
-        self._wrapped = wrap_methods(targets)
-        self._wrapped.extend(_wrap_sdk_span())
-
-    def _uninstrument(self, **kwargs: Any) -> None:
-        unwrap_methods(getattr(self, "_wrapped", ()))
-        self._wrapped = []
+        targets.append(_SDK_SPAN.target())  # mcp 2.x only (1.x has no native tracing)
+        return targets
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -144,15 +128,14 @@ class _Requests:
             call = None
         if call is None:
             return await wrapped(*args, **kwargs)
-        pending = _PENDING.set(call)
         try:
-            args, kwargs = _with_trace_context(args, kwargs)
-            result = await wrapped(*args, **kwargs)
+            with _SDK_SPAN.replacing(call.record):  # the SDK's own span for this request is ours
+                args, kwargs = _with_trace_context(args, kwargs)
+                result = await wrapped(*args, **kwargs)
         except BaseException as error:
             self._fail(call, error)
             raise
         finally:
-            _PENDING.reset(pending)
             self.handler.detach(call.token)
         self._finish(call, result)
         return result
@@ -236,7 +219,7 @@ class _Requests:
             result = await wrapped(*args, **kwargs)
         except BaseException as error:
             if span is not None:
-                _end_failed(span, error)
+                _end_failed(span, error, self.handler.capture_mode.on_span)
             raise
         finally:
             if token is not None:
@@ -250,47 +233,27 @@ class _Requests:
 # --- the SDK's own client span --------------------------------------------------------------------
 
 
-def _wrap_sdk_span() -> list[tuple[Any, str]]:
-    """mcp 2.x: hand the dispatcher our span for the ``tools/call`` we trace instead of a second one."""
-    try:
-        module = importlib.import_module(_DISPATCHER)
-    except ImportError:
-        return []  # mcp 1.x: no native tracing
-    if not callable(getattr(module, "otel_span", None)):
-        return []
-    wrap_function_wrapper(module, "otel_span", _sdk_span)
-    return [(module, "otel_span")]
-
-
-def _sdk_span(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    try:
-        span = _claim(args, kwargs)
-    except Exception:
-        logger.debug("otel_genai: could not match the SDK's MCP span", exc_info=True)
-        span = None
-    return wrapped(*args, **kwargs) if span is None else nullcontext(span)
-
-
-def _claim(args: Any, kwargs: dict[str, Any]) -> Any:
-    """Our span, when this ``otel_span(...)`` is the SDK's span for the tools/call we are tracing here."""
-    call = _PENDING.get()
-    if call is None or call.claimed or kwargs.get("context") is not None:
-        return None
+def _is_sdk_span_for(record: ToolExecution, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """``otel_span(name, ..., attributes=...)`` opening the SDK's span for this very ``tools/call``."""
+    if kwargs.get("context") is not None:
+        return False
     attributes = kwargs.get("attributes") or {}
     name = args[0] if args else kwargs.get("name")
-    record = call.record
-    if (
-        attributes.get(sc.MCP_METHOD_NAME) != METHOD_TOOLS_CALL
-        or not isinstance(name, str)
-        or not name.endswith(f" {record.tool_name}")
-        or record.span is None
-        or trace.get_current_span() is not record.span  # not the context our wrapper opened
-    ):
-        return None
-    call.claimed = True
-    if record.span.is_recording():
-        record.span.set_attributes(attributes)  # jsonrpc.request.id
-    return record.span
+    return (
+        attributes.get(sc.MCP_METHOD_NAME) == METHOD_TOOLS_CALL
+        and isinstance(name, str)
+        and name.endswith(f" {record.tool_name}")
+    )
+
+
+def _adopt_sdk_attributes(span: Span, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    span.set_attributes(kwargs.get("attributes") or {})  # jsonrpc.request.id
+
+
+# mcp 2.x: the dispatcher's ``with otel_span(...) as span`` gets ours for the tools/call we trace.
+_SDK_SPAN: NativeSpan[ToolExecution] = NativeSpan(
+    _DISPATCHER, "otel_span", matches=_is_sdk_span_for, lend=lend_context, adopt=_adopt_sdk_attributes
+)
 
 
 # --- what a session and its result tell ---------------------------------------------------------------
@@ -466,15 +429,16 @@ def _jsonrpc_code(error: BaseException) -> str | None:
     return str(code) if isinstance(code, int) and not isinstance(code, bool) else None
 
 
-def _end_failed(span: Any, error: BaseException) -> None:
+def _end_failed(span: Any, error: BaseException, with_message: bool) -> None:
     try:
         code = _jsonrpc_code(error)
+        error_type = code if code is not None else type(error).__qualname__
         if code is not None:
             span.set_attributes({sc.ERROR_TYPE: code, sc.RPC_RESPONSE_STATUS_CODE: code})
         else:
-            span.set_attribute(sc.ERROR_TYPE, type(error).__qualname__)
-            span.record_exception(error)
-        span.set_status(Status(StatusCode.ERROR, str(error)))
+            span.set_attribute(sc.ERROR_TYPE, error_type)
+        # error text is content: the message only where content goes on spans (telemetry/errors.py)
+        record_error(span, error, error_type, with_message=with_message, exception_event=code is None)
     except Exception:
         logger.debug("otel_genai: could not describe a failed MCP request", exc_info=True)
     span.end()

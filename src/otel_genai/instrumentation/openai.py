@@ -8,25 +8,43 @@ change between releases (and OpenAI-compatible servers omit fields).
 
 from __future__ import annotations
 
-import contextlib
+import importlib
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
-from weakref import WeakKeyDictionary
-
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import CallReader, handler_from_kwargs, unwrap_methods, wrap_methods
-from otel_genai.telemetry.content import parse_json_arguments, semconv_finish_reason, text_part
+from otel_genai.instrumentation._base import Instrumentor, Target
+from otel_genai.instrumentation._stainless import (
+    StainlessReader,
+    StainlessSDK,
+    extra_field,
+    field,
+    tool_definitions,
+    uri_or_blob,
+)
+from otel_genai.telemetry.content import (
+    InputMessage,
+    OutputMessage,
+    Part,
+    blob_part,
+    file_part,
+    generic_part,
+    input_message,
+    output_message,
+    reasoning_part,
+    refusal_part,
+    semconv_finish_reason,
+    server_tool_call_part,
+    text_part,
+    tool_call_part,
+    tool_call_response_part,
+)
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Embedding, Inference, ToolCallRequest
-from otel_genai.telemetry.streams import AsyncStreamProxy, StreamAccumulator, SyncStreamProxy
+from otel_genai.telemetry.streams import StreamAccumulator
 
 logger = logging.getLogger("otel_genai")
-
-NAME = "openai"
-_instruments = ("openai >= 1.0.0, < 4",)
 
 # (module, class, method, kind). Missing ones (older SDKs) are skipped.
 _TARGETS = (
@@ -46,121 +64,54 @@ _BETA_PARSE_TARGETS = (
     ("openai.resources.beta.chat.completions", "Completions", "parse", "chat"),
     ("openai.resources.beta.chat.completions", "AsyncCompletions", "parse", "chat"),
 )
+# What ``with_raw_response`` returns (releases before it existed return the model itself).
+_RAW_RESPONSES = ("openai._legacy_response:LegacyAPIResponse",)
+_AZURE_CLIENTS = ("AzureOpenAI", "AsyncAzureOpenAI")
+_AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com")
 
-# The SDK's "argument not given" sentinels (NotGiven, Omit) and its raw-response wrapper; filled in when
-# instrumenting.
-_SENTINELS: tuple[type, ...] = ()
-_RAW_RESPONSE_TYPES: tuple[type, ...] = ()
 
-
-class OpenAIInstrumentor(BaseInstrumentor):
+class OpenAIInstrumentor(Instrumentor):
     """Instruments the ``openai`` package."""
 
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return _instruments
+    name = "openai"
 
-    def _instrument(self, **kwargs: Any) -> None:
-        global _SENTINELS, _RAW_RESPONSE_TYPES
-        import importlib
-
-        import openai
-        from openai import _types
-
-        _SENTINELS = tuple(t for t in (getattr(_types, "NotGiven", None), getattr(_types, "Omit", None)) if t)
-        try:
-            from openai._legacy_response import LegacyAPIResponse
-
-            _RAW_RESPONSE_TYPES = (LegacyAPIResponse,)
-        except ImportError:  # releases before with_raw_response returned it
-            _RAW_RESPONSE_TYPES = ()
-        handler = handler_from_kwargs(kwargs)
-        streams = (openai.Stream, openai.AsyncStream)
-        readers = {
-            "chat": _ChatReader(handler, streams),
-            "responses": _ResponsesReader(handler, streams),
-            "embeddings": _EmbeddingsReader(handler),
+    def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
+        sdk = StainlessSDK.load("openai", provider=_provider, raw_responses=_RAW_RESPONSES)
+        readers: dict[str, StainlessReader] = {
+            "chat": _ChatReader(handler, sdk),
+            "responses": _ResponsesReader(handler, sdk),
+            "embeddings": _EmbeddingsReader(handler, sdk),
         }
         targets = list(_TARGETS)
         chat_module = importlib.import_module("openai.resources.chat.completions")
         if not hasattr(getattr(chat_module, "Completions", None), "parse"):
             targets.extend(_BETA_PARSE_TARGETS)
-        self._wrapped = wrap_methods(
-            (
-                module,
-                cls,
-                method,
-                readers[kind].async_wrapper if cls.startswith("Async") else readers[kind].sync_wrapper,
-            )
+        # by class name: the SDK's argument-checking decorator hides that the async methods are coroutines
+        return [
+            (module, cls, method, _wrapper(readers[kind], cls.startswith("Async")))
             for module, cls, method, kind in targets
-        )
+        ]
 
-    def _uninstrument(self, **kwargs: Any) -> None:
-        unwrap_methods(getattr(self, "_wrapped", ()))
-        self._wrapped = []
+
+def _wrapper(reader: StainlessReader, is_async: bool) -> Any:
+    return reader.async_wrapper if is_async else reader.sync_wrapper
+
+
+def _provider(client: Any, host: str | None) -> str:
+    """Azure OpenAI by its client class (also behind a gateway) or by its host; OpenAI otherwise."""
+    if client is None:
+        return sc.PROVIDER_OPENAI
+    azure = any(cls.__name__ in _AZURE_CLIENTS for cls in type(client).__mro__)
+    if not azure and host:
+        azure = host.endswith(_AZURE_HOSTS)
+    return sc.PROVIDER_AZURE_OPENAI if azure else sc.PROVIDER_OPENAI
 
 
 # --- request helpers ----------------------------------------------------------------------------
 
 
-def _given(value: Any) -> Any:
-    """``None`` for the SDK's not-given sentinels, the value otherwise."""
-    if value is None or isinstance(value, _SENTINELS):
-        return None
-    return value
-
-
-def _number(value: Any) -> float | int | None:
-    value = _given(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return None
-
-
-def _float(value: Any) -> float | None:
-    """A number as a float: the conventions type temperature and the like as double, also for ``0``."""
-    number = _number(value)
-    return None if number is None else float(number)
-
-
-def _string(value: Any) -> str | None:
-    value = _given(value)
-    return value if isinstance(value, str) else None
-
-
-_endpoints: WeakKeyDictionary[Any, tuple[Any, str, str | None, int | None]] = WeakKeyDictionary()
-_DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
-def _endpoint(client: Any) -> tuple[str, str | None, int | None]:
-    """(provider name, server.address, server.port) of a client, cached per client and base URL."""
-    if client is None:
-        return sc.PROVIDER_OPENAI, None, None
-    base_url = getattr(client, "_base_url", None) or getattr(client, "base_url", None)
-    cached = _endpoints.get(client)
-    if cached is not None and cached[0] is base_url:
-        return cached[1], cached[2], cached[3]
-    host = getattr(base_url, "host", None) or None
-    port = getattr(base_url, "port", None) or _DEFAULT_PORTS.get(getattr(base_url, "scheme", ""))
-    azure = any(cls.__name__ in ("AzureOpenAI", "AsyncAzureOpenAI") for cls in type(client).__mro__)
-    if not azure and host:
-        azure = host.endswith((".openai.azure.com", ".cognitiveservices.azure.com"))
-    provider = sc.PROVIDER_AZURE_OPENAI if azure else sc.PROVIDER_OPENAI
-    with contextlib.suppress(TypeError):  # a client that cannot be weakly referenced is not cached
-        _endpoints[client] = (base_url, provider, host, port)
-    return provider, host, port
-
-
-def _stop_sequences(stop: Any) -> list[str] | None:
-    stop = _given(stop)
-    if isinstance(stop, str):
-        return [stop]
-    if isinstance(stop, (list, tuple)):
-        return [str(s) for s in stop]
-    return None
-
-
-def _output_type(response_format: Any) -> str | None:
-    response_format = _given(response_format)
+def _output_type(sdk: StainlessSDK, response_format: Any) -> str | None:
+    response_format = sdk.given(response_format)
     if response_format is None:
         return None
     if isinstance(response_format, type):  # parse(response_format=PydanticModel)
@@ -173,8 +124,8 @@ def _output_type(response_format: Any) -> str | None:
     return None
 
 
-def _service_tier(record: Inference, value: Any) -> None:
-    tier = _string(value)
+def _service_tier(sdk: StainlessSDK, record: Inference, value: Any) -> None:
+    tier = sdk.string(value)
     if tier and tier != "auto":
         record.request_attributes[sc.OPENAI_REQUEST_SERVICE_TIER] = tier
 
@@ -191,43 +142,17 @@ def _read_response_meta(record: Inference, response: Any) -> None:
         record.metric_attributes[sc.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
 
 
-class _Reader(CallReader):
-    """One OpenAI API family: builds the record from kwargs and reads the response into it."""
+class _Reader(StainlessReader):
+    """One OpenAI API family (``openai.api.type``)."""
 
     api_type: str | None = None
 
-    def __init__(self, handler: TelemetryHandler, streams: tuple[type, type] | None = None) -> None:
-        super().__init__(handler)
-        self.sync_stream, self.async_stream = streams or (type(None), type(None))
-
-    def read(self, record: Any, response: Any) -> None:
-        raise NotImplementedError
-
-    def accumulator(self, record: Inference) -> StreamAccumulator:
-        raise NotImplementedError
-
-    def on_result(self, record: Any, result: Any) -> Any:
-        if isinstance(result, self.sync_stream):
-            return SyncStreamProxy(result, self.accumulator(record))
-        if isinstance(result, self.async_stream):
-            return AsyncStreamProxy(result, self.accumulator(record))
-        if not getattr(record, "stream", False):
-            try:
-                # ``with_raw_response`` (LangChain uses it for headers): the SDK caches parse(), so the
-                # application's own parse() returns this very object at no extra cost.
-                raw = isinstance(result, _RAW_RESPONSE_TYPES)
-                self.read(record, result.parse() if raw else result)
-            except Exception:
-                logger.debug("otel_genai: could not read an OpenAI response", exc_info=True)
-        self.handler.finish(record)
-        return result
-
     def _inference(self, instance: Any, model: Any) -> Inference:
-        provider, address, port = _endpoint(getattr(instance, "_client", None))
+        provider, address, port = self.endpoint_of(instance)
         record = Inference(
             operation=sc.OPERATION_CHAT,
             provider=provider,
-            request_model=_string(model),
+            request_model=self.sdk.string(model),
             server_address=address,
             server_port=port,
         )
@@ -243,25 +168,27 @@ class _ChatReader(_Reader):
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Inference:
         record = self._inference(instance, kwargs.get("model"))
+        sdk = self.sdk
         get = kwargs.get
-        record.temperature = _float(get("temperature"))
-        record.top_p = _float(get("top_p"))
-        record.max_tokens = _number(get("max_completion_tokens")) or _number(get("max_tokens"))  # type: ignore[assignment]
-        record.seed = _number(get("seed"))  # type: ignore[assignment]
-        record.stop_sequences = _stop_sequences(get("stop"))
-        record.frequency_penalty = _float(get("frequency_penalty"))
-        record.presence_penalty = _float(get("presence_penalty"))
-        record.choice_count = _number(get("n"))  # type: ignore[assignment]
-        record.stream = _given(get("stream")) is True
-        record.output_type = _output_type(get("response_format"))
-        record.reasoning_level = _string(get("reasoning_effort"))
-        _service_tier(record, get("service_tier"))
+        record.temperature = sdk.double(get("temperature"))
+        record.top_p = sdk.double(get("top_p"))
+        record.max_tokens = sdk.number(get("max_completion_tokens")) or sdk.number(get("max_tokens"))
+        record.seed = sdk.number(get("seed"))
+        record.stop_sequences = sdk.strings(get("stop"))
+        record.frequency_penalty = sdk.double(get("frequency_penalty"))
+        record.presence_penalty = sdk.double(get("presence_penalty"))
+        record.choice_count = sdk.number(get("n"))
+        record.stream = sdk.given(get("stream")) is True
+        record.output_type = _output_type(sdk, get("response_format"))
+        record.reasoning_level = sdk.string(get("reasoning_effort"))
+        _service_tier(sdk, record, get("service_tier"))
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
-        record.input_messages = chat_input_messages(_given(kwargs.get("messages")))
+        given = self.sdk.given
+        record.input_messages = chat_input_messages(given(kwargs.get("messages")))
         record.tool_definitions = tool_definitions(
-            _given(kwargs.get("tools")), self.handler.tool_definition_details
+            given(kwargs.get("tools")), self.handler.tool_definition_details
         )
 
     def read(self, record: Inference, response: Any) -> None:
@@ -283,7 +210,7 @@ class _ChatReader(_Reader):
                     _output_message(
                         getattr(message, "content", None),
                         getattr(message, "refusal", None),
-                        _extra_field(message, "reasoning_content"),
+                        extra_field(message, "reasoning_content"),
                         calls,
                         getattr(choice, "finish_reason", None),
                     )
@@ -300,28 +227,16 @@ class _ChatReader(_Reader):
 def _read_chat_usage(record: Inference, usage: Any) -> None:
     if usage is None:
         return
-    # _field: SDKs that predate a field keep it as a plain dict (pydantic extra)
-    record.input_tokens = _field(usage, "prompt_tokens")
-    record.output_tokens = _field(usage, "completion_tokens")
-    prompt_details = _field(usage, "prompt_tokens_details")
+    # field(): SDKs that predate a field keep it as a plain dict (pydantic extra)
+    record.input_tokens = field(usage, "prompt_tokens")
+    record.output_tokens = field(usage, "completion_tokens")
+    prompt_details = field(usage, "prompt_tokens_details")
     if prompt_details is not None:
-        record.cache_read_input_tokens = _field(prompt_details, "cached_tokens")
-        record.cache_write_input_tokens = _field(prompt_details, "cache_write_tokens")
-    completion_details = _field(usage, "completion_tokens_details")
+        record.cache_read_input_tokens = field(prompt_details, "cached_tokens")
+        record.cache_write_input_tokens = field(prompt_details, "cache_write_tokens")
+    completion_details = field(usage, "completion_tokens_details")
     if completion_details is not None:
-        record.reasoning_output_tokens = _field(completion_details, "reasoning_tokens")
-
-
-def _extra_field(model: Any, name: str) -> Any:
-    """A field the SDK does not declare (``reasoning_content`` from OpenAI-compatible servers).
-
-    ``getattr`` on a missing pydantic field raises inside pydantic and costs microseconds per chunk;
-    the extras dict (pydantic 2) or ``__dict__`` (pydantic 1) is a plain lookup.
-    """
-    extra = getattr(model, "__pydantic_extra__", None)
-    if extra is not None:
-        return extra.get(name)
-    return getattr(model, "__dict__", {}).get(name)
+        record.reasoning_output_tokens = field(completion_details, "reasoning_tokens")
 
 
 def _tool_call(call: Any) -> ToolCallRequest:
@@ -338,24 +253,17 @@ def _tool_call(call: Any) -> ToolCallRequest:
 
 def _output_message(
     content: Any, refusal: Any, reasoning: Any, calls: list[ToolCallRequest], finish_reason: Any
-) -> dict[str, Any]:
-    parts: list[dict[str, Any]] = []
+) -> OutputMessage:
+    parts: list[Part] = []
     if isinstance(reasoning, str) and reasoning:
-        parts.append({"type": "reasoning", "content": reasoning})
+        parts.append(reasoning_part(reasoning))
     if isinstance(content, str) and content:
         parts.append(text_part(content))
     if isinstance(refusal, str) and refusal:
-        parts.append({"type": "refusal", "content": refusal})
+        parts.append(refusal_part(refusal))
     for call in calls:
-        parts.append(
-            {
-                "type": "tool_call",
-                "id": call.id,
-                "name": call.name,
-                "arguments": parse_json_arguments(call.arguments),
-            }
-        )
-    return {"role": "assistant", "parts": parts, "finish_reason": semconv_finish_reason(finish_reason)}
+        parts.append(tool_call_part(call.id, call.name, call.arguments))
+    return output_message(parts, semconv_finish_reason(finish_reason))
 
 
 class _ChoiceState:
@@ -400,7 +308,7 @@ class _ChatStreamAccumulator(StreamAccumulator):
                     refusal = getattr(delta, "refusal", None)  # newer SDKs only
                     if refusal:
                         state.refusal.append(refusal)
-                    reasoning = _extra_field(delta, "reasoning_content")
+                    reasoning = extra_field(delta, "reasoning_content")
                     if reasoning:
                         state.reasoning.append(reasoning)
                 if delta.tool_calls:
@@ -454,100 +362,62 @@ class _ChatStreamAccumulator(StreamAccumulator):
 # --- chat content -------------------------------------------------------------------------------
 
 
-def _field(item: Any, name: str) -> Any:
-    if isinstance(item, dict):
-        return item.get(name)
-    return getattr(item, name, None)
-
-
-def _content_parts(content: Any) -> list[dict[str, Any]]:
+def _content_parts(content: Any) -> list[Part]:
     """A chat or Responses ``content`` value (string or list of typed parts) as semconv parts."""
     if content is None:
         return []
     if isinstance(content, str):
         return [text_part(content)] if content else []
-    parts = []
+    parts: list[Part] = []
     for item in content if isinstance(content, (list, tuple)) else (content,):
-        kind = _field(item, "type")
+        kind = field(item, "type")
         if kind in ("text", "input_text", "output_text"):
-            parts.append(text_part(_field(item, "text") or ""))
+            parts.append(text_part(field(item, "text") or ""))
         elif kind == "refusal":
-            parts.append({"type": "refusal", "content": _field(item, "refusal") or ""})
+            parts.append(refusal_part(field(item, "refusal") or ""))
         elif kind in ("image_url", "input_image"):
-            image = _field(item, "image_url")
-            url = _field(image, "url") if image is not None and not isinstance(image, str) else image
-            parts.append(_uri_or_blob(url, "image", _field(item, "file_id")))
+            image = field(item, "image_url")
+            url = field(image, "url") if image is not None and not isinstance(image, str) else image
+            parts.append(uri_or_blob(url, "image", field(item, "file_id")))
         elif kind == "input_audio":
-            audio = _field(item, "input_audio")
-            fmt = _field(audio, "format")
-            parts.append(
-                {
-                    "type": "blob",
-                    "modality": "audio",
-                    "mime_type": f"audio/{fmt}" if fmt else None,
-                    "content": _field(audio, "data") or "",
-                }
-            )
+            audio = field(item, "input_audio")
+            fmt = field(audio, "format")
+            parts.append(blob_part(field(audio, "data") or "", "audio", f"audio/{fmt}" if fmt else None))
         elif kind in ("file", "input_file"):
-            file = _field(item, "file") or item
-            file_id = _field(file, "file_id")
+            file = field(item, "file") or item
+            file_id = field(file, "file_id")
             if file_id:
-                parts.append({"type": "file", "modality": "document", "file_id": file_id})
+                parts.append(file_part(file_id, "document"))
             else:
                 parts.append(
-                    _uri_or_blob(_field(file, "file_data") or _field(file, "file_url"), "document", None)
+                    uri_or_blob(field(file, "file_data") or field(file, "file_url"), "document", None)
                 )
         else:
-            parts.append({"type": str(kind or "unknown")})
+            parts.append(generic_part(str(kind or "unknown")))
     return parts
 
 
-def _uri_or_blob(url: Any, modality: str, file_id: Any) -> dict[str, Any]:
-    if file_id:
-        return {"type": "file", "modality": modality, "file_id": file_id}
-    if isinstance(url, str) and url.startswith("data:") and ";base64," in url:
-        header, data = url.split(",", 1)
-        return {
-            "type": "blob",
-            "modality": modality,
-            "mime_type": header[5:].split(";")[0] or None,
-            "content": data,
-        }
-    return {"type": "uri", "modality": modality, "uri": str(url or "")}
-
-
-def chat_input_messages(messages: Any) -> list[dict[str, Any]] | None:
+def chat_input_messages(messages: Any) -> list[InputMessage] | None:
     """Chat Completions ``messages`` as semconv input messages (system messages stay in the list)."""
     if not messages:
         return None
     result = []
     for message in messages:
-        role = _field(message, "role") or "user"
+        role = field(message, "role") or "user"
+        parts: list[Part]
         if role == "tool":
             parts = [
-                {
-                    "type": "tool_call_response",
-                    "id": _field(message, "tool_call_id"),
-                    "response": _tool_response(_field(message, "content")),
-                }
+                tool_call_response_part(
+                    field(message, "tool_call_id"), _tool_response(field(message, "content"))
+                )
             ]
         else:
-            parts = _content_parts(_field(message, "content"))
-            for call in _field(message, "tool_calls") or ():
+            parts = _content_parts(field(message, "content"))
+            for call in field(message, "tool_calls") or ():
                 request = _tool_call(call) if not isinstance(call, dict) else _tool_call_from_dict(call)
-                parts.append(
-                    {
-                        "type": "tool_call",
-                        "id": request.id,
-                        "name": request.name,
-                        "arguments": parse_json_arguments(request.arguments),
-                    }
-                )
-        entry: dict[str, Any] = {"role": role, "parts": parts}
-        name = _field(message, "name")
-        if isinstance(name, str):
-            entry["name"] = name
-        result.append(entry)
+                parts.append(tool_call_part(request.id, request.name, request.arguments))
+        name = field(message, "name")
+        result.append(input_message(role, parts, name if isinstance(name, str) else None))
     return result
 
 
@@ -561,28 +431,12 @@ def _tool_call_from_dict(call: dict[str, Any]) -> ToolCallRequest:
 def _tool_response(content: Any) -> Any:
     if isinstance(content, str) or content is None:
         return content
-    return " ".join(p.get("content", "") for p in _content_parts(content) if p.get("type") == "text")
+    parts: list[Mapping[str, Any]] = list(_content_parts(content))
+    return " ".join(part.get("content", "") for part in parts if part.get("type") == "text")
 
 
-def tool_definitions(tools: Any, details: bool) -> list[dict[str, Any]] | None:
-    """Chat or Responses ``tools`` as semconv tool definitions (type and name; more if ``details``)."""
-    if not tools:
-        return None
-    definitions = []
-    for tool in tools:
-        kind = _field(tool, "type") or "function"
-        spec = _field(tool, kind) if kind in ("function", "custom") else None
-        source = spec if spec is not None else tool
-        definition: dict[str, Any] = {"type": kind, "name": _field(source, "name") or kind}
-        if details:
-            description = _field(source, "description")
-            if description:
-                definition["description"] = description
-            parameters = _field(source, "parameters")
-            if parameters:
-                definition["parameters"] = parameters
-        definitions.append(definition)
-    return definitions
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 # --- responses ----------------------------------------------------------------------------------
@@ -593,34 +447,36 @@ class _ResponsesReader(_Reader):
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Inference:
         record = self._inference(instance, kwargs.get("model"))
+        sdk = self.sdk
         get = kwargs.get
-        record.temperature = _float(get("temperature"))
-        record.top_p = _float(get("top_p"))
-        record.max_tokens = _number(get("max_output_tokens"))  # type: ignore[assignment]
-        record.stream = _given(get("stream")) is True
-        record.previous_response_id = _string(get("previous_response_id"))
-        conversation = _given(get("conversation"))
+        record.temperature = sdk.double(get("temperature"))
+        record.top_p = sdk.double(get("top_p"))
+        record.max_tokens = sdk.number(get("max_output_tokens"))
+        record.stream = sdk.given(get("stream")) is True
+        record.previous_response_id = sdk.string(get("previous_response_id"))
+        conversation = sdk.given(get("conversation"))
         record.conversation_id = (
-            conversation if isinstance(conversation, str) else _string(_field(conversation, "id"))
+            conversation if isinstance(conversation, str) else sdk.string(field(conversation, "id"))
         )
-        reasoning = _given(get("reasoning"))
+        reasoning = sdk.given(get("reasoning"))
         if reasoning is not None:
-            record.reasoning_level = _string(_field(reasoning, "effort"))
-        text = _given(get("text"))
+            record.reasoning_level = sdk.string(field(reasoning, "effort"))
+        text = sdk.given(get("text"))
         if text is not None:
-            record.output_type = _output_type(_field(text, "format"))
-        if _given(get("text_format")) is not None:  # parse(text_format=PydanticModel)
+            record.output_type = _output_type(sdk, field(text, "format"))
+        if sdk.given(get("text_format")) is not None:  # parse(text_format=PydanticModel)
             record.output_type = "json"
-        _service_tier(record, get("service_tier"))
+        _service_tier(sdk, record, get("service_tier"))
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
-        instructions = _given(kwargs.get("instructions"))
+        given = self.sdk.given
+        instructions = given(kwargs.get("instructions"))
         if isinstance(instructions, str) and instructions:
             record.system_instructions = [text_part(instructions)]
-        record.input_messages = responses_input_messages(_given(kwargs.get("input")))
+        record.input_messages = responses_input_messages(given(kwargs.get("input")))
         record.tool_definitions = tool_definitions(
-            _given(kwargs.get("tools")), self.handler.tool_definition_details
+            given(kwargs.get("tools")), self.handler.tool_definition_details
         )
 
     def read(self, record: Inference, response: Any) -> None:
@@ -638,7 +494,7 @@ class _ResponsesReader(_Reader):
             output_details = getattr(usage, "output_tokens_details", None)
             if output_details is not None:
                 record.reasoning_output_tokens = getattr(output_details, "reasoning_tokens", None)
-        parts: list[dict[str, Any]] = []
+        parts: list[Part] = []
         tool_calls: list[ToolCallRequest] = []
         capture = self.handler.wants_content(record)
         for item in getattr(response, "output", None) or ():
@@ -651,22 +507,14 @@ class _ResponsesReader(_Reader):
                 )
                 tool_calls.append(call)
                 if capture:
-                    parts.append(
-                        {
-                            "type": "tool_call",
-                            "id": call.id,
-                            "name": call.name,
-                            "arguments": parse_json_arguments(call.arguments),
-                        }
-                    )
+                    parts.append(tool_call_part(call.id, call.name, call.arguments))
             elif capture and kind == "message":
                 parts.extend(_content_parts(getattr(item, "content", None)))
             elif capture and kind == "reasoning":
                 for summary in getattr(item, "summary", None) or ():
-                    parts.append({"type": "reasoning", "content": getattr(summary, "text", "") or ""})
+                    parts.append(reasoning_part(getattr(summary, "text", "") or ""))
             elif capture and kind:
-                parts.append({"type": "server_tool_call", "id": getattr(item, "id", None), "name": kind,
-                              "server_tool_call": {"type": kind}})  # fmt: skip
+                parts.append(server_tool_call_part(getattr(item, "id", None), kind))
         status = getattr(response, "status", None)
         reason = _responses_finish_reason(response, status, bool(tool_calls))
         record.finish_reasons = [reason]
@@ -674,9 +522,9 @@ class _ResponsesReader(_Reader):
             record.tool_calls = tool_calls
         if status == "failed":
             error = getattr(response, "error", None)
-            record.error_type = _string(getattr(error, "code", None)) or "failed"
+            record.error_type = _text(getattr(error, "code", None)) or "failed"
         if capture:
-            record.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": reason}]
+            record.output_messages = [output_message(parts, reason)]
 
     def accumulator(self, record: Inference) -> StreamAccumulator:
         return _ResponsesStreamAccumulator(self.handler, record, self)
@@ -714,7 +562,7 @@ class _ResponsesStreamAccumulator(StreamAccumulator):
         elif kind == "response.created":
             self.started = event.response
         elif kind == "error":
-            self.record.error_type = _string(getattr(event, "code", None)) or "error"
+            self.record.error_type = _text(getattr(event, "code", None)) or "error"
 
     def on_end(self) -> None:
         if self.final is not None:
@@ -724,43 +572,29 @@ class _ResponsesStreamAccumulator(StreamAccumulator):
             self.record.response_model = getattr(self.started, "model", None)
 
 
-def responses_input_messages(items: Any) -> list[dict[str, Any]] | None:
+def responses_input_messages(items: Any) -> list[InputMessage] | None:
     """Responses ``input`` (a string or a list of items) as semconv input messages."""
     if items is None:
         return None
     if isinstance(items, str):
-        return [{"role": "user", "parts": [text_part(items)]}]
-    messages: list[dict[str, Any]] = []
+        return [input_message("user", [text_part(items)])]
+    messages: list[InputMessage] = []
     for item in items:
-        kind = _field(item, "type")
-        role = _field(item, "role")
+        kind = field(item, "type")
+        role = field(item, "role")
         if kind == "function_call_output" or kind == "custom_tool_call_output":
-            output = _field(item, "output")
+            response = _tool_response(field(item, "output"))
             messages.append(
-                {
-                    "role": "tool",
-                    "parts": [
-                        {
-                            "type": "tool_call_response",
-                            "id": _field(item, "call_id"),
-                            "response": _tool_response(output),
-                        }
-                    ],
-                }
+                input_message("tool", [tool_call_response_part(field(item, "call_id"), response)])
             )
         elif kind == "function_call" or kind == "custom_tool_call":
-            arguments = _field(item, "arguments") or _field(item, "input")
-            part = {
-                "type": "tool_call",
-                "id": _field(item, "call_id"),
-                "name": _field(item, "name"),
-                "arguments": parse_json_arguments(arguments),
-            }
-            messages.append({"role": "assistant", "parts": [part]})
+            arguments = field(item, "arguments") or field(item, "input")
+            part = tool_call_part(field(item, "call_id"), field(item, "name"), arguments)
+            messages.append(input_message("assistant", [part]))
         elif role is not None:
-            messages.append({"role": role, "parts": _content_parts(_field(item, "content"))})
+            messages.append(input_message(role, _content_parts(field(item, "content"))))
         elif kind is not None:
-            messages.append({"role": "assistant", "parts": [{"type": str(kind)}]})
+            messages.append(input_message("assistant", [generic_part(str(kind))]))
     return messages
 
 
@@ -769,18 +603,19 @@ def responses_input_messages(items: Any) -> list[dict[str, Any]] | None:
 
 class _EmbeddingsReader(_Reader):
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Embedding:
-        provider, address, port = _endpoint(getattr(instance, "_client", None))
+        provider, address, port = self.endpoint_of(instance)
+        sdk = self.sdk
         record = Embedding(
             operation=sc.OPERATION_EMBEDDINGS,
             provider=provider,
-            request_model=_string(kwargs.get("model")),
+            request_model=sdk.string(kwargs.get("model")),
             server_address=address,
             server_port=port,
         )
-        encoding = _string(kwargs.get("encoding_format"))
+        encoding = sdk.string(kwargs.get("encoding_format"))
         if encoding:
             record.encoding_formats = [encoding]
-        record.dimension_count = _number(kwargs.get("dimensions"))  # type: ignore[assignment]
+        record.dimension_count = sdk.number(kwargs.get("dimensions"))
         return record
 
     def read(self, record: Embedding, response: Any) -> None:

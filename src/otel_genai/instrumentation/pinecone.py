@@ -20,29 +20,25 @@ from __future__ import annotations
 import functools
 import ipaddress
 import threading
-from collections.abc import Callable, Mapping
-from collections.abc import Collection as CollectionType
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from opentelemetry import context as otel_context
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import (
     CallReader,
+    Instrumentor,
     Observer,
-    handler_from_kwargs,
+    Target,
     store_query,
     traced_call,
-    unwrap_methods,
-    wrap_methods,
 )
 from otel_genai.instrumentation._documents import id_of, int_of, score_of
+from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import RetrievedDocument, StoreCall
 
-NAME = "pinecone"
-_instruments = ("pinecone >= 10, < 11",)
 DB_SYSTEM = "pinecone"
 
 _SYNC = ("pinecone.index", "Index")
@@ -66,14 +62,12 @@ _CATALOG_LIMIT = 1024
 _readers: dict[str, _PineconeReader] = {}
 
 
-class PineconeInstrumentor(BaseInstrumentor):
+class PineconeInstrumentor(Instrumentor):
     """Instruments ``pinecone`` data-plane indexes (sync and asyncio)."""
 
-    def instrumentation_dependencies(self) -> CollectionType[str]:
-        return _instruments
+    name = "pinecone"
 
-    def _instrument(self, **kwargs: Any) -> None:
-        handler = handler_from_kwargs(kwargs)
+    def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
         _readers.update(
             {
                 "query": _QueryReader(handler),
@@ -84,18 +78,16 @@ class PineconeInstrumentor(BaseInstrumentor):
                 "delete": _WriteReader(handler, "delete", "ids"),
             }
         )
-        targets: list[tuple[str, str, str, Callable[..., Any]]] = []
+        targets: list[Target] = []
         for (module, cls), is_async in ((_SYNC, False), (_ASYNC, True)):
             for operation in _readers:
                 targets.append((module, cls, operation, _dispatcher(operation, is_async)))
         for module, cls in _DESCRIBE:
             targets.append((module, cls, "describe", _DESCRIBED))
-        self._wrapped = wrap_methods(targets)
+        return targets
 
-    def _uninstrument(self, **kwargs: Any) -> None:
+    def forget(self) -> None:
         _readers.clear()
-        unwrap_methods(getattr(self, "_wrapped", ()))
-        self._wrapped = []
         _catalog.clear()
 
 
@@ -357,7 +349,7 @@ class _FanOut:
         self.vector = kwargs.get("vector")
         self.sparse_vector = kwargs.get("sparse_vector")
         self.filter = kwargs.get("filter")
-        self.namespaces = kwargs.get("namespaces")
+        self.namespaces: Any = kwargs.get("namespaces")
         self.thread = threading.get_ident()
         self.context: Any = None
 

@@ -16,28 +16,17 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Collection as CollectionType
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
-
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import (
-    CallReader,
-    Observer,
-    handler_from_kwargs,
-    store_query,
-    unwrap_methods,
-    wrap_methods,
-)
+from otel_genai.instrumentation._base import CallReader, Instrumentor, Observer, Target, store_query
 from otel_genai.instrumentation._documents import document_of, int_of
+from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import RetrievedDocument, StoreCall
 
 logger = logging.getLogger("otel_genai")
 
-NAME = "qdrant"
-_instruments = ("qdrant-client >= 1.7, < 2",)
 DB_SYSTEM = "qdrant"
 _DEFAULT_LIMIT = 10  # the client's and the server's ``limit`` when none is given
 _DEFAULT_VECTOR = ""  # the unnamed vector's name in a collection's configuration
@@ -60,14 +49,12 @@ _NEAREST_INPUTS = ("ndarray", "UUID", "PointId", "Document", "Image", "Inference
 _SPARSE_METRIC = "dot"  # sparse vectors are scored by dot product (with or without the IDF modifier)
 
 
-class QdrantInstrumentor(BaseInstrumentor):
+class QdrantInstrumentor(Instrumentor):
     """Instruments ``qdrant_client.QdrantClient`` and ``AsyncQdrantClient``."""
 
-    def instrumentation_dependencies(self) -> CollectionType[str]:
-        return _instruments
+    name = "qdrant"
 
-    def _instrument(self, **kwargs: Any) -> None:
-        handler = handler_from_kwargs(kwargs)
+    def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
         readers: dict[str, Any] = {
             "query_points": _QueryReader(handler, "query_points", "query"),
             "query_points_groups": _QueryReader(handler, "query_points_groups", "query", groups=True),
@@ -87,13 +74,9 @@ class QdrantInstrumentor(BaseInstrumentor):
         }
         # the async client is not async throughout (its upload_points / upload_collection are plain
         # methods; upload_points was a coroutine in 1.7): wrap_methods lets each method choose
-        self._wrapped = wrap_methods(
+        return [
             (module, cls, method, reader) for module, cls in _CLIENTS for method, reader in readers.items()
-        )
-
-    def _uninstrument(self, **kwargs: Any) -> None:
-        unwrap_methods(getattr(self, "_wrapped", ()))
-        self._wrapped = []
+        ]
 
 
 # --- what a client tells about itself ---------------------------------------------------------------

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from otel_genai.redaction.engine import EngineUnavailable, Finding, PresidioDetector
 from otel_genai.redaction.policy import RedactionPolicy
@@ -128,13 +128,13 @@ def _spawn() -> subprocess.Popen[bytes]:
     )
 
 
-def _send(stream: BinaryIO | None, message: Any) -> None:
+def _send(stream: IO[bytes] | None, message: Any) -> None:
     assert stream is not None
     pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
     stream.flush()
 
 
-def _receive(stream: BinaryIO | None) -> Any:
+def _receive(stream: IO[bytes] | None) -> Any:
     assert stream is not None
     return pickle.load(stream)
 
@@ -161,6 +161,7 @@ def _serve() -> None:
         if request is None:
             return
         texts, ner = request
+        answer: tuple[str, object]
         try:
             found = detector.analyze(texts, ner=ner)
             answer = ("ok", [[(f.start, f.end, f.entity_type, f.score) for f in fs] for fs in found])

@@ -24,9 +24,12 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otel_genai.redaction.policy import NER_ENTITIES, RedactionPolicy
+
+if TYPE_CHECKING:
+    from otel_genai.redaction._isolated import ProcessDetector
 
 logger = logging.getLogger("otel_genai")
 
@@ -359,7 +362,8 @@ class PresidioDetector:
             """Presidio's spaCy engine around pipelines we loaded (never reaches spacy.cli.download)."""
 
             def load(engine_self) -> None:
-                engine_self.nlp = {language: ner_nlp or blank}
+                # Presidio declares ``nlp`` as None until its own load() fills it
+                engine_self.nlp = {language: ner_nlp or blank}  # type: ignore[assignment]
 
         nlp_engine = _PrebuiltEngine(
             models=[{"lang_code": language, "model_name": "otel_genai_prebuilt"}],
@@ -378,9 +382,12 @@ class PresidioDetector:
             registry.load_predefined_recognizers(languages=[language], nlp_engine=nlp_engine)
         finally:
             presidio_log.setLevel(level)
-        for recognizer in list(registry.recognizers):
-            if type(recognizer).__name__ in ("EmailRecognizer", "PhoneRecognizer"):
-                registry.remove_recognizer(recognizer.name)
+        # Presidio's e-mail and phone recognizers make way for ours (_our_recognizers)
+        registry.recognizers = [
+            recognizer
+            for recognizer in registry.recognizers
+            if type(recognizer).__name__ not in ("EmailRecognizer", "PhoneRecognizer")
+        ]
         for recognizer in _our_recognizers(self.policy):
             registry.add_recognizer(recognizer)
         self._nlp_engine = nlp_engine
@@ -465,7 +472,7 @@ def _our_recognizers(policy: RedactionPolicy) -> list[Any]:
     for entity, patterns in policy.patterns.items():
         recognizer_patterns = [(f"user_{i}", p, 0.9) for i, p in enumerate(patterns)]
         recognizers.append(recognizer(entity, recognizer_patterns))
-    for entity, words in policy.deny_list.items():
+    for entity, words in policy.deny_words().items():
         recognizers.append(
             PatternRecognizer(
                 supported_entity=entity, name=f"otel_genai_deny_{entity.lower()}", deny_list=list(words)
@@ -481,7 +488,7 @@ def _offline_email_recognizer(base: type) -> Any:
 
     extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
-    class OfflineEmailRecognizer(base):  # type: ignore[misc, valid-type]
+    class OfflineEmailRecognizer(base):
         def validate_result(self, pattern_text: str) -> bool | None:
             # A known public suffix raises the score; an unknown alphabetic one (.internal, .example,
             # .corp) keeps the pattern's score instead of dropping the match (for redaction a miss is
@@ -503,7 +510,7 @@ def _fast_phone_recognizer(base: type) -> Any:
     a phone number has at least 4 digits, so only windows around such runs can hold one.
     """
 
-    class DigitRunPhoneRecognizer(base):  # type: ignore[misc, valid-type]
+    class DigitRunPhoneRecognizer(base):
         def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
             results: list[Any] = []
             for start, end in _windows(text):
@@ -511,7 +518,7 @@ def _fast_phone_recognizer(base: type) -> Any:
                     result.start += start
                     result.end += start
                     results.append(result)
-            return base.remove_duplicates(results) if results else results
+            return self.remove_duplicates(results) if results else results
 
     return DigitRunPhoneRecognizer()
 
@@ -534,11 +541,11 @@ def _windows(text: str) -> list[tuple[int, int]]:
 
 # --- one detector per distinct policy, shared by every processor in the process ---------------------
 
-_DETECTORS: dict[tuple, PresidioDetector] = {}
+_DETECTORS: dict[tuple[object, ...], PresidioDetector | ProcessDetector] = {}
 _DETECTORS_LOCK = threading.Lock()
 
 
-def shared_detector(policy: RedactionPolicy) -> Any:
+def shared_detector(policy: RedactionPolicy) -> PresidioDetector | ProcessDetector:
     """The detector for this policy's detection settings (built once; loading stays lazy)."""
     key = policy.engine_key()
     with _DETECTORS_LOCK:

@@ -9,7 +9,7 @@ GenAI JSON schemas.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,6 +182,7 @@ class _JsonField(_StructuredField):
 
 def _walk_any(node: Any, opened: Field, keep: frozenset[str] = frozenset(), deep: bool = False) -> None:
     """Every string leaf is text, except values of ``keep`` keys at this level (at every level if deep)."""
+    slots: Iterable[tuple[Any, Any]]
     if isinstance(node, dict):
         slots = ((key, child) for key, child in node.items() if key not in keep)
     elif isinstance(node, list):

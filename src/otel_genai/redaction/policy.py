@@ -15,6 +15,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 logger = logging.getLogger("otel_genai")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -155,19 +156,23 @@ class RedactionPolicy:
 
     # --- what the engine is built from (policies that differ only in operators share an engine) --
 
-    def engine_key(self) -> tuple:
+    def engine_key(self) -> tuple[object, ...]:
         """Everything that changes what is detected; engines are shared between equal keys."""
         return (
             self.entities,
             self.score_threshold,
             self.language,
             tuple(sorted((k, v) for k, v in self.patterns.items())),
-            tuple(sorted((k, v) for k, v in self.deny_list.items())),
+            tuple(sorted((k, v) for k, v in self.deny_words().items())),
             self.allow_list,
             self.model,
             self.ner_batch_size,
             self.isolation,
         )
+
+    def deny_words(self) -> Mapping[str, tuple[str, ...]]:
+        """``deny_list`` as ``__post_init__`` stored it: entity type -> words (the field also takes words)."""
+        return cast("Mapping[str, tuple[str, ...]]", self.deny_list)
 
     def wanted_entities(self) -> tuple[str, ...]:
         """The policy's entities plus the user's own pattern and deny-list names."""

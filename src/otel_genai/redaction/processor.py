@@ -25,12 +25,13 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context, attach, detach, set_value
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter
 
-from otel_genai import _export
+from otel_genai import _export, _sdk_internals
 from otel_genai.redaction.policy import OnOverload, RedactionPolicy
 from otel_genai.redaction.redactor import Redactor
 
@@ -220,14 +221,12 @@ class _Worker:
         """Export without tracing ourselves; False when the exporter failed or raised."""
         if not items:
             return True
-        token = attach(set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
         try:
-            result = self._export(items)
+            with suppress_instrumentation():
+                result = self._export(items)
         except Exception:
             logger.debug("otel_genai: exporter raised", exc_info=True)
             return False
-        finally:
-            detach(token)
         return getattr(result, "name", "SUCCESS") == "SUCCESS"
 
 
@@ -287,8 +286,11 @@ class _RedactingProcessor:
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         flushed = self._worker.flush(timeout_millis / 1000)
+        exporter_flush = getattr(self.exporter, "force_flush", None)  # log exporters lack it before SDK 1.44
+        if exporter_flush is None:
+            return flushed
         try:
-            return flushed and bool(self.exporter.force_flush(timeout_millis))
+            return flushed and bool(exporter_flush(timeout_millis))
         except Exception:
             return False
 
@@ -379,73 +381,59 @@ def redact_existing_processors(tracer_provider: Any, logger_provider: Any, polic
     """Put redaction in front of the exporters SDK providers already have (batch and simple processors).
 
     For zero-code set-ups (``opentelemetry-instrument``), where the providers and their exporters are
-    built before our instrumentors run and the user has no place to add our processor. Returns how many
-    processors now redact; processors of other kinds are left alone, with a warning.
+    built before our instrumentors run and the user has no place to add our processor. Adding a processor
+    cannot do it (every processor sees every span, raw), so each exporting processor is replaced, in place,
+    by a redacting one around the same exporter (``_sdk_internals.replace_processors``). Returns how many
+    processors now redact; processors of other kinds are left alone, with a warning. Raises
+    ``RedactionUnavailable`` when an SDK provider's processors cannot be reached (a future SDK that keeps
+    them elsewhere), so that the caller turns content capture off instead of exporting content raw.
     """
-    replaced = _swap(tracer_provider, RedactingSpanProcessor, policy) + _swap(
-        logger_provider, RedactingLogRecordProcessor, policy
+    counts = (
+        _swap(tracer_provider, RedactingSpanProcessor, policy),
+        _swap(logger_provider, RedactingLogRecordProcessor, policy),
     )
+    providers = (tracer_provider, logger_provider)
+    unreachable = [type(p).__name__ for p, n in zip(providers, counts, strict=True) if n is None]
+    if unreachable:
+        # an SDK whose processors we cannot reach (_sdk_internals has warned): its exporters would get
+        # content raw, so the caller must not capture any
+        raise RedactionUnavailable(f"the processors of {' and '.join(unreachable)} cannot be reached")
+    replaced = sum(n or 0 for n in counts)
     if replaced:
         logger.info("otel_genai: content capture is on; %d exporting processor(s) now redact PII", replaced)
     return replaced
 
 
-# Where an SDK provider keeps its processors: (holder attribute, tuple attribute), spans then logs.
-_PROCESSOR_SLOTS = (
-    ("_active_span_processor", "_span_processors"),
-    ("_multi_log_record_processor", "_log_record_processors"),
-)
-_SDK_EXPORTING = (
-    "BatchSpanProcessor",
-    "SimpleSpanProcessor",
-    "BatchLogRecordProcessor",
-    "SimpleLogRecordProcessor",
-)
-
-
 def processors_of(provider: Any) -> tuple[Any, ...]:
     """The processors an SDK TracerProvider or LoggerProvider runs (empty for anything else)."""
-    for holder, attribute in _PROCESSOR_SLOTS:
-        processors = getattr(getattr(provider, holder, None), attribute, None)
-        if processors is not None:
-            return tuple(processors)
-    return ()
+    return _sdk_internals.processors(provider)
 
 
 def exporter_of(processor: Any) -> Any:
     """The exporter behind an SDK batch or simple processor or one of ours (spans or logs), else None."""
     if isinstance(processor, _RedactingProcessor):
         return processor.exporter
-    if type(processor).__name__ not in _SDK_EXPORTING:
-        return None
-    batch = getattr(processor, "_batch_processor", None)
-    return (
-        getattr(batch, "_exporter", None)
-        or getattr(processor, "span_exporter", None)
-        or getattr(processor, "_exporter", None)
-    )
+    return _sdk_internals.exporter_of(processor)
 
 
-def _swap(provider: Any, factory: Any, policy: RedactionPolicy) -> int:
-    processors = processors_of(provider)
-    if not processors:
-        return 0
-    updated = []
-    for processor in processors:
-        if not isinstance(processor, _RedactingProcessor):
-            exporter = exporter_of(processor)
-            if exporter is not None:
-                processor = factory(exporter, policy)
-            else:
-                logger.warning(
-                    "otel_genai: %s is not a batch or simple processor; it receives content UNREDACTED",
-                    type(processor).__name__,
-                )
-        updated.append(processor)
-    for holder, attribute in _PROCESSOR_SLOTS:
-        target = getattr(provider, holder, None)
-        if getattr(target, attribute, None) is not None:
-            with getattr(target, "_lock", threading.Lock()):
-                setattr(target, attribute, tuple(updated))
-            break
-    return sum(1 for old, new in zip(processors, updated, strict=True) if old is not new)
+def _swap(provider: Any, factory: Any, policy: RedactionPolicy) -> int | None:
+    def redacting(processor: Any) -> Any:
+        if isinstance(processor, _RedactingProcessor):
+            return processor
+        exporter = exporter_of(processor)
+        if exporter is None:
+            logger.warning(
+                "otel_genai: %s is not a batch or simple processor; it receives content UNREDACTED",
+                type(processor).__name__,
+            )
+            return processor
+        return factory(exporter, policy)
+
+    replaced = _sdk_internals.replace_processors(provider, redacting)
+    if replaced is None and not _sdk_internals.is_sdk_provider(provider):
+        return 0  # a proxy or no-op provider: nothing exports there
+    return replaced  # None: an SDK provider whose processors cannot be reached
+
+
+class RedactionUnavailable(RuntimeError):
+    """Redaction cannot be put in front of an SDK provider's exporters."""

@@ -14,15 +14,16 @@ import dataclasses
 import hashlib
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.trace import Status
 
 from otel_genai import semconv
+from otel_genai._export import RateLimitedWarning
 from otel_genai.redaction.engine import Finding, shared_detector
-from otel_genai.redaction.fields import Field, layout_for, open_field
+from otel_genai.redaction.fields import TEXT, Field, layout_for, open_field
 from otel_genai.redaction.policy import (
     DROPPED_MARKER,
     FAILED_MARKER,
@@ -35,6 +36,9 @@ logger = logging.getLogger("otel_genai")
 
 EXCEPTION_MESSAGE = "exception.message"
 EXCEPTION_STACKTRACE = "exception.stacktrace"
+# A span's status description is content too (an error message quoting the prompt): its location.
+STATUS = "status"
+STATUS_DESCRIPTION = "description"
 # One analysis call covers at most this much text, so the time budget means the same at any batch size.
 ANALYSIS_CHUNK_CHARS = 32_000
 _DELETE = object()
@@ -49,20 +53,6 @@ class _Failed:
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
-
-
-class RateLimitedWarning:
-    """A warning logged at most once per ``interval`` seconds per key."""
-
-    def __init__(self, interval: float = 60.0) -> None:
-        self._interval = interval
-        self._last: dict[str, float] = {}
-
-    def __call__(self, key: str, message: str, *args: Any) -> None:
-        now = time.monotonic()
-        if now - self._last.get(key, -self._interval) >= self._interval:
-            self._last[key] = now
-            logger.warning(message, *args)
 
 
 class _Instruments(NamedTuple):
@@ -429,6 +419,11 @@ def _span_content(span: ReadableSpan, policy: RedactionPolicy) -> list[tuple[Any
     found = _content_attributes(span.attributes, "span", policy)
     for index, event in enumerate(span.events or ()):
         found += _content_attributes(event.attributes, ("event", index), policy)
+    status = span.status
+    description = status.description if status is not None else None
+    # an error message is content; a description that is just the error type is not
+    if description and description != (span.attributes or {}).get(semconv.ERROR_TYPE):
+        found.append((STATUS, STATUS_DESCRIPTION, description, TEXT))
     return found
 
 
@@ -446,9 +441,15 @@ def _new_attributes(original: Any, location: Any, changes: dict, extra: dict[str
 
 
 class RedactedSpan(ReadableSpan):
-    """A copy of a span with new attributes and events; keeps the original's dropped counts."""
+    """A copy of a span with new attributes, events and status; keeps the original's dropped counts."""
 
-    def __init__(self, original: ReadableSpan, attributes: dict[str, Any], events: Sequence[Event]) -> None:
+    def __init__(
+        self,
+        original: ReadableSpan,
+        attributes: dict[str, Any],
+        events: Sequence[Event],
+        status: Status | None = None,
+    ) -> None:
         super().__init__(
             name=original.name,
             context=original.context,
@@ -458,7 +459,7 @@ class RedactedSpan(ReadableSpan):
             events=events,
             links=original.links,
             kind=original.kind,
-            status=original.status,
+            status=status if status is not None else original.status,
             start_time=original.start_time,
             end_time=original.end_time,
             instrumentation_scope=original.instrumentation_scope,
@@ -487,7 +488,25 @@ def _rebuild_span(span: ReadableSpan, changes: dict, extra: dict[str, Any]) -> R
             attributes_of_event = _new_attributes(event.attributes, location, changes, {})
             event = Event(event.name, attributes_of_event, event.timestamp)
         events.append(event)
-    return RedactedSpan(span, attributes, events)
+    status = None
+    description = changes.get((STATUS, STATUS_DESCRIPTION))
+    if description is not None:
+        if description is _DELETE:  # stripped, or dropped by the policy: the error's type is what stays
+            description = _error_type_of(span, events)
+        status = Status(span.status.status_code, description)
+    return RedactedSpan(span, attributes, events, status)
+
+
+def _error_type_of(span: ReadableSpan, events: Sequence[Event]) -> str:
+    """What a span's status can say without content: ``error.type``, else the exception's type."""
+    error_type = (span.attributes or {}).get(semconv.ERROR_TYPE)
+    if isinstance(error_type, str) and error_type:
+        return error_type
+    for event in events:
+        kind = (event.attributes or {}).get("exception.type") if event.name == "exception" else None
+        if isinstance(kind, str) and kind:
+            return kind
+    return STRIPPED_MARKER
 
 
 def _log_content(record: Any, policy: RedactionPolicy) -> list[tuple[Any, str, Any, str]]:
@@ -503,7 +522,7 @@ def _rebuild_log(record: Any, changes: dict, extra: dict[str, Any]) -> Any:
     log.attributes = _new_attributes(record.log_record.attributes, "log", changes, extra)
     body = changes.get(("body", "body"), log.body)
     log.body = None if body is _DELETE else body
-    if dataclasses.is_dataclass(record):
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
         return dataclasses.replace(record, log_record=log)
     clone = copy.copy(record)
     clone.log_record = log

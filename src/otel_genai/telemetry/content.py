@@ -1,14 +1,15 @@
 """Content capture: the capture modes, semconv message JSON, and the size limit.
 
-Content is opt-in. The instrumentors build messages as plain dicts shaped like the semconv JSON schemas
-(``gen-ai-input-messages.json`` and friends) only when a mode asks for content; this module serialises
-them, truncating text so that the JSON stays valid.
+Content is opt-in. The instrumentors build messages with the part builders below (plain dicts shaped like
+the semconv JSON schemas, ``gen-ai-input-messages.json`` and friends) only when a mode asks for content;
+this module serialises them, truncating text so that the JSON stays valid.
 """
 
 from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
 from typing_extensions import NotRequired
@@ -35,7 +36,11 @@ class CaptureMode(enum.Enum):
         return self in (CaptureMode.EVENT_ONLY, CaptureMode.SPAN_AND_EVENT)
 
 
-# --- message shapes (TypedDicts: typing only, plain dicts at run time) -------------------------
+# --- message parts and messages ----------------------------------------------------------------
+# TypedDicts (typing only: plain dicts at run time) shaped exactly like the semconv JSON schemas
+# (``gen-ai-input-messages.json``, ``gen-ai-output-messages.json``, ``gen-ai-system-instructions.json``,
+# ``gen-ai-tool-definitions.json``), and one builder per part type. Instrumentors build content only with
+# these builders, so a part looks the same whichever provider it comes from.
 
 
 class TextPart(TypedDict):
@@ -48,20 +53,72 @@ class ReasoningPart(TypedDict):
     content: str
 
 
+class RefusalPart(TypedDict):
+    """A refusal: the schemas' ``GenericPart`` (any ``type``, extra properties allowed)."""
+
+    type: Literal["refusal"]
+    content: str
+
+
 class ToolCallPart(TypedDict):
     type: Literal["tool_call"]
-    id: NotRequired[str | None]
-    name: str
+    id: str | None
+    name: str | None
     arguments: Any
 
 
 class ToolCallResponsePart(TypedDict):
     type: Literal["tool_call_response"]
-    id: NotRequired[str | None]
+    id: str | None
     response: Any
 
 
-Part = dict[str, Any]
+class ServerToolCallPart(TypedDict):
+    """A tool the provider ran itself (web search, code interpreter, ...)."""
+
+    type: Literal["server_tool_call"]
+    id: str | None
+    name: str
+    server_tool_call: dict[str, Any]
+
+
+class UriPart(TypedDict):
+    type: Literal["uri"]
+    modality: str
+    uri: str
+
+
+class BlobPart(TypedDict):
+    type: Literal["blob"]
+    modality: str
+    mime_type: str | None
+    content: str
+
+
+class FilePart(TypedDict):
+    type: Literal["file"]
+    modality: str
+    file_id: str
+
+
+class GenericPart(TypedDict):
+    """A part of a type the conventions do not define: only its type is kept."""
+
+    type: str
+
+
+Part = (
+    TextPart
+    | ReasoningPart
+    | RefusalPart
+    | ToolCallPart
+    | ToolCallResponsePart
+    | ServerToolCallPart
+    | UriPart
+    | BlobPart
+    | FilePart
+    | GenericPart
+)
 
 
 class InputMessage(TypedDict):
@@ -74,6 +131,82 @@ class OutputMessage(TypedDict):
     role: str
     parts: list[Part]
     finish_reason: str
+
+
+class ToolDefinition(TypedDict):
+    type: str
+    name: str
+    description: NotRequired[str]
+    parameters: NotRequired[Any]
+
+
+def text_part(content: str) -> TextPart:
+    return {"type": "text", "content": content}
+
+
+def reasoning_part(content: str) -> ReasoningPart:
+    return {"type": "reasoning", "content": content}
+
+
+def refusal_part(content: str) -> RefusalPart:
+    return {"type": "refusal", "content": content}
+
+
+def tool_call_part(id: str | None, name: str | None, arguments: Any) -> ToolCallPart:
+    """A tool call the model asked for; arguments sent as a JSON string become an object when they parse."""
+    return {"type": "tool_call", "id": id, "name": name, "arguments": parse_json_arguments(arguments)}
+
+
+def tool_call_response_part(id: str | None, response: Any) -> ToolCallResponsePart:
+    return {"type": "tool_call_response", "id": id, "response": response}
+
+
+def server_tool_call_part(id: str | None, name: str, kind: str | None = None) -> ServerToolCallPart:
+    """A server-side tool call; ``kind`` is the discriminator of its details (the name by default)."""
+    return {"type": "server_tool_call", "id": id, "name": name, "server_tool_call": {"type": kind or name}}
+
+
+def uri_part(uri: str, modality: str) -> UriPart:
+    return {"type": "uri", "modality": modality, "uri": uri}
+
+
+def blob_part(content: str, modality: str, mime_type: str | None) -> BlobPart:
+    """Inline data (base64 text, as the provider sent it)."""
+    return {"type": "blob", "modality": modality, "mime_type": mime_type, "content": content}
+
+
+def file_part(file_id: str, modality: str) -> FilePart:
+    """A file uploaded to the provider, referred to by its id."""
+    return {"type": "file", "modality": modality, "file_id": file_id}
+
+
+def generic_part(kind: str) -> GenericPart:
+    return {"type": kind}
+
+
+def input_message(role: str, parts: list[Part], name: str | None = None) -> InputMessage:
+    message: InputMessage = {"role": role, "parts": parts}
+    if name is not None:
+        message["name"] = name
+    return message
+
+
+def output_message(parts: list[Part], finish_reason: str, role: str = "assistant") -> OutputMessage:
+    """``finish_reason`` must already be one of the schema's values (``semconv_finish_reason``)."""
+    return {"role": role, "parts": parts, "finish_reason": finish_reason}
+
+
+def tool_definition(
+    kind: str, name: str, description: Any = None, parameters: Any = None, *, details: bool = False
+) -> ToolDefinition:
+    """Type and name; with ``details``, also the description and parameters (when present)."""
+    definition: ToolDefinition = {"type": kind, "name": name}
+    if details:
+        if description:
+            definition["description"] = description
+        if parameters:
+            definition["parameters"] = parameters
+    return definition
 
 
 # The output-message schema's finish_reason enum; provider values outside it are mapped here.
@@ -94,13 +227,9 @@ _FINISH_REASON_ALIASES = {
 
 def semconv_finish_reason(reason: str | None) -> str:
     """Map a provider's finish reason onto the schema's enum (``error`` when unknown or missing)."""
-    if reason in _FINISH_REASONS:
-        return reason  # type: ignore[return-value]
+    if reason is not None and reason in _FINISH_REASONS:
+        return reason
     return _FINISH_REASON_ALIASES.get(reason or "", "error")
-
-
-def text_part(content: str) -> Part:
-    return {"type": "text", "content": content}
 
 
 def parse_json_arguments(arguments: Any) -> Any:
@@ -132,8 +261,8 @@ def truncated(value: Any, limit: int) -> Any:
     return value
 
 
-def _truncate_part(part: Part, limit: int) -> Part:
-    changed = None
+def _truncate_part(part: Mapping[str, Any], limit: int) -> Mapping[str, Any]:
+    changed: dict[str, Any] | None = None
     for field in _TRUNCATED_FIELDS:
         value = part.get(field)
         if value is None:

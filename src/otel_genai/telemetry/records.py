@@ -7,9 +7,11 @@ only code that turns records into spans, metrics and events.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from opentelemetry.trace import Span
+
+from otel_genai.telemetry.content import InputMessage, OutputMessage, Part, ToolDefinition
 
 
 @dataclass(slots=True)
@@ -71,10 +73,10 @@ class Inference(Invocation):
     tool_calls: list[ToolCallRequest] | None = None
 
     # Content: filled only when the capture mode asks for it (semconv-shaped lists of dicts).
-    input_messages: list[dict[str, Any]] | None = None
-    output_messages: list[dict[str, Any]] | None = None
-    system_instructions: list[dict[str, Any]] | None = None
-    tool_definitions: list[dict[str, Any]] | None = None
+    input_messages: list[InputMessage] | None = None
+    output_messages: list[OutputMessage] | None = None
+    system_instructions: list[Part] | None = None
+    tool_definitions: list[ToolDefinition] | None = None
 
     # Streaming timings (seconds, monotonic clock).
     time_to_first_chunk: float | None = None
@@ -152,6 +154,6 @@ class ToolExecution(Invocation):
     span_name: str | None = None
 
 
-def is_database_call(record: Invocation) -> bool:
+def is_database_call(record: Invocation) -> TypeGuard[StoreCall]:
     """A store call that is not itself a retrieval: a database span (no GenAI operation, no content)."""
     return isinstance(record, StoreCall) and not isinstance(record, Retrieval)

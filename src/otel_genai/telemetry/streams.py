@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import timeit
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
 
 import wrapt
 
@@ -19,6 +20,11 @@ from otel_genai.telemetry.records import Inference
 
 logger = logging.getLogger("otel_genai")
 _clock = timeit.default_timer
+
+if TYPE_CHECKING:  # wrapt 2 types ObjectProxy as a generic; wrapt 1.x (still supported) cannot subscript it
+    _ObjectProxy = wrapt.ObjectProxy[Any]
+else:
+    _ObjectProxy = wrapt.ObjectProxy
 
 
 class StreamAccumulator:
@@ -79,14 +85,14 @@ class StreamAccumulator:
             self.finish()
 
 
-class SyncStreamProxy(wrapt.ObjectProxy):
+class SyncStreamProxy(_ObjectProxy):
     """Wraps a synchronous SDK stream (``openai.Stream`` and the like)."""
 
     def __init__(self, stream: Any, accumulator: StreamAccumulator) -> None:
         super().__init__(stream)
         self._self_accumulator = accumulator
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Iterator[Any]:
         accumulator = self._self_accumulator
         try:
             for chunk in self.__wrapped__:
@@ -140,14 +146,14 @@ class SyncStreamProxy(wrapt.ObjectProxy):
             accumulator.abandoned()
 
 
-class AsyncStreamProxy(wrapt.ObjectProxy):
+class AsyncStreamProxy(_ObjectProxy):
     """Wraps an asynchronous SDK stream (``openai.AsyncStream`` and the like)."""
 
     def __init__(self, stream: Any, accumulator: StreamAccumulator) -> None:
         super().__init__(stream)
         self._self_accumulator = accumulator
 
-    async def __aiter__(self):  # type: ignore[override]
+    async def __aiter__(self) -> AsyncIterator[Any]:
         accumulator = self._self_accumulator
         try:
             async for chunk in self.__wrapped__:
@@ -203,7 +209,7 @@ def _closing_response(response: Any, accumulator: StreamAccumulator) -> Any:
     return response if response is None else _ClosingResponse(response, accumulator)
 
 
-class _ClosingResponse(wrapt.ObjectProxy):
+class _ClosingResponse(_ObjectProxy):
     """A stream's HTTP response whose ``close()`` / ``aclose()`` also ends the stream's span."""
 
     def __init__(self, response: Any, accumulator: StreamAccumulator) -> None:

@@ -1,0 +1,74 @@
+"""The registry: every instrumentor otel-genai ships, declared once.
+
+Each entry says what ``instrument()``, ``opentelemetry-instrument``, ``otel-genai doctor`` and the README need
+to know about an instrumentor without importing it or its client library: its name (the entry point's and
+``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``'), where the class is, the library's import name (the
+post-import hook waits on it) and distribution, and the supported version range. The instrumentor class
+names its entry (``name = "openai"``) and reads its ``instrumentation_dependencies()`` from it.
+
+Why here and not as attributes of the classes: ``instrument()`` must decide, for every library, whether to
+turn on now or wait for the application's import, without importing our instrumentor modules (``mcp.py``
+imports pydantic, which an application without MCP should not pay for, and one broken module must disable
+itself only). ``tests/test_instrumentors.py`` checks that each class names its entry, that the
+``pyproject.toml`` entry points and the README table match this list.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One instrumentor: what it instruments and which releases it supports."""
+
+    name: str  # entry point name, and what OTEL_PYTHON_DISABLED_INSTRUMENTATIONS lists
+    instrumentor: str  # "package.module:Class"
+    module: str  # the library's import name: what the post-import hook waits for
+    distribution: str  # the library's distribution (PyPI) name
+    versions: str  # supported releases, a PEP 440 specifier set
+
+    @property
+    def requirement(self) -> str:
+        """``"openai >= 1.0.0, < 4"``: what ``instrumentation_dependencies()`` returns."""
+        return f"{self.distribution} {self.versions}"
+
+    def load(self) -> Any:
+        """The instrumentor class (imports our module, which imports no client library)."""
+        module_name, class_name = self.instrumentor.split(":")
+        return getattr(importlib.import_module(module_name), class_name)
+
+
+_PACKAGE = "otel_genai.instrumentation"
+
+# Registry order is the order instrument() turns them on and doctor lists them.
+DECLARATIONS: tuple[Declaration, ...] = (
+    Declaration("openai", f"{_PACKAGE}.openai:OpenAIInstrumentor", "openai", "openai", ">= 1.108.1, < 4"),
+    Declaration(
+        "chromadb", f"{_PACKAGE}.chromadb:ChromaInstrumentor", "chromadb", "chromadb", ">= 1.0.8, < 2"
+    ),
+    Declaration(
+        "qdrant", f"{_PACKAGE}.qdrant:QdrantInstrumentor", "qdrant_client", "qdrant-client", ">= 1.13, < 2"
+    ),
+    Declaration(
+        "pinecone", f"{_PACKAGE}.pinecone:PineconeInstrumentor", "pinecone", "pinecone", ">= 10, < 11"
+    ),
+    Declaration(
+        "langchain",
+        f"{_PACKAGE}.langchain:LangChainInstrumentor",
+        "langchain_core",
+        "langchain-core",
+        ">= 0.3.26",
+    ),
+    # tested (make test-matrix): 2.0.0 and the newest 2.x; tests/test_mcp.py needs mcp 2's native-span module
+    Declaration("mcp", f"{_PACKAGE}.mcp:MCPInstrumentor", "mcp", "mcp", ">= 2.0, < 3"),
+)
+
+BY_NAME: dict[str, Declaration] = {declaration.name: declaration for declaration in DECLARATIONS}
+
+
+def declaration(name: str) -> Declaration:
+    """The registry entry called ``name`` (``KeyError`` for a name nobody declared)."""
+    return BY_NAME[name]

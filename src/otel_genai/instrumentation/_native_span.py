@@ -1,0 +1,147 @@
+"""One span per call when a client library traces itself: the library's span for a call we trace is ours.
+
+Some libraries open OpenTelemetry spans of their own: mcp 2.x's dispatcher opens ``MCP send tools/call
+{tool}`` around each request; the Anthropic SDK opens a CLIENT span per API call. Next to ours that is two
+spans for one call. ``NativeSpan`` wraps the function the library opens its span with: while our wrapper
+traces a call (``with native.replacing(record): ...``, after the handler started the record's span and made
+it current), the first span the library asks for that ``matches`` the call is answered with ours, and
+every other span the library makes stays its own. Ours goes through otel-genai's provider, so its content
+passes redaction whichever provider the library would have used.
+
+Adding it for a library:
+
+1. find the function the library opens its span with: a context manager (mcp's ``otel_span``; lend with
+   ``lend_context``) or a function that returns a started span (Anthropic's ``start_api_call_span``; lend
+   with ``lend_span``, which the library can add attributes to but not end: our handler ends it);
+2. ``NATIVE = NativeSpan("pkg.module", "function", matches=..., lend=...)``; ``matches(record, args,
+   kwargs)`` tells the library's span for this call from its other spans, and the optional ``adopt(span,
+   args, kwargs)`` copies onto ours what the library would have started its span with;
+3. add ``NATIVE.target()`` to the instrumentor's ``targets()``;
+4. run the wrapped call inside ``with NATIVE.replacing(record):``.
+
+``tests/test_native_span.py`` shows both kinds on a stand-in library.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
+from typing import Any, Generic, TypeVar, cast
+
+import wrapt
+from opentelemetry import trace
+from opentelemetry.trace import Span
+
+from otel_genai.instrumentation._base import Target
+from otel_genai.telemetry.records import Invocation
+
+logger = logging.getLogger("otel_genai")
+
+R = TypeVar("R", bound=Invocation)
+
+
+def lend_context(span: Span) -> AbstractContextManager[Span]:
+    """For a factory used as ``with factory(...) as span``: our span, which leaving the block does not end."""
+    return nullcontext(span)
+
+
+class LentSpan(wrapt.ObjectProxy):
+    """Our span, lent to a library that believes it is its own: it may add attributes, not end it.
+
+    ``end`` and leaving a ``with`` block do nothing (our handler ends the span when the call is done,
+    streams included); ``set_status`` and ``record_exception`` do nothing either: the handler records the
+    outcome its own way (``error.type``, and exception text only as content policy allows).
+    """
+
+    def end(self, end_time: int | None = None) -> None:
+        pass
+
+    def set_status(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def record_exception(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __enter__(self) -> LentSpan:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        pass
+
+
+def lend_span(span: Span) -> Span:
+    """For a factory that returns a started span the library ends itself later."""
+    return cast(Span, LentSpan(span))
+
+
+class _Claim(Generic[R]):
+    """A call we trace, waiting for the library to ask for its span."""
+
+    __slots__ = ("claimed", "record")
+
+    def __init__(self, record: R) -> None:
+        self.record = record
+        self.claimed = False
+
+
+class NativeSpan(Generic[R]):
+    """A library's span factory, answered with our span for the call we are tracing (see the module)."""
+
+    def __init__(
+        self,
+        module: str,
+        function: str,
+        *,
+        matches: Callable[[R, tuple[Any, ...], dict[str, Any]], bool],
+        lend: Callable[[Span], Any] = lend_span,
+        adopt: Callable[[Span, tuple[Any, ...], dict[str, Any]], None] | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.module = module
+        self.owner = owner
+        self.function = function
+        self.matches = matches
+        self.lend = lend
+        self.adopt = adopt
+        self._pending: ContextVar[_Claim[R] | None] = ContextVar(
+            f"otel_genai_native_span:{module}.{function}", default=None
+        )
+
+    def target(self) -> Target:
+        """What ``wrap_methods`` wraps (skipped where the library release has no such function)."""
+        return (self.module, self.owner, self.function, self._factory)
+
+    @contextmanager
+    def replacing(self, record: R) -> Iterator[None]:
+        """Within this block, the library's span for ``record``'s call is ``record.span``."""
+        token = self._pending.set(_Claim(record))
+        try:
+            yield
+        finally:
+            self._pending.reset(token)
+
+    def _factory(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        try:
+            span = self._claim(args, kwargs)
+        except Exception:
+            logger.debug("otel_genai: could not match the library's own span", exc_info=True)
+            span = None
+        return wrapped(*args, **kwargs) if span is None else self.lend(span)
+
+    def _claim(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Span | None:
+        claim = self._pending.get()
+        if claim is None or claim.claimed:
+            return None
+        span = claim.record.span
+        if (
+            span is None
+            or trace.get_current_span() is not span  # not inside the context our wrapper opened
+            or not self.matches(claim.record, args, kwargs)
+        ):
+            return None
+        claim.claimed = True
+        if self.adopt is not None and span.is_recording():
+            self.adopt(span, args, kwargs)
+        return span

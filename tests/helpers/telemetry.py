@@ -1,0 +1,71 @@
+"""In-memory OpenTelemetry pipelines: what one instrumented test emitted."""
+
+from __future__ import annotations
+
+import inspect
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from opentelemetry._logs import LogRecord
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+# LogRecord(exception=...) (the SDK fills exception.* attributes from it) is new in opentelemetry-api 1.42.
+NEEDS_LOG_EXCEPTIONS = pytest.mark.skipif(
+    "exception" not in inspect.signature(LogRecord.__init__).parameters,
+    reason="LogRecord(exception=...) is new in opentelemetry-api 1.42",
+)
+
+
+@dataclass
+class Telemetry:
+    """What one instrumented test emitted."""
+
+    span_exporter: InMemorySpanExporter
+    metric_reader: InMemoryMetricReader
+    log_exporter: InMemoryLogRecordExporter
+    tracer_provider: TracerProvider
+    meter_provider: MeterProvider
+    logger_provider: LoggerProvider
+    instrumentation: Any = None
+
+    def spans(self) -> list[ReadableSpan]:
+        return list(self.span_exporter.get_finished_spans())
+
+    def span(self) -> ReadableSpan:
+        """The one span the test expects."""
+        spans = self.spans()
+        assert len(spans) == 1, [s.name for s in spans]
+        return spans[0]
+
+    def logs(self) -> list[Any]:
+        return list(self.log_exporter.get_finished_logs())
+
+    def metrics(self) -> dict[str, list[Any]]:
+        """Metric name -> data points."""
+        return metric_points(self.metric_reader)
+
+
+def metric_points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
+    """Metric name -> the data points ``reader`` has collected."""
+    points: dict[str, list[Any]] = {}
+    data = reader.get_metrics_data()
+    for resource_metrics in data.resource_metrics if data else ():
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                points.setdefault(metric.name, []).extend(metric.data.data_points)
+    return points
+
+
+def redacted_entity_counts(reader: InMemoryMetricReader) -> Counter[str]:
+    """Entity type -> the ``otel_genai.redaction.entities`` counter's total."""
+    counts: Counter[str] = Counter()
+    for point in metric_points(reader).get("otel_genai.redaction.entities", ()):
+        counts[point.attributes["otel_genai.redaction.entity_type"]] += point.value
+    return counts
