@@ -5,6 +5,9 @@ HTTP take, with the SDK's native client spans); the default mode in process uses
 (no native client span). One test runs Streamable HTTP through uvicorn, where nothing but the request's
 ``_meta`` carries the trace to the server.
 
+mcp 1.x (no native tracing, ``FastMCP`` and ``ClientSession`` only) is tested in ``tests/test_mcp_v1.py``;
+this module skips itself there.
+
 The SDK traces through the *global* tracer provider, so each test makes its in-memory provider the global
 one (and re-resolves the SDK's tracer, which caches the first provider it saw).
 """
@@ -16,9 +19,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import mcp.shared._otel as mcp_otel
-import mcp.shared.jsonrpc_dispatcher as jsonrpc_dispatcher
 import pytest
+
+try:
+    import mcp.shared._otel as mcp_otel
+except ImportError:  # mcp 1.x: no native tracing, no MCPServer or Client (its tests: tests/test_mcp_v1.py)
+    pytest.skip("mcp 2.x API", allow_module_level=True)
+import mcp.shared.jsonrpc_dispatcher as jsonrpc_dispatcher
 import uvicorn
 from mcp import Client
 from mcp.client.session import ClientSession

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +46,17 @@ httpx = openai_http()  # httpx2 from openai 3.0, httpx before: whatever the inst
 CHAT = "/chat/completions"
 MESSAGES = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
 END = object()  # what Api.next returns once a stream is exhausted
+# Where ``parse()`` and the ``stream()`` helper live: ``chat.completions`` since openai 1.92, ``beta.chat
+# .completions`` from 1.40 (Structured Outputs); releases before 1.40 have neither.
+_PARSE_MODULE = next(
+    (
+        module
+        for module in ("openai.resources.chat.completions", "openai.resources.beta.chat.completions")
+        if hasattr(getattr(importlib.import_module(module), "Completions", None), "parse")
+    ),
+    None,
+)
+needs_parse = pytest.mark.skipif(_PARSE_MODULE is None, reason="parse() and stream() are new in openai 1.40")
 
 # What every span of a plain call to api.openai.com carries, whatever the parameters.
 BASE_ATTRIBUTES = {
@@ -122,8 +134,14 @@ class Api:
     async def create(self, **kwargs: Any) -> Any:
         return await self._call(self.client.chat.completions.create, kwargs)
 
+    @property
+    def helpers(self) -> Any:
+        """Where the installed SDK puts ``parse()`` and ``stream()`` (under ``beta`` before openai 1.92)."""
+        completions = self.client.chat.completions
+        return completions if hasattr(completions, "parse") else self.client.beta.chat.completions
+
     async def parse(self, **kwargs: Any) -> Any:
-        return await self._call(self.client.chat.completions.parse, kwargs)
+        return await self._call(self.helpers.parse, kwargs)
 
     async def raw_create(self, **kwargs: Any) -> Any:
         return await self._call(self.client.chat.completions.with_raw_response.create, kwargs)
@@ -158,7 +176,7 @@ class Api:
         """``chat.completions.stream()`` used as documented, returning ``get_final_completion()``."""
         kwargs.setdefault("model", MODEL)
         kwargs.setdefault("messages", MESSAGES)
-        manager = self.client.chat.completions.stream(**kwargs)
+        manager = self.helpers.stream(**kwargs)
         if self.is_async:
             async with manager as stream:
                 return await stream.get_final_completion()
@@ -714,7 +732,7 @@ async def test_several_choices_keep_their_order(content_telemetry, api, fake_ope
 @pytest.mark.parametrize("include_usage", [True, False], ids=["with-usage", "without-usage"])
 async def test_stream_consumed_fully(telemetry, api, fake_openai, include_usage):
     fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo", " there"], include_usage=include_usage)))
-    options = {"include_usage": True} if include_usage else openai.omit
+    options = {"include_usage": True} if include_usage else getattr(openai, "omit", openai.NOT_GIVEN)
 
     stream = await api.create(stream=True, stream_options=options)
     assert isinstance(stream, api.stream_class)
@@ -972,6 +990,7 @@ async def test_azure_stream_with_a_prompt_filter_chunk_first(telemetry, fake_ope
 # === parse() and the stream() helper ================================================================
 
 
+@needs_parse
 async def test_parse_with_a_pydantic_model(content_telemetry, api, fake_openai):
     answer = json.dumps({"city": "Paris", "temperature_c": 18.5})
     fake_openai.reply(CHAT, chat_completion(answer))
@@ -989,6 +1008,7 @@ async def test_parse_with_a_pydantic_model(content_telemetry, api, fake_openai):
     assert output[0]["parts"] == [{"type": "text", "content": answer}]
 
 
+@needs_parse
 async def test_stream_helper_yields_one_span(telemetry, api, fake_openai):
     fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo"], include_usage=True)))
 
@@ -1001,9 +1021,10 @@ async def test_stream_helper_yields_one_span(telemetry, api, fake_openai):
     assert span_attributes["gen_ai.usage.output_tokens"] == 58
 
 
+@needs_parse
 async def test_stream_helper_left_early_ends_the_span_on_exit(telemetry, api, fake_openai):
     fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo", " there"])))
-    manager = api.client.chat.completions.stream(model=MODEL, messages=MESSAGES)
+    manager = api.helpers.stream(model=MODEL, messages=MESSAGES)
 
     if api.is_async:
         async with manager as stream:
@@ -1020,6 +1041,7 @@ async def test_stream_helper_left_early_ends_the_span_on_exit(telemetry, api, fa
     assert stream is not None
 
 
+@needs_parse
 async def test_stream_helper_with_a_pydantic_model(telemetry, api, fake_openai):
     answer = json.dumps({"city": "Oslo", "temperature_c": -3})
     fake_openai.reply(CHAT, stream=sse(chat_chunks([answer[:10], answer[10:]])))
@@ -1547,7 +1569,10 @@ async def test_suppressed_instrumentation_emits_nothing(telemetry, api, fake_ope
 async def test_uninstrument_restores_the_sdk(make_telemetry, api, fake_openai):
     from openai.resources.chat.completions import AsyncCompletions, Completions
 
-    targets = [(cls, method) for cls in (Completions, AsyncCompletions) for method in ("create", "parse")]
+    targets = [(cls, "create") for cls in (Completions, AsyncCompletions)]
+    if _PARSE_MODULE is not None:
+        parse_module = importlib.import_module(_PARSE_MODULE)
+        targets += [(parse_module.Completions, "parse"), (parse_module.AsyncCompletions, "parse")]
     originals = {target: vars(target[0])[target[1]] for target in targets}
     assert not any(isinstance(f, wrapt.ObjectProxy) for f in originals.values())
     telemetry = make_telemetry()

@@ -45,7 +45,9 @@ _PACKAGE = "otel_genai.instrumentation"
 
 # Registry order is the order instrument() turns them on and doctor lists them.
 DECLARATIONS: tuple[Declaration, ...] = (
-    Declaration("openai", f"{_PACKAGE}.openai:OpenAIInstrumentor", "openai", "openai", ">= 1.108.1, < 4"),
+    # tested (make test-matrix): 1.66.0, the first with the Responses API, and the newest 3.x. Below it,
+    # no Responses API, and 1.40's beta parse() calls chat.completions.create inside (two spans, one call)
+    Declaration("openai", f"{_PACKAGE}.openai:OpenAIInstrumentor", "openai", "openai", ">= 1.66.0, < 4"),
     Declaration(
         "chromadb", f"{_PACKAGE}.chromadb:ChromaInstrumentor", "chromadb", "chromadb", ">= 1.0.8, < 2"
     ),
@@ -62,8 +64,9 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "langchain-core",
         ">= 0.3.26",
     ),
-    # tested (make test-matrix): 2.0.0 and the newest 2.x; tests/test_mcp.py needs mcp 2's native-span module
-    Declaration("mcp", f"{_PACKAGE}.mcp:MCPInstrumentor", "mcp", "mcp", ">= 2.0, < 3"),
+    # tested (make test-matrix): 1.23 (tests/test_mcp_v1.py: no native tracing) and the newest 2.x
+    # (tests/test_mcp.py: the SDK's own span replaced by ours)
+    Declaration("mcp", f"{_PACKAGE}.mcp:MCPInstrumentor", "mcp", "mcp", ">= 1.23, < 3"),
 )
 
 BY_NAME: dict[str, Declaration] = {declaration.name: declaration for declaration in DECLARATIONS}

@@ -1,5 +1,6 @@
 """OpenAI: ``chat.completions.create`` / ``parse``, ``responses.create`` / ``parse`` and
-``embeddings.create``, sync and async, openai 1.x through 3.x (3.x uses ``httpx2``).
+``embeddings.create``, sync and async, openai 1.66 through 3.x (3.x uses ``httpx2``; before 1.92,
+``parse`` lives under ``beta.chat.completions``).
 
 This module only reads the client's requests and responses into records; names and emission live in
 ``otel_genai.telemetry``. Response fields are read with ``getattr`` defaults, because the SDK's types
@@ -487,13 +488,14 @@ class _ResponsesReader(_Reader):
         if usage is not None:
             record.input_tokens = getattr(usage, "input_tokens", None)
             record.output_tokens = getattr(usage, "output_tokens", None)
+            # a dict where the SDK predates the field (openai 1.66.0 declares no input_tokens_details)
             input_details = getattr(usage, "input_tokens_details", None)
             if input_details is not None:
-                record.cache_read_input_tokens = getattr(input_details, "cached_tokens", None)
-                record.cache_write_input_tokens = getattr(input_details, "cache_write_tokens", None)
+                record.cache_read_input_tokens = field(input_details, "cached_tokens")
+                record.cache_write_input_tokens = field(input_details, "cache_write_tokens")
             output_details = getattr(usage, "output_tokens_details", None)
             if output_details is not None:
-                record.reasoning_output_tokens = getattr(output_details, "reasoning_tokens", None)
+                record.reasoning_output_tokens = field(output_details, "reasoning_tokens")
         parts: list[Part] = []
         tool_calls: list[ToolCallRequest] = []
         capture = self.handler.wants_content(record)
@@ -511,8 +513,9 @@ class _ResponsesReader(_Reader):
             elif capture and kind == "message":
                 parts.extend(_content_parts(getattr(item, "content", None)))
             elif capture and kind == "reasoning":
+                # dicts where the SDK predates ``summary`` (openai 1.66.0 declared ``content`` instead)
                 for summary in getattr(item, "summary", None) or ():
-                    parts.append(reasoning_part(getattr(summary, "text", "") or ""))
+                    parts.append(reasoning_part(field(summary, "text") or ""))
             elif capture and kind:
                 parts.append(server_tool_call_part(getattr(item, "id", None), kind))
         status = getattr(response, "status", None)
@@ -563,6 +566,9 @@ class _ResponsesStreamAccumulator(StreamAccumulator):
             self.started = event.response
         elif kind == "error":
             self.record.error_type = _text(getattr(event, "code", None)) or "error"
+        elif kind is None and extra_field(event, "event") == "error":
+            # openai 1.90 and before yield an ``error`` event untyped: {"event": "error", "data": {...}}
+            self.record.error_type = _text(field(extra_field(event, "data"), "code")) or "error"
 
     def on_end(self) -> None:
         if self.final is not None:
