@@ -33,11 +33,11 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
 from opentelemetry import trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.util._once import Once
 
 import otel_genai
+from helpers.mcp import only, parent_of, tool_durations, traceparent_span_id
 from helpers.openai_fakes import tool_call
 from helpers.telemetry import Telemetry
 from otel_genai import _setup
@@ -109,28 +109,6 @@ def instrument(
 @pytest.fixture
 def telemetry(instrument: Callable[..., Telemetry]) -> Telemetry:
     return instrument()
-
-
-# --- helpers ---------------------------------------------------------------------------------------
-
-
-def only(spans: list[ReadableSpan], name: str, kind: SpanKind | None = None) -> ReadableSpan:
-    found = [s for s in spans if s.name == name and (kind is None or s.kind == kind)]
-    assert len(found) == 1, [(s.name, s.kind) for s in spans]
-    return found[0]
-
-
-def parent_of(span: ReadableSpan) -> int | None:
-    return span.parent.span_id if span.parent else None
-
-
-def traceparent_span_id(meta: dict[str, Any]) -> int:
-    return int(meta["traceparent"].split("-")[2], 16)
-
-
-def tool_durations(telemetry: Telemetry, tool_type: str = "extension") -> list[Any]:
-    points = telemetry.metrics().get("gen_ai.execute_tool.duration", [])
-    return [p for p in points if p.attributes.get("gen_ai.tool.type") == tool_type]
 
 
 # --- one trace, client to server -------------------------------------------------------------------
