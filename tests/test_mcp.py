@@ -37,6 +37,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.util._once import Once
 
 import otel_genai
+from helpers.conformance import assert_conforms
 from helpers.mcp import only, parent_of, tool_durations, traceparent_span_id
 from helpers.openai_fakes import tool_call
 from helpers.telemetry import Telemetry
@@ -135,6 +136,14 @@ async def test_a_tool_call_is_one_client_span_continued_by_the_server(telemetry:
     assert "gen_ai.tool.call.arguments" not in attributes  # content is off by default
     assert "gen_ai.tool.call.result" not in attributes
     assert call.status.status_code == StatusCode.UNSET
+    assert_conforms(
+        telemetry,
+        call,
+        operation="execute_tool",
+        name="tools/call get_weather",
+        kind=SpanKind.CLIENT,
+        content=False,
+    )
 
     server = only(spans, "tools/call get_weather", SpanKind.SERVER)
     assert server.context.trace_id == call.context.trace_id
@@ -258,6 +267,15 @@ async def test_a_tool_error_result_ends_the_span_as_tool_error(instrument: Calla
         call = only(spans, f"tools/call {name}", SpanKind.CLIENT)
         assert call.attributes["error.type"] == "tool_error"
         assert call.status.status_code == StatusCode.ERROR
+        assert_conforms(
+            telemetry,
+            call,
+            operation="execute_tool",
+            name=f"tools/call {name}",
+            kind=SpanKind.CLIENT,
+            failed=True,
+            error_type="tool_error",
+        )
         assert "gen_ai.tool.call.result" not in call.attributes  # a result only when the tool succeeded
     assert {p.attributes.get("error.type") for p in tool_durations(telemetry)} == {"tool_error"}
 

@@ -34,6 +34,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import SpanKind, StatusCode
 
 import otel_genai
+from helpers.conformance import assert_conforms
 from helpers.mcp import only, parent_of, tool_durations, traceparent_span_id
 from helpers.openai_fakes import tool_call
 from helpers.telemetry import Telemetry
@@ -137,6 +138,14 @@ async def test_a_tool_call_is_one_client_span_with_the_trace_in_its_meta(telemet
     assert "gen_ai.tool.call.arguments" not in attributes  # content is off by default
     assert "gen_ai.tool.call.result" not in attributes
     assert call.status.status_code == StatusCode.UNSET
+    assert_conforms(
+        telemetry,
+        call,
+        operation="execute_tool",
+        name="tools/call get_weather",
+        kind=SpanKind.CLIENT,
+        content=False,
+    )
 
     [meta] = seen_meta  # the server received our span's context, for its own span to continue
     assert traceparent_span_id(meta) == call.context.span_id
@@ -246,6 +255,15 @@ async def test_a_tool_error_result_ends_the_span_as_tool_error(instrument: Calla
         call = only(spans, f"tools/call {name}", SpanKind.CLIENT)
         assert call.attributes["error.type"] == "tool_error"
         assert call.status.status_code == StatusCode.ERROR
+        assert_conforms(
+            telemetry,
+            call,
+            operation="execute_tool",
+            name=f"tools/call {name}",
+            kind=SpanKind.CLIENT,
+            failed=True,
+            error_type="tool_error",
+        )
         assert "gen_ai.tool.call.result" not in call.attributes  # a result only when the tool succeeded
     assert {p.attributes.get("error.type") for p in tool_durations(telemetry)} == {"tool_error"}
 

@@ -306,12 +306,7 @@ logging.getLogger("otel_genai").setLevel(logging.INFO)
 def name_of(obj):
     return f"{type(obj).__module__}.{type(obj).__qualname__}"
 
-def processors(provider):
-    return list(provider._active_span_processor._span_processors)
-
-def exporter_of(processor):
-    return getattr(processor, "span_exporter", None) or getattr(
-        getattr(processor, "_batch_processor", None), "_exporter", None)
+from otel_genai.redaction.processor import exporter_of, processors_of as processors
 
 def exporters(provider):
     return [name_of(exporter_of(p)) for p in processors(provider)]

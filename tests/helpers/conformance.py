@@ -232,7 +232,12 @@ def assert_metrics(telemetry: Telemetry, attributes: Mapping[str, Any], operatio
     metrics = telemetry.metrics()
     if operation == "execute_tool":
         points = metrics.get(TOOL_DURATION, [])
-        identity: tuple[str, ...] = ("gen_ai.operation.name", "gen_ai.tool.name", "error.type")
+        identity: tuple[str, ...] = (
+            "gen_ai.operation.name",
+            "gen_ai.tool.name",
+            "gen_ai.tool.type",
+            "error.type",
+        )
     elif is_database_span(attributes):
         points = metrics.get("db.client.operation.duration", [])
         identity = ("db.system.name", "db.operation.name", "server.address", "server.port", "error.type")
