@@ -616,3 +616,30 @@ def test_a_failed_mcp_listing_follows_the_capture_mode(with_message: bool) -> No
         assert exported.status.description == "ConnectionError"
         assert event.attributes["exception.message"] == MESSAGE_NOT_CAPTURED
         assert not [raw for raw in RAW if raw in event.attributes["exception.stacktrace"]]
+
+
+class _CodeThatRaises(Exception):
+    """An application exception whose ``code`` is a property that fails (we read ``code`` for error.type)."""
+
+    @property
+    def code(self) -> str:
+        raise RuntimeError("no code on this one")
+
+
+def test_an_exception_whose_code_cannot_be_read_propagates_as_itself(
+    make_telemetry: Callable[..., Any],
+) -> None:
+    telemetry = make_telemetry()
+    raised = _CodeThatRaises("order A-1 for jane@example.com")
+
+    @otel_genai.tool
+    def lookup(order_id: str) -> str:
+        raise raised
+
+    with pytest.raises(_CodeThatRaises) as caught:
+        lookup("A-1")
+    assert caught.value is raised  # the application's own exception, not ours
+    span = telemetry.span()
+    assert span.status.status_code == StatusCode.ERROR
+    assert span.attributes["error.type"] == "_CodeThatRaises"
+    assert "jane@example.com" not in (span.status.description or "")

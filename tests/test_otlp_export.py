@@ -42,7 +42,7 @@ from helpers.openai_fakes import FakeOpenAI, chat_completion
 from helpers.otlp_receiver import Blackhole, GrpcReceiver, GrpcSniffer, HttpReceiver, Receiver
 from helpers.processes import collect_runs, subprocess_env, unused_port
 from helpers.telemetry import InMemoryLogRecordExporter
-from otel_genai import _config, _export, _sdk_internals, _setup
+from otel_genai import _config, _export, _setup
 from otel_genai.redaction import RedactingSpanProcessor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -489,10 +489,8 @@ def test_a_full_queue_drops_spans_with_one_rate_limited_warning(
             assert gate.entered.wait(30), "the worker never started exporting"
             for i in range(5, 205):
                 tracer.start_span(f"span {i}").end()
-            # The redacting processor exports what is left at exit itself, and the SDK's batch processor
-            # before 1.36 waits for its worker however long it takes: for them, let the exporter go.
-            bounded = not capture_content and _sdk_internals.bounded_shutdown(processor) is not None
-            if not bounded:
+            # The redacting processor exports what is left at exit itself: for it, let the exporter go.
+            if capture_content:
                 gate.release()
             provider.shutdown()  # else the export is still held: the exit budget runs out
             gate.release()
@@ -504,8 +502,8 @@ def test_a_full_queue_drops_spans_with_one_rate_limited_warning(
     else:
         assert "OTEL_BSP_MAX_QUEUE_SIZE=5" in dropping[0]
         assert processor.dropped == 200 - 5  # five queued behind the five being exported
-        if bounded:  # what was still queued at shutdown is dropped within the exit budget, and said so
-            assert any("exporting did not finish within 1.0 s" in m for m in warnings), warnings
+        # what was still queued at shutdown is dropped within the exit budget, and said so
+        assert any("exporting did not finish within 1.0 s" in m for m in warnings), warnings
 
 
 def test_force_flush_honours_its_timeout_when_the_collector_hangs(

@@ -4,8 +4,8 @@ The public SDK API cannot list a provider's processors, put one in front of thos
 exporter behind a log-record processor, see a batch processor's queue or bound its shutdown. Where we need
 one of these, a function here does it, and nothing else in ``otel_genai`` touches an SDK ``_name``:
 
-* each function knows every layout of the supported SDKs (``opentelemetry-sdk`` 1.30 to today: the batch
-  processors moved their state into ``_batch_processor`` in 1.34, and their shutdown took a timeout in 1.36);
+* each function knows the layout of the supported SDKs (``opentelemetry-sdk`` 1.40 to today, the range
+  ``pyproject.toml`` declares and ``make test-matrix`` tests at both ends);
 * when an SDK release renames what a function relies on, it returns a neutral answer (nothing to list, no
   queue to watch, "cannot bound the shutdown") and logs one WARNING per process saying what is lost; the
   application keeps running with the SDK's own behaviour;
@@ -30,27 +30,14 @@ _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
 
-def _unsupported(what: str, consequence: str, *, since: tuple[int, int] | None = None) -> None:
-    """Say once per process that this SDK lacks ``what`` and that ``consequence`` is what we lose.
-
-    ``since``: the SDK release that brought ``what``. On an older SDK that is expected (INFO); otherwise a
-    newer SDK renamed something (WARNING), which ``tests/test_sdk_internals.py`` should have caught.
-    """
+def _unsupported(what: str, consequence: str) -> None:
+    """Say once per process that this SDK lacks ``what`` (a newer release renamed it: the test suite should
+    have caught that) and that ``consequence`` is what we lose."""
     with _warned_lock:
         if what in _warned:
             return
         _warned.add(what)
-    version = sdk_version()
-    if since is not None and _release(version) < since:
-        logger.info(
-            "otel_genai: opentelemetry-sdk %s has no %s (%d.%d and later do): %s",
-            version,
-            what,
-            *since,
-            consequence,
-        )
-        return
-    logger.warning("otel_genai: opentelemetry-sdk %s has no %s: %s", version, what, consequence)
+    logger.warning("otel_genai: opentelemetry-sdk %s has no %s: %s", sdk_version(), what, consequence)
 
 
 def sdk_version() -> str:
@@ -61,15 +48,6 @@ def sdk_version() -> str:
         return str(__version__)
     except Exception:  # pragma: no cover - every SDK release ships it
         return "unknown"
-
-
-def _release(version: str) -> tuple[int, int]:
-    """``(major, minor)`` of a version string; (0, 0) when it cannot be read."""
-    try:
-        major, minor = version.split(".")[:2]
-        return int(major), int(minor)
-    except ValueError:
-        return 0, 0
 
 
 # --- a provider's processors ----------------------------------------------------------------------------
@@ -168,8 +146,8 @@ def _log_processor_classes() -> tuple[type, type] | None:
 def exporter_of(processor: object) -> Any:
     """The exporter behind one of the SDK's simple or batch processors (spans or log records), else None.
 
-    Span processors expose it as ``span_exporter`` (except ``BatchSpanProcessor`` in SDK 1.34 and 1.35);
-    otherwise it is ``_exporter``: on the batch processor's inner ``_batch_processor`` since SDK 1.34.
+    Span processors expose it as ``span_exporter``; log-record processors keep it as ``_exporter``, the
+    batch one on its inner ``_batch_processor``.
     """
     log_classes = _log_processor_classes() or ()
     if not isinstance(processor, (SimpleSpanProcessor, BatchSpanProcessor, *log_classes)):
@@ -187,25 +165,9 @@ def exporter_of(processor: object) -> Any:
 
 # --- the state of an SDK batch processor -----------------------------------------------------------------
 
-# SDK >= 1.34: the state of BatchSpanProcessor / BatchLogRecordProcessor lives in ``_batch_processor``.
-# Before that: on the processor itself, public-looking names on the span processor, private on the log one.
+# The state of BatchSpanProcessor / BatchLogRecordProcessor lives in their shared inner ``_batch_processor``.
 _INNER = "_batch_processor"
-_LAYOUTS = {  # which layout -> (queue, capacity, worker thread)
-    "shared": ("_queue", "_max_queue_size", "_worker_thread"),
-    "span<1.34": ("queue", "max_queue_size", "worker_thread"),
-    "log<1.34": ("_queue", "_max_queue_size", "_worker_thread"),
-}
-
-
-def _batch_state(processor: object) -> tuple[object, tuple[str, str, str]] | None:
-    """The object holding a batch processor's queue, and the names of its queue, capacity and worker."""
-    inner = getattr(processor, _INNER, None)
-    if inner is not None:
-        return inner, _LAYOUTS["shared"]
-    layout = _LAYOUTS["span<1.34" if isinstance(processor, BatchSpanProcessor) else "log<1.34"]
-    if hasattr(processor, layout[0]):
-        return processor, layout
-    return None
+_QUEUE, _CAPACITY, _WORKER = "_queue", "_max_queue_size", "_worker_thread"
 
 
 def batch_queue(processor: object) -> tuple[Sized, int] | None:
@@ -215,12 +177,8 @@ def batch_queue(processor: object) -> tuple[Sized, int] | None:
     that at WARNING on every drop (no count, no hint) from its own logger. None when this SDK keeps them
     elsewhere (warned once): drops are then the SDK's business alone.
     """
-    found = _batch_state(processor)
-    queue: object = None
-    capacity: object = None
-    if found is not None:
-        holder, (queue_name, capacity_name, _) = found
-        queue, capacity = getattr(holder, queue_name, None), getattr(holder, capacity_name, None)
+    inner = getattr(processor, _INNER, None)
+    queue, capacity = getattr(inner, _QUEUE, None), getattr(inner, _CAPACITY, None)
     if not isinstance(queue, Sized) or not isinstance(capacity, int) or capacity <= 0:
         _unsupported(
             f"{type(processor).__name__} queue ({_INNER}._queue / _max_queue_size)",
@@ -233,8 +191,7 @@ def batch_queue(processor: object) -> tuple[Sized, int] | None:
 def batch_worker_alive(processor: object) -> bool | None:
     """Whether an SDK batch processor's worker thread is still running (still exporting, after a bounded
     shutdown); None when this SDK keeps it elsewhere."""
-    found = _batch_state(processor)
-    worker = getattr(found[0], found[1][2], None) if found is not None else None
+    worker = getattr(getattr(processor, _INNER, None), _WORKER, None)
     if not isinstance(worker, threading.Thread):
         _unsupported(
             f"{type(processor).__name__} worker thread ({_INNER}._worker_thread)",
@@ -246,14 +203,13 @@ def batch_worker_alive(processor: object) -> bool | None:
 
 def bounded_shutdown(processor: object) -> Callable[[float], None] | None:
     """``shutdown(timeout_millis)`` of an SDK batch processor's inner processor, which stops waiting for its
-    worker after the timeout (SDK >= 1.36; the processor's own ``shutdown()`` always gives it 30 s). None
-    on older SDKs (their shutdown has no timeout: said once) or when the inner processor is gone."""
+    worker after the timeout (the processor's own ``shutdown()`` always gives it 30 s). None when this SDK
+    keeps it elsewhere (warned once): shutdown is then the SDK's own."""
     shutdown = getattr(getattr(processor, _INNER, None), "shutdown", None)
     if shutdown is None or not _takes(shutdown, "timeout_millis"):
         _unsupported(
             f"{type(processor).__name__}.{_INNER}.shutdown(timeout_millis)",
             "shutdown waits as long as the SDK's batch processor does, not at most the exit budget",
-            since=(1, 36),
         )
         return None
     inner_shutdown: Callable[..., Any] = shutdown

@@ -13,6 +13,12 @@ GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
 GEN_AI_PROVIDER_NAME = "gen_ai.provider.name"
 GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id"
 ERROR_TYPE = "error.type"
+# the exception event (general conventions: exceptions on spans)
+EXCEPTION_EVENT = "exception"
+EXCEPTION_TYPE = "exception.type"
+EXCEPTION_MESSAGE = "exception.message"
+EXCEPTION_STACKTRACE = "exception.stacktrace"
+EXCEPTION_ESCAPED = "exception.escaped"
 SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
 CODE_FUNCTION_NAME = "code.function.name"  # the decorated function behind a span

@@ -12,7 +12,8 @@ Adding it for a library:
 
 1. find the function the library opens its span with: a context manager (mcp's ``otel_span``; lend with
    ``lend_context``) or a function that returns a started span (Anthropic's ``start_api_call_span``; lend
-   with ``lend_span``, which the library can add attributes to but not end: our handler ends it);
+   with ``lend_span``). Either way the library gets a ``LentSpan``: it can add attributes to ours, but not
+   end it, set its status or record an exception on it (error text goes only where content policy allows);
 2. ``NATIVE = NativeSpan("pkg.module", "function", matches=..., lend=...)``; ``matches(record, args,
    kwargs)`` tells the library's span for this call from its other spans, and the optional ``adopt(span,
    args, kwargs)`` copies onto ours what the library would have started its span with;
@@ -42,11 +43,6 @@ logger = logging.getLogger("otel_genai")
 R = TypeVar("R", bound=Invocation)
 
 
-def lend_context(span: Span) -> AbstractContextManager[Span]:
-    """For a factory used as ``with factory(...) as span``: our span, which leaving the block does not end."""
-    return nullcontext(span)
-
-
 class LentSpan(wrapt.ObjectProxy):
     """Our span, lent to a library that believes it is its own: it may add attributes, not end it.
 
@@ -74,6 +70,12 @@ class LentSpan(wrapt.ObjectProxy):
 def lend_span(span: Span) -> Span:
     """For a factory that returns a started span the library ends itself later."""
     return cast(Span, LentSpan(span))
+
+
+def lend_context(span: Span) -> AbstractContextManager[Span]:
+    """For a factory used as ``with factory(...) as span``: our span, lent (see ``LentSpan``); leaving the
+    block does not end it."""
+    return nullcontext(lend_span(span))
 
 
 class _Claim(Generic[R]):

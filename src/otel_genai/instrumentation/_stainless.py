@@ -46,8 +46,9 @@ ProviderName = Callable[[Any, str | None], str]
 class StainlessSDK:
     """One SDK package's sentinels, stream classes and raw-response types, and its clients' endpoints.
 
-    ``load("openai", provider=...)`` reads them from the installed package. ``given``, ``number``,
-    ``double``, ``string`` and ``strings`` read a request argument (``None`` when it was not given).
+    ``load("openai", provider=...)`` reads them from the installed package. ``given`` reads a
+    request argument (``None`` when it was not given); ``number``, ``double``, ``string`` and ``strings``
+    below read one's type, whatever the SDK.
     ``raw_responses`` are ``"module:Class"`` paths of the types ``with_raw_response`` returns whose
     ``parse()`` is synchronous, cached and reads a body already read (openai's ``LegacyAPIResponse``;
     anthropic 2.x's ``APIResponse``, which it also returns for ``with_streaming_response``, so only one
@@ -74,7 +75,7 @@ class StainlessSDK:
         self.async_stream = async_stream
         self.raw_responses = raw_responses
         self.provider = provider
-        self.given, self.number, self.double, self.string, self.strings = _argument_readers(self.sentinels)
+        self.given = _given_reader(self.sentinels)
         self._endpoints: WeakKeyDictionary[Any, tuple[Any, str, str | None, int | None]] = WeakKeyDictionary()
 
     @classmethod
@@ -133,21 +134,40 @@ class StainlessSDK:
         return result
 
 
-def _argument_readers(
-    sentinels: tuple[type, ...],
-) -> tuple[
-    Callable[[Any], Any],
-    Callable[[Any], Any],
-    Callable[[Any], float | None],
-    Callable[[Any], str | None],
-    Callable[[Any], list[str] | None],
-]:
-    """``given``, ``number``, ``double``, ``string``, ``strings`` for one SDK's sentinels.
+# --- request arguments: the SDK-independent readers (``StainlessSDK.given`` knows the sentinels) ------------
+# A sentinel is never a number, a string or a list, so these need no sentinel check of their own.
 
-    Closures over the sentinel types rather than methods: a request reads a dozen arguments, and a plain
-    function call with no attribute lookups keeps ``build()`` as cheap as the module functions it replaced.
-    Only ``given`` needs the sentinels: a sentinel is never a number, a string or a list.
-    """
+
+def number(value: Any) -> Any:
+    """An int or float argument as it is (``True`` is not a number); ``None`` for anything else."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def double(value: Any) -> float | None:
+    """A number as a float: the conventions type temperature and the like as double, also for ``0``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def strings(value: Any) -> list[str] | None:
+    """A string or a list of strings (stop sequences) as a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [str(item) for item in value]
+    return None
+
+
+def _given_reader(sentinels: tuple[type, ...]) -> Callable[[Any], Any]:
+    """``given`` for one SDK: a closure over its sentinel types (a dozen calls per request: no attribute
+    lookups on the way)."""
 
     def given(value: Any) -> Any:
         """``None`` for the SDK's not-given sentinels, the value otherwise."""
@@ -155,30 +175,7 @@ def _argument_readers(
             return None
         return value
 
-    def number(value: Any) -> Any:
-        """An int or float argument as it is (``True`` is not a number); ``None`` for anything else."""
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-        return None
-
-    def double(value: Any) -> float | None:
-        """A number as a float: the conventions type temperature and the like as double, also for ``0``."""
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        return None
-
-    def string(value: Any) -> str | None:
-        return value if isinstance(value, str) else None
-
-    def strings(value: Any) -> list[str] | None:
-        """A string or a list of strings (stop sequences) as a list."""
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, (list, tuple)):
-            return [str(item) for item in value]
-        return None
-
-    return given, number, double, string, strings
+    return given
 
 
 class StainlessReader(CallReader):

@@ -19,8 +19,12 @@ from otel_genai.instrumentation._base import Instrumentor, Target
 from otel_genai.instrumentation._stainless import (
     StainlessReader,
     StainlessSDK,
+    double,
     extra_field,
     field,
+    number,
+    string,
+    strings,
     tool_definitions,
     uri_or_blob,
 )
@@ -125,8 +129,8 @@ def _output_type(sdk: StainlessSDK, response_format: Any) -> str | None:
     return None
 
 
-def _service_tier(sdk: StainlessSDK, record: Inference, value: Any) -> None:
-    tier = sdk.string(value)
+def _service_tier(record: Inference, value: Any) -> None:
+    tier = string(value)
     if tier and tier != "auto":
         record.request_attributes[sc.OPENAI_REQUEST_SERVICE_TIER] = tier
 
@@ -153,7 +157,7 @@ class _Reader(StainlessReader):
         record = Inference(
             operation=sc.OPERATION_CHAT,
             provider=provider,
-            request_model=self.sdk.string(model),
+            request_model=string(model),
             server_address=address,
             server_port=port,
         )
@@ -171,18 +175,18 @@ class _ChatReader(_Reader):
         record = self._inference(instance, kwargs.get("model"))
         sdk = self.sdk
         get = kwargs.get
-        record.temperature = sdk.double(get("temperature"))
-        record.top_p = sdk.double(get("top_p"))
-        record.max_tokens = sdk.number(get("max_completion_tokens")) or sdk.number(get("max_tokens"))
-        record.seed = sdk.number(get("seed"))
-        record.stop_sequences = sdk.strings(get("stop"))
-        record.frequency_penalty = sdk.double(get("frequency_penalty"))
-        record.presence_penalty = sdk.double(get("presence_penalty"))
-        record.choice_count = sdk.number(get("n"))
+        record.temperature = double(get("temperature"))
+        record.top_p = double(get("top_p"))
+        record.max_tokens = number(get("max_completion_tokens")) or number(get("max_tokens"))
+        record.seed = number(get("seed"))
+        record.stop_sequences = strings(get("stop"))
+        record.frequency_penalty = double(get("frequency_penalty"))
+        record.presence_penalty = double(get("presence_penalty"))
+        record.choice_count = number(get("n"))
         record.stream = sdk.given(get("stream")) is True
         record.output_type = _output_type(sdk, get("response_format"))
-        record.reasoning_level = sdk.string(get("reasoning_effort"))
-        _service_tier(sdk, record, get("service_tier"))
+        record.reasoning_level = string(get("reasoning_effort"))
+        _service_tier(record, get("service_tier"))
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
@@ -450,24 +454,24 @@ class _ResponsesReader(_Reader):
         record = self._inference(instance, kwargs.get("model"))
         sdk = self.sdk
         get = kwargs.get
-        record.temperature = sdk.double(get("temperature"))
-        record.top_p = sdk.double(get("top_p"))
-        record.max_tokens = sdk.number(get("max_output_tokens"))
+        record.temperature = double(get("temperature"))
+        record.top_p = double(get("top_p"))
+        record.max_tokens = number(get("max_output_tokens"))
         record.stream = sdk.given(get("stream")) is True
-        record.previous_response_id = sdk.string(get("previous_response_id"))
+        record.previous_response_id = string(get("previous_response_id"))
         conversation = sdk.given(get("conversation"))
         record.conversation_id = (
-            conversation if isinstance(conversation, str) else sdk.string(field(conversation, "id"))
+            conversation if isinstance(conversation, str) else string(field(conversation, "id"))
         )
         reasoning = sdk.given(get("reasoning"))
         if reasoning is not None:
-            record.reasoning_level = sdk.string(field(reasoning, "effort"))
+            record.reasoning_level = string(field(reasoning, "effort"))
         text = sdk.given(get("text"))
         if text is not None:
             record.output_type = _output_type(sdk, field(text, "format"))
         if sdk.given(get("text_format")) is not None:  # parse(text_format=PydanticModel)
             record.output_type = "json"
-        _service_tier(sdk, record, get("service_tier"))
+        _service_tier(record, get("service_tier"))
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
@@ -610,18 +614,17 @@ def responses_input_messages(items: Any) -> list[InputMessage] | None:
 class _EmbeddingsReader(_Reader):
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Embedding:
         provider, address, port = self.endpoint_of(instance)
-        sdk = self.sdk
         record = Embedding(
             operation=sc.OPERATION_EMBEDDINGS,
             provider=provider,
-            request_model=sdk.string(kwargs.get("model")),
+            request_model=string(kwargs.get("model")),
             server_address=address,
             server_port=port,
         )
-        encoding = sdk.string(kwargs.get("encoding_format"))
+        encoding = string(kwargs.get("encoding_format"))
         if encoding:
             record.encoding_formats = [encoding]
-        record.dimension_count = sdk.number(kwargs.get("dimensions"))
+        record.dimension_count = number(kwargs.get("dimensions"))
         return record
 
     def read(self, record: Embedding, response: Any) -> None:

@@ -32,9 +32,9 @@ LAYOUTS: dict[str, str] = {
     semconv.GEN_AI_TOOL_CALL_RESULT: ANY_JSON,
     semconv.GEN_AI_RETRIEVAL_QUERY_TEXT: TEXT,
     semconv.GEN_AI_RETRIEVAL_DOCUMENTS: DOCUMENTS,
-    "exception.message": TEXT,
+    semconv.EXCEPTION_MESSAGE: TEXT,
     # analysed whole: chained exceptions carry their own messages
-    "exception.stacktrace": TEXT,
+    semconv.EXCEPTION_STACKTRACE: TEXT,
 }
 
 # Values under these keys describe the structure, not what a person wrote.

@@ -34,8 +34,6 @@ from otel_genai.redaction.policy import (
 
 logger = logging.getLogger("otel_genai")
 
-EXCEPTION_MESSAGE = "exception.message"
-EXCEPTION_STACKTRACE = "exception.stacktrace"
 # A span's status description is content too (an error message quoting the prompt): its location.
 STATUS = "status"
 STATUS_DESCRIPTION = "description"
@@ -43,7 +41,7 @@ STATUS_DESCRIPTION = "description"
 ANALYSIS_CHUNK_CHARS = 32_000
 _DELETE = object()
 # stripped, these keep a marker rather than disappear (their absence would read as "no message")
-_KEEP_AS_MARKER = frozenset({EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, "body"})
+_KEEP_AS_MARKER = frozenset({semconv.EXCEPTION_MESSAGE, semconv.EXCEPTION_STACKTRACE, "body"})
 
 
 class _Failed:
@@ -503,7 +501,9 @@ def _error_type_of(span: ReadableSpan, events: Sequence[Event]) -> str:
     if isinstance(error_type, str) and error_type:
         return error_type
     for event in events:
-        kind = (event.attributes or {}).get("exception.type") if event.name == "exception" else None
+        if event.name != semconv.EXCEPTION_EVENT:
+            continue
+        kind = (event.attributes or {}).get(semconv.EXCEPTION_TYPE)
         if isinstance(kind, str) and kind:
             return kind
     return STRIPPED_MARKER

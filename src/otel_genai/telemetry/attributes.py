@@ -232,8 +232,8 @@ class ToolExecutionMapping(RecordMapping[ToolExecution]):
     def span_kind(self, record: ToolExecution) -> SpanKind:
         return SpanKind.CLIENT if record.remote else SpanKind.INTERNAL
 
-    def _request(self, record: ToolExecution) -> dict[str, Any]:
-        return _tool_attributes(record)
+    def start(self, record: ToolExecution) -> dict[str, Any]:
+        return _tool_attributes(record)  # request_attributes included
 
     def _add_response(self, record: ToolExecution, span: Span | None, attributes: dict[str, Any]) -> None:
         # what was learned while it ran (a tool call id, a description read late)

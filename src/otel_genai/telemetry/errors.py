@@ -25,13 +25,7 @@ from typing import Any
 
 from opentelemetry.trace import Span, Status, StatusCode
 
-# Semantic-convention names of the exception event (the ``opentelemetry-semantic-conventions`` module that
-# holds them moved between releases; these are stable).
-EXCEPTION_EVENT = "exception"
-EXCEPTION_TYPE = "exception.type"
-EXCEPTION_MESSAGE = "exception.message"
-EXCEPTION_STACKTRACE = "exception.stacktrace"
-EXCEPTION_ESCAPED = "exception.escaped"
+from otel_genai import semconv as sc
 
 # ``exception.message`` when content is not captured: there was a message, it was left out on purpose (its
 # absence would read as "no message"; tools that group by message group by type instead).
@@ -45,7 +39,10 @@ _GROUP: type[BaseException] | None = getattr(builtins, "BaseExceptionGroup", Non
 
 def error_type(error: BaseException) -> str:
     """The provider's error code when the exception carries one, else the exception's type."""
-    code = getattr(error, "code", None)
+    try:
+        code = getattr(error, "code", None)
+    except Exception:  # a property of the application's exception class that raises: not our business
+        code = None
     if isinstance(code, str) and code:
         return code
     return type(error).__qualname__
@@ -77,7 +74,7 @@ def record_error(
         if with_message:
             span.record_exception(error)
         else:
-            span.add_event(EXCEPTION_EVENT, exception_attributes(error))
+            span.add_event(sc.EXCEPTION_EVENT, exception_attributes(error))
     description = (str(error) if with_message and error is not None else "") or error_type
     span.set_status(Status(StatusCode.ERROR, description))
 
@@ -85,10 +82,10 @@ def record_error(
 def exception_attributes(error: BaseException) -> dict[str, Any]:
     """The ``exception`` event without the exception's text (``exception.escaped`` as the SDK writes it)."""
     return {
-        EXCEPTION_TYPE: qualified_type(error),
-        EXCEPTION_MESSAGE: MESSAGE_NOT_CAPTURED,
-        EXCEPTION_STACKTRACE: stacktrace_without_messages(error),
-        EXCEPTION_ESCAPED: "False",
+        sc.EXCEPTION_TYPE: qualified_type(error),
+        sc.EXCEPTION_MESSAGE: MESSAGE_NOT_CAPTURED,
+        sc.EXCEPTION_STACKTRACE: stacktrace_without_messages(error),
+        sc.EXCEPTION_ESCAPED: "False",
     }
 
 

@@ -22,7 +22,7 @@ from opentelemetry.trace import Span, TracerProvider
 from otel_genai import semconv as sc
 from otel_genai._config import Settings
 from otel_genai.telemetry import attributes as record_attributes
-from otel_genai.telemetry.attributes import EndOptions, changed, mapping_for
+from otel_genai.telemetry.attributes import EndOptions, RecordMapping, changed, mapping_for
 from otel_genai.telemetry.content import CaptureMode
 from otel_genai.telemetry.errors import error_type, record_error
 from otel_genai.telemetry.metrics import GenAIMetrics
@@ -153,8 +153,9 @@ class TelemetryHandler:
         duration = _clock() - record.start_time
         if error is not None:
             record.error_type = record.error_type or error_type(error)
-        mapping = mapping_for(record)
+        mapping = None
         try:
+            mapping = mapping_for(record)
             if isinstance(record, Retrieval) and record.store_calls:
                 self._adopt_store_calls(record, span)
             if span.is_recording():
@@ -168,8 +169,8 @@ class TelemetryHandler:
         try:
             self.metrics.record(record, duration, span)
             # a failed call's input is content too
-            if self._event_logger is not None and mapping.has_event:
-                self._emit_event(record, span)
+            if self._event_logger is not None and mapping is not None and mapping.has_event:
+                self._emit_event(record, span, mapping)
         except Exception:
             logger.debug("otel_genai: could not record metrics or the event", exc_info=True)
 
@@ -183,11 +184,11 @@ class TelemetryHandler:
         if span.is_recording():
             span.set_attributes(changed(span, record_attributes.start_attributes(record)))
 
-    def _emit_event(self, record: Invocation, span: Span) -> None:
+    def _emit_event(self, record: Invocation, span: Span, mapping: RecordMapping[Any]) -> None:
         """The opt-in ``gen_ai.client.inference.operation.details`` event, with structured content."""
         from opentelemetry._logs import LogRecord
 
-        attributes = mapping_for(record).event(record, self.settings.max_content_length)
+        attributes = mapping.event(record, self.settings.max_content_length)
         self._event_logger.emit(  # type: ignore[union-attr]
             LogRecord(
                 event_name=sc.EVENT_INFERENCE_DETAILS,
