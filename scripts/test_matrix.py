@@ -58,7 +58,7 @@ LIBRARY_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_langchain_tools.py",
         "tests/test_retriever_decorator.py",
     ),
-    "mcp": ("tests/test_mcp.py", "tests/test_mcp_v1.py"),  # 2.x / 1.x: each skips itself on the other
+    "mcp": ("tests/test_mcp.py", "tests/test_mcp_v1.py", "tests/test_mcp_common.py"),  # 2.x / 1.x / both
 }
 # Other libraries a leg's test files need (LangChain's tests put a retriever over Chroma), at their newest.
 LEG_EXTRAS: dict[str, tuple[str, ...]] = {"langchain": ("chromadb",)}

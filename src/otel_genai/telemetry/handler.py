@@ -56,7 +56,6 @@ class TelemetryHandler:
         # Instrumentors check this before building any content.
         self.capture_content: bool = settings.capture_mode.captures
         self.tool_definition_details = settings.tool_definition_details
-        self.retrieval_document_ids = settings.retrieval_document_ids
         # Streams collect chunk intervals only for the time_per_output_chunk metric.
         self.chunk_timing: bool = settings.chunk_timing_metric
         self._tracer = trace.get_tracer(SCOPE_NAME, __version__, tracer_provider)
@@ -68,7 +67,7 @@ class TelemetryHandler:
             self._event_logger = get_logger(SCOPE_NAME, __version__, logger_provider=logger_provider)
         self._end_options = EndOptions(
             content=self.capture_mode.on_span,
-            document_ids=self.retrieval_document_ids,
+            document_ids=settings.retrieval_document_ids,
             limit=settings.max_content_length,
         )
 
