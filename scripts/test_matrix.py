@@ -50,6 +50,22 @@ LIBRARY_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_streams.py",
         "tests/test_tool_decorator.py",
     ),
+    "anthropic": (
+        "tests/test_anthropic.py",
+        "tests/test_anthropic_native.py",  # 2.x only (skips itself below)
+        "tests/test_anthropic_streams.py",
+    ),
+    "google_genai": (
+        "tests/test_google_genai.py",
+        "tests/test_google_genai_content.py",
+        "tests/test_google_genai_errors.py",
+        "tests/test_google_genai_streams.py",
+    ),
+    "bedrock": (
+        "tests/test_bedrock.py",
+        "tests/test_bedrock_invoke_model.py",
+        "tests/test_bedrock_retrieve.py",
+    ),
     "chromadb": ("tests/test_chromadb.py",),
     "qdrant": ("tests/test_qdrant.py",),
     "pinecone": ("tests/test_pinecone.py",),
@@ -61,7 +77,12 @@ LIBRARY_TESTS: dict[str, tuple[str, ...]] = {
     "mcp": ("tests/test_mcp.py", "tests/test_mcp_v1.py", "tests/test_mcp_common.py"),  # 2.x / 1.x / both
 }
 # Other libraries a leg's test files need (LangChain's tests put a retriever over Chroma), at their newest.
-LEG_EXTRAS: dict[str, tuple[str, ...]] = {"langchain": ("chromadb",)}
+# The Anthropic tests also drive AnthropicBedrock; the Bedrock tests need boto3 (which pip matches to the pin).
+LEG_EXTRAS: dict[str, tuple[str, ...]] = {
+    "langchain": ("chromadb",),
+    "anthropic": ("boto3",),
+    "bedrock": ("boto3",),
+}
 # What a library leg installs from the dev extras besides its library (the suite's conftest needs these).
 TEST_TOOLS = {"pytest", "pytest-asyncio", "pytest-randomly", "jsonschema", "pyyaml"}
 # What an SDK leg shows in its summary line.

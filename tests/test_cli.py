@@ -17,6 +17,7 @@ import pytest
 
 from helpers.processes import collect_runs, subprocess_env, trace_children, unused_port
 from otel_genai import cli
+from otel_genai._instrumentors import DECLARATIONS
 
 CLI = [sys.executable, "-m", "otel_genai.cli"]
 
@@ -68,6 +69,11 @@ answer = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": 
 print("the app got:", answer.choices[0].message.content)
 sys.exit(3)
 """
+
+
+def all_instrumentors_but(*names: str) -> str:
+    """An ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` value leaving only ``names`` enabled."""
+    return ",".join(d.name for d in DECLARATIONS if d.name not in names)
 
 
 # --- every subprocess, started together ------------------------------------------------------------
@@ -124,7 +130,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
         ),
         "run_app": (
             [*CLI, "run", "--exporter", "console", "--capture-content", "--", sys.executable, str(app)],
-            {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "chromadb,qdrant,pinecone,langchain,mcp"},  # faster
+            {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": all_instrumentors_but("openai")},  # faster
             None,
         ),
         "run_exit_status": (
@@ -142,7 +148,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
                 "print(os.environ['OTEL_SERVICE_NAME'], sorted(handle.instrumented + handle.deferred))\n"
                 "sys.exit(5)",
             ],
-            {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "qdrant,pinecone,langchain,mcp"},
+            {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": all_instrumentors_but("openai", "chromadb")},
             None,
         ),
         "import_cost": (
@@ -250,9 +256,11 @@ def test_doctor_json(runs: dict[str, Any]) -> None:
     run = ok(runs, "doctor_json")
     report = json.loads(run["stdout"])
     libraries = {library["name"]: library for library in report["libraries"]}
-    assert set(libraries) == {"openai", "chromadb", "qdrant", "pinecone", "langchain", "mcp"}
-    assert libraries["openai"]["would_instrument"] is True
+    assert list(libraries) == [declaration.name for declaration in DECLARATIONS]  # every one, registry order
+    for name in ("openai", "anthropic", "google_genai", "bedrock"):
+        assert libraries[name]["would_instrument"] is True, name
     assert libraries["openai"]["version"] == importlib.metadata.version("openai")
+    assert libraries["bedrock"]["version"] == importlib.metadata.version("botocore")
     assert libraries["qdrant"]["installed"] is True and libraries["qdrant"]["would_instrument"] is False
     assert libraries["qdrant"]["reason"] == "disabled by OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
 

@@ -40,6 +40,17 @@ def test_finish_reasons_in_the_schema_are_kept(reason: str) -> None:
         ("completed", "stop"),  # Responses status
         ("incomplete", "length"),
         ("failed", "error"),
+        ("refusal", "content_filter"),  # Anthropic
+        ("pause_turn", "stop"),
+        ("STOP", "stop"),  # Gemini FinishReason names
+        ("MAX_TOKENS", "length"),
+        ("SAFETY", "content_filter"),
+        ("RECITATION", "content_filter"),
+        ("MALFORMED_FUNCTION_CALL", "error"),
+        ("guardrail_intervened", "content_filter"),  # Bedrock Converse
+        ("content_filtered", "content_filter"),
+        ("model_context_window_exceeded", "length"),
+        ("COMPLETE", "stop"),  # Cohere on Bedrock
         (None, "error"),
         ("", "error"),
         ("something_new", "error"),

@@ -247,8 +247,26 @@ def test_a_different_tool_inside_a_tool_call_is_its_own_span(telemetry: Any) -> 
         ({"type": "tool_use", "id": "toolu_4", "name": "i", "input": {"c": 3}}, ("toolu_4", "i", {"c": 3})),
         ({"type": "tool_call", "id": "lc_5", "name": "j", "args": {"d": 4}}, ("lc_5", "j", {"d": 4})),
         ({"name": "k"}, (None, "k", None)),
+        (
+            {"toolUse": {"toolUseId": "tooluse_6", "name": "l", "input": {"e": 5}}},
+            ("tooluse_6", "l", {"e": 5}),
+        ),
+        ({"toolUseId": "tooluse_7", "name": "m", "input": {}}, ("tooluse_7", "m", {})),
+        ({"function_call": {"id": "fc_8", "name": "n", "args": {"f": 6}}}, ("fc_8", "n", {"f": 6})),
+        ({"id": None, "name": "o", "args": {"g": 7}}, (None, "o", {"g": 7})),
     ],
-    ids=["openai-chat", "openai-chat-dict", "openai-responses", "anthropic", "langchain", "bare"],
+    ids=[
+        "openai-chat",
+        "openai-chat-dict",
+        "openai-responses",
+        "anthropic",
+        "langchain",
+        "bare",
+        "bedrock-content-block",
+        "bedrock-tool-use",
+        "gemini-part",
+        "gemini-function-call",
+    ],
 )
 def test_tool_call_facts_reads_every_sdks_shape(call: Any, expected: tuple[Any, ...]) -> None:
     assert tool_call_facts(call) == expected

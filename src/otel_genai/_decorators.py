@@ -231,9 +231,16 @@ def tool_call_facts(call: Any) -> tuple[str | None, str | None, Any]:
 
     OpenAI Chat Completions (``call.id``, ``call.function.name`` / ``.arguments``, object or dict), the
     Responses API's ``function_call`` items (``call_id``, ``name``, ``arguments``), Anthropic's
-    ``tool_use`` blocks (``id``, ``name``, ``input``), LangChain ``ToolCall`` dicts (``id``, ``name``,
-    ``args``), and plain dicts with ``id`` / ``name`` / ``arguments``.
+    ``tool_use`` blocks (``id``, ``name``, ``input``), Gemini ``FunctionCall``s (``id``, ``name``, ``args``)
+    or the ``Part`` holding one, Bedrock Converse ``toolUse`` blocks (``toolUseId``, ``name``, ``input``) or
+    the content block holding one, LangChain ``ToolCall`` dicts (``id``, ``name``, ``args``), and plain
+    dicts with ``id`` / ``name`` / ``arguments``.
     """
+    for wrapper in ("function_call", "toolUse"):  # a Gemini Part / a Bedrock content block around the call
+        inner = _get(call, wrapper)
+        if inner is not None:
+            call = inner
+            break
     function = _get(call, "function")
     if function is not None:
         name, arguments = _get(function, "name"), _get(function, "arguments")
@@ -247,7 +254,7 @@ def tool_call_facts(call: Any) -> tuple[str | None, str | None, Any]:
             ),
             None,
         )
-    call_id = _get(call, "call_id") or _get(call, "id")
+    call_id = _get(call, "call_id") or _get(call, "id") or _get(call, "toolUseId")
     return (str(call_id) if call_id else None), (str(name) if name else None), arguments
 
 

@@ -48,6 +48,25 @@ DECLARATIONS: tuple[Declaration, ...] = (
     # tested (make test-matrix): 1.66.0, the first with the Responses API, and the newest 3.x. Below it,
     # no Responses API, and 1.40's beta parse() calls chat.completions.create inside (two spans, one call)
     Declaration("openai", f"{_PACKAGE}.openai:OpenAIInstrumentor", "openai", "openai", ">= 1.66.0, < 4"),
+    # tested (make test-matrix): 0.43 (httpx, no native tracing; below it the messages.stream() manager
+    # reads the HTTP response itself) and the newest 2.x (httpx2, the SDK's own spans replaced by ours);
+    # 1.17 by hand
+    Declaration(
+        "anthropic", f"{_PACKAGE}.anthropic:AnthropicInstrumentor", "anthropic", "anthropic", ">= 0.43, < 3"
+    ),
+    # tested (make test-matrix): 1.8 (below it: no thoughts usage, stream errors named by reason phrase) and
+    # the newest 3.x
+    Declaration(
+        "google_genai",
+        f"{_PACKAGE}.google_genai:GoogleGenAIInstrumentor",
+        "google.genai",
+        "google-genai",
+        ">= 1.8, < 4",
+    ),
+    # tested (make test-matrix): 1.34.116, the first with Converse (newer API members skip by detection)
+    Declaration(
+        "bedrock", f"{_PACKAGE}.bedrock:BedrockInstrumentor", "botocore", "botocore", ">= 1.34.116, < 2"
+    ),
     Declaration(
         "chromadb", f"{_PACKAGE}.chromadb:ChromaInstrumentor", "chromadb", "chromadb", ">= 1.0.8, < 2"
     ),

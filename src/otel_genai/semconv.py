@@ -133,6 +133,15 @@ OPENAI_REQUEST_SERVICE_TIER = "openai.request.service_tier"
 OPENAI_RESPONSE_SERVICE_TIER = "openai.response.service_tier"
 OPENAI_RESPONSE_SYSTEM_FINGERPRINT = "openai.response.system_fingerprint"
 
+# --- Anthropic: the SDK's own name for the id of the request (its ``request-id`` header) -------------
+ANTHROPIC_REQUEST_ID = "anthropic.request.id"
+
+# --- AWS Bedrock refinements (aws-bedrock.md) ---------------------------------------------------
+AWS_BEDROCK_GUARDRAIL_ID = "aws.bedrock.guardrail.id"
+AWS_BEDROCK_KNOWLEDGE_BASE_ID = "aws.bedrock.knowledge_base.id"
+# core semconv (aws.md): the request id AWS answered with (x-amzn-RequestId); Converse has no response id
+AWS_REQUEST_ID = "aws.request_id"
+
 # --- ours: facts the conventions have no name for (never content) -----------------------------
 # Model-requested tool calls, visible without content capture: how many, which tools, which ids.
 OTEL_GENAI_RESPONSE_TOOL_CALL_COUNT = "otel_genai.response.tool_call.count"
@@ -141,12 +150,19 @@ OTEL_GENAI_RESPONSE_TOOL_CALL_IDS = "otel_genai.response.tool_call.ids"
 
 # --- values -----------------------------------------------------------------------------------
 OPERATION_CHAT = "chat"
+OPERATION_GENERATE_CONTENT = "generate_content"  # Gemini's generateContent (multimodal generation)
+OPERATION_TEXT_COMPLETION = "text_completion"
 OPERATION_EMBEDDINGS = "embeddings"
 OPERATION_RETRIEVAL = "retrieval"
 OPERATION_EXECUTE_TOOL = "execute_tool"
 
 PROVIDER_OPENAI = "openai"
 PROVIDER_AZURE_OPENAI = "azure.ai.openai"
+PROVIDER_ANTHROPIC = "anthropic"
+PROVIDER_AWS_BEDROCK = "aws.bedrock"
+PROVIDER_GCP_GEMINI = "gcp.gemini"  # generativelanguage.googleapis.com (the Gemini Developer API)
+PROVIDER_GCP_VERTEX_AI = "gcp.vertex_ai"  # aiplatform.googleapis.com
+PROVIDER_GCP_GEN_AI = "gcp.gen_ai"  # a Google backend we cannot tell apart
 
 TOKEN_TYPE = "gen_ai.token.type"
 TOKEN_TYPE_INPUT = "input"

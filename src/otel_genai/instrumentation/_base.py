@@ -14,6 +14,7 @@ import inspect
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 # the module starts with ``# type: ignore``: to mypy it has no names
@@ -197,6 +198,15 @@ class CallReader:
         self.handler.finish(record)
         return result
 
+    def on_error(self, record: Any, error: BaseException) -> None:
+        """What the client's exception teaches before the span fails (a provider's error code, the request
+        id it carries); the exception itself is re-raised unchanged whatever this does."""
+
+    def calling(self, record: Any) -> AbstractContextManager[Any] | None:
+        """What the client call runs inside, once the record's span is current: a library that traces itself
+        gets ours for its own span (``NativeSpan.replacing(record)``). None (the default): nothing."""
+        return None
+
     def join(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Callable[[Any], None] | None:
         """Inside an open span this call belongs to (the same tool run by ``run_tool``, a store search under
         a retriever), what to do with its result instead of opening a span of its own; None to trace it."""
@@ -224,9 +234,15 @@ def traced_call(
     if record is None:
         return wrapped(*args, **kwargs)
     handler = reader.handler
+    scope = _calling(reader, record)
     try:
-        result = wrapped(*args, **kwargs)
+        if scope is None:
+            result = wrapped(*args, **kwargs)
+        else:
+            with scope:
+                result = wrapped(*args, **kwargs)
     except BaseException as error:
+        _read_error(reader, record, error)
         handler.fail(record, error)
         raise
     finally:
@@ -253,9 +269,15 @@ async def traced_async_call(
     if record is None:
         return await wrapped(*args, **kwargs)
     handler = reader.handler
+    scope = _calling(reader, record)
     try:
-        result = await wrapped(*args, **kwargs)
+        if scope is None:
+            result = await wrapped(*args, **kwargs)
+        else:
+            with scope:
+                result = await wrapped(*args, **kwargs)
     except BaseException as error:
+        _read_error(reader, record, error)
         handler.fail(record, error)
         raise
     finally:
@@ -333,6 +355,21 @@ def _joined(
     except Exception:
         logger.debug("otel_genai: could not join the open span; tracing the call on its own", exc_info=True)
         return None
+
+
+def _calling(reader: CallReader, record: Invocation) -> AbstractContextManager[Any] | None:
+    try:
+        return reader.calling(record)
+    except Exception:
+        logger.debug("otel_genai: could not prepare the call's scope; calling without it", exc_info=True)
+        return None
+
+
+def _read_error(reader: CallReader, record: Invocation, error: BaseException) -> None:
+    try:
+        reader.on_error(record, error)
+    except Exception:
+        logger.debug("otel_genai: could not read the client's error", exc_info=True)
 
 
 def _give(joined: Callable[[Any], None], result: Any) -> None:

@@ -72,6 +72,46 @@ def lend_span(span: Span) -> Span:
     return cast(Span, LentSpan(span))
 
 
+class FilteredLentSpan(LentSpan):
+    """A lent span that takes only the attributes its ``keep`` accepts, and keeps its name; with
+    ``recording`` False it tells the library it does not record (see ``lend_span_keeping``)."""
+
+    def __init__(self, span: Span, keep: Callable[[str], bool], recording: bool = True) -> None:
+        super().__init__(span)
+        self._self_keep = keep
+        self._self_recording = recording
+
+    def is_recording(self) -> bool:
+        return self._self_recording and self.__wrapped__.is_recording()
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        if self._self_keep(key):
+            self.__wrapped__.set_attribute(key, value)
+
+    def set_attributes(self, attributes: Any) -> None:
+        keep = self._self_keep
+        kept = {key: value for key, value in dict(attributes).items() if keep(key)}
+        if kept:
+            self.__wrapped__.set_attributes(kept)
+
+    def update_name(self, name: str) -> None:
+        pass
+
+
+def lend_span_keeping(keep: Callable[[str], bool], *, recording: bool = True) -> Callable[[Span], Span]:
+    """``lend_span`` for a library that writes attributes that are ours to decide (the conventions' names
+    we set ourselves, content whatever our capture mode says): only those ``keep`` accepts reach ours.
+
+    ``recording=False``: the library is told the span does not record, so it skips the work of filling it
+    (reading responses and streams again, which we do anyway) but still propagates its context.
+    """
+
+    def lend(span: Span) -> Span:
+        return cast(Span, FilteredLentSpan(span, keep, recording))
+
+    return lend
+
+
 def lend_context(span: Span) -> AbstractContextManager[Span]:
     """For a factory used as ``with factory(...) as span``: our span, lent (see ``LentSpan``); leaving the
     block does not end it."""

@@ -82,10 +82,19 @@ class ServerToolCallPart(TypedDict):
     server_tool_call: dict[str, Any]
 
 
+class ServerToolCallResponsePart(TypedDict):
+    """What a tool the provider ran itself returned (only its type: the results are the provider's)."""
+
+    type: Literal["server_tool_call_response"]
+    id: str | None
+    server_tool_call_response: dict[str, Any]
+
+
 class UriPart(TypedDict):
     type: Literal["uri"]
     modality: str
     uri: str
+    mime_type: NotRequired[str]
 
 
 class BlobPart(TypedDict):
@@ -114,6 +123,7 @@ Part = (
     | ToolCallPart
     | ToolCallResponsePart
     | ServerToolCallPart
+    | ServerToolCallResponsePart
     | UriPart
     | BlobPart
     | FilePart
@@ -166,8 +176,17 @@ def server_tool_call_part(id: str | None, name: str, kind: str | None = None) ->
     return {"type": "server_tool_call", "id": id, "name": name, "server_tool_call": {"type": kind or name}}
 
 
-def uri_part(uri: str, modality: str) -> UriPart:
-    return {"type": "uri", "modality": modality, "uri": uri}
+def server_tool_call_response_part(id: str | None, kind: str) -> ServerToolCallResponsePart:
+    """The result of a server-side tool call (``id`` the call's); ``kind`` is its discriminator."""
+    return {"type": "server_tool_call_response", "id": id, "server_tool_call_response": {"type": kind}}
+
+
+def uri_part(uri: str, modality: str, mime_type: str | None = None) -> UriPart:
+    """A reference to data by URI; ``mime_type`` when the request names it (the schema asks for it then)."""
+    part: UriPart = {"type": "uri", "modality": modality, "uri": uri}
+    if mime_type:
+        part["mime_type"] = mime_type
+    return part
 
 
 def blob_part(content: str, modality: str, mime_type: str | None) -> BlobPart:
@@ -222,14 +241,41 @@ _FINISH_REASON_ALIASES = {
     "completed": "stop",
     "incomplete": "length",
     "failed": "error",
+    # Anthropic
+    "pause_turn": "stop",
+    "refusal": "content_filter",
+    # Google GenAI (FinishReason names, matched lower-case)
+    "safety": "content_filter",
+    "recitation": "content_filter",
+    "blocklist": "content_filter",
+    "prohibited_content": "content_filter",
+    "spii": "content_filter",
+    "image_safety": "content_filter",
+    "malformed_function_call": "error",
+    "unexpected_tool_call": "error",
+    # AWS Bedrock (Converse stopReason and the model families' own values)
+    "guardrail_intervened": "content_filter",
+    "content_filtered": "content_filter",
+    "model_context_window_exceeded": "length",
+    "complete": "stop",
+    "error_toxic": "content_filter",
+    "finish": "stop",
+    "stop_criteria_met": "stop",  # Titan Text: a stop sequence was reached
+    "model_length": "length",  # Mistral chat: the model's context length
 }
 
 
 def semconv_finish_reason(reason: str | None) -> str:
     """Map a provider's finish reason onto the schema's enum (``error`` when unknown or missing)."""
-    if reason is not None and reason in _FINISH_REASONS:
+    if reason is None:
+        return "error"
+    if reason in _FINISH_REASONS:
         return reason
-    return _FINISH_REASON_ALIASES.get(reason or "", "error")
+    alias = _FINISH_REASON_ALIASES.get(reason)
+    if alias is None:
+        lowered = reason.lower()
+        alias = lowered if lowered in _FINISH_REASONS else _FINISH_REASON_ALIASES.get(lowered, "error")
+    return alias
 
 
 def parse_json_arguments(arguments: Any) -> Any:

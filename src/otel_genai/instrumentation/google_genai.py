@@ -1,0 +1,669 @@
+"""Google GenAI (``google-genai``): ``generate_content``, ``generate_content_stream`` and ``embed_content``,
+sync and async (``client.aio``), Gemini Developer API and Vertex AI.
+
+What is wrapped, and why there: the SDK's public ``Models.generate_content`` runs its own loops around the
+model, automatic function calling (the model asks for a Python function, the SDK runs it and asks again)
+and, in 3.x, automatic continuation. Each turn of those loops is one request to the model, with its own
+prompt, answer and usage, so a span is one request: the private ``_generate_content`` and
+``_generate_content_stream`` that every path ends in (``chats`` too, which call ``models``). A plain call is
+exactly one span; a call whose functions the SDK runs is one span per round, with the function runs between
+them, never nested in a model call. Retries happen below them (one span whatever the retries).
+``embed_content`` is wrapped where the application calls it.
+
+Naming, decided here (see ``docs/architecture.md``):
+
+- the operation is ``generate_content`` (the conventions' name for Gemini's multimodal generateContent);
+  ``gen_ai.request.model`` is the model exactly as requested (``models/`` prefix and Vertex resource paths
+  kept, as the conventions ask); ``gen_ai.response.model`` is the response's ``modelVersion`` as sent.
+- provider ``gcp.vertex_ai`` for a ``vertexai=True`` client, ``gcp.gemini`` otherwise (also behind a
+  custom base URL: the client's backend decides, not the host).
+- usage: ``input_tokens = prompt_token_count + tool_use_prompt_token_count`` (Gemini's prompt count already
+  includes cached tokens; the tool-use prompt is billed as input but counted apart), ``output_tokens =
+  candidates_token_count + thoughts_token_count`` (the conventions count reasoning as output; Gemini counts
+  thoughts apart), ``cache_read`` = ``cached_content_token_count``, ``reasoning`` = ``thoughts_token_count``.
+- finish reasons: ``gen_ai.response.finish_reasons`` has the provider's value lower-cased (``stop``,
+  ``max_tokens``, ``safety``); output messages map it onto the schema's enum, and a candidate that asks for
+  a function (Gemini says ``STOP``) says ``tool_call``. A prompt blocked before any candidate
+  (``prompt_feedback.block_reason``) is ``content_filter``: the call did not fail, the model refused.
+- an API error's ``error.type`` is its status (``RESOURCE_EXHAUSTED``), else its HTTP code.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
+
+from otel_genai import semconv as sc
+from otel_genai.instrumentation._base import CallReader, Instrumentor, Target
+from otel_genai.instrumentation._stainless import double, field, number, string, strings
+from otel_genai.telemetry.content import (
+    InputMessage,
+    OutputMessage,
+    Part,
+    ToolDefinition,
+    blob_part,
+    generic_part,
+    input_message,
+    output_message,
+    reasoning_part,
+    semconv_finish_reason,
+    server_tool_call_part,
+    text_part,
+    tool_call_part,
+    tool_call_response_part,
+    tool_definition,
+    uri_part,
+)
+from otel_genai.telemetry.handler import TelemetryHandler
+from otel_genai.telemetry.records import Embedding, Inference, ToolCallRequest
+from otel_genai.telemetry.streams import AsyncStreamProxy, StreamAccumulator, SyncStreamProxy
+
+logger = logging.getLogger("otel_genai")
+
+_MODULE = "google.genai.models"
+# (class, method, reader kind). The private methods are where every public path (and chats) ends.
+_TARGETS = (
+    ("Models", "_generate_content", "generate"),
+    ("AsyncModels", "_generate_content", "generate"),
+    ("Models", "_generate_content_stream", "stream"),
+    ("AsyncModels", "_generate_content_stream", "stream"),
+    ("Models", "embed_content", "embed"),
+    ("AsyncModels", "embed_content", "embed"),
+)
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+_ROLES = {"model": "assistant", "user": "user", "function": "tool", "tool": "tool", "system": "system"}
+# A Tool's fields that name a tool run by Google (everything but function declarations).
+_FUNCTION_DECLARATIONS = "function_declarations"
+
+
+class GoogleGenAIInstrumentor(Instrumentor):
+    """Instruments the ``google-genai`` package (``from google import genai``)."""
+
+    name = "google_genai"
+
+    def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
+        readers: dict[str, CallReader] = {
+            "generate": _GenerateReader(handler),
+            "stream": _GenerateReader(handler, stream=True),
+            "embed": _EmbedReader(handler),
+        }
+        # by class name: the async methods are coroutine functions, but a decorator could hide that
+        return [
+            (_MODULE, cls, method, _wrapper(readers[kind], cls.startswith("Async")))
+            for cls, method, kind in _TARGETS
+        ]
+
+    def forget(self) -> None:
+        _ENDPOINTS.clear()
+
+
+def _wrapper(reader: CallReader, is_async: bool) -> Any:
+    return reader.async_wrapper if is_async else reader.sync_wrapper
+
+
+# --- the client -----------------------------------------------------------------------------------
+
+# api client -> (base URL it was read from, provider, server.address, server.port)
+_ENDPOINTS: WeakKeyDictionary[Any, tuple[Any, str, str | None, int | None]] = WeakKeyDictionary()
+
+
+def _endpoint(models: Any) -> tuple[str, str | None, int | None]:
+    """(provider, server.address, server.port) of the client a ``Models`` belongs to, cached per client."""
+    client = getattr(models, "_api_client", None)
+    if client is None:
+        return sc.PROVIDER_GCP_GEN_AI, None, None
+    options = getattr(client, "_http_options", None)
+    # an HttpOptions model since 1.x, a plain dict in the first releases
+    base_url = field(options, "base_url") if options is not None else None
+    cached = _ENDPOINTS.get(client)
+    if cached is not None and cached[0] == base_url:
+        return cached[1], cached[2], cached[3]
+    vertexai = getattr(client, "vertexai", None)
+    provider = sc.PROVIDER_GCP_VERTEX_AI if vertexai else sc.PROVIDER_GCP_GEMINI
+    host: str | None = None
+    port: int | None = None
+    if isinstance(base_url, str) and base_url:
+        parts = urlsplit(base_url)
+        host = parts.hostname or None
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    with contextlib.suppress(TypeError):
+        _ENDPOINTS[client] = (base_url, provider, host, port)
+    return provider, host, port
+
+
+def _enum_name(value: Any) -> str | None:
+    """An SDK enum (or the raw string an SDK newer than its enum keeps) as its name."""
+    if value is None:
+        return None
+    name = getattr(value, "value", value)
+    return name if isinstance(name, str) and name else None
+
+
+# --- generate_content -----------------------------------------------------------------------------
+
+
+class _GenerateReader(CallReader):
+    """``_generate_content`` (a response) or ``_generate_content_stream`` (a generator of chunks)."""
+
+    def __init__(self, handler: TelemetryHandler, *, stream: bool = False) -> None:
+        super().__init__(handler)
+        self.stream = stream
+
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> Inference:
+        provider, address, port = _endpoint(instance)
+        record = Inference(
+            operation=sc.OPERATION_GENERATE_CONTENT,
+            provider=provider,
+            request_model=string(kwargs.get("model")),
+            server_address=address,
+            server_port=port,
+        )
+        record.stream = self.stream
+        config = kwargs.get("config")
+        if config is not None:
+            _read_config(record, config)
+        return record
+
+    def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
+        record.input_messages = input_messages(kwargs.get("contents"))
+        config = kwargs.get("config")
+        if config is not None:
+            instruction = field(config, "system_instruction")
+            if instruction is not None:
+                record.system_instructions = _parts(instruction)
+            record.tool_definitions = tool_definitions(
+                field(config, "tools"), self.handler.tool_definition_details
+            )
+
+    def on_error(self, record: Inference, error: BaseException) -> None:
+        record.error_type = api_error_type(error)
+
+    def on_result(self, record: Inference, result: Any) -> Any:
+        if self.stream:
+            accumulator = _StreamAccumulator(self.handler, record)
+            if hasattr(result, "__anext__"):
+                return _AsyncGeneratorProxy(result, accumulator)
+            if hasattr(result, "__next__"):
+                return SyncStreamProxy(result, accumulator)
+        try:
+            read_response(record, result, self.handler.wants_content(record))
+        except Exception:
+            logger.debug("otel_genai: could not read a google-genai response", exc_info=True)
+        self.handler.finish(record)
+        return result
+
+
+def _read_config(record: Inference, config: Any) -> None:
+    """A ``GenerateContentConfig`` (or its dict) onto the record: sampling, limits, output type."""
+    record.temperature = double(field(config, "temperature"))
+    record.top_p = double(field(config, "top_p"))
+    top_k = field(config, "top_k")  # a float in the SDK, a whole number in the conventions
+    if isinstance(top_k, float) and top_k.is_integer():
+        top_k = int(top_k)
+    record.top_k = number(top_k)
+    record.max_tokens = number(field(config, "max_output_tokens"))
+    record.stop_sequences = strings(field(config, "stop_sequences"))
+    record.choice_count = number(field(config, "candidate_count"))
+    record.seed = number(field(config, "seed"))
+    record.presence_penalty = double(field(config, "presence_penalty"))
+    record.frequency_penalty = double(field(config, "frequency_penalty"))
+    record.output_type = _output_type(config)
+    thinking = field(config, "thinking_config")
+    if thinking is not None:
+        record.reasoning_level = _enum_name(field(thinking, "thinking_level"))
+
+
+def _output_type(config: Any) -> str | None:
+    mime_type = string(field(config, "response_mime_type"))
+    if mime_type == "application/json" or (
+        field(config, "response_schema") is not None or field(config, "response_json_schema") is not None
+    ):
+        return "json"
+    if mime_type is not None and mime_type.startswith("text/"):  # text/plain, text/x.enum
+        return "text"
+    modalities = {str(_enum_name(m)).upper() for m in field(config, "response_modalities") or ()}
+    if modalities == {"IMAGE"}:
+        return "image"
+    if modalities == {"AUDIO"}:
+        return "speech"
+    return None
+
+
+def read_response(record: Inference, response: Any, capture: bool) -> None:
+    """A ``GenerateContentResponse`` onto the record: ids, usage, finish reasons, tool calls, content."""
+    record.response_id = string(getattr(response, "response_id", None))
+    record.response_model = string(getattr(response, "model_version", None))
+    _read_usage(record, [getattr(response, "usage_metadata", None)])
+    candidates = getattr(response, "candidates", None) or ()
+    if not candidates:
+        if _block_reason(response) is not None:
+            _blocked(record, capture)
+        return
+    reasons: list[str] = []
+    tool_calls: list[ToolCallRequest] = []
+    outputs: list[OutputMessage] = []
+    for candidate in candidates:
+        reason = _finish_reason(candidate)
+        reasons.append(reason or "error")
+        content = getattr(candidate, "content", None)
+        parts = getattr(content, "parts", None) or ()
+        calls = [_tool_call(call) for call in _function_calls(parts)]
+        tool_calls.extend(calls)
+        if capture:
+            outputs.append(output_message(_parts(parts), _output_finish_reason(reason, bool(calls))))
+    record.finish_reasons = reasons
+    if tool_calls:
+        record.tool_calls = tool_calls
+    if capture:
+        record.output_messages = outputs
+
+
+def _block_reason(response: Any) -> str | None:
+    """Why the API blocked the prompt (``prompt_feedback.block_reason``), if it did."""
+    feedback = getattr(response, "prompt_feedback", None)
+    reason = _enum_name(getattr(feedback, "block_reason", None)) if feedback is not None else None
+    return reason if reason and reason != "BLOCKED_REASON_UNSPECIFIED" else None
+
+
+def _blocked(record: Inference, capture: bool) -> None:
+    """No candidates because the prompt was blocked: the model refused, a content filter."""
+    record.finish_reasons = ["content_filter"]
+    if capture:
+        record.output_messages = [output_message([], "content_filter")]
+
+
+def _finish_reason(candidate: Any) -> str | None:
+    """The provider's reason, lower-cased (``stop``, ``max_tokens``, ``safety``); None when there is none."""
+    reason = _enum_name(getattr(candidate, "finish_reason", None))
+    if reason is None or reason == "FINISH_REASON_UNSPECIFIED":
+        return None
+    return reason.lower()
+
+
+def _output_finish_reason(reason: str | None, calls_tools: bool) -> str:
+    """The schema's finish reason: Gemini stops normally when it asks for a function; that is a tool call."""
+    if calls_tools and reason in (None, "stop"):
+        return "tool_call"
+    return semconv_finish_reason(reason)
+
+
+def _read_usage(record: Inference, usages: Iterable[Any]) -> None:
+    """Usage (one ``usage_metadata``, or the last one of each response a stream carried), summed."""
+    totals: dict[str, int] = {}
+    for usage in usages:
+        if usage is None:
+            continue
+        for name in (
+            "prompt_token_count",
+            "tool_use_prompt_token_count",
+            "candidates_token_count",
+            "thoughts_token_count",
+            "cached_content_token_count",
+        ):
+            value = number(getattr(usage, name, None))
+            if value is not None:
+                totals[name] = totals.get(name, 0) + value
+    prompt = totals.get("prompt_token_count")
+    if prompt is not None:
+        record.input_tokens = prompt + totals.get("tool_use_prompt_token_count", 0)
+    candidates = totals.get("candidates_token_count")
+    thoughts = totals.get("thoughts_token_count")
+    if candidates is not None or thoughts is not None:
+        record.output_tokens = (candidates or 0) + (thoughts or 0)
+    record.reasoning_output_tokens = thoughts
+    record.cache_read_input_tokens = totals.get("cached_content_token_count")
+
+
+def _function_calls(parts: Iterable[Any]) -> list[Any]:
+    return [call for part in parts if (call := field(part, "function_call")) is not None]
+
+
+def _tool_call(call: Any) -> ToolCallRequest:
+    """A ``FunctionCall``'s id and name (its arguments are content: they go into the output parts)."""
+    return ToolCallRequest(string(field(call, "id")), string(field(call, "name")))
+
+
+# --- streams --------------------------------------------------------------------------------------
+
+
+class _CandidateState:
+    __slots__ = ("finish_reason", "parts", "tool_calls")
+
+    def __init__(self) -> None:
+        self.parts: list[Part] = []
+        self.tool_calls: list[ToolCallRequest] = []
+        self.finish_reason: str | None = None
+
+
+class _StreamAccumulator(StreamAccumulator):
+    """Assembles ``GenerateContentResponse`` chunks: text and thoughts per candidate, whole function calls,
+    the finish reason of each candidate, and the usage of the last chunk (cumulative in each response)."""
+
+    __slots__ = ("blocked", "candidates", "capture", "response_id", "response_model", "usage")
+
+    def __init__(self, handler: TelemetryHandler, record: Inference) -> None:
+        super().__init__(handler, record)
+        self.capture = handler.wants_content(record)
+        self.candidates: dict[int, _CandidateState] = {}
+        self.response_id: Any = None
+        self.response_model: Any = None
+        self.usage: Any = None
+        self.blocked = False
+
+    def on_chunk(self, chunk: Any) -> None:
+        if self.response_id is None:
+            self.response_id = getattr(chunk, "response_id", None)
+        if self.response_model is None:
+            self.response_model = getattr(chunk, "model_version", None)
+        usage = getattr(chunk, "usage_metadata", None)
+        if usage is not None:
+            self.usage = usage
+        for position, candidate in enumerate(getattr(chunk, "candidates", None) or ()):
+            index = getattr(candidate, "index", None)
+            key = index if isinstance(index, int) else position
+            state = self.candidates.get(key)
+            if state is None:
+                state = self.candidates[key] = _CandidateState()
+            content = getattr(candidate, "content", None)
+            parts = getattr(content, "parts", None) if content is not None else None
+            if parts:
+                self._parts(state, parts)
+            reason = _finish_reason(candidate)
+            if reason is not None:
+                state.finish_reason = reason
+        if not self.candidates and _block_reason(chunk) is not None:
+            self.blocked = True
+
+    def _parts(self, state: _CandidateState, parts: Iterable[Any]) -> None:
+        for part in parts:
+            call = field(part, "function_call")
+            if call is not None:
+                state.tool_calls.append(_tool_call(call))
+                if self.capture:
+                    state.parts.append(
+                        tool_call_part(
+                            string(field(call, "id")), string(field(call, "name")), field(call, "args")
+                        )
+                    )
+                continue
+            if not self.capture:
+                continue
+            converted = _part(part)
+            if converted is None:
+                continue
+            last = state.parts[-1] if state.parts else None
+            kind = converted["type"]
+            if last is not None and kind in ("text", "reasoning") and last["type"] == kind:
+                last["content"] += converted["content"]  # type: ignore[typeddict-item]
+            else:
+                state.parts.append(converted)
+
+    def on_end(self) -> None:
+        record = self.record
+        record.response_id = string(self.response_id)
+        record.response_model = string(self.response_model)
+        _read_usage(record, [self.usage])
+        if not self.candidates:
+            if self.blocked:
+                _blocked(record, self.capture)
+            return
+        states = [self.candidates[key] for key in sorted(self.candidates)]
+        record.finish_reasons = [state.finish_reason or "error" for state in states]
+        tool_calls = [call for state in states for call in state.tool_calls]
+        if tool_calls:
+            record.tool_calls = tool_calls
+        if self.capture:
+            record.output_messages = [
+                output_message(
+                    state.parts, _output_finish_reason(state.finish_reason, bool(state.tool_calls))
+                )
+                for state in states
+            ]
+
+    def fail(self, error: BaseException) -> None:
+        if not self.done:
+            try:
+                self.record.error_type = api_error_type(error)
+            except Exception:
+                logger.debug("otel_genai: could not read the client's error", exc_info=True)
+        super().fail(error)
+
+
+class _AsyncGeneratorProxy(AsyncStreamProxy):
+    """The async generator ``_generate_content_stream`` returns: ``aclose()`` ends the span too."""
+
+    async def aclose(self) -> None:
+        try:
+            await self.__wrapped__.aclose()
+        finally:
+            self._self_accumulator.finish()
+
+
+# --- embed_content --------------------------------------------------------------------------------
+
+
+class _EmbedReader(CallReader):
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> Embedding:
+        provider, address, port = _endpoint(instance)
+        record = Embedding(
+            operation=sc.OPERATION_EMBEDDINGS,
+            provider=provider,
+            request_model=string(kwargs.get("model")),
+            server_address=address,
+            server_port=port,
+        )
+        config = kwargs.get("config")
+        if config is not None:
+            record.dimension_count = number(field(config, "output_dimensionality"))
+        return record
+
+    def on_error(self, record: Embedding, error: BaseException) -> None:
+        record.error_type = api_error_type(error)
+
+    def on_result(self, record: Embedding, result: Any) -> Any:
+        try:
+            _read_embeddings(record, result)
+        except Exception:
+            logger.debug("otel_genai: could not read a google-genai embeddings response", exc_info=True)
+        self.handler.finish(record)
+        return result
+
+
+def _read_embeddings(record: Embedding, response: Any) -> None:
+    """Dimensions from the first vector; input tokens from the usage (newer APIs) or, on Vertex AI, the
+    per-input statistics (counted only when every input has one)."""
+    embeddings = getattr(response, "embeddings", None) or ()
+    if record.dimension_count is None and embeddings:
+        values = getattr(embeddings[0], "values", None)
+        if isinstance(values, list):
+            record.dimension_count = len(values)
+    usage = getattr(response, "usage_metadata", None)
+    tokens = number(getattr(usage, "prompt_token_count", None)) if usage is not None else None
+    if tokens is None and embeddings:
+        counts = [getattr(getattr(e, "statistics", None), "token_count", None) for e in embeddings]
+        if all(isinstance(count, (int, float)) for count in counts):
+            tokens = int(sum(counts))  # type: ignore[arg-type]
+    record.input_tokens = tokens
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+def api_error_type(error: BaseException) -> str | None:
+    """``google.genai.errors.APIError``: its status (``RESOURCE_EXHAUSTED``), else its HTTP code (``503``);
+    None for anything else (the default rule, the exception's type, then applies)."""
+    if not hasattr(error, "code") or not hasattr(error, "status"):
+        return None
+    if not any(kind.__name__ == "APIError" for kind in type(error).__mro__):
+        return None
+    status = getattr(error, "status", None)
+    # the API's canonical status (RESOURCE_EXHAUSTED); releases before 1.8 put the HTTP reason phrase
+    # ("Too Many Requests") there for a stream's error, which the code says better
+    if isinstance(status, str) and status and status.replace("_", "").isalpha() and status.isupper():
+        return status
+    code = getattr(error, "code", None)
+    if isinstance(code, int) and not isinstance(code, bool):
+        return str(code)
+    return None
+
+
+# --- content --------------------------------------------------------------------------------------
+
+
+def input_messages(contents: Any) -> list[InputMessage]:
+    """``contents`` as the SDK takes it (a string, a part, a ``Content``, dicts, or a list of any of those)
+    as semconv messages: each ``Content`` is a message; loose parts around them make one user message."""
+    if contents is None:
+        return []
+    items = contents if isinstance(contents, (list, tuple)) else [contents]
+    messages: list[InputMessage] = []
+    loose: list[Part] = []
+    for item in items:
+        if _is_content(item):
+            if loose:
+                messages.append(input_message("user", loose))
+                loose = []
+            parts = _parts(field(item, "parts") or ())
+            messages.append(input_message(_role(field(item, "role"), parts), parts))
+        else:
+            loose.extend(_parts(item))
+    if loose:
+        messages.append(input_message("user", loose))
+    return messages
+
+
+def _is_content(item: Any) -> bool:
+    if isinstance(item, dict):
+        return "parts" in item or "role" in item
+    return _is_sdk_type(item, "Content")  # chats send UserContent / ModelContent, its subclasses
+
+
+def _is_sdk_type(item: Any, name: str) -> bool:
+    """An instance of the SDK's type ``name`` or a subclass, without importing the SDK here."""
+    return any(kind.__name__ == name for kind in type(item).__mro__)
+
+
+def _role(role: Any, parts: list[Part]) -> str:
+    """Gemini's roles: ``model`` is the assistant; a user turn of function responses only is a tool turn."""
+    role = string(role) or "user"
+    if role == "user" and parts and all(part["type"] == "tool_call_response" for part in parts):
+        return "tool"
+    return _ROLES.get(role, role)
+
+
+def _parts(value: Any) -> list[Part]:
+    """One part, a list of parts or a ``Content`` (system instructions take any) as semconv parts."""
+    if value is None:
+        return []
+    if _is_content(value):
+        value = field(value, "parts") or ()
+    items = value if isinstance(value, (list, tuple)) else [value]
+    parts: list[Part] = []
+    for item in items:
+        part = _part(item)
+        if part is not None:
+            parts.append(part)
+    return parts
+
+
+def _part(part: Any) -> Part | None:
+    """One ``Part`` (or its dict, or what the SDK turns into one: a string, an uploaded ``File``)."""
+    if isinstance(part, str):
+        return text_part(part) if part else None
+    text = field(part, "text")
+    if isinstance(text, str):
+        if not text:
+            return None  # a part that only carries a thought signature
+        return reasoning_part(text) if field(part, "thought") else text_part(text)
+    call = field(part, "function_call")
+    if call is not None:
+        return tool_call_part(string(field(call, "id")), string(field(call, "name")), field(call, "args"))
+    response = field(part, "function_response")
+    if response is not None:
+        return tool_call_response_part(string(field(response, "id")), field(response, "response"))
+    blob = field(part, "inline_data")
+    if blob is not None:
+        mime_type = string(field(blob, "mime_type"))
+        return blob_part(_base64(field(blob, "data")), _modality(mime_type), mime_type)
+    file = field(part, "file_data")
+    if file is not None:
+        mime_type = string(field(file, "mime_type"))
+        return uri_part(str(field(file, "file_uri") or ""), _modality(mime_type), mime_type)
+    code = field(part, "executable_code")
+    if code is not None:
+        return server_tool_call_part(string(field(code, "id")), "code_execution")
+    server_call = field(part, "tool_call")
+    if server_call is not None:
+        kind = (_enum_name(field(server_call, "tool_type")) or "server_tool").lower()
+        return server_tool_call_part(string(field(server_call, "id")), kind)
+    uri = getattr(part, "uri", None)  # an uploaded types.File passed as a part
+    if isinstance(uri, str) and uri:
+        mime_type = string(getattr(part, "mime_type", None))
+        return uri_part(uri, _modality(mime_type), mime_type)
+    if isinstance(part, dict):
+        key = next((key for key, value in part.items() if value is not None), None)
+        return generic_part(str(key)) if key else None
+    for name in ("code_execution_result", "tool_response", "video_metadata"):
+        if field(part, name) is not None:
+            return generic_part(name)
+    if _is_sdk_type(part, "Part"):
+        return None  # only metadata (a thought signature, media resolution)
+    return generic_part(type(part).__name__)  # a PIL image, or anything the SDK converts
+
+
+def _modality(mime_type: str | None) -> str:
+    kind = (mime_type or "").split("/", 1)[0]
+    return kind if kind in ("image", "audio", "video") else "document"
+
+
+def _base64(data: Any) -> str:
+    """Inline data as base64 text: the SDK holds bytes; a dict from the application may hold either."""
+    if isinstance(data, (bytes, bytearray)):
+        return base64.b64encode(bytes(data)).decode("ascii")
+    return data if isinstance(data, str) else ""
+
+
+def tool_definitions(tools: Any, details: bool) -> list[ToolDefinition] | None:
+    """``config.tools``: Python functions (run by the SDK), function declarations, and Google's own tools
+    (``google_search``, ``code_execution``, ...) as what they are."""
+    if not tools:
+        return None
+    definitions: list[ToolDefinition] = []
+    for tool in tools if isinstance(tools, (list, tuple)) else [tools]:
+        if callable(tool) and not isinstance(tool, type) and hasattr(tool, "__name__"):
+            description = getattr(tool, "__doc__", None) if details else None
+            definitions.append(tool_definition("function", tool.__name__, description, details=details))
+            continue
+        for name, value in _set_fields(tool):
+            if name == _FUNCTION_DECLARATIONS:
+                for declaration in value or ():
+                    definitions.append(_function_definition(declaration, details))
+            else:
+                definitions.append(tool_definition(name, name))
+    return definitions or None
+
+
+def _set_fields(tool: Any) -> Iterable[tuple[str, Any]]:
+    if isinstance(tool, dict):
+        return [(key, value) for key, value in tool.items() if value is not None]
+    names = getattr(type(tool), "model_fields", None)
+    if names is None:  # an MCP session or another object the SDK adapts
+        return [(type(tool).__name__, True)]
+    return [(name, value) for name in names if (value := getattr(tool, name, None)) is not None]
+
+
+def _function_definition(declaration: Any, details: bool) -> ToolDefinition:
+    name = string(field(declaration, "name")) or "function"
+    if not details:
+        return tool_definition("function", name)
+    parameters = field(declaration, "parameters")
+    if parameters is None:
+        parameters = field(declaration, "parameters_json_schema")
+    if hasattr(parameters, "model_dump"):
+        parameters = parameters.model_dump(mode="json", exclude_none=True)
+    return tool_definition("function", name, field(declaration, "description"), parameters, details=True)

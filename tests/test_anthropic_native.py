@@ -1,0 +1,264 @@
+"""The Anthropic SDK's own tracing (anthropic 2.x): one span per call, ours, whatever the SDK is told.
+
+From 2.0 the SDK opens a CLIENT span per API call through the global tracer provider (or the
+``tracer_provider`` of its ``open_telemetry`` option) as soon as one is there, on by default. For a call we
+trace, the SDK is handed our span instead (``NativeSpan`` on ``_base_client.start_api_call_span``): it may add
+its HTTP facts and ``anthropic.*`` ids, never the conventions' names or content. Releases without native
+tracing skip this file (the rest of the suite runs there).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anthropic
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.util._once import Once
+
+from helpers.anthropic_fakes import (
+    MESSAGE_ID,
+    MESSAGES,
+    MODEL,
+    REQUEST_ID,
+    Api,
+    FakeAnthropic,
+    error_body,
+    make_client,
+    message,
+    needs_sdk,
+    sse,
+    stream_events,
+    text_block,
+)
+from helpers.conformance import assert_conforms
+
+pytestmark = needs_sdk((2, 0), "the SDK's own OpenTelemetry tracing")
+
+SDK_SCOPE = "com.anthropic.sdk.python"
+
+
+@pytest.fixture
+def fake() -> FakeAnthropic:
+    return FakeAnthropic()
+
+
+@pytest.fixture
+def global_provider(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``global_provider(provider)`` makes it OpenTelemetry's global tracer provider for this test."""
+
+    def make_global(provider: TracerProvider) -> TracerProvider:
+        monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
+        monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
+        trace.set_tracer_provider(provider)
+        return provider
+
+    return make_global
+
+
+def other_provider() -> tuple[TracerProvider, InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider, exporter
+
+
+def only_ours(spans: list[Any]) -> Any:
+    assert len(spans) == 1, [(s.name, s.instrumentation_scope.name) for s in spans]
+    span = spans[0]
+    assert span.instrumentation_scope.name != SDK_SCOPE
+    assert span.name == f"chat {MODEL}"
+    assert span.kind is SpanKind.CLIENT
+    return span
+
+
+@pytest.fixture(params=["sync", "async"])
+def is_async(request: pytest.FixtureRequest) -> bool:
+    return request.param == "async"
+
+
+async def test_native_on_with_our_provider_global(make_telemetry, global_provider, fake, is_async):
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    api = Api(make_client(fake, is_async=is_async))
+    fake.reply(message())
+
+    await api.create()
+
+    span = only_ours(telemetry.spans())
+    found = dict(span.attributes)
+    assert found["gen_ai.response.id"] == MESSAGE_ID
+    assert found["gen_ai.usage.input_tokens"] == 165
+    assert found["anthropic.request.id"] == REQUEST_ID
+    assert found["url.full"] == "https://api.anthropic.com/v1/messages"  # what the SDK adds to ours
+    assert "traceparent" in fake.requests[-1].headers  # the SDK propagates our span's context
+    assert f"{span.context.span_id:016x}" in fake.requests[-1].headers["traceparent"]
+    assert_conforms(telemetry, span, operation="chat", content=False)
+
+
+async def test_native_on_with_our_provider_passed_and_another_global(
+    make_telemetry, global_provider, fake, is_async
+):
+    """The application's own global provider gets nothing for the calls we trace: ours is the span."""
+    telemetry = make_telemetry()
+    provider, global_exporter = other_provider()
+    global_provider(provider)
+    api = Api(make_client(fake, is_async=is_async))
+    fake.reply(message())
+
+    await api.create()
+
+    only_ours(telemetry.spans())
+    assert global_exporter.get_finished_spans() == ()
+
+
+async def test_calls_we_do_not_trace_keep_the_sdks_span(make_telemetry, global_provider, fake):
+    telemetry = make_telemetry()
+    provider, global_exporter = other_provider()
+    global_provider(provider)
+    fake.reply({"input_tokens": 14})
+
+    make_client(fake).messages.count_tokens(model=MODEL, messages=MESSAGES)
+
+    assert telemetry.spans() == []
+    assert [s.instrumentation_scope.name for s in global_exporter.get_finished_spans()] == [SDK_SCOPE]
+
+
+async def test_native_tracer_provider_option_gets_nothing(make_telemetry, fake, is_async):
+    telemetry = make_telemetry()
+    provider, sdk_exporter = other_provider()
+    api = Api(make_client(fake, is_async=is_async, open_telemetry={"tracer_provider": provider}))
+    fake.reply(message())
+
+    await api.create()
+
+    only_ours(telemetry.spans())
+    assert sdk_exporter.get_finished_spans() == ()
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+async def test_native_off(make_telemetry, global_provider, fake, monkeypatch, is_async, how):
+    telemetry = make_telemetry()
+    provider, global_exporter = other_provider()
+    global_provider(provider)
+    options: dict[str, Any] = {}
+    if how == "option":
+        options["open_telemetry"] = False
+    else:
+        monkeypatch.setenv("ANTHROPIC_OPEN_TELEMETRY", "false")
+    api = Api(make_client(fake, is_async=is_async, **options))
+    fake.reply(message())
+
+    await api.create()
+
+    span = only_ours(telemetry.spans())
+    assert span.attributes["gen_ai.response.id"] == MESSAGE_ID
+    assert not [key for key in span.attributes if key.startswith(("http.", "url."))]
+    assert "traceparent" not in fake.requests[-1].headers  # nothing propagates it then: as without us
+    assert global_exporter.get_finished_spans() == ()
+
+
+async def test_sdk_content_mode_puts_no_content_on_our_span(make_telemetry, global_provider, fake, is_async):
+    """The SDK told to record content, ours not: the span carries none (it would bypass redaction)."""
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    client = make_client(fake, is_async=is_async, open_telemetry={"traces": {"content_mode": "content"}})
+    fake.reply(message("The secret is 42."))
+
+    await Api(client).create(system="Secret system prompt.", stop_sequences=["END"])
+
+    span = only_ours(telemetry.spans())
+    found = dict(span.attributes)
+    assert "Secret" not in json.dumps({k: str(v) for k, v in found.items()})
+    assert "The secret is 42." not in json.dumps({k: str(v) for k, v in found.items()})
+    assert found["gen_ai.request.stop_sequences"] == ("END",)  # ours: a request parameter, not content
+    assert_conforms(telemetry, span, operation="chat", content=False)
+
+
+async def test_content_on_our_span_is_ours(make_telemetry, global_provider, fake, validate_schema):
+    telemetry = make_telemetry(capture_content=True)
+    global_provider(telemetry.tracer_provider)
+    client = make_client(fake, open_telemetry={"traces": {"content_mode": "content"}})
+    fake.reply(message("Hi."))
+
+    client.messages.create(model=MODEL, max_tokens=10, system="Be brief.", messages=MESSAGES)
+
+    span = only_ours(telemetry.spans())
+    assert json.loads(span.attributes["gen_ai.system_instructions"]) == [
+        {"type": "text", "content": "Be brief."}
+    ]
+    outputs = json.loads(span.attributes["gen_ai.output.messages"])
+    validate_schema("gen-ai-output-messages", outputs)
+    assert outputs == [
+        {"role": "assistant", "parts": [{"type": "text", "content": "Hi."}], "finish_reason": "stop"}
+    ]
+    assert "anthropic.content.truncated" not in span.attributes
+
+
+async def test_stream_with_native_on_is_one_span_ended_by_us(make_telemetry, global_provider, fake, is_async):
+    telemetry = make_telemetry(capture_content=True)
+    provider, global_exporter = other_provider()
+    global_provider(provider)
+    api = Api(make_client(fake, is_async=is_async))
+    fake.reply(stream=sse(stream_events([text_block("Hello.")])))
+
+    stream = await api.create(stream=True)
+    first = await api.next(stream)
+    assert telemetry.spans() == []  # neither the SDK nor the body's end ends ours early
+    rest = await api.drain(stream)
+
+    assert first.type == "message_start" and rest[-1].type == "message_stop"
+    span = only_ours(telemetry.spans())
+    assert span.status.status_code is not StatusCode.ERROR
+    assert span.attributes["gen_ai.usage.output_tokens"] == 15
+    assert global_exporter.get_finished_spans() == ()
+    assert_conforms(telemetry, span, operation="chat", content=True, stream=True)
+
+
+async def test_stream_helper_with_native_on(make_telemetry, global_provider, fake, is_async):
+    telemetry = make_telemetry()
+    provider, global_exporter = other_provider()
+    global_provider(provider)
+    api = Api(make_client(fake, is_async=is_async))
+    fake.reply(stream=sse(stream_events([text_block("Hello.")])))
+
+    assert await api.helper("final_text") == "Hello."
+
+    only_ours(telemetry.spans())
+    assert global_exporter.get_finished_spans() == ()
+
+
+async def test_retries_with_native_on_are_one_span(make_telemetry, global_provider, fake):
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    fake.reply(error_body("overloaded_error"), status=529, headers={"retry-after-ms": "1"})
+    fake.reply(message())
+
+    make_client(fake, max_retries=2).messages.create(model=MODEL, max_tokens=10, messages=MESSAGES)
+
+    span = only_ours(telemetry.spans())
+    assert len(fake.requests) == 2
+    assert span.status.status_code is not StatusCode.ERROR
+    assert span.attributes["gen_ai.response.id"] == MESSAGE_ID
+
+
+async def test_failure_with_native_on_is_ours(make_telemetry, global_provider, fake, is_async):
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    api = Api(make_client(fake, is_async=is_async))
+    fake.reply(
+        error_body("invalid_request_error", "messages: text content blocks must be non-empty"), status=400
+    )
+
+    with pytest.raises(anthropic.BadRequestError):
+        await api.create()
+
+    span = only_ours(telemetry.spans())
+    assert span.attributes["error.type"] == "invalid_request_error"
+    assert "non-empty" not in (span.status.description or "")  # the SDK's set_status cannot add the text
+    assert_conforms(telemetry, span, operation="chat", failed=True, content=False)
