@@ -25,6 +25,7 @@ import otel_genai
 from helpers.openai_fakes import FakeOpenAI, openai_http
 from helpers.schemas import validate_schema as _validate_schema
 from helpers.telemetry import InMemoryLogRecordExporter, Telemetry
+from otel_genai.telemetry.handler import TelemetryHandler
 
 # --- OpenTelemetry pipelines --------------------------------------------------------------------
 
@@ -111,6 +112,35 @@ def async_client(fake_openai: FakeOpenAI) -> Any:
     )
 
 
+# --- a local Gemini API (google-genai, imported only by these fixtures: legs without it load this file) ---
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[Any]:
+    """A loopback server answering the Gemini and Vertex AI REST APIs (``helpers.google_genai_fakes``)."""
+    from helpers.google_genai_fakes import FakeGemini
+
+    server = FakeGemini()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sync", "async"])
+def gemini_api(request: pytest.FixtureRequest, fake_gemini: Any) -> Any:
+    """A real Gemini Developer API client answered by ``fake_gemini``: its sync and its async calls."""
+    from helpers.google_genai_fakes import Api, gemini_client
+
+    return Api(gemini_client(fake_gemini), request.param == "async")
+
+
+@pytest.fixture(params=["sync", "async"])
+def vertex_api(request: pytest.FixtureRequest, fake_gemini: Any) -> Any:
+    """A real Vertex AI client (offline credentials) answered by ``fake_gemini``: sync and async."""
+    from helpers.google_genai_fakes import Api, vertex_client
+
+    return Api(vertex_client(fake_gemini), request.param == "async")
+
+
 # --- Chroma in process ----------------------------------------------------------------------------
 
 
@@ -123,6 +153,23 @@ def chroma_client() -> Any:
     client = chromadb.EphemeralClient(settings=Settings(anonymized_telemetry=False, allow_reset=True))
     client.reset()
     return client
+
+
+# --- what the handler was told ------------------------------------------------------------------
+
+
+@pytest.fixture
+def failures(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
+    """Every exception the handler was asked to record (spied on, behaviour unchanged)."""
+    seen: list[BaseException] = []
+    original = TelemetryHandler.fail
+
+    def spy(self: TelemetryHandler, record: Any, error: BaseException) -> None:
+        seen.append(error)
+        original(self, record, error)
+
+    monkeypatch.setattr(TelemetryHandler, "fail", spy)
+    return seen
 
 
 # --- schemas ------------------------------------------------------------------------------------

@@ -45,7 +45,6 @@ from helpers.bedrock_fakes import (
 from helpers.conformance import assert_conforms
 from helpers.processes import subprocess_env
 from otel_genai.instrumentation import bedrock as bedrock_instrumentation
-from otel_genai.telemetry.handler import TelemetryHandler
 
 HOST = "bedrock-runtime.us-east-1.amazonaws.com"
 MESSAGES = [{"role": "user", "content": [{"text": "Say hello."}]}]
@@ -100,20 +99,6 @@ def runtime(fake: FakeBedrock) -> Any:
     """A real ``bedrock-runtime`` client, made before ``instrument()`` runs (the telemetry fixtures come
     after it in each test's arguments)."""
     return fake.client("bedrock-runtime")
-
-
-@pytest.fixture
-def failures(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
-    """Every exception the handler was asked to record (spied on, behaviour unchanged)."""
-    seen: list[BaseException] = []
-    original = TelemetryHandler.fail
-
-    def spy(self: TelemetryHandler, record: Any, error: BaseException) -> None:
-        seen.append(error)
-        original(self, record, error)
-
-    monkeypatch.setattr(TelemetryHandler, "fail", spy)
-    return seen
 
 
 def attributes(span: ReadableSpan) -> dict[str, Any]:

@@ -26,58 +26,30 @@ from helpers.google_genai_fakes import (
     GEMINI_RESPONSE_ID,
     MODEL,
     MODEL_VERSION,
-    Api,
     FakeGemini,
     Reply,
     candidate,
     function_call,
-    gemini_client,
     response,
     text,
     text_response,
     usage,
-    vertex_client,
     vertex_predictions,
 )
 from helpers.processes import subprocess_env
+from helpers.telemetry import attributes, points
 from otel_genai.instrumentation import google_genai as instrumentation
 
-DURATION = "gen_ai.client.operation.duration"
 TOKEN_USAGE = "gen_ai.client.token.usage"
 
 
-@pytest.fixture
-def fake() -> Any:
-    server = FakeGemini()
-    yield server
-    server.close()
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest, fake: FakeGemini) -> Api:
-    return Api(gemini_client(fake), request.param == "async")
-
-
-@pytest.fixture(params=["sync", "async"])
-def vertex_api(request: pytest.FixtureRequest, fake: FakeGemini) -> Api:
-    return Api(vertex_client(fake), request.param == "async")
-
-
-def attributes(span: Any) -> dict[str, Any]:
-    return dict(span.attributes or {})
-
-
-def points(telemetry: Any, name: str) -> list[Any]:
-    return telemetry.metrics().get(name, [])
-
-
-def base_attributes(fake: FakeGemini, provider: str = "gcp.gemini") -> dict[str, Any]:
+def base_attributes(fake_gemini: FakeGemini, provider: str = "gcp.gemini") -> dict[str, Any]:
     return {
         "gen_ai.operation.name": "generate_content",
         "gen_ai.provider.name": provider,
         "gen_ai.request.model": MODEL,
         "server.address": "127.0.0.1",
-        "server.port": fake.port,
+        "server.port": fake_gemini.port,
     }
 
 
@@ -93,30 +65,30 @@ RESPONSE_ATTRIBUTES = {
 # === plain calls ===================================================================================
 
 
-async def test_plain_call_span_name_kind_and_exact_attributes(telemetry, api, fake):
-    result = await api.generate()
+async def test_plain_call_span_name_kind_and_exact_attributes(telemetry, gemini_api, fake_gemini):
+    result = await gemini_api.generate()
 
     assert result.text == "Paris."  # the application's response, untouched
     span = telemetry.span()
     assert span.name == f"generate_content {MODEL}"
     assert span.kind is SpanKind.CLIENT
     response_id = {"gen_ai.response.id": "resp-1"} if GEMINI_RESPONSE_ID else {}
-    assert attributes(span) == {**base_attributes(fake), **RESPONSE_ATTRIBUTES, **response_id}
+    assert attributes(span) == {**base_attributes(fake_gemini), **RESPONSE_ATTRIBUTES, **response_id}
     assert_conforms(telemetry, operation="generate_content", content=False)
 
 
-async def test_content_call_conforms(content_telemetry, api, fake):
-    await api.generate(config={"system_instruction": "Answer in one word."})
+async def test_content_call_conforms(content_telemetry, gemini_api, fake_gemini):
+    await gemini_api.generate(config={"system_instruction": "Answer in one word."})
     span = assert_conforms(content_telemetry, operation="generate_content", content=True)
     assert json.loads(span.attributes["gen_ai.system_instructions"]) == [
         {"type": "text", "content": "Answer in one word."}
     ]
 
 
-async def test_span_is_a_child_of_the_current_span(telemetry, api):
+async def test_span_is_a_child_of_the_current_span(telemetry, gemini_api):
     tracer = telemetry.tracer_provider.get_tracer("app")
     with tracer.start_as_current_span("handle request") as parent:
-        await api.generate()
+        await gemini_api.generate()
     [call, outer] = telemetry.spans()
     assert call.parent is not None and call.parent.span_id == parent.get_span_context().span_id
     assert outer.name == "handle request"
@@ -149,24 +121,24 @@ PARAMETER_ATTRIBUTES = {
 
 
 @pytest.mark.parametrize("form", ["GenerateContentConfig", "dict"])
-async def test_every_request_parameter_becomes_an_attribute(telemetry, api, fake, form):
+async def test_every_request_parameter_becomes_an_attribute(telemetry, gemini_api, fake_gemini, form):
     config = types.GenerateContentConfig(**ALL_PARAMETERS) if form != "dict" else dict(ALL_PARAMETERS)
-    fake.queue(Reply(response([candidate([text("{}")]), candidate([text("{}")], index=1)])))
+    fake_gemini.queue(Reply(response([candidate([text("{}")]), candidate([text("{}")], index=1)])))
 
-    await api.generate(config=config)
+    await gemini_api.generate(config=config)
 
     span_attributes = attributes(telemetry.span())
     for key, value in PARAMETER_ATTRIBUTES.items():
         assert span_attributes[key] == value, key
     assert isinstance(span_attributes["gen_ai.request.top_k"], int)
     # what the SDK really sent (so the parameters are the ones the API saw)
-    sent = fake.requests[0].body["generationConfig"]
+    sent = fake_gemini.requests[0].body["generationConfig"]
     assert sent["maxOutputTokens"] == 256 and sent["candidateCount"] == 2 and sent["topK"] == 40
     assert_conforms(telemetry, operation="generate_content")
 
 
-async def test_integer_sampling_arguments_are_doubles(telemetry, api):
-    await api.generate(config={"temperature": 1, "top_p": 1})
+async def test_integer_sampling_arguments_are_doubles(telemetry, gemini_api):
+    await gemini_api.generate(config={"temperature": 1, "top_p": 1})
     span_attributes = attributes(telemetry.span())
     assert span_attributes["gen_ai.request.temperature"] == 1.0
     assert isinstance(span_attributes["gen_ai.request.temperature"], float)
@@ -182,8 +154,8 @@ async def test_integer_sampling_arguments_are_doubles(telemetry, api):
         ({"temperature": 0.1}, None),
     ],
 )
-async def test_output_type(telemetry, api, config, expected):
-    await api.generate(config=config)
+async def test_output_type(telemetry, gemini_api, config, expected):
+    await gemini_api.generate(config=config)
     assert attributes(telemetry.span()).get("gen_ai.output.type") == expected
 
 
@@ -191,13 +163,13 @@ async def test_output_type(telemetry, api, config, expected):
     "thinking_level" not in getattr(types, "ThinkingConfig", types.GenerateContentConfig).model_fields,
     reason="ThinkingConfig.thinking_level is new in google-genai 1.51",
 )
-async def test_thinking_level_is_the_reasoning_level(telemetry, api, fake):
-    await api.generate(config={"thinking_config": {"thinking_level": "LOW"}})
+async def test_thinking_level_is_the_reasoning_level(telemetry, gemini_api, fake_gemini):
+    await gemini_api.generate(config={"thinking_config": {"thinking_level": "LOW"}})
     assert attributes(telemetry.span())["gen_ai.request.reasoning.level"] == "LOW"
 
 
-async def test_a_call_without_config_sets_no_request_parameters(telemetry, api):
-    await api.generate()
+async def test_a_call_without_config_sets_no_request_parameters(telemetry, gemini_api):
+    await gemini_api.generate()
     assert not [
         key
         for key in attributes(telemetry.span())
@@ -205,8 +177,8 @@ async def test_a_call_without_config_sets_no_request_parameters(telemetry, api):
     ]
 
 
-async def test_model_is_named_exactly_as_requested(telemetry, api, fake):
-    await api.generate(model=f"models/{MODEL}")
+async def test_model_is_named_exactly_as_requested(telemetry, gemini_api, fake_gemini):
+    await gemini_api.generate(model=f"models/{MODEL}")
     span = telemetry.span()
     assert span.name == f"generate_content models/{MODEL}"
     assert span.attributes["gen_ai.request.model"] == f"models/{MODEL}"
@@ -216,17 +188,17 @@ async def test_model_is_named_exactly_as_requested(telemetry, api, fake):
 # === providers and endpoints ========================================================================
 
 
-async def test_vertex_ai_client_is_provider_vertex_ai(telemetry, vertex_api, fake):
+async def test_vertex_ai_client_is_provider_vertex_ai(telemetry, vertex_api, fake_gemini):
     await vertex_api.generate()
 
     span = telemetry.span()
     assert attributes(span) == {
-        **base_attributes(fake, "gcp.vertex_ai"),
+        **base_attributes(fake_gemini, "gcp.vertex_ai"),
         **RESPONSE_ATTRIBUTES,
         "gen_ai.response.id": "resp-1",  # Vertex AI's response id: kept by every release
     }
-    assert "/projects/test-project/locations/us-central1/" in fake.requests[0].path
-    assert fake.requests[0].headers.get("Authorization") == "Bearer dummy-token"
+    assert "/projects/test-project/locations/us-central1/" in fake_gemini.requests[0].path
+    assert fake_gemini.requests[0].headers.get("Authorization") == "Bearer dummy-token"
     assert_conforms(telemetry, operation="generate_content")
 
 
@@ -253,11 +225,11 @@ def test_default_endpoints_of_each_backend():
 # === usage ==========================================================================================
 
 
-async def test_usage_with_cache_thoughts_and_tool_use(telemetry, api, fake):
+async def test_usage_with_cache_thoughts_and_tool_use(telemetry, gemini_api, fake_gemini):
     metadata = usage(100, 20, thoughts=30, cached=64, tool_use=5)
-    fake.queue(Reply(response([candidate([text("42")])], usage_metadata=metadata)))
+    fake_gemini.queue(Reply(response([candidate([text("42")])], usage_metadata=metadata)))
 
-    await api.generate()
+    await gemini_api.generate()
 
     span_attributes = attributes(telemetry.span())
     # Gemini's prompt count already includes the cached tokens; the tool-use prompt is counted apart
@@ -271,11 +243,11 @@ async def test_usage_with_cache_thoughts_and_tool_use(telemetry, api, fake):
     assert tokens["input"].sum == 105 and tokens["output"].sum == 50
 
 
-async def test_response_without_usage_sets_no_usage(telemetry, api, fake):
+async def test_response_without_usage_sets_no_usage(telemetry, gemini_api, fake_gemini):
     body = text_response()
     del body["usageMetadata"]
-    fake.queue(Reply(body))
-    await api.generate()
+    fake_gemini.queue(Reply(body))
+    await gemini_api.generate()
     assert not [key for key in attributes(telemetry.span()) if key.startswith("gen_ai.usage.")]
     assert points(telemetry, TOKEN_USAGE) == []
 
@@ -292,21 +264,23 @@ async def test_response_without_usage_sets_no_usage(telemetry, api, fake):
     ],
 )
 async def test_finish_reasons_are_lower_cased_and_mapped(
-    content_telemetry, api, fake, finish, reported, mapped
+    content_telemetry, gemini_api, fake_gemini, finish, reported, mapped
 ):
-    fake.queue(Reply(text_response("Par", finish=finish)))
-    await api.generate()
+    fake_gemini.queue(Reply(text_response("Par", finish=finish)))
+    await gemini_api.generate()
     span = content_telemetry.span()
     assert span.attributes["gen_ai.response.finish_reasons"] == (reported,)
     [message] = json.loads(span.attributes["gen_ai.output.messages"])
     assert message["finish_reason"] == mapped
 
 
-async def test_several_candidates_keep_their_order(content_telemetry, api, fake, validate_schema):
-    fake.queue(
+async def test_several_candidates_keep_their_order(
+    content_telemetry, gemini_api, fake_gemini, validate_schema
+):
+    fake_gemini.queue(
         Reply(response([candidate([text("Paris.")], "STOP", 0), candidate([text("Par")], "MAX_TOKENS", 1)]))
     )
-    await api.generate(config={"candidate_count": 2})
+    await gemini_api.generate(config={"candidate_count": 2})
     span = content_telemetry.span()
     assert span.attributes["gen_ai.response.finish_reasons"] == ("stop", "max_tokens")
     outputs = json.loads(span.attributes["gen_ai.output.messages"])
@@ -316,13 +290,15 @@ async def test_several_candidates_keep_their_order(content_telemetry, api, fake,
 
 
 @pytest.mark.parametrize("capture", [False, True])
-async def test_blocked_prompt_is_a_content_filter_not_a_failure(make_telemetry, api, fake, capture):
+async def test_blocked_prompt_is_a_content_filter_not_a_failure(
+    make_telemetry, gemini_api, fake_gemini, capture
+):
     telemetry = make_telemetry(capture_content=capture)
-    fake.queue(
+    fake_gemini.queue(
         Reply(response(None, prompt_feedback={"blockReason": "SAFETY"}, usage_metadata=usage(9, None)))
     )
 
-    result = await api.generate()
+    result = await gemini_api.generate()
 
     assert result.candidates is None and result.prompt_feedback.block_reason.name == "SAFETY"
     span = assert_conforms(telemetry, operation="generate_content", content=capture)
@@ -338,14 +314,14 @@ async def test_blocked_prompt_is_a_content_filter_not_a_failure(make_telemetry, 
 # === tool calls ====================================================================================
 
 
-async def test_tool_calls_are_visible_without_content(telemetry, api, fake):
+async def test_tool_calls_are_visible_without_content(telemetry, gemini_api, fake_gemini):
     parts = [
         function_call("get_weather", {"city": "Paris"}, "call-1"),
         function_call("get_time", {"tz": "CET"}, "call-2"),
     ]
-    fake.queue(Reply(response([candidate(parts)])))
+    fake_gemini.queue(Reply(response([candidate(parts)])))
 
-    result = await api.generate()
+    result = await gemini_api.generate()
 
     assert [c.name for c in result.function_calls] == ["get_weather", "get_time"]
     span = assert_conforms(telemetry, operation="generate_content", content=False)
@@ -355,11 +331,11 @@ async def test_tool_calls_are_visible_without_content(telemetry, api, fake):
     assert span.attributes["gen_ai.response.finish_reasons"] == ("stop",)  # what Gemini said
 
 
-async def test_tool_calls_without_ids(content_telemetry, api, fake, validate_schema):
-    fake.queue(
+async def test_tool_calls_without_ids(content_telemetry, gemini_api, fake_gemini, validate_schema):
+    fake_gemini.queue(
         Reply(response([candidate([text("Let me check."), function_call("get_weather", {"city": "Paris"})])]))
     )
-    await api.generate()
+    await gemini_api.generate()
     span = content_telemetry.span()
     assert span.attributes["otel_genai.response.tool_call.names"] == ("get_weather",)
     assert "otel_genai.response.tool_call.ids" not in span.attributes
@@ -378,14 +354,14 @@ async def test_tool_calls_without_ids(content_telemetry, api, fake, validate_sch
 # === chats ==========================================================================================
 
 
-async def test_chat_messages_are_one_span_each_with_the_history(content_telemetry, api, fake):
-    fake.queue(
+async def test_chat_messages_are_one_span_each_with_the_history(content_telemetry, gemini_api, fake_gemini):
+    fake_gemini.queue(
         Reply(text_response("Paris.")), Reply(text_response("About 2.1 million.", response_id="resp-2"))
     )
-    chat = api.chat()
+    chat = gemini_api.chat()
 
-    await api.send(chat, "What is the capital of France?")
-    await api.send(chat, "How many people live there?")
+    await gemini_api.send(chat, "What is the capital of France?")
+    await gemini_api.send(chat, "How many people live there?")
 
     first, second = content_telemetry.spans()
     assert [s.name for s in (first, second)] == [f"generate_content {MODEL}"] * 2
@@ -396,13 +372,13 @@ async def test_chat_messages_are_one_span_each_with_the_history(content_telemetr
         ("assistant", "Paris."),
         ("user", "How many people live there?"),
     ]
-    assert len(fake.requests) == 2
+    assert len(fake_gemini.requests) == 2
 
 
-async def test_chat_stream_is_one_span(telemetry, api, fake):
-    chat = api.chat()
-    stream = await api.send_stream(chat, "What is the capital of France?")
-    chunks = await api.drain(stream)
+async def test_chat_stream_is_one_span(telemetry, gemini_api, fake_gemini):
+    chat = gemini_api.chat()
+    stream = await gemini_api.send_stream(chat, "What is the capital of France?")
+    chunks = await gemini_api.drain(stream)
     assert "".join(c.text for c in chunks) == "The capital is Paris."
     assert_conforms(telemetry, operation="generate_content", stream=True)
 
@@ -416,14 +392,16 @@ def get_weather(city: str) -> str:
 get_weather.__annotations__ = {"city": str, "return": str}
 
 
-async def test_automatic_function_calling_is_one_span_per_model_request(content_telemetry, api, fake):
+async def test_automatic_function_calling_is_one_span_per_model_request(
+    content_telemetry, gemini_api, fake_gemini
+):
     """The SDK runs the function between two requests: two model calls, two spans, nothing nested."""
-    fake.queue(
+    fake_gemini.queue(
         Reply(response([candidate([function_call("get_weather", {"city": "Paris"})])], response_id="r1")),
         Reply(text_response("It is sunny in Paris.", response_id="r2", usage_metadata=usage(30, 8))),
     )
 
-    result = await api.generate(contents="Weather in Paris?", config={"tools": [get_weather]})
+    result = await gemini_api.generate(contents="Weather in Paris?", config={"tools": [get_weather]})
 
     assert result.text == "It is sunny in Paris."
     first, second = content_telemetry.spans()
@@ -448,8 +426,8 @@ async def test_automatic_function_calling_is_one_span_per_model_request(content_
 # === embeddings =====================================================================================
 
 
-async def test_embeddings(telemetry, api, fake):
-    result = await api.embed(contents=["first", "second"])
+async def test_embeddings(telemetry, gemini_api, fake_gemini):
+    result = await gemini_api.embed(contents=["first", "second"])
 
     assert len(result.embeddings) == 2
     span = assert_conforms(telemetry, operation="embeddings", content=False)
@@ -459,18 +437,18 @@ async def test_embeddings(telemetry, api, fake):
         "gen_ai.provider.name": "gcp.gemini",
         "gen_ai.request.model": EMBEDDING_MODEL,
         "server.address": "127.0.0.1",
-        "server.port": fake.port,
+        "server.port": fake_gemini.port,
         "gen_ai.embeddings.dimension.count": 4,
     }
 
 
-async def test_embeddings_output_dimensionality(telemetry, api, fake):
-    await api.embed(config={"output_dimensionality": 4})
+async def test_embeddings_output_dimensionality(telemetry, gemini_api, fake_gemini):
+    await gemini_api.embed(config={"output_dimensionality": 4})
     assert telemetry.span().attributes["gen_ai.embeddings.dimension.count"] == 4
 
 
-async def test_vertex_embeddings_count_input_tokens(telemetry, vertex_api, fake):
-    fake.queue(Reply(vertex_predictions(count=2, tokens=5)))
+async def test_vertex_embeddings_count_input_tokens(telemetry, vertex_api, fake_gemini):
+    fake_gemini.queue(Reply(vertex_predictions(count=2, tokens=5)))
     await vertex_api.embed(contents=["first", "second"])
     span = assert_conforms(telemetry, operation="embeddings")
     assert span.attributes["gen_ai.provider.name"] == "gcp.vertex_ai"
@@ -481,35 +459,33 @@ async def test_vertex_embeddings_count_input_tokens(telemetry, vertex_api, fake)
 # === robustness, uninstrument, instrument on import ============================================
 
 
-async def test_broken_response_reader_does_not_affect_the_call(telemetry, api, monkeypatch):
-    def broken(*args: Any) -> None:
-        raise RuntimeError("reader bug")
+def broken_reader(*args: Any) -> None:
+    raise RuntimeError("reader bug")
 
-    monkeypatch.setattr(instrumentation, "read_response", broken)
-    result = await api.generate()
+
+async def test_broken_response_reader_does_not_affect_the_call(telemetry, gemini_api, monkeypatch):
+    monkeypatch.setattr(instrumentation, "read_response", broken_reader)
+    result = await gemini_api.generate()
     assert result.text == "Paris."
     assert telemetry.span().end_time is not None
 
 
-async def test_broken_request_reader_calls_uninstrumented(telemetry, api, monkeypatch):
-    def broken(*args: Any) -> None:
-        raise RuntimeError("reader bug")
-
-    monkeypatch.setattr(instrumentation, "_endpoint", broken)
-    result = await api.generate()
+async def test_broken_request_reader_calls_uninstrumented(telemetry, gemini_api, monkeypatch):
+    monkeypatch.setattr(instrumentation, "_endpoint", broken_reader)
+    result = await gemini_api.generate()
     assert result.text == "Paris."
     assert telemetry.spans() == []
 
 
-async def test_suppressed_instrumentation_emits_nothing(telemetry, api):
+async def test_suppressed_instrumentation_emits_nothing(telemetry, gemini_api):
     from opentelemetry.instrumentation.utils import suppress_instrumentation
 
     with suppress_instrumentation():
-        await api.generate()
+        await gemini_api.generate()
     assert telemetry.spans() == []
 
 
-async def test_uninstrument_restores_the_sdk(make_telemetry, api, fake):
+async def test_uninstrument_restores_the_sdk(make_telemetry, gemini_api, fake_gemini):
     from google.genai import models
 
     targets = [
@@ -526,9 +502,9 @@ async def test_uninstrument_restores_the_sdk(make_telemetry, api, fake):
 
     for cls, method in targets:
         assert vars(cls)[method] is originals[cls, method], f"{cls.__name__}.{method}"
-    await api.generate()
-    stream = await api.stream()
-    assert len(await api.drain(stream)) == 2
+    await gemini_api.generate()
+    stream = await gemini_api.stream()
+    assert len(await gemini_api.drain(stream)) == 2
     assert telemetry.spans() == []
 
 
@@ -555,10 +531,10 @@ print(json.dumps({
 """
 
 
-def test_instrumented_on_import(fake):
+def test_instrumented_on_import(fake_gemini):
     """instrument() before ``from google import genai``: the SDK is wrapped when the application imports."""
     result = subprocess.run(
-        [sys.executable, "-c", LATE_IMPORT, fake.url],
+        [sys.executable, "-c", LATE_IMPORT, fake_gemini.url],
         capture_output=True,
         text=True,
         env=subprocess_env(),

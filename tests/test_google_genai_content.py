@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -15,47 +14,19 @@ from google.genai import types
 
 from helpers.conformance import assert_conforms
 from helpers.google_genai_fakes import (
-    Api,
-    FakeGemini,
     Reply,
     candidate,
     function_call,
-    gemini_client,
     response,
     text,
 )
+from helpers.telemetry import plain, span_content
 
 EVENT_NAME = "gen_ai.client.inference.operation.details"
 PNG = b"\x89PNG\r\n\x1a\n fake image bytes"
 PNG_BASE64 = base64.b64encode(PNG).decode()
 # Gemini REST role -> semconv role
 ROLES = {"user": "user", "model": "assistant"}
-
-
-@pytest.fixture
-def fake() -> Any:
-    server = FakeGemini()
-    yield server
-    server.close()
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest, fake: FakeGemini) -> Api:
-    return Api(gemini_client(fake), request.param == "async")
-
-
-def content(span: Any, name: str) -> Any:
-    value = span.attributes[name]
-    assert isinstance(value, str), f"{name} is JSON text on spans"
-    return json.loads(value)
-
-
-def plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
-    return value
 
 
 def assert_matches_request(messages: list[dict[str, Any]], sent: list[dict[str, Any]]) -> None:
@@ -95,16 +66,18 @@ CONTENTS = [
 
 
 @pytest.mark.parametrize("contents", CONTENTS)
-async def test_contents_shapes_match_what_was_sent(content_telemetry, api, fake, validate_schema, contents):
-    await api.generate(contents=contents)
+async def test_contents_shapes_match_what_was_sent(
+    content_telemetry, gemini_api, fake_gemini, validate_schema, contents
+):
+    await gemini_api.generate(contents=contents)
 
     span = assert_conforms(content_telemetry, operation="generate_content", content=True)
-    messages = content(span, "gen_ai.input.messages")
+    messages = span_content(span, "gen_ai.input.messages")
     validate_schema("gen-ai-input-messages", messages)
-    assert_matches_request(messages, fake.requests[0].body["contents"])
+    assert_matches_request(messages, fake_gemini.requests[0].body["contents"])
 
 
-async def test_multimodal_parts(content_telemetry, api, fake, validate_schema):
+async def test_multimodal_parts(content_telemetry, gemini_api, fake_gemini, validate_schema):
     contents = [
         types.Content(
             role="user",
@@ -117,9 +90,9 @@ async def test_multimodal_parts(content_telemetry, api, fake, validate_schema):
             ],
         )
     ]
-    await api.generate(contents=contents)
+    await gemini_api.generate(contents=contents)
 
-    [message] = content(content_telemetry.span(), "gen_ai.input.messages")
+    [message] = span_content(content_telemetry.span(), "gen_ai.input.messages")
     validate_schema("gen-ai-input-messages", [message])
     assert message["parts"] == [
         {"type": "text", "content": "Compare these."},
@@ -136,7 +109,7 @@ async def test_multimodal_parts(content_telemetry, api, fake, validate_schema):
 
 
 async def test_function_calls_responses_and_thoughts_in_the_history(
-    content_telemetry, api, fake, validate_schema
+    content_telemetry, gemini_api, fake_gemini, validate_schema
 ):
     contents = [
         types.Content(role="user", parts=[types.Part.from_text(text="Weather in Paris?")]),
@@ -160,9 +133,9 @@ async def test_function_calls_responses_and_thoughts_in_the_history(
             ],
         ),
     ]
-    await api.generate(contents=contents)
+    await gemini_api.generate(contents=contents)
 
-    messages = content(content_telemetry.span(), "gen_ai.input.messages")
+    messages = span_content(content_telemetry.span(), "gen_ai.input.messages")
     validate_schema("gen-ai-input-messages", messages)
     assert messages == [
         {"role": "user", "parts": [{"type": "text", "content": "Weather in Paris?"}]},
@@ -178,7 +151,7 @@ async def test_function_calls_responses_and_thoughts_in_the_history(
             "parts": [{"type": "tool_call_response", "id": "call-1", "response": {"output": "sunny"}}],
         },
     ]
-    assert_matches_request(messages, fake.requests[0].body["contents"])
+    assert_matches_request(messages, fake_gemini.requests[0].body["contents"])
 
 
 @pytest.mark.parametrize(
@@ -190,9 +163,9 @@ async def test_function_calls_responses_and_thoughts_in_the_history(
         pytest.param(["Be brief."], id="list"),
     ],
 )
-async def test_system_instruction_shapes(content_telemetry, api, validate_schema, instruction):
-    await api.generate(config=types.GenerateContentConfig(system_instruction=instruction))
-    instructions = content(content_telemetry.span(), "gen_ai.system_instructions")
+async def test_system_instruction_shapes(content_telemetry, gemini_api, validate_schema, instruction):
+    await gemini_api.generate(config=types.GenerateContentConfig(system_instruction=instruction))
+    instructions = span_content(content_telemetry.span(), "gen_ai.system_instructions")
     validate_schema("gen-ai-system-instructions", instructions)
     assert instructions == [{"type": "text", "content": "Be brief."}]
 
@@ -205,7 +178,7 @@ WEATHER = {
 
 
 @pytest.mark.parametrize("form", ["types", "dict"])
-async def test_tool_definitions(content_telemetry, api, fake, validate_schema, form):
+async def test_tool_definitions(content_telemetry, gemini_api, fake_gemini, validate_schema, form):
     if form == "types":
         tools: list[Any] = [
             types.Tool(function_declarations=[types.FunctionDeclaration(**WEATHER)]),
@@ -214,31 +187,33 @@ async def test_tool_definitions(content_telemetry, api, fake, validate_schema, f
         ]
     else:
         tools = [{"function_declarations": [WEATHER]}, {"google_search": {}}, {"code_execution": {}}]
-    await api.generate(config={"tools": tools})
+    await gemini_api.generate(config={"tools": tools})
 
-    definitions = content(content_telemetry.span(), "gen_ai.tool.definitions")
+    definitions = span_content(content_telemetry.span(), "gen_ai.tool.definitions")
     validate_schema("gen-ai-tool-definitions", definitions)
     assert definitions == [
         {"type": "function", "name": "get_weather"},
         {"type": "google_search", "name": "google_search"},
         {"type": "code_execution", "name": "code_execution"},
     ]
-    assert len(fake.requests[0].body["tools"]) == 3
+    assert len(fake_gemini.requests[0].body["tools"]) == 3
 
 
-async def test_tool_definition_details_when_asked_for(make_telemetry, api, monkeypatch, validate_schema):
+async def test_tool_definition_details_when_asked_for(
+    make_telemetry, gemini_api, monkeypatch, validate_schema
+):
     monkeypatch.setenv("OTEL_GENAI_CAPTURE_TOOL_DEFINITION_DETAILS", "true")
     telemetry = make_telemetry(capture_content=True)
-    await api.generate(
+    await gemini_api.generate(
         config={"tools": [types.Tool(function_declarations=[types.FunctionDeclaration(**WEATHER)])]}
     )
-    [definition] = content(telemetry.span(), "gen_ai.tool.definitions")
+    [definition] = span_content(telemetry.span(), "gen_ai.tool.definitions")
     validate_schema("gen-ai-tool-definitions", [definition])
     assert definition["description"] == "Current weather for a city."
     assert definition["parameters"]["properties"] == {"city": {"type": "STRING"}}
 
 
-async def test_output_parts(content_telemetry, api, fake, validate_schema):
+async def test_output_parts(content_telemetry, gemini_api, fake_gemini, validate_schema):
     parts = [
         text("Thinking it through.", thought=True),
         {"thoughtSignature": base64.b64encode(b"sig").decode()},  # only a signature: no part of ours
@@ -246,11 +221,11 @@ async def test_output_parts(content_telemetry, api, fake, validate_schema):
         {"inlineData": {"mimeType": "image/png", "data": PNG_BASE64}},
         {"executableCode": {"language": "PYTHON", "code": "print(1)"}},
     ]
-    fake.queue(Reply(response([candidate(parts)])))
+    fake_gemini.queue(Reply(response([candidate(parts)])))
 
-    await api.generate()
+    await gemini_api.generate()
 
-    [message] = content(content_telemetry.span(), "gen_ai.output.messages")
+    [message] = span_content(content_telemetry.span(), "gen_ai.output.messages")
     validate_schema("gen-ai-output-messages", [message])
     assert message["parts"] == [
         {"type": "reasoning", "content": "Thinking it through."},
@@ -265,9 +240,11 @@ async def test_output_parts(content_telemetry, api, fake, validate_schema):
     ]
 
 
-async def test_no_content_by_default(telemetry, api, fake):
-    fake.queue(Reply(response([candidate([function_call("get_weather", {"city": "Paris"}, "c1")])])))
-    await api.generate(contents="My email is ann@example.com", config={"system_instruction": "Secret rules."})
+async def test_no_content_by_default(telemetry, gemini_api, fake_gemini):
+    fake_gemini.queue(Reply(response([candidate([function_call("get_weather", {"city": "Paris"}, "c1")])])))
+    await gemini_api.generate(
+        contents="My email is ann@example.com", config={"system_instruction": "Secret rules."}
+    )
     span = assert_conforms(telemetry, operation="generate_content", content=False)
     dumped = json.dumps(dict(span.attributes))
     assert "ann@example.com" not in dumped and "Secret rules" not in dumped and "Paris" not in dumped
@@ -278,10 +255,10 @@ async def test_no_content_by_default(telemetry, api, fake):
     ("mode", "on_span", "on_event"),
     [("SPAN_ONLY", True, False), ("EVENT_ONLY", False, True), ("SPAN_AND_EVENT", True, True)],
 )
-async def test_capture_modes(make_telemetry, api, validate_schema, mode, on_span, on_event):
+async def test_capture_modes(make_telemetry, gemini_api, validate_schema, mode, on_span, on_event):
     telemetry = make_telemetry(capture_content=mode)
 
-    await api.generate(config={"system_instruction": "Be brief."})
+    await gemini_api.generate(config={"system_instruction": "Be brief."})
 
     span = assert_conforms(telemetry, operation="generate_content", content=on_span)
     events = [log.log_record for log in telemetry.logs() if log.log_record.event_name == EVENT_NAME]
@@ -300,9 +277,9 @@ async def test_capture_modes(make_telemetry, api, validate_schema, mode, on_span
     assert plain(event.attributes["gen_ai.system_instructions"]) == [{"type": "text", "content": "Be brief."}]
 
 
-async def test_event_for_a_stream(make_telemetry, api):
+async def test_event_for_a_stream(make_telemetry, gemini_api):
     telemetry = make_telemetry(capture_content="EVENT_ONLY")
-    await api.drain(await api.stream())
+    await gemini_api.drain(await gemini_api.stream())
     [event] = [log.log_record for log in telemetry.logs() if log.log_record.event_name == EVENT_NAME]
     [message] = plain(event.attributes["gen_ai.output.messages"])
     assert message["parts"] == [{"type": "text", "content": "The capital is Paris."}]

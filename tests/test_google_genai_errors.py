@@ -5,8 +5,6 @@ the SDK's retries."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from google.genai import errors
 from opentelemetry.trace import StatusCode
@@ -21,11 +19,10 @@ from helpers.google_genai_fakes import (
     sdk_version,
     text_response,
 )
+from helpers.telemetry import DURATION
 from otel_genai.instrumentation import google_genai as instrumentation
 from otel_genai.telemetry.errors import MESSAGE_NOT_CAPTURED
-from otel_genai.telemetry.handler import TelemetryHandler
 
-DURATION = "gen_ai.client.operation.duration"
 # a prompt the API quotes back in its error message: content, never on spans unless content is captured
 QUOTED = "Invalid value in 'My card is 4111 1111 1111 1111'"
 
@@ -38,36 +35,11 @@ needs_retry_options = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def fake() -> Any:
-    server = FakeGemini()
-    yield server
-    server.close()
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest, fake: FakeGemini) -> Api:
-    return Api(gemini_client(fake), request.param == "async")
-
-
-@pytest.fixture
-def failures(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
-    seen: list[BaseException] = []
-    original = TelemetryHandler.fail
-
-    def spy(self: TelemetryHandler, record: Any, error: BaseException) -> None:
-        seen.append(error)
-        original(self, record, error)
-
-    monkeypatch.setattr(TelemetryHandler, "fail", spy)
-    return seen
-
-
-def retrying_api(fake: FakeGemini, is_async: bool) -> Api:
+def retrying_api(fake_gemini: FakeGemini, is_async: bool) -> Api:
     """Three attempts, hardly any wait between them (the SDK's own retry, tenacity underneath; releases
     before 2.x read a 0 delay as "the default")."""
     options = {"attempts": 3, "initial_delay": 0.001, "max_delay": 0.001, "jitter": 0.001}
-    return Api(gemini_client(fake, retry_options=options), is_async)
+    return Api(gemini_client(fake_gemini, retry_options=options), is_async)
 
 
 HTTP_ERRORS = [
@@ -79,11 +51,11 @@ HTTP_ERRORS = [
 
 
 @pytest.mark.parametrize(("code", "status", "error_class"), HTTP_ERRORS)
-async def test_http_error(telemetry, api, fake, failures, code, status, error_class):
-    fake.queue(error(code, status, QUOTED))
+async def test_http_error(telemetry, gemini_api, fake_gemini, failures, code, status, error_class):
+    fake_gemini.queue(error(code, status, QUOTED))
 
     with pytest.raises(errors.APIError) as raised:
-        await api.generate()
+        await gemini_api.generate()
 
     assert type(raised.value) is error_class and raised.value.code == code
     assert failures == [raised.value]  # the same object the application got
@@ -95,57 +67,59 @@ async def test_http_error(telemetry, api, fake, failures, code, status, error_cl
     assert "4111" not in str(dict(event.attributes))
     [point] = telemetry.metrics()[DURATION]
     assert point.attributes["error.type"] == status
-    assert len(fake.requests) == 1  # no retries unless the application asks for them
+    assert len(fake_gemini.requests) == 1  # no retries unless the application asks for them
 
 
-async def test_error_text_is_on_the_span_when_content_is_captured(content_telemetry, api, fake):
-    fake.queue(error(400, "INVALID_ARGUMENT", QUOTED))
+async def test_error_text_is_on_the_span_when_content_is_captured(content_telemetry, gemini_api, fake_gemini):
+    fake_gemini.queue(error(400, "INVALID_ARGUMENT", QUOTED))
     with pytest.raises(errors.ClientError):
-        await api.generate()
+        await gemini_api.generate()
     span = content_telemetry.span()
     assert span.attributes["error.type"] == "INVALID_ARGUMENT"
     assert QUOTED in span.status.description  # for the redacting processor to analyse
 
 
-async def test_error_without_a_status_is_its_code(telemetry, api, fake):
-    fake.queue(Reply({"error": {"code": 503, "message": "unavailable"}}, status=503))
+async def test_error_without_a_status_is_its_code(telemetry, gemini_api, fake_gemini):
+    fake_gemini.queue(Reply({"error": {"code": 503, "message": "unavailable"}}, status=503))
     with pytest.raises(errors.ServerError):
-        await api.generate()
+        await gemini_api.generate()
     assert_conforms(telemetry, operation="generate_content", failed=True, error_type="503")
 
 
 @needs_retry_options
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_retried_429_then_success_is_one_successful_span(telemetry, fake, is_async):
-    fake.queue(error(429, "RESOURCE_EXHAUSTED"), error(429, "RESOURCE_EXHAUSTED"), Reply(text_response()))
+async def test_retried_429_then_success_is_one_successful_span(telemetry, fake_gemini, is_async):
+    fake_gemini.queue(
+        error(429, "RESOURCE_EXHAUSTED"), error(429, "RESOURCE_EXHAUSTED"), Reply(text_response())
+    )
 
-    result = await retrying_api(fake, is_async).generate()
+    result = await retrying_api(fake_gemini, is_async).generate()
 
     assert result.text == "Paris."
-    assert len(fake.requests) == 3
+    assert len(fake_gemini.requests) == 3
     span = assert_conforms(telemetry, operation="generate_content")
     assert span.attributes["gen_ai.response.model"] == "gemini-2.5-flash"  # the answer that came in the end
 
 
 @needs_retry_options
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_retries_exhausted_is_one_failed_span(telemetry, fake, failures, is_async):
-    fake.queue(*(error(429, "RESOURCE_EXHAUSTED") for _ in range(3)))
+async def test_retries_exhausted_is_one_failed_span(telemetry, fake_gemini, failures, is_async):
+    fake_gemini.queue(*(error(429, "RESOURCE_EXHAUSTED") for _ in range(3)))
 
     with pytest.raises(errors.ClientError) as raised:
-        await retrying_api(fake, is_async).generate()
+        await retrying_api(fake_gemini, is_async).generate()
 
-    assert len(fake.requests) == 3
+    assert len(fake_gemini.requests) == 3
     assert failures == [raised.value]
     assert_conforms(telemetry, operation="generate_content", failed=True, error_type="RESOURCE_EXHAUSTED")
 
 
-async def test_stream_request_fails_before_any_chunk(telemetry, api, fake, failures):
-    fake.queue(error(429, "RESOURCE_EXHAUSTED"))
-    stream = await api.stream()
+async def test_stream_request_fails_before_any_chunk(telemetry, gemini_api, fake_gemini, failures):
+    fake_gemini.queue(error(429, "RESOURCE_EXHAUSTED"))
+    stream = await gemini_api.stream()
 
     with pytest.raises(errors.ClientError) as raised:
-        await api.drain(stream)
+        await gemini_api.drain(stream)
 
     assert failures == [raised.value]
     assert_conforms(
@@ -153,17 +127,17 @@ async def test_stream_request_fails_before_any_chunk(telemetry, api, fake, failu
     )
 
 
-async def test_embeddings_error(telemetry, api, fake, failures):
-    fake.queue(error(400, "INVALID_ARGUMENT"))
+async def test_embeddings_error(telemetry, gemini_api, fake_gemini, failures):
+    fake_gemini.queue(error(400, "INVALID_ARGUMENT"))
     with pytest.raises(errors.ClientError) as raised:
-        await api.embed()
+        await gemini_api.embed()
     assert failures == [raised.value]
     assert_conforms(telemetry, operation="embeddings", failed=True, error_type="INVALID_ARGUMENT")
 
 
-async def test_connection_refused_is_the_exception_type(telemetry, fake, failures):
-    port = fake.port
-    fake.close()  # nothing listens there any more
+async def test_connection_refused_is_the_exception_type(telemetry, fake_gemini, failures):
+    port = fake_gemini.port
+    fake_gemini.close()  # nothing listens there any more
     from google import genai
 
     client = genai.Client(api_key="test-key", http_options={"base_url": f"http://127.0.0.1:{port}/"})

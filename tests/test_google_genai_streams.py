@@ -7,7 +7,6 @@ ends exactly once, however the stream ends.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import inspect
 import json
@@ -21,8 +20,6 @@ from helpers.google_genai_fakes import (
     END,
     GEMINI_RESPONSE_ID,
     MODEL,
-    Api,
-    FakeGemini,
     Reply,
     candidate,
     function_call,
@@ -32,69 +29,25 @@ from helpers.google_genai_fakes import (
     text,
     usage,
 )
-from otel_genai.telemetry.handler import TelemetryHandler
+from helpers.telemetry import ended_once, points, settle
 
-DURATION = "gen_ai.client.operation.duration"
 TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
-
-
-@pytest.fixture
-def fake() -> Any:
-    server = FakeGemini()
-    yield server
-    server.close()
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest, fake: FakeGemini) -> Api:
-    return Api(gemini_client(fake), request.param == "async")
-
-
-@pytest.fixture
-def failures(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
-    """Every exception the handler was asked to record (spied on, behaviour unchanged)."""
-    seen: list[BaseException] = []
-    original = TelemetryHandler.fail
-
-    def spy(self: TelemetryHandler, record: Any, error: BaseException) -> None:
-        seen.append(error)
-        original(self, record, error)
-
-    monkeypatch.setattr(TelemetryHandler, "fail", spy)
-    return seen
-
-
-def points(telemetry: Any, name: str) -> list[Any]:
-    return telemetry.metrics().get(name, [])
-
-
-def ended_once(telemetry: Any) -> Any:
-    span = telemetry.span()
-    assert span.end_time is not None
-    assert sum(p.count for p in points(telemetry, DURATION)) == 1
-    return span
-
-
-async def settle(telemetry: Any, spans: int = 1) -> None:
-    """Let the event loop finalise abandoned async generators (a bounded number of turns, no sleeping)."""
-    for _ in range(20):
-        if len(telemetry.spans()) >= spans:
-            return
-        await asyncio.sleep(0)
 
 
 # === consumed fully ================================================================================
 
 
-async def test_stream_consumed_fully(telemetry, api, fake):
-    fake.queue(Reply(chunks=stream("The capital ", "is ", "Paris.", final_usage=usage(8, 6, thoughts=4))))
+async def test_stream_consumed_fully(telemetry, gemini_api, fake_gemini):
+    fake_gemini.queue(
+        Reply(chunks=stream("The capital ", "is ", "Paris.", final_usage=usage(8, 6, thoughts=4)))
+    )
 
-    result = await api.stream()
+    result = await gemini_api.stream()
     # the SDK's own (async) generator: nothing of ours in between
-    assert inspect.isasyncgen(result) if api.is_async else inspect.isgenerator(result)
+    assert inspect.isasyncgen(result) if gemini_api.is_async else inspect.isgenerator(result)
     assert telemetry.spans() == []  # no request yet
-    chunks = await api.drain(result)
+    chunks = await gemini_api.drain(result)
 
     assert "".join(c.text for c in chunks) == "The capital is Paris."
     span = assert_conforms(telemetry, operation="generate_content", content=False, stream=True)
@@ -109,15 +62,15 @@ async def test_stream_consumed_fully(telemetry, api, fake):
     assert sum(p.count for p in points(telemetry, TIME_PER_OUTPUT_CHUNK)) == 2
 
 
-async def test_stream_content_is_assembled(content_telemetry, api, fake, validate_schema):
+async def test_stream_content_is_assembled(content_telemetry, gemini_api, fake_gemini, validate_schema):
     chunks = [
         response([candidate([text("Thinking about ", thought=True)], None)]),
         response([candidate([text("France.", thought=True), text("Let me ")], None)]),
         response([candidate([text("check."), function_call("get_weather", {"city": "Paris"}, "call-1")])]),
     ]
-    fake.queue(Reply(chunks=chunks))
+    fake_gemini.queue(Reply(chunks=chunks))
 
-    await api.drain(await api.stream(config={"system_instruction": "Be brief."}))
+    await gemini_api.drain(await gemini_api.stream(config={"system_instruction": "Be brief."}))
 
     span = assert_conforms(content_telemetry, operation="generate_content", content=True, stream=True)
     [message] = json.loads(span.attributes["gen_ai.output.messages"])
@@ -134,20 +87,20 @@ async def test_stream_content_is_assembled(content_telemetry, api, fake, validat
     assert span.attributes["otel_genai.response.tool_call.ids"] == ("call-1",)
 
 
-async def test_streamed_tool_calls_are_visible_without_content(telemetry, api, fake):
-    fake.queue(Reply(chunks=[response([candidate([function_call("get_time", {"tz": "CET"})])])]))
-    await api.drain(await api.stream())
+async def test_streamed_tool_calls_are_visible_without_content(telemetry, gemini_api, fake_gemini):
+    fake_gemini.queue(Reply(chunks=[response([candidate([function_call("get_time", {"tz": "CET"})])])]))
+    await gemini_api.drain(await gemini_api.stream())
     span = assert_conforms(telemetry, operation="generate_content", content=False, stream=True)
     assert span.attributes["otel_genai.response.tool_call.names"] == ("get_time",)
 
 
-async def test_stream_with_several_candidates(content_telemetry, api, fake):
+async def test_stream_with_several_candidates(content_telemetry, gemini_api, fake_gemini):
     chunks = [
         response([candidate([text("Par")], None, 0), candidate([text("It is ")], None, 1)]),
         response([candidate([text("is.")], "STOP", 0), candidate([text("Paris")], "MAX_TOKENS", 1)]),
     ]
-    fake.queue(Reply(chunks=chunks))
-    await api.drain(await api.stream(config={"candidate_count": 2}))
+    fake_gemini.queue(Reply(chunks=chunks))
+    await gemini_api.drain(await gemini_api.stream(config={"candidate_count": 2}))
     span = content_telemetry.span()
     assert span.attributes["gen_ai.response.finish_reasons"] == ("stop", "max_tokens")
     outputs = json.loads(span.attributes["gen_ai.output.messages"])
@@ -155,9 +108,9 @@ async def test_stream_with_several_candidates(content_telemetry, api, fake):
     assert [m["finish_reason"] for m in outputs] == ["stop", "length"]
 
 
-async def test_streamed_blocked_prompt(telemetry, api, fake):
-    fake.queue(Reply(chunks=[response(None, prompt_feedback={"blockReason": "PROHIBITED_CONTENT"})]))
-    await api.drain(await api.stream())
+async def test_streamed_blocked_prompt(telemetry, gemini_api, fake_gemini):
+    fake_gemini.queue(Reply(chunks=[response(None, prompt_feedback={"blockReason": "PROHIBITED_CONTENT"})]))
+    await gemini_api.drain(await gemini_api.stream())
     span = assert_conforms(telemetry, operation="generate_content", stream=True)
     assert span.attributes["gen_ai.response.finish_reasons"] == ("content_filter",)
 
@@ -165,13 +118,13 @@ async def test_streamed_blocked_prompt(telemetry, api, fake):
 # === partly consumed, closed, abandoned ===========================================================
 
 
-async def test_stream_read_partly_then_closed(content_telemetry, api, fake):
-    fake.queue(Reply(chunks=stream("The capital ", "is ", "Paris.")))
-    result = await api.stream()
-    first = await api.next(result)
+async def test_stream_read_partly_then_closed(content_telemetry, gemini_api, fake_gemini):
+    fake_gemini.queue(Reply(chunks=stream("The capital ", "is ", "Paris.")))
+    result = await gemini_api.stream()
+    first = await gemini_api.next(result)
     assert first.text == "The capital "
 
-    await api.close(result)
+    await gemini_api.close(result)
     await settle(content_telemetry)
 
     span = ended_once(content_telemetry)
@@ -184,9 +137,9 @@ async def test_stream_read_partly_then_closed(content_telemetry, api, fake):
     assert_conforms(content_telemetry, operation="generate_content", stream=True)
 
 
-def test_sync_loop_break_ends_the_span_when_the_generator_goes(telemetry, fake):
-    client = gemini_client(fake)
-    fake.queue(Reply(chunks=stream("The capital ", "is ", "Paris.")))
+def test_sync_loop_break_ends_the_span_when_the_generator_goes(telemetry, fake_gemini):
+    client = gemini_client(fake_gemini)
+    fake_gemini.queue(Reply(chunks=stream("The capital ", "is ", "Paris.")))
     result = client.models.generate_content_stream(model=MODEL, contents="hi")
     for _chunk in result:
         break
@@ -198,9 +151,9 @@ def test_sync_loop_break_ends_the_span_when_the_generator_goes(telemetry, fake):
     ended_once(telemetry)
 
 
-async def test_async_loop_break_ends_the_span(telemetry, fake):
-    client = gemini_client(fake)
-    fake.queue(Reply(chunks=stream("The capital ", "is ", "Paris.")))
+async def test_async_loop_break_ends_the_span(telemetry, fake_gemini):
+    client = gemini_client(fake_gemini)
+    fake_gemini.queue(Reply(chunks=stream("The capital ", "is ", "Paris.")))
     result = await client.aio.models.generate_content_stream(model=MODEL, contents="hi")
     async for _chunk in result:
         break
@@ -210,19 +163,19 @@ async def test_async_loop_break_ends_the_span(telemetry, fake):
     ended_once(telemetry)
 
 
-async def test_stream_never_iterated_makes_no_request_and_no_span(telemetry, api, fake):
-    result = await api.stream()
+async def test_stream_never_iterated_makes_no_request_and_no_span(telemetry, gemini_api, fake_gemini):
+    result = await gemini_api.stream()
     del result
     gc.collect()
     await settle(telemetry)
     assert telemetry.spans() == []
-    assert fake.requests == []
+    assert fake_gemini.requests == []
 
 
-async def test_stream_iterated_with_next_to_the_end(telemetry, api, fake):
-    result = await api.stream()
+async def test_stream_iterated_with_next_to_the_end(telemetry, gemini_api, fake_gemini):
+    result = await gemini_api.stream()
     received = []
-    while (chunk := await api.next(result)) is not END:
+    while (chunk := await gemini_api.next(result)) is not END:
         received.append(chunk)
     assert len(received) == 2
     assert ended_once(telemetry).attributes["gen_ai.response.finish_reasons"] == ("stop",)
@@ -231,13 +184,13 @@ async def test_stream_iterated_with_next_to_the_end(telemetry, api, fake):
 # === broken ==========================================================================================
 
 
-async def test_stream_broken_midway(telemetry, api, fake, failures):
-    fake.queue(Reply(chunks=stream("The capital ", "is ", "Paris."), break_after=1))
-    result = await api.stream()
+async def test_stream_broken_midway(telemetry, gemini_api, fake_gemini, failures):
+    fake_gemini.queue(Reply(chunks=stream("The capital ", "is ", "Paris."), break_after=1))
+    result = await gemini_api.stream()
 
     received: list[Any] = []
     with pytest.raises(Exception) as raised:
-        await api.drain(result, into=received)
+        await gemini_api.drain(result, into=received)
 
     assert len(received) == 1
     assert failures == [raised.value]  # the very exception the application got is what we recorded

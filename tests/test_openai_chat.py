@@ -274,20 +274,6 @@ async def settle(telemetry: Any, spans: int = 1) -> None:
         await asyncio.sleep(0)
 
 
-@pytest.fixture
-def failures(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
-    """Every exception the handler was asked to record (spied on, behaviour unchanged)."""
-    seen: list[BaseException] = []
-    original = TelemetryHandler.fail
-
-    def spy(self: TelemetryHandler, record: Any, error: BaseException) -> None:
-        seen.append(error)
-        original(self, record, error)
-
-    monkeypatch.setattr(TelemetryHandler, "fail", spy)
-    return seen
-
-
 # --- canned answers ------------------------------------------------------------------------------
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,3 +72,49 @@ def redacted_entity_counts(reader: InMemoryMetricReader) -> Counter[str]:
     for point in metric_points(reader).get("otel_genai.redaction.entities", ()):
         counts[point.attributes["otel_genai.redaction.entity_type"]] += point.value
     return counts
+
+
+# --- reading what a test emitted (module functions: a test file imports what it uses) ----------------
+
+DURATION = "gen_ai.client.operation.duration"
+
+
+def attributes(span: ReadableSpan) -> dict[str, Any]:
+    return dict(span.attributes or {})
+
+
+def points(telemetry: Telemetry, name: str) -> list[Any]:
+    """The data points of one metric (none when it was never recorded)."""
+    return telemetry.metrics().get(name, [])
+
+
+def ended_once(telemetry: Telemetry) -> ReadableSpan:
+    """The one span, ended exactly once: one exported span and one duration measurement."""
+    span = telemetry.span()
+    assert span.end_time is not None
+    assert sum(p.count for p in points(telemetry, DURATION)) == 1
+    return span
+
+
+def span_content(span: ReadableSpan, name: str) -> Any:
+    """A content attribute on a span: JSON text there, returned parsed."""
+    value = (span.attributes or {})[name]
+    assert isinstance(value, str), f"{name} should be JSON text on spans"
+    return json.loads(value)
+
+
+def plain(value: Any) -> Any:
+    """Event attribute values (tuples, mappings) as JSON-shaped lists and dicts."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+async def settle(telemetry: Telemetry, spans: int = 1) -> None:
+    """Let the event loop finalise abandoned async generators (a bounded number of turns, no sleeping)."""
+    for _ in range(20):
+        if len(telemetry.spans()) >= spans:
+            return
+        await asyncio.sleep(0)

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 # the module starts with ``# type: ignore``: to mypy it has no names
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
@@ -345,6 +346,20 @@ def call_arguments(wrapped: Callable[..., Any], args: Any, kwargs: dict[str, Any
     arguments = dict(zip(names, args, strict=False))
     arguments.update(kwargs)
     return arguments
+
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def host_and_port(url: str) -> tuple[str | None, int | None]:
+    """``server.address`` and ``server.port`` of a base URL (the scheme's port when it names none); a
+    malformed URL (an unbalanced IPv6 bracket, a port that is no number) gives neither, never an error."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None, None
+    return parts.hostname or None, port
 
 
 def _joined(

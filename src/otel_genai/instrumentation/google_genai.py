@@ -34,16 +34,14 @@ import base64
 import contextlib
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import CallReader, Instrumentor, Target
+from otel_genai.instrumentation._base import CallReader, Instrumentor, Target, host_and_port
 from otel_genai.instrumentation._stainless import double, field, number, string, strings
 from otel_genai.telemetry.content import (
     InputMessage,
-    OutputMessage,
     Part,
     ToolDefinition,
     blob_part,
@@ -60,7 +58,7 @@ from otel_genai.telemetry.content import (
     uri_part,
 )
 from otel_genai.telemetry.handler import TelemetryHandler
-from otel_genai.telemetry.records import Embedding, Inference, ToolCallRequest
+from otel_genai.telemetry.records import Embedding, Inference, Invocation, ToolCallRequest
 from otel_genai.telemetry.streams import AsyncStreamProxy, StreamAccumulator, SyncStreamProxy
 
 logger = logging.getLogger("otel_genai")
@@ -75,10 +73,10 @@ _TARGETS = (
     ("Models", "embed_content", "embed"),
     ("AsyncModels", "embed_content", "embed"),
 )
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 _ROLES = {"model": "assistant", "user": "user", "function": "tool", "tool": "tool", "system": "system"}
-# A Tool's fields that name a tool run by Google (everything but function declarations).
+# The one field of a Tool that declares the application's functions; every other field is a tool Google runs.
 _FUNCTION_DECLARATIONS = "function_declarations"
+_RecordT = TypeVar("_RecordT", bound=Invocation)
 
 
 class GoogleGenAIInstrumentor(Instrumentor):
@@ -92,18 +90,16 @@ class GoogleGenAIInstrumentor(Instrumentor):
             "stream": _GenerateReader(handler, stream=True),
             "embed": _EmbedReader(handler),
         }
-        # by class name: the async methods are coroutine functions, but a decorator could hide that
-        return [
-            (_MODULE, cls, method, _wrapper(readers[kind], cls.startswith("Async")))
-            for cls, method, kind in _TARGETS
-        ]
+        return [(_MODULE, cls, method, _wrapper(readers[kind], cls)) for cls, method, kind in _TARGETS]
 
     def forget(self) -> None:
         _ENDPOINTS.clear()
 
 
-def _wrapper(reader: CallReader, is_async: bool) -> Any:
-    return reader.async_wrapper if is_async else reader.sync_wrapper
+def _wrapper(reader: CallReader, cls: str) -> Any:
+    """The sync or async wrapper by class name: the async methods are coroutine functions, but a decorator
+    could hide that from ``wrap_methods``."""
+    return reader.async_wrapper if cls.startswith("Async") else reader.sync_wrapper
 
 
 # --- the client -----------------------------------------------------------------------------------
@@ -123,21 +119,27 @@ def _endpoint(models: Any) -> tuple[str, str | None, int | None]:
     cached = _ENDPOINTS.get(client)
     if cached is not None and cached[0] == base_url:
         return cached[1], cached[2], cached[3]
-    vertexai = getattr(client, "vertexai", None)
-    provider = sc.PROVIDER_GCP_VERTEX_AI if vertexai else sc.PROVIDER_GCP_GEMINI
-    host: str | None = None
-    port: int | None = None
-    if isinstance(base_url, str) and base_url:
-        parts = urlsplit(base_url)
-        host = parts.hostname or None
-        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
-    with contextlib.suppress(TypeError):
+    provider = sc.PROVIDER_GCP_VERTEX_AI if getattr(client, "vertexai", None) else sc.PROVIDER_GCP_GEMINI
+    host, port = host_and_port(base_url) if isinstance(base_url, str) and base_url else (None, None)
+    with contextlib.suppress(TypeError):  # a client that cannot be weakly referenced is not cached
         _ENDPOINTS[client] = (base_url, provider, host, port)
     return provider, host, port
 
 
+def _new_record(kind: type[_RecordT], operation: str, models: Any, kwargs: dict[str, Any]) -> _RecordT:
+    """The record of one call on ``client.models`` / ``client.aio.models``: where it goes, which model."""
+    provider, address, port = _endpoint(models)
+    return kind(
+        operation=operation,
+        provider=provider,
+        request_model=string(kwargs.get("model")),
+        server_address=address,
+        server_port=port,
+    )
+
+
 def _enum_name(value: Any) -> str | None:
-    """An SDK enum (or the raw string an SDK newer than its enum keeps) as its name."""
+    """An SDK enum's value (the API's name for it), or the raw string a release older than the API keeps."""
     if value is None:
         return None
     name = getattr(value, "value", value)
@@ -147,7 +149,14 @@ def _enum_name(value: Any) -> str | None:
 # --- generate_content -----------------------------------------------------------------------------
 
 
-class _GenerateReader(CallReader):
+class _Reader(CallReader):
+    """What every google-genai call shares: an ``APIError`` says its status in ``error.type``."""
+
+    def on_error(self, record: Invocation, error: BaseException) -> None:
+        record.error_type = api_error_type(error)
+
+
+class _GenerateReader(_Reader):
     """``_generate_content`` (a response) or ``_generate_content_stream`` (a generator of chunks)."""
 
     def __init__(self, handler: TelemetryHandler, *, stream: bool = False) -> None:
@@ -155,14 +164,7 @@ class _GenerateReader(CallReader):
         self.stream = stream
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Inference:
-        provider, address, port = _endpoint(instance)
-        record = Inference(
-            operation=sc.OPERATION_GENERATE_CONTENT,
-            provider=provider,
-            request_model=string(kwargs.get("model")),
-            server_address=address,
-            server_port=port,
-        )
+        record = _new_record(Inference, sc.OPERATION_GENERATE_CONTENT, instance, kwargs)
         record.stream = self.stream
         config = kwargs.get("config")
         if config is not None:
@@ -180,16 +182,12 @@ class _GenerateReader(CallReader):
                 field(config, "tools"), self.handler.tool_definition_details
             )
 
-    def on_error(self, record: Inference, error: BaseException) -> None:
-        record.error_type = api_error_type(error)
-
     def on_result(self, record: Inference, result: Any) -> Any:
         if self.stream:
-            accumulator = _StreamAccumulator(self.handler, record)
             if hasattr(result, "__anext__"):
-                return _AsyncGeneratorProxy(result, accumulator)
+                return _AsyncGeneratorProxy(result, _StreamAccumulator(self.handler, record))
             if hasattr(result, "__next__"):
-                return SyncStreamProxy(result, accumulator)
+                return SyncStreamProxy(result, _StreamAccumulator(self.handler, record))
         try:
             read_response(record, result, self.handler.wants_content(record))
         except Exception:
@@ -226,7 +224,10 @@ def _output_type(config: Any) -> str | None:
         return "json"
     if mime_type is not None and mime_type.startswith("text/"):  # text/plain, text/x.enum
         return "text"
-    modalities = {str(_enum_name(m)).upper() for m in field(config, "response_modalities") or ()}
+    requested = field(config, "response_modalities")
+    if not isinstance(requested, (list, tuple)):
+        return None
+    modalities = {str(_enum_name(modality)).upper() for modality in requested}
     if modalities == {"IMAGE"}:
         return "image"
     if modalities == {"AUDIO"}:
@@ -234,33 +235,58 @@ def _output_type(config: Any) -> str | None:
     return None
 
 
+class _Candidate:
+    """One answer of the model, as a response or a stream's chunks together gave it."""
+
+    __slots__ = ("finish_reason", "parts", "tool_calls")
+
+    def __init__(self) -> None:
+        self.parts: list[Part] = []
+        self.tool_calls: list[ToolCallRequest] = []
+        self.finish_reason: str | None = None
+
+
 def read_response(record: Inference, response: Any, capture: bool) -> None:
     """A ``GenerateContentResponse`` onto the record: ids, usage, finish reasons, tool calls, content."""
     record.response_id = string(getattr(response, "response_id", None))
     record.response_model = string(getattr(response, "model_version", None))
-    _read_usage(record, [getattr(response, "usage_metadata", None)])
-    candidates = getattr(response, "candidates", None) or ()
+    _read_usage(record, getattr(response, "usage_metadata", None))
+    candidates: list[_Candidate] = []
+    for candidate in getattr(response, "candidates", None) or ():
+        answer = _Candidate()
+        answer.finish_reason = _finish_reason(candidate)
+        parts = _candidate_parts(candidate)
+        answer.tool_calls = [
+            _tool_call(call) for part in parts if (call := field(part, "function_call")) is not None
+        ]
+        if capture:
+            answer.parts = _parts(parts)
+        candidates.append(answer)
+    blocked = not candidates and _block_reason(response) is not None
+    _read_candidates(record, candidates, blocked, capture)
+
+
+def _read_candidates(record: Inference, candidates: list[_Candidate], blocked: bool, capture: bool) -> None:
+    """Finish reasons, tool calls and output messages, one per candidate, in the response's order."""
     if not candidates:
-        if _block_reason(response) is not None:
+        if blocked:
             _blocked(record, capture)
         return
-    reasons: list[str] = []
-    tool_calls: list[ToolCallRequest] = []
-    outputs: list[OutputMessage] = []
-    for candidate in candidates:
-        reason = _finish_reason(candidate)
-        reasons.append(reason or "error")
-        content = getattr(candidate, "content", None)
-        parts = getattr(content, "parts", None) or ()
-        calls = [_tool_call(call) for call in _function_calls(parts)]
-        tool_calls.extend(calls)
-        if capture:
-            outputs.append(output_message(_parts(parts), _output_finish_reason(reason, bool(calls))))
-    record.finish_reasons = reasons
+    record.finish_reasons = [candidate.finish_reason or "error" for candidate in candidates]
+    tool_calls = [call for candidate in candidates for call in candidate.tool_calls]
     if tool_calls:
         record.tool_calls = tool_calls
     if capture:
-        record.output_messages = outputs
+        record.output_messages = [
+            output_message(
+                candidate.parts, _output_finish_reason(candidate.finish_reason, bool(candidate.tool_calls))
+            )
+            for candidate in candidates
+        ]
+
+
+def _candidate_parts(candidate: Any) -> Any:
+    return getattr(getattr(candidate, "content", None), "parts", None) or ()
 
 
 def _block_reason(response: Any) -> str | None:
@@ -292,35 +318,19 @@ def _output_finish_reason(reason: str | None, calls_tools: bool) -> str:
     return semconv_finish_reason(reason)
 
 
-def _read_usage(record: Inference, usages: Iterable[Any]) -> None:
-    """Usage (one ``usage_metadata``, or the last one of each response a stream carried), summed."""
-    totals: dict[str, int] = {}
-    for usage in usages:
-        if usage is None:
-            continue
-        for name in (
-            "prompt_token_count",
-            "tool_use_prompt_token_count",
-            "candidates_token_count",
-            "thoughts_token_count",
-            "cached_content_token_count",
-        ):
-            value = number(getattr(usage, name, None))
-            if value is not None:
-                totals[name] = totals.get(name, 0) + value
-    prompt = totals.get("prompt_token_count")
+def _read_usage(record: Inference, usage: Any) -> None:
+    """A ``usage_metadata`` (a stream's last: Gemini's counts there are the response's running totals)."""
+    if usage is None:
+        return
+    prompt = number(getattr(usage, "prompt_token_count", None))
     if prompt is not None:
-        record.input_tokens = prompt + totals.get("tool_use_prompt_token_count", 0)
-    candidates = totals.get("candidates_token_count")
-    thoughts = totals.get("thoughts_token_count")
+        record.input_tokens = prompt + (number(getattr(usage, "tool_use_prompt_token_count", None)) or 0)
+    candidates = number(getattr(usage, "candidates_token_count", None))
+    thoughts = number(getattr(usage, "thoughts_token_count", None))
     if candidates is not None or thoughts is not None:
         record.output_tokens = (candidates or 0) + (thoughts or 0)
     record.reasoning_output_tokens = thoughts
-    record.cache_read_input_tokens = totals.get("cached_content_token_count")
-
-
-def _function_calls(parts: Iterable[Any]) -> list[Any]:
-    return [call for part in parts if (call := field(part, "function_call")) is not None]
+    record.cache_read_input_tokens = number(getattr(usage, "cached_content_token_count", None))
 
 
 def _tool_call(call: Any) -> ToolCallRequest:
@@ -329,15 +339,6 @@ def _tool_call(call: Any) -> ToolCallRequest:
 
 
 # --- streams --------------------------------------------------------------------------------------
-
-
-class _CandidateState:
-    __slots__ = ("finish_reason", "parts", "tool_calls")
-
-    def __init__(self) -> None:
-        self.parts: list[Part] = []
-        self.tool_calls: list[ToolCallRequest] = []
-        self.finish_reason: str | None = None
 
 
 class _StreamAccumulator(StreamAccumulator):
@@ -349,7 +350,7 @@ class _StreamAccumulator(StreamAccumulator):
     def __init__(self, handler: TelemetryHandler, record: Inference) -> None:
         super().__init__(handler, record)
         self.capture = handler.wants_content(record)
-        self.candidates: dict[int, _CandidateState] = {}
+        self.candidates: dict[int, _Candidate] = {}
         self.response_id: Any = None
         self.response_model: Any = None
         self.usage: Any = None
@@ -366,64 +367,41 @@ class _StreamAccumulator(StreamAccumulator):
         for position, candidate in enumerate(getattr(chunk, "candidates", None) or ()):
             index = getattr(candidate, "index", None)
             key = index if isinstance(index, int) else position
-            state = self.candidates.get(key)
-            if state is None:
-                state = self.candidates[key] = _CandidateState()
-            content = getattr(candidate, "content", None)
-            parts = getattr(content, "parts", None) if content is not None else None
-            if parts:
-                self._parts(state, parts)
+            answer = self.candidates.get(key)
+            if answer is None:
+                answer = self.candidates[key] = _Candidate()
+            self._add_parts(answer, _candidate_parts(candidate))
             reason = _finish_reason(candidate)
             if reason is not None:
-                state.finish_reason = reason
+                answer.finish_reason = reason
         if not self.candidates and _block_reason(chunk) is not None:
             self.blocked = True
 
-    def _parts(self, state: _CandidateState, parts: Iterable[Any]) -> None:
+    def _add_parts(self, answer: _Candidate, parts: Iterable[Any]) -> None:
+        """A chunk's parts: function calls whole; text and thoughts continue the part before them."""
         for part in parts:
             call = field(part, "function_call")
             if call is not None:
-                state.tool_calls.append(_tool_call(call))
-                if self.capture:
-                    state.parts.append(
-                        tool_call_part(
-                            string(field(call, "id")), string(field(call, "name")), field(call, "args")
-                        )
-                    )
-                continue
+                answer.tool_calls.append(_tool_call(call))
             if not self.capture:
                 continue
             converted = _part(part)
             if converted is None:
                 continue
-            last = state.parts[-1] if state.parts else None
+            last = answer.parts[-1] if answer.parts else None
             kind = converted["type"]
             if last is not None and kind in ("text", "reasoning") and last["type"] == kind:
                 last["content"] += converted["content"]  # type: ignore[typeddict-item]
             else:
-                state.parts.append(converted)
+                answer.parts.append(converted)
 
     def on_end(self) -> None:
         record = self.record
         record.response_id = string(self.response_id)
         record.response_model = string(self.response_model)
-        _read_usage(record, [self.usage])
-        if not self.candidates:
-            if self.blocked:
-                _blocked(record, self.capture)
-            return
-        states = [self.candidates[key] for key in sorted(self.candidates)]
-        record.finish_reasons = [state.finish_reason or "error" for state in states]
-        tool_calls = [call for state in states for call in state.tool_calls]
-        if tool_calls:
-            record.tool_calls = tool_calls
-        if self.capture:
-            record.output_messages = [
-                output_message(
-                    state.parts, _output_finish_reason(state.finish_reason, bool(state.tool_calls))
-                )
-                for state in states
-            ]
+        _read_usage(record, self.usage)
+        candidates = [self.candidates[key] for key in sorted(self.candidates)]
+        _read_candidates(record, candidates, self.blocked, self.capture)
 
     def fail(self, error: BaseException) -> None:
         if not self.done:
@@ -447,23 +425,13 @@ class _AsyncGeneratorProxy(AsyncStreamProxy):
 # --- embed_content --------------------------------------------------------------------------------
 
 
-class _EmbedReader(CallReader):
+class _EmbedReader(_Reader):
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Embedding:
-        provider, address, port = _endpoint(instance)
-        record = Embedding(
-            operation=sc.OPERATION_EMBEDDINGS,
-            provider=provider,
-            request_model=string(kwargs.get("model")),
-            server_address=address,
-            server_port=port,
-        )
+        record = _new_record(Embedding, sc.OPERATION_EMBEDDINGS, instance, kwargs)
         config = kwargs.get("config")
         if config is not None:
             record.dimension_count = number(field(config, "output_dimensionality"))
         return record
-
-    def on_error(self, record: Embedding, error: BaseException) -> None:
-        record.error_type = api_error_type(error)
 
     def on_result(self, record: Embedding, result: Any) -> Any:
         try:
@@ -497,9 +465,7 @@ def _read_embeddings(record: Embedding, response: Any) -> None:
 def api_error_type(error: BaseException) -> str | None:
     """``google.genai.errors.APIError``: its status (``RESOURCE_EXHAUSTED``), else its HTTP code (``503``);
     None for anything else (the default rule, the exception's type, then applies)."""
-    if not hasattr(error, "code") or not hasattr(error, "status"):
-        return None
-    if not any(kind.__name__ == "APIError" for kind in type(error).__mro__):
+    if not _is_sdk_type(error, "APIError"):
         return None
     status = getattr(error, "status", None)
     # the API's canonical status (RESOURCE_EXHAUSTED); releases before 1.8 put the HTTP reason phrase
@@ -639,7 +605,7 @@ def tool_definitions(tools: Any, details: bool) -> list[ToolDefinition] | None:
             description = getattr(tool, "__doc__", None) if details else None
             definitions.append(tool_definition("function", tool.__name__, description, details=details))
             continue
-        for name, value in _set_fields(tool):
+        for name, value in _given_fields(tool):
             if name == _FUNCTION_DECLARATIONS:
                 for declaration in value or ():
                     definitions.append(_function_definition(declaration, details))
@@ -648,7 +614,8 @@ def tool_definitions(tools: Any, details: bool) -> list[ToolDefinition] | None:
     return definitions or None
 
 
-def _set_fields(tool: Any) -> Iterable[tuple[str, Any]]:
+def _given_fields(tool: Any) -> Iterable[tuple[str, Any]]:
+    """A ``Tool``'s fields that are set (one per tool, in practice), by name."""
     if isinstance(tool, dict):
         return [(key, value) for key, value in tool.items() if value is not None]
     names = getattr(type(tool), "model_fields", None)
