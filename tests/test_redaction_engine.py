@@ -6,6 +6,8 @@ import random
 import subprocess
 import sys
 import textwrap
+import threading
+from typing import Any
 
 import pytest
 
@@ -148,6 +150,32 @@ def test_ner_runs_inside_a_memory_zone_so_the_string_store_does_not_grow(detecto
         ]
         detector.analyze(texts)
     assert len(strings) - before < 50  # 6000 unique tokens went through
+
+
+def test_analyses_from_several_threads_take_turns_and_agree_with_a_serial_run(detector) -> None:
+    """The span and log processors share one detector; spaCy's memory zones are per pipeline, so two
+    overlapping analyses used to fail ("[E018] Can't retrieve string for hash") and redact nothing."""
+    texts = [item.text for item in PII_TEXTS[:8]] + ["Write to Maria Lopez at maria.lopez@example.com."]
+    expected = detector.analyze(texts)
+    barrier = threading.Barrier(3)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def analyse_repeatedly() -> None:
+        barrier.wait()
+        try:
+            for _ in range(15):
+                results.append(detector.analyze(texts))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=analyse_repeatedly) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(results) == 45 and all(result == expected for result in results)
 
 
 def test_engine_status_reports_the_installed_model_without_loading_it() -> None:

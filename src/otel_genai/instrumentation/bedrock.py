@@ -404,7 +404,9 @@ class _ConverseStreamAccumulator(_BedrockStreamAccumulator):
     def on_end(self) -> None:
         record = self.record
         read_converse_usage(record, self.usage)
-        if self.stop_reason is None and not self.blocks:
+        # a message that started (messageStart, read in every capture mode; text blocks are only kept
+        # with capture on) and got no stopReason ended early: "error", whatever the capture mode
+        if self.stop_reason is None and not self.blocks and self.role is None:
             return
         record.finish_reasons = [self.stop_reason or "error"]
         states = [self.blocks[index] for index in sorted(self.blocks)]

@@ -209,12 +209,15 @@ class EngineUnavailable(RuntimeError):
 
 
 class PresidioDetector:
-    """Finds PII in batches of texts. Built lazily; thread-safe for one analysis at a time per thread."""
+    """Finds PII in batches of texts. Built lazily; thread-safe (analyses take turns: `_analysis_lock`)."""
 
     def __init__(self, policy: RedactionPolicy) -> None:
         self.policy = policy
         self.model_name: str | None = None
         self._lock = threading.Lock()
+        # One analysis at a time: spaCy's memory zones are per pipeline, not per thread, and the span and log
+        # processors (and an analysis overrunning its budget) share this detector.
+        self._analysis_lock = threading.Lock()
         self._loaded = False
         self._analyzer: Any = None
         self._nlp_engine: Any = None
@@ -288,7 +291,11 @@ class PresidioDetector:
         other_texts = [text for text, flag in zip(texts, with_ner, strict=True) if not flag]
         language = self.policy.language
         batch = self.policy.ner_batch_size
-        with _memory_zone(self._ner_nlp if ner_texts else None), _memory_zone(self._blank_nlp):
+        with (
+            self._analysis_lock,
+            _memory_zone(self._ner_nlp if ner_texts else None),
+            _memory_zone(self._blank_nlp),
+        ):
             ner_docs = iter(self._ner_nlp.pipe(ner_texts, batch_size=batch)) if ner_texts else iter(())
             blank_docs = iter(self._blank_nlp.pipe(other_texts, batch_size=batch))
             for text, flag in zip(texts, with_ner, strict=True):
