@@ -36,8 +36,11 @@ test-matrix:
 demo: venv
 	$(BIN)/python examples/demo.py
 
+# ~2 minutes: per-call overhead on the OpenAI client, then Anthropic and Google GenAI (each in its own process;
+# their tables also go to benchmarks/results/anthropic_overhead.* and gemini_overhead.*)
 bench: venv
 	$(BIN)/python benchmarks/openai_overhead.py
+	$(BIN)/python benchmarks/provider_overhead.py
 
 # ~2 minutes: Chroma (in process) and Qdrant (local mode) queries, instrumented vs bare, one process
 bench-retrieval: venv

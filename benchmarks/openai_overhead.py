@@ -49,25 +49,15 @@ Method
 
 from __future__ import annotations
 
-import argparse
-import gc
 import json
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx2
 import openai
-from _report import apply_defaults, load_average, machine, run_header, versions, write_json
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from _overhead import measure, parse_args, split_text
 
-import otel_genai
 from otel_genai.demo.fake_openai_server import chat_usage
 
 # --- canned API -----------------------------------------------------------------------------------
@@ -94,24 +84,12 @@ HEADERS = {
     "x-ratelimit-limit-tokens": "200000",
     "x-ratelimit-remaining-tokens": "199950",
 }
-REQUEST = {
+REQUEST: dict[str, Any] = {
     "model": MODEL,
     "temperature": 0.2,
     "max_tokens": 256,
     "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": USER_PROMPT}],
 }
-
-
-def _split(text: str, n: int) -> list[str]:
-    """``text`` in ``n`` pieces that join back to it (word boundaries, leading spaces kept)."""
-    words = text.split(" ")
-    size, extra = divmod(len(words), n)
-    pieces, start = [], 0
-    for i in range(n):
-        end = start + size + (1 if i < extra else 0)
-        pieces.append(" ".join(words[start:end]))
-        start = end
-    return [p if i == 0 else " " + p for i, p in enumerate(pieces)]
 
 
 def payloads() -> tuple[bytes, list[bytes]]:
@@ -148,7 +126,7 @@ def payloads() -> tuple[bytes, list[bytes]]:
         return {**common, "choices": [choice], "usage": None}
 
     events = [chunk({"role": "assistant", "content": "", "refusal": None})]
-    events += [chunk({"content": piece}) for piece in _split(ANSWER, STREAM_CHUNKS - 3)]
+    events += [chunk({"content": piece}) for piece in split_text(ANSWER, STREAM_CHUNKS - 3)]
     events.append(chunk({}, "stop"))
     events.append({**common, "choices": [], "usage": chat_usage(PROMPT_TOKENS, COMPLETION_TOKENS)})
     assert len(events) == STREAM_CHUNKS
@@ -159,6 +137,15 @@ def payloads() -> tuple[bytes, list[bytes]]:
 
 class Workload:
     """Two real clients (JSON and SSE answers) on mock transports, and the two calls."""
+
+    title = (
+        "otel_genai overhead on openai.OpenAI chat.completions.create"
+        " (MockTransport, in-memory OTel pipeline)"
+    )
+    provider = "openai"
+    distributions: tuple[str, ...] = ("openai", "httpx2")
+    stream_chunks = STREAM_CHUNKS
+    stream_note = "include_usage, consumed fully"
 
     def __init__(self) -> None:
         body, sse = payloads()
@@ -206,252 +193,11 @@ class Workload:
         return None
 
 
-# --- configurations -------------------------------------------------------------------------------
-
-
-class Pipeline:
-    """The in-memory OpenTelemetry pipeline every instrumented configuration exports to."""
-
-    def __init__(self) -> None:
-        self.span_exporter = InMemorySpanExporter()
-        self.tracer_provider = TracerProvider()
-        self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.span_exporter))
-        self.metric_reader = InMemoryMetricReader()
-        self.meter_provider = MeterProvider(metric_readers=[self.metric_reader])
-
-        self.handle: Any = None
-
-    def activate(self, config: str) -> None:
-        if self.handle is not None:
-            self.handle.shutdown()  # uninstruments, and stops what this handle started
-            self.handle = None
-        otel_genai.uninstrument()
-        if config != "bare":
-            self.handle = otel_genai.instrument(
-                tracer_provider=self.tracer_provider,
-                meter_provider=self.meter_provider,
-                capture_content=config == "content on",
-                exporter="none",
-            )
-
-    def spans(self) -> list[Any]:
-        return list(self.span_exporter.get_finished_spans())
-
-    def clear(self) -> None:
-        self.span_exporter.clear()
-
-
-CONFIGS = ("bare", "content off", "content on")
-MODES = ("non-stream", "stream")
-
-
-def check_spans(pipeline: Pipeline, workload: Workload) -> dict[str, str]:
-    """Per configuration: are the answers intact and the spans what we expect?"""
-    verdicts = {}
-    for config in CONFIGS:
-        pipeline.activate(config)
-        pipeline.clear()
-        problem = workload.check()
-        spans = pipeline.spans()
-        want = 0 if config == "bare" else 2
-        if problem is None and len(spans) != want:
-            problem = f"{len(spans)} spans, expected {want}"
-        if problem is None and want:
-            for span in spans:
-                attributes = span.attributes or {}
-                has_content = "gen_ai.output.messages" in attributes
-                if has_content != (config == "content on"):
-                    problem = f"span {span.name!r}: output messages present={has_content}"
-                elif "gen_ai.usage.output_tokens" not in attributes:
-                    problem = f"span {span.name!r}: no usage"
-                elif "gen_ai.response.finish_reasons" not in attributes:
-                    problem = f"span {span.name!r}: no finish reasons"
-        verdicts[config] = problem or f"ok ({len(spans)} spans for 1 call + 1 stream)"
-        pipeline.clear()
-    return verdicts
-
-
-# --- timing ---------------------------------------------------------------------------------------
-
-
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    workload = Workload()
-    pipeline = Pipeline()
-    calls = {"non-stream": workload.call, "stream": workload.call_stream}
-    block_size = {"non-stream": args.block, "stream": args.stream_block}
-    warmup = {"non-stream": args.warmup, "stream": max(1, args.warmup // 4)}
-
-    verdicts = check_spans(pipeline, workload)
-    for config in CONFIGS:
-        pipeline.activate(config)
-        for mode in MODES:
-            for _ in range(warmup[mode]):
-                calls[mode]()
-        pipeline.clear()
-
-    samples: dict[tuple[str, str], list[int]] = {(c, m): [] for c in CONFIGS for m in MODES}
-    block_medians: dict[tuple[str, str], list[float]] = {(c, m): [] for c in CONFIGS for m in MODES}
-    block_cpu: dict[tuple[str, str], list[float]] = {(c, m): [] for c in CONFIGS for m in MODES}
-    block_wall: dict[tuple[str, str], list[float]] = {(c, m): [] for c in CONFIGS for m in MODES}
-    span_errors: list[str] = []
-    clock = time.perf_counter_ns
-    cpu_clock = time.process_time_ns  # all threads of the process
-    started = time.perf_counter()
-    for round_no in range(args.rounds):
-        shift = round_no % len(CONFIGS)
-        order = CONFIGS[shift:] + CONFIGS[:shift]
-        modes = MODES if round_no % 2 == 0 else MODES[::-1]
-        for config in order:
-            pipeline.activate(config)
-            for mode in modes:
-                fn, n = calls[mode], block_size[mode]
-                pipeline.clear()
-                gc.collect()
-                times = []
-                append = times.append
-                cpu0, wall0 = cpu_clock(), clock()
-                for _ in range(n):
-                    t0 = clock()
-                    fn()
-                    append(clock() - t0)
-                block_cpu[config, mode].append((cpu_clock() - cpu0) / n / 1000)
-                block_wall[config, mode].append((clock() - wall0) / n / 1000)
-                expected = 0 if config == "bare" else n
-                got = len(pipeline.spans())
-                if got != expected:
-                    span_errors.append(f"round {round_no} {config} {mode}: {got} spans, expected {expected}")
-                pipeline.clear()
-                samples[config, mode].extend(times)
-                block_medians[config, mode].append(statistics.median(times) / 1000)
-        if not args.quiet:
-            print(f"  round {round_no + 1}/{args.rounds} done", file=sys.stderr, flush=True)
-    pipeline.activate("bare")
-    elapsed = time.perf_counter() - started
-
-    results: dict[str, Any] = {}
-    for mode in MODES:
-        base = statistics.median(samples["bare", mode]) / 1000
-        base_mean = statistics.fmean(samples["bare", mode]) / 1000
-        base_blocks = block_medians["bare", mode]
-        base_cpu = statistics.median(block_cpu["bare", mode])
-        base_wall = statistics.median(block_wall["bare", mode])
-        rows = {}
-        for config in CONFIGS:
-            us = sorted(x / 1000 for x in samples[config, mode])
-            median = statistics.median(us)
-            paired = [b - a for a, b in zip(base_blocks, block_medians[config, mode], strict=True)]
-            rows[config] = {
-                "n": len(us),
-                "median_us": round(median, 1),
-                "p10_us": round(us[len(us) // 10], 1),
-                "p90_us": round(us[len(us) * 9 // 10], 1),
-                "mean_us": round(statistics.fmean(us), 1),
-                "delta_us": round(median - base, 1),
-                "mean_delta_us": round(statistics.fmean(us) - base_mean, 1),
-                "ratio": round(median / base, 3),
-                "paired_delta_us": round(statistics.median(paired), 1),
-                "paired_delta_min_us": round(min(paired), 1),
-                "paired_delta_max_us": round(max(paired), 1),
-                "block_median_min_us": round(min(block_medians[config, mode]), 1),
-                "block_median_max_us": round(max(block_medians[config, mode]), 1),
-                # whole blocks: median over blocks
-                "cpu_per_call_us": round(statistics.median(block_cpu[config, mode]), 1),
-                "cpu_delta_us": round(statistics.median(block_cpu[config, mode]) - base_cpu, 1),
-                "block_wall_per_call_us": round(statistics.median(block_wall[config, mode]), 1),
-                "block_wall_delta_us": round(statistics.median(block_wall[config, mode]) - base_wall, 1),
-            }
-            if mode == "stream":
-                rows[config]["delta_per_chunk_us"] = round((median - base) / STREAM_CHUNKS, 2)
-        results[mode] = rows
-    return {
-        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "machine": machine(args.loadavg_start),
-        "versions": versions(
-            ("openai", "httpx2", "opentelemetry-api", "opentelemetry-sdk", "wrapt", "otel-genai")
-        ),
-        "settings": {
-            "rounds": args.rounds,
-            "block_non_stream": args.block,
-            "block_stream": args.stream_block,
-            "warmup_non_stream": args.warmup,
-            "warmup_stream": max(1, args.warmup // 4),
-            "stream_chunks": STREAM_CHUNKS,
-            "timed_seconds": round(elapsed, 1),
-        },
-        "checks": verdicts,
-        "span_count_errors": span_errors,
-        "results": results,
-    }
-
-
-def table(report: dict[str, Any]) -> str:
-    settings = report["settings"]
-    lines = [
-        "otel_genai overhead on openai.OpenAI chat.completions.create"
-        " (MockTransport, in-memory OTel pipeline)",
-        *run_header(report),
-        f"{settings['rounds']} rounds x blocks of {settings['block_non_stream']} non-stream / "
-        f"{settings['block_stream']} stream calls per configuration "
-        f"(stream = {settings['stream_chunks']} chunks, include_usage, consumed fully); "
-        f"timed part {settings['timed_seconds']} s",
-        "",
-        f"{'mode':<11} {'config':<12} {'calls':>6} {'median µs':>10} {'p10-p90 µs':>12} "
-        f"{'Δ µs':>7} {'x bare':>7} {'Δ/chunk':>8} {'mean Δ':>7} {'CPU Δ':>7}   paired Δ µs (min…max)",
-        "-" * 110,
-    ]
-    for mode, rows in report["results"].items():
-        for config, row in rows.items():
-            spread = f"{row['p10_us']:.0f}-{row['p90_us']:.0f}"
-            delta = ratio = per_chunk = mean = cpu = paired = "—"
-            if config != "bare":
-                delta = f"{row['delta_us']:+.0f}"
-                ratio = f"{row['ratio']:.3f}"
-                cpu = f"{row['cpu_delta_us']:+.0f}"
-                mean = f"{row['mean_delta_us']:+.0f}"
-                paired = (
-                    f"{row['paired_delta_us']:+.0f} ({row['paired_delta_min_us']:+.0f}…"
-                    f"{row['paired_delta_max_us']:+.0f})"
-                )
-                if mode == "stream":
-                    per_chunk = f"{row['delta_per_chunk_us']:+.1f}"
-            label = mode if config == "bare" else ""
-            lines.append(
-                f"{label:<11} {config:<12} {row['n']:>6} {row['median_us']:>10.1f} {spread:>12} "
-                f"{delta:>7} {ratio:>7} {per_chunk:>8} {mean:>7} {cpu:>7}   {paired:<22}".rstrip()
-            )
-        lines.append("")
-    lines += [
-        "Δ, x bare: per-call median vs bare's (µs). mean Δ: per-call mean vs bare's (sees outliers).",
-        "  CPU Δ: process CPU time (all threads) per call over whole blocks, minus bare's.",
-        "  paired Δ: per round, block median minus bare's; median over rounds (min…max): the noise check.",
-    ]
-    lines.append("checks: " + "; ".join(f"{k}: {v}" for k, v in report["checks"].items()))
-    if report["span_count_errors"]:
-        lines.append("SPAN COUNT ERRORS: " + "; ".join(report["span_count_errors"][:5]))
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    args = parse_args(
+        argv, __doc__, {"rounds": (8, 60), "block": (25, 50), "stream_block": (6, 12), "warmup": (40, 200)}
     )
-    parser.add_argument("--quick", action="store_true", help="a short run (a few seconds), for a smoke test")
-    parser.add_argument("--rounds", type=int, help="rounds (each runs every configuration once)")
-    parser.add_argument("--block", type=int, help="non-streaming calls per block")
-    parser.add_argument("--stream-block", type=int, help="streaming calls per block")
-    parser.add_argument("--warmup", type=int, help="non-stream warm-up calls per configuration (stream: /4)")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    args = parser.parse_args(argv)
-    apply_defaults(args, {"rounds": (8, 60), "block": (25, 50), "stream_block": (6, 12), "warmup": (40, 200)})
-    args.loadavg_start = load_average()
-
-    report = run(args)
-    print(table(report))
-    if args.json:
-        write_json(args.json, report)
-    broken = any(not verdict.startswith("ok") for verdict in report["checks"].values())
-    return 1 if broken or report["span_count_errors"] else 0
+    return measure(args, Workload())[2]
 
 
 if __name__ == "__main__":

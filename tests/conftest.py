@@ -141,6 +141,35 @@ def vertex_api(request: pytest.FixtureRequest, fake_gemini: Any) -> Any:
     return Api(vertex_client(fake_gemini), request.param == "async")
 
 
+# --- a local Anthropic API (helpers imported inside the fixtures, as for Gemini) -------------------------
+
+
+@pytest.fixture
+def fake_anthropic() -> Any:
+    """Answers the ``anthropic`` client's HTTP (``helpers.anthropic_fakes``)."""
+    from helpers.anthropic_fakes import FakeAnthropic
+
+    return FakeAnthropic()
+
+
+@pytest.fixture(params=["sync", "async"])
+def anthropic_api(request: pytest.FixtureRequest, fake_anthropic: Any) -> Any:
+    """A real ``anthropic.Anthropic`` / ``AsyncAnthropic`` answered by ``fake_anthropic``: sync and async."""
+    from helpers.anthropic_fakes import Api, make_client
+
+    return Api(make_client(fake_anthropic, is_async=request.param == "async"))
+
+
+# --- a local AWS Bedrock (boto3 is a dev extra: a leg without it skips the tests that ask for this) -------
+
+
+@pytest.fixture
+def fake_bedrock() -> Any:
+    """Answers real boto3 ``bedrock-runtime`` and ``bedrock-agent-runtime`` clients (``bedrock_fakes``)."""
+    fakes = pytest.importorskip("helpers.bedrock_fakes")
+    return fakes.FakeBedrock()
+
+
 # --- Chroma in process ----------------------------------------------------------------------------
 
 

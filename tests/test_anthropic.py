@@ -10,8 +10,6 @@ conventions, not our constants.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import anthropic
@@ -28,7 +26,6 @@ from helpers.anthropic_fakes import (
     REQUEST_ID,
     RESPONSE_MODEL,
     Api,
-    FakeAnthropic,
     error_body,
     make_client,
     message,
@@ -42,9 +39,8 @@ from helpers.anthropic_fakes import (
     web_search_blocks,
 )
 from helpers.conformance import assert_conforms
-from helpers.processes import subprocess_env
+from helpers.telemetry import attributes, points, span_content
 from otel_genai.instrumentation import anthropic as anthropic_instrumentation
-from otel_genai.telemetry.handler import TelemetryHandler
 
 BASE_ATTRIBUTES = {
     "gen_ai.operation.name": "chat",
@@ -95,37 +91,13 @@ class Weather(BaseModel):
     temperature_c: float
 
 
-@pytest.fixture
-def fake() -> FakeAnthropic:
-    return FakeAnthropic()
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest, fake: FakeAnthropic) -> Api:
-    return Api(make_client(fake, is_async=request.param == "async"))
-
-
-def attributes(span: Any) -> dict[str, Any]:
-    return dict(span.attributes or {})
-
-
-def span_content(span: Any, name: str) -> Any:
-    value = span.attributes[name]
-    assert isinstance(value, str), f"{name} is JSON text on spans"
-    return json.loads(value)
-
-
-def points(telemetry: Any, name: str) -> list[Any]:
-    return telemetry.metrics().get(name, [])
-
-
 # === plain calls ===========================================================================================
 
 
-async def test_plain_call_span_name_kind_and_attributes(telemetry, api, fake):
-    fake.reply(message())
+async def test_plain_call_span_name_kind_and_attributes(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message())
 
-    response = await api.create()
+    response = await anthropic_api.create()
 
     assert isinstance(response, anthropic.types.Message)
     span = telemetry.span()
@@ -142,10 +114,10 @@ async def test_plain_call_span_name_kind_and_attributes(telemetry, api, fake):
     assert all(key in ours or key.startswith(("http.", "url.", "anthropic.")) for key in found), found
 
 
-async def test_sampling_parameters_and_stop_sequences(telemetry, api, fake):
-    fake.reply(message())
+async def test_sampling_parameters_and_stop_sequences(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message())
 
-    await api.create(
+    await anthropic_api.create(
         stop_sequences=["\n\nHuman:", "END"],
         extra_body={"temperature": 1, "top_p": 0.9, "top_k": 40},
     )
@@ -157,24 +129,24 @@ async def test_sampling_parameters_and_stop_sequences(telemetry, api, fake):
     assert found["gen_ai.request.top_p"] == 0.9
     assert found["gen_ai.request.top_k"] == 40
     assert found["gen_ai.request.stop_sequences"] == ("\n\nHuman:", "END")
-    assert fake.last_json()["top_k"] == 40  # the request itself is the SDK's, unchanged
+    assert fake_anthropic.last_json()["top_k"] == 40  # the request itself is the SDK's, unchanged
 
 
 @has_sampling_arguments
-async def test_sampling_parameters_as_arguments(telemetry, api, fake):
-    fake.reply(message())
+async def test_sampling_parameters_as_arguments(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message())
 
-    await api.create(temperature=0, top_p=0.5, top_k=5)
+    await anthropic_api.create(temperature=0, top_p=0.5, top_k=5)
 
     found = attributes(telemetry.span())
     assert (found["gen_ai.request.temperature"], found["gen_ai.request.top_p"]) == (0.0, 0.5)
     assert found["gen_ai.request.top_k"] == 5
 
 
-async def test_usage_without_cache_fields(telemetry, api, fake):
-    fake.reply(message(usage_body=usage(30, 7, cache_read=None, cache_write=None)))
+async def test_usage_without_cache_fields(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message(usage_body=usage(30, 7, cache_read=None, cache_write=None)))
 
-    await api.create()
+    await anthropic_api.create()
 
     found = attributes(telemetry.span())
     assert (found["gen_ai.usage.input_tokens"], found["gen_ai.usage.output_tokens"]) == (30, 7)
@@ -182,10 +154,10 @@ async def test_usage_without_cache_fields(telemetry, api, fake):
     assert "gen_ai.usage.cache_write.input_tokens" not in found
 
 
-async def test_token_metrics_count_cached_input(telemetry, api, fake):
-    fake.reply(message())
+async def test_token_metrics_count_cached_input(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message())
 
-    await api.create()
+    await anthropic_api.create()
 
     tokens = {p.attributes["gen_ai.token.type"]: p for p in points(telemetry, "gen_ai.client.token.usage")}
     assert (tokens["input"].sum, tokens["output"].sum) == (165, 12)
@@ -206,22 +178,24 @@ async def test_token_metrics_count_cached_input(telemetry, api, fake):
         ("model_context_window_exceeded", "length"),
     ],
 )
-async def test_stop_reason_is_kept_and_mapped(content_telemetry, api, fake, stop_reason, semconv):
-    fake.reply(message(stop_reason=stop_reason))
+async def test_stop_reason_is_kept_and_mapped(
+    content_telemetry, anthropic_api, fake_anthropic, stop_reason, semconv
+):
+    fake_anthropic.reply(message(stop_reason=stop_reason))
 
-    await api.create()
+    await anthropic_api.create()
 
     span = content_telemetry.span()
     assert span.attributes["gen_ai.response.finish_reasons"] == (stop_reason,)
     assert span_content(span, "gen_ai.output.messages")[0]["finish_reason"] == semconv
 
 
-async def test_span_is_a_child_of_the_current_span(telemetry, api, fake):
-    fake.reply(message())
+async def test_span_is_a_child_of_the_current_span(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message())
     tracer = telemetry.tracer_provider.get_tracer("app")
 
     with tracer.start_as_current_span("request") as parent:
-        await api.create()
+        await anthropic_api.create()
 
     child = next(s for s in telemetry.spans() if s.name.startswith("chat"))
     assert child.parent is not None and child.parent.span_id == parent.get_span_context().span_id
@@ -230,15 +204,15 @@ async def test_span_is_a_child_of_the_current_span(telemetry, api, fake):
 # === tools =================================================================================================
 
 
-async def test_tool_calls_are_visible_without_content(telemetry, api, fake):
+async def test_tool_calls_are_visible_without_content(telemetry, anthropic_api, fake_anthropic):
     blocks = [
         text_block("Let me check."),
         tool_use_block("toolu_01A09q90qw90lq917835lq9", "get_weather", {"city": "Paris"}),
         tool_use_block("toolu_01B", "get_time", {"tz": "CET"}),
     ]
-    fake.reply(message(blocks, stop_reason="tool_use"))
+    fake_anthropic.reply(message(blocks, stop_reason="tool_use"))
 
-    await api.create(tools=[WEATHER_TOOL])
+    await anthropic_api.create(tools=[WEATHER_TOOL])
 
     found = attributes(telemetry.span())
     assert found["otel_genai.response.tool_call.count"] == 2
@@ -248,14 +222,18 @@ async def test_tool_calls_are_visible_without_content(telemetry, api, fake):
     assert not [key for key in CONTENT_ATTRIBUTES if key in found]
 
 
-async def test_tool_round_trip_content_keeps_the_ids(content_telemetry, api, fake, validate_schema):
+async def test_tool_round_trip_content_keeps_the_ids(
+    content_telemetry, anthropic_api, fake_anthropic, validate_schema
+):
     """The assistant's tool_use (the SDK's own models, sent back) and the user's tool_result keep their ids,
     so ``otel_genai.run_tool`` spans link to them."""
-    fake.reply(message([tool_use_block("toolu_1", "get_weather", {"city": "Paris"})], stop_reason="tool_use"))
-    first = await api.create(tools=[WEATHER_TOOL])
-    fake.reply(message("It is 18°C in Paris."))
+    fake_anthropic.reply(
+        message([tool_use_block("toolu_1", "get_weather", {"city": "Paris"})], stop_reason="tool_use")
+    )
+    first = await anthropic_api.create(tools=[WEATHER_TOOL])
+    fake_anthropic.reply(message("It is 18°C in Paris."))
 
-    await api.create(
+    await anthropic_api.create(
         tools=[WEATHER_TOOL],
         messages=[
             *MESSAGES,
@@ -296,10 +274,12 @@ async def test_tool_round_trip_content_keeps_the_ids(content_telemetry, api, fak
     assert outputs[0]["parts"][0]["id"] == "toolu_1"
 
 
-async def test_tool_definitions_custom_and_server_tools(content_telemetry, api, fake, validate_schema):
-    fake.reply(message())
+async def test_tool_definitions_custom_and_server_tools(
+    content_telemetry, anthropic_api, fake_anthropic, validate_schema
+):
+    fake_anthropic.reply(message())
 
-    await api.create(tools=[WEATHER_TOOL, WEB_SEARCH_TOOL])
+    await anthropic_api.create(tools=[WEATHER_TOOL, WEB_SEARCH_TOOL])
 
     definitions = span_content(content_telemetry.span(), "gen_ai.tool.definitions")
     validate_schema("gen-ai-tool-definitions", definitions)
@@ -309,12 +289,14 @@ async def test_tool_definitions_custom_and_server_tools(content_telemetry, api, 
     ]
 
 
-async def test_tool_definition_details_when_asked_for(make_telemetry, api, fake, monkeypatch):
+async def test_tool_definition_details_when_asked_for(
+    make_telemetry, anthropic_api, fake_anthropic, monkeypatch
+):
     monkeypatch.setenv("OTEL_GENAI_CAPTURE_TOOL_DEFINITION_DETAILS", "true")
     telemetry = make_telemetry(capture_content=True)
-    fake.reply(message())
+    fake_anthropic.reply(message())
 
-    await api.create(tools=[WEATHER_TOOL])
+    await anthropic_api.create(tools=[WEATHER_TOOL])
 
     definitions = span_content(telemetry.span(), "gen_ai.tool.definitions")
     assert definitions == [
@@ -327,10 +309,12 @@ async def test_tool_definition_details_when_asked_for(make_telemetry, api, fake,
     ]
 
 
-async def test_server_tools_are_recorded_as_server_tool_calls(content_telemetry, api, fake, validate_schema):
-    fake.reply(message([*web_search_blocks(), text_block("It is sunny in Paris.")]))
+async def test_server_tools_are_recorded_as_server_tool_calls(
+    content_telemetry, anthropic_api, fake_anthropic, validate_schema
+):
+    fake_anthropic.reply(message([*web_search_blocks(), text_block("It is sunny in Paris.")]))
 
-    await api.create(tools=[WEB_SEARCH_TOOL])
+    await anthropic_api.create(tools=[WEB_SEARCH_TOOL])
 
     span = content_telemetry.span()
     outputs = span_content(span, "gen_ai.output.messages")
@@ -356,10 +340,10 @@ async def test_server_tools_are_recorded_as_server_tool_calls(content_telemetry,
 # === content ===============================================================================================
 
 
-async def test_no_content_by_default(telemetry, api, fake):
-    fake.reply(message([thinking_block("secret plan"), text_block("hello")]))
+async def test_no_content_by_default(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message([thinking_block("secret plan"), text_block("hello")]))
 
-    await api.create(system="You are terse.", tools=[WEATHER_TOOL])
+    await anthropic_api.create(system="You are terse.", tools=[WEATHER_TOOL])
 
     found = attributes(telemetry.span())
     assert not [key for key in CONTENT_ATTRIBUTES if key in found]
@@ -371,10 +355,12 @@ async def test_no_content_by_default(telemetry, api, fake):
     ["You are terse.", [{"type": "text", "text": "You are terse.", "cache_control": {"type": "ephemeral"}}]],
     ids=["string", "blocks"],
 )
-async def test_system_as_system_instructions(content_telemetry, api, fake, validate_schema, system):
-    fake.reply(message())
+async def test_system_as_system_instructions(
+    content_telemetry, anthropic_api, fake_anthropic, validate_schema, system
+):
+    fake_anthropic.reply(message())
 
-    await api.create(system=system)
+    await anthropic_api.create(system=system)
 
     span = content_telemetry.span()
     instructions = span_content(span, "gen_ai.system_instructions")
@@ -383,11 +369,11 @@ async def test_system_as_system_instructions(content_telemetry, api, fake, valid
     assert [m["role"] for m in span_content(span, "gen_ai.input.messages")] == ["user"]
 
 
-async def test_multimodal_input(content_telemetry, api, fake, validate_schema):
-    fake.reply(message())
+async def test_multimodal_input(content_telemetry, anthropic_api, fake_anthropic, validate_schema):
+    fake_anthropic.reply(message())
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
-    await api.create(
+    await anthropic_api.create(
         messages=[
             {
                 "role": "user",
@@ -421,12 +407,14 @@ async def test_multimodal_input(content_telemetry, api, fake, validate_schema):
     ]
 
 
-async def test_thinking_and_redacted_thinking_are_reasoning(content_telemetry, api, fake, validate_schema):
-    fake.reply(
+async def test_thinking_and_redacted_thinking_are_reasoning(
+    content_telemetry, anthropic_api, fake_anthropic, validate_schema
+):
+    fake_anthropic.reply(
         message([thinking_block("Paris is in France."), redacted_thinking_block(), text_block("Paris.")])
     )
 
-    await api.create(
+    await anthropic_api.create(
         extra_body={"thinking": {"type": "enabled", "budget_tokens": 2048}},
         messages=[
             *MESSAGES,
@@ -450,11 +438,11 @@ async def test_thinking_and_redacted_thinking_are_reasoning(content_telemetry, a
     assert "EmwKAhgBEgy3" not in span.attributes["gen_ai.output.messages"]
 
 
-async def test_capture_modes(make_telemetry, api, fake):
+async def test_capture_modes(make_telemetry, anthropic_api, fake_anthropic):
     telemetry = make_telemetry(capture_content="EVENT_ONLY")
-    fake.reply(message())
+    fake_anthropic.reply(message())
 
-    await api.create(system="Be brief.")
+    await anthropic_api.create(system="Be brief.")
 
     span = telemetry.span()
     assert not [key for key in CONTENT_ATTRIBUTES if key in attributes(span)]
@@ -469,10 +457,10 @@ async def test_capture_modes(make_telemetry, api, fake):
 
 
 @has_parse
-async def test_parse_with_a_pydantic_model(content_telemetry, api, fake):
-    fake.reply(message('{"city": "Paris", "temperature_c": 18.5}'))
+async def test_parse_with_a_pydantic_model(content_telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message('{"city": "Paris", "temperature_c": 18.5}'))
 
-    parsed = await api.call(api.client.messages.parse, output_format=Weather)
+    parsed = await anthropic_api.call(anthropic_api.client.messages.parse, output_format=Weather)
 
     assert parsed.parsed_output == Weather(city="Paris", temperature_c=18.5)
     span = content_telemetry.span()
@@ -480,41 +468,45 @@ async def test_parse_with_a_pydantic_model(content_telemetry, api, fake):
     assert span.attributes["gen_ai.response.id"] == MESSAGE_ID
 
 
-async def test_beta_messages_create(telemetry, api, fake):
-    fake.reply(message())
+async def test_beta_messages_create(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message())
 
-    await api.call(api.client.beta.messages.create, betas=["token-efficient-tools-2025-02-19"])
+    await anthropic_api.call(
+        anthropic_api.client.beta.messages.create, betas=["token-efficient-tools-2025-02-19"]
+    )
 
     found = attributes(telemetry.span())
     assert found.items() >= {**BASE_ATTRIBUTES, **RESPONSE_ATTRIBUTES}.items()
 
 
 @has_beta_parse
-async def test_beta_messages_parse(telemetry, api, fake):
-    fake.reply(message('{"city": "Paris", "temperature_c": 18.5}'))
+async def test_beta_messages_parse(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message('{"city": "Paris", "temperature_c": 18.5}'))
 
-    parsed = await api.call(api.client.beta.messages.parse, output_format=Weather)
+    parsed = await anthropic_api.call(anthropic_api.client.beta.messages.parse, output_format=Weather)
 
     assert parsed.parsed_output == Weather(city="Paris", temperature_c=18.5)
     assert telemetry.span().attributes["gen_ai.output.type"] == "json"
 
 
-async def test_with_raw_response_is_read_and_parse_returns_the_same_object(telemetry, api, fake):
-    fake.reply(message())
+async def test_with_raw_response_is_read_and_parse_returns_the_same_object(
+    telemetry, anthropic_api, fake_anthropic
+):
+    fake_anthropic.reply(message())
 
-    raw = await api.call(api.client.messages.with_raw_response.create)
+    raw = await anthropic_api.call(anthropic_api.client.messages.with_raw_response.create)
 
-    parsed = await api.parse(raw)
-    assert parsed is await api.parse(raw)
+    parsed = await anthropic_api.parse(raw)
+    assert parsed is await anthropic_api.parse(raw)
     assert parsed.id == MESSAGE_ID
     assert raw.headers["request-id"] == REQUEST_ID
     found = attributes(telemetry.span())
     assert found.items() >= RESPONSE_ATTRIBUTES.items()
 
 
-def test_with_streaming_response_body_is_left_to_the_application(telemetry, fake):
-    fake.reply(message())
-    client = make_client(fake)
+def test_with_streaming_response_body_is_left_to_the_application(telemetry, fake_anthropic):
+    fake_anthropic.reply(message())
+    client = make_client(fake_anthropic)
 
     with client.messages.with_streaming_response.create(model=MODEL, max_tokens=10, messages=MESSAGES) as raw:
         body = raw.json()
@@ -529,18 +521,24 @@ def test_with_streaming_response_body_is_left_to_the_application(telemetry, fake
 
 @needs_bedrock_auth
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_bedrock_client_is_provider_aws_bedrock(telemetry, fake, is_async):
+async def test_bedrock_client_is_provider_aws_bedrock(telemetry, fake_anthropic, is_async):
     bedrock_model = "anthropic.claude-sonnet-4-5-20250929-v1:0"
-    fake.reply(message(model=bedrock_model))
+    fake_anthropic.reply(message(model=bedrock_model))
     factory = anthropic.AsyncAnthropicBedrock if is_async else anthropic.AnthropicBedrock
     client = make_client(
-        fake, factory, aws_region="us-east-1", aws_access_key="AKIDEXAMPLE", aws_secret_key="dummy-secret"
+        fake_anthropic,
+        factory,
+        aws_region="us-east-1",
+        aws_access_key="AKIDEXAMPLE",
+        aws_secret_key="dummy-secret",
     )
 
     await Api(client).create(model=bedrock_model)
 
-    assert fake.requests[-1].url.path == f"/model/{bedrock_model}/invoke"
-    assert "AWS4-HMAC-SHA256" in fake.requests[-1].headers["authorization"]  # signed with the dummies
+    assert fake_anthropic.requests[-1].url.path == f"/model/{bedrock_model}/invoke"
+    assert (
+        "AWS4-HMAC-SHA256" in fake_anthropic.requests[-1].headers["authorization"]
+    )  # signed with the dummies
     span = telemetry.span()
     assert span.name == f"chat {bedrock_model}"
     found = attributes(span)
@@ -551,26 +549,26 @@ async def test_bedrock_client_is_provider_aws_bedrock(telemetry, fake, is_async)
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_vertex_client_is_provider_gcp_vertex_ai(telemetry, fake, is_async):
-    fake.reply(message())
+async def test_vertex_client_is_provider_gcp_vertex_ai(telemetry, fake_anthropic, is_async):
+    fake_anthropic.reply(message())
     factory = anthropic.AsyncAnthropicVertex if is_async else anthropic.AnthropicVertex
     client = make_client(
-        fake, factory, region="us-east5", project_id="my-project", access_token="dummy-token"
+        fake_anthropic, factory, region="us-east5", project_id="my-project", access_token="dummy-token"
     )
 
     await Api(client).create()
 
-    assert fake.requests[-1].url.path.endswith(f"/models/{MODEL}:rawPredict")
-    assert fake.requests[-1].headers["authorization"] == "Bearer dummy-token"
+    assert fake_anthropic.requests[-1].url.path.endswith(f"/models/{MODEL}:rawPredict")
+    assert fake_anthropic.requests[-1].headers["authorization"] == "Bearer dummy-token"
     found = attributes(telemetry.span())
     assert found["gen_ai.provider.name"] == "gcp.vertex_ai"
     assert (found["server.address"], found["server.port"]) == ("us-east5-aiplatform.googleapis.com", 443)
     assert found["gen_ai.request.model"] == MODEL
 
 
-def test_anthropic_client_behind_a_gateway_stays_anthropic(telemetry, fake):
-    fake.reply(message())
-    client = make_client(fake, base_url="http://llm-gateway.internal:8080")
+def test_anthropic_client_behind_a_gateway_stays_anthropic(telemetry, fake_anthropic):
+    fake_anthropic.reply(message())
+    client = make_client(fake_anthropic, base_url="http://llm-gateway.internal:8080")
 
     client.messages.create(model=MODEL, max_tokens=10, messages=MESSAGES)
 
@@ -592,11 +590,11 @@ def test_anthropic_client_behind_a_gateway_stays_anthropic(telemetry, fake):
         (529, "overloaded_error", anthropic.APIStatusError),
     ],
 )
-async def test_http_error(telemetry, api, fake, status, kind, error_class):
-    fake.reply(error_body(kind, "prompt is too long: 250000 tokens"), status=status)
+async def test_http_error(telemetry, anthropic_api, fake_anthropic, status, kind, error_class):
+    fake_anthropic.reply(error_body(kind, "prompt is too long: 250000 tokens"), status=status)
 
     with pytest.raises(error_class) as caught:
-        await api.create()
+        await anthropic_api.create()
 
     span = telemetry.span()
     assert span.status.status_code is StatusCode.ERROR
@@ -607,54 +605,46 @@ async def test_http_error(telemetry, api, fake, status, kind, error_class):
     assert caught.value.status_code == status
 
 
-async def test_the_clients_exception_object_propagates(telemetry, api, fake, monkeypatch):
-    raised: list[BaseException] = []
-    original = TelemetryHandler.fail
-
-    def spy(self: TelemetryHandler, record: Any, error: BaseException) -> None:
-        raised.append(error)
-        original(self, record, error)
-
-    monkeypatch.setattr(TelemetryHandler, "fail", spy)
-    fake.reply(error_body("overloaded_error", "Overloaded"), status=529)
+async def test_the_clients_exception_object_propagates(telemetry, anthropic_api, fake_anthropic, failures):
+    fake_anthropic.reply(error_body("overloaded_error", "Overloaded"), status=529)
 
     with pytest.raises(anthropic.APIStatusError) as caught:
-        await api.create()
+        await anthropic_api.create()
 
-    assert raised == [caught.value]
+    assert failures == [caught.value]
 
 
-async def test_rate_limit_retried_by_the_sdk_is_one_span(telemetry, fake):
-    fake.reply(error_body("rate_limit_error"), status=429, headers={"retry-after-ms": "1"})
-    fake.reply(error_body("overloaded_error"), status=529, headers={"retry-after-ms": "1"})
-    fake.reply(message())
-    client = make_client(fake, max_retries=2)
+async def test_rate_limit_retried_by_the_sdk_is_one_span(telemetry, fake_anthropic):
+    fake_anthropic.reply(error_body("rate_limit_error"), status=429, headers={"retry-after-ms": "1"})
+    fake_anthropic.reply(error_body("overloaded_error"), status=529, headers={"retry-after-ms": "1"})
+    fake_anthropic.reply(message())
+    client = make_client(fake_anthropic, max_retries=2)
 
     client.messages.create(model=MODEL, max_tokens=10, messages=MESSAGES)
 
-    assert len(fake.requests) == 3
+    assert len(fake_anthropic.requests) == 3
     span = telemetry.span()
     assert span.status.status_code is not StatusCode.ERROR
     assert span.attributes["gen_ai.response.id"] == MESSAGE_ID
     assert sum(p.count for p in points(telemetry, "gen_ai.client.operation.duration")) == 1
 
 
-async def test_retries_exhausted_is_one_failed_span(telemetry, fake):
-    fake.reply(error_body("rate_limit_error"), status=429, headers={"retry-after-ms": "1"})
-    client = make_client(fake, max_retries=1)
+async def test_retries_exhausted_is_one_failed_span(telemetry, fake_anthropic):
+    fake_anthropic.reply(error_body("rate_limit_error"), status=429, headers={"retry-after-ms": "1"})
+    client = make_client(fake_anthropic, max_retries=1)
 
     with pytest.raises(anthropic.RateLimitError):
         client.messages.create(model=MODEL, max_tokens=10, messages=MESSAGES)
 
-    assert len(fake.requests) == 2
+    assert len(fake_anthropic.requests) == 2
     assert telemetry.span().attributes["error.type"] == "rate_limit_error"
 
 
-async def test_connection_error_is_the_exception_type(telemetry, api, fake):
-    fake.reply(error=anthropic_http_error())
+async def test_connection_error_is_the_exception_type(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(error=anthropic_http_error())
 
     with pytest.raises(anthropic.APIConnectionError):
-        await api.create()
+        await anthropic_api.create()
 
     assert telemetry.span().attributes["error.type"] == "APIConnectionError"
 
@@ -668,57 +658,63 @@ def anthropic_http_error() -> BaseException:
 # === the host application comes first ======================================================================
 
 
-async def test_broken_response_reader_does_not_affect_the_call(telemetry, api, fake, monkeypatch):
+async def test_broken_response_reader_does_not_affect_the_call(
+    telemetry, anthropic_api, fake_anthropic, monkeypatch
+):
     def broken(*args: Any) -> None:
         raise RuntimeError("reader bug")
 
     monkeypatch.setattr(anthropic_instrumentation._MessagesReader, "read", broken)
-    fake.reply(message())
+    fake_anthropic.reply(message())
 
-    response = await api.create()
+    response = await anthropic_api.create()
 
     assert response.id == MESSAGE_ID
     assert telemetry.span().attributes["gen_ai.request.model"] == MODEL
 
 
-async def test_broken_request_reader_calls_uninstrumented(telemetry, api, fake, monkeypatch):
+async def test_broken_request_reader_calls_uninstrumented(
+    telemetry, anthropic_api, fake_anthropic, monkeypatch
+):
     def broken(*args: Any) -> None:
         raise RuntimeError("reader bug")
 
     monkeypatch.setattr(anthropic_instrumentation._MessagesReader, "build", broken)
-    fake.reply(message())
+    fake_anthropic.reply(message())
 
-    response = await api.create()
+    response = await anthropic_api.create()
 
     assert response.id == MESSAGE_ID
     assert telemetry.spans() == []
 
 
-async def test_broken_content_reader_keeps_the_span(content_telemetry, api, fake, monkeypatch):
+async def test_broken_content_reader_keeps_the_span(
+    content_telemetry, anthropic_api, fake_anthropic, monkeypatch
+):
     def broken(*args: Any) -> None:
         raise RuntimeError("content bug")
 
     monkeypatch.setattr(anthropic_instrumentation, "input_messages", broken)
-    fake.reply(message())
+    fake_anthropic.reply(message())
 
-    await api.create()
+    await anthropic_api.create()
 
     span = content_telemetry.span()
     assert span.attributes["gen_ai.response.id"] == MESSAGE_ID
     assert "gen_ai.input.messages" not in span.attributes
 
 
-async def test_suppressed_instrumentation_emits_nothing(telemetry, api, fake):
+async def test_suppressed_instrumentation_emits_nothing(telemetry, anthropic_api, fake_anthropic):
     from opentelemetry.instrumentation.utils import suppress_instrumentation
 
-    fake.reply(message())
+    fake_anthropic.reply(message())
     with suppress_instrumentation():
-        await api.create()
+        await anthropic_api.create()
 
     assert telemetry.spans() == []
 
 
-def test_uninstrument_restores_the_sdk(make_telemetry, fake):
+def test_uninstrument_restores_the_sdk(make_telemetry, fake_anthropic):
     make_telemetry()
     for resource in (anthropic.resources.messages, anthropic.resources.beta.messages):
         for cls in (resource.Messages, resource.AsyncMessages):
@@ -735,77 +731,37 @@ def test_uninstrument_restores_the_sdk(make_telemetry, fake):
     import anthropic._base_client as base_client
 
     assert not isinstance(getattr(base_client, "start_api_call_span", None), wrapt.FunctionWrapper)
-    fake.reply(message())
-    make_client(fake).messages.create(model=MODEL, max_tokens=10, messages=MESSAGES)
-
-
-LATE_IMPORT = """
-import json, sys
-sys.path.insert(0, {tests!r})
-import otel_genai
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-exporter = InMemorySpanExporter()
-provider = TracerProvider()
-provider.add_span_processor(SimpleSpanProcessor(exporter))
-handle = otel_genai.instrument(tracer_provider=provider, exporter="none")
-before = {{"imported": "anthropic" in sys.modules, "deferred": "anthropic" in handle.deferred}}
-import anthropic
-from helpers.anthropic_fakes import FakeAnthropic, make_client, message, MODEL, MESSAGES
-
-fake = FakeAnthropic()
-fake.reply(message())
-make_client(fake).messages.create(model=MODEL, max_tokens=10, messages=MESSAGES)
-print(json.dumps({{
-    "before": before, "instrumented": "anthropic" in handle.instrumented,
-    "spans": [s.name for s in exporter.get_finished_spans()],
-}}))
-"""
-
-
-def test_instrumented_when_imported_after_instrument(tmp_path):
-    """instrument() before ``import anthropic``: the registry's post-import hook turns it on."""
-    import pathlib
-
-    tests = str(pathlib.Path(__file__).parent)
-    script = LATE_IMPORT.format(tests=tests)
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=subprocess_env(), timeout=120
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["before"] == {"imported": False, "deferred": True}
-    assert report["instrumented"] is True
-    assert report["spans"] == [f"chat {MODEL}"]
+    fake_anthropic.reply(message())
+    make_client(fake_anthropic).messages.create(model=MODEL, max_tokens=10, messages=MESSAGES)
 
 
 # === conformance ===========================================================================================
 
 
-async def test_conforms_plain_call_without_content(telemetry, api, fake):
-    fake.reply(message())
-    await api.create()
+async def test_conforms_plain_call_without_content(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(message())
+    await anthropic_api.create()
     assert_conforms(telemetry, operation="chat", content=False)
 
 
-async def test_conforms_tool_call_with_content(content_telemetry, api, fake):
-    fake.reply(message([thinking_block("hmm"), tool_use_block("toolu_1", "get_weather", {"city": "Paris"})]))
-    await api.create(system="Be brief.", tools=[WEATHER_TOOL, WEB_SEARCH_TOOL])
+async def test_conforms_tool_call_with_content(content_telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(
+        message([thinking_block("hmm"), tool_use_block("toolu_1", "get_weather", {"city": "Paris"})])
+    )
+    await anthropic_api.create(system="Be brief.", tools=[WEATHER_TOOL, WEB_SEARCH_TOOL])
     assert_conforms(content_telemetry, operation="chat", content=True)
 
 
-async def test_conforms_error(telemetry, api, fake):
-    fake.reply(error_body("rate_limit_error"), status=429)
+async def test_conforms_error(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(error_body("rate_limit_error"), status=429)
     with pytest.raises(anthropic.RateLimitError):
-        await api.create()
+        await anthropic_api.create()
     assert_conforms(telemetry, operation="chat", failed=True, error_type="rate_limit_error", content=False)
 
 
-async def test_conforms_stream(content_telemetry, api, fake):
+async def test_conforms_stream(content_telemetry, anthropic_api, fake_anthropic):
     from helpers.anthropic_fakes import sse, stream_events
 
-    fake.reply(stream=sse(stream_events()))
-    await api.helper("final_message")
+    fake_anthropic.reply(stream=sse(stream_events()))
+    await anthropic_api.helper("final_message")
     assert_conforms(content_telemetry, operation="chat", content=True, stream=True)

@@ -27,7 +27,6 @@ from helpers.anthropic_fakes import (
     MODEL,
     REQUEST_ID,
     Api,
-    FakeAnthropic,
     error_body,
     make_client,
     message,
@@ -41,11 +40,6 @@ from helpers.conformance import assert_conforms
 pytestmark = needs_sdk((2, 0), "the SDK's own OpenTelemetry tracing")
 
 SDK_SCOPE = "com.anthropic.sdk.python"
-
-
-@pytest.fixture
-def fake() -> FakeAnthropic:
-    return FakeAnthropic()
 
 
 @pytest.fixture
@@ -82,11 +76,11 @@ def is_async(request: pytest.FixtureRequest) -> bool:
     return request.param == "async"
 
 
-async def test_native_on_with_our_provider_global(make_telemetry, global_provider, fake, is_async):
+async def test_native_on_with_our_provider_global(make_telemetry, global_provider, fake_anthropic, is_async):
     telemetry = make_telemetry()
     global_provider(telemetry.tracer_provider)
-    api = Api(make_client(fake, is_async=is_async))
-    fake.reply(message())
+    api = Api(make_client(fake_anthropic, is_async=is_async))
+    fake_anthropic.reply(message())
 
     await api.create()
 
@@ -96,20 +90,20 @@ async def test_native_on_with_our_provider_global(make_telemetry, global_provide
     assert found["gen_ai.usage.input_tokens"] == 165
     assert found["anthropic.request.id"] == REQUEST_ID
     assert found["url.full"] == "https://api.anthropic.com/v1/messages"  # what the SDK adds to ours
-    assert "traceparent" in fake.requests[-1].headers  # the SDK propagates our span's context
-    assert f"{span.context.span_id:016x}" in fake.requests[-1].headers["traceparent"]
+    assert "traceparent" in fake_anthropic.requests[-1].headers  # the SDK propagates our span's context
+    assert f"{span.context.span_id:016x}" in fake_anthropic.requests[-1].headers["traceparent"]
     assert_conforms(telemetry, span, operation="chat", content=False)
 
 
 async def test_native_on_with_our_provider_passed_and_another_global(
-    make_telemetry, global_provider, fake, is_async
+    make_telemetry, global_provider, fake_anthropic, is_async
 ):
     """The application's own global provider gets nothing for the calls we trace: ours is the span."""
     telemetry = make_telemetry()
     provider, global_exporter = other_provider()
     global_provider(provider)
-    api = Api(make_client(fake, is_async=is_async))
-    fake.reply(message())
+    api = Api(make_client(fake_anthropic, is_async=is_async))
+    fake_anthropic.reply(message())
 
     await api.create()
 
@@ -117,23 +111,23 @@ async def test_native_on_with_our_provider_passed_and_another_global(
     assert global_exporter.get_finished_spans() == ()
 
 
-async def test_calls_we_do_not_trace_keep_the_sdks_span(make_telemetry, global_provider, fake):
+async def test_calls_we_do_not_trace_keep_the_sdks_span(make_telemetry, global_provider, fake_anthropic):
     telemetry = make_telemetry()
     provider, global_exporter = other_provider()
     global_provider(provider)
-    fake.reply({"input_tokens": 14})
+    fake_anthropic.reply({"input_tokens": 14})
 
-    make_client(fake).messages.count_tokens(model=MODEL, messages=MESSAGES)
+    make_client(fake_anthropic).messages.count_tokens(model=MODEL, messages=MESSAGES)
 
     assert telemetry.spans() == []
     assert [s.instrumentation_scope.name for s in global_exporter.get_finished_spans()] == [SDK_SCOPE]
 
 
-async def test_native_tracer_provider_option_gets_nothing(make_telemetry, fake, is_async):
+async def test_native_tracer_provider_option_gets_nothing(make_telemetry, fake_anthropic, is_async):
     telemetry = make_telemetry()
     provider, sdk_exporter = other_provider()
-    api = Api(make_client(fake, is_async=is_async, open_telemetry={"tracer_provider": provider}))
-    fake.reply(message())
+    api = Api(make_client(fake_anthropic, is_async=is_async, open_telemetry={"tracer_provider": provider}))
+    fake_anthropic.reply(message())
 
     await api.create()
 
@@ -142,7 +136,7 @@ async def test_native_tracer_provider_option_gets_nothing(make_telemetry, fake, 
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
-async def test_native_off(make_telemetry, global_provider, fake, monkeypatch, is_async, how):
+async def test_native_off(make_telemetry, global_provider, fake_anthropic, monkeypatch, is_async, how):
     telemetry = make_telemetry()
     provider, global_exporter = other_provider()
     global_provider(provider)
@@ -151,24 +145,30 @@ async def test_native_off(make_telemetry, global_provider, fake, monkeypatch, is
         options["open_telemetry"] = False
     else:
         monkeypatch.setenv("ANTHROPIC_OPEN_TELEMETRY", "false")
-    api = Api(make_client(fake, is_async=is_async, **options))
-    fake.reply(message())
+    api = Api(make_client(fake_anthropic, is_async=is_async, **options))
+    fake_anthropic.reply(message())
 
     await api.create()
 
     span = only_ours(telemetry.spans())
     assert span.attributes["gen_ai.response.id"] == MESSAGE_ID
     assert not [key for key in span.attributes if key.startswith(("http.", "url."))]
-    assert "traceparent" not in fake.requests[-1].headers  # nothing propagates it then: as without us
+    assert (
+        "traceparent" not in fake_anthropic.requests[-1].headers
+    )  # nothing propagates it then: as without us
     assert global_exporter.get_finished_spans() == ()
 
 
-async def test_sdk_content_mode_puts_no_content_on_our_span(make_telemetry, global_provider, fake, is_async):
+async def test_sdk_content_mode_puts_no_content_on_our_span(
+    make_telemetry, global_provider, fake_anthropic, is_async
+):
     """The SDK told to record content, ours not: the span carries none (it would bypass redaction)."""
     telemetry = make_telemetry()
     global_provider(telemetry.tracer_provider)
-    client = make_client(fake, is_async=is_async, open_telemetry={"traces": {"content_mode": "content"}})
-    fake.reply(message("The secret is 42."))
+    client = make_client(
+        fake_anthropic, is_async=is_async, open_telemetry={"traces": {"content_mode": "content"}}
+    )
+    fake_anthropic.reply(message("The secret is 42."))
 
     await Api(client).create(system="Secret system prompt.", stop_sequences=["END"])
 
@@ -180,11 +180,11 @@ async def test_sdk_content_mode_puts_no_content_on_our_span(make_telemetry, glob
     assert_conforms(telemetry, span, operation="chat", content=False)
 
 
-async def test_content_on_our_span_is_ours(make_telemetry, global_provider, fake, validate_schema):
+async def test_content_on_our_span_is_ours(make_telemetry, global_provider, fake_anthropic, validate_schema):
     telemetry = make_telemetry(capture_content=True)
     global_provider(telemetry.tracer_provider)
-    client = make_client(fake, open_telemetry={"traces": {"content_mode": "content"}})
-    fake.reply(message("Hi."))
+    client = make_client(fake_anthropic, open_telemetry={"traces": {"content_mode": "content"}})
+    fake_anthropic.reply(message("Hi."))
 
     client.messages.create(model=MODEL, max_tokens=10, system="Be brief.", messages=MESSAGES)
 
@@ -200,12 +200,14 @@ async def test_content_on_our_span_is_ours(make_telemetry, global_provider, fake
     assert "anthropic.content.truncated" not in span.attributes
 
 
-async def test_stream_with_native_on_is_one_span_ended_by_us(make_telemetry, global_provider, fake, is_async):
+async def test_stream_with_native_on_is_one_span_ended_by_us(
+    make_telemetry, global_provider, fake_anthropic, is_async
+):
     telemetry = make_telemetry(capture_content=True)
     provider, global_exporter = other_provider()
     global_provider(provider)
-    api = Api(make_client(fake, is_async=is_async))
-    fake.reply(stream=sse(stream_events([text_block("Hello.")])))
+    api = Api(make_client(fake_anthropic, is_async=is_async))
+    fake_anthropic.reply(stream=sse(stream_events([text_block("Hello.")])))
 
     stream = await api.create(stream=True)
     first = await api.next(stream)
@@ -220,12 +222,12 @@ async def test_stream_with_native_on_is_one_span_ended_by_us(make_telemetry, glo
     assert_conforms(telemetry, span, operation="chat", content=True, stream=True)
 
 
-async def test_stream_helper_with_native_on(make_telemetry, global_provider, fake, is_async):
+async def test_stream_helper_with_native_on(make_telemetry, global_provider, fake_anthropic, is_async):
     telemetry = make_telemetry()
     provider, global_exporter = other_provider()
     global_provider(provider)
-    api = Api(make_client(fake, is_async=is_async))
-    fake.reply(stream=sse(stream_events([text_block("Hello.")])))
+    api = Api(make_client(fake_anthropic, is_async=is_async))
+    fake_anthropic.reply(stream=sse(stream_events([text_block("Hello.")])))
 
     assert await api.helper("final_text") == "Hello."
 
@@ -233,25 +235,25 @@ async def test_stream_helper_with_native_on(make_telemetry, global_provider, fak
     assert global_exporter.get_finished_spans() == ()
 
 
-async def test_retries_with_native_on_are_one_span(make_telemetry, global_provider, fake):
+async def test_retries_with_native_on_are_one_span(make_telemetry, global_provider, fake_anthropic):
     telemetry = make_telemetry()
     global_provider(telemetry.tracer_provider)
-    fake.reply(error_body("overloaded_error"), status=529, headers={"retry-after-ms": "1"})
-    fake.reply(message())
+    fake_anthropic.reply(error_body("overloaded_error"), status=529, headers={"retry-after-ms": "1"})
+    fake_anthropic.reply(message())
 
-    make_client(fake, max_retries=2).messages.create(model=MODEL, max_tokens=10, messages=MESSAGES)
+    make_client(fake_anthropic, max_retries=2).messages.create(model=MODEL, max_tokens=10, messages=MESSAGES)
 
     span = only_ours(telemetry.spans())
-    assert len(fake.requests) == 2
+    assert len(fake_anthropic.requests) == 2
     assert span.status.status_code is not StatusCode.ERROR
     assert span.attributes["gen_ai.response.id"] == MESSAGE_ID
 
 
-async def test_failure_with_native_on_is_ours(make_telemetry, global_provider, fake, is_async):
+async def test_failure_with_native_on_is_ours(make_telemetry, global_provider, fake_anthropic, is_async):
     telemetry = make_telemetry()
     global_provider(telemetry.tracer_provider)
-    api = Api(make_client(fake, is_async=is_async))
-    fake.reply(
+    api = Api(make_client(fake_anthropic, is_async=is_async))
+    fake_anthropic.reply(
         error_body("invalid_request_error", "messages: text content blocks must be non-empty"), status=400
     )
 

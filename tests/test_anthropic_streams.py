@@ -5,7 +5,6 @@ application keeps the SDK's stream types and helpers; the span ends exactly once
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 from typing import Any
@@ -15,13 +14,11 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 from helpers.anthropic_fakes import (
-    END,
     MESSAGE_ID,
     MODEL,
     REQUEST_ID,
     RESPONSE_MODEL,
     Api,
-    FakeAnthropic,
     anthropic_http,
     aws_event_stream,
     error_body,
@@ -36,56 +33,15 @@ from helpers.anthropic_fakes import (
     usage,
     web_search_blocks,
 )
+from helpers.api import END, breaking_body
+from helpers.telemetry import ended_once, settle
 
 TEXT = "Hello there, friend."
 DURATION = "gen_ai.client.operation.duration"
 
 
-@pytest.fixture
-def fake() -> FakeAnthropic:
-    return FakeAnthropic()
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest, fake: FakeAnthropic) -> Api:
-    return Api(make_client(fake, is_async=request.param == "async"))
-
-
-def ended_once(telemetry: Any) -> Any:
-    """The one span, ended exactly once: one exported span and one duration measurement."""
-    span = telemetry.span()
-    assert span.end_time is not None
-    assert sum(p.count for p in telemetry.metrics().get(DURATION, [])) == 1
-    return span
-
-
 def output_parts(span: Any) -> list[dict[str, Any]]:
     return json.loads(span.attributes["gen_ai.output.messages"])[0]["parts"]
-
-
-async def settle(telemetry: Any, spans: int = 1) -> None:
-    """Let the event loop finalise abandoned async generators (a bounded number of turns, no sleeping)."""
-    for _ in range(10):
-        if len(telemetry.spans()) >= spans:
-            return
-        await asyncio.sleep(0)
-
-
-def breaking_body(is_async: bool, head: bytes, error: Exception) -> Any:
-    """A streamed body that sends ``head`` and then fails the way a dropped connection does."""
-    if is_async:
-
-        async def async_body() -> Any:
-            yield head
-            raise error
-
-        return async_body()
-
-    def sync_body() -> Any:
-        yield head
-        raise error
-
-    return sync_body()
 
 
 ALL_BLOCKS = [
@@ -99,13 +55,13 @@ ALL_BLOCKS = [
 # === create(stream=True) ===================================================================================
 
 
-async def test_stream_consumed_fully(content_telemetry, api, fake, validate_schema):
-    fake.reply(stream=sse(stream_events(ALL_BLOCKS, stop_reason="tool_use")))
+async def test_stream_consumed_fully(content_telemetry, anthropic_api, fake_anthropic, validate_schema):
+    fake_anthropic.reply(stream=sse(stream_events(ALL_BLOCKS, stop_reason="tool_use")))
 
-    stream = await api.create(stream=True)
-    assert isinstance(stream, api.stream_class)
+    stream = await anthropic_api.create(stream=True)
+    assert isinstance(stream, anthropic_api.stream_class)
     assert content_telemetry.spans() == []  # open while the stream is
-    events = await api.drain(stream)
+    events = await anthropic_api.drain(stream)
 
     assert [e.type for e in events][:2] == ["message_start", "content_block_start"]  # ping skipped by the SDK
     span = ended_once(content_telemetry)
@@ -139,26 +95,26 @@ async def test_stream_consumed_fully(content_telemetry, api, fake, validate_sche
     assert sum(p.count for p in chunk_points) == len(events) - 1
 
 
-async def test_stream_without_content_keeps_the_tool_calls(telemetry, api, fake):
-    fake.reply(stream=sse(stream_events(ALL_BLOCKS, stop_reason="tool_use")))
+async def test_stream_without_content_keeps_the_tool_calls(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events(ALL_BLOCKS, stop_reason="tool_use")))
 
-    await api.drain(await api.create(stream=True))
+    await anthropic_api.drain(await anthropic_api.create(stream=True))
 
     found = dict(ended_once(telemetry).attributes)
     assert found["otel_genai.response.tool_call.names"] == ("get_weather",)
     assert "gen_ai.output.messages" not in found
 
 
-async def test_stream_usage_repeated_in_message_delta(telemetry, api, fake):
+async def test_stream_usage_repeated_in_message_delta(telemetry, anthropic_api, fake_anthropic):
     """The API now repeats the input and cache counts in ``message_delta``: its figures are final."""
     delta_usage = {"input_tokens": 30, "output_tokens": 20, "cache_read_input_tokens": 5}
-    fake.reply(
+    fake_anthropic.reply(
         stream=sse(
             stream_events(start_usage=usage(25, 1, cache_read=0, cache_write=0), delta_usage=delta_usage)
         )
     )
 
-    await api.drain(await api.create(stream=True))
+    await anthropic_api.drain(await anthropic_api.create(stream=True))
 
     found = dict(ended_once(telemetry).attributes)
     assert found["gen_ai.usage.input_tokens"] == 35
@@ -166,48 +122,48 @@ async def test_stream_usage_repeated_in_message_delta(telemetry, api, fake):
     assert found["gen_ai.usage.cache_read.input_tokens"] == 5
 
 
-async def test_stream_with_server_tools(content_telemetry, api, fake, validate_schema):
-    fake.reply(stream=sse(stream_events([*web_search_blocks(), text_block("Sunny.")])))
+async def test_stream_with_server_tools(content_telemetry, anthropic_api, fake_anthropic, validate_schema):
+    fake_anthropic.reply(stream=sse(stream_events([*web_search_blocks(), text_block("Sunny.")])))
 
-    await api.drain(await api.create(stream=True))
+    await anthropic_api.drain(await anthropic_api.create(stream=True))
 
     parts = output_parts(ended_once(content_telemetry))
     assert [p["type"] for p in parts] == ["server_tool_call", "server_tool_call_response", "text"]
     assert parts[0]["id"] == parts[1]["id"] == "srvtoolu_014hJH82Qum7Td6UV8gDXThB"
 
 
-async def test_stream_iterated_with_next(telemetry, api, fake):
-    fake.reply(stream=sse(stream_events()))
-    stream = await api.create(stream=True)
+async def test_stream_iterated_with_next(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
+    stream = await anthropic_api.create(stream=True)
 
     seen = 0
-    while await api.next(stream) is not END:
+    while await anthropic_api.next(stream) is not END:
         seen += 1
 
     assert seen > 3
     assert ended_once(telemetry).attributes["gen_ai.response.finish_reasons"] == ("end_turn",)
 
 
-async def test_stream_read_partly_then_closed(content_telemetry, api, fake):
-    fake.reply(stream=sse(stream_events()))
-    stream = await api.create(stream=True)
+async def test_stream_read_partly_then_closed(content_telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
+    stream = await anthropic_api.create(stream=True)
 
-    await api.next(stream)  # message_start
-    await api.next(stream)  # content_block_start
-    await api.close(stream)
+    await anthropic_api.next(stream)  # message_start
+    await anthropic_api.next(stream)  # content_block_start
+    await anthropic_api.close(stream)
 
     span = ended_once(content_telemetry)
     assert span.status.status_code is not StatusCode.ERROR
     assert span.attributes["gen_ai.response.id"] == MESSAGE_ID
     assert span.attributes["gen_ai.response.finish_reasons"] == ("error",)  # ended before message_delta
     assert "gen_ai.usage.output_tokens" not in span.attributes  # message_start's is a placeholder
-    await api.close(stream)  # closing again ends nothing twice
+    await anthropic_api.close(stream)  # closing again ends nothing twice
     assert len(content_telemetry.spans()) == 1
 
 
-def test_sync_stream_loop_break_ends_the_span_at_once(telemetry, fake):
-    fake.reply(stream=sse(stream_events()))
-    stream = make_client(fake).messages.create(model=MODEL, max_tokens=10, messages=[], stream=True)
+def test_sync_stream_loop_break_ends_the_span_at_once(telemetry, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
+    stream = make_client(fake_anthropic).messages.create(model=MODEL, max_tokens=10, messages=[], stream=True)
 
     for _ in stream:
         break
@@ -215,9 +171,9 @@ def test_sync_stream_loop_break_ends_the_span_at_once(telemetry, fake):
     ended_once(telemetry)
 
 
-async def test_async_stream_loop_break_ends_the_span(telemetry, fake):
-    fake.reply(stream=sse(stream_events()))
-    stream = await make_client(fake, is_async=True).messages.create(
+async def test_async_stream_loop_break_ends_the_span(telemetry, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
+    stream = await make_client(fake_anthropic, is_async=True).messages.create(
         model=MODEL, max_tokens=10, messages=[], stream=True
     )
 
@@ -230,10 +186,10 @@ async def test_async_stream_loop_break_ends_the_span(telemetry, fake):
     ended_once(telemetry)
 
 
-async def test_abandoned_stream_ends_the_span_exactly_once(telemetry, api, fake):
-    fake.reply(stream=sse(stream_events()))
-    stream = await api.create(stream=True)
-    await api.next(stream)
+async def test_abandoned_stream_ends_the_span_exactly_once(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
+    stream = await anthropic_api.create(stream=True)
+    await anthropic_api.next(stream)
 
     del stream
     gc.collect()
@@ -242,14 +198,14 @@ async def test_abandoned_stream_ends_the_span_exactly_once(telemetry, api, fake)
     ended_once(telemetry)
 
 
-async def test_stream_broken_midway(telemetry, api, fake):
+async def test_stream_broken_midway(telemetry, anthropic_api, fake_anthropic):
     head = sse(stream_events()[:3])
     error = anthropic_http().ReadError("connection dropped")
-    fake.reply(stream=breaking_body(api.is_async, head, error))
-    stream = await api.create(stream=True)
+    fake_anthropic.reply(stream=breaking_body(anthropic_api.is_async, head, error))
+    stream = await anthropic_api.create(stream=True)
 
     with pytest.raises(Exception) as caught:
-        await api.drain(stream)
+        await anthropic_api.drain(stream)
 
     span = ended_once(telemetry)
     assert span.status.status_code is StatusCode.ERROR
@@ -257,17 +213,17 @@ async def test_stream_broken_midway(telemetry, api, fake):
     assert span.attributes["gen_ai.response.id"] == MESSAGE_ID  # what arrived before the break is kept
 
 
-async def test_error_event_mid_stream(telemetry, api, fake):
+async def test_error_event_mid_stream(telemetry, anthropic_api, fake_anthropic):
     events = stream_events()[:4]
     body = (
         sse(events)
         + f"event: error\ndata: {json.dumps(error_body('overloaded_error', 'Overloaded'))}\n\n".encode()
     )
-    fake.reply(stream=body)
-    stream = await api.create(stream=True)
+    fake_anthropic.reply(stream=body)
+    stream = await anthropic_api.create(stream=True)
 
     with pytest.raises(anthropic.APIStatusError) as caught:
-        await api.drain(stream)
+        await anthropic_api.drain(stream)
 
     span = ended_once(telemetry)
     assert span.status.status_code is StatusCode.ERROR
@@ -276,23 +232,23 @@ async def test_error_event_mid_stream(telemetry, api, fake):
     assert caught.value.body["error"]["type"] == "overloaded_error"
 
 
-async def test_error_status_before_the_stream_starts(telemetry, api, fake):
-    fake.reply(error_body("overloaded_error"), status=529)
+async def test_error_status_before_the_stream_starts(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(error_body("overloaded_error"), status=529)
 
     with pytest.raises(anthropic.APIStatusError):
-        await api.create(stream=True)
+        await anthropic_api.create(stream=True)
 
     span = ended_once(telemetry)
     assert span.attributes["error.type"] == "overloaded_error"
     assert span.attributes["gen_ai.request.stream"] is True
 
 
-async def test_with_raw_response_stream_ends_its_span(telemetry, api, fake):
-    fake.reply(stream=sse(stream_events()))
+async def test_with_raw_response_stream_ends_its_span(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
 
-    raw = await api.call(api.client.messages.with_raw_response.create, stream=True)
-    stream = await api.parse(raw)
-    await api.drain(stream)
+    raw = await anthropic_api.call(anthropic_api.client.messages.with_raw_response.create, stream=True)
+    stream = await anthropic_api.parse(raw)
+    await anthropic_api.drain(stream)
 
     span = ended_once(telemetry)
     assert span.attributes["gen_ai.request.stream"] is True
@@ -302,10 +258,12 @@ async def test_with_raw_response_stream_ends_its_span(telemetry, api, fake):
 
 
 @pytest.mark.parametrize("use", ["final_message", "final_text", "until_done", "text_stream", "events"])
-async def test_stream_helper_works_unchanged_with_one_span(content_telemetry, api, fake, use):
-    fake.reply(stream=sse(stream_events([thinking_block("Think."), text_block(TEXT)])))
+async def test_stream_helper_works_unchanged_with_one_span(
+    content_telemetry, anthropic_api, fake_anthropic, use
+):
+    fake_anthropic.reply(stream=sse(stream_events([thinking_block("Think."), text_block(TEXT)])))
 
-    result = await api.helper(use)
+    result = await anthropic_api.helper(use)
 
     if use in ("final_message", "until_done"):
         assert result.id == MESSAGE_ID and result.content[-1].text == TEXT
@@ -328,61 +286,65 @@ async def test_stream_helper_works_unchanged_with_one_span(content_telemetry, ap
     assert json.loads(found["gen_ai.input.messages"])[0]["parts"][0]["content"] == "Hello, Claude."
 
 
-async def test_stream_helper_left_early_ends_the_span_on_exit(telemetry, api, fake):
-    fake.reply(stream=sse(stream_events()))
+async def test_stream_helper_left_early_ends_the_span_on_exit(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
 
-    event = await api.helper("first_event")
+    event = await anthropic_api.helper("first_event")
 
     assert event.type == "message_start"
     span = ended_once(telemetry)
     assert span.status.status_code is not StatusCode.ERROR
 
 
-async def test_stream_helper_entered_and_left_at_once(telemetry, api, fake):
-    fake.reply(stream=sse(stream_events()))
+async def test_stream_helper_entered_and_left_at_once(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
 
-    await api.helper("enter_only")
+    await anthropic_api.helper("enter_only")
 
     ended_once(telemetry)
 
 
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")  # the SDK's own request
-async def test_stream_helper_never_entered_makes_no_call_and_no_span(telemetry, api, fake):
-    manager = api.client.messages.stream(model=MODEL, max_tokens=10, messages=[])
+async def test_stream_helper_never_entered_makes_no_call_and_no_span(
+    telemetry, anthropic_api, fake_anthropic
+):
+    manager = anthropic_api.client.messages.stream(model=MODEL, max_tokens=10, messages=[])
     del manager
     gc.collect()
 
-    assert fake.requests == []
+    assert fake_anthropic.requests == []
     assert telemetry.spans() == []
 
 
-async def test_stream_helper_error_event(telemetry, api, fake):
+async def test_stream_helper_error_event(telemetry, anthropic_api, fake_anthropic):
     body = (
         sse(stream_events()[:3])
         + f"event: error\ndata: {json.dumps(error_body('overloaded_error'))}\n\n".encode()
     )
-    fake.reply(stream=body)
+    fake_anthropic.reply(stream=body)
 
     with pytest.raises(anthropic.APIStatusError):
-        await api.helper("final_text")
+        await anthropic_api.helper("final_text")
 
     span = ended_once(telemetry)
     assert span.attributes["error.type"] == "overloaded_error"
 
 
-async def test_stream_helper_request_failure(telemetry, api, fake):
-    fake.reply(error_body("authentication_error"), status=401)
+async def test_stream_helper_request_failure(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(error_body("authentication_error"), status=401)
 
     with pytest.raises(anthropic.AuthenticationError):
-        await api.helper("final_text")
+        await anthropic_api.helper("final_text")
 
     assert ended_once(telemetry).attributes["error.type"] == "authentication_error"
 
 
-async def test_stream_helper_reads_the_request_parameters(telemetry, api, fake):
-    fake.reply(stream=sse(stream_events()))
+async def test_stream_helper_reads_the_request_parameters(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
 
-    await api.helper("final_text", stop_sequences=["END"], system="Be brief.", extra_body={"top_k": 3})
+    await anthropic_api.helper(
+        "final_text", stop_sequences=["END"], system="Be brief.", extra_body={"top_k": 3}
+    )
 
     found = dict(ended_once(telemetry).attributes)
     assert found["gen_ai.request.model"] == MODEL
@@ -390,21 +352,21 @@ async def test_stream_helper_reads_the_request_parameters(telemetry, api, fake):
     assert found["gen_ai.request.top_k"] == 3
 
 
-async def test_beta_stream_helper(content_telemetry, api, fake):
-    fake.reply(stream=sse(stream_events([text_block(TEXT)])))
+async def test_beta_stream_helper(content_telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events([text_block(TEXT)])))
 
-    text = await api.helper("final_text", resource=api.client.beta.messages)
+    text = await anthropic_api.helper("final_text", resource=anthropic_api.client.beta.messages)
 
     assert text == TEXT
     span = ended_once(content_telemetry)
     assert output_parts(span) == [{"type": "text", "content": TEXT}]
 
 
-async def test_beta_create_stream(telemetry, api, fake):
-    fake.reply(stream=sse(stream_events()))
+async def test_beta_create_stream(telemetry, anthropic_api, fake_anthropic):
+    fake_anthropic.reply(stream=sse(stream_events()))
 
-    stream = await api.call(api.client.beta.messages.create, stream=True)
-    await api.drain(stream)
+    stream = await anthropic_api.call(anthropic_api.client.beta.messages.create, stream=True)
+    await anthropic_api.drain(stream)
 
     assert ended_once(telemetry).attributes["gen_ai.response.id"] == MESSAGE_ID
 
@@ -414,20 +376,22 @@ async def test_beta_create_stream(telemetry, api, fake):
 
 @needs_bedrock_auth
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_bedrock_stream(content_telemetry, fake, is_async):
+async def test_bedrock_stream(content_telemetry, fake_anthropic, is_async):
     bedrock_model = "anthropic.claude-sonnet-4-5-20250929-v1:0"
-    fake.reply(
+    fake_anthropic.reply(
         stream=aws_event_stream(stream_events([text_block(TEXT)])),
         content_type="application/vnd.amazon.eventstream",
     )
     factory = anthropic.AsyncAnthropicBedrock if is_async else anthropic.AnthropicBedrock
-    api = Api(
-        make_client(fake, factory, aws_region="us-west-2", aws_access_key="AKID", aws_secret_key="dummy")
+    anthropic_api = Api(
+        make_client(
+            fake_anthropic, factory, aws_region="us-west-2", aws_access_key="AKID", aws_secret_key="dummy"
+        )
     )
 
-    events = await api.drain(await api.create(model=bedrock_model, stream=True))
+    events = await anthropic_api.drain(await anthropic_api.create(model=bedrock_model, stream=True))
 
-    assert fake.requests[-1].url.path == f"/model/{bedrock_model}/invoke-with-response-stream"
+    assert fake_anthropic.requests[-1].url.path == f"/model/{bedrock_model}/invoke-with-response-stream"
     assert events[-1].type == "message_stop"
     span = ended_once(content_telemetry)
     assert span.attributes["gen_ai.provider.name"] == "aws.bedrock"

@@ -13,8 +13,6 @@ from __future__ import annotations
 import base64
 import gc
 import json
-import subprocess
-import sys
 from typing import Any
 
 import botocore.client
@@ -43,7 +41,7 @@ from helpers.bedrock_fakes import (
     no_retry_sleep,
 )
 from helpers.conformance import assert_conforms
-from helpers.processes import subprocess_env
+from helpers.telemetry import attributes, ended_once, points
 from otel_genai.instrumentation import bedrock as bedrock_instrumentation
 
 HOST = "bedrock-runtime.us-east-1.amazonaws.com"
@@ -90,31 +88,10 @@ PARIS_WEATHER_CALL = {
 
 
 @pytest.fixture
-def fake() -> FakeBedrock:
-    return FakeBedrock()
-
-
-@pytest.fixture
-def runtime(fake: FakeBedrock) -> Any:
+def runtime(fake_bedrock: FakeBedrock) -> Any:
     """A real ``bedrock-runtime`` client, made before ``instrument()`` runs (the telemetry fixtures come
     after it in each test's arguments)."""
-    return fake.client("bedrock-runtime")
-
-
-def attributes(span: ReadableSpan) -> dict[str, Any]:
-    return dict(span.attributes or {})
-
-
-def points(telemetry: Any, name: str) -> list[Any]:
-    return telemetry.metrics().get(name, [])
-
-
-def ended_once(telemetry: Any) -> ReadableSpan:
-    """The one span, ended exactly once: one exported span and one duration measurement."""
-    span = telemetry.span()
-    assert span.end_time is not None
-    assert sum(p.count for p in points(telemetry, DURATION)) == 1
-    return span
+    return fake_bedrock.client("bedrock-runtime")
 
 
 def content(span: ReadableSpan, name: str) -> Any:
@@ -140,8 +117,8 @@ def converse_stream(client: Any, **kwargs: Any) -> Any:
 # === converse ======================================================================================
 
 
-def test_plain_converse_span_name_kind_and_exact_attributes(runtime, telemetry, fake):
-    fake.reply_json(converse_response())
+def test_plain_converse_span_name_kind_and_exact_attributes(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(converse_response())
 
     response = converse(runtime)
 
@@ -154,8 +131,8 @@ def test_plain_converse_span_name_kind_and_exact_attributes(runtime, telemetry, 
 
 
 @needs_guardrail_config
-def test_request_parameters(runtime, telemetry, fake):
-    fake.reply_json(converse_response())
+def test_request_parameters(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(converse_response())
 
     converse(
         runtime,
@@ -178,8 +155,8 @@ def test_request_parameters(runtime, telemetry, fake):
     [{"inferenceConfig": {"topK": 20}}, {"topK": 20}, {"top_k": 20}],
     ids=["nova", "camel", "anthropic"],
 )
-def test_top_k_from_additional_model_request_fields(runtime, telemetry, fake, extra):
-    fake.reply_json(converse_response())
+def test_top_k_from_additional_model_request_fields(runtime, telemetry, fake_bedrock, extra):
+    fake_bedrock.reply_json(converse_response())
 
     converse(runtime, modelId=NOVA, additionalModelRequestFields=extra)
 
@@ -195,8 +172,8 @@ def test_top_k_from_additional_model_request_fields(runtime, telemetry, fake, ex
     ],
     ids=["profile", "profile-arn", "application-profile-arn"],
 )
-def test_model_ids_are_kept_as_given(runtime, telemetry, fake, model_id):
-    fake.reply_json(converse_response())
+def test_model_ids_are_kept_as_given(runtime, telemetry, fake_bedrock, model_id):
+    fake_bedrock.reply_json(converse_response())
 
     converse(runtime, modelId=model_id)
 
@@ -207,7 +184,7 @@ def test_model_ids_are_kept_as_given(runtime, telemetry, fake, model_id):
 
 
 @needs_cache_usage
-def test_usage_counts_the_prompt_cache_in_input_tokens(runtime, telemetry, fake):
+def test_usage_counts_the_prompt_cache_in_input_tokens(runtime, telemetry, fake_bedrock):
     """Bedrock's inputTokens leave out cache reads and writes; the semconv input count includes them."""
     usage = {
         "inputTokens": 4,
@@ -216,7 +193,7 @@ def test_usage_counts_the_prompt_cache_in_input_tokens(runtime, telemetry, fake)
         "cacheReadInputTokens": 50,
         "cacheWriteInputTokens": 1022,
     }
-    fake.reply_json(converse_response(usage=usage))
+    fake_bedrock.reply_json(converse_response(usage=usage))
 
     converse(runtime)
 
@@ -229,8 +206,8 @@ def test_usage_counts_the_prompt_cache_in_input_tokens(runtime, telemetry, fake)
     assert by_type == {"input": 1076, "output": 299}
 
 
-def test_tool_calls_are_visible_without_content(runtime, telemetry, fake):
-    fake.reply_json(
+def test_tool_calls_are_visible_without_content(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(
         converse_response(
             [
                 {"text": "Let me check."},
@@ -252,8 +229,8 @@ def test_tool_calls_are_visible_without_content(runtime, telemetry, fake):
 
 
 @needs_cache_points
-def test_tool_round_trip_content(runtime, content_telemetry, fake, validate_schema):
-    fake.reply_json(converse_response([{"text": "It is 18°C in Paris."}]))
+def test_tool_round_trip_content(runtime, content_telemetry, fake_bedrock, validate_schema):
+    fake_bedrock.reply_json(converse_response([{"text": "It is 18°C in Paris."}]))
     messages = [
         {"role": "user", "content": [{"text": "Weather in Paris?"}]},
         {
@@ -311,10 +288,12 @@ def test_tool_round_trip_content(runtime, content_telemetry, fake, validate_sche
     ]
 
 
-def test_tool_definition_details_when_asked_for(runtime, make_telemetry, fake, monkeypatch, validate_schema):
+def test_tool_definition_details_when_asked_for(
+    runtime, make_telemetry, fake_bedrock, monkeypatch, validate_schema
+):
     monkeypatch.setenv("OTEL_GENAI_CAPTURE_TOOL_DEFINITION_DETAILS", "true")
     telemetry = make_telemetry(capture_content=True)
-    fake.reply_json(converse_response())
+    fake_bedrock.reply_json(converse_response())
 
     converse(runtime, toolConfig={"tools": [WEATHER_TOOL]})
 
@@ -330,9 +309,9 @@ def test_tool_definition_details_when_asked_for(runtime, make_telemetry, fake, m
     ]
 
 
-def test_output_tool_calls_with_content(runtime, content_telemetry, fake, validate_schema):
+def test_output_tool_calls_with_content(runtime, content_telemetry, fake_bedrock, validate_schema):
     use = {"toolUseId": "tooluse_1", "name": "get_weather", "input": {"city": "Paris"}}
-    fake.reply_json(converse_response([{"toolUse": use}], stop_reason="tool_use"))
+    fake_bedrock.reply_json(converse_response([{"toolUse": use}], stop_reason="tool_use"))
 
     converse(runtime, toolConfig={"tools": [WEATHER_TOOL]})
 
@@ -348,8 +327,8 @@ def test_output_tool_calls_with_content(runtime, content_telemetry, fake, valida
 
 
 @needs_video
-def test_multimodal_input(runtime, content_telemetry, fake, validate_schema):
-    fake.reply_json(converse_response())
+def test_multimodal_input(runtime, content_telemetry, fake_bedrock, validate_schema):
+    fake_bedrock.reply_json(converse_response())
     messages = [
         {
             "role": "user",
@@ -383,13 +362,13 @@ def test_multimodal_input(runtime, content_telemetry, fake, validate_schema):
         {"type": "uri", "modality": "video", "uri": "s3://media/clip.mp4"},
     ]
     # the application's request went out as botocore serialises it (the bytes base64-encoded once)
-    sent = fake.requests[0].json()["messages"][0]["content"][1]["image"]["source"]["bytes"]
+    sent = fake_bedrock.requests[0].json()["messages"][0]["content"][1]["image"]["source"]["bytes"]
     assert base64.b64decode(sent) == PNG
 
 
 @needs_reasoning
-def test_reasoning_content_is_a_reasoning_part(runtime, content_telemetry, fake, validate_schema):
-    fake.reply_json(
+def test_reasoning_content_is_a_reasoning_part(runtime, content_telemetry, fake_bedrock, validate_schema):
+    fake_bedrock.reply_json(
         converse_response(
             [
                 {"reasoningContent": {"reasoningText": {"text": "The user greets me.", "signature": "sig"}}},
@@ -421,8 +400,8 @@ def test_reasoning_content_is_a_reasoning_part(runtime, content_telemetry, fake,
         ("model_context_window_exceeded", "length"),
     ],
 )
-def test_stop_reasons(runtime, content_telemetry, fake, stop_reason, mapped):
-    fake.reply_json(converse_response(stop_reason=stop_reason))
+def test_stop_reasons(runtime, content_telemetry, fake_bedrock, stop_reason, mapped):
+    fake_bedrock.reply_json(converse_response(stop_reason=stop_reason))
 
     converse(runtime)
 
@@ -431,8 +410,8 @@ def test_stop_reasons(runtime, content_telemetry, fake, stop_reason, mapped):
     assert content(span, "gen_ai.output.messages")[0]["finish_reason"] == mapped
 
 
-def test_no_content_by_default(runtime, telemetry, fake):
-    fake.reply_json(converse_response())
+def test_no_content_by_default(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(converse_response())
 
     converse(runtime, system=[{"text": "You are terse."}], toolConfig={"tools": [WEATHER_TOOL]})
 
@@ -441,8 +420,8 @@ def test_no_content_by_default(runtime, telemetry, fake):
     assert "gen_ai.tool.definitions" not in span
 
 
-def test_span_is_a_child_of_the_current_span(runtime, telemetry, fake):
-    fake.reply_json(converse_response())
+def test_span_is_a_child_of_the_current_span(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(converse_response())
     tracer = telemetry.tracer_provider.get_tracer("app")
 
     with tracer.start_as_current_span("handle request") as parent:
@@ -455,8 +434,8 @@ def test_span_is_a_child_of_the_current_span(runtime, telemetry, fake):
 # === converse_stream ===============================================================================
 
 
-def test_stream_consumed_fully(runtime, content_telemetry, fake):
-    fake.reply_event_stream(converse_stream_messages())
+def test_stream_consumed_fully(runtime, content_telemetry, fake_bedrock):
+    fake_bedrock.reply_event_stream(converse_stream_messages())
 
     response = converse_stream(runtime, inferenceConfig={"maxTokens": 100})
 
@@ -491,8 +470,8 @@ def test_stream_consumed_fully(runtime, content_telemetry, fake):
     assert len(points(content_telemetry, TIME_TO_FIRST_CHUNK)) == 1
 
 
-def test_stream_keeps_the_response_dict_and_the_event_stream_surface(runtime, telemetry, fake):
-    fake.reply_event_stream(converse_stream_messages())
+def test_stream_keeps_the_response_dict_and_the_event_stream_surface(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_event_stream(converse_stream_messages())
 
     response = converse_stream(runtime)
 
@@ -505,8 +484,8 @@ def test_stream_keeps_the_response_dict_and_the_event_stream_surface(runtime, te
     ended_once(telemetry)
 
 
-def test_stream_read_partly_then_closed(runtime, content_telemetry, fake):
-    fake.reply_event_stream(converse_stream_messages())
+def test_stream_read_partly_then_closed(runtime, content_telemetry, fake_bedrock):
+    fake_bedrock.reply_event_stream(converse_stream_messages())
     stream = converse_stream(runtime)["stream"]
     iterator = iter(stream)
     next(iterator)
@@ -514,7 +493,7 @@ def test_stream_read_partly_then_closed(runtime, content_telemetry, fake):
 
     stream.close()
 
-    assert fake.bodies[0].close_count == 1  # botocore's close reached the connection
+    assert fake_bedrock.bodies[0].close_count == 1  # botocore's close reached the connection
     span = ended_once(content_telemetry)
     assert span.status.status_code is StatusCode.UNSET
     assert content(span, "gen_ai.output.messages")[0]["parts"] == [{"type": "text", "content": "Hello"}]
@@ -522,8 +501,8 @@ def test_stream_read_partly_then_closed(runtime, content_telemetry, fake):
     ended_once(content_telemetry)
 
 
-def test_stream_loop_break_ends_the_span_at_once(runtime, telemetry, fake):
-    fake.reply_event_stream(converse_stream_messages())
+def test_stream_loop_break_ends_the_span_at_once(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_event_stream(converse_stream_messages())
     stream = converse_stream(runtime)["stream"]
 
     for _event in stream:
@@ -532,9 +511,9 @@ def test_stream_loop_break_ends_the_span_at_once(runtime, telemetry, fake):
     ended_once(telemetry)
 
 
-def test_stream_resumed_after_a_break_still_gives_every_event(runtime, telemetry, fake):
+def test_stream_resumed_after_a_break_still_gives_every_event(runtime, telemetry, fake_bedrock):
     """An EventStream can be iterated again where it stopped; the application loses nothing."""
-    fake.reply_event_stream(converse_stream_messages())
+    fake_bedrock.reply_event_stream(converse_stream_messages())
     stream = converse_stream(runtime)["stream"]
 
     first = []
@@ -548,8 +527,8 @@ def test_stream_resumed_after_a_break_still_gives_every_event(runtime, telemetry
 
 
 @pytest.mark.parametrize("events_read", [0, 2])
-def test_abandoned_stream_ends_the_span_exactly_once(runtime, telemetry, fake, events_read):
-    fake.reply_event_stream(converse_stream_messages())
+def test_abandoned_stream_ends_the_span_exactly_once(runtime, telemetry, fake_bedrock, events_read):
+    fake_bedrock.reply_event_stream(converse_stream_messages())
     response = converse_stream(runtime)
     iterator = iter(response["stream"])
     for _ in range(events_read):
@@ -565,8 +544,8 @@ def test_abandoned_stream_ends_the_span_exactly_once(runtime, telemetry, fake, e
     ended_once(telemetry)
 
 
-def test_stream_broken_midway(runtime, telemetry, fake, failures):
-    fake.reply_event_stream(converse_stream_messages(), broken_after=2)
+def test_stream_broken_midway(runtime, telemetry, fake_bedrock, failures):
+    fake_bedrock.reply_event_stream(converse_stream_messages(), broken_after=2)
     stream = converse_stream(runtime)["stream"]
 
     received: list[Any] = []
@@ -582,10 +561,10 @@ def test_stream_broken_midway(runtime, telemetry, fake, failures):
     assert points(telemetry, DURATION)[0].attributes["error.type"] == "ProtocolError"
 
 
-def test_exception_event_in_the_stream(runtime, telemetry, fake, failures):
+def test_exception_event_in_the_stream(runtime, telemetry, fake_bedrock, failures):
     failure = exception_message("modelStreamErrorException", "model failed")
     messages = [*converse_stream_messages()[:3], failure]
-    fake.reply_event_stream(messages)
+    fake_bedrock.reply_event_stream(messages)
     stream = converse_stream(runtime)["stream"]
 
     with pytest.raises(EventStreamError) as raised:
@@ -597,7 +576,7 @@ def test_exception_event_in_the_stream(runtime, telemetry, fake, failures):
     assert span.attributes["error.type"] == "modelStreamErrorException"
 
 
-def test_streamed_tool_use_is_assembled(runtime, content_telemetry, fake, validate_schema):
+def test_streamed_tool_use_is_assembled(runtime, content_telemetry, fake_bedrock, validate_schema):
     blocks = [
         {"text": ["Checking."]},
         {
@@ -605,7 +584,7 @@ def test_streamed_tool_use_is_assembled(runtime, content_telemetry, fake, valida
             "input": ['{"ci', 'ty": "Par', 'is"}'],
         },
     ]
-    fake.reply_event_stream(converse_stream_messages(blocks, stop_reason="tool_use"))
+    fake_bedrock.reply_event_stream(converse_stream_messages(blocks, stop_reason="tool_use"))
 
     list(converse_stream(runtime, toolConfig={"tools": [WEATHER_TOOL]})["stream"])
 
@@ -621,9 +600,9 @@ def test_streamed_tool_use_is_assembled(runtime, content_telemetry, fake, valida
     assert outputs[0]["finish_reason"] == "tool_call"
 
 
-def test_streamed_tool_use_without_content(runtime, telemetry, fake):
+def test_streamed_tool_use_without_content(runtime, telemetry, fake_bedrock):
     blocks = [{"toolUse": {"toolUseId": "tooluse_9", "name": "get_weather"}, "input": ['{"city": "Paris"}']}]
-    fake.reply_event_stream(converse_stream_messages(blocks, stop_reason="tool_use"))
+    fake_bedrock.reply_event_stream(converse_stream_messages(blocks, stop_reason="tool_use"))
 
     list(converse_stream(runtime)["stream"])
 
@@ -634,10 +613,10 @@ def test_streamed_tool_use_without_content(runtime, telemetry, fake):
 
 @needs_reasoning
 @needs_cache_usage
-def test_streamed_reasoning_and_cache_usage(runtime, content_telemetry, fake):
+def test_streamed_reasoning_and_cache_usage(runtime, content_telemetry, fake_bedrock):
     blocks = [{"reasoning": ["Greeting", " back."], "signature": "sig"}, {"text": ["Hi!"]}]
     usage = {"inputTokens": 3, "outputTokens": 12, "totalTokens": 115, "cacheReadInputTokens": 100}
-    fake.reply_event_stream(converse_stream_messages(blocks, usage=usage))
+    fake_bedrock.reply_event_stream(converse_stream_messages(blocks, usage=usage))
 
     list(converse_stream(runtime)["stream"])
 
@@ -664,9 +643,9 @@ def test_streamed_reasoning_and_cache_usage(runtime, content_telemetry, fake):
     ],
 )
 def test_client_errors_are_the_same_object_with_the_aws_code(
-    runtime, telemetry, fake, failures, code, status
+    runtime, telemetry, fake_bedrock, failures, code, status
 ):
-    fake.reply_error(code, "Something about the prompt: say hello.", status)
+    fake_bedrock.reply_error(code, "Something about the prompt: say hello.", status)
 
     with pytest.raises(ClientError) as raised:
         converse(runtime)
@@ -681,8 +660,8 @@ def test_client_errors_are_the_same_object_with_the_aws_code(
     assert points(telemetry, DURATION)[0].attributes["error.type"] == code
 
 
-def test_an_unmodelled_error_code_is_still_the_error_type(runtime, telemetry, fake):
-    fake.reply_error("ServiceQuotaExceededException", "quota", 400)
+def test_an_unmodelled_error_code_is_still_the_error_type(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_error("ServiceQuotaExceededException", "quota", 400)
 
     with pytest.raises(ClientError):
         converse(runtime)
@@ -690,36 +669,36 @@ def test_an_unmodelled_error_code_is_still_the_error_type(runtime, telemetry, fa
     assert ended_once(telemetry).attributes["error.type"] == "ServiceQuotaExceededException"
 
 
-def test_throttled_then_retried_is_one_span(fake, telemetry, monkeypatch):
+def test_throttled_then_retried_is_one_span(fake_bedrock, telemetry, monkeypatch):
     no_retry_sleep(monkeypatch)
-    client = fake.client("bedrock-runtime", retries=3)
-    fake.reply_error("ThrottlingException", "Too many requests", 429, times=2)
-    fake.reply_json(converse_response())
+    client = fake_bedrock.client("bedrock-runtime", retries=3)
+    fake_bedrock.reply_error("ThrottlingException", "Too many requests", 429, times=2)
+    fake_bedrock.reply_json(converse_response())
 
     response = converse(client)
 
     assert response["ResponseMetadata"]["RetryAttempts"] == 2
-    assert len(fake.requests) == 3
+    assert len(fake_bedrock.requests) == 3
     span = ended_once(telemetry)
     assert span.status.status_code is StatusCode.UNSET
     assert span.attributes["aws.request_id"] == "req-0003"
 
 
-def test_throttled_until_retries_run_out_is_one_failed_span(fake, telemetry, monkeypatch):
+def test_throttled_until_retries_run_out_is_one_failed_span(fake_bedrock, telemetry, monkeypatch):
     no_retry_sleep(monkeypatch)
-    client = fake.client("bedrock-runtime", retries=2)
-    fake.reply_error("ThrottlingException", "Too many requests", 429, times=3)
+    client = fake_bedrock.client("bedrock-runtime", retries=2)
+    fake_bedrock.reply_error("ThrottlingException", "Too many requests", 429, times=3)
 
     with pytest.raises(client.exceptions.ThrottlingException):
         converse(client)
 
-    assert len(fake.requests) == 3
+    assert len(fake_bedrock.requests) == 3
     span = ended_once(telemetry)
     assert span.attributes["error.type"] == "ThrottlingException"
 
 
-def test_stream_request_that_fails_before_any_event(runtime, telemetry, fake):
-    fake.reply_error("ValidationException", "bad", 400)
+def test_stream_request_that_fails_before_any_event(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_error("ValidationException", "bad", 400)
 
     with pytest.raises(runtime.exceptions.ValidationException):
         converse_stream(runtime)
@@ -729,8 +708,8 @@ def test_stream_request_that_fails_before_any_event(runtime, telemetry, fake):
     assert span.attributes["gen_ai.request.stream"] is True
 
 
-def test_failed_call_keeps_its_input_content(runtime, content_telemetry, fake):
-    fake.reply_error("ValidationException", "bad", 400)
+def test_failed_call_keeps_its_input_content(runtime, content_telemetry, fake_bedrock):
+    fake_bedrock.reply_error("ValidationException", "bad", 400)
 
     with pytest.raises(ClientError):
         converse(runtime)
@@ -739,14 +718,14 @@ def test_failed_call_keeps_its_input_content(runtime, content_telemetry, fake):
     assert content(span, "gen_ai.input.messages")[0]["parts"] == [{"type": "text", "content": "Say hello."}]
 
 
-def test_parameter_validation_error_in_botocore(runtime, telemetry, fake):
+def test_parameter_validation_error_in_botocore(runtime, telemetry, fake_bedrock):
     """botocore refuses the request before sending it: the same exception, a failed span, nothing sent."""
     from botocore.exceptions import ParamValidationError
 
     with pytest.raises(ParamValidationError):
         runtime.converse(modelId=CLAUDE, messages="not a list")
 
-    assert fake.requests == []
+    assert fake_bedrock.requests == []
     assert ended_once(telemetry).attributes["error.type"] == "ParamValidationError"
 
 
@@ -769,8 +748,8 @@ ANTHROPIC_ANSWER = {
 }
 
 
-def test_invoke_model_body_stays_readable_by_the_application(runtime, telemetry, fake):
-    fake.reply_json(ANTHROPIC_ANSWER)
+def test_invoke_model_body_stays_readable_by_the_application(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(ANTHROPIC_ANSWER)
 
     response = runtime.invoke_model(modelId=CLAUDE, body=json.dumps(ANTHROPIC_BODY))
 
@@ -785,17 +764,17 @@ def test_invoke_model_body_stays_readable_by_the_application(runtime, telemetry,
     assert span["aws.request_id"] == "req-0001"
 
 
-def test_invoke_model_body_iterated_in_lines_and_chunks(runtime, telemetry, fake):
-    fake.reply_json(ANTHROPIC_ANSWER)
+def test_invoke_model_body_iterated_in_lines_and_chunks(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(ANTHROPIC_ANSWER)
     response = runtime.invoke_model(modelId=CLAUDE, body=json.dumps(ANTHROPIC_BODY).encode())
 
     assert b"".join(response["body"].iter_chunks(chunk_size=7)) == json.dumps(ANTHROPIC_ANSWER).encode()
     ended_once(telemetry)
 
 
-def test_invoke_model_of_an_unknown_family_uses_the_token_headers(runtime, telemetry, fake):
+def test_invoke_model_of_an_unknown_family_uses_the_token_headers(runtime, telemetry, fake_bedrock):
     headers = {"X-Amzn-Bedrock-Input-Token-Count": "31", "X-Amzn-Bedrock-Output-Token-Count": "7"}
-    fake.reply_json({"generated": "text"}, headers=headers)
+    fake_bedrock.reply_json({"generated": "text"}, headers=headers)
     model = "acme.unknown-model-v1:0"
 
     response = runtime.invoke_model(modelId=model, body=b'{"input": "hi"}')
@@ -807,10 +786,10 @@ def test_invoke_model_of_an_unknown_family_uses_the_token_headers(runtime, telem
     assert span.attributes["gen_ai.usage.output_tokens"] == 7
 
 
-def test_invoke_model_body_that_fails_to_read(runtime, telemetry, fake, failures):
+def test_invoke_model_body_that_fails_to_read(runtime, telemetry, fake_bedrock, failures):
     """The connection breaks while the body is read: the application's own read raises that same exception
     (botocore's ``ResponseStreamingError``), and the span fails with it."""
-    fake.reply_json(ANTHROPIC_ANSWER, broken=True)
+    fake_bedrock.reply_json(ANTHROPIC_ANSWER, broken=True)
 
     response = runtime.invoke_model(modelId=CLAUDE, body=json.dumps(ANTHROPIC_BODY))
 
@@ -822,19 +801,19 @@ def test_invoke_model_body_that_fails_to_read(runtime, telemetry, fake, failures
     assert ended_once(telemetry).attributes["error.type"] == "ResponseStreamingError"
 
 
-def test_invoke_model_with_a_file_body_is_not_read(runtime, telemetry, fake):
+def test_invoke_model_with_a_file_body_is_not_read(runtime, telemetry, fake_bedrock):
     import io
 
-    fake.reply_json(ANTHROPIC_ANSWER)
+    fake_bedrock.reply_json(ANTHROPIC_ANSWER)
     body = io.BytesIO(json.dumps(ANTHROPIC_BODY).encode())
 
     runtime.invoke_model(modelId=CLAUDE, body=body)
 
-    assert fake.requests[0].json() == ANTHROPIC_BODY  # botocore sent the whole file
+    assert fake_bedrock.requests[0].json() == ANTHROPIC_BODY  # botocore sent the whole file
     assert "gen_ai.request.max_tokens" not in ended_once(telemetry).attributes
 
 
-def test_invoke_model_with_response_stream(runtime, content_telemetry, fake):
+def test_invoke_model_with_response_stream(runtime, content_telemetry, fake_bedrock):
     chunks = [
         {
             "type": "message_start",
@@ -859,7 +838,7 @@ def test_invoke_model_with_response_stream(runtime, content_telemetry, fake):
             },
         },
     ]
-    fake.reply_event_stream([chunk_message(chunk) for chunk in chunks])
+    fake_bedrock.reply_event_stream([chunk_message(chunk) for chunk in chunks])
 
     response = runtime.invoke_model_with_response_stream(modelId=CLAUDE, body=json.dumps(ANTHROPIC_BODY))
 
@@ -873,9 +852,11 @@ def test_invoke_model_with_response_stream(runtime, content_telemetry, fake):
     assert content(span, "gen_ai.output.messages")[0]["parts"] == [{"type": "text", "content": "Hello!"}]
 
 
-def test_invoke_model_stream_of_an_unknown_family_uses_the_invocation_metrics(runtime, telemetry, fake):
+def test_invoke_model_stream_of_an_unknown_family_uses_the_invocation_metrics(
+    runtime, telemetry, fake_bedrock
+):
     metrics = {"inputTokenCount": 5, "outputTokenCount": 2, "invocationLatency": 100, "firstByteLatency": 50}
-    fake.reply_event_stream(
+    fake_bedrock.reply_event_stream(
         [
             chunk_message({"text": "Hi"}),
             chunk_message({"text": "!", "amazon-bedrock-invocationMetrics": metrics}),
@@ -890,19 +871,21 @@ def test_invoke_model_stream_of_an_unknown_family_uses_the_invocation_metrics(ru
     assert span["gen_ai.usage.output_tokens"] == 2
 
 
-def test_invoke_model_stream_closed_early(runtime, telemetry, fake):
-    fake.reply_event_stream([chunk_message({"type": "message_start"}), chunk_message({"type": "ping"})])
+def test_invoke_model_stream_closed_early(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_event_stream(
+        [chunk_message({"type": "message_start"}), chunk_message({"type": "ping"})]
+    )
     body = runtime.invoke_model_with_response_stream(modelId=CLAUDE, body=json.dumps(ANTHROPIC_BODY))["body"]
 
     next(iter(body))
     body.close()
 
-    assert fake.bodies[0].close_count == 1
+    assert fake_bedrock.bodies[0].close_count == 1
     ended_once(telemetry)
 
 
-def test_invoke_model_error(runtime, telemetry, fake):
-    fake.reply_error("ModelTimeoutException", "timed out", 408)
+def test_invoke_model_error(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_error("ModelTimeoutException", "timed out", 408)
 
     with pytest.raises(runtime.exceptions.ModelTimeoutException):
         runtime.invoke_model(modelId=CLAUDE, body=json.dumps(ANTHROPIC_BODY))
@@ -913,9 +896,9 @@ def test_invoke_model_error(runtime, telemetry, fake):
 # === robustness ====================================================================================
 
 
-def test_broken_response_reader_does_not_affect_the_call(runtime, telemetry, fake, monkeypatch):
+def test_broken_response_reader_does_not_affect_the_call(runtime, telemetry, fake_bedrock, monkeypatch):
     monkeypatch.setattr(bedrock_instrumentation._ConverseReader, "read", _raise)
-    fake.reply_json(converse_response())
+    fake_bedrock.reply_json(converse_response())
 
     response = converse(runtime)
 
@@ -923,9 +906,9 @@ def test_broken_response_reader_does_not_affect_the_call(runtime, telemetry, fak
     assert attributes(ended_once(telemetry)) == {**BASE_ATTRIBUTES, "aws.request_id": "req-0001"}
 
 
-def test_broken_chunk_reader_does_not_affect_the_stream(runtime, telemetry, fake, monkeypatch):
+def test_broken_chunk_reader_does_not_affect_the_stream(runtime, telemetry, fake_bedrock, monkeypatch):
     monkeypatch.setattr(bedrock_instrumentation._ConverseStreamAccumulator, "on_chunk", _raise)
-    fake.reply_event_stream(converse_stream_messages())
+    fake_bedrock.reply_event_stream(converse_stream_messages())
 
     events = list(converse_stream(runtime)["stream"])
 
@@ -933,17 +916,17 @@ def test_broken_chunk_reader_does_not_affect_the_stream(runtime, telemetry, fake
     ended_once(telemetry)
 
 
-def test_broken_request_reader_calls_uninstrumented(runtime, telemetry, fake, monkeypatch):
+def test_broken_request_reader_calls_uninstrumented(runtime, telemetry, fake_bedrock, monkeypatch):
     monkeypatch.setattr(bedrock_instrumentation._ConverseReader, "build", _raise)
-    fake.reply_json(converse_response())
+    fake_bedrock.reply_json(converse_response())
 
     assert converse(runtime)["stopReason"] == "end_turn"
     assert telemetry.spans() == []
 
 
-def test_broken_error_reader_keeps_the_error(runtime, telemetry, fake, monkeypatch):
+def test_broken_error_reader_keeps_the_error(runtime, telemetry, fake_bedrock, monkeypatch):
     monkeypatch.setattr(bedrock_instrumentation._ConverseReader, "on_error", _raise)
-    fake.reply_error("ValidationException", "bad", 400)
+    fake_bedrock.reply_error("ValidationException", "bad", 400)
 
     with pytest.raises(runtime.exceptions.ValidationException):
         converse(runtime)
@@ -951,8 +934,8 @@ def test_broken_error_reader_keeps_the_error(runtime, telemetry, fake, monkeypat
     assert ended_once(telemetry).status.status_code is StatusCode.ERROR
 
 
-def test_suppressed_instrumentation_emits_nothing(runtime, telemetry, fake):
-    fake.reply_json(converse_response())
+def test_suppressed_instrumentation_emits_nothing(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(converse_response())
 
     with suppress_instrumentation():
         converse(runtime)
@@ -963,9 +946,9 @@ def test_suppressed_instrumentation_emits_nothing(runtime, telemetry, fake):
 # === the hook ======================================================================================
 
 
-def test_other_aws_calls_pass_through_untraced(fake, telemetry):
-    sts = fake.client("sts")
-    fake.reply_json(
+def test_other_aws_calls_pass_through_untraced(fake_bedrock, telemetry):
+    sts = fake_bedrock.client("sts")
+    fake_bedrock.reply_json(
         b"<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/dev</Arn>"
         b"<UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult>"
         b"<ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
@@ -979,8 +962,8 @@ def test_other_aws_calls_pass_through_untraced(fake, telemetry):
 
 
 @needs_operation(RUNTIME, "ApplyGuardrail")
-def test_bedrock_operations_we_do_not_read_pass_through(runtime, telemetry, fake):
-    fake.reply_json({"action": "NONE", "outputs": [], "assessments": [], "usage": {}})
+def test_bedrock_operations_we_do_not_read_pass_through(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json({"action": "NONE", "outputs": [], "assessments": [], "usage": {}})
 
     runtime.apply_guardrail(
         guardrailIdentifier="gr-1", guardrailVersion="1", source="INPUT", content=[{"text": {"text": "hi"}}]
@@ -989,18 +972,18 @@ def test_bedrock_operations_we_do_not_read_pass_through(runtime, telemetry, fake
     assert telemetry.spans() == []
 
 
-def test_client_created_after_instrument_is_traced(fake, telemetry):
-    client = fake.client("bedrock-runtime")
-    fake.reply_json(converse_response())
+def test_client_created_after_instrument_is_traced(fake_bedrock, telemetry):
+    client = fake_bedrock.client("bedrock-runtime")
+    fake_bedrock.reply_json(converse_response())
 
     converse(client)
 
     ended_once(telemetry)
 
 
-def test_endpoint_url_gives_server_address_and_port(fake, telemetry):
-    client = fake.client("bedrock-runtime", endpoint_url="http://127.0.0.1:4566")  # a local gateway
-    fake.reply_json(converse_response())
+def test_endpoint_url_gives_server_address_and_port(fake_bedrock, telemetry):
+    client = fake_bedrock.client("bedrock-runtime", endpoint_url="http://127.0.0.1:4566")  # a local gateway
+    fake_bedrock.reply_json(converse_response())
 
     converse(client)
 
@@ -1008,7 +991,7 @@ def test_endpoint_url_gives_server_address_and_port(fake, telemetry):
     assert (span["server.address"], span["server.port"]) == ("127.0.0.1", 4566)
 
 
-def test_uninstrument_restores_botocore(runtime, make_telemetry, fake):
+def test_uninstrument_restores_botocore(runtime, make_telemetry, fake_bedrock):
     original = vars(botocore.client.BaseClient)["_make_api_call"]
     telemetry = make_telemetry()
     assert vars(botocore.client.BaseClient)["_make_api_call"] is not original
@@ -1016,8 +999,8 @@ def test_uninstrument_restores_botocore(runtime, make_telemetry, fake):
     otel_genai.uninstrument()
 
     assert vars(botocore.client.BaseClient)["_make_api_call"] is original
-    fake.reply_json(converse_response())
-    fake.reply_event_stream(converse_stream_messages())
+    fake_bedrock.reply_json(converse_response())
+    fake_bedrock.reply_event_stream(converse_stream_messages())
     converse(runtime)
     stream = converse_stream(runtime)["stream"]
     assert type(stream) is botocore.eventstream.EventStream  # botocore's own object, no proxy
@@ -1025,67 +1008,31 @@ def test_uninstrument_restores_botocore(runtime, make_telemetry, fake):
     assert telemetry.spans() == []
 
 
-INSTRUMENT_BEFORE_IMPORT = """
-import json, sys
-sys.path.insert(0, {tests!r})
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-import otel_genai
-exporter = InMemorySpanExporter()
-provider = TracerProvider()
-provider.add_span_processor(SimpleSpanProcessor(exporter))
-instrumentation = otel_genai.instrument(tracer_provider=provider, exporter="none")
-before = {{"deferred": list(instrumentation.deferred), "botocore": "botocore" in sys.modules}}
-import boto3  # the application imports boto3 after instrument()
-from helpers.bedrock_fakes import FakeBedrock, converse_response
-fake = FakeBedrock()
-client = fake.client("bedrock-runtime")
-fake.reply_json(converse_response())
-client.converse(modelId="amazon.nova-lite-v1:0", messages=[{{"role": "user", "content": [{{"text": "hi"}}]}}])
-print(json.dumps({{"before": before, "spans": [s.name for s in exporter.get_finished_spans()]}}))
-"""
-
-
-def test_instrumented_on_import():
-    from pathlib import Path
-
-    program = INSTRUMENT_BEFORE_IMPORT.format(tests=str(Path(__file__).parent))
-    result = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, env=subprocess_env(), timeout=120
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["before"]["botocore"] is False
-    assert "bedrock" in report["before"]["deferred"]
-    assert report["spans"] == ["chat amazon.nova-lite-v1:0"]
-
-
 # === the shared conformance checks ==================================================================
 
 
-def test_conforms_plain_call_without_content(runtime, telemetry, fake):
-    fake.reply_json(converse_response())
+def test_conforms_plain_call_without_content(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(converse_response())
     converse(runtime, inferenceConfig={"maxTokens": 50, "temperature": 0, "stopSequences": ["END"]})
     assert_conforms(telemetry, operation="chat", content=False)
 
 
-def test_conforms_tool_call_with_content(runtime, content_telemetry, fake):
+def test_conforms_tool_call_with_content(runtime, content_telemetry, fake_bedrock):
     use = {"toolUseId": "tooluse_1", "name": "get_weather", "input": {"city": "Paris"}}
-    fake.reply_json(converse_response([{"toolUse": use}], stop_reason="tool_use"))
+    fake_bedrock.reply_json(converse_response([{"toolUse": use}], stop_reason="tool_use"))
     converse(runtime, system=[{"text": "Be brief."}], toolConfig={"tools": [WEATHER_TOOL]})
     span = assert_conforms(content_telemetry, operation="chat", content=True)
     assert "gen_ai.tool.definitions" in span.attributes
 
 
-def test_conforms_stream(runtime, content_telemetry, fake):
-    fake.reply_event_stream(converse_stream_messages())
+def test_conforms_stream(runtime, content_telemetry, fake_bedrock):
+    fake_bedrock.reply_event_stream(converse_stream_messages())
     list(converse_stream(runtime)["stream"])
     assert_conforms(content_telemetry, operation="chat", content=True, stream=True)
 
 
-def test_conforms_error(runtime, telemetry, fake):
-    fake.reply_error("ThrottlingException", "slow down", 429)
+def test_conforms_error(runtime, telemetry, fake_bedrock):
+    fake_bedrock.reply_error("ThrottlingException", "slow down", 429)
     with pytest.raises(ClientError):
         converse(runtime)
     assert_conforms(telemetry, operation="chat", content=False, failed=True, error_type="ThrottlingException")

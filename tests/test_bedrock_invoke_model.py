@@ -955,12 +955,6 @@ def test_an_inference_family_leaves_an_embedding_record_alone() -> None:
 # every inference span must carry (name, kind, required attributes, types, content schemas, metrics).
 
 
-@pytest.fixture
-def fake_bedrock() -> Any:
-    fakes = pytest.importorskip("helpers.bedrock_fakes")  # boto3 is a dev extra
-    return fakes.FakeBedrock()
-
-
 def chunk_messages(chunks: list[dict[str, Any]]) -> list[bytes]:
     from helpers.bedrock_fakes import chunk_message
 

@@ -32,13 +32,8 @@ AGENT = "bedrock-agent-runtime"
 
 
 @pytest.fixture
-def fake() -> FakeBedrock:
-    return FakeBedrock()
-
-
-@pytest.fixture
-def agent(fake: FakeBedrock) -> Any:
-    return fake.client("bedrock-agent-runtime")
+def agent(fake_bedrock: FakeBedrock) -> Any:
+    return fake_bedrock.client("bedrock-agent-runtime")
 
 
 def retrieve(client: Any, **kwargs: Any) -> Any:
@@ -51,8 +46,8 @@ def documents(span: Any) -> list[dict[str, Any]]:
     return json.loads(span.attributes["gen_ai.retrieval.documents"])
 
 
-def test_retrieve_span_without_content(agent, telemetry, fake):
-    fake.reply_json(retrieve_response())
+def test_retrieve_span_without_content(agent, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(retrieve_response())
 
     response = retrieve(agent, retrievalConfiguration={"vectorSearchConfiguration": {"numberOfResults": 2}})
 
@@ -78,8 +73,8 @@ def test_retrieve_span_without_content(agent, telemetry, fake):
 
 
 @needs_member(AGENT, "RetrieveRequest", "guardrailConfiguration")
-def test_retrieve_with_content(agent, content_telemetry, fake):
-    fake.reply_json(retrieve_response())
+def test_retrieve_with_content(agent, content_telemetry, fake_bedrock):
+    fake_bedrock.reply_json(retrieve_response())
 
     retrieve(agent, guardrailConfiguration={"guardrailId": "gr-9", "guardrailVersion": "2"})
 
@@ -108,8 +103,8 @@ def located(kind: str, member: str, location: dict[str, str], expected: str, cas
         pytest.param({"content": {"text": "d"}, "score": 0.2}, None, id="none"),
     ],
 )
-def test_document_id_without_a_chunk_id_is_the_location(agent, telemetry, fake, hit, expected):
-    fake.reply_json(retrieve_response([hit]))
+def test_document_id_without_a_chunk_id_is_the_location(agent, telemetry, fake_bedrock, hit, expected):
+    fake_bedrock.reply_json(retrieve_response([hit]))
 
     retrieve(agent)
 
@@ -118,8 +113,8 @@ def test_document_id_without_a_chunk_id_is_the_location(agent, telemetry, fake, 
     assert document["score"] == hit["score"]
 
 
-def test_no_hits(agent, telemetry, fake):
-    fake.reply_json(retrieve_response([]))
+def test_no_hits(agent, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(retrieve_response([]))
 
     retrieve(agent)
 
@@ -128,8 +123,8 @@ def test_no_hits(agent, telemetry, fake):
     assert span.attributes["db.response.returned_rows"] == 0
 
 
-def test_retrieve_error(agent, telemetry, fake):
-    fake.reply_error("ResourceNotFoundException", "no such knowledge base", 404)
+def test_retrieve_error(agent, telemetry, fake_bedrock):
+    fake_bedrock.reply_error("ResourceNotFoundException", "no such knowledge base", 404)
 
     with pytest.raises(agent.exceptions.ResourceNotFoundException):
         retrieve(agent)
@@ -141,8 +136,8 @@ def test_retrieve_error(agent, telemetry, fake):
 
 
 @needs_operation(AGENT, "CreateSession")
-def test_other_agent_runtime_operations_pass_through(agent, telemetry, fake):
-    fake.reply_json(
+def test_other_agent_runtime_operations_pass_through(agent, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(
         {
             "sessionId": "s-1",
             "sessionArn": "arn:aws:bedrock:us-east-1:1:session/s-1",
@@ -156,20 +151,20 @@ def test_other_agent_runtime_operations_pass_through(agent, telemetry, fake):
     assert telemetry.spans() == []
 
 
-def test_conforms_retrieve(agent, telemetry, fake):
-    fake.reply_json(retrieve_response())
+def test_conforms_retrieve(agent, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(retrieve_response())
     retrieve(agent, retrievalConfiguration={"vectorSearchConfiguration": {"numberOfResults": 2}})
     assert_conforms(telemetry, operation="retrieval", content=False)
 
 
-def test_conforms_retrieve_with_content(agent, content_telemetry, fake):
-    fake.reply_json(retrieve_response())
+def test_conforms_retrieve_with_content(agent, content_telemetry, fake_bedrock):
+    fake_bedrock.reply_json(retrieve_response())
     retrieve(agent)
     assert_conforms(content_telemetry, operation="retrieval", content=True)
 
 
-def test_conforms_retrieve_error(agent, telemetry, fake):
-    fake.reply_error("AccessDeniedException", "denied", 403)
+def test_conforms_retrieve_error(agent, telemetry, fake_bedrock):
+    fake_bedrock.reply_error("AccessDeniedException", "denied", 403)
     with pytest.raises(ClientError):
         retrieve(agent)
     assert_conforms(
@@ -205,8 +200,8 @@ RAG_ANSWER = {
 }
 
 
-def test_retrieve_and_generate(agent, content_telemetry, fake, validate_schema):
-    fake.reply_json(RAG_ANSWER)
+def test_retrieve_and_generate(agent, content_telemetry, fake_bedrock, validate_schema):
+    fake_bedrock.reply_json(RAG_ANSWER)
 
     response = agent.retrieve_and_generate(
         input={"text": "How long do refunds take?"}, retrieveAndGenerateConfiguration=RAG_CONFIGURATION
@@ -231,8 +226,8 @@ def test_retrieve_and_generate(agent, content_telemetry, fake, validate_schema):
     ]
 
 
-def test_retrieve_and_generate_in_a_session_names_the_conversation_at_start(agent, telemetry, fake):
-    fake.reply_json(RAG_ANSWER)
+def test_retrieve_and_generate_in_a_session_names_the_conversation_at_start(agent, telemetry, fake_bedrock):
+    fake_bedrock.reply_json(RAG_ANSWER)
 
     agent.retrieve_and_generate(
         input={"text": "And exchanges?"},
@@ -243,12 +238,12 @@ def test_retrieve_and_generate_in_a_session_names_the_conversation_at_start(agen
     assert telemetry.span().attributes["gen_ai.conversation.id"] == "session-42"
 
 
-def test_retrieve_inside_a_retriever_becomes_its_db_span(agent, telemetry, fake):
+def test_retrieve_inside_a_retriever_becomes_its_db_span(agent, telemetry, fake_bedrock):
     """Inside an open retrieval (here an ``@retriever`` function) ``retrieve`` is that retrieval's database
     span, and its hits and scores are handed up to it, as a vector store's query is."""
 
-    fake.reply_json(retrieve_response())
-    fake.reply_json(retrieve_response())
+    fake_bedrock.reply_json(retrieve_response())
+    fake_bedrock.reply_json(retrieve_response())
 
     @otel_genai.retriever(data_source="support-kb")
     def search(question: str) -> list[str]:

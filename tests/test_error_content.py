@@ -17,15 +17,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -34,11 +29,10 @@ from opentelemetry.util._once import Once
 
 import otel_genai
 from helpers.openai_fakes import MODEL, responses_body
-from helpers.telemetry import InMemoryLogRecordExporter
+from helpers.redacted import RedactedPipeline
 from otel_genai import _setup
 from otel_genai.redaction import (
     FAILED_MARKER,
-    RedactingLogRecordProcessor,
     RedactingSpanProcessor,
     RedactionPolicy,
 )
@@ -59,38 +53,18 @@ MODES = ["NO_CONTENT", "EVENT_ONLY", "SPAN_AND_EVENT"]
 # --- the pipeline -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Pipeline:
+class Pipeline(RedactedPipeline):
     """One ``instrument()`` with in-memory exporters; redacting processors where content is captured."""
-
-    mode: str
-    tracer_provider: TracerProvider
-    span_exporter: InMemorySpanExporter
-    log_exporter: Any
-    processors: list[Any] = field(default_factory=list)
 
     @property
     def spans_redacted(self) -> bool:
         return self.mode == "SPAN_AND_EVENT"
-
-    def flush(self) -> None:
-        for processor in self.processors:
-            assert processor.force_flush(60_000) is True
-
-    def spans(self, scope: str | None = None) -> list[ReadableSpan]:
-        self.flush()
-        spans = list(self.span_exporter.get_finished_spans())
-        return [s for s in spans if scope is None or s.instrumentation_scope.name == scope]
 
     def span(self, name: str) -> ReadableSpan:
         """Our one span of that name (the MCP SDK's server span has the same name)."""
         found = [s for s in self.spans("otel_genai") if s.name == name]
         assert len(found) == 1, [s.name for s in self.spans()]
         return found[0]
-
-    def logs(self) -> list[Any]:
-        self.flush()
-        return list(self.log_exporter.get_finished_logs())
 
 
 @pytest.fixture
@@ -100,75 +74,36 @@ def make_pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Pip
         "INSTRUMENTORS",
         {**_setup.INSTRUMENTORS, "mcp": ("mcp", "otel_genai.instrumentation.mcp:MCPInstrumentor")},
     )
-    made: list[tuple[Pipeline, Any]] = []
+    made: list[Pipeline] = []
 
     def make(mode: str, instrumentors: list[str], *, global_provider: bool = False) -> Pipeline:
-        span_exporter, log_exporter = InMemorySpanExporter(), InMemoryLogRecordExporter()
-        tracer_provider, logger_provider = TracerProvider(), LoggerProvider()
-        pipeline = Pipeline(mode, tracer_provider, span_exporter, log_exporter)
-        span_processor: Any = SimpleSpanProcessor(span_exporter)
-        log_processor: Any = SimpleLogRecordProcessor(log_exporter)
-        if pipeline.spans_redacted:
-            span_processor = RedactingSpanProcessor(
-                span_exporter, RedactionPolicy(), schedule_delay_millis=20
-            )
-            pipeline.processors.append(span_processor)
-        if mode != "NO_CONTENT":
-            log_processor = RedactingLogRecordProcessor(
-                log_exporter, RedactionPolicy(), schedule_delay_millis=20
-            )
-            pipeline.processors.append(log_processor)
-        tracer_provider.add_span_processor(span_processor)
-        logger_provider.add_log_record_processor(log_processor)
-        instrumentation = otel_genai.instrument(
-            tracer_provider=tracer_provider,
-            meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]),
-            logger_provider=logger_provider,
-            capture_content=mode,
-            exporter="none",
+        pipeline = Pipeline.start(
+            mode,
+            redact_spans=mode == "SPAN_AND_EVENT",
+            redact_logs=mode != "NO_CONTENT",
             instrumentors=instrumentors,
         )
+        made.append(pipeline)
         if global_provider:  # the MCP SDK traces through the global provider
             import mcp.shared._otel as mcp_otel
 
             monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
             monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
-            trace.set_tracer_provider(tracer_provider)
+            trace.set_tracer_provider(pipeline.tracer_provider)
             monkeypatch.setattr(mcp_otel, "_tracer", trace.get_tracer("mcp-python-sdk"))
-        made.append((pipeline, instrumentation))
         return pipeline
 
     yield make
     otel_genai.uninstrument()
-    for pipeline, instrumentation in made:
-        instrumentation.shutdown()
-        for processor in pipeline.processors:
-            processor.shutdown()
+    for pipeline in made:
+        pipeline.shutdown()
 
 
 # --- what is exported -----------------------------------------------------------------------------
 
 
-def exported_texts(pipeline: Pipeline, scope: str | None = None) -> list[tuple[str, str]]:
-    """``(where, text)`` for every attribute, event attribute, status description and log record."""
-    texts: list[tuple[str, str]] = []
-    for span in pipeline.spans(scope):
-        texts += [(f"{span.name} {key}", str(value)) for key, value in (span.attributes or {}).items()]
-        for event in span.events:
-            attributes = (event.attributes or {}).items()
-            texts += [(f"{span.name} {event.name} {key}", str(value)) for key, value in attributes]
-        texts.append((f"{span.name} status", span.status.description or ""))
-    for log in pipeline.logs():
-        record = log.log_record
-        texts += [
-            (f"log {key}", json.dumps(value, default=str)) for key, value in (record.attributes or {}).items()
-        ]
-        texts.append(("log body", json.dumps(record.body, default=str)))
-    return texts
-
-
 def assert_no_raw_error_text(pipeline: Pipeline, scope: str | None = None) -> None:
-    leaks = [(where, raw) for where, text in exported_texts(pipeline, scope) for raw in RAW if raw in text]
+    leaks = [(where, raw) for where, text in pipeline.exported_texts(scope) for raw in RAW if raw in text]
     assert leaks == []
 
 

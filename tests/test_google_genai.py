@@ -9,9 +9,6 @@ in ``test_google_genai_errors.py``.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,7 +33,6 @@ from helpers.google_genai_fakes import (
     usage,
     vertex_predictions,
 )
-from helpers.processes import subprocess_env
 from helpers.telemetry import attributes, points
 from otel_genai.instrumentation import google_genai as instrumentation
 
@@ -506,44 +502,3 @@ async def test_uninstrument_restores_the_sdk(make_telemetry, gemini_api, fake_ge
     stream = await gemini_api.stream()
     assert len(await gemini_api.drain(stream)) == 2
     assert telemetry.spans() == []
-
-
-LATE_IMPORT = """
-import json, sys
-import otel_genai
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-exporter = InMemorySpanExporter()
-provider = TracerProvider()
-provider.add_span_processor(SimpleSpanProcessor(exporter))
-handle = otel_genai.instrument(tracer_provider=provider, exporter="none")
-before = {"imported": "google.genai" in sys.modules, "deferred": list(handle.deferred)}
-from google import genai
-
-client = genai.Client(api_key="test-key", http_options={"base_url": sys.argv[1]})
-client.models.generate_content(model="gemini-2.5-flash", contents="hi")
-print(json.dumps({
-    "before": before, "instrumented": list(handle.instrumented),
-    "spans": [s.name for s in exporter.get_finished_spans()],
-}))
-"""
-
-
-def test_instrumented_on_import(fake_gemini):
-    """instrument() before ``from google import genai``: the SDK is wrapped when the application imports."""
-    result = subprocess.run(
-        [sys.executable, "-c", LATE_IMPORT, fake_gemini.url],
-        capture_output=True,
-        text=True,
-        env=subprocess_env(),
-        timeout=120,
-        cwd=Path(__file__).parent,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["before"] == {"imported": False, "deferred": report["before"]["deferred"]}
-    assert "google_genai" in report["before"]["deferred"]
-    assert "google_genai" in report["instrumented"]
-    assert report["spans"] == ["generate_content gemini-2.5-flash"]

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from opentelemetry.trace import StatusCode
 
+from helpers.api import END
 from helpers.conformance import assert_conforms
 from helpers.google_genai_fakes import (
-    END,
     GEMINI_RESPONSE_ID,
     MODEL,
     Reply,

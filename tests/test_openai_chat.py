@@ -7,11 +7,9 @@ that these tests check the conventions, not our constants.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import importlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +22,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
 import otel_genai
-from helpers.conformance import assert_conforms
+from helpers.api import END, SyncOrAsync, breaking_body
+from helpers.conformance import SPEC_DURATION_BUCKETS, SPEC_TOKEN_BUCKETS, assert_conforms
 from helpers.openai_fakes import (
     MODEL,
     RESPONSE_MODEL,
@@ -34,6 +33,7 @@ from helpers.openai_fakes import (
     sse,
     tool_call,
 )
+from helpers.telemetry import attributes, ended_once, exported_metrics, plain, points, settle, span_content
 from otel_genai import semconv as sc
 from otel_genai.instrumentation import openai as openai_instrumentation
 from otel_genai.telemetry import attributes as attributes_module
@@ -45,7 +45,6 @@ from otel_genai.telemetry.metrics import GenAIMetrics
 httpx = openai_http()  # httpx2 from openai 3.0, httpx before: whatever the installed SDK is built on
 CHAT = "/chat/completions"
 MESSAGES = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
-END = object()  # what Api.next returns once a stream is exhausted
 # Where ``parse()`` and the ``stream()`` helper live: ``chat.completions`` since openai 1.92, ``beta.chat
 # .completions`` from 1.40 (Structured Outputs); releases before 1.40 have neither.
 _PARSE_MODULE = next(
@@ -118,7 +117,7 @@ class Weather(BaseModel):
 
 
 @dataclass
-class Api:
+class Api(SyncOrAsync):
     """Chat calls on ``openai.OpenAI`` or ``openai.AsyncOpenAI``; tests ``await`` either one."""
 
     client: Any
@@ -149,28 +148,7 @@ class Api:
     async def _call(self, method: Any, kwargs: dict[str, Any]) -> Any:
         kwargs.setdefault("model", MODEL)
         kwargs.setdefault("messages", MESSAGES)
-        result = method(**kwargs)
-        return await result if self.is_async else result
-
-    async def drain(self, stream: Any, into: list[Any] | None = None) -> list[Any]:
-        """Iterate the stream to its end the usual way (``for`` / ``async for``)."""
-        chunks = [] if into is None else into
-        if self.is_async:
-            async for chunk in stream:
-                chunks.append(chunk)
-        else:
-            for chunk in stream:
-                chunks.append(chunk)
-        return chunks
-
-    async def next(self, stream: Any) -> Any:
-        """``next()`` / ``anext()``; ``END`` once the stream is exhausted."""
-        return await anext(stream, END) if self.is_async else next(stream, END)
-
-    async def close(self, stream: Any) -> None:
-        result = stream.close()
-        if self.is_async:
-            await result
+        return await self._await(method(**kwargs))
 
     async def stream_helper_final(self, **kwargs: Any) -> Any:
         """``chat.completions.stream()`` used as documented, returning ``get_final_completion()``."""
@@ -203,49 +181,6 @@ def azure_api(fake_openai: Any, factory: type, endpoint: str = "https://contoso.
 # --- reading what was emitted --------------------------------------------------------------------
 
 
-def attributes(span: ReadableSpan) -> dict[str, Any]:
-    return dict(span.attributes or {})
-
-
-def points(telemetry: Any, name: str) -> list[Any]:
-    return telemetry.metrics().get(name, [])
-
-
-def instruments(telemetry: Any) -> dict[str, Any]:
-    """Metric name -> the exported metric (name, unit, data)."""
-    found = {}
-    data = telemetry.metric_reader.get_metrics_data()
-    for resource_metrics in data.resource_metrics if data else ():
-        for scope_metrics in resource_metrics.scope_metrics:
-            for metric in scope_metrics.metrics:
-                found[metric.name] = metric
-    return found
-
-
-def ended_once(telemetry: Any) -> ReadableSpan:
-    """The one span, ended exactly once: one exported span and one duration measurement."""
-    span = telemetry.span()
-    assert span.end_time is not None
-    assert sum(p.count for p in points(telemetry, DURATION)) == 1
-    return span
-
-
-def span_content(span: ReadableSpan, name: str) -> Any:
-    """A content attribute on a span: a JSON string, returned parsed."""
-    value = span.attributes[name]
-    assert isinstance(value, str), f"{name} should be JSON text on spans"
-    return json.loads(value)
-
-
-def plain(value: Any) -> Any:
-    """Event attribute values (tuples, mappings) as JSON-shaped lists and dicts."""
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
-    return value
-
-
 def details_events(telemetry: Any) -> list[Any]:
     return [log.log_record for log in telemetry.logs() if log.log_record.event_name == EVENT_NAME]
 
@@ -266,32 +201,7 @@ def qualified(error: BaseException) -> str:
     return f"{type(error).__module__}.{type(error).__qualname__}"
 
 
-async def settle(telemetry: Any, spans: int = 1) -> None:
-    """Let the event loop finalise abandoned async generators (a bounded number of turns, no sleeping)."""
-    for _ in range(10):
-        if len(telemetry.spans()) >= spans:
-            return
-        await asyncio.sleep(0)
-
-
 # --- canned answers ------------------------------------------------------------------------------
-
-
-def breaking_body(is_async: bool, head: bytes, error: Exception) -> Any:
-    """A streamed body that sends ``head`` and then fails the way a dropped connection does."""
-    if is_async:
-
-        async def async_body() -> Any:
-            yield head
-            raise error
-
-        return async_body()
-
-    def sync_body() -> Any:
-        yield head
-        raise error
-
-    return sync_body()
 
 
 def choice(index: int, content: str | None, finish_reason: str) -> dict[str, Any]:
@@ -1357,14 +1267,6 @@ async def test_content_is_captured_for_images_as_uris(content_telemetry, api, fa
 
 # === metrics ======================================================================================
 
-# The semantic conventions' ExplicitBucketBoundaries advice (gen-ai-metrics), copied from the spec.
-SPEC_TOKEN_BUCKETS = (
-    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
-)  # fmt: skip
-SPEC_DURATION_BUCKETS = (
-    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
-)  # fmt: skip
-
 
 async def test_metrics_of_a_plain_call(telemetry, api, fake_openai):
     fake_openai.reply(CHAT, chat_completion())
@@ -1444,7 +1346,7 @@ async def test_histograms_follow_the_semconv_advice(telemetry, api, fake_openai)
     stream = await api.create(stream=True, stream_options={"include_usage": True})
     await api.drain(stream)
 
-    exported = instruments(telemetry)
+    exported = exported_metrics(telemetry.metric_reader)
     expected = {
         TOKEN_USAGE: ("{token}", SPEC_TOKEN_BUCKETS),
         DURATION: ("s", SPEC_DURATION_BUCKETS),

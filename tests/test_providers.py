@@ -21,29 +21,20 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import wrapt
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 import otel_genai
-from helpers.conformance import assert_conforms
+from helpers.conformance import SPEC_DURATION_BUCKETS, SPEC_TOKEN_BUCKETS, assert_conforms
 from helpers.processes import json_documents, subprocess_env
 from helpers.providers import ANSWER, PROVIDERS, TOOL_ARGUMENTS, TOOL_NAME, Provider
-from helpers.telemetry import InMemoryLogRecordExporter, Telemetry
-from otel_genai.redaction import RedactingLogRecordProcessor, RedactingSpanProcessor, RedactionPolicy
-from otel_genai.telemetry.handler import TelemetryHandler
+from helpers.redacted import RedactedPipeline
+from helpers.telemetry import Telemetry, ended_once, exported_metrics, plain
 
 PROMPT = "What is the capital of France?"
 EMAIL = "margaret.thornton@example.com"
@@ -54,13 +45,6 @@ DURATION = "gen_ai.client.operation.duration"
 TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 EVENT_NAME = "gen_ai.client.inference.operation.details"
-# The GenAI metrics' explicit bucket advice (gen-ai-metrics.md).
-SPEC_TOKEN_BUCKETS = (
-    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
-)  # fmt: skip
-SPEC_DURATION_BUCKETS = (
-    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
-)  # fmt: skip
 INSTRUMENTS = {
     TOKEN_USAGE: ("{token}", SPEC_TOKEN_BUCKETS),
     DURATION: ("s", SPEC_DURATION_BUCKETS),
@@ -93,29 +77,7 @@ def provider(request: pytest.FixtureRequest) -> Iterator[Provider]:
     case.close()
 
 
-@pytest.fixture
-def failures(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
-    """Every exception the handler was asked to record (spied on, behaviour unchanged)."""
-    seen: list[BaseException] = []
-    original = TelemetryHandler.fail
-
-    def spy(self: TelemetryHandler, record: Any, error: BaseException) -> None:
-        seen.append(error)
-        original(self, record, error)
-
-    monkeypatch.setattr(TelemetryHandler, "fail", spy)
-    return seen
-
-
 # --- reading what was emitted -------------------------------------------------------------------------
-
-
-def ended_once(telemetry: Telemetry) -> ReadableSpan:
-    """The one span, ended exactly once: one exported span and one duration measurement."""
-    span = telemetry.span()
-    assert span.end_time is not None
-    assert sum(p.count for p in telemetry.metrics().get(DURATION, [])) == 1
-    return span
 
 
 def identity(provider: Provider) -> dict[str, Any]:
@@ -144,26 +106,6 @@ def attributes_of(item: Any) -> dict[str, Any]:
 
 def details_events(telemetry: Telemetry) -> list[Any]:
     return [log.log_record for log in telemetry.logs() if log.log_record.event_name == EVENT_NAME]
-
-
-def plain(value: Any) -> Any:
-    """Event attribute values (tuples, mappings) as JSON-shaped lists and dicts."""
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
-    return value
-
-
-def exported_metrics(reader: InMemoryMetricReader) -> dict[str, Any]:
-    """Metric name -> the exported metric (unit, data points)."""
-    found = {}
-    data = reader.get_metrics_data()
-    for resource_metrics in data.resource_metrics if data else ():
-        for scope_metrics in resource_metrics.scope_metrics:
-            for metric in scope_metrics.metrics:
-                found[metric.name] = metric
-    return found
 
 
 def expected_messages(prompt: str, answer: str) -> tuple[list[Any], list[Any]]:
@@ -340,67 +282,21 @@ def test_content_modes(
 
 
 @pytest.fixture(params=["SPAN_ONLY", "EVENT_ONLY", "SPAN_AND_EVENT"])
-def redacted_telemetry(request: pytest.FixtureRequest) -> Iterator[Redacted]:
+def redacted_telemetry(request: pytest.FixtureRequest) -> Iterator[RedactedPipeline]:
     """Content captured where the mode says, the real redacting processor (Presidio) before that exporter.
 
     With both (``SPAN_AND_EVENT``) the two processors' workers share one detector and analyse at the same
     time (they take turns inside it: spaCy's memory zones are per pipeline).
     """
     mode = request.param
-    span_exporter, log_exporter = InMemorySpanExporter(), InMemoryLogRecordExporter()
-    span_processor: Any = SimpleSpanProcessor(span_exporter)
-    log_processor: Any = SimpleLogRecordProcessor(log_exporter)
-    if mode in ("SPAN_ONLY", "SPAN_AND_EVENT"):
-        span_processor = RedactingSpanProcessor(span_exporter, RedactionPolicy(), schedule_delay_millis=20)
-    if mode in ("EVENT_ONLY", "SPAN_AND_EVENT"):
-        log_processor = RedactingLogRecordProcessor(log_exporter, RedactionPolicy(), schedule_delay_millis=20)
-    tracer_provider, logger_provider = TracerProvider(), LoggerProvider()
-    tracer_provider.add_span_processor(span_processor)
-    logger_provider.add_log_record_processor(log_processor)
-    handle = otel_genai.instrument(
-        tracer_provider=tracer_provider,
-        meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]),
-        logger_provider=logger_provider,
-        capture_content=mode,
-        exporter="none",
-    )
-    yield Redacted(mode, span_exporter, log_exporter, [span_processor, log_processor])
+    pipeline = RedactedPipeline.start(mode, redact_spans="SPAN" in mode, redact_logs="EVENT" in mode)
+    yield pipeline
     otel_genai.uninstrument()
-    handle.shutdown()
-    span_processor.shutdown()
-    log_processor.shutdown()
-
-
-@dataclass
-class Redacted:
-    mode: str
-    span_exporter: InMemorySpanExporter
-    log_exporter: InMemoryLogRecordExporter
-    processors: list[Any]
-
-    def flush(self) -> None:
-        for processor in self.processors:
-            assert processor.force_flush(60_000) is True
-
-    def exported_texts(self) -> list[tuple[str, str]]:
-        """``(where, text)`` for every span attribute, event attribute, status description and log record."""
-        texts: list[tuple[str, str]] = []
-        for span in self.span_exporter.get_finished_spans():
-            texts += [(f"{span.name} {key}", str(value)) for key, value in (span.attributes or {}).items()]
-            for event in span.events:
-                attributes = (event.attributes or {}).items()
-                texts += [(f"{span.name} {event.name} {key}", str(value)) for key, value in attributes]
-            texts.append((f"{span.name} status", span.status.description or ""))
-        for log in self.log_exporter.get_finished_logs():
-            record = log.log_record
-            attributes = (record.attributes or {}).items()
-            texts += [(f"log {key}", json.dumps(plain(value), default=str)) for key, value in attributes]
-            texts.append(("log body", json.dumps(record.body, default=str)))
-        return texts
+    pipeline.shutdown()
 
 
 def test_an_email_in_the_prompt_never_reaches_the_exporter(
-    provider: Provider, redacted_telemetry: Redacted
+    provider: Provider, redacted_telemetry: RedactedPipeline
 ) -> None:
     telemetry = redacted_telemetry
     redacted_prompt = PII_PROMPT.replace(EMAIL, "<EMAIL_ADDRESS>")
@@ -536,9 +432,57 @@ def test_turned_off_restores_the_client(
     assert len(telemetry.spans()) == 1
 
 
-# === zero-code =============================================================================================
+# === instrument() before the application imports its client library ======================================
 
 NEW_PROVIDERS = ("anthropic", "google_genai", "bedrock")
+LATE_IMPORT_APP = """
+import json, sys
+sys.path.insert(0, {tests!r})
+import otel_genai
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from helpers.providers import PROVIDERS
+
+exporter = InMemorySpanExporter()
+tracer_provider = TracerProvider()
+tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+handle = otel_genai.instrument(tracer_provider=tracer_provider, exporter="none")
+adapter = PROVIDERS[sys.argv[1]]
+before = {{"imported": [m for m in adapter.modules if m in sys.modules], "deferred": list(handle.deferred)}}
+provider = adapter()  # the application imports its client library now, after instrument()
+provider.open()
+try:
+    provider.chat("Say hello.")
+finally:
+    provider.close()
+print(json.dumps({{
+    "before": before, "instrumented": list(handle.instrumented),
+    "spans": [s.name for s in exporter.get_finished_spans()],
+}}))
+"""
+
+
+@pytest.mark.parametrize("key", NEW_PROVIDERS)
+def test_instrumented_when_imported_after_instrument(key: str) -> None:
+    """The registry's post-import hook turns the instrumentor on when the application imports the library."""
+    adapter = PROVIDERS[key]
+    for module in adapter.modules:
+        pytest.importorskip(module)
+    script = LATE_IMPORT_APP.format(tests=str(Path(__file__).parent))
+    result = subprocess.run(
+        [sys.executable, "-c", script, key], capture_output=True, text=True, env=subprocess_env(), timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["before"]["imported"] == []
+    assert key in report["before"]["deferred"]
+    assert key in report["instrumented"]
+    assert report["spans"] == [adapter().span_name]
+
+
+# === zero-code =============================================================================================
+
 ZERO_CODE_APP = """
 import json, sys
 sys.path.insert(0, {tests!r})
@@ -603,13 +547,19 @@ def zero_code_app(
         process.communicate()
 
 
+# Without the distro (a library leg of `make test-matrix`), `opentelemetry-instrument` configures no SDK.
+HAS_DISTRO = importlib.util.find_spec("opentelemetry.distro") is not None
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _start_zero_code_early(request: pytest.FixtureRequest) -> None:
     """Start the child with the module's first test when the zero-code test will run (else never)."""
-    if any(item.name == "test_zero_code_traces_each_new_provider" for item in request.session.items):
+    selected = any(item.name == "test_zero_code_traces_each_new_provider" for item in request.session.items)
+    if selected and HAS_DISTRO:
         request.getfixturevalue("zero_code_app")
 
 
+@pytest.mark.skipif(not HAS_DISTRO, reason="opentelemetry-distro is not installed")
 def test_zero_code_traces_each_new_provider(zero_code_app: Callable[[], dict[str, Any]]) -> None:
     run = zero_code_app()
     if not run["keys"]:

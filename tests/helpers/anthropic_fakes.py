@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from helpers.api import SyncOrAsync
 from helpers.aws_eventstream import chunk_message
 
 MODEL = "claude-haiku-4-5"
@@ -255,7 +256,6 @@ class FakeAnthropic:
 # --- clients and the same calls on the sync and the async client ------------------------------------------
 
 MESSAGES = [{"role": "user", "content": "Hello, Claude."}]
-END = object()  # what Api.next returns once a stream is exhausted
 
 
 def make_client(fake: FakeAnthropic, factory: Any = None, *, is_async: bool = False, **kwargs: Any) -> Any:
@@ -275,7 +275,7 @@ def make_client(fake: FakeAnthropic, factory: Any = None, *, is_async: bool = Fa
 
 
 @dataclass
-class Api:
+class Api(SyncOrAsync):
     """Messages calls on a sync or an async client; tests ``await`` either one."""
 
     client: Any
@@ -297,22 +297,7 @@ class Api:
         kwargs.setdefault("model", MODEL)
         kwargs.setdefault("max_tokens", 1024)
         kwargs.setdefault("messages", MESSAGES)
-        result = method(**kwargs)
-        return await result if self.is_async else result
-
-    async def drain(self, stream: Any) -> list[Any]:
-        """Iterate a stream to its end the usual way (``for`` / ``async for``)."""
-        if self.is_async:
-            return [event async for event in stream]
-        return list(stream)
-
-    async def next(self, stream: Any) -> Any:
-        return await anext(stream, END) if self.is_async else next(stream, END)
-
-    async def close(self, stream: Any) -> None:
-        result = stream.close()
-        if self.is_async:
-            await result
+        return await self._await(method(**kwargs))
 
     async def parse(self, raw: Any) -> Any:
         """A raw response's ``parse()``: a coroutine on 2.x's async client, plain before."""

@@ -79,6 +79,13 @@ _STRING_LISTS = (
 DURATION = "gen_ai.client.operation.duration"
 TOKEN_USAGE = "gen_ai.client.token.usage"
 TOOL_DURATION = "gen_ai.execute_tool.duration"
+# The GenAI metrics' ExplicitBucketBoundaries advice (gen-ai-metrics.md), copied from the spec.
+SPEC_TOKEN_BUCKETS = (
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+)  # fmt: skip
+SPEC_DURATION_BUCKETS = (
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+)  # fmt: skip
 # What identifies an operation on its span and on its metrics (the conventions' metric attributes).
 METRIC_IDENTITY = (
     "gen_ai.operation.name",

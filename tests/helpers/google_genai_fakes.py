@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from helpers.api import SyncOrAsync
+
 
 def sdk_version() -> tuple[int, ...]:
     from google.genai import version
@@ -291,15 +293,17 @@ def default_reply(path: str, body: Any = None) -> Reply:
 
 # --- the same calls on the sync and the async client ------------------------------------------------
 
-END = object()
 
-
-class Api:
+class Api(SyncOrAsync):
     """``client.models`` or ``client.aio.models`` (and chats); tests ``await`` either one."""
 
     def __init__(self, client: Any, is_async: bool) -> None:
         self.client = client
-        self.is_async = is_async
+        self._is_async = is_async
+
+    @property
+    def is_async(self) -> bool:
+        return self._is_async
 
     @property
     def models(self) -> Any:
@@ -332,29 +336,12 @@ class Api:
     async def send_stream(self, chat: Any, message: Any) -> Any:
         return await self._call(chat.send_message_stream, {"message": message})
 
-    async def drain(self, stream: Any, into: list[Any] | None = None) -> list[Any]:
-        chunks = [] if into is None else into
-        if self.is_async:
-            async for chunk in stream:
-                chunks.append(chunk)
-        else:
-            for chunk in stream:
-                chunks.append(chunk)
-        return chunks
-
-    async def next(self, stream: Any) -> Any:
-        """The next chunk, or ``END``."""
-        try:
-            return await stream.__anext__() if self.is_async else next(stream)
-        except (StopIteration, StopAsyncIteration):
-            return END
-
     async def close(self, stream: Any) -> None:
+        """The SDK's streams are generators: an async one closes with ``aclose()``."""
         if self.is_async:
             await stream.aclose()
         else:
             stream.close()
 
     async def _call(self, method: Any, kwargs: dict[str, Any]) -> Any:
-        result = method(**kwargs)
-        return await result if self.is_async else result
+        return await self._await(method(**kwargs))

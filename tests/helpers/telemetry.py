@@ -66,6 +66,17 @@ def metric_points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
     return points
 
 
+def exported_metrics(reader: InMemoryMetricReader) -> dict[str, Any]:
+    """Metric name -> the exported metric (name, unit, data points)."""
+    found = {}
+    data = reader.get_metrics_data()
+    for resource_metrics in data.resource_metrics if data else ():
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                found[metric.name] = metric
+    return found
+
+
 def redacted_entity_counts(reader: InMemoryMetricReader) -> Counter[str]:
     """Entity type -> the ``otel_genai.redaction.entities`` counter's total."""
     counts: Counter[str] = Counter()

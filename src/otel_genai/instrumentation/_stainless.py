@@ -25,10 +25,12 @@ from otel_genai.instrumentation._base import CallReader
 from otel_genai.telemetry.content import (
     BlobPart,
     FilePart,
+    Part,
     ToolDefinition,
     UriPart,
     blob_part,
     file_part,
+    text_part,
     tool_definition,
     uri_part,
 )
@@ -222,6 +224,16 @@ def field(item: Any, name: str) -> Any:
     if isinstance(item, dict):
         return item.get(name)
     return getattr(item, name, None)
+
+
+def content_parts(content: Any, block_part: Callable[[Any], Part]) -> list[Part]:
+    """A message's ``content`` as semconv parts: a string is one text part (none when empty), anything else
+    is iterated, each block (a dict or the SDK's model) read by the provider's ``block_part``."""
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [text_part(content)] if content else []
+    return [block_part(block) for block in content]
 
 
 def extra_field(model: Any, name: str) -> Any:

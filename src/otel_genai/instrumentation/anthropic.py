@@ -35,6 +35,7 @@ from otel_genai.instrumentation._native_span import NativeSpan, lend_span_keepin
 from otel_genai.instrumentation._stainless import (
     StainlessReader,
     StainlessSDK,
+    content_parts,
     double,
     field,
     number,
@@ -327,11 +328,7 @@ def input_messages(messages: Any) -> list[InputMessage] | None:
 
 def _content_parts(content: Any) -> list[Part]:
     """A string, or a list of content blocks (dicts or the SDK's models), as semconv parts."""
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [text_part(content)] if content else []
-    return [_block_part(block) for block in content]
+    return content_parts(content, _block_part)
 
 
 def _block_part(block: Any) -> Part:

@@ -39,11 +39,10 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from otel_genai import semconv as sc
 from otel_genai.instrumentation import _bedrock_models
-from otel_genai.instrumentation._base import CallReader, Instrumentor, Target, traced_call
+from otel_genai.instrumentation._base import CallReader, Instrumentor, Target, host_and_port, traced_call
 from otel_genai.instrumentation._bedrock_models import (
     content_parts,
     converse_input_messages,
@@ -75,7 +74,6 @@ logger = logging.getLogger("otel_genai")
 
 RUNTIME = "bedrock-runtime"
 AGENT_RUNTIME = "bedrock-agent-runtime"
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 _KB_OPERATION = "retrieve"  # db.operation.name of a Knowledge Base query made inside a retrieval
 
 
@@ -129,8 +127,7 @@ def endpoint(client: Any) -> tuple[str | None, int | None]:
         return None, None
     cached = _endpoints.get(url)
     if cached is None:
-        parts = urlsplit(url)
-        cached = (parts.hostname, parts.port or _DEFAULT_PORTS.get(parts.scheme))
+        cached = host_and_port(url)
         if len(_endpoints) < 64:  # a handful of regions and endpoints per process
             _endpoints[url] = cached
     return cached

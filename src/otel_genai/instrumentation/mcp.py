@@ -34,7 +34,6 @@ import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from opentelemetry import context as otel_context
@@ -44,7 +43,7 @@ from opentelemetry.trace import Span, SpanKind
 from pydantic import BaseModel
 
 from otel_genai import semconv as sc
-from otel_genai.instrumentation._base import Instrumentor, Observer, Target
+from otel_genai.instrumentation._base import Instrumentor, Observer, Target, host_and_port
 from otel_genai.instrumentation._native_span import NativeSpan, lend_context
 from otel_genai.telemetry.errors import record_error
 from otel_genai.telemetry.handler import SCOPE_NAME, TelemetryHandler
@@ -314,11 +313,10 @@ _build_session = Observer(_keep_connection, "the MCP client's server")
 def _connection(server: Any) -> dict[str, Any]:
     """A URL is Streamable HTTP over TCP (host and port); a command runs over stdio (a pipe)."""
     if isinstance(server, str):
-        url = urlsplit(server)
+        address, port = host_and_port(server)
         facts: dict[str, Any] = {sc.NETWORK_TRANSPORT: "tcp"}
-        if url.hostname:
-            facts[sc.SERVER_ADDRESS] = url.hostname
-        port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+        if address:
+            facts[sc.SERVER_ADDRESS] = address
         if port:
             facts[sc.SERVER_PORT] = port
         return facts

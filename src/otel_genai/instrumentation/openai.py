@@ -19,6 +19,7 @@ from otel_genai.instrumentation._base import Instrumentor, Target
 from otel_genai.instrumentation._stainless import (
     StainlessReader,
     StainlessSDK,
+    content_parts,
     double,
     extra_field,
     field,
@@ -368,38 +369,35 @@ class _ChatStreamAccumulator(StreamAccumulator):
 
 
 def _content_parts(content: Any) -> list[Part]:
-    """A chat or Responses ``content`` value (string or list of typed parts) as semconv parts."""
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [text_part(content)] if content else []
-    parts: list[Part] = []
-    for item in content if isinstance(content, (list, tuple)) else (content,):
-        kind = field(item, "type")
-        if kind in ("text", "input_text", "output_text"):
-            parts.append(text_part(field(item, "text") or ""))
-        elif kind == "refusal":
-            parts.append(refusal_part(field(item, "refusal") or ""))
-        elif kind in ("image_url", "input_image"):
-            image = field(item, "image_url")
-            url = field(image, "url") if image is not None and not isinstance(image, str) else image
-            parts.append(uri_or_blob(url, "image", field(item, "file_id")))
-        elif kind == "input_audio":
-            audio = field(item, "input_audio")
-            fmt = field(audio, "format")
-            parts.append(blob_part(field(audio, "data") or "", "audio", f"audio/{fmt}" if fmt else None))
-        elif kind in ("file", "input_file"):
-            file = field(item, "file") or item
-            file_id = field(file, "file_id")
-            if file_id:
-                parts.append(file_part(file_id, "document"))
-            else:
-                parts.append(
-                    uri_or_blob(field(file, "file_data") or field(file, "file_url"), "document", None)
-                )
-        else:
-            parts.append(generic_part(str(kind or "unknown")))
-    return parts
+    """A chat or Responses ``content`` value (string, list of typed parts, or one typed part) as semconv
+    parts."""
+    if content is not None and not isinstance(content, (str, list, tuple)):
+        content = (content,)
+    return content_parts(content, _content_part)
+
+
+def _content_part(item: Any) -> Part:
+    """One typed part of a chat or Responses ``content`` list."""
+    kind = field(item, "type")
+    if kind in ("text", "input_text", "output_text"):
+        return text_part(field(item, "text") or "")
+    if kind == "refusal":
+        return refusal_part(field(item, "refusal") or "")
+    if kind in ("image_url", "input_image"):
+        image = field(item, "image_url")
+        url = field(image, "url") if image is not None and not isinstance(image, str) else image
+        return uri_or_blob(url, "image", field(item, "file_id"))
+    if kind == "input_audio":
+        audio = field(item, "input_audio")
+        fmt = field(audio, "format")
+        return blob_part(field(audio, "data") or "", "audio", f"audio/{fmt}" if fmt else None)
+    if kind in ("file", "input_file"):
+        file = field(item, "file") or item
+        file_id = field(file, "file_id")
+        if file_id:
+            return file_part(file_id, "document")
+        return uri_or_blob(field(file, "file_data") or field(file, "file_url"), "document", None)
+    return generic_part(str(kind or "unknown"))
 
 
 def chat_input_messages(messages: Any) -> list[InputMessage] | None:
