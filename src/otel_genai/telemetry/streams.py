@@ -41,14 +41,15 @@ class StreamAccumulator:
         self._intervals: list[float] | None = [] if handler.chunk_timing else None
 
     def observe(self, chunk: Any) -> None:
-        now = _clock()
         last = self._last
         if last is None:
+            now = self._last = _clock()
             self.record.time_to_first_chunk = now - self.record.start_time
             self.record.chunk_intervals = self._intervals
-        elif self._intervals is not None:
+        elif self._intervals is not None:  # without the metric, no clock after the first chunk
+            now = _clock()
             self._intervals.append(now - last)
-        self._last = now
+            self._last = now
         try:
             self.on_chunk(chunk)
         except Exception:
