@@ -30,6 +30,7 @@ from helpers.anthropic_fakes import (
     error_body,
     make_client,
     message,
+    needs_bedrock_auth,
     needs_sdk,
     sse,
     stream_events,
@@ -264,3 +265,127 @@ async def test_failure_with_native_on_is_ours(make_telemetry, global_provider, f
     assert span.attributes["error.type"] == "invalid_request_error"
     assert "non-empty" not in (span.status.description or "")  # the SDK's set_status cannot add the text
     assert_conforms(telemetry, span, operation="chat", failed=True, content=False)
+
+
+# --- the trace context the request carries, and the SDK's HTTP facts on ours -------------------------------
+
+PRESET_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def carries_our_context(request: Any, span: Any) -> bool:
+    return f"-{span.context.span_id:016x}-" in request.headers.get("traceparent", "")
+
+
+async def test_each_attempt_carries_our_trace_context(
+    make_telemetry, global_provider, fake_anthropic, is_async
+):
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    fake_anthropic.reply(error_body("overloaded_error"), status=529, headers={"retry-after-ms": "1"})
+    fake_anthropic.reply(message())
+
+    await Api(make_client(fake_anthropic, is_async=is_async, max_retries=2)).create()
+
+    span = only_ours(telemetry.spans())
+    assert len(fake_anthropic.requests) == 2
+    assert all(carries_our_context(request, span) for request in fake_anthropic.requests)
+    assert span.attributes["url.path"] == "/v1/messages"
+
+
+async def test_propagation_off_sends_no_trace_context_but_keeps_the_url(
+    make_telemetry, global_provider, fake_anthropic, is_async
+):
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    api = Api(make_client(fake_anthropic, is_async=is_async, open_telemetry={"propagation": False}))
+    fake_anthropic.reply(message())
+
+    await api.create()
+
+    span = only_ours(telemetry.spans())
+    assert "traceparent" not in fake_anthropic.requests[-1].headers
+    assert span.attributes["url.full"] == "https://api.anthropic.com/v1/messages"
+    assert span.attributes["url.scheme"] == "https"
+
+
+@pytest.mark.parametrize("where", ["extra_headers", "default_headers"])
+async def test_a_preset_trace_header_gives_way_to_ours(
+    make_telemetry, global_provider, fake_anthropic, is_async, where
+):
+    """As the SDK does on its own: the request carries the call's span, whatever trace header was set."""
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    preset = {"TraceParent": PRESET_TRACEPARENT}
+    client_options = {"default_headers": preset} if where == "default_headers" else {}
+    call_options = {"extra_headers": preset} if where == "extra_headers" else {}
+    fake_anthropic.reply(message())
+
+    await Api(make_client(fake_anthropic, is_async=is_async, **client_options)).create(**call_options)
+
+    span = only_ours(telemetry.spans())
+    assert carries_our_context(fake_anthropic.requests[-1], span)
+    assert span.attributes["url.full"] == "https://api.anthropic.com/v1/messages"
+
+
+async def test_baggage_travels_with_our_trace_context(
+    make_telemetry, global_provider, fake_anthropic, is_async
+):
+    from opentelemetry import baggage, context
+
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    fake_anthropic.reply(message())
+    token = context.attach(baggage.set_baggage("tenant", "acme"))
+    try:
+        await Api(make_client(fake_anthropic, is_async=is_async)).create()
+    finally:
+        context.detach(token)
+
+    span = only_ours(telemetry.spans())
+    assert carries_our_context(fake_anthropic.requests[-1], span)
+    assert fake_anthropic.requests[-1].headers["baggage"] == "tenant=acme"
+
+
+async def test_a_query_on_the_request_is_recorded_as_the_sdk_records_it(
+    make_telemetry, global_provider, fake_anthropic
+):
+    """Query parameters the endpoint does not define stay off the span (they may be anything)."""
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    fake_anthropic.reply(message())
+
+    make_client(fake_anthropic).messages.create(
+        model=MODEL, max_tokens=10, messages=MESSAGES, extra_query={"email": "a@example.com"}
+    )
+
+    span = only_ours(telemetry.spans())
+    assert span.attributes["url.full"] == "https://api.anthropic.com/v1/messages"
+    assert "url.query" not in span.attributes
+    assert "a@example.com" not in json.dumps({k: str(v) for k, v in span.attributes.items()})
+
+
+@needs_bedrock_auth
+@pytest.mark.parametrize("preset", [False, True], ids=["plain", "preset-traceparent"])
+async def test_bedrock_signature_leaves_the_trace_context_out(
+    make_telemetry, global_provider, fake_anthropic, is_async, preset
+):
+    """The trace context is set after the request is signed, so a proxy that rewrites it breaks nothing."""
+    telemetry = make_telemetry()
+    global_provider(telemetry.tracer_provider)
+    bedrock_model = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    fake_anthropic.reply(message(model=bedrock_model))
+    factory = anthropic.AsyncAnthropicBedrock if is_async else anthropic.AnthropicBedrock
+    client = make_client(
+        fake_anthropic, factory, aws_region="us-east-1", aws_access_key="AKIDEXAMPLE", aws_secret_key="dummy"
+    )
+
+    await Api(client).create(
+        model=bedrock_model, **({"extra_headers": {"traceparent": PRESET_TRACEPARENT}} if preset else {})
+    )
+
+    (span,) = telemetry.spans()  # ours alone
+    assert span.instrumentation_scope.name != SDK_SCOPE
+    request = fake_anthropic.requests[-1]
+    assert carries_our_context(request, span)
+    signed = request.headers["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+    assert "host" in signed and "traceparent" not in signed

@@ -165,3 +165,41 @@ def test_a_broken_matcher_leaves_the_library_its_span(library: Any) -> None:
         unwrap_methods(wrapped)
 
     assert sorted(s.name for s in exporter.get_finished_spans()) == ["POST /v1/messages", "ours"]
+
+
+def test_a_bypass_tells_the_library_there_is_no_span_and_keeps_its_handoff(library: Any) -> None:
+    """``bypass``: the library gets ``declined`` (no span, so it skips its span work) and the call's handoff
+    is there while the call runs; a bypass that returns None or fails lends our span as usual."""
+    module, exporter, ours = library
+    seen: list[Any] = []
+
+    def bypass(span: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if args[0] == "broken":
+            raise RuntimeError("bug in our bypass")
+        return None if args[0] == "lend" else ("our work", args[0])
+
+    native = NativeSpan(LIBRARY, "start_call_span", matches=lambda r, a, k: True, bypass=bypass)
+    wrapped = wrap_methods([native.target()])
+    try:
+        for name in ("POST /v1/messages", "lend", "broken"):
+            with ours.start_as_current_span(f"ours {name}") as span:
+                record = _record(name)
+                record.span = span
+                with native.replacing(record):
+                    assert native.handoff() is None  # not asked yet
+                    answer = module.start_call_span(name)
+                    seen.append(
+                        (answer is span or getattr(answer, "__wrapped__", None) is span, native.handoff())
+                    )
+                    if answer is not None:
+                        answer.end()  # lent: does nothing
+                assert native.handoff() is None  # the call is over
+    finally:
+        unwrap_methods(wrapped)
+
+    assert seen == [(False, ("our work", "POST /v1/messages")), (True, None), (True, None)]
+    assert sorted(s.name for s in exporter.get_finished_spans()) == [
+        "ours POST /v1/messages",
+        "ours broken",
+        "ours lend",
+    ]  # no span of the library's

@@ -18,7 +18,11 @@ Adding it for a library:
    kwargs)`` tells the library's span for this call from its other spans, and the optional ``adopt(span,
    args, kwargs)`` copies onto ours what the library would have started its span with;
 3. add ``NATIVE.target()`` to the instrumentor's ``targets()``;
-4. run the wrapped call inside ``with NATIVE.replacing(record):``.
+4. run the wrapped call inside ``with NATIVE.replacing(record):``;
+5. optionally, when lending costs more than the library's span work is worth to us: ``bypass(span, args,
+   kwargs)`` returns an object that does that work itself (found with ``NATIVE.handoff()`` while the call
+   runs), and the library is answered ``declined``, what it takes for "no span" (None for Anthropic's
+   ``start_api_call_span``), so it skips its span path; returning None lends the span as above.
 
 ``tests/test_native_span.py`` shows both kinds on a stand-in library.
 """
@@ -26,8 +30,8 @@ Adding it for a library:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar, cast
 
@@ -121,11 +125,28 @@ def lend_context(span: Span) -> AbstractContextManager[Span]:
 class _Claim(Generic[R]):
     """A call we trace, waiting for the library to ask for its span."""
 
-    __slots__ = ("claimed", "record")
+    __slots__ = ("claimed", "handoff", "record")
 
     def __init__(self, record: R) -> None:
         self.record = record
         self.claimed = False
+        self.handoff: Any = None
+
+
+class _Replacing(Generic[R]):
+    """``NativeSpan.replacing``'s block (a plain class: it runs once per traced call)."""
+
+    __slots__ = ("pending", "record", "token")
+
+    def __init__(self, pending: ContextVar[_Claim[R] | None], record: R) -> None:
+        self.pending = pending
+        self.record = record
+
+    def __enter__(self) -> None:
+        self.token = self.pending.set(_Claim(self.record))
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.pending.reset(self.token)
 
 
 class NativeSpan(Generic[R]):
@@ -140,6 +161,8 @@ class NativeSpan(Generic[R]):
         lend: Callable[[Span], Any] = lend_span,
         adopt: Callable[[Span, tuple[Any, ...], dict[str, Any]], None] | None = None,
         owner: str | None = None,
+        bypass: Callable[[Span, tuple[Any, ...], dict[str, Any]], Any] | None = None,
+        declined: Any = None,
     ) -> None:
         self.module = module
         self.owner = owner
@@ -147,6 +170,8 @@ class NativeSpan(Generic[R]):
         self.matches = matches
         self.lend = lend
         self.adopt = adopt
+        self.bypass = bypass
+        self.declined = declined
         self._pending: ContextVar[_Claim[R] | None] = ContextVar(
             f"otel_genai_native_span:{module}.{function}", default=None
         )
@@ -155,24 +180,35 @@ class NativeSpan(Generic[R]):
         """What ``wrap_methods`` wraps (skipped where the library release has no such function)."""
         return (self.module, self.owner, self.function, self._factory)
 
-    @contextmanager
-    def replacing(self, record: R) -> Iterator[None]:
+    def replacing(self, record: R) -> AbstractContextManager[None]:
         """Within this block, the library's span for ``record``'s call is ``record.span``."""
-        token = self._pending.set(_Claim(record))
-        try:
-            yield
-        finally:
-            self._pending.reset(token)
+        return _Replacing(self._pending, record)
+
+    def handoff(self) -> Any:
+        """What ``bypass`` returned for the call running now, while the library runs it without a span of its
+        own; None otherwise (no call of ours, not asked yet, or lent our span)."""
+        claim = self._pending.get()
+        return None if claim is None else claim.handoff
 
     def _factory(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         try:
-            span = self._claim(args, kwargs)
+            claim = self._claim(args, kwargs)
         except Exception:
             logger.debug("otel_genai: could not match the library's own span", exc_info=True)
-            span = None
-        return wrapped(*args, **kwargs) if span is None else self.lend(span)
+            claim = None
+        if claim is None:
+            return wrapped(*args, **kwargs)
+        span = cast(Span, claim.record.span)
+        if self.bypass is not None:
+            try:
+                claim.handoff = self.bypass(span, args, kwargs)
+            except Exception:
+                logger.debug("otel_genai: could not take over the library's span work", exc_info=True)
+            if claim.handoff is not None:
+                return self.declined
+        return self.lend(span)
 
-    def _claim(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Span | None:
+    def _claim(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Claim[R] | None:
         claim = self._pending.get()
         if claim is None or claim.claimed:
             return None
@@ -186,4 +222,4 @@ class NativeSpan(Generic[R]):
         claim.claimed = True
         if self.adopt is not None and span.is_recording():
             self.adopt(span, args, kwargs)
-        return span
+        return claim

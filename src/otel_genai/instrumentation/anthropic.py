@@ -6,9 +6,13 @@ named by their provider.
 The SDK's own tracing (2.x: one CLIENT span per API call, opened by ``_base_client.start_api_call_span``
 whenever a tracer provider is reachable) is handed our span for a call we trace (``NativeSpan``): one span
 per call, ours, through our provider and redaction, whatever the SDK's ``open_telemetry`` option says. The
-SDK still sends that span's trace context with the request; it is told the span does not record, so it
-does not read the response and the stream a second time (that doubled the cost of a stream), and what it
-writes anyway is limited to its HTTP facts: never the conventions' names nor content.
+SDK is told there is no span (``_SdkSpanBypass``), so it skips its span path, and what that path gave
+our span and the request is done here at the same moments: its ``url.*`` facts, and our span's trace
+context in each request's headers once the client signed it (``httpx2`` send), as its ``propagation``
+option says. A call with a trace header preset, or an SDK without the helpers this uses, is lent our span
+instead: the SDK then sends its context, is told the span does not record (so it does not read the
+response and the stream a second time), and writes at most its HTTP facts, never the conventions' names
+nor content.
 
 This module only reads requests and responses into records; names and emission live in
 ``otel_genai.telemetry``. Fields are read with ``getattr`` / ``field`` defaults: the SDK's types change
@@ -19,9 +23,11 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
+
+from opentelemetry import trace
 
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import (
@@ -107,6 +113,7 @@ class AnthropicInstrumentor(Instrumentor):
             targets.append((module, cls, "parse", wrapper))
             targets.append((module, cls, "stream", managers.async_wrapper if is_async else managers.wrapper))
         targets.append(_SDK_SPAN.target())  # anthropic 2.x only: earlier releases do not trace themselves
+        targets.extend(_sdk_span_bypass())
         # anthropic 0.x: Stream's metaclass answers isinstance() itself, and knows nothing of proxies
         for meta in ("_SyncStreamMeta", "_AsyncStreamMeta"):
             targets.append(("anthropic._streaming", meta, "__instancecheck__", _stream_instance_check))
@@ -157,6 +164,129 @@ _SDK_SPAN: NativeSpan[Inference] = NativeSpan(
     matches=_is_sdk_span_for,
     lend=lend_span_keeping(_keeps_sdk_attribute, recording=False),
 )
+
+
+class _SdkSpanWork:
+    """What the SDK's span path does for a call we trace, done by us while the SDK runs the call without
+    one: the URL of the call's first request on our span (the SDK's ``url.*``), and our span's trace context
+    in the headers of each request to the API (every attempt), after the client signed it, as the SDK would
+    have with ``inject_trace_headers``."""
+
+    __slots__ = ("host", "options", "propagation", "sent", "span", "tracing")
+
+    def __init__(
+        self, tracing: _SdkSpanBypass, span: Any, host: str, options: Any, propagation: bool
+    ) -> None:
+        self.tracing = tracing
+        self.span = span
+        self.host = host
+        self.options = options
+        self.propagation = propagation
+        self.sent = False
+
+    def sending(self, request: Any) -> None:
+        url = request.url
+        if url.host != self.host:  # not the API's request (a credential refresh, ...)
+            return
+        if not self.sent:
+            self.sent = True
+            self.span.set_attributes(self.tracing.url_attributes(url, self.options))
+        if self.propagation:
+            self.tracing.inject(request.headers, trace.set_span_in_context(self.span))
+
+
+class _AttributeBatch(dict[str, Any]):
+    """Collects what the SDK's ``set_url_attributes`` writes, for one ``set_attributes`` on our span."""
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        self[key] = value
+
+
+class _SdkSpanBypass:
+    """``NativeSpan.bypass`` for the SDK's span: for a call we trace, the SDK is told there is no span
+    (``start_api_call_span`` returning None, what it gets for a span that neither records nor propagates),
+    so it skips its span path entirely: the attributes built for a span it does not start, our span made
+    current again, the trace headers computed twice per attempt (removed before signing, then set), its
+    result recording. ``_SdkSpanWork`` does the part of that path that reached our span and the request.
+
+    A call with a trace header already set (the client's default headers or the call's ``extra_headers``)
+    is lent our span instead: the SDK removes those before the client signs the request (Bedrock), which
+    only its own path can do."""
+
+    __slots__ = ("inject", "propagator", "set_url", "textmap")
+
+    def __init__(
+        self, inject: Callable[..., None], textmap: Callable[[], Any], set_url: Callable[..., None]
+    ) -> None:
+        self.inject = inject  # opentelemetry.propagate's, as the SDK's own
+        self.textmap = textmap
+        self.set_url = set_url  # the SDK's set_url_attributes
+        self.propagator: tuple[Any, frozenset[str]] = (None, frozenset())
+
+    def __call__(self, span: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _SdkSpanWork | None:
+        options = args[2]
+        propagation = kwargs.get("propagation", True)
+        if propagation:
+            fields = self.trace_fields()
+            default_headers = kwargs.get("default_headers")
+            extra = options.headers
+            if (default_headers is not None and not fields.isdisjoint(map(str.lower, default_headers()))) or (
+                isinstance(extra, Mapping) and not fields.isdisjoint(map(str.lower, extra))
+            ):
+                return None
+        return _SdkSpanWork(self, span, args[1].host, options, propagation)
+
+    def trace_fields(self) -> frozenset[str]:
+        """The headers the application's propagator writes (lower case), kept per propagator."""
+        propagator = self.textmap()
+        known, fields = self.propagator
+        if propagator is not known:
+            fields = frozenset(field.lower() for field in propagator.fields)
+            self.propagator = (propagator, fields)
+        return fields
+
+    def url_attributes(self, url: Any, options: Any) -> dict[str, Any]:
+        """The SDK's ``url.*`` for the request to ``url``: its ``set_url_attributes`` when there is a query to
+        sift, else the same three values made here (``url.scheme``, ``url.path``, ``url.full``)."""
+        if url.query:
+            batch = _AttributeBatch()
+            # content=False: no query parameter the messages endpoints define is content
+            self.set_url(
+                batch, url, options.span_query_params, options.span_content_query_params, content=False
+            )
+            return batch
+        path = url.raw_path.partition(b"?")[0].decode("ascii")
+        return {
+            "url.scheme": url.scheme,
+            "url.path": path,
+            "url.full": f"{url.scheme}://{url.netloc.decode('ascii')}{path}",
+        }
+
+
+def _sdk_span_bypass() -> list[Target]:
+    """The ``httpx2`` sends that ``_SdkSpanWork`` watches, when this SDK release has the helper it uses and
+    the propagators load (then the SDK's span path is bypassed for the calls we trace; else our span is
+    lent to it, and the SDK copes with the propagators itself)."""
+    _SDK_SPAN.bypass = None
+    try:
+        from anthropic._tracing import set_url_attributes
+        from opentelemetry.propagate import get_global_textmap, inject
+    except Exception:  # an older SDK; OTEL_PROPAGATORS naming one that is not installed raises on import
+        return []
+    _SDK_SPAN.bypass = _SdkSpanBypass(inject, get_global_textmap, set_url_attributes)
+    return [("httpx2", "Client", "send", _sending), ("httpx2", "AsyncClient", "send", _sending)]
+
+
+def _sending(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    """``httpx2.Client.send`` / ``AsyncClient.send`` (the async one's coroutine is returned as it is): the
+    request of a call whose span work is ours gets it done here, at the moment the SDK would."""
+    work = _SDK_SPAN.handoff()
+    if work is not None:
+        try:
+            work.sending(args[0] if args else kwargs["request"])
+        except Exception:
+            logger.debug("otel_genai: could not add our span to the request", exc_info=True)
+    return wrapped(*args, **kwargs)
 
 
 # --- errors ---------------------------------------------------------------------------------------------
