@@ -113,7 +113,12 @@ def test_the_wheel_ships_every_file_of_the_package_and_its_type_hints(installed:
     with zipfile.ZipFile(installed.wheel) as wheel:
         shipped = {name for name in wheel.namelist() if name.startswith("otel_genai/")}
         metadata = next(name for name in wheel.namelist() if name.endswith(".dist-info/METADATA"))
-        assert f"Version: {__version__}" in wheel.read(metadata).decode()
+        text = wheel.read(metadata).decode()
+        assert f"Version: {__version__}" in text
+        assert "License-Expression: Apache-2.0" in text
+        # the license's text travels with the wheel (what pyproject's license expression names)
+        (license_file,) = [name for name in wheel.namelist() if name.endswith(".dist-info/licenses/LICENSE")]
+        assert "Apache License" in wheel.read(license_file).decode()
     in_source = {
         "otel_genai/" + path.relative_to(SOURCE_PACKAGE).as_posix()
         for path in SOURCE_PACKAGE.rglob("*")
