@@ -10,13 +10,11 @@ What must hold on 1.x and 2.x alike is tested once in ``tests/test_mcp_common.py
 ``tests/test_mcp_v1.py``. This module skips itself on 1.x.
 
 The SDK traces through the *global* tracer provider, so each test makes its in-memory provider the global
-one (``helpers.mcp.make_instrument``).
+one (``helpers.mcp.instrument_fixture``).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +25,6 @@ try:
 except ImportError:  # mcp 1.x: no native tracing, no MCPServer or Client (its tests: tests/test_mcp_v1.py)
     pytest.skip("mcp 2.x API", allow_module_level=True)
 import mcp.shared.jsonrpc_dispatcher as jsonrpc_dispatcher
-import uvicorn
 from mcp import Client
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
@@ -38,50 +35,25 @@ import otel_genai
 from helpers.mcp import (
     INVALID_PARAMS,
     SERVER_NAME,
-    make_instrument,
+    instrument_fixture,  # noqa: F401  (the fixture ``instrument``)
     only,
     parent_of,
     seen_meta,
+    served_over_http,
+    telemetry_fixture,  # noqa: F401  (the fixture ``telemetry``)
     tool_durations,
     traceparent_span_id,
 )
 from helpers.mcp_v2 import SERVER, legacy_session, weather_server
 from helpers.telemetry import Telemetry
 
-
-@pytest.fixture
-def instrument(
-    monkeypatch: pytest.MonkeyPatch, make_telemetry: Callable[..., Telemetry]
-) -> Callable[..., Telemetry]:
-    """``instrument(capture_content=..., global_provider=...)``: see ``helpers.mcp.make_instrument``."""
-    return make_instrument(monkeypatch, make_telemetry)
-
-
-@pytest.fixture
-def telemetry(instrument: Callable[..., Telemetry]) -> Telemetry:
-    return instrument()
-
-
 # --- one trace, client to server -------------------------------------------------------------------
 
 
 async def test_the_trace_reaches_a_server_over_streamable_http(telemetry: Telemetry) -> None:
-    config = uvicorn.Config(
-        weather_server().streamable_http_app(), host="127.0.0.1", port=0, log_level="error"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 5
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
+    with served_over_http(weather_server().streamable_http_app()) as port:
         async with Client(f"http://127.0.0.1:{port}/mcp", mode="legacy") as client:
             await client.call_tool("get_weather", {"city": "Paris"})
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
     spans = telemetry.spans()
     call = only(spans, "tools/call get_weather", SpanKind.CLIENT)

@@ -21,10 +21,11 @@ from helpers.mcp import (
     REFUSAL,
     SERVER_NAME,
     installed_sdk,
-    make_instrument,
+    instrument_fixture,  # noqa: F401  (the fixture ``instrument``)
     only,
     parent_of,
     seen_meta,
+    telemetry_fixture,  # noqa: F401  (the fixture ``telemetry``)
     tool_durations,
     tool_failed,
     traceparent_span_id,
@@ -34,18 +35,6 @@ from helpers.telemetry import Telemetry
 from otel_genai.instrumentation import mcp as mcp_instrumentation
 
 SDK = installed_sdk()  # the installed major version's server and sessions
-
-
-@pytest.fixture
-def instrument(
-    monkeypatch: pytest.MonkeyPatch, make_telemetry: Callable[..., Telemetry]
-) -> Callable[..., Telemetry]:
-    return make_instrument(monkeypatch, make_telemetry)
-
-
-@pytest.fixture
-def telemetry(instrument: Callable[..., Telemetry]) -> Telemetry:
-    return instrument()
 
 
 # --- one trace, client to server -------------------------------------------------------------------

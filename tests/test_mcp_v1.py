@@ -12,8 +12,6 @@ runs it on the oldest 1.x we declare.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -22,7 +20,6 @@ try:
     from mcp.server import fastmcp  # noqa: F401  (the 1.x API this module needs)
 except ImportError:  # mcp 2.x renamed FastMCP (its tests: tests/test_mcp.py)
     pytest.skip("mcp 1.x API", allow_module_level=True)
-import uvicorn
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 from mcp.shared.exceptions import McpError
@@ -33,9 +30,11 @@ import otel_genai
 from helpers.mcp import (
     INVALID_PARAMS,
     SERVER_NAME,
-    make_instrument,
+    instrument_fixture,  # noqa: F401  (the fixture ``instrument``)
     only,
     seen_meta,
+    served_over_http,
+    telemetry_fixture,  # noqa: F401  (the fixture ``telemetry``)
     tool_durations,
     tool_failed,
     traceparent_span_id,
@@ -50,20 +49,6 @@ from test_error_content import (
     assert_no_raw_error_text,
     make_pipeline,  # noqa: F401  (a fixture: the guarantee and pipelines of tests/test_error_content.py)
 )
-
-
-@pytest.fixture
-def instrument(
-    monkeypatch: pytest.MonkeyPatch, make_telemetry: Callable[..., Telemetry]
-) -> Callable[..., Telemetry]:
-    """``instrument(capture_content=...)``: only MCP (1.x traces through nothing but us)."""
-    return make_instrument(monkeypatch, make_telemetry)
-
-
-@pytest.fixture
-def telemetry(instrument: Callable[..., Telemetry]) -> Telemetry:
-    return instrument()
-
 
 # --- the trace in the request, the server from initialize ------------------------------------------
 
@@ -105,24 +90,13 @@ async def test_tools_list_gets_a_light_span_and_teaches_the_descriptions(telemet
 
 
 async def test_the_trace_reaches_a_server_over_streamable_http(telemetry: Telemetry) -> None:
-    app = weather_server().streamable_http_app()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 5
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
+    with served_over_http(weather_server().streamable_http_app()) as port:
         async with (
             streamablehttp_client(f"http://127.0.0.1:{port}/mcp") as (read, write, _),
             ClientSession(read, write) as client,
         ):
             await client.initialize()
             result = await client.call_tool("get_weather", {"city": "Paris"})
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
     assert result.content[0].text == "sunny in Paris"
     call = only(telemetry.spans(), "tools/call get_weather", SpanKind.CLIENT)

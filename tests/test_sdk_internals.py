@@ -65,6 +65,16 @@ def batch_span_processor(exporter: Any, **kwargs: Any) -> BatchSpanProcessor:
     return BatchSpanProcessor(exporter, **{**arguments, **kwargs})
 
 
+def queue_of_ten(processor: Any) -> Any:
+    """The queue ``batch_queue`` finds in a batch processor built with ``max_queue_size=10``, its capacity
+    checked."""
+    found = _sdk_internals.batch_queue(processor)
+    assert found is not None, f"this SDK's {type(processor).__name__} keeps its queue elsewhere"
+    queue, capacity = found
+    assert capacity == 10
+    return queue
+
+
 # --- a provider's processors: TracerProvider._active_span_processor._span_processors (and logs) ------
 
 
@@ -173,10 +183,7 @@ def test_the_batch_span_queue_is_the_one_the_sdk_appends_to() -> None:
     provider = TracerProvider(shutdown_on_exit=False)
     provider.add_span_processor(processor)
     try:
-        found = _sdk_internals.batch_queue(processor)
-        assert found is not None, "this SDK's BatchSpanProcessor keeps its queue elsewhere"
-        queue, capacity = found
-        assert capacity == 10
+        queue = queue_of_ten(processor)
         for i in range(3):  # fewer than a batch: the worker sleeps for a minute, the spans stay queued
             provider.get_tracer("t").start_span(f"span {i}").end()
         assert len(queue) == 3
@@ -194,10 +201,7 @@ def test_the_batch_log_queue_is_the_one_the_sdk_appends_to() -> None:
     handler = LoggingHandler(logger_provider=provider)
     app_logger.addHandler(handler)
     try:
-        found = _sdk_internals.batch_queue(processor)
-        assert found is not None, "this SDK's BatchLogRecordProcessor keeps its queue elsewhere"
-        queue, capacity = found
-        assert capacity == 10
+        queue = queue_of_ten(processor)
         app_logger.warning("one")
         app_logger.warning("two")
         assert len(queue) == 2

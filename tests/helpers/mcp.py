@@ -5,8 +5,10 @@ builds the weather server and opens a session to it (``helpers.mcp_v2`` / ``help
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,11 @@ REFUSAL = "unknown city"  # the message a refused ``strict`` call carries
 
 # the _meta each get_weather call arrived with, as the server saw it (appended by both versions' servers)
 seen_meta: list[dict[str, Any]] = []
+
+
+def get_forecast(city: str) -> str:
+    """Tomorrow's weather."""
+    return f"rain in {city}"
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,18 @@ def installed_sdk() -> Sdk:
     return mcp_v1.SDK
 
 
-def make_instrument(
+# The fixtures every MCP test module uses: ``from helpers.mcp import instrument_fixture, telemetry_fixture``
+# registers them as ``instrument`` and ``telemetry`` (overriding conftest's ``telemetry`` in that module).
+
+
+@pytest.fixture(name="instrument")
+def instrument_fixture(
     monkeypatch: pytest.MonkeyPatch, make_telemetry: Callable[..., Telemetry]
 ) -> Callable[..., Telemetry]:
-    """``instrument(capture_content=...)``: only MCP. On 2.x its provider is also the global one the SDK
-    traces through (``global_provider=False`` leaves the SDK's spans going nowhere), and the SDK's tracer,
-    which caches the first provider it saw, is re-resolved. 1.x traces through nothing but us."""
+    """``instrument(capture_content=..., global_provider=...)``: only MCP. On 2.x its provider is also the
+    global one the SDK traces through (``global_provider=False`` leaves the SDK's spans going nowhere), and
+    the SDK's tracer, which caches the first provider it saw, is re-resolved. 1.x traces through nothing
+    but us."""
     seen_meta.clear()
 
     def make(*, global_provider: bool = True, **kwargs: Any) -> Telemetry:
@@ -71,6 +84,31 @@ def make_instrument(
         return telemetry
 
     return make
+
+
+@pytest.fixture(name="telemetry")
+def telemetry_fixture(instrument: Callable[..., Telemetry]) -> Telemetry:
+    """MCP instrumented, without content."""
+    return instrument()
+
+
+@contextmanager
+def served_over_http(app: Any) -> Iterator[int]:
+    """``app`` served by uvicorn on its own thread and loop, on a free loopback port (yielded), for as long
+    as the block runs."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5  # how long uvicorn may take to start listening
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(5)
 
 
 def tool_failed(result: Any) -> bool:

@@ -14,7 +14,7 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import McpError
 from mcp.shared.memory import create_connected_server_and_client_session
 
-from helpers.mcp import INVALID_PARAMS, REFUSAL, SERVER_NAME, Sdk, seen_meta
+from helpers.mcp import INVALID_PARAMS, REFUSAL, SERVER_NAME, Sdk, get_forecast, seen_meta
 
 STRICT_NAME = "strict-weather"
 STRICT_VERSION = "1.2.3"
@@ -33,10 +33,7 @@ def weather_server(outage: str = "the weather service is down") -> Any:
         seen_meta.append(meta.model_dump(by_alias=True, exclude_none=True) if meta else {})
         return f"sunny in {city}"
 
-    @server.tool()
-    def get_forecast(city: str) -> str:
-        """Tomorrow's weather."""
-        return f"rain in {city}"
+    server.tool()(get_forecast)  # the same on both versions
 
     @server.tool()
     def broken(city: str) -> str:

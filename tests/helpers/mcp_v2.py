@@ -10,7 +10,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
 
 import otel_genai
-from helpers.mcp import INVALID_PARAMS, REFUSAL, SERVER_NAME, Sdk, seen_meta
+from helpers.mcp import INVALID_PARAMS, REFUSAL, SERVER_NAME, Sdk, get_forecast, seen_meta
 
 SERVER_VERSION = "1.2.3"
 
@@ -28,10 +28,7 @@ def weather_server() -> MCPServer:
         seen_meta.append(dict(ctx.request_context.meta or {}))
         return f"sunny in {city}"
 
-    @server.tool()
-    def get_forecast(city: str) -> str:
-        """Tomorrow's weather."""
-        return f"rain in {city}"
+    server.tool()(get_forecast)  # the same on both versions
 
     @server.tool()
     def broken(city: str) -> str:

@@ -26,8 +26,9 @@ Interface (what ``bedrock.py`` codes against)::
                                     system instructions and tool definitions (``tool_details``: the
                                     handler's ``tool_definition_details``). Idempotent: call it before
                                     ``handler.start`` with ``capture=False`` (the operation and parameters
-                                    are sampling-relevant) and again with ``capture=True`` once content is
-                                    wanted.
+                                    are sampling-relevant), then ``read_content`` once content is wanted.
+        .read_content(record, body, tool_details=False)
+                                    the content part of ``read_request`` alone
         .read_response(record, body, capture)
                                     the decoded response body
         .chunk_reader() -> ChunkReader
@@ -127,8 +128,13 @@ def _strs(value: Any) -> list[str] | None:
     return None
 
 
+_NOTHING: Mapping[str, Any] = {}  # shared, never written: no new dict per missing field
+
+
 def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    if type(value) is dict:  # what JSON gives: skip the slower ABC check (several calls per stream chunk)
+        return value
+    return value if isinstance(value, Mapping) else _NOTHING
 
 
 def _list(value: Any) -> list[Any]:
@@ -337,6 +343,23 @@ class _PartsBuilder:
 
 
 Choice = tuple[_PartsBuilder, "str | None"]
+
+
+def _add_blocks(
+    builder: _PartsBuilder,
+    blocks: Any,
+    tool_call: Callable[[Mapping[str, Any]], ToolCallRequest | None],
+    part: Callable[[Mapping[str, Any]], Part | None],
+    capture: bool,
+) -> None:
+    """A response's content blocks in order: tool calls (``tool_call``: None for any other block) always,
+    the other blocks (``part``) only with content."""
+    for block in map(_map, _list(blocks)):
+        call = tool_call(block)
+        if call is not None:
+            builder.add_tool(call)
+        elif capture:
+            builder.add_part(part(block))
 
 
 def _finish_choices(
@@ -561,6 +584,14 @@ class ModelFamily:
         except Exception:
             logger.debug("otel_genai: could not read a %s request body", self.name, exc_info=True)
 
+    def read_content(self, record: Invocation, body: Any, tool_details: bool = False) -> None:
+        """The request's content alone, once ``read_request(..., capture=False)`` has read the rest."""
+        try:
+            if isinstance(body, Mapping) and isinstance(record, self.record_type):
+                self._read_content(record, body, tool_details)
+        except Exception:
+            logger.debug("otel_genai: could not read a %s request body", self.name, exc_info=True)
+
     def read_response(self, record: Invocation, body: Any, capture: bool) -> None:
         try:
             if not isinstance(body, Mapping) or not isinstance(record, self.record_type):
@@ -613,6 +644,10 @@ def _anthropic_tool_result(content: Any) -> Any:
 
 def _anthropic_tool_call(block: Mapping[str, Any], arguments: Any) -> ToolCallRequest:
     return ToolCallRequest(_str(block.get("id")), _str(block.get("name")), _json_text(arguments))
+
+
+def _anthropic_block_call(block: Mapping[str, Any]) -> ToolCallRequest | None:
+    return _anthropic_tool_call(block, block.get("input")) if block.get("type") == "tool_use" else None
 
 
 def _anthropic_server_tool(block: Mapping[str, Any]) -> Part:
@@ -688,11 +723,7 @@ class _Anthropic(ModelFamily):
         _response_meta(record, body)
         _read_usage(record, body.get("usage"), _ANTHROPIC_USAGE)
         builder = _PartsBuilder(body.get("completion"))  # legacy Text Completions
-        for block in map(_map, _list(body.get("content"))):
-            if block.get("type") == "tool_use":
-                builder.add_tool(_anthropic_tool_call(block, block.get("input")))
-            elif capture:
-                builder.add_part(_anthropic_part(block))
+        _add_blocks(builder, body.get("content"), _anthropic_block_call, _anthropic_part, capture)
         _finish_choices(record, [(builder, _str(body.get("stop_reason")))], capture)
 
     def chunk_reader(self) -> ChunkReader:
@@ -771,6 +802,13 @@ class _AnthropicChunks(ChunkReader):
 # --- Amazon Nova (messages-v1: Converse's content blocks) ---------------------------------------------
 
 
+def _nova_block_call(block: Mapping[str, Any]) -> ToolCallRequest | None:
+    if "toolUse" not in block:
+        return None
+    use = _map(block["toolUse"])
+    return ToolCallRequest(_str(use.get("toolUseId")), _str(use.get("name")), _json_text(use.get("input")))
+
+
 def _nova_parts(content: Any) -> list[Part]:
     return _text_parts(content) if isinstance(content, str) else content_parts(_list(content))
 
@@ -798,16 +836,7 @@ class _Nova(ModelFamily):
         _read_usage(record, body.get("usage"), _NOVA_USAGE)
         builder = _PartsBuilder()
         message = _map(_map(body.get("output")).get("message"))
-        for block in map(_map, _list(message.get("content"))):
-            if "toolUse" in block:
-                use = _map(block.get("toolUse"))
-                builder.add_tool(
-                    ToolCallRequest(
-                        _str(use.get("toolUseId")), _str(use.get("name")), _json_text(use.get("input"))
-                    )
-                )
-            elif capture:
-                builder.add_part(content_part(block))
+        _add_blocks(builder, message.get("content"), _nova_block_call, content_part, capture)
         _finish_choices(record, [(builder, _str(body.get("stopReason")))], capture)
 
     def chunk_reader(self) -> ChunkReader:

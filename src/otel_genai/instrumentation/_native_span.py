@@ -160,12 +160,10 @@ class NativeSpan(Generic[R]):
         matches: Callable[[R, tuple[Any, ...], dict[str, Any]], bool],
         lend: Callable[[Span], Any] = lend_span,
         adopt: Callable[[Span, tuple[Any, ...], dict[str, Any]], None] | None = None,
-        owner: str | None = None,
         bypass: Callable[[Span, tuple[Any, ...], dict[str, Any]], Any] | None = None,
         declined: Any = None,
     ) -> None:
         self.module = module
-        self.owner = owner
         self.function = function
         self.matches = matches
         self.lend = lend
@@ -178,7 +176,7 @@ class NativeSpan(Generic[R]):
 
     def target(self) -> Target:
         """What ``wrap_methods`` wraps (skipped where the library release has no such function)."""
-        return (self.module, self.owner, self.function, self._factory)
+        return (self.module, None, self.function, self._factory)
 
     def replacing(self, record: R) -> AbstractContextManager[None]:
         """Within this block, the library's span for ``record``'s call is ``record.span``."""

@@ -21,7 +21,6 @@ between releases, and messages sent back to the model may be dicts or the SDK's 
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Generator, Iterable, Mapping
 from contextlib import AbstractContextManager
@@ -172,16 +171,16 @@ class _SdkSpanWork:
     in the headers of each request to the API (every attempt), after the client signed it, as the SDK would
     have with ``inject_trace_headers``."""
 
-    __slots__ = ("host", "options", "propagation", "sent", "span", "tracing")
+    __slots__ = ("host", "options", "propagator", "sent", "set_url", "span")
 
     def __init__(
-        self, tracing: _SdkSpanBypass, span: Any, host: str, options: Any, propagation: bool
+        self, set_url: Callable[..., None], span: Any, host: str, options: Any, propagator: Any
     ) -> None:
-        self.tracing = tracing
+        self.set_url = set_url
         self.span = span
         self.host = host
         self.options = options
-        self.propagation = propagation
+        self.propagator = propagator  # None: the SDK's ``propagation`` option is off
         self.sent = False
 
     def sending(self, request: Any) -> None:
@@ -190,16 +189,13 @@ class _SdkSpanWork:
             return
         if not self.sent:
             self.sent = True
-            self.span.set_attributes(self.tracing.url_attributes(url, self.options))
-        if self.propagation:
-            self.tracing.inject(request.headers, trace.set_span_in_context(self.span))
-
-
-class _AttributeBatch(dict[str, Any]):
-    """Collects what the SDK's ``set_url_attributes`` writes, for one ``set_attributes`` on our span."""
-
-    def set_attribute(self, key: str, value: Any) -> None:
-        self[key] = value
+            options = self.options
+            # content=False: no query parameter the messages endpoints define is content
+            self.set_url(
+                self.span, url, options.span_query_params, options.span_content_query_params, content=False
+            )
+        if self.propagator is not None:
+            self.propagator.inject(request.headers, trace.set_span_in_context(self.span))
 
 
 class _SdkSpanBypass:
@@ -213,54 +209,35 @@ class _SdkSpanBypass:
     is lent our span instead: the SDK removes those before the client signs the request (Bedrock), which
     only its own path can do."""
 
-    __slots__ = ("inject", "propagator", "set_url", "textmap")
+    __slots__ = ("known", "set_url", "textmap")
 
-    def __init__(
-        self, inject: Callable[..., None], textmap: Callable[[], Any], set_url: Callable[..., None]
-    ) -> None:
-        self.inject = inject  # opentelemetry.propagate's, as the SDK's own
-        self.textmap = textmap
+    def __init__(self, textmap: Callable[[], Any], set_url: Callable[..., None]) -> None:
+        self.textmap = textmap  # opentelemetry.propagate's global propagator, as the SDK's own
         self.set_url = set_url  # the SDK's set_url_attributes
-        self.propagator: tuple[Any, frozenset[str]] = (None, frozenset())
+        self.known: tuple[Any, frozenset[str]] = (None, frozenset())
 
     def __call__(self, span: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _SdkSpanWork | None:
         options = args[2]
-        propagation = kwargs.get("propagation", True)
-        if propagation:
-            fields = self.trace_fields()
+        propagator = None
+        if kwargs.get("propagation", True):
+            propagator, fields = self.propagator()
             default_headers = kwargs.get("default_headers")
             extra = options.headers
             if (default_headers is not None and not fields.isdisjoint(map(str.lower, default_headers()))) or (
                 isinstance(extra, Mapping) and not fields.isdisjoint(map(str.lower, extra))
             ):
                 return None
-        return _SdkSpanWork(self, span, args[1].host, options, propagation)
+        return _SdkSpanWork(self.set_url, span, args[1].host, options, propagator)
 
-    def trace_fields(self) -> frozenset[str]:
-        """The headers the application's propagator writes (lower case), kept per propagator."""
+    def propagator(self) -> tuple[Any, frozenset[str]]:
+        """The application's propagator (it may change after instrumenting) and the headers it writes (lower
+        case), worked out once per propagator."""
         propagator = self.textmap()
-        known, fields = self.propagator
+        known, fields = self.known
         if propagator is not known:
-            fields = frozenset(field.lower() for field in propagator.fields)
-            self.propagator = (propagator, fields)
-        return fields
-
-    def url_attributes(self, url: Any, options: Any) -> dict[str, Any]:
-        """The SDK's ``url.*`` for the request to ``url``: its ``set_url_attributes`` when there is a query to
-        sift, else the same three values made here (``url.scheme``, ``url.path``, ``url.full``)."""
-        if url.query:
-            batch = _AttributeBatch()
-            # content=False: no query parameter the messages endpoints define is content
-            self.set_url(
-                batch, url, options.span_query_params, options.span_content_query_params, content=False
-            )
-            return batch
-        path = url.raw_path.partition(b"?")[0].decode("ascii")
-        return {
-            "url.scheme": url.scheme,
-            "url.path": path,
-            "url.full": f"{url.scheme}://{url.netloc.decode('ascii')}{path}",
-        }
+            fields = frozenset(name.lower() for name in propagator.fields)
+            self.known = (propagator, fields)
+        return propagator, fields
 
 
 def _sdk_span_bypass() -> list[Target]:
@@ -270,10 +247,10 @@ def _sdk_span_bypass() -> list[Target]:
     _SDK_SPAN.bypass = None
     try:
         from anthropic._tracing import set_url_attributes
-        from opentelemetry.propagate import get_global_textmap, inject
+        from opentelemetry.propagate import get_global_textmap
     except Exception:  # an older SDK; OTEL_PROPAGATORS naming one that is not installed raises on import
         return []
-    _SDK_SPAN.bypass = _SdkSpanBypass(inject, get_global_textmap, set_url_attributes)
+    _SDK_SPAN.bypass = _SdkSpanBypass(get_global_textmap, set_url_attributes)
     return [("httpx2", "Client", "send", _sending), ("httpx2", "AsyncClient", "send", _sending)]
 
 
@@ -364,8 +341,7 @@ class _MessagesReader(StainlessReader):
 
     def on_result(self, record: Inference, result: Any) -> Any:
         if isinstance(result, (self.sync_stream, self.async_stream)):
-            response = getattr(result, "response", None)
-            _request_id(record, getattr(response, "headers", None))
+            _request_id_header(record, getattr(getattr(result, "response", None), "headers", None))
         return super().on_result(record, result)
 
     def read(self, record: Inference, message: Any) -> None:
@@ -374,12 +350,12 @@ class _MessagesReader(StainlessReader):
         if http is not None:  # a raw response ``StainlessSDK.parsed`` could not parse
             if isinstance(message, self.sdk.raw_responses) or not http.is_closed:
                 return  # a body still streaming: reading it would consume it
-            _request_id(record, http.headers)
+            _request_id_header(record, http.headers)
             message = http.json()  # 2.x ``AsyncAPIResponse``: its ``parse()`` is a coroutine
         else:
-            request_id = getattr(message, "_request_id", None)  # the SDK keeps the header on the model
-            if isinstance(request_id, str):
-                record.response_attributes[sc.ANTHROPIC_REQUEST_ID] = request_id
+            _request_id(
+                record, getattr(message, "_request_id", None)
+            )  # the SDK keeps the header on the model
         record.response_id = field(message, "id")
         record.response_model = field(message, "model")
         _read_usage(record, field(message, "usage"), complete=True)
@@ -400,9 +376,13 @@ class _MessagesReader(StainlessReader):
         return _MessageStreamAccumulator(self.handler, record, self.status_error)
 
 
-def _request_id(record: Inference, headers: Any) -> None:
+def _request_id_header(record: Inference, headers: Any) -> None:
+    if headers is not None:
+        _request_id(record, headers.get("request-id"))
+
+
+def _request_id(record: Inference, request_id: Any) -> None:
     """The ``request-id`` header: what Anthropic's support asks for."""
-    request_id = headers.get("request-id") if headers is not None else None
     if isinstance(request_id, str):
         record.response_attributes[sc.ANTHROPIC_REQUEST_ID] = request_id
 
@@ -478,9 +458,8 @@ def _block_part(block: Any) -> Part:
         return _source_part(field(block, "source"), kind)
     if kind in ("server_tool_use", "mcp_tool_use"):
         return server_tool_call_part(field(block, "id"), str(field(block, "name") or kind))
-    if isinstance(kind, str) and kind.endswith(
-        "_tool_result"
-    ):  # web_search_tool_result, mcp_tool_result, ...
+    # web_search_tool_result, mcp_tool_result, ...
+    if isinstance(kind, str) and kind.endswith("_tool_result"):
         return server_tool_call_response_part(field(block, "tool_use_id"), kind)
     return generic_part(str(kind or "unknown"))
 
@@ -576,12 +555,9 @@ class _MessageStreamAccumulator(StreamAccumulator):
             self.stop_reason = getattr(event.delta, "stop_reason", None)
             self.usage = getattr(event, "usage", None)
 
-    def fail(self, error: BaseException) -> None:
-        try:  # a failed response, or the stream's own ``error`` event (overloaded_error, ...)
-            self.record.error_type = _error_type(error, self.status_error)
-        except Exception:
-            logger.debug("otel_genai: could not read the stream's error", exc_info=True)
-        super().fail(error)
+    def on_error(self, error: BaseException) -> None:
+        # a failed response, or the stream's own ``error`` event (overloaded_error, ...)
+        self.record.error_type = _error_type(error, self.status_error)
 
     def on_end(self) -> None:
         message = self.message
@@ -590,9 +566,11 @@ class _MessageStreamAccumulator(StreamAccumulator):
         record = self.record
         record.response_id = getattr(message, "id", None)
         record.response_model = getattr(message, "model", None)
-        _read_usage(record, getattr(message, "usage", None), complete=False)
-        if self.usage is not None:
-            _read_usage(record, _merged_usage(getattr(message, "usage", None), self.usage), complete=True)
+        usage = getattr(message, "usage", None)
+        if self.usage is None:  # no message_delta: the start's counts, without its placeholder output
+            _read_usage(record, usage, complete=False)
+        else:
+            _read_usage(record, _merged_usage(usage, self.usage), complete=True)
         record.finish_reasons = [self.stop_reason or "error"]
         blocks = [self.blocks[i] for i in sorted(self.blocks)]
         calls = [
@@ -634,28 +612,22 @@ class _StreamManagers:
         self.reader = reader
 
     def wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        manager = wrapped(*args, **kwargs)
-        try:
-            attribute = _request_attribute(manager)
-            if attribute is not None:
-                request = getattr(manager, attribute)
-                arguments = {**call_arguments(wrapped, args, kwargs), "stream": True}
-                traced = functools.partial(
-                    traced_call, self.reader, _ignoring_arguments(request), instance, (), arguments
-                )
-                setattr(manager, attribute, traced)
-        except Exception:
-            logger.debug("otel_genai: could not trace a stream() manager", exc_info=True)
-        return manager
+        return self._traced(_TracedRequest, wrapped, instance, args, kwargs)
 
     def async_wrapper(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        return self._traced(_TracedAsyncRequest, wrapped, instance, args, kwargs)
+
+    def _traced(
+        self, traced: type[_TracedRequest], wrapped: Any, instance: Any, args: Any, kwargs: Any
+    ) -> Any:
         manager = wrapped(*args, **kwargs)
         try:
             attribute = _request_attribute(manager)
             if attribute is not None:
                 arguments = {**call_arguments(wrapped, args, kwargs), "stream": True}
-                request = _TracedRequest(self.reader, getattr(manager, attribute), instance, arguments)
-                setattr(manager, attribute, request)
+                setattr(
+                    manager, attribute, traced(self.reader, getattr(manager, attribute), instance, arguments)
+                )
         except Exception:
             logger.debug("otel_genai: could not trace a stream() manager", exc_info=True)
         return manager
@@ -671,18 +643,8 @@ def _request_attribute(manager: Any) -> str | None:
     return None
 
 
-def _ignoring_arguments(request: Any) -> Any:
-    """The manager's request as the wrapped call of ``traced_call`` (which passes the call's arguments)."""
-
-    def call(**_: Any) -> Any:
-        return request()
-
-    return call
-
-
 class _TracedRequest:
-    """An async manager's request, traced when awaited (a plain awaitable: one never awaited warns once,
-    as the SDK's own coroutine does, not twice)."""
+    """A sync manager's request (a callable), traced when called."""
 
     __slots__ = ("arguments", "instance", "reader", "request")
 
@@ -694,10 +656,22 @@ class _TracedRequest:
         self.instance = instance
         self.arguments = arguments
 
+    def __call__(self) -> Any:
+        return traced_call(self.reader, self._request, self.instance, (), self.arguments)
+
+    def _request(self, **_: Any) -> Any:
+        """The wrapped call of ``traced_call`` (which passes the call's arguments: the request has them)."""
+        return self.request()
+
+
+class _TracedAsyncRequest(_TracedRequest):
+    """An async manager's request (an awaitable), traced when awaited (a plain awaitable: one never awaited
+    warns once, as the SDK's own coroutine does, not twice)."""
+
+    __slots__ = ()
+
     def __await__(self) -> Generator[Any, None, Any]:
-        request = self.request
+        return traced_async_call(self.reader, self._request, self.instance, (), self.arguments).__await__()
 
-        def call(**_: Any) -> Any:
-            return request
-
-        return traced_async_call(self.reader, call, self.instance, (), self.arguments).__await__()
+    def _request(self, **_: Any) -> Any:
+        return self.request

@@ -48,6 +48,7 @@ from otel_genai.instrumentation._bedrock_models import (
     converse_input_messages,
     converse_tool_definitions,
 )
+from otel_genai.instrumentation._documents import score_of
 from otel_genai.instrumentation._stainless import double, number, string, strings
 from otel_genai.telemetry.content import (
     Part,
@@ -96,18 +97,19 @@ class BedrockInstrumentor(Instrumentor):
 
 def api_call_wrapper(readers: Mapping[tuple[str, str], CallReader]) -> Any:
     """The wrapper of ``BaseClient._make_api_call``: Bedrock operations we read are traced, every other
-    AWS call goes straight through (a service-name lookup and a set test)."""
-    services = frozenset(service for service, _ in readers)
+    AWS call goes straight through (a service-name lookup, botocore caches it, and one dict lookup)."""
+    by_service: dict[str, dict[str, CallReader]] = {}
+    for (service, operation), reader in readers.items():
+        by_service.setdefault(service, {})[operation] = reader
 
     def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         try:
-            service = instance._service_model.service_name
+            operations = by_service.get(instance._service_model.service_name)
         except Exception:
+            operations = None
+        if operations is None:
             return wrapped(*args, **kwargs)
-        if service not in services:
-            return wrapped(*args, **kwargs)
-        operation = args[0] if args else kwargs.get("operation_name")
-        reader = readers.get((service, operation))
+        reader = operations.get(args[0] if args else kwargs.get("operation_name"))
         if reader is None:
             return wrapped(*args, **kwargs)
         return traced_call(reader, wrapped, instance, args, kwargs)
@@ -227,11 +229,10 @@ class _BedrockStreamAccumulator(StreamAccumulator):
 
     __slots__ = ()
 
-    def fail(self, error: BaseException) -> None:
+    def on_error(self, error: BaseException) -> None:
         code = aws_error_code(error)
         if code:
             self.record.error_type = code
-        super().fail(error)
 
 
 # --- Converse / ConverseStream --------------------------------------------------------------------
@@ -370,18 +371,8 @@ class _ConverseStreamAccumulator(_BedrockStreamAccumulator):
     def on_chunk(self, chunk: Any) -> None:
         delta_event = chunk.get("contentBlockDelta")
         if delta_event is not None:
-            delta = delta_event.get("delta") or {}
-            if "toolUse" in delta:
-                if self.capture:
-                    self._block(delta_event).tool_input.append(delta["toolUse"].get("input") or "")
-            elif self.capture:
-                state = self._block(delta_event)
-                if "text" in delta:
-                    state.text.append(delta["text"])
-                elif "reasoningContent" in delta:
-                    text = delta["reasoningContent"].get("text")
-                    if text:
-                        state.reasoning.append(text)
+            if self.capture:  # deltas are content only: without capture they teach nothing
+                self._delta(delta_event)
             return
         start_event = chunk.get("contentBlockStart")
         if start_event is not None:
@@ -397,6 +388,18 @@ class _ConverseStreamAccumulator(_BedrockStreamAccumulator):
             self.stop_reason = string(_dict(chunk["messageStop"]).get("stopReason"))
         elif "metadata" in chunk:
             self.usage = _dict(chunk["metadata"]).get("usage")
+
+    def _delta(self, event: dict[str, Any]) -> None:
+        delta = event.get("delta") or {}
+        state = self._block(event)
+        if "text" in delta:
+            state.text.append(delta["text"])
+        elif "toolUse" in delta:
+            state.tool_input.append(delta["toolUse"].get("input") or "")
+        elif "reasoningContent" in delta:
+            text = delta["reasoningContent"].get("text")
+            if text:
+                state.reasoning.append(text)
 
     def on_end(self) -> None:
         record = self.record
@@ -444,16 +447,20 @@ def _request_body(params: dict[str, Any]) -> dict[str, Any] | None:
 
 @dataclass(slots=True)
 class _InvokeInference(Inference):
-    """An InvokeModel* chat or completion, with the model family that reads its JSON."""
+    """An InvokeModel* chat or completion, with the model family that reads its JSON and the request body
+    ``build`` parsed (kept for ``capture_request`` only, which drops it)."""
 
     family: Any = None
+    body: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
 class _InvokeEmbedding(Embedding):
-    """An InvokeModel embeddings call (Titan Embeddings, Cohere Embed), with its model family."""
+    """An InvokeModel embeddings call (Titan Embeddings, Cohere Embed), with its model family and the
+    request body, as ``_InvokeInference``."""
 
     family: Any = None
+    body: dict[str, Any] | None = None
 
 
 class _InvokeModelReader(_BedrockReader):
@@ -477,17 +484,17 @@ class _InvokeModelReader(_BedrockReader):
             )
         _set(record.request_attributes, sc.AWS_BEDROCK_GUARDRAIL_ID, params.get("guardrailIdentifier"))
         if family is not None and body is not None:
-            family.read_request(record, body, False, self.handler.tool_definition_details)
+            family.read_request(record, body, False)
+            record.body = body
         return record
 
     def capture_request(self, record: _InvokeInference | _InvokeEmbedding, kwargs: dict[str, Any]) -> None:
-        if record.family is None:
-            return
-        body = _request_body(_dict(kwargs.get("api_params")))
-        if body is not None:
-            record.family.read_request(record, body, True, self.handler.tool_definition_details)
+        body, record.body = record.body, None
+        if record.family is not None and body is not None:
+            record.family.read_content(record, body, self.handler.tool_definition_details)
 
     def on_result(self, record: _InvokeInference | _InvokeEmbedding, result: Any) -> Any:
+        record.body = None  # content was not wanted: the parsed request need not live as long as the span
         self.remember_request_id(record, result)
         if not isinstance(result, dict):
             self.handler.finish(record)
@@ -625,11 +632,10 @@ class _RetrieveReader(_BedrockReader):
 
 
 def _document(hit: dict[str, Any], capture: bool) -> RetrievedDocument:
-    score = hit.get("score")
     content = _dict(hit.get("content")).get("text") if capture else None
     return RetrievedDocument(
         id=knowledge_base_document_id(hit),
-        score=float(score) if isinstance(score, (int, float)) else None,
+        score=score_of(hit.get("score")),
         content=content if isinstance(content, str) else None,
     )
 

@@ -367,12 +367,9 @@ class _StreamedCandidate(_Candidate):
             self.items.append((kind, self.run))
 
     def add_part(self, part: Part) -> None:
-        kind = part["type"]
-        if kind == "text" or kind == "reasoning":
-            self.add_text(kind, part["content"])  # type: ignore[typeddict-item]
-        else:
-            self.items.append(part)
-            self.run_kind = None
+        """A part other than text or thoughts (those come through ``add_text``): it ends the run before it."""
+        self.items.append(part)
+        self.run_kind = None
 
     def assemble(self) -> None:
         """The runs joined into parts (once, when the stream ends)."""
@@ -434,17 +431,12 @@ class _StreamAccumulator(StreamAccumulator):
                         answer.tool_calls.append(_tool_call(call))
                     if capture:
                         text = part.text
-                        if isinstance(text, str):  # what _part would make of it, without the call
-                            if text:
-                                kind = "reasoning" if part.thought else "text"
-                                if kind == answer.run_kind:  # the text before continues
-                                    answer.run.append(text)
-                                else:
-                                    answer.add_text(kind, text)
-                        else:
+                        if not isinstance(text, str):
                             converted = _part(part)
                             if converted is not None:
                                 answer.add_part(converted)
+                        elif text:  # what _part would make of it, without the call
+                            answer.add_text("reasoning" if part.thought else "text", text)
             if candidate.finish_reason is not None:
                 reason = _finish_reason(candidate)
                 if reason is not None:
@@ -461,13 +453,8 @@ class _StreamAccumulator(StreamAccumulator):
                 candidate.assemble()
         _read_candidates(record, candidates, self.blocked, self.capture)
 
-    def fail(self, error: BaseException) -> None:
-        if not self.done:
-            try:
-                self.record.error_type = api_error_type(error)
-            except Exception:
-                logger.debug("otel_genai: could not read the client's error", exc_info=True)
-        super().fail(error)
+    def on_error(self, error: BaseException) -> None:
+        self.record.error_type = api_error_type(error)
 
 
 class _AsyncGeneratorProxy(AsyncStreamProxy):

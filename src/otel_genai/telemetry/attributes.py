@@ -11,7 +11,7 @@ for a subclass). ``TelemetryHandler`` calls the mapping at each point of a span'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -108,24 +108,23 @@ class InferenceMapping(RecordMapping[Inference]):
 
     def _request(self, record: Inference) -> dict[str, Any]:
         attributes = operation_attributes(record)
-        for name, value in _inference_request_fields(record):
-            if value is not None:
-                attributes[name] = value
+        add_known(attributes, _inference_request_fields(record))
         if record.stream:
             attributes[sc.GEN_AI_REQUEST_STREAM] = True
         return attributes
 
     def _add_response(self, record: Inference, span: Span | None, attributes: dict[str, Any]) -> None:
-        for name, value in (
-            (sc.GEN_AI_RESPONSE_FINISH_REASONS, record.finish_reasons),
-            (sc.GEN_AI_USAGE_OUTPUT_TOKENS, record.output_tokens),
-            (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, record.cache_read_input_tokens),
-            (sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, record.cache_write_input_tokens),
-            (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, record.reasoning_output_tokens),
-            (sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, record.time_to_first_chunk),
-        ):
-            if value is not None:
-                attributes[name] = value
+        add_known(
+            attributes,
+            (
+                (sc.GEN_AI_RESPONSE_FINISH_REASONS, record.finish_reasons),
+                (sc.GEN_AI_USAGE_OUTPUT_TOKENS, record.output_tokens),
+                (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, record.cache_read_input_tokens),
+                (sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, record.cache_write_input_tokens),
+                (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, record.reasoning_output_tokens),
+                (sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, record.time_to_first_chunk),
+            ),
+        )
         if record.tool_calls:
             attributes[sc.OTEL_GENAI_RESPONSE_TOOL_CALL_COUNT] = len(record.tool_calls)
             attributes[sc.OTEL_GENAI_RESPONSE_TOOL_CALL_NAMES] = [c.name or "" for c in record.tool_calls]
@@ -288,13 +287,22 @@ def changed(span: Any, attributes: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in attributes.items() if current.get(name) != value}
 
 
-def _add_counts(record: StoreCall, attributes: dict[str, Any]) -> None:
-    for name, value in (
-        (sc.DB_RESPONSE_RETURNED_ROWS, record.returned_rows),
-        (sc.OTEL_GENAI_DB_RECORD_COUNT, record.record_count),
-    ):
+def add_known(attributes: dict[str, Any], pairs: Iterable[tuple[str, Any]]) -> None:
+    """Add the ``(name, value)`` pairs whose value is known: unlike ``present``, a 0 or an empty list is kept
+    (a count of zero is a fact)."""
+    for name, value in pairs:
         if value is not None:
             attributes[name] = value
+
+
+def _add_counts(record: StoreCall, attributes: dict[str, Any]) -> None:
+    add_known(
+        attributes,
+        (
+            (sc.DB_RESPONSE_RETURNED_ROWS, record.returned_rows),
+            (sc.OTEL_GENAI_DB_RECORD_COUNT, record.record_count),
+        ),
+    )
 
 
 def _tool_attributes(record: ToolExecution) -> dict[str, Any]:

@@ -113,7 +113,9 @@ class GenAIMetrics:
         if record.time_to_first_chunk is None and not record.chunk_intervals:
             return
         # The conventions add the provider refinements (openai.*) to token and duration metrics only.
-        chunk_attributes = {k: v for k, v in attributes.items() if k not in record.metric_attributes}
+        chunk_attributes = attributes
+        if record.metric_attributes:
+            chunk_attributes = {k: v for k, v in attributes.items() if k not in record.metric_attributes}
         if record.time_to_first_chunk is not None:
             self._time_to_first_chunk.record(record.time_to_first_chunk, chunk_attributes, context=context)
         if record.chunk_intervals:  # collected only when the metric is on

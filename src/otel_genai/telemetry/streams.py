@@ -61,6 +61,10 @@ class StreamAccumulator:
     def on_end(self) -> None:
         """Turn what was collected into record fields (subclass)."""
 
+    def on_error(self, error: BaseException) -> None:
+        """What the stream's exception teaches before the span fails (a provider's error code); runs once,
+        before ``on_end``, and its own failure is logged, never raised (subclass)."""
+
     def finish(self) -> None:
         self._end(None)
 
@@ -71,6 +75,11 @@ class StreamAccumulator:
         if self.done:
             return
         self.done = True
+        if error is not None:
+            try:
+                self.on_error(error)
+            except Exception:
+                logger.debug("otel_genai: could not read the stream's error", exc_info=True)
         try:
             self.on_end()
         except Exception:
