@@ -208,3 +208,15 @@ def failures(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
 def validate_schema() -> Callable[[str, Any], None]:
     """``validate_schema("gen-ai-input-messages", value)``: value (JSON text or object) against the schema."""
     return _validate_schema
+
+
+# --- LLMOps state ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _llmops_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Models seen without a price are recorded under ``OTEL_GENAI_STATE_DIR``: a temporary directory in
+    tests, never the real home's cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OTEL_GENAI_STATE_DIR", str(tmp_path_factory.mktemp("otel-genai-state")))
+        yield

@@ -39,7 +39,7 @@ from helpers.anthropic_fakes import (
     web_search_blocks,
 )
 from helpers.conformance import assert_conforms
-from helpers.telemetry import attributes, points, span_content
+from helpers.telemetry import attributes, points, reader_attributes, span_content
 from otel_genai.instrumentation import anthropic as anthropic_instrumentation
 
 BASE_ATTRIBUTES = {
@@ -104,7 +104,7 @@ async def test_plain_call_span_name_kind_and_attributes(telemetry, anthropic_api
     assert span.name == f"chat {MODEL}"
     assert span.kind is SpanKind.CLIENT
     assert span.status.status_code is not StatusCode.ERROR
-    found = attributes(span)
+    found = reader_attributes(span)
     assert found.items() >= {**BASE_ATTRIBUTES, **RESPONSE_ATTRIBUTES}.items()
     assert "gen_ai.request.stream" not in found
     assert not [key for key in CONTENT_ATTRIBUTES if key in found]

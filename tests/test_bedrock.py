@@ -41,7 +41,7 @@ from helpers.bedrock_fakes import (
     no_retry_sleep,
 )
 from helpers.conformance import assert_conforms
-from helpers.telemetry import attributes, ended_once, points
+from helpers.telemetry import attributes, ended_once, points, reader_attributes
 from otel_genai.instrumentation import bedrock as bedrock_instrumentation
 
 HOST = "bedrock-runtime.us-east-1.amazonaws.com"
@@ -126,7 +126,7 @@ def test_plain_converse_span_name_kind_and_exact_attributes(runtime, telemetry, 
     span = ended_once(telemetry)
     assert span.name == f"chat {CLAUDE}"
     assert span.kind is SpanKind.CLIENT
-    assert attributes(span) == {**BASE_ATTRIBUTES, **RESPONSE_ATTRIBUTES}
+    assert reader_attributes(span) == {**BASE_ATTRIBUTES, **RESPONSE_ATTRIBUTES}
     assert "gen_ai.response.id" not in span.attributes  # Converse has no response id; the request id is aws's
 
 
@@ -903,7 +903,7 @@ def test_broken_response_reader_does_not_affect_the_call(runtime, telemetry, fak
     response = converse(runtime)
 
     assert response["stopReason"] == "end_turn"
-    assert attributes(ended_once(telemetry)) == {**BASE_ATTRIBUTES, "aws.request_id": "req-0001"}
+    assert reader_attributes(ended_once(telemetry)) == {**BASE_ATTRIBUTES, "aws.request_id": "req-0001"}
 
 
 def test_broken_chunk_reader_does_not_affect_the_stream(runtime, telemetry, fake_bedrock, monkeypatch):

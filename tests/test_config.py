@@ -252,24 +252,37 @@ def test_instrumentors_keyword_and_disabled_variable() -> None:
     )
 
 
-def test_service_and_release_pass_through() -> None:
-    release = object()
+def test_service_name_and_release_manifest_pass_through() -> None:
+    release = {"release": {"feature": "support-bot", "version": "1.4.0"}}
     settings = resolve(service_name="svc", release=release, env={})
     assert settings.service_name == "svc"
-    assert settings.release is release
+    assert [(r.feature, r.version) for r in settings.releases] == [("support-bot", "1.4.0")]
 
 
-def test_release_warns_that_it_does_nothing_yet(
-    make_telemetry: Any, caplog: pytest.LogCaptureFixture
+def test_a_release_argument_wins_over_the_environment(tmp_path: Any) -> None:
+    path = tmp_path / "release.json"
+    path.write_text('{"release": {"feature": "from-env", "version": "1"}}')
+    env = {"OTEL_GENAI_RELEASE": str(path)}
+    assert [r.feature for r in resolve(env=env).releases] == ["from-env"]
+    given = {"release": {"feature": "given", "version": "2"}}
+    assert [r.feature for r in resolve(release=given, env=env).releases] == ["given"]
+
+
+def test_price_overrides_from_the_argument_or_the_environment(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A user passing a release manifest must not believe spans carry it: the warning says so, once."""
-    with caplog.at_level(logging.WARNING, logger="otel_genai"):
-        resolve(env={})
-        assert not [r for r in caplog.records if "release=" in r.getMessage()]
-        make_telemetry(release={"feature": "support-bot", "version": "1.4.0"})
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "release=" in r.getMessage()]
-    assert len(warnings) == 1
-    assert "does nothing yet" in warnings[0].getMessage()
+    from otel_genai.llmops.prices import PriceFileError
+
+    overrides = {"models": [{"model": "my-finetune", "input": 1.0, "output": 2.0}]}
+    settings = resolve(prices=overrides, env={})
+    assert settings.prices.price("openai", "my-finetune").input == 1.0
+    with pytest.raises(PriceFileError):
+        resolve(prices={"models": [{"model": "x", "inptu": 1.0}]}, env={})
+    bad = tmp_path / "prices.yaml"
+    bad.write_text("models: [{model: x, inptu: 1.0}]")
+    with caplog.at_level(logging.ERROR, logger="otel_genai"):
+        assert resolve(env={"OTEL_GENAI_PRICES": str(bad)}).prices is None  # logged, the shipped table used
+    assert "OTEL_GENAI_PRICES" in caplog.text and "inptu" in caplog.text
 
 
 def test_redaction_is_on_by_default_and_keyword_wins_over_environment() -> None:

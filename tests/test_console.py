@@ -205,6 +205,212 @@ def test_content_that_is_not_message_json_is_shown_as_text(tracer: trace.Tracer,
     assert "input: {not json" in text
 
 
+# --- LLMOps: cost, prompt, drift, release and attribution ----------------------------------------
+
+RELEASE = {
+    sc.OTEL_GENAI_RELEASE_FEATURE: "support-summarizer",
+    sc.OTEL_GENAI_RELEASE_VERSION: "2025-03-14-rc2",
+    sc.OTEL_GENAI_RELEASE_PREFIX + "model.name": "gpt-4o-mini",
+    sc.OTEL_GENAI_RELEASE_PREFIX + "model.pinned_version": "2024-07-18",
+    sc.OTEL_GENAI_RELEASE_PREFIX + "model.temperature": 0.2,
+    sc.OTEL_GENAI_RELEASE_PREFIX + "retrieval.top_k": 6,
+}
+PSEUDO_ID = "9f86d081884c7d659a2feaa0c55ad015"  # what enduser.pseudo.id looks like: 32 hex characters
+
+
+def priced_chat(amount: float, source: str = sc.COST_SOURCE_LOCAL, **extra: Any) -> dict[str, Any]:
+    return {
+        **RELEASE,
+        sc.GEN_AI_REQUEST_MODEL: "gpt-4o-mini",
+        sc.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-07-18",
+        sc.GEN_AI_USAGE_INPUT_TOKENS: 600,
+        sc.GEN_AI_USAGE_OUTPUT_TOKENS: 55,
+        sc.GEN_AI_USAGE_COST_AMOUNT: amount,
+        sc.GEN_AI_USAGE_COST_CURRENCY: "USD",
+        sc.GEN_AI_USAGE_COST_SOURCE: source,
+        sc.OTEL_GENAI_TENANT_ID: "acme",
+        sc.SESSION_ID: "s-42",
+        sc.ENDUSER_PSEUDO_ID: PSEUDO_ID,
+        **extra,
+    }
+
+
+def test_a_model_span_shows_its_cost_next_to_the_tokens(tracer: trace.Tracer, output: io.StringIO) -> None:
+    with tracer.start_as_current_span("request"):
+        with tracer.start_as_current_span("chat estimated") as span:
+            span.set_attributes(priced_chat(0.000123))
+        with tracer.start_as_current_span("chat billed") as span:
+            span.set_attributes(priced_chat(0.0125, sc.COST_SOURCE_PROVIDER))
+    lines = output.getvalue().splitlines()
+    estimated = lines[line_index(lines, "chat estimated") + 1]
+    assert "tokens in=600 out=55  cost=~$0.000123" in estimated  # ~: tokens x the price table
+    billed = lines[line_index(lines, "chat billed") + 1]
+    assert "cost=$0.0125" in billed and "~" not in billed  # the price the provider reported
+
+
+def test_cost_in_another_currency_and_large_amounts(tracer: trace.Tracer, output: io.StringIO) -> None:
+    with tracer.start_as_current_span("chat euros") as span:
+        span.set_attributes({sc.GEN_AI_USAGE_COST_AMOUNT: 0.5, sc.GEN_AI_USAGE_COST_CURRENCY: "EUR"})
+    with tracer.start_as_current_span("chat dollars") as span:
+        span.set_attributes({sc.GEN_AI_USAGE_COST_AMOUNT: 12.345, sc.GEN_AI_USAGE_COST_CURRENCY: "USD"})
+    text = output.getvalue()
+    assert "cost=~0.50 EUR" in text
+    assert "cost=~$12.35" in text  # (no source said: an estimate)
+
+
+def test_no_cost_is_shown_for_a_span_without_one(tracer: trace.Tracer, output: io.StringIO) -> None:
+    with tracer.start_as_current_span("chat unknown-model") as span:
+        span.set_attributes({sc.GEN_AI_REQUEST_MODEL: "my-finetune", sc.GEN_AI_USAGE_INPUT_TOKENS: 5})
+    assert "cost" not in output.getvalue()
+    assert "$" not in output.getvalue()
+
+
+def test_the_prompt_version_and_fingerprints_are_on_their_own_line(
+    tracer: trace.Tracer, output: io.StringIO
+) -> None:
+    with tracer.start_as_current_span("chat gpt-4o-mini") as span:
+        span.set_attributes(
+            priced_chat(
+                0.0001,
+                **{
+                    sc.GEN_AI_PROMPT_NAME: "summarizer",
+                    sc.GEN_AI_PROMPT_VERSION: "v7",
+                    sc.OTEL_GENAI_PROMPT_FINGERPRINT: "0123456789abcdef",
+                    sc.OTEL_GENAI_TOOL_DEFINITIONS_FINGERPRINT: "fedcba9876543210",
+                },
+            )
+        )
+    lines = output.getvalue().splitlines()
+    chat = line_index(lines, "chat gpt-4o-mini  ")
+    assert "model=gpt-4o-mini" in lines[chat + 1]
+    assert lines[chat + 2].strip() == (
+        "prompt=summarizer@v7  fingerprints: system=0123456789abcdef tools=fedcba9876543210"
+    )
+
+
+def test_drift_is_named_with_the_calls_value_and_the_releases(
+    tracer: trace.Tracer, output: io.StringIO
+) -> None:
+    with tracer.start_as_current_span("chat gpt-4o-mini") as span:
+        span.set_attributes(
+            priced_chat(
+                0.0001,
+                **{
+                    sc.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-09-30",
+                    sc.GEN_AI_REQUEST_TEMPERATURE: 0.7,
+                    sc.OTEL_GENAI_RELEASE_DRIFT: [
+                        sc.DRIFT_MODEL_VERSION,
+                        sc.DRIFT_TEMPERATURE,
+                        sc.DRIFT_MAX_TOKENS,
+                    ],
+                },
+            )
+        )
+    lines = output.getvalue().splitlines()
+    drift = lines[line_index(lines, "drift:")]
+    assert drift.strip() == (
+        "drift: model_version=gpt-4o-mini-2024-09-30 (release: 2024-07-18), temperature=0.7 (release: 0.2), "
+        "max_tokens"  # the span does not say what the release pinned: the kind alone
+    )
+    assert line_index(lines, "drift:") == line_index(lines, "model=") + 1  # right under the span's facts
+
+
+def test_a_request_without_the_pinned_value_drifts_to_unset(
+    tracer: trace.Tracer, output: io.StringIO
+) -> None:
+    with tracer.start_as_current_span("retrieval kb") as span:
+        span.set_attributes({**RELEASE, sc.OTEL_GENAI_RELEASE_DRIFT: [sc.DRIFT_TEMPERATURE, sc.DRIFT_TOP_K],
+                             sc.GEN_AI_RETRIEVAL_TOP_K: 3})  # fmt: skip
+    assert "drift: temperature=unset (release: 0.2), top_k=3 (release: 6)" in output.getvalue()
+
+
+def test_drift_is_red_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = FakeTerminal()
+    tracer = make_tracer(ConsoleTreeExporter(terminal))
+    with tracer.start_as_current_span("chat") as span:
+        span.set_attributes(
+            {**RELEASE, sc.OTEL_GENAI_RELEASE_DRIFT: [sc.DRIFT_MODEL], sc.GEN_AI_REQUEST_MODEL: "gpt-4o"}
+        )
+    assert "\033[31mdrift: model=gpt-4o (release: gpt-4o-mini)\033[0m" in terminal.getvalue()
+
+
+def test_no_drift_line_without_drift(tracer: trace.Tracer, output: io.StringIO) -> None:
+    with tracer.start_as_current_span("chat") as span:
+        span.set_attributes(priced_chat(0.0001))
+    assert "drift" not in output.getvalue()
+
+
+def test_the_root_sums_up_release_attribution_and_total_cost(
+    tracer: trace.Tracer, output: io.StringIO
+) -> None:
+    amounts = [0.000123, 0.0004, 0.00002]
+    with tracer.start_as_current_span("support_request"):
+        for index, amount in enumerate(amounts):
+            with tracer.start_as_current_span(f"chat {index}") as span:
+                span.set_attributes(priced_chat(amount))
+        with tracer.start_as_current_span("execute_tool lookup") as span:
+            span.set_attributes({**RELEASE, sc.OTEL_GENAI_TENANT_ID: "acme"})
+    lines = output.getvalue().splitlines()
+    assert lines[1].startswith("support_request  ")
+    summary = lines[2]
+    assert summary.startswith("│  ")  # beneath the root, before its children
+    total = f"~${sum(amounts):.6f}"
+    assert summary[3:] == (
+        f"release=support-summarizer@2025-03-14-rc2  tenant=acme  session=s-42  "
+        f"user={PSEUDO_ID[:8]}…  total cost={total} ({len(amounts)} calls)"
+    )
+    assert PSEUDO_ID not in output.getvalue()  # shortened
+    assert lines[3].startswith("├─ chat 0  ")
+
+
+def test_the_summary_lists_every_distinct_value_and_raw_user_ids(
+    tracer: trace.Tracer, output: io.StringIO
+) -> None:
+    with tracer.start_as_current_span("request"):
+        with tracer.start_as_current_span("chat a") as span:
+            span.set_attributes({**RELEASE, sc.OTEL_GENAI_TENANT_ID: "acme", sc.ENDUSER_ID: "u-17"})
+        with tracer.start_as_current_span("chat b") as span:
+            span.set_attributes(
+                {
+                    sc.OTEL_GENAI_RELEASE_FEATURE: "search",
+                    sc.OTEL_GENAI_RELEASE_VERSION: "v2",
+                    sc.OTEL_GENAI_FEATURE: "search",
+                    sc.OTEL_GENAI_TENANT_ID: "globex",
+                    sc.ENDUSER_ID: "u-17",
+                }
+            )
+    summary = output.getvalue().splitlines()[2]
+    assert "release=support-summarizer@2025-03-14-rc2,search@v2  tenant=acme,globex  user=u-17" in summary
+    assert "feature=" not in summary  # the attributed feature is the release's: said once
+    assert "total cost" not in summary  # no span has a cost
+
+
+def test_one_priced_call_has_no_total_and_a_provider_total_is_exact(
+    tracer: trace.Tracer, output: io.StringIO
+) -> None:
+    with tracer.start_as_current_span("one"), tracer.start_as_current_span("chat") as span:
+        span.set_attributes(priced_chat(0.001))
+    assert "total cost" not in output.getvalue()
+    assert "release=support-summarizer@2025-03-14-rc2" in output.getvalue()
+    with tracer.start_as_current_span("two"):
+        for _ in range(2):
+            with tracer.start_as_current_span("chat") as span:
+                span.set_attributes(priced_chat(0.001, sc.COST_SOURCE_PROVIDER))
+    assert "total cost=$0.002 (2 calls)" in output.getvalue()
+
+
+def test_a_root_model_span_shows_its_facts_then_the_summary(
+    tracer: trace.Tracer, output: io.StringIO
+) -> None:
+    with tracer.start_as_current_span("chat gpt-4o-mini") as span:
+        span.set_attributes(priced_chat(0.001))
+    lines = output.getvalue().splitlines()
+    assert "model=gpt-4o-mini" in lines[2]
+    assert lines[3].strip().startswith("release=support-summarizer@2025-03-14-rc2  tenant=acme")
+    assert len(lines) == 4
+
+
 def test_no_color_when_the_stream_is_not_a_terminal(output: io.StringIO) -> None:
     tracer = make_tracer(ConsoleTreeExporter(output))
     with tracer.start_as_current_span("plain"):
@@ -278,6 +484,20 @@ ODD_SPANS: list[Any] = [
             sc.GEN_AI_OUTPUT_MESSAGES: '[{"parts": [null, 3, {"type": "x"}]}]',
             sc.GEN_AI_RESPONSE_FINISH_REASONS: (),
             sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: "fast",
+            sc.GEN_AI_USAGE_COST_AMOUNT: "a lot",
+            sc.OTEL_GENAI_RELEASE_DRIFT: 7,
+            sc.ENDUSER_PSEUDO_ID: "",
+        },
+        start_time=10,
+        end_time=5,
+    ),
+    ReadableSpan(
+        name="odd numbers",
+        context=context(6, trace_id=3),
+        attributes={
+            sc.GEN_AI_USAGE_COST_AMOUNT: float("nan"),
+            sc.OTEL_GENAI_RELEASE_DRIFT: ("model", None),
+            sc.OTEL_GENAI_RELEASE_FEATURE: 3,
         },
         start_time=10,
         end_time=5,
@@ -291,6 +511,7 @@ def test_export_never_raises_on_odd_spans(output: io.StringIO) -> None:
         assert exporter.export([span]) in (SpanExportResult.SUCCESS, SpanExportResult.FAILURE)
     exporter.shutdown()
     assert "odd attributes" in output.getvalue()
+    assert "odd numbers" in output.getvalue()
 
 
 def test_export_never_raises_when_the_stream_fails() -> None:

@@ -23,7 +23,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 @pytest.fixture(scope="module")
-def demo_output() -> str:
+def demo_run() -> subprocess.CompletedProcess[str]:
     """Run ``examples/demo.py`` once, as ``make demo`` does, with no OpenTelemetry settings around."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OTEL_", "OPENAI_"))}
     result = subprocess.run(
@@ -35,7 +35,12 @@ def demo_output() -> str:
         cwd=EXAMPLES.parent,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo_output(demo_run: subprocess.CompletedProcess[str]) -> str:
+    return demo_run.stdout
 
 
 def tree_lines(output: str) -> list[str]:
@@ -64,7 +69,7 @@ def test_demo_tree_shows_the_tool_call_and_token_counts(demo_output: str) -> Non
     tree = "\n".join(tree_lines(demo_output))
     assert "tool_calls=get_order_status" in tree
     assert "finish=tool_calls" in tree and "finish=stop" in tree
-    assert re.search(r"model=text-embedding-3-small\s+tokens in=\d+\s+dimensions=256", tree)
+    assert re.search(r"model=text-embedding-3-small\s+tokens in=\d+\s+cost=~\$[\d.]+\s+dimensions=256", tree)
     assert len(re.findall(r"tokens in=\d+ out=\d+", tree)) == 2  # both chat calls
     assert "first_chunk=" in tree  # the streamed answer
 
@@ -102,6 +107,90 @@ def test_demo_trace_shows_content_with_the_fake_pii_redacted(demo_output: str) -
     assert "Where is my order A-1042?" in tree  # the rest of the prompt is intact
     assert "[result]" in tree  # the tool result sent back to the model
     assert "Thanks for waiting!" in demo_output  # the streamed answer, printed as it arrived
+
+
+def span_details(tree: list[str], headline: str) -> list[list[str]]:
+    """The detail lines of every span whose headline starts with ``headline`` (tree glyphs stripped)."""
+    found = []
+    for index, line in enumerate(tree):
+        if line[3:].startswith(headline + "  "):
+            details = []
+            for detail in tree[index + 1 :]:
+                if detail.startswith(("├─ ", "└─ ")):
+                    break
+                details.append(detail[3:].strip())
+            found.append(details)
+    return found
+
+
+def dollars(text: str) -> float:
+    match = re.search(r"cost=~\$([\d.]+)", text)
+    assert match, text
+    return float(match.group(1))
+
+
+def test_demo_tree_shows_the_release_attribution_and_total_cost(demo_run: Any) -> None:
+    from otel_genai.demo.app import RELEASE, SESSION, TENANT, USER, USER_ID_SECRET
+    from otel_genai.llmops.attribution import Pseudonymizer
+
+    tree = tree_lines(demo_run.stdout)
+    release = RELEASE["release"]
+    pseudo_id = Pseudonymizer(USER_ID_SECRET)(USER)
+    summary = tree[2]
+    assert summary.startswith("│  release=")  # under the root span, before its children
+    assert summary[3:].startswith(
+        f"release={release['feature']}@{release['version']}  tenant={TENANT}  session={SESSION}  "
+        f"user={pseudo_id[:8]}…  total cost=~$"
+    )
+    assert summary.endswith("(3 calls)")  # the embedding and the two chat calls
+    costs = [dollars(line) for line in tree if "tokens in=" in line]
+    assert len(costs) == 3
+    assert dollars(summary) == pytest.approx(sum(costs), rel=0.01)  # each shown to 3 significant digits
+    output = demo_run.stdout + demo_run.stderr
+    assert USER not in output  # the raw user id never leaves the process
+    assert pseudo_id not in output  # and the pseudo id is shortened in the tree
+    assert "secret" not in demo_run.stderr  # no warning about a missing user-id secret
+
+
+def test_demo_model_calls_are_priced_from_the_shipped_table(demo_output: str) -> None:
+    from otel_genai.demo.app import CHAT_MODEL
+    from otel_genai.llmops.prices import PriceTable
+
+    price = PriceTable.load(None).price("openai", CHAT_MODEL)
+    assert price is not None
+    chats = span_details(tree_lines(demo_output), f"chat {CHAT_MODEL}")
+    assert len(chats) == 2
+    for details in chats:
+        tokens = re.search(r"tokens in=(\d+) out=(\d+)", details[0])
+        assert tokens, details
+        expected = (int(tokens[1]) * price.input + int(tokens[2]) * (price.output or 0)) / 1_000_000
+        assert dollars(details[0]) == pytest.approx(expected, rel=0.01)
+
+
+def test_demo_model_spans_name_their_prompt_and_fingerprints(demo_output: str) -> None:
+    from otel_genai.demo.app import CHAT_MODEL, PROMPT_NAME, PROMPT_VERSION
+
+    chats = span_details(tree_lines(demo_output), f"chat {CHAT_MODEL}")
+    prompts = [details[1] for details in chats]
+    for line in prompts:
+        assert re.fullmatch(
+            rf"prompt={PROMPT_NAME}@{PROMPT_VERSION}  "
+            r"fingerprints: system=[0-9a-f]{16} tools=[0-9a-f]{16}",
+            line,
+        ), line
+    assert prompts[0] == prompts[1]  # the same system prompt and tools: the same fingerprints
+
+
+def test_demo_marks_only_the_deliberately_drifted_call(demo_output: str) -> None:
+    from otel_genai.demo.app import CHAT_MODEL, DRIFTED_TEMPERATURE, MODEL_SETTINGS
+
+    tree = tree_lines(demo_output)
+    assert sum("drift:" in line for line in tree) == 1
+    first, streamed = span_details(tree, f"chat {CHAT_MODEL}")
+    assert not any("drift" in line for line in first)  # matches the release: no drift
+    assert (
+        streamed[2] == f"drift: temperature={DRIFTED_TEMPERATURE} (release: {MODEL_SETTINGS['temperature']})"
+    )
 
 
 # --- the fake server alone ----------------------------------------------------------------------

@@ -33,7 +33,16 @@ from helpers.openai_fakes import (
     sse,
     tool_call,
 )
-from helpers.telemetry import attributes, ended_once, exported_metrics, plain, points, settle, span_content
+from helpers.telemetry import (
+    attributes,
+    ended_once,
+    exported_metrics,
+    plain,
+    points,
+    reader_attributes,
+    settle,
+    span_content,
+)
 from otel_genai import semconv as sc
 from otel_genai.instrumentation import openai as openai_instrumentation
 from otel_genai.telemetry import attributes as attributes_module
@@ -269,7 +278,7 @@ async def test_plain_call_span_name_kind_and_exact_attributes(telemetry, api, fa
     assert span.kind is SpanKind.CLIENT
     assert span.status.status_code is StatusCode.UNSET
     # Exactly these: nothing the request did not set, no content, no streaming attributes.
-    assert attributes(span) == {**BASE_ATTRIBUTES, **RESPONSE_ATTRIBUTES}
+    assert reader_attributes(span) == {**BASE_ATTRIBUTES, **RESPONSE_ATTRIBUTES}
 
 
 async def test_every_request_parameter_becomes_an_attribute(telemetry, api, fake_openai):
@@ -289,7 +298,7 @@ async def test_every_request_parameter_becomes_an_attribute(telemetry, api, fake
         reasoning_effort="low",
     )
 
-    assert attributes(ended_once(telemetry)) == {
+    assert reader_attributes(ended_once(telemetry)) == {
         **BASE_ATTRIBUTES,
         **RESPONSE_ATTRIBUTES,
         "gen_ai.request.temperature": 0.3,
@@ -348,7 +357,7 @@ async def test_single_request_parameter(telemetry, api, fake_openai, kwargs, exp
     await api.create(**kwargs)
 
     # The parameter's attribute, and no other request attribute.
-    assert attributes(ended_once(telemetry)) == {**BASE_ATTRIBUTES, **RESPONSE_ATTRIBUTES, **expected}
+    assert reader_attributes(ended_once(telemetry)) == {**BASE_ATTRIBUTES, **RESPONSE_ATTRIBUTES, **expected}
 
 
 @pytest.mark.parametrize(
@@ -388,7 +397,7 @@ async def test_sdk_sentinels_passed_explicitly_count_as_absent(content_telemetry
 
     await api.create(**dict.fromkeys(optional, sentinel))
 
-    span_attributes = attributes(ended_once(content_telemetry))
+    span_attributes = reader_attributes(ended_once(content_telemetry))
     assert set(span_attributes) - set(CONTENT_ATTRIBUTES) == {*BASE_ATTRIBUTES, *RESPONSE_ATTRIBUTES}
     assert {k: span_attributes[k] for k in BASE_ATTRIBUTES} == BASE_ATTRIBUTES
     assert "gen_ai.tool.definitions" not in span_attributes
@@ -637,7 +646,7 @@ async def test_stream_consumed_fully(telemetry, api, fake_openai, include_usage)
 
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Hello there"
     span = ended_once(telemetry)
-    span_attributes = attributes(span)
+    span_attributes = reader_attributes(span)
     ttfc = span_attributes.pop("gen_ai.response.time_to_first_chunk")
     assert isinstance(ttfc, float) and ttfc >= 0
     usage = {"gen_ai.usage.input_tokens": 31, "gen_ai.usage.output_tokens": 58} if include_usage else {}
@@ -994,7 +1003,7 @@ async def test_http_error(
     assert failures == [raised.value]
     span = ended_once(telemetry)
     assert span.status.status_code is StatusCode.ERROR
-    assert attributes(span) == {
+    assert reader_attributes(span) == {
         **BASE_ATTRIBUTES,
         "gen_ai.request.temperature": 0.5,
         "error.type": error_type,
@@ -1352,6 +1361,8 @@ async def test_histograms_follow_the_semconv_advice(telemetry, api, fake_openai)
         DURATION: ("s", SPEC_DURATION_BUCKETS),
         TIME_TO_FIRST_CHUNK: ("s", SPEC_DURATION_BUCKETS),
         TIME_PER_OUTPUT_CHUNK: ("s", SPEC_DURATION_BUCKETS),
+        # the open cost proposal (genai#443) gives no bucket advice: ours, $0.00001 to $50
+        "gen_ai.client.operation.cost": ("{USD}", tuple(sc.COST_BUCKETS)),
     }
     assert set(exported) == set(expected)
     for name, (unit, buckets) in expected.items():
@@ -1394,7 +1405,7 @@ async def test_broken_response_reader_does_not_affect_the_call(telemetry, api, f
     completion = await api.create()
 
     assert completion.choices[0].message.content == "Hello! How can I help?"
-    assert attributes(ended_once(telemetry)) == BASE_ATTRIBUTES  # what was known before the response
+    assert reader_attributes(ended_once(telemetry)) == BASE_ATTRIBUTES  # what was known before the response
 
 
 async def test_broken_chunk_reader_does_not_affect_the_stream(telemetry, api, fake_openai, monkeypatch):

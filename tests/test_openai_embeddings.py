@@ -13,6 +13,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from helpers.conformance import assert_conforms
 from helpers.openai_fakes import FakeOpenAI, embeddings_body, openai_http
 from helpers.telemetry import Telemetry
+from otel_genai.llmops.prices import PriceTable
 
 httpx = openai_http()  # httpx2 from openai 3.0, httpx before: whatever the installed SDK is built on
 PATH = "/embeddings"
@@ -115,7 +116,12 @@ def test_metrics_are_duration_and_input_tokens_only(
     client.embeddings.create(model=EMBEDDING_MODEL, input="hello")
 
     metrics = telemetry.metrics()
-    assert set(metrics) == {"gen_ai.client.operation.duration", "gen_ai.client.token.usage"}
+    # an embedding model has a price: the call's cost too
+    assert set(metrics) == {
+        "gen_ai.client.operation.duration",
+        "gen_ai.client.token.usage",
+        "gen_ai.client.operation.cost",
+    }
     expected = {
         "gen_ai.operation.name": "embeddings",
         "gen_ai.provider.name": "openai",
@@ -131,6 +137,11 @@ def test_metrics_are_duration_and_input_tokens_only(
     assert dict(tokens.attributes) == {**expected, "gen_ai.token.type": "input"}
     assert tokens.count == 1
     assert tokens.sum == 6
+    (cost,) = metrics["gen_ai.client.operation.cost"]
+    assert dict(cost.attributes) == {**expected, "gen_ai.usage.cost.currency": "USD"}
+    price = PriceTable.load(None).price("openai", EMBEDDING_MODEL)
+    assert price is not None
+    assert cost.sum == pytest.approx(6 * price.input / 1e6)
 
 
 def test_no_content_is_captured_for_embeddings(

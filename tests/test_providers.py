@@ -44,12 +44,15 @@ TOKEN_USAGE = "gen_ai.client.token.usage"
 DURATION = "gen_ai.client.operation.duration"
 TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
+COST = "gen_ai.client.operation.cost"  # the open proposal genai#443; it gives no bucket advice: ours
+COST_BUCKETS = (0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50)
 EVENT_NAME = "gen_ai.client.inference.operation.details"
 INSTRUMENTS = {
     TOKEN_USAGE: ("{token}", SPEC_TOKEN_BUCKETS),
     DURATION: ("s", SPEC_DURATION_BUCKETS),
     TIME_TO_FIRST_CHUNK: ("s", SPEC_DURATION_BUCKETS),
     TIME_PER_OUTPUT_CHUNK: ("s", SPEC_DURATION_BUCKETS),
+    COST: ("{USD}", COST_BUCKETS),
 }
 CONTENT_ATTRIBUTES = (
     "gen_ai.input.messages",
@@ -213,8 +216,50 @@ def assert_operation_metrics(telemetry: Telemetry, provider: Provider, usage: tu
 def test_plain_call_metrics(provider: Provider, telemetry: Telemetry) -> None:
     provider.chat(PROMPT)
 
-    assert_instruments(telemetry, {TOKEN_USAGE, DURATION})
+    assert_instruments(telemetry, {TOKEN_USAGE, DURATION, COST})
     assert_operation_metrics(telemetry, provider, provider.plain.usage)
+
+
+def expected_cost(span_attributes: Mapping[str, Any], price: Any) -> float:
+    """Tokens x price, as the provider bills them: cached reads and cache writes at their own prices,
+    reasoning at the reasoning (else output) price; the input and output counts include those."""
+    count = span_attributes.get
+    cache_read = count("gen_ai.usage.cache_read.input_tokens", 0)
+    cache_write = count("gen_ai.usage.cache_write.input_tokens", 0)
+    reasoning = count("gen_ai.usage.reasoning.output_tokens", 0)
+    uncached = count("gen_ai.usage.input_tokens") - cache_read - cache_write
+    answer = count("gen_ai.usage.output_tokens") - reasoning
+    per_million = (
+        uncached * price.input
+        + cache_read * (price.cached_input if price.cached_input is not None else price.input)
+        + cache_write * (price.cache_write if price.cache_write is not None else price.input)
+        + answer * price.output
+        + reasoning * (price.reasoning if price.reasoning is not None else price.output)
+    )
+    return per_million / 1_000_000
+
+
+@pytest.mark.parametrize("call", ["plain", "stream"])
+def test_cost_is_tokens_times_the_shipped_price(provider: Provider, telemetry: Telemetry, call: str) -> None:
+    from otel_genai.llmops.prices import PriceTable
+
+    if call == "plain":
+        provider.chat(PROMPT)
+    else:
+        provider.drain(provider.stream(PROMPT))
+    span_attributes = attributes_of(ended_once(telemetry))
+    model = span_attributes.get("gen_ai.response.model") or provider.model
+    price = PriceTable.load(None).price(provider.provider_name, model)
+    assert price is not None, f"the shipped table prices {model}"
+    cost = expected_cost(span_attributes, price)
+    assert cost > 0
+    assert span_attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, rel=1e-9)
+    assert span_attributes["gen_ai.usage.cost.currency"] == "USD"
+    assert span_attributes["gen_ai.usage.cost.source"] == "local"
+    assert span_attributes["otel_genai.usage.cost.price_table"] == price.table
+    [point] = telemetry.metrics()[COST]
+    assert point.sum == pytest.approx(cost, rel=1e-9)
+    assert_identity(point.attributes, provider)
 
 
 def test_stream_metrics(provider: Provider, telemetry: Telemetry) -> None:

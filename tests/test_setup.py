@@ -74,11 +74,15 @@ def turned_on(handle: otel_genai.Instrumentation) -> tuple[str, ...]:
 
 def test_public_api() -> None:
     assert sorted(otel_genai.__all__) == [
+        "AttributionPolicy",
         "CaptureMode",
         "Instrumentation",
         "RedactionPolicy",
         "__version__",
+        "attributes",
+        "feature",
         "instrument",
+        "prompt",
         "retriever",
         "run_tool",
         "tool",

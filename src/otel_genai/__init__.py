@@ -10,16 +10,22 @@ from __future__ import annotations
 
 from otel_genai._decorators import retriever, run_tool, tool, tool_call
 from otel_genai._setup import Instrumentation, instrument, uninstrument
+from otel_genai.llmops.attribution import AttributionPolicy
+from otel_genai.llmops.scope import attributes, feature, prompt
 from otel_genai.redaction.policy import RedactionPolicy
 from otel_genai.telemetry.content import CaptureMode
 from otel_genai.version import __version__
 
 __all__ = [
+    "AttributionPolicy",
     "CaptureMode",
     "Instrumentation",
     "RedactionPolicy",
     "__version__",
+    "attributes",
+    "feature",
     "instrument",
+    "prompt",
     "retriever",
     "run_tool",
     "tool",

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from otel_genai.llmops.attribution import AttributionPolicy
 from otel_genai.redaction.policy import ENV_REDACTION, RedactionPolicy
 from otel_genai.telemetry.content import CaptureMode
 
@@ -26,6 +27,8 @@ ENV_TRACES_EXPORTER = "OTEL_TRACES_EXPORTER"
 ENV_METRICS_EXPORTER = "OTEL_METRICS_EXPORTER"
 ENV_LOGS_EXPORTER = "OTEL_LOGS_EXPORTER"
 ENV_DISABLED_INSTRUMENTATIONS = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+ENV_RELEASE = "OTEL_GENAI_RELEASE"
+ENV_PRICES = "OTEL_GENAI_PRICES"
 
 DEFAULT_MAX_CONTENT_LENGTH = 32_768
 EXPORTER_NAMES = ("otlp", "console", "none")
@@ -50,8 +53,12 @@ class Settings:
     retrieval_document_ids: bool = True
     # the policy the redacting processors use when content is captured; None = redaction off
     redaction: RedactionPolicy | None = field(default_factory=RedactionPolicy)
-    # instrument(release=...), kept for the release manifest; nothing reads it yet (resolve() warns)
-    release: Any = None
+    # the release manifests (llmops.manifest.Release): instrument(release=...) or OTEL_GENAI_RELEASE
+    releases: tuple[Any, ...] = ()
+    # llmops.prices.PriceTable with the overrides (instrument(prices=...), OTEL_GENAI_PRICES) before the
+    # shipped table; None: the shipped table alone
+    prices: Any = None
+    attribution: AttributionPolicy = field(default_factory=AttributionPolicy)
     instrumentors: tuple[str, ...] | None = None
     disabled_instrumentors: frozenset[str] = field(default_factory=frozenset)
 
@@ -148,16 +155,24 @@ def resolve(
     capture_content: Any = None,
     redaction: Any = None,
     release: Any = None,
+    prices: Any = None,
+    attribution: AttributionPolicy | None = None,
     instrumentors: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Turn ``instrument()``'s arguments and the environment into one ``Settings``."""
+    """Turn ``instrument()``'s arguments and the environment into one ``Settings``.
+
+    A bad release manifest or price file given as an argument raises (``ManifestError`` /
+    ``PriceFileError``, naming the field); one named by an environment variable is logged as an error and
+    left out, so that a zero-code start never stops the application.
+    """
     env = os.environ if env is None else env
-    if release is not None:
-        logger.warning(
-            "otel_genai: release= is accepted but does nothing yet: the release manifest (release "
-            "attributes on spans and metrics, drift) is not implemented in this version"
-        )
+    releases = _releases(release, env)
+    price_table = _price_table(prices, env)
+    if attribution is None:
+        attribution = AttributionPolicy.from_env(env)
+    elif not isinstance(attribution, AttributionPolicy):
+        raise TypeError(f"attribution must be an AttributionPolicy, not {attribution!r}")
 
     if exporter is None:
         span_exporters: tuple[Any, ...] = _exporter_names(env, ENV_TRACES_EXPORTER, ("otlp",))
@@ -184,7 +199,38 @@ def resolve(
         chunk_timing_metric=env.get(ENV_CHUNK_TIMING_METRIC, "true").strip().lower() in _TRUE,
         retrieval_document_ids=env.get(ENV_RETRIEVAL_DOCUMENT_IDS, "true").strip().lower() in _TRUE,
         redaction=parse_redaction(redaction, env),
-        release=release,
+        releases=releases,
+        prices=price_table,
+        attribution=attribution,
         instrumentors=tuple(n.lower() for n in instrumentors) if instrumentors is not None else None,
         disabled_instrumentors=frozenset(_names(env.get(ENV_DISABLED_INSTRUMENTATIONS))),
     )
+
+
+def _releases(release: Any, env: Mapping[str, str]) -> tuple[Any, ...]:
+    from otel_genai.llmops.manifest import ManifestError, load_releases, releases_from_env
+
+    if release is not None:
+        return load_releases(release)  # the caller's own argument: an error is theirs to see
+    try:
+        return releases_from_env(env.get(ENV_RELEASE))
+    except ManifestError as error:
+        logger.error("otel_genai: %s is not used: %s", ENV_RELEASE, error)
+        return ()
+
+
+def _price_table(prices: Any, env: Mapping[str, str]) -> Any:
+    """The price overrides, loaded: ``prices=`` (a file or a mapping; an error raises) or
+    ``OTEL_GENAI_PRICES`` (a file; an error is logged and the shipped table used alone)."""
+    from otel_genai.llmops.prices import PriceFileError, PriceTable
+
+    if prices is not None:
+        return prices if isinstance(prices, PriceTable) else PriceTable.load(prices)
+    path = env.get(ENV_PRICES, "").strip()
+    if not path:
+        return None
+    try:
+        return PriceTable.load(path)
+    except PriceFileError as error:
+        logger.error("otel_genai: %s is not used: %s", ENV_PRICES, error)
+        return None

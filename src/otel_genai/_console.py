@@ -2,14 +2,16 @@
 
 The SDK's ``ConsoleSpanExporter`` prints one JSON document per span, in the order spans end (children
 first), which is hard to follow. This exporter holds a trace's spans back until its local root ends, then
-prints the whole tree at once: one line per span, the GenAI facts that matter beneath it, and captured
-content abbreviated on lines of its own.
+prints the whole tree at once: one line per span, the GenAI facts that matter beneath it (cost, prompt
+version, drift from the release manifest in red), and captured content abbreviated on lines of its own.
+Under the root, one line sums the trace up: the release, who it was for, and its total cost.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sys
 import threading
@@ -149,8 +151,11 @@ class ConsoleTreeExporter(SpanExporter):
             seen.add(id(span))
             lines.append(prefix + connector + _headline(span, paint))
             detail_prefix = prefix + continuation + (glyphs.pipe if children.get(_span_id(span)) else "   ")
-            for detail in _details(span, glyphs):
-                lines.append(detail_prefix + paint(detail, "dim"))
+            details = _details(span, glyphs)
+            if span is root:
+                details += _trace_summary(spans, glyphs)
+            for detail, style in details:
+                lines.append(detail_prefix + paint(detail, style))
             kids = children.get(_span_id(span), [])
             for index, child in enumerate(kids):
                 last = index == len(kids) - 1
@@ -279,10 +284,30 @@ def _headline(span: Any, paint: Any) -> str:
     return f"{paint(name, 'bold')}  {paint(duration, 'cyan')}  {status_text}"
 
 
-def _details(span: Any, glyphs: _Glyphs) -> list[str]:
-    """The key GenAI attributes on one line, then one abbreviated line per captured content attribute."""
+# (text, style) of one line beneath a span's headline
+_Line = tuple[str, str]
+
+
+def _details(span: Any, glyphs: _Glyphs) -> list[_Line]:
+    """The key GenAI attributes on one line, the prompt and its fingerprints on the next, drift from the
+    release (red), then one abbreviated line per captured content attribute."""
     attributes = _attributes(span)
     get = attributes.get
+    lines: list[_Line] = []
+    facts = _facts(get, glyphs)
+    if facts:
+        lines.append(("  ".join(facts), "dim"))
+    prompt = _prompt_text(get)
+    if prompt:
+        lines.append((prompt, "dim"))
+    drift = _drift_text(get)
+    if drift:
+        lines.append((drift, "red"))
+    lines.extend((line, "dim") for line in _content_lines(get, glyphs))
+    return lines
+
+
+def _facts(get: Any, glyphs: _Glyphs) -> list[str]:
     facts = []
     request_model, response_model = get(sc.GEN_AI_REQUEST_MODEL), get(sc.GEN_AI_RESPONSE_MODEL)
     if request_model or response_model:
@@ -296,6 +321,10 @@ def _details(span: Any, glyphs: _Glyphs) -> list[str]:
             "tokens"
             + "".join(f" {k}={v}" for k, v in (("in", tokens_in), ("out", tokens_out)) if v is not None)
         )
+    cost = _span_cost(get)
+    if cost is not None:
+        amount, currency, provider = cost
+        facts.append("cost=" + _money(amount, currency, estimate=not provider))
     if get(sc.GEN_AI_EMBEDDINGS_DIMENSION_COUNT) is not None:
         facts.append(f"dimensions={get(sc.GEN_AI_EMBEDDINGS_DIMENSION_COUNT)}")
     if get(sc.GEN_AI_RESPONSE_FINISH_REASONS):
@@ -312,7 +341,11 @@ def _details(span: Any, glyphs: _Glyphs) -> list[str]:
     facts.extend(_retrieval_facts(get, glyphs))
     if get(sc.ERROR_TYPE):
         facts.append(f"error.type={get(sc.ERROR_TYPE)}")
-    lines = ["  ".join(facts)] if facts else []
+    return facts
+
+
+def _content_lines(get: Any, glyphs: _Glyphs) -> list[str]:
+    lines = []
     for name, label in _CONTENT_LABELS.items():
         value = get(name)
         if value is None:
@@ -333,6 +366,135 @@ def _details(span: Any, glyphs: _Glyphs) -> list[str]:
         for hit in texts[:MAX_CONTENT_LINES]:
             lines.append("  " + _abbreviate(f"{hit.get('id', '?')}: {hit['content']}", glyphs.ellipsis))
     return lines
+
+
+# --- LLMOps: cost, prompt, drift, and the trace's release and attribution -------------------------
+
+# how many characters of a pseudonymous user id (a 32-character HMAC) are shown
+PSEUDO_ID_CHARS = 8
+
+# drift kind -> (the span attribute with the call's value, the release attributes with the manifest's, in
+# order of preference)
+_R = sc.OTEL_GENAI_RELEASE_PREFIX
+_DRIFT_VALUES: dict[str, tuple[str, tuple[str, ...]]] = {
+    sc.DRIFT_MODEL_VERSION: (sc.GEN_AI_RESPONSE_MODEL, (_R + "model.pinned_version", _R + "model.name")),
+    sc.DRIFT_MODEL: (sc.GEN_AI_REQUEST_MODEL, (_R + "model.name",)),
+    sc.DRIFT_TEMPERATURE: (sc.GEN_AI_REQUEST_TEMPERATURE, (_R + "model.temperature",)),
+    sc.DRIFT_MAX_TOKENS: (sc.GEN_AI_REQUEST_MAX_TOKENS, (_R + "model.max_tokens",)),
+    sc.DRIFT_TOP_K: (sc.GEN_AI_RETRIEVAL_TOP_K, (_R + "retrieval.top_k",)),
+    sc.DRIFT_EMBEDDING_MODEL: (sc.GEN_AI_REQUEST_MODEL, (_R + "retrieval.embedding_model",)),
+}
+
+# kinds that a request drifts to by not sending the value (the provider's default then applies)
+_UNSET_DRIFTS = (sc.DRIFT_TEMPERATURE, sc.DRIFT_MAX_TOKENS)
+
+
+def _span_cost(get: Any) -> tuple[float, str, bool] | None:
+    """(amount, currency, reported by the provider) of a span that carries a cost."""
+    amount = get(sc.GEN_AI_USAGE_COST_AMOUNT)
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
+        return None
+    currency = get(sc.GEN_AI_USAGE_COST_CURRENCY)
+    provider = get(sc.GEN_AI_USAGE_COST_SOURCE) == sc.COST_SOURCE_PROVIDER
+    return float(amount), str(currency) if currency else "USD", provider
+
+
+def _money(amount: float, currency: str, estimate: bool) -> str:
+    """``$0.000123``: up to three significant digits below a dollar, cents above. ``~`` marks an estimate
+    (tokens x the price table) as against the price the provider reported."""
+    if amount == 0 or abs(amount) >= 1:
+        digits = 2
+    else:  # 0.000123 -> 6 decimals; at most 12
+        digits = min(12, max(2, 2 - math.floor(math.log10(abs(amount)))))
+    number = f"{amount:.{digits}f}"
+    whole, _, fraction = number.partition(".")
+    number = f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"  # 0.00200 -> 0.002, 0.500 -> 0.50
+    text = f"${number}" if currency.upper() == "USD" else f"{number} {currency}"
+    return ("~" if estimate else "") + text
+
+
+def _prompt_text(get: Any) -> str:
+    """``prompt=summarizer@v7  fingerprints: system=... tools=...``."""
+    parts = []
+    name = get(sc.GEN_AI_PROMPT_NAME)
+    if name:
+        version = get(sc.GEN_AI_PROMPT_VERSION)
+        parts.append(f"prompt={name}" + (f"@{version}" if version else ""))
+    fingerprints = [
+        f"{label}={get(attribute)}"
+        for label, attribute in (
+            ("system", sc.OTEL_GENAI_PROMPT_FINGERPRINT),
+            ("tools", sc.OTEL_GENAI_TOOL_DEFINITIONS_FINGERPRINT),
+        )
+        if get(attribute)
+    ]
+    if fingerprints:
+        parts.append("fingerprints: " + " ".join(fingerprints))
+    return "  ".join(parts)
+
+
+def _drift_text(get: Any) -> str:
+    """``drift: temperature=0.7 (release: 0.2), model=gpt-4o (release: gpt-4o-mini)``: what differs from
+    the release manifest, with the call's value and the manifest's when the span has both."""
+    kinds = get(sc.OTEL_GENAI_RELEASE_DRIFT)
+    if not kinds:
+        return ""
+    described = []
+    for kind in kinds if isinstance(kinds, (list, tuple)) else [kinds]:
+        call_attribute, release_attributes = _DRIFT_VALUES.get(str(kind), ("", ()))
+        pinned = next((get(name) for name in release_attributes if get(name) is not None), None)
+        if pinned is None:
+            described.append(str(kind))
+            continue
+        value = get(call_attribute)
+        if value is None and kind not in _UNSET_DRIFTS:
+            described.append(str(kind))
+            continue
+        described.append(f"{kind}={'unset' if value is None else value} (release: {pinned})")
+    return "drift: " + ", ".join(described)
+
+
+def _trace_summary(spans: list[ReadableSpan], glyphs: _Glyphs) -> list[_Line]:
+    """One line under the root: the release(s) of the trace's GenAI spans, who they were for (tenant,
+    session, user: a pseudonymous id shortened), and the total cost when more than one span has one."""
+    values: dict[str, list[str]] = {}
+
+    def note(label: str, value: Any) -> None:
+        if value is None or value == "":
+            return
+        seen = values.setdefault(label, [])
+        if str(value) not in seen:
+            seen.append(str(value))
+
+    totals: dict[str, float] = {}
+    priced = 0
+    estimate = False
+    for span in sorted(spans, key=_start):
+        get = _attributes(span).get
+        feature, version = get(sc.OTEL_GENAI_RELEASE_FEATURE), get(sc.OTEL_GENAI_RELEASE_VERSION)
+        if feature:
+            note("release", f"{feature}@{version}" if version else feature)
+        note("tenant", get(sc.OTEL_GENAI_TENANT_ID))
+        if get(sc.OTEL_GENAI_FEATURE) != feature:
+            note("feature", get(sc.OTEL_GENAI_FEATURE))
+        note("session", get(sc.SESSION_ID))
+        note("user", get(sc.ENDUSER_ID))
+        pseudo = get(sc.ENDUSER_PSEUDO_ID)
+        if pseudo:
+            pseudo = str(pseudo)
+            shortened = len(pseudo) > PSEUDO_ID_CHARS + 1
+            note("user", pseudo[:PSEUDO_ID_CHARS] + glyphs.ellipsis if shortened else pseudo)
+        cost = _span_cost(get)
+        if cost is not None:
+            amount, currency, provider = cost
+            totals[currency] = totals.get(currency, 0.0) + amount
+            priced += 1
+            estimate = estimate or not provider
+    facts = [f"{label}={','.join(found)}" for label, found in values.items()]
+    if priced > 1:
+        total = " + ".join(_money(amount, currency, estimate) for currency, amount in totals.items())
+        facts.append(f"total cost={total} ({priced} calls)")
+    return [("  ".join(facts), "dim")] if facts else []
 
 
 # hits shown on a retrieval span's line

@@ -24,6 +24,7 @@ from wrapt import register_post_import_hook
 
 from otel_genai import _config, _instrumentors
 from otel_genai._config import Settings
+from otel_genai.llmops.attribution import AttributionPolicy
 from otel_genai.telemetry.content import CaptureMode
 from otel_genai.telemetry.handler import TelemetryHandler
 
@@ -96,6 +97,8 @@ def instrument(
     capture_content: bool | str | None = None,
     redaction: Any = None,
     release: Any = None,
+    prices: Any = None,
+    attribution: AttributionPolicy | None = None,
     tracer_provider: Any = None,
     meter_provider: Any = None,
     logger_provider: Any = None,
@@ -106,6 +109,12 @@ def instrument(
     Keyword arguments win over environment variables (``OTEL_*`` and ``OTEL_GENAI_*``). Calling it again
     returns the same handle and changes nothing; call ``uninstrument()`` or ``shutdown()`` first to
     start over.
+
+    ``release``: the release manifest(s) (a YAML/JSON path, a mapping, or a list of those; else
+    ``OTEL_GENAI_RELEASE``) whose feature, version, model pin, prompt and index go on every GenAI span and
+    metric, and against which drift is measured. ``prices``: price overrides (a file or a mapping; else
+    ``OTEL_GENAI_PRICES``) consulted before the shipped price table. ``attribution``: how tenants, users and
+    sessions are attributed (``AttributionPolicy``; else the ``OTEL_GENAI_USER_ID_SECRET`` family).
     """
     global _active
     with _lock:
@@ -118,6 +127,8 @@ def instrument(
             capture_content=capture_content,
             redaction=redaction,
             release=release,
+            prices=prices,
+            attribution=attribution,
             instrumentors=instrumentors,
         )
         if settings.capture_mode is not CaptureMode.NO_CONTENT and settings.redaction is None:

@@ -148,6 +148,42 @@ OTEL_GENAI_RESPONSE_TOOL_CALL_COUNT = "otel_genai.response.tool_call.count"
 OTEL_GENAI_RESPONSE_TOOL_CALL_NAMES = "otel_genai.response.tool_call.names"
 OTEL_GENAI_RESPONSE_TOOL_CALL_IDS = "otel_genai.response.tool_call.ids"
 
+# --- LLMOps: release, drift, prompts, cost, attribution (``llmops/``) -----------------------------
+# The release manifest in force (``instrument(release=...)``): every key of it under this prefix, on every
+# span (feature and version also on every metric).
+OTEL_GENAI_RELEASE_PREFIX = "otel_genai.release."
+OTEL_GENAI_RELEASE_FEATURE = "otel_genai.release.feature"
+OTEL_GENAI_RELEASE_VERSION = "otel_genai.release.version"
+# What differs from the manifest on this call (a string array of DRIFT_*), and the counter of it by kind.
+OTEL_GENAI_RELEASE_DRIFT = "otel_genai.release.drift"
+OTEL_GENAI_RELEASE_DRIFT_KIND = "otel_genai.release.drift.kind"
+DRIFT_MODEL_VERSION = "model_version"  # the answering model is not the pinned one
+DRIFT_MODEL = "model"  # the request named another model (or provider) than the manifest
+DRIFT_TEMPERATURE = "temperature"
+DRIFT_MAX_TOKENS = "max_tokens"
+DRIFT_TOP_K = "top_k"  # a retrieval asked for another top_k than the manifest's
+DRIFT_EMBEDDING_MODEL = "embedding_model"  # an embeddings call used another model than the index's
+# Prompts (genai#179): the named template and its version; variables are content (..._PROMPT_VARIABLE_PREFIX)
+GEN_AI_PROMPT_NAME = "gen_ai.prompt.name"
+GEN_AI_PROMPT_VERSION = "gen_ai.prompt.version"
+# Short stable hashes, recorded whatever the capture mode: the system instructions and the tool schema.
+OTEL_GENAI_PROMPT_FINGERPRINT = "otel_genai.prompt.fingerprint"
+OTEL_GENAI_TOOL_DEFINITIONS_FINGERPRINT = "otel_genai.tool.definitions.fingerprint"
+# Cost (the open proposal genai#443); the price table that priced it (name@date) is ours.
+GEN_AI_USAGE_COST_AMOUNT = "gen_ai.usage.cost.amount"
+GEN_AI_USAGE_COST_CURRENCY = "gen_ai.usage.cost.currency"
+GEN_AI_USAGE_COST_SOURCE = "gen_ai.usage.cost.source"
+COST_SOURCE_PROVIDER = "provider"  # the response carried its price
+COST_SOURCE_LOCAL = "local"  # tokens x a price table
+OTEL_GENAI_USAGE_COST_PRICE_TABLE = "otel_genai.usage.cost.price_table"
+# Attribution (``otel_genai.attributes(...)`` or W3C baggage)
+OTEL_GENAI_TENANT_ID = "otel_genai.tenant.id"
+OTEL_GENAI_FEATURE = "otel_genai.feature"
+SESSION_ID = "session.id"
+ENDUSER_PSEUDO_ID = "enduser.pseudo.id"  # an HMAC of the user id: the raw id stays in the process
+ENDUSER_ID = "enduser.id"  # only when the application opts in to raw user ids
+METRIC_VALUE_OTHER = "_other"  # a tenant / feature / prompt beyond the metric allow-list
+
 # --- values -----------------------------------------------------------------------------------
 OPERATION_CHAT = "chat"
 OPERATION_GENERATE_CONTENT = "generate_content"  # Gemini's generateContent (multimodal generation)
@@ -175,6 +211,13 @@ METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 METRIC_DB_OPERATION_DURATION = "db.client.operation.duration"
 METRIC_EXECUTE_TOOL_DURATION = "gen_ai.execute_tool.duration"
+# the open cost proposal (genai#443); unit: the currency, e.g. "{USD}"
+METRIC_OPERATION_COST = "gen_ai.client.operation.cost"
+METRIC_RELEASE_DRIFT = "otel_genai.release.drift"  # a counter, one per drifted kind per call
+# dollars per call: a tenth of a cent to tens of dollars
+COST_BUCKETS = (
+    0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50,
+)  # fmt: skip
 
 TOKEN_BUCKETS = (
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,

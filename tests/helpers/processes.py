@@ -16,10 +16,11 @@ def unused_port() -> int:
 
 
 def subprocess_env() -> dict[str, str]:
-    """This environment without OTEL_*, exporting nowhere fast if anything is exported at all."""
+    """This environment without OTEL_*, exporting nowhere fast if anything is exported at all (the test
+    session's state directory kept: a child never writes to the real home)."""
     import os
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_") or k == "OTEL_GENAI_STATE_DIR"}
     env.update(
         {
             "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{unused_port()}",

@@ -94,6 +94,32 @@ def attributes(span: ReadableSpan) -> dict[str, Any]:
     return dict(span.attributes or {})
 
 
+# What the LLMOps layer adds to every model span whatever the provider (cost, fingerprints, release, prompt,
+# attribution; tests/test_llmops*.py hold those to account): left out where a provider's test checks that
+# its reader sets exactly the attributes it should.
+LLMOPS_ATTRIBUTES = (
+    "gen_ai.usage.cost.",
+    "otel_genai.usage.cost.",
+    "otel_genai.prompt.fingerprint",
+    "otel_genai.tool.definitions.fingerprint",
+    "otel_genai.release.",
+    "gen_ai.prompt.",
+    "otel_genai.tenant.",
+    "otel_genai.feature",
+    "session.id",
+    "enduser.",
+)
+
+
+def reader_attributes(span: ReadableSpan) -> dict[str, Any]:
+    """The span's attributes without the LLMOps layer's (``LLMOPS_ATTRIBUTES``)."""
+    return {
+        name: value
+        for name, value in (span.attributes or {}).items()
+        if not name.startswith(LLMOPS_ATTRIBUTES)
+    }
+
+
 def points(telemetry: Telemetry, name: str) -> list[Any]:
     """The data points of one metric (none when it was never recorded)."""
     return telemetry.metrics().get(name, [])

@@ -61,6 +61,7 @@ def doctor_report() -> dict[str, Any]:
         "settings": _settings_summary(settings),
         "otlp": _otlp_exports(settings),
         "redaction": _redaction_summary(settings),
+        "prices": _prices_summary(),
     }
 
 
@@ -135,6 +136,8 @@ def _settings_summary(settings: Any) -> dict[str, Any]:
         "redaction": settings.redaction is not None,
         "max_content_length": settings.max_content_length,
         "disabled_instrumentations": sorted(settings.disabled_instrumentors),
+        "release": _release_summary(),
+        "user_id_secret": bool(settings.attribution.user_id_secret),
         "sources": {
             "traces_exporter": _config.ENV_TRACES_EXPORTER,
             "capture_content": _config.ENV_CAPTURE_CONTENT,
@@ -281,6 +284,61 @@ def _redaction_summary(settings: Any) -> dict[str, Any]:
     return status
 
 
+def _release_summary() -> dict[str, Any]:
+    """The manifests ``OTEL_GENAI_RELEASE`` names (or why they do not load), and their models without a
+    price (no cost would be recorded for the release's own calls)."""
+    from otel_genai import _config
+    from otel_genai.llmops.manifest import ManifestError, releases_from_env
+    from otel_genai.llmops.prices import PriceTable
+
+    try:
+        releases = releases_from_env(os.environ.get(_config.ENV_RELEASE))
+    except ManifestError as error:
+        return {"releases": [], "error": str(error)}
+    unpriced = []
+    table = PriceTable.load(None)
+    for release in releases:
+        model = release.model
+        if model is not None and model.name and model.provider:
+            name = f"{model.name}-{model.pinned_version}" if model.pinned_version else model.name
+            if table.price(model.provider, name) is None and table.price(model.provider, model.name) is None:
+                unpriced.append(f"{release.feature}: {model.name} ({model.provider})")
+    return {"releases": [f"{r.feature}@{r.version}" for r in releases], "unpriced": unpriced}
+
+
+def _prices_summary() -> dict[str, Any]:
+    """The shipped price table, the ``OTEL_GENAI_PRICES`` file, and the models calls had no price for."""
+    from otel_genai.llmops.prices import price_status
+
+    try:
+        return price_status(os.environ)
+    except Exception as error:  # doctor reports, and goes on
+        return {"error": repr(error)}
+
+
+def _render_prices(prices: dict[str, Any], style: Style) -> list[str]:
+    """The "Prices" section: the table, the override file and whether it loads, the unpriced models."""
+    lines = ["", style.paint("Prices", "bold")]
+    if "error" in prices:
+        return [*lines, f"  {style.mark(False)} the price table could not be read: {prices['error']}"]
+    shipped = prices["table"]
+    text = f"{shipped['label']} ({shipped['models']} models, from {shipped['source']})"
+    rows = [[style.mark(True), "table", text]]
+    overrides = prices["overrides"]
+    if overrides is None:
+        rows.append([style.mark(None), "overrides", "none (OTEL_GENAI_PRICES)"])
+    elif overrides["loads"]:
+        text = f"{overrides['path']}: {overrides['table']}, {overrides['models']} models"
+        rows.append([style.mark(True), "overrides", text])
+    else:
+        rows.append([style.mark(False), "overrides", overrides["error"]])
+    lines += table(rows)
+    if prices["unpriced"]:
+        lines.append(style.paint("  Models seen without a price (no cost recorded for them):", "yellow"))
+        lines += [f"    {entry['hint']}" for entry in prices["unpriced"]]
+    return lines
+
+
 def render_doctor(report: dict[str, Any], style: Style) -> str:
     """``doctor_report()`` as aligned sections for a terminal."""
     lines: list[str] = []
@@ -337,10 +395,26 @@ def render_doctor(report: dict[str, Any], style: Style) -> str:
             ", ".join(settings["disabled_instrumentations"]) or "none",
             sources["disabled_instrumentations"],
         ),
+        ("release", ", ".join(settings["release"]["releases"]) or "none", "OTEL_GENAI_RELEASE"),
+        (
+            "user id secret",
+            "set" if settings["user_id_secret"] else "not set: pseudo ids differ per process",
+            "OTEL_GENAI_USER_ID_SECRET",
+        ),
     ]
     lines += table(
         [[label, value, style.paint(f"({variable})", "dim")] for label, value, variable in setting_rows]
     )
+    release = settings["release"]
+    if release.get("error"):
+        lines.append(style.paint("  The release manifest does not load:", "yellow"))
+        lines += [f"    {line}" for line in release["error"].splitlines()]
+    for entry in release.get("unpriced", ()):
+        lines.append(
+            style.paint(
+                f"  No price for the release's model {entry}: set one with OTEL_GENAI_PRICES", "yellow"
+            )
+        )
     if capture != "NO_CONTENT" and not settings["redaction"]:
         lines.append(
             style.paint("  Content is captured and NOT redacted: prompts are exported raw.", "yellow")
@@ -410,4 +484,6 @@ def render_doctor(report: dict[str, Any], style: Style) -> str:
                 "yellow",
             )
         )
+    if "prices" in report:
+        lines += _render_prices(report["prices"], style)
     return "\n".join(lines) + "\n"

@@ -11,6 +11,11 @@ question becomes one trace:
     ├─ execute_tool get_order_status      (the tool runs, linked to the model's call by its id)
     └─ chat gpt-4o-mini                   (the tool's result goes back; the answer is streamed)
 
+The bot runs as a release (``RELEASE``: model, prompt and index versioned together), so every GenAI span
+carries the release, the prompt's name and version, the tenant, session and a pseudonymous user id, and
+every model and embedding call its cost from the shipped price table. The streamed answer is sent with
+another temperature than the release pins, on purpose: the tree shows what drift looks like.
+
 The trace is printed as a tree at the end (``exporter="console"``). When ``OTEL_EXPORTER_OTLP_ENDPOINT``
 is set, it is also sent there over OTLP, e.g. to a local Jaeger or an OpenTelemetry Collector.
 """
@@ -38,6 +43,39 @@ if TYPE_CHECKING:  # the request shapes the openai client declares (names vary a
 CHAT_MODEL = "gpt-4o-mini"
 EMBEDDING_MODEL = "text-embedding-3-small"
 EMBEDDING_DIMENSIONS = 256
+HELP_ARTICLES_SHOWN = 2
+PROMPT_NAME, PROMPT_VERSION = "support-answer", "v3"
+
+# The release manifest (usually a release.yaml: instrument(release="release.yaml") or OTEL_GENAI_RELEASE).
+# It pins what the bot was evaluated with; a call that differs is marked as drift.
+RELEASE: dict[str, Any] = {
+    "release": {
+        "feature": "support-bot",
+        "version": "2024-06-10-rc1",
+        "model": {
+            "provider": "openai",
+            "name": CHAT_MODEL,
+            "pinned_version": "2024-07-18",  # the snapshot the fake API answers with, as the real one does
+            "temperature": 0.2,
+            "max_tokens": 800,
+        },
+        "prompt": {"template_ref": f"{PROMPT_NAME}@{PROMPT_VERSION}"},
+        "retrieval": {
+            "index": "help-articles@2024-06-01",
+            "embedding_model": EMBEDDING_MODEL,
+            "top_k": HELP_ARTICLES_SHOWN,
+        },
+        "rollback_to": "2024-06-03-stable",
+    }
+}
+MODEL_SETTINGS = RELEASE["release"]["model"]
+# A hot-fix nobody released: the streamed answer runs warmer than the release was evaluated with.
+DRIFTED_TEMPERATURE = 0.7
+
+# Who the request is for. The user id leaves the process only as an HMAC under this secret
+# (OTEL_GENAI_USER_ID_SECRET in production: the same secret in every service joins their pseudo ids).
+TENANT, USER, SESSION = "acme-shop", "customer-1842", "chat-7f3a"
+USER_ID_SECRET = "demo-secret-not-for-production"
 
 SYSTEM_PROMPT = (
     "You are the support assistant of Acme Shop. Be brief and friendly; use the tools to look up orders."
@@ -133,15 +171,30 @@ def answer_support_request(client: openai.OpenAI, help_index: Any, question: str
     embedding = client.embeddings.create(
         model=EMBEDDING_MODEL, input=question, dimensions=EMBEDDING_DIMENSIONS
     )
-    hits = help_index.query(query_embeddings=[embedding.data[0].embedding], n_results=2)
-    say("bot", f"(looked up help articles: {', '.join(hits['ids'][0])})")
+    hits = help_index.query(query_embeddings=[embedding.data[0].embedding], n_results=HELP_ARTICLES_SHOWN)
+    article_ids = hits["ids"][0]
+    say("bot", f"(looked up help articles: {', '.join(article_ids)})")
 
-    help_text = " ".join(hits["documents"][0])
+    # the model calls inside carry gen_ai.prompt.name / .version (variables only with content capture)
+    with otel_genai.prompt(
+        PROMPT_NAME, version=PROMPT_VERSION, variables={"articles": ",".join(article_ids)}
+    ):
+        return converse(client, question, " ".join(hits["documents"][0]))
+
+
+def converse(client: openai.OpenAI, question: str, help_text: str) -> str:
+    """The model asks for a tool, the tool runs, the model streams its answer."""
     messages: list[ChatCompletionMessageParam] = [
         {"role": "system", "content": f"{SYSTEM_PROMPT} Help articles: {help_text}"},
         {"role": "user", "content": question},
     ]
-    first = client.chat.completions.create(model=CHAT_MODEL, messages=messages, tools=TOOLS)
+    first = client.chat.completions.create(
+        model=CHAT_MODEL,
+        messages=messages,
+        tools=TOOLS,
+        temperature=MODEL_SETTINGS["temperature"],
+        max_tokens=MODEL_SETTINGS["max_tokens"],
+    )
     reply = first.choices[0].message
     calls = [call for call in reply.tool_calls or () if call.type == "function"]
     if not calls:  # the model answered without a (function) tool
@@ -169,7 +222,13 @@ def answer_support_request(client: openai.OpenAI, help_index: Any, question: str
         messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
 
     stream = client.chat.completions.create(
-        model=CHAT_MODEL, messages=messages, tools=TOOLS, stream=True, stream_options={"include_usage": True}
+        model=CHAT_MODEL,
+        messages=messages,
+        tools=TOOLS,
+        temperature=DRIFTED_TEMPERATURE,  # not the release's: this span is marked as drift
+        max_tokens=MODEL_SETTINGS["max_tokens"],
+        stream=True,
+        stream_options={"include_usage": True},
     )
     pieces = []
     print(f"  {'bot':<9}", end="", flush=True)
@@ -189,6 +248,8 @@ def main(question: str = QUESTION) -> int:
         service_name="support-bot-demo",
         capture_content=True,
         exporter="console,otlp" if otlp_endpoint else "console",
+        release=RELEASE,
+        attribution=otel_genai.AttributionPolicy(user_id_secret=USER_ID_SECRET),
     )
     tracer = instrumentation.tracer_provider.get_tracer("support-bot-demo")
 
@@ -197,7 +258,10 @@ def main(question: str = QUESTION) -> int:
             print(f"Support bot demo: the real openai client against a local fake API at {server.base_url}\n")
             client = openai.OpenAI(base_url=server.base_url, api_key="sk-local-demo", max_retries=0)
             help_index = build_help_index(client)
-            with tracer.start_as_current_span("support_request") as span:
+            with (
+                tracer.start_as_current_span("support_request") as span,
+                otel_genai.attributes(tenant=TENANT, user=USER, session=SESSION),
+            ):
                 answer_support_request(client, help_index, question)
                 span.set_status(Status(StatusCode.OK))
             print()
@@ -208,6 +272,14 @@ def main(question: str = QUESTION) -> int:
             else:
                 print("Content capture is ON. Personal data in the question was replaced by the redacting")
                 print("span processor (Presidio, off the request path) before any exporter saw it.")
+            release = RELEASE["release"]
+            print(f"\nThe GenAI spans carry the release ({release['feature']}@{release['version']}), the")
+            print("tenant, the session and the user as a pseudonymous id (an HMAC: the raw id stays in")
+            print("the process); model and embedding calls their cost (~: priced by the table shipped")
+            print(
+                f"with otel-genai). The streamed answer was sent with temperature {DRIFTED_TEMPERATURE} where"
+            )
+            print(f"the release pins {MODEL_SETTINGS['temperature']}: its span is marked as drift.")
             if otlp_endpoint:
                 print(f"The trace is also exported over OTLP to {otlp_endpoint}.")
             print("\nThe trace, as it was exported:\n", flush=True)

@@ -74,12 +74,15 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._stainless import double as _float
 from otel_genai.instrumentation._stainless import string as _str
+from otel_genai.llmops.fingerprint import system_messages
 from otel_genai.telemetry.content import (
     InputMessage,
     OutputMessage,
@@ -579,6 +582,7 @@ class ModelFamily:
             if not isinstance(record, self.record_type):
                 return
             self._read_parameters(record, body)
+            self._read_fingerprint_sources(record, body)
             if capture:
                 self._read_content(record, body, tool_details)
         except Exception:
@@ -607,6 +611,11 @@ class ModelFamily:
 
     def _read_parameters(self, record: Any, body: Mapping[str, Any]) -> None:
         _read_params(record, _map(body.get(self.params_under)) if self.params_under else body, self.params)
+
+    def _read_fingerprint_sources(self, record: Any, body: Mapping[str, Any]) -> None:
+        """``record.instructions`` / ``record.tool_schemas``: the body's system part and tools as they are
+        (or a callable that finds them), for the prompt and tool fingerprints in any capture mode (subclass:
+        families whose bodies have them)."""
 
     def _read_content(self, record: Any, body: Mapping[str, Any], tool_details: bool) -> None:
         """The request's content: input messages, system instructions, tool definitions (subclass)."""
@@ -709,6 +718,11 @@ class _Anthropic(ModelFamily):
     def operation(self, body: Any) -> str:
         legacy = "prompt" in body and "messages" not in body
         return sc.OPERATION_TEXT_COMPLETION if legacy else sc.OPERATION_CHAT
+
+    def _read_fingerprint_sources(self, record: Inference, body: Mapping[str, Any]) -> None:
+        if record.operation == sc.OPERATION_CHAT:  # the legacy prompt has no system part of its own
+            record.instructions = body.get("system")
+            record.tool_schemas = body.get("tools")
 
     def _read_content(self, record: Inference, body: Mapping[str, Any], tool_details: bool) -> None:
         if record.operation == sc.OPERATION_TEXT_COMPLETION:
@@ -823,6 +837,10 @@ class _Nova(ModelFamily):
         top_k="topK",
         stop_sequences="stopSequences",
     )
+
+    def _read_fingerprint_sources(self, record: Inference, body: Mapping[str, Any]) -> None:
+        record.instructions = body.get("system")
+        record.tool_schemas = _map(body.get("toolConfig")).get("tools")
 
     def _read_content(self, record: Inference, body: Mapping[str, Any], tool_details: bool) -> None:
         system = _nova_parts(body.get("system"))
@@ -949,11 +967,29 @@ class _TitanText(_TextCompletion):
             _finish_choices(record, choices, capture)
 
 
+# The system part of a Llama prompt: Llama 3's system header (up to its end-of-turn), Llama 2's <<SYS>> block.
+_LLAMA_SYSTEM = re.compile(
+    r"<\|start_header_id\|>system<\|end_header_id\|>(.*?)(?:<\|eot_id\|>|$)|<<SYS>>(.*?)<</SYS>>", re.DOTALL
+)
+
+
+def llama_system_prompt(prompt: str) -> str | None:
+    """The system text inside a Llama chat-template prompt (Bedrock's Llama takes the template as text):
+    what its prompt fingerprint hashes, without the template's markup and the newlines around it."""
+    texts = [(llama3 or llama2).strip() for llama3, llama2 in _LLAMA_SYSTEM.findall(prompt)]
+    return "\n".join(text for text in texts if text) or None
+
+
 class _Llama(_TextCompletion):
     name = "meta.llama"
     params = _params(max_tokens="max_gen_len", **_SAMPLING)
     # a response body is one whole chunk
     chunk_keys = ("generation", "stop_reason", "prompt_token_count", "generation_token_count")
+
+    def _read_fingerprint_sources(self, record: Inference, body: Mapping[str, Any]) -> None:
+        prompt = body.get("prompt")
+        if isinstance(prompt, str) and prompt:
+            record.instructions = partial(llama_system_prompt, prompt)
 
     def _read_content(self, record: Inference, body: Mapping[str, Any], tool_details: bool) -> None:
         parts = _text_parts(body.get("prompt"))
@@ -1034,6 +1070,16 @@ class _Mistral(ModelFamily):
 
     def operation(self, body: Any) -> str:
         return sc.OPERATION_CHAT if "messages" in body else sc.OPERATION_TEXT_COMPLETION
+
+    def _read_fingerprint_sources(self, record: Inference, body: Mapping[str, Any]) -> None:
+        """Chat bodies (and gpt-oss's): the system / developer messages, found as the span ends; a text
+        completion's ``[INST]`` prompt has no system part."""
+        if record.operation != sc.OPERATION_CHAT:
+            return
+        messages = _list(body.get("messages"))
+        if messages:
+            record.instructions = partial(system_messages, messages)
+        record.tool_schemas = body.get("tools")
 
     def _read_content(self, record: Inference, body: Mapping[str, Any], tool_details: bool) -> None:
         if record.operation == sc.OPERATION_TEXT_COMPLETION:
@@ -1184,6 +1230,10 @@ class _CohereChat(ModelFamily):
         **_COHERE_SAMPLING,
         **_params(frequency_penalty="frequency_penalty", presence_penalty="presence_penalty", seed="seed"),
     }
+
+    def _read_fingerprint_sources(self, record: Inference, body: Mapping[str, Any]) -> None:
+        record.instructions = body.get("preamble")
+        record.tool_schemas = body.get("tools")
 
     def _read_content(self, record: Inference, body: Mapping[str, Any], tool_details: bool) -> None:
         preamble = body.get("preamble")

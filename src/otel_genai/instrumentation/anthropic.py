@@ -321,6 +321,9 @@ class _MessagesReader(StainlessReader):
         if output_config is not None:
             record.reasoning_level = string(field(output_config, "effort"))
         record.output_type = _output_type(given(get("output_format")), output_config)
+        # fingerprint sources, whatever the capture mode: the request's own objects, hashed as the span ends
+        record.instructions = given(get("system"))
+        record.tool_schemas = given(get("tools"))
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:

@@ -255,6 +255,9 @@ class _ConverseReader(_BedrockReader):
             record.reasoning_level = _reasoning_level(extra)
         guardrail = _dict(params.get("guardrailConfig")).get("guardrailIdentifier")
         _set(record.request_attributes, sc.AWS_BEDROCK_GUARDRAIL_ID, guardrail)
+        # fingerprint sources, whatever the capture mode: references, hashed as the span ends
+        record.instructions = params.get("system")
+        record.tool_schemas = _dict(params.get("toolConfig")).get("tools")
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
@@ -686,6 +689,8 @@ class _RetrieveAndGenerateReader(_BedrockReader):
         _set(record.request_attributes, sc.AWS_BEDROCK_KNOWLEDGE_BASE_ID, source.get("knowledgeBaseId"))
         guardrail = _dict(generation.get("guardrailConfiguration")).get("guardrailId")
         _set(record.request_attributes, sc.AWS_BEDROCK_GUARDRAIL_ID, guardrail)
+        # the generation's prompt template is this API's system instructions (the prompt fingerprint)
+        record.instructions = _dict(generation.get("promptTemplate")).get("textPromptTemplate")
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:

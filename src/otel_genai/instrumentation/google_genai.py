@@ -169,6 +169,9 @@ class _GenerateReader(_Reader):
         config = kwargs.get("config")
         if config is not None:
             _read_config(record, config)
+            # fingerprint sources, whatever the capture mode: references, hashed as the span ends
+            record.instructions = field(config, "system_instruction")
+            record.tool_schemas = field(config, "tools")
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from otel_genai import semconv as sc
@@ -29,6 +31,7 @@ from otel_genai.instrumentation._stainless import (
     tool_definitions,
     uri_or_blob,
 )
+from otel_genai.llmops.fingerprint import system_messages
 from otel_genai.telemetry.content import (
     InputMessage,
     OutputMessage,
@@ -47,7 +50,7 @@ from otel_genai.telemetry.content import (
     tool_call_response_part,
 )
 from otel_genai.telemetry.handler import TelemetryHandler
-from otel_genai.telemetry.records import Embedding, Inference, ToolCallRequest
+from otel_genai.telemetry.records import Embedding, Inference, Invocation, ToolCallRequest
 from otel_genai.telemetry.streams import StreamAccumulator
 
 logger = logging.getLogger("otel_genai")
@@ -188,6 +191,11 @@ class _ChatReader(_Reader):
         record.output_type = _output_type(sdk, get("response_format"))
         record.reasoning_level = string(get("reasoning_effort"))
         _service_tier(record, get("service_tier"))
+        # fingerprint sources (any capture mode): the system messages are found only as the span ends
+        messages = sdk.given(get("messages"))
+        if isinstance(messages, (list, tuple)) and messages:
+            record.instructions = partial(system_messages, messages)
+        record.tool_schemas = sdk.given(get("tools")) or sdk.given(get("functions"))
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
@@ -236,6 +244,7 @@ def _read_chat_usage(record: Inference, usage: Any) -> None:
     # field(): SDKs that predate a field keep it as a plain dict (pydantic extra)
     record.input_tokens = field(usage, "prompt_tokens")
     record.output_tokens = field(usage, "completion_tokens")
+    _reported_cost(record, usage)
     prompt_details = field(usage, "prompt_tokens_details")
     if prompt_details is not None:
         record.cache_read_input_tokens = field(prompt_details, "cached_tokens")
@@ -243,6 +252,21 @@ def _read_chat_usage(record: Inference, usage: Any) -> None:
     completion_details = field(usage, "completion_tokens_details")
     if completion_details is not None:
         record.reasoning_output_tokens = field(completion_details, "reasoning_tokens")
+
+
+def _reported_cost(record: Invocation, usage: Any) -> None:
+    """``usage.cost``: the price of the call in USD, as OpenAI-compatible routers (OpenRouter) report it.
+    The SDK does not declare it: a typed usage keeps it among its pydantic extras (read without
+    ``getattr``, which raises inside pydantic for a missing field); a later SDK might declare it."""
+    if isinstance(usage, Mapping):
+        cost = usage.get("cost")
+    else:
+        cost = extra_field(usage, "cost")
+        if cost is None:
+            cost = getattr(usage, "__dict__", {}).get("cost")  # a declared field (pydantic keeps them there)
+    if isinstance(cost, (int, float)) and not isinstance(cost, bool) and math.isfinite(cost) and cost >= 0:
+        record.reported_cost = float(cost)
+        record.reported_cost_currency = "USD"
 
 
 def _tool_call(call: Any) -> ToolCallRequest:
@@ -470,6 +494,14 @@ class _ResponsesReader(_Reader):
         if sdk.given(get("text_format")) is not None:  # parse(text_format=PydanticModel)
             record.output_type = "json"
         _service_tier(record, get("service_tier"))
+        # fingerprint sources: ``instructions`` and the system / developer messages of ``input`` (found later)
+        instructions = sdk.given(get("instructions"))
+        items = sdk.given(get("input"))
+        if isinstance(items, (list, tuple)) and items:
+            record.instructions = partial(_responses_instructions, instructions, items)
+        else:
+            record.instructions = instructions
+        record.tool_schemas = sdk.given(get("tools"))
         return record
 
     def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
@@ -490,6 +522,7 @@ class _ResponsesReader(_Reader):
         if usage is not None:
             record.input_tokens = getattr(usage, "input_tokens", None)
             record.output_tokens = getattr(usage, "output_tokens", None)
+            _reported_cost(record, usage)
             # a dict where the SDK predates the field (openai 1.66.0 declares no input_tokens_details)
             input_details = getattr(usage, "input_tokens_details", None)
             if input_details is not None:
@@ -533,6 +566,10 @@ class _ResponsesReader(_Reader):
 
     def accumulator(self, record: Inference) -> StreamAccumulator:
         return _ResponsesStreamAccumulator(self.handler, record, self)
+
+
+def _responses_instructions(instructions: Any, items: Iterable[Any]) -> list[Any]:
+    return [instructions, *system_messages(items)]
 
 
 def _responses_finish_reason(response: Any, status: Any, has_tool_calls: bool) -> str:
@@ -630,6 +667,7 @@ class _EmbeddingsReader(_Reader):
         usage = getattr(response, "usage", None)
         if usage is not None:
             record.input_tokens = getattr(usage, "prompt_tokens", None)
+            _reported_cost(record, usage)
         if record.dimension_count is None:
             data = getattr(response, "data", None)
             if data:

@@ -21,6 +21,7 @@ from opentelemetry.trace import Span, TracerProvider
 
 from otel_genai import semconv as sc
 from otel_genai._config import Settings
+from otel_genai.llmops.engine import LLMOps
 from otel_genai.telemetry import attributes as record_attributes
 from otel_genai.telemetry.attributes import EndOptions, RecordMapping, changed, mapping_for
 from otel_genai.telemetry.content import CaptureMode
@@ -60,6 +61,8 @@ class TelemetryHandler:
         self.chunk_timing: bool = settings.chunk_timing_metric
         self._tracer = trace.get_tracer(SCOPE_NAME, __version__, tracer_provider)
         self.metrics = GenAIMetrics(SCOPE_NAME, meter_provider)
+        # release, prompt, attribution, cost, drift (``llmops/engine.py``)
+        self.llmops = LLMOps(settings)
         self._event_logger = None
         if self.capture_mode.on_event:
             from opentelemetry._logs import get_logger
@@ -80,9 +83,13 @@ class TelemetryHandler:
                 enclosing = self.active_retrieval()
                 if enclosing is not None:
                     enclosing.store_calls.append(record)
+            scoped = self.llmops.begin(record)  # first: it may name the retrieval's data source
             mapping = mapping_for(record)
+            attributes = mapping.start(record)
+            if scoped:
+                attributes.update(scoped)
             record.span = self._tracer.start_span(
-                mapping.span_name(record), kind=mapping.span_kind(record), attributes=mapping.start(record)
+                mapping.span_name(record), kind=mapping.span_kind(record), attributes=attributes
             )
             record.start_time = _clock()
             context = trace.set_span_in_context(record.span)
@@ -157,9 +164,15 @@ class TelemetryHandler:
             mapping = mapping_for(record)
             if isinstance(record, Retrieval) and record.store_calls:
                 self._adopt_store_calls(record, span)
-            if span.is_recording():
-                options = self._end_options
-                span.set_attributes(mapping.end(record, span, options))
+            options = self._end_options
+            recording = span.is_recording()
+            # cost and drift are worked out for the metrics even when the span is not sampled
+            llmops = self.llmops.end(record, recording, options.content)
+            if recording:
+                attributes = mapping.end(record, span, options)
+                if llmops:
+                    attributes.update(llmops)
+                span.set_attributes(attributes)
                 if record.error_type:  # raised, or returned a failure (e.g. a failed response)
                     record_error(span, error, record.error_type, with_message=options.content)
         except Exception:

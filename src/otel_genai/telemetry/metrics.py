@@ -73,6 +73,17 @@ class GenAIMetrics:
         self._tool_duration = histogram(
             sc.METRIC_EXECUTE_TOOL_DURATION, "s", "Duration of tool executions.", sc.DURATION_BUCKETS
         )
+        self._cost = histogram(
+            sc.METRIC_OPERATION_COST,
+            "{USD}",
+            "Cost of GenAI operations (tokens x price, or the price the provider reported).",
+            sc.COST_BUCKETS,
+        )
+        self._drift = meter.create_counter(
+            sc.METRIC_RELEASE_DRIFT,
+            unit="{call}",
+            description="Calls that differ from their release manifest, by kind of drift.",
+        )
         self._db_duration = histogram(
             sc.METRIC_DB_OPERATION_DURATION,
             "s",
@@ -86,10 +97,16 @@ class GenAIMetrics:
         if is_database_call(record):
             self._db_duration.record(duration, database_attributes(record), context=context)
             return
+        scope = record.scope  # llmops.engine.Derived: release (all metrics); tenant, feature, prompt (spend)
         if isinstance(record, ToolExecution):
-            self._tool_duration.record(duration, _tool_metric_attributes(record), context=context)
+            tool_attributes = _tool_metric_attributes(record)
+            if scope is not None and scope.metric:
+                tool_attributes.update(scope.metric)
+            self._tool_duration.record(duration, tool_attributes, context=context)
             return
         attributes = operation_attributes(record)
+        if scope is not None and scope.metric:
+            attributes.update(scope.metric)
         if isinstance(record, Retrieval) and record.db_system:
             attributes[sc.DB_SYSTEM_NAME] = record.db_system
         if record.response_model:
@@ -99,16 +116,26 @@ class GenAIMetrics:
         if record.error_type:
             attributes[sc.ERROR_TYPE] = record.error_type
         self._duration.record(duration, attributes, context=context)
+        outcome = record.outcome  # llmops.engine.Outcome: cost and drift
+        if outcome is not None and outcome.drift:
+            self._record_drift(outcome.drift, attributes)
         if record.error_type:
             return
 
+        spend = attributes
+        if scope is not None and len(scope.spend) > len(scope.metric):
+            spend = {**attributes, **scope.spend}
         if record.input_tokens is not None:
-            input_attributes = {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
+            input_attributes = {**spend, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
             self._token_usage.record(record.input_tokens, input_attributes, context=context)
+        if outcome is not None and outcome.cost is not None:
+            cost = outcome.cost
+            cost_attributes = {**spend, sc.GEN_AI_USAGE_COST_CURRENCY: cost.currency}
+            self._cost.record(cost.amount, cost_attributes, context=context)
         if not isinstance(record, Inference):
             return
         if record.output_tokens is not None:
-            output_attributes = {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
+            output_attributes = {**spend, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
             self._token_usage.record(record.output_tokens, output_attributes, context=context)
         if record.time_to_first_chunk is None and not record.chunk_intervals:
             return
@@ -122,6 +149,21 @@ class GenAIMetrics:
             record_chunk = self._time_per_output_chunk.record
             for interval in record.chunk_intervals:
                 record_chunk(interval, chunk_attributes, context=context)
+
+    def _record_drift(self, kinds: list[str], attributes: dict[str, Any]) -> None:
+        """One count per kind: the release, the operation and the provider say where."""
+        base = {
+            name: attributes[name]
+            for name in (
+                sc.OTEL_GENAI_RELEASE_FEATURE,
+                sc.OTEL_GENAI_RELEASE_VERSION,
+                sc.GEN_AI_OPERATION_NAME,
+                sc.GEN_AI_PROVIDER_NAME,
+            )
+            if name in attributes
+        }
+        for kind in kinds:
+            self._drift.add(1, {**base, sc.OTEL_GENAI_RELEASE_DRIFT_KIND: kind})
 
 
 def present(*pairs: tuple[str, Any]) -> dict[str, Any]:

@@ -31,10 +31,18 @@ class Invocation:
     response_attributes: dict[str, Any] = field(default_factory=dict)
     # Provider refinements that the conventions also put on metrics.
     metric_attributes: dict[str, Any] = field(default_factory=dict)
+    # The price the response itself carried (OpenRouter's ``usage.cost``, LiteLLM's response cost): it wins
+    # over the price table (``gen_ai.usage.cost.source = provider``).
+    reported_cost: float | None = None
+    reported_cost_currency: str | None = None
     # Set by the handler.
     span: Span | None = None
     start_time: float = 0.0
     error_type: str | None = None
+    # The LLMOps scope in force when the call started (``llmops.scope.Scope``): release, prompt, attribution.
+    scope: Any = None
+    # What the LLMOps layer worked out as the call ended (``llmops.engine.Outcome``): cost and drift.
+    outcome: Any = None
 
 
 @dataclass(slots=True)
@@ -77,6 +85,12 @@ class Inference(Invocation):
     output_messages: list[OutputMessage] | None = None
     system_instructions: list[Part] | None = None
     tool_definitions: list[ToolDefinition] | None = None
+
+    # The request's system instructions and tool schema as the application passed them (the SDK's own
+    # shapes, never exported): only hashed, into the prompt and tool-definition fingerprints, whatever the
+    # capture mode. Set by every reader in ``build``; references, not copies.
+    instructions: Any = None
+    tool_schemas: Any = None
 
     # Streaming timings (seconds, monotonic clock).
     time_to_first_chunk: float | None = None
