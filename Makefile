@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-random test-matrix demo bench bench-redaction bench-retrieval lint format dist clean
+.PHONY: venv test test-random test-matrix demo bench bench-redaction bench-retrieval lint format dist clean prices
 
 venv: $(STAMP)
 
@@ -50,6 +50,11 @@ bench-retrieval: venv
 bench-redaction: venv
 	$(BIN)/python benchmarks/redaction_overhead.py
 	$(BIN)/python benchmarks/redaction_throughput.py
+
+# A developer step (downloads genai-prices from PyPI): regenerate the shipped price table,
+# src/otel_genai/llmops/_price_data.py, dated today. Review the diff and commit it.
+prices: venv
+	$(BIN)/python scripts/generate_prices.py
 
 # ruff on everything; mypy on src/ (its scope and strictness are set in pyproject.toml)
 lint: venv

@@ -50,12 +50,15 @@ LIBRARY_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_streams.py",
         "tests/test_tool_decorator.py",
         "tests/test_providers.py",
+        "tests/test_llmops.py",  # release, drift, prompts, attribution through the openai client
+        "tests/test_llmops_fingerprint.py",  # every provider's fingerprint sources (others skip)
     ),
     "anthropic": (
         "tests/test_anthropic.py",
         "tests/test_anthropic_native.py",  # 2.x only (skips itself below)
         "tests/test_anthropic_streams.py",
         "tests/test_providers.py",  # the promises every model provider keeps (other providers skip)
+        "tests/test_llmops_fingerprint.py",
     ),
     "google_genai": (
         "tests/test_google_genai.py",
@@ -63,12 +66,14 @@ LIBRARY_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_google_genai_errors.py",
         "tests/test_google_genai_streams.py",
         "tests/test_providers.py",
+        "tests/test_llmops_fingerprint.py",
     ),
     "bedrock": (
         "tests/test_bedrock.py",
         "tests/test_bedrock_invoke_model.py",
         "tests/test_bedrock_retrieve.py",
         "tests/test_providers.py",
+        "tests/test_llmops_fingerprint.py",
     ),
     "chromadb": ("tests/test_chromadb.py",),
     "qdrant": ("tests/test_qdrant.py",),

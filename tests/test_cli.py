@@ -89,6 +89,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
     answering = f"http://127.0.0.1:{listener.getsockname()[1]}"
     app = root / "support_app.py"
     app.write_text(f"PROMPT = {PII_TEXT!r}\n" + APP)
+    release = root / "release.json"
+    release.write_text(
+        json.dumps(
+            {"release": {"feature": "support-app", "version": "7.1", "model": {"name": "gpt-4o-mini"}}}
+        )
+    )
 
     commands: dict[str, tuple[list[str], dict[str, str], str | None]] = {
         # subprocess_env() points OTLP at a port nothing listens on
@@ -130,7 +136,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
         ),
         "run_app": (
             [*CLI, "run", "--exporter", "console", "--capture-content", "--", sys.executable, str(app)],
-            {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": all_instrumentors_but("openai")},  # faster
+            {
+                "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": all_instrumentors_but("openai"),  # faster
+                "OTEL_GENAI_RELEASE": str(release),
+            },
             None,
         ),
         "run_exit_status": (
@@ -374,6 +383,9 @@ def test_run_instruments_the_program_and_passes_its_exit_status(runs: dict[str, 
     assert re.search(r"^trace [0-9a-f]{32}  service=support_app$", run["stdout"], re.MULTILINE)
     assert re.search(r"^chat gpt-4o-mini  ", run["stdout"], re.MULTILINE)
     assert "tokens in=3 out=1" in run["stdout"]
+    # OTEL_GENAI_RELEASE in the environment: the release under the root; the call priced from the table
+    assert "release=support-app@7.1" in run["stdout"]
+    assert re.search(r"tokens in=3 out=1  cost=~\$[0-9.]+", run["stdout"])
     # --capture-content: captured, and redacted before the exporter saw it
     assert "<PERSON>" in run["stdout"] and "<EMAIL_ADDRESS>" in run["stdout"]
     for pii in PII:

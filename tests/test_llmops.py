@@ -450,6 +450,25 @@ def test_prompt_variables_only_with_content_capture(
         assert attributes[sc.GEN_AI_PROMPT_VARIABLE_PREFIX + name] == value
 
 
+def test_in_the_event_modes_the_event_carries_prompt_variables_and_cost(
+    make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
+) -> None:
+    telemetry = make_telemetry(capture_content="EVENT_ONLY", redaction=False, release=MANIFEST)
+    fake_openai.reply("/chat/completions", chat_completion())
+    with otel_genai.prompt("summarizer", version="v7", variables={"product": "printer"}):
+        summarize(client)
+    span = telemetry.span()
+    assert not [
+        k for k in span.attributes if k.startswith(sc.GEN_AI_PROMPT_VARIABLE_PREFIX)
+    ]  # content: not here
+    [log] = telemetry.logs()
+    event = dict(log.log_record.attributes)
+    assert event[sc.GEN_AI_PROMPT_VARIABLE_PREFIX + "product"] == "printer"
+    assert (event[sc.GEN_AI_PROMPT_NAME], event[sc.GEN_AI_PROMPT_VERSION]) == ("summarizer", "v7")
+    assert event[sc.OTEL_GENAI_RELEASE_VERSION] == RELEASE["version"]
+    assert event[sc.GEN_AI_USAGE_COST_AMOUNT] == span.attributes[sc.GEN_AI_USAGE_COST_AMOUNT]
+
+
 def test_prompt_variables_pass_through_redaction(client: Any, fake_openai: FakeOpenAI) -> None:
     from helpers.redacted import RedactedPipeline
 

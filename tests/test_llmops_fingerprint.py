@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -58,6 +59,24 @@ OPENAI_TOOLS = [
         },
     },
 ]
+# The same in Gemini's own Schema shape (every google-genai release; parameters_json_schema is newer)
+GEMINI_PARAMETERS = {"type": "OBJECT", "properties": {"city": {"type": "STRING"}}, "required": ["city"]}
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+# A matrix leg installs one client library: each provider's tests skip where it is missing.
+needs_openai = pytest.mark.skipif(not _installed("openai"), reason="openai is not installed")
+needs_anthropic = pytest.mark.skipif(not _installed("anthropic"), reason="anthropic is not installed")
+needs_google_genai = pytest.mark.skipif(
+    not _installed("google.genai"), reason="google-genai is not installed"
+)
+needs_botocore = pytest.mark.skipif(not _installed("botocore"), reason="botocore is not installed")
 
 
 def blake(text: str) -> str:
@@ -103,8 +122,11 @@ def test_no_instruction_text_is_no_fingerprint(empty):
 
 
 def gemini_shapes() -> list[Any]:
-    from google.genai import types
-
+    """Gemini's own shapes, where google-genai is installed (a matrix leg may have only one SDK)."""
+    try:
+        from google.genai import types
+    except ImportError:
+        return []
     return [
         types.Content(parts=[types.Part(text=SYSTEM)]),
         types.Content(role="system", parts=[types.Part.from_text(text=SYSTEM)]),
@@ -115,8 +137,10 @@ def gemini_shapes() -> list[Any]:
 
 
 def sdk_model_shapes() -> list[Any]:
-    from anthropic.types import TextBlock
-
+    try:
+        from anthropic.types import TextBlock
+    except ImportError:
+        return []
     return [TextBlock(type="text", text=SYSTEM), [TextBlock(type="text", text=SYSTEM)]]
 
 
@@ -178,6 +202,7 @@ def test_system_messages_leave_user_and_assistant_messages_out():
     assert instructions_fingerprint(functools.partial(system_messages, messages[1:])) is None
 
 
+@needs_openai
 def test_system_messages_read_sdk_models_too():
     from openai.types.chat import ChatCompletionMessage
 
@@ -261,6 +286,7 @@ def test_no_tools_is_no_fingerprint(empty):
     assert tools_fingerprint(empty) is None
 
 
+@needs_google_genai
 def test_sdk_models_are_hashed_as_their_fields_that_were_set():
     """A Gemini ``Tool`` model and the dict the application could have written instead agree."""
     from google.genai import types
@@ -268,7 +294,7 @@ def test_sdk_models_are_hashed_as_their_fields_that_were_set():
     declaration = {
         "name": "get_weather",
         "description": "Current weather.",
-        "parameters_json_schema": WEATHER_PARAMETERS,
+        "parameters": GEMINI_PARAMETERS,
     }
     model = types.Tool(function_declarations=[types.FunctionDeclaration(**declaration)])
 
@@ -278,6 +304,7 @@ def test_sdk_models_are_hashed_as_their_fields_that_were_set():
     )
 
 
+@needs_google_genai
 def test_enums_are_hashed_as_their_values():
     from google.genai import types
 
@@ -463,6 +490,7 @@ def finished(monkeypatch) -> list[Any]:
 # --- OpenAI Chat Completions ---
 
 
+@needs_openai
 def test_openai_chat_fingerprints_the_system_message_and_tools(telemetry, client, fake_openai):
     fake_openai.reply("/chat/completions", chat_completion())
 
@@ -479,6 +507,7 @@ def test_openai_chat_fingerprints_the_system_message_and_tools(telemetry, client
     assert SYSTEM not in json.dumps(attributes)  # the prompt itself is not exported (content is off)
 
 
+@needs_openai
 def test_openai_chat_user_messages_do_not_change_the_fingerprint(telemetry, client, fake_openai):
     fake_openai.reply("/chat/completions", chat_completion())
     conversations = [
@@ -505,6 +534,7 @@ def test_openai_chat_user_messages_do_not_change_the_fingerprint(telemetry, clie
     assert TOOLS_FINGERPRINT not in first
 
 
+@needs_openai
 def test_openai_chat_deprecated_functions_are_the_tool_schema(telemetry, client, fake_openai):
     fake_openai.reply("/chat/completions", chat_completion())
     functions = [tool["function"] for tool in OPENAI_TOOLS]
@@ -518,6 +548,7 @@ def test_openai_chat_deprecated_functions_are_the_tool_schema(telemetry, client,
     assert attributes[TOOLS_FINGERPRINT] == schema_fingerprint(functions)
 
 
+@needs_openai
 def test_openai_chat_stream_carries_the_fingerprints(telemetry, client, fake_openai):
     fake_openai.reply("/chat/completions", stream=sse(chat_chunks(["Hello", "!"])))
 
@@ -533,6 +564,7 @@ def test_openai_chat_stream_carries_the_fingerprints(telemetry, client, fake_ope
     assert attributes[TOOLS_FINGERPRINT] == schema_fingerprint(OPENAI_TOOLS)
 
 
+@needs_openai
 async def test_openai_async_chat_carries_the_fingerprints(telemetry, async_client, fake_openai):
     fake_openai.reply("/chat/completions", chat_completion())
 
@@ -559,6 +591,7 @@ RESPONSES_TOOLS = [
 ]
 
 
+@needs_openai
 def test_openai_responses_fingerprints_instructions_and_tools(telemetry, client, fake_openai):
     fake_openai.reply("/responses", responses_body())
 
@@ -572,6 +605,7 @@ def test_openai_responses_fingerprints_instructions_and_tools(telemetry, client,
     assert attributes[TOOLS_FINGERPRINT] == schema_fingerprint(RESPONSES_TOOLS)
 
 
+@needs_openai
 def test_openai_responses_developer_messages_in_the_input_are_instructions(telemetry, client, fake_openai):
     fake_openai.reply("/responses", responses_body())
     first, second = "You are terse.", "Answer in French."
@@ -599,6 +633,7 @@ def openrouter_usage(cost: Any) -> dict[str, Any]:
     return {"prompt_tokens": 31, "completion_tokens": 58, "total_tokens": 89, "cost": cost, "is_byok": False}
 
 
+@needs_openai
 def test_usage_cost_is_the_reported_price_in_usd(telemetry, client, fake_openai, finished):
     fake_openai.reply("/chat/completions", chat_completion(usage=openrouter_usage(0.000432)))
 
@@ -608,6 +643,7 @@ def test_usage_cost_is_the_reported_price_in_usd(telemetry, client, fake_openai,
     assert (record.reported_cost, record.reported_cost_currency) == (0.000432, "USD")
 
 
+@needs_openai
 def test_usage_cost_in_a_stream_and_in_responses(telemetry, client, fake_openai, finished):
     chunks = chat_chunks(["Hi"], include_usage=True)
     chunks[-1]["usage"]["cost"] = 0.0021
@@ -625,6 +661,7 @@ def test_usage_cost_in_a_stream_and_in_responses(telemetry, client, fake_openai,
 
 
 @pytest.mark.parametrize("cost", [None, "0.01", True, -1])
+@needs_openai
 def test_no_usable_usage_cost_is_no_reported_price(telemetry, client, fake_openai, finished, cost):
     usage = openrouter_usage(cost)
     if cost is None:
@@ -637,6 +674,7 @@ def test_no_usable_usage_cost_is_no_reported_price(telemetry, client, fake_opena
     assert (record.reported_cost, record.reported_cost_currency) == (None, None)
 
 
+@needs_openai
 def test_a_reported_price_reaches_the_span(telemetry, client, fake_openai):
     fake_openai.reply("/chat/completions", chat_completion(usage=openrouter_usage(0.000432)))
 
@@ -664,6 +702,7 @@ def anthropic_message() -> Any:
     return message
 
 
+@needs_anthropic
 async def test_anthropic_fingerprints_system_blocks_and_tools(
     telemetry, anthropic_api, fake_anthropic, anthropic_message
 ):
@@ -680,6 +719,7 @@ async def test_anthropic_fingerprints_system_blocks_and_tools(
     assert TOOLS_FINGERPRINT not in plain
 
 
+@needs_anthropic
 async def test_anthropic_beta_and_stream_manager_carry_the_fingerprints(
     telemetry, anthropic_api, fake_anthropic, anthropic_message
 ):
@@ -711,13 +751,14 @@ def gemini_get_weather(city: str) -> str:
 gemini_get_weather.__annotations__ = {"city": str, "return": str}
 
 
+@needs_google_genai
 async def test_gemini_fingerprints_the_system_instruction_and_tools(telemetry, gemini_api, fake_gemini):
     from google.genai import types
 
     declaration = {
         "name": "get_weather",
         "description": "Current weather.",
-        "parameters_json_schema": WEATHER_PARAMETERS,
+        "parameters": GEMINI_PARAMETERS,
     }
     tools = [types.Tool(function_declarations=[types.FunctionDeclaration(**declaration)])]
 
@@ -737,6 +778,7 @@ async def test_gemini_fingerprints_the_system_instruction_and_tools(telemetry, g
     assert typed[TOOLS_FINGERPRINT] == schema_fingerprint([{"function_declarations": [declaration]}])
 
 
+@needs_google_genai
 async def test_gemini_python_function_tools_are_fingerprinted(telemetry, gemini_api, fake_gemini):
     from google.genai import types
 
@@ -754,6 +796,7 @@ async def test_gemini_python_function_tools_are_fingerprinted(telemetry, gemini_
     assert attributes[TOOLS_FINGERPRINT] == tools_fingerprint([gemini_get_weather])
 
 
+@needs_google_genai
 async def test_gemini_without_a_config_has_no_fingerprints(telemetry, gemini_api, fake_gemini):
     await gemini_api.generate()
 
@@ -786,6 +829,7 @@ def bedrock_has_member(shape: str, member: str) -> Any:
     return fakes.has_member("bedrock-runtime", shape, member)
 
 
+@needs_botocore
 def test_bedrock_converse_fingerprints_system_blocks_and_tools(runtime, telemetry, fake_bedrock):
     from helpers.bedrock_fakes import CLAUDE, converse_response
 
@@ -811,6 +855,7 @@ def test_bedrock_converse_fingerprints_system_blocks_and_tools(runtime, telemetr
     assert TOOLS_FINGERPRINT not in plain
 
 
+@needs_botocore
 def test_bedrock_converse_stream_carries_the_fingerprints(runtime, telemetry, fake_bedrock):
     from helpers.bedrock_fakes import CLAUDE, converse_stream_messages
 
@@ -874,6 +919,7 @@ def invoke_model_cases() -> list[Any]:
 
 
 @pytest.mark.parametrize(("model", "body", "answer", "system", "tools"), invoke_model_cases())
+@needs_botocore
 def test_bedrock_invoke_model_fingerprints_per_family(
     runtime, telemetry, fake_bedrock, model, body, answer, system, tools
 ):
@@ -888,6 +934,7 @@ def test_bedrock_invoke_model_fingerprints_per_family(
         wired(attributes)
 
 
+@needs_botocore
 def test_bedrock_invoke_model_user_messages_do_not_change_the_fingerprint(runtime, telemetry, fake_bedrock):
     from helpers.bedrock_bodies import GPT_OSS, openai_chat_request, openai_chat_response
 
@@ -903,6 +950,7 @@ def test_bedrock_invoke_model_user_messages_do_not_change_the_fingerprint(runtim
     assert first[PROMPT_FINGERPRINT] == second[PROMPT_FINGERPRINT] == blake("You are terse.")
 
 
+@needs_botocore
 def test_bedrock_retrieve_and_generate_fingerprints_its_prompt_template(fake_bedrock, telemetry):
     agent = fake_bedrock.client("bedrock-agent-runtime")
     fake_bedrock.reply_json({"sessionId": "s-1", "output": {"text": "Five days."}, "citations": []})

@@ -37,6 +37,32 @@ from otel_genai.instrumentation import mcp as mcp_instrumentation
 SDK = installed_sdk()  # the installed major version's server and sessions
 
 
+# --- attribution, client to server ----------------------------------------------------------------
+
+
+async def test_the_callers_attribution_reaches_the_server_as_baggage(
+    instrument: Callable[..., Telemetry],
+) -> None:
+    """``otel_genai.attributes(...)`` travels in the request's ``_meta`` as W3C baggage: the tool server
+    knows the tenant, session and pseudonymous user; the raw user id never leaves the caller."""
+    from urllib.parse import unquote
+
+    from otel_genai.llmops.attribution import AttributionPolicy
+
+    telemetry = instrument(attribution=AttributionPolicy(user_id_secret="mcp-test-secret"))
+    with otel_genai.attributes(tenant="acme", user="u-17", session="s-42"):
+        async with SDK.weather() as client:
+            await client.call_tool("get_weather", {"city": "Paris"})
+    [call] = [s for s in telemetry.spans() if s.kind == SpanKind.CLIENT and "tools/call" in s.name]
+    pseudo_id = (call.attributes or {})["enduser.pseudo.id"]
+    [meta] = seen_meta
+    received = dict(unquote(entry).split("=", 1) for entry in meta["baggage"].split(","))
+    assert received["otel_genai.tenant.id"] == "acme"
+    assert received["session.id"] == "s-42"
+    assert received["enduser.pseudo.id"] == pseudo_id
+    assert "u-17" not in str(meta)
+
+
 # --- one trace, client to server -------------------------------------------------------------------
 
 

@@ -12,7 +12,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="run the support-bot demo and print its trace",
         description="A small support bot (retrieval, a tool call, a streamed answer, an embedding) run "
         "with the real openai client against a local fake API, traced with content capture and "
-        "redaction on; the trace is printed as a tree. Needs the openai and chromadb packages, no "
+        "redaction on, as a release with a tenant and a user; the trace is printed as a tree with "
+        "each call's cost and any drift from the release. Needs the openai and chromadb packages, no "
         "network and no API key. Also exports over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.",
     )
     demo.add_argument("--question", help="what the customer asks (default: a question full of fake PII)")

@@ -30,12 +30,12 @@ from otel_genai.llmops.attribution import (
 )
 from otel_genai.llmops.drift import drift_kinds
 from otel_genai.llmops.scope import (
-    _SCOPE_KEY,
     BAGGAGE_FEATURE,
     BAGGAGE_SESSION,
     BAGGAGE_TENANT,
     BAGGAGE_USER_PSEUDO,
     BAGGAGE_USER_RAW,
+    SCOPE_KEY,
     Scope,
     scope_from_baggage,
 )
@@ -91,7 +91,7 @@ class LLMOps:
 
     def begin(self, record: Invocation) -> dict[str, Any] | None:
         """The request's scope onto the record; the attributes its span starts with (None: nothing)."""
-        scope = otel_context.get_value(_SCOPE_KEY)
+        scope = otel_context.get_value(SCOPE_KEY)
         if scope is None:
             entries = otel_baggage.get_all()
             if entries:
@@ -216,21 +216,42 @@ class LLMOps:
             return None
         attributes: dict[str, Any] = {}
         if cost is not None:
-            attributes[sc.GEN_AI_USAGE_COST_AMOUNT] = cost.amount
-            attributes[sc.GEN_AI_USAGE_COST_CURRENCY] = cost.currency
-            attributes[sc.GEN_AI_USAGE_COST_SOURCE] = cost.source
-            if cost.table:
-                attributes[sc.OTEL_GENAI_USAGE_COST_PRICE_TABLE] = cost.table
+            self._add_cost(cost, attributes)
         if drift:
             attributes[sc.OTEL_GENAI_RELEASE_DRIFT] = drift
         if isinstance(record, Inference):
             self._add_fingerprints(record, attributes)
             if content and derived is not None and derived.prompt_variables:
-                limit = self._max_content_length
-                for name, value in derived.prompt_variables:
-                    text = value if isinstance(value, str) else str(value)
-                    attributes[sc.GEN_AI_PROMPT_VARIABLE_PREFIX + name] = text[:limit] if limit else text
+                self._add_variables(derived.prompt_variables, attributes)
         return attributes
+
+    def event_attributes(self, record: Invocation) -> dict[str, Any]:
+        """What the inference details event adds (the event modes): the release, attribution and prompt,
+        the cost, and the prompt variables (the event carries content)."""
+        attributes: dict[str, Any] = {}
+        derived: Derived | None = record.scope
+        if derived is not None:
+            attributes.update(derived.model_span if isinstance(record, Inference) else derived.span)
+            if derived.prompt_variables and isinstance(record, Inference):
+                self._add_variables(derived.prompt_variables, attributes)
+        outcome: Outcome | None = record.outcome
+        if outcome is not None and outcome.cost is not None:
+            self._add_cost(outcome.cost, attributes)
+        return attributes
+
+    def _add_variables(self, variables: tuple[tuple[str, Any], ...], attributes: dict[str, Any]) -> None:
+        limit = self._max_content_length
+        for name, value in variables:
+            text = value if isinstance(value, str) else str(value)
+            attributes[sc.GEN_AI_PROMPT_VARIABLE_PREFIX + name] = text[:limit] if limit else text
+
+    @staticmethod
+    def _add_cost(cost: Cost, attributes: dict[str, Any]) -> None:
+        attributes[sc.GEN_AI_USAGE_COST_AMOUNT] = cost.amount
+        attributes[sc.GEN_AI_USAGE_COST_CURRENCY] = cost.currency
+        attributes[sc.GEN_AI_USAGE_COST_SOURCE] = cost.source
+        if cost.table:
+            attributes[sc.OTEL_GENAI_USAGE_COST_PRICE_TABLE] = cost.table
 
     @staticmethod
     def _add_fingerprints(record: Inference, attributes: dict[str, Any]) -> None:

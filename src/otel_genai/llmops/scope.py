@@ -24,7 +24,7 @@ from otel_genai import semconv as sc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_SCOPE_KEY = otel_context.create_key("otel_genai.llmops.scope")
+SCOPE_KEY = otel_context.create_key("otel_genai.llmops.scope")
 
 # The W3C baggage entries we write and read: the span attribute names themselves.
 BAGGAGE_TENANT = sc.OTEL_GENAI_TENANT_ID
@@ -68,7 +68,7 @@ EMPTY = Scope()
 
 def current_scope(context: otel_context.Context | None = None) -> Scope | None:
     """The scope opened in this context by ``prompt()`` / ``feature()`` / ``attributes()``, if any."""
-    value = otel_context.get_value(_SCOPE_KEY, context)
+    value = otel_context.get_value(SCOPE_KEY, context)
     return value if isinstance(value, Scope) else None
 
 
@@ -100,7 +100,7 @@ def effective_scope(context: otel_context.Context | None = None) -> Scope | None
     return scope_from_baggage(entries) if entries else None
 
 
-class _ScopeBlock:
+class ScopeBlock:
     """A ``with`` block (sync or async) and a decorator that opens a child scope of the current one."""
 
     def __init__(self, **values: Any) -> None:
@@ -112,7 +112,7 @@ class _ScopeBlock:
 
         parent = effective_scope() or EMPTY
         scope = parent.with_values(**self._values)
-        context = otel_context.set_value(_SCOPE_KEY, scope)
+        context = otel_context.set_value(SCOPE_KEY, scope)
         context = current_engine().write_baggage(scope, context)
         self._tokens.append(otel_context.attach(context))
         return scope
@@ -141,14 +141,14 @@ class _ScopeBlock:
 
             @functools.wraps(function)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with _ScopeBlock(**values):
+                with ScopeBlock(**values):
                     return await function(*args, **kwargs)
 
             return run_async  # type: ignore[return-value]
 
         @functools.wraps(function)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with _ScopeBlock(**values):
+            with ScopeBlock(**values):
                 return function(*args, **kwargs)
 
         return run  # type: ignore[return-value]
@@ -156,7 +156,7 @@ class _ScopeBlock:
 
 def prompt(
     name: str, *, version: str | None = None, variables: Mapping[str, Any] | None = None
-) -> _ScopeBlock:
+) -> ScopeBlock:
     """Model calls inside carry ``gen_ai.prompt.name`` / ``gen_ai.prompt.version``; ``variables`` become
     ``gen_ai.prompt.variable.<name>`` only when content is captured (and pass through redaction).
 
@@ -165,17 +165,17 @@ def prompt(
     ``prompt.template_ref`` (``name@version``) is the default.
     """
     # "" and () rather than None: a nested prompt replaces the outer one's version and variables
-    return _ScopeBlock(
+    return ScopeBlock(
         prompt_name=_text("name", name, required=True),
         prompt_version=_text("version", version) or "",
         prompt_variables=tuple((str(k), v) for k, v in variables.items()) if variables else (),
     )
 
 
-def feature(name: str) -> _ScopeBlock:
+def feature(name: str) -> ScopeBlock:
     """Calls inside belong to this feature: its release manifest (when one is loaded) is the release on
     their spans and metrics, and ``otel_genai.feature`` names it. Carried on as baggage."""
-    return _ScopeBlock(feature=_text("feature", name, required=True))
+    return ScopeBlock(feature=_text("feature", name, required=True))
 
 
 def attributes(
@@ -184,12 +184,12 @@ def attributes(
     user: str | None = None,
     session: str | None = None,
     feature: str | None = None,
-) -> _ScopeBlock:
+) -> ScopeBlock:
     """Who and what the calls inside are for: ``otel_genai.tenant.id``, ``enduser.pseudo.id`` (an HMAC of
     ``user``; the raw id never leaves the process unless raw ids are opted in), ``session.id`` and
     ``otel_genai.feature`` on every GenAI span inside, tenant and feature on the token and cost metrics, and
     all of it carried on as W3C baggage to the services called from inside."""
-    return _ScopeBlock(
+    return ScopeBlock(
         tenant=_text("tenant", tenant),
         user=_text("user", user),
         session=_text("session", session),

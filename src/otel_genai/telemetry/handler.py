@@ -201,6 +201,7 @@ class TelemetryHandler:
         from opentelemetry._logs import LogRecord
 
         attributes = mapping.event(record, self.settings.max_content_length)
+        attributes.update(self.llmops.event_attributes(record))
         self._event_logger.emit(  # type: ignore[union-attr]
             LogRecord(
                 event_name=sc.EVENT_INFERENCE_DETAILS,
