@@ -13,6 +13,7 @@ import hmac
 import json
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -128,6 +129,30 @@ def test_a_retrieval_keeps_its_own_data_source(make_telemetry: Callable[..., Tel
 
     search("printer")
     assert telemetry.span().attributes[sc.GEN_AI_DATA_SOURCE_ID] == "tickets"
+
+
+def test_a_retrieval_over_a_store_keeps_the_stores_collection(
+    make_telemetry: Callable[..., Telemetry], chroma_client: Any
+) -> None:
+    """The manifest's index is the data source only where none better is known: a retriever over a vector
+    store is named after the store's collection, and the database span under it carries no release."""
+    telemetry = make_telemetry(release=MANIFEST)
+    collection = chroma_client.create_collection("support_kb", embedding_function=None)
+    collection.add(ids=["a", "b"], embeddings=[[1.0, 0.0], [0.0, 1.0]])
+
+    @otel_genai.retriever
+    def search(query: str) -> list[Any]:
+        return collection.query(query_embeddings=[[1.0, 0.1]], n_results=2)["ids"][0]
+
+    search("printer")
+    retrieval = next(
+        s for s in telemetry.spans() if s.attributes.get(sc.GEN_AI_OPERATION_NAME) == "retrieval"
+    )
+    assert retrieval.name == "retrieval support_kb"
+    assert retrieval.attributes[sc.GEN_AI_DATA_SOURCE_ID] == "support_kb"
+    assert retrieval.attributes[sc.OTEL_GENAI_RELEASE_VERSION] == RELEASE["version"]
+    database = [s for s in telemetry.spans() if s is not retrieval]
+    assert database and all(sc.OTEL_GENAI_RELEASE_FEATURE not in s.attributes for s in database)
 
 
 def test_without_a_manifest_spans_carry_no_release(
@@ -428,6 +453,84 @@ def test_a_prompt_scope_follows_a_copied_context_into_a_pool(
         context = contextvars.copy_context()
         pool.submit(context.run, summarize, client).result()
     assert prompt_of(telemetry.span()) == ("summarizer", "v7")
+
+
+SHARED_PROMPT = otel_genai.prompt("shared", version="v1")  # one block object, entered by many tasks
+
+
+def test_one_block_object_shared_by_concurrent_tasks(
+    telemetry: Telemetry, async_client: Any, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.reply("/chat/completions", chat_completion())
+
+    async def call(user: str) -> None:
+        async with SHARED_PROMPT:
+            await asyncio.sleep(0)  # the other tasks enter the same block here
+            await summarize(async_client, user=user)
+        await summarize(async_client, user=f"{user}-after")  # the block is left: no prompt
+
+    async def main() -> None:
+        await asyncio.gather(*(call(f"u{i}") for i in range(4)))
+
+    asyncio.run(main())
+    prompts = Counter(prompt_of(span) for span in model_spans(telemetry))
+    # inside the block: the prompt; after it, in every task: none (no task detached another's entry)
+    assert prompts == {("shared", "v1"): 4, (None, None): 4}
+
+
+def test_a_decorated_generator_runs_each_step_in_the_scope(
+    telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.reply("/chat/completions", chat_completion())
+
+    @otel_genai.prompt("streaming", version="v2")
+    def answers(count: int) -> Any:
+        for _ in range(count):
+            yield summarize(client)
+
+    generator = answers(2)
+    next(generator)
+    summarize(client)  # the consumer, between two steps: not in the generator's scope
+    list(generator)
+    inside, between, last = model_spans(telemetry)
+    assert prompt_of(inside) == prompt_of(last) == ("streaming", "v2")
+    assert prompt_of(between) == (None, None)
+
+
+def test_a_decorated_async_generator_runs_each_step_in_the_scope(
+    telemetry: Telemetry, async_client: Any, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.reply("/chat/completions", chat_completion())
+
+    @otel_genai.attributes(tenant="acme")
+    async def answers(count: int) -> Any:
+        for _ in range(count):
+            yield await summarize(async_client)
+
+    async def main() -> None:
+        stream = answers(2)
+        await stream.__anext__()
+        await summarize(async_client)
+        async for _ in stream:
+            pass
+
+    asyncio.run(main())
+    tenants = [s.attributes.get(sc.OTEL_GENAI_TENANT_ID) for s in model_spans(telemetry)]
+    assert tenants == ["acme", None, "acme"]
+
+
+def test_attribution_values_may_be_any_object(
+    telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI
+) -> None:
+    import uuid
+
+    fake_openai.reply("/chat/completions", chat_completion())
+    user = uuid.uuid4()
+    with otel_genai.attributes(tenant=42, user=user):
+        summarize(client)
+    attributes = telemetry.span().attributes
+    assert attributes[sc.OTEL_GENAI_TENANT_ID] == "42"
+    assert str(user) not in everything_exported(telemetry)
 
 
 def test_prompt_variables_only_with_content_capture(
@@ -772,6 +875,10 @@ def test_doctor_shows_the_release_its_errors_and_an_unpriced_release_model(
     assert (
         "No price for the release's model support-summarizer: acme-finetune-7 (openai)" in settings_section()
     )
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"models": [{"model": "acme-finetune-7", "input": 1.0, "output": 2.0}]}))
+    monkeypatch.setenv("OTEL_GENAI_PRICES", str(prices))
+    assert "No price" not in settings_section()  # the override prices it
 
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(manifest(model={"name": "gpt-4o-mini", "temprature": 0.2})))

@@ -972,3 +972,22 @@ def test_bedrock_retrieve_and_generate_fingerprints_its_prompt_template(fake_bed
     attributes = span_attributes(telemetry)
     wired(attributes)
     assert attributes[PROMPT_FINGERPRINT] == blake(template)
+
+
+def test_a_tool_list_passed_again_is_not_encoded_again_but_edits_are_seen(monkeypatch):
+    from otel_genai.llmops import fingerprint
+
+    encoded = []
+    real = fingerprint.canonical_json
+    monkeypatch.setattr(fingerprint, "canonical_json", lambda value: encoded.append(1) or real(value))
+    tools = [dict(tool) for tool in OPENAI_TOOLS]
+    first = tools_fingerprint(tools)
+    assert [tools_fingerprint(tools) for _ in range(10)] == [first] * 10
+    assert len(encoded) == 1  # the same list of the same objects: remembered
+    tools.append({"type": "function", "function": {"name": "refund"}})  # another item: seen at once
+    assert tools_fingerprint(tools) != first
+    edited = tools_fingerprint(tools)
+    tools[0]["function"] = {**tools[0]["function"], "description": "Edited in place."}  # the same objects
+    later = [tools_fingerprint(tools) for _ in range(fingerprint._TOOLS_RECHECK + 1)]
+    assert later[-1] != edited  # seen at the next re-check
+    assert later[-1] == schema_fingerprint(tools)

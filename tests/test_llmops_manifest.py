@@ -380,3 +380,18 @@ def test_labels_given_as_a_dict_are_copied() -> None:
     release = Release(feature="f", version="1", labels=labels)
     labels["tier"] = "silver"
     assert release.labels["tier"] == "gold"
+
+
+@pytest.mark.parametrize(
+    ("informal", "right"), [("google", "gcp.gemini"), ("bedrock", "aws.bedrock"), ("Mistral", "mistral_ai")]
+)
+def test_an_informal_provider_name_is_an_error_naming_the_right_one(informal: str, right: str) -> None:
+    document = {"release": {"feature": "f", "version": "1", "model": {"provider": informal, "name": "m"}}}
+    with pytest.raises(
+        ManifestError,
+        match=rf"release\.model\.provider: '{informal}' is not a gen_ai\.provider\.name: use '{right}",
+    ):
+        load_releases(document)
+    document["release"]["model"]["provider"] = "my-vllm"  # a self-hosted provider of the application's own
+    [release] = load_releases(document)
+    assert release.model.provider == "my-vllm"

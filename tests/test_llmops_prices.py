@@ -172,6 +172,17 @@ def test_a_cost_is_never_negative(table: PriceTable) -> None:
     assert cost.amount == pytest.approx((900 * price.cached_input + 50 * price.output) / 1e6)
 
 
+@pytest.mark.parametrize(
+    ("tier", "priced"), [("default", True), ("scale", True), ("flex", False), ("priority", False)]
+)
+def test_openai_service_tiers_at_other_rates_get_no_cost(table: PriceTable, tier: str, priced: bool) -> None:
+    """Flex and priority calls are billed at other rates than the table's standard price: no cost, not a
+    wrong one."""
+    record = inference("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18")
+    record.response_attributes[sc.OPENAI_RESPONSE_SERVICE_TIER] = tier
+    assert (table.cost_of(record) is not None) is priced
+
+
 def test_embeddings_are_priced_by_their_input(table: PriceTable) -> None:
     price = table.price("openai", "text-embedding-3-small")
     assert price is not None and price.output == 0

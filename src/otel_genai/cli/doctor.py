@@ -296,7 +296,10 @@ def _release_summary() -> dict[str, Any]:
     except ManifestError as error:
         return {"releases": [], "error": str(error)}
     unpriced = []
-    table = PriceTable.load(None)
+    try:  # the shipped table behind the OTEL_GENAI_PRICES overrides, as the application would price
+        table = PriceTable.load(os.environ.get(_config.ENV_PRICES) or None)
+    except ValueError:  # a bad override file: the Prices section says why
+        table = PriceTable.load(None)
     for release in releases:
         model = release.model
         if model is not None and model.name and model.provider:

@@ -38,6 +38,7 @@ ENV_METRIC_PROMPTS = "OTEL_GENAI_METRIC_PROMPTS"
 DIMENSION_TENANT = "tenant"
 DIMENSION_FEATURE = "feature"
 DIMENSION_PROMPT = "prompt"
+DIMENSION_PROMPT_VERSION = "prompt_version"  # "name@version"; no allow-list, the first N only
 DEFAULT_METRIC_VALUE_LIMIT = 100
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -139,5 +140,5 @@ def metric_values(policy: AttributionPolicy) -> dict[str, MetricValues]:
     """One bound per dimension."""
     return {
         dimension: MetricValues(policy.metric_allow_list.get(dimension), policy.metric_value_limit)
-        for dimension in (DIMENSION_TENANT, DIMENSION_FEATURE, DIMENSION_PROMPT)
+        for dimension in (DIMENSION_TENANT, DIMENSION_FEATURE, DIMENSION_PROMPT, DIMENSION_PROMPT_VERSION)
     }

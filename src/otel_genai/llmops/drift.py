@@ -32,11 +32,15 @@ _ROUTING = re.compile(
     r"^(?:arn:aws[\w-]*:bedrock:[^/]*/|models/|publishers/[^/]+/models/|projects/.+/models/|"
     r"(?:us|eu|apac|global|us-gov|jp|au|ca)\.)"
 )
-# What a provider appends to name one version of a model: a date, a numeric revision, Bedrock's "-v2:0".
+# What a provider appends to name one version of a model: a date (2024-07-18, 20241022), an OpenAI
+# four-digit snapshot (0613), a numeric revision (001), Bedrock's "-v2:0", or an alias ("latest",
+# Anthropic's "-0" for a major version's first snapshot).
 _VERSION_SUFFIX = re.compile(
-    r"(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{3}|latest|v\d+(?::\d+)?|\d{2}-\d{4}))+(?::\d+)?$"
+    r"(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{3}|\d{2}-\d{4}|latest|v\d+(?::\d+)?|0))+(?::\d+)?$"
 )
+_ALIASES = {"latest", "0"}  # a version suffix that names no snapshot
 _SEPARATORS = re.compile(r"[^0-9a-z]")
+_TOKENS = re.compile(r"[0-9a-z]+")
 
 
 @lru_cache(maxsize=512)
@@ -51,14 +55,30 @@ def _unrouted(model: str) -> str:
 
 
 @lru_cache(maxsize=512)
+def _split(model: str) -> tuple[str, tuple[str, ...]]:
+    """The name without routing prefixes or version suffix, and the version's tokens (none for an
+    alias)."""
+    name = _unrouted(model)
+    match = _VERSION_SUFFIX.search(name)
+    if match is None:
+        return name, ()
+    tokens = tuple(_TOKENS.findall(match.group(0)))
+    return name[: match.start()], () if set(tokens) <= _ALIASES else tokens
+
+
 def _base(model: str) -> str:
-    """The model's name without routing prefixes or a version suffix."""
-    return _VERSION_SUFFIX.sub("", _unrouted(model))
+    return _split(model)[0]
 
 
-@lru_cache(maxsize=512)
-def _squashed(text: str) -> str:
-    return _SEPARATORS.sub("", text.lower())
+def _is_pinned_by(version: tuple[str, ...], pin: tuple[str, ...]) -> bool:
+    """The version names the pin: its tokens in a row (``20241022`` in ``20241022 v2 0``), or the same
+    digits written another way (``2024-07-18`` and ``20240718``)."""
+    if not version:
+        return False
+    width = len(pin)
+    if any(version[i : i + width] == pin for i in range(len(version) - width + 1)):
+        return True
+    return "".join(version).startswith("".join(pin))
 
 
 def drift_kinds(release: Any, record: Invocation) -> list[str]:
@@ -68,11 +88,17 @@ def drift_kinds(release: Any, record: Invocation) -> list[str]:
         model = release.model
         if model is None:
             return kinds
-        name, pinned = model.name, model.pinned_version
+        name = model.name
         if name:
-            if record.response_model and not _answered_by_pin(record.response_model, name, pinned):
+            pin = _pin(name, model.pinned_version)
+            if record.response_model and not _answered_by(record.response_model, name, pin):
                 kinds.append(sc.DRIFT_MODEL_VERSION)
-            other_model = record.request_model and not _requested_pin(record.request_model, name, pinned)
+            # Azure OpenAI names a deployment in the request: only the answer says which model it is
+            other_model = (
+                record.request_model
+                and record.provider != sc.PROVIDER_AZURE_OPENAI
+                and not _requested(record.request_model, name, pin)
+            )
             other_provider = model.provider and record.provider and record.provider != model.provider
             if other_model or other_provider:
                 kinds.append(sc.DRIFT_MODEL)
@@ -84,7 +110,8 @@ def drift_kinds(release: Any, record: Invocation) -> list[str]:
             kinds.append(sc.DRIFT_MAX_TOKENS)
     elif isinstance(record, Embedding):
         wanted = release.retrieval.embedding_model if release.retrieval is not None else None
-        if wanted and record.request_model and _base(record.request_model) != _base(wanted):
+        # the version matters here (titan-embed-text-v1 and -v2 vectors do not mix)
+        if wanted and record.request_model and _unrouted(record.request_model) != _unrouted(wanted):
             kinds.append(sc.DRIFT_EMBEDDING_MODEL)
     elif isinstance(record, Retrieval):
         top_k = release.retrieval.top_k if release.retrieval is not None else None
@@ -93,27 +120,21 @@ def drift_kinds(release: Any, record: Invocation) -> list[str]:
     return kinds
 
 
-def _pin(name: str, pinned_version: str | None) -> str | None:
-    """The version the manifest pins: ``pinned_version``, or the version in a dated ``name`` itself."""
+def _pin(name: str, pinned_version: str | None) -> tuple[str, ...]:
+    """The version the manifest pins, as tokens: ``pinned_version``, or a dated ``name``'s own version."""
     if pinned_version:
-        return pinned_version
-    unrouted = _unrouted(name)
-    return unrouted if unrouted != _base(name) else None
+        return tuple(_TOKENS.findall(pinned_version.lower()))
+    return _split(name)[1]
 
 
-def _answered_by_pin(response_model: str, name: str, pinned_version: str | None) -> bool:
-    if _base(response_model) != _base(name):
-        return False
-    pin = _pin(name, pinned_version)
-    return pin is None or _squashed(pin) in _squashed(response_model)
+def _answered_by(response_model: str, name: str, pin: tuple[str, ...]) -> bool:
+    """The answering model is the manifest's, in the pinned version when one is pinned."""
+    base, version = _split(response_model)
+    return base == _base(name) and (not pin or _is_pinned_by(version, pin))
 
 
-def _requested_pin(request_model: str, name: str, pinned_version: str | None) -> bool:
-    """The request named the manifest's model: its bare name (the answer then tells the version), or the
-    pinned version of it."""
-    if _base(request_model) != _base(name):
-        return False
-    if _unrouted(request_model) == _base(request_model):
-        return True
-    pin = _pin(name, pinned_version)
-    return pin is None or _squashed(pin) in _squashed(request_model)
+def _requested(request_model: str, name: str, pin: tuple[str, ...]) -> bool:
+    """The request named the manifest's model: its bare name or an alias (the answer then tells the
+    version), or the pinned version of it."""
+    base, version = _split(request_model)
+    return base == _base(name) and (not version or not pin or _is_pinned_by(version, pin))

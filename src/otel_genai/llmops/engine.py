@@ -23,6 +23,7 @@ from otel_genai import semconv as sc
 from otel_genai.llmops.attribution import (
     DIMENSION_FEATURE,
     DIMENSION_PROMPT,
+    DIMENSION_PROMPT_VERSION,
     DIMENSION_TENANT,
     AttributionPolicy,
     Pseudonymizer,
@@ -39,7 +40,7 @@ from otel_genai.llmops.scope import (
     Scope,
     scope_from_baggage,
 )
-from otel_genai.telemetry.records import Embedding, Inference, Invocation, Retrieval
+from otel_genai.telemetry.records import Embedding, Inference, Invocation, Retrieval, is_database_call
 
 if TYPE_CHECKING:
     from otel_genai._config import Settings
@@ -56,7 +57,7 @@ class Derived:
     span: dict[str, Any]  # every GenAI span: release and attribution
     model_span: dict[str, Any]  # model calls: the above and the prompt's name and version
     metric: dict[str, Any]  # every GenAI metric: the release's feature and version
-    spend: dict[str, Any]  # token and cost metrics: the above, tenant, feature, prompt (bounded)
+    spend: dict[str, Any]  # token and cost metrics, besides the above: tenant, feature, prompt (bounded)
     prompt_variables: tuple[tuple[str, Any], ...] | None
 
 
@@ -91,6 +92,8 @@ class LLMOps:
 
     def begin(self, record: Invocation) -> dict[str, Any] | None:
         """The request's scope onto the record; the attributes its span starts with (None: nothing)."""
+        if is_database_call(record):
+            return None  # a store call is a database operation, not a GenAI one: its retrieval carries these
         scope = otel_context.get_value(SCOPE_KEY)
         if scope is None:
             entries = otel_baggage.get_all()
@@ -100,12 +103,19 @@ class LLMOps:
         if derived is None:
             return None
         record.scope = derived
-        release = derived.release
-        if isinstance(record, Retrieval) and record.data_source_id is None and release is not None:
-            index = release.retrieval.index if release.retrieval is not None else None
-            if index:
-                record.data_source_id = index  # the manifest's index, when the retrieval knows none better
         return derived.model_span if isinstance(record, Inference) else derived.span
+
+    @staticmethod
+    def default_data_source(record: Retrieval) -> bool:
+        """The manifest's index as the retrieval's data source, when it knows none better (none of its own
+        and none adopted from the store calls under it: the handler calls this after adoption); whether
+        it was set."""
+        derived: Derived | None = record.scope
+        release = derived.release if derived is not None else None
+        if record.data_source_id is not None or release is None or release.retrieval is None:
+            return False
+        record.data_source_id = release.retrieval.index
+        return record.data_source_id is not None
 
     def derive(self, scope: Scope) -> Derived | None:
         """The scope's attributes under this engine (cached on the scope)."""
@@ -125,7 +135,7 @@ class LLMOps:
         if release is not None:
             metric[sc.OTEL_GENAI_RELEASE_FEATURE] = release.feature
             metric[sc.OTEL_GENAI_RELEASE_VERSION] = release.version
-        spend = dict(metric)
+        spend: dict[str, Any] = {}
         prompt_name = scope.prompt_name if scope is not None else None
         prompt_version = scope.prompt_version if scope is not None else None
         if prompt_name is None and release is not None and release.prompt is not None:
@@ -149,8 +159,11 @@ class LLMOps:
             spend[sc.GEN_AI_PROMPT_NAME] = bounded
             if prompt_version:
                 model_span[sc.GEN_AI_PROMPT_VERSION] = prompt_version
-                if bounded != sc.METRIC_VALUE_OTHER:
-                    spend[sc.GEN_AI_PROMPT_VERSION] = prompt_version
+                if bounded != sc.METRIC_VALUE_OTHER:  # versions bounded too: one per deploy adds up
+                    known = self._metric_values[DIMENSION_PROMPT_VERSION](f"{prompt_name}@{prompt_version}")
+                    spend[sc.GEN_AI_PROMPT_VERSION] = (
+                        prompt_version if known != sc.METRIC_VALUE_OTHER else known
+                    )
         variables = scope.prompt_variables if scope is not None and prompt_name else None
         if not (model_span or metric or spend or variables):
             return None

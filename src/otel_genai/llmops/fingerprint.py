@@ -85,10 +85,36 @@ def tools_fingerprint(tools: object) -> str | None:
             tools = tools()  # type: ignore[operator]
         if tools is None or (isinstance(tools, (list, tuple, Mapping)) and not tools):
             return None
+        if isinstance(tools, (list, tuple)):
+            return _remembered_tools_fingerprint(tools)
         return digest(canonical_json(tools))
     except Exception:
         logger.debug("otel_genai: could not fingerprint the tool definitions", exc_info=True)
         return None
+
+
+# Most applications pass the same tool list (the same objects) with every call, and encoding a schema is
+# the costly part (~60 µs for ten tools here): its fingerprint is remembered by the identity of the list
+# and of its items, which the entry keeps alive so that no other object takes their ids. A schema edited
+# in place (the same objects, changed) is seen at the next re-check: every _TOOLS_RECHECK-th use encodes
+# it again.
+_TOOLS_MEMO: dict[tuple[int, ...], list[Any]] = {}  # ids -> [the list, its items, fingerprint, uses]
+_TOOLS_MEMO_SIZE = 64
+_TOOLS_RECHECK = 64
+
+
+def _remembered_tools_fingerprint(tools: list[Any] | tuple[Any, ...]) -> str:
+    items = tuple(tools)
+    key = (id(tools), *map(id, items))
+    entry = _TOOLS_MEMO.get(key)
+    if entry is not None and entry[0] is tools and entry[1] == items and entry[3] % _TOOLS_RECHECK:
+        entry[3] += 1
+        return str(entry[2])
+    fingerprint = digest(canonical_json(tools))
+    if len(_TOOLS_MEMO) >= _TOOLS_MEMO_SIZE:
+        _TOOLS_MEMO.clear()
+    _TOOLS_MEMO[key] = [tools, items, fingerprint, 1]
+    return fingerprint
 
 
 def digest(text: str) -> str:

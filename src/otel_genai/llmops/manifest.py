@@ -245,6 +245,35 @@ def _describe(value: object) -> str:
     return repr(value)
 
 
+# Informal provider names and the ``gen_ai.provider.name`` values spans carry (drift compares with those).
+_PROVIDER_NAMES = {
+    "google": "gcp.gemini' or 'gcp.vertex_ai",
+    "gemini": "gcp.gemini",
+    "vertex": "gcp.vertex_ai",
+    "vertex_ai": "gcp.vertex_ai",
+    "vertexai": "gcp.vertex_ai",
+    "bedrock": "aws.bedrock",
+    "aws": "aws.bedrock",
+    "azure": "azure.ai.openai",
+    "azure_openai": "azure.ai.openai",
+    "mistral": "mistral_ai",
+    "mistralai": "mistral_ai",
+    "xai": "x_ai",
+    "x-ai": "x_ai",
+    "grok": "x_ai",
+}
+
+
+def _provider(value: object) -> str:
+    """A ``gen_ai.provider.name``; a common informal name is an error naming the right one (else every call
+    would drift). Other names pass: a self-hosted or future provider."""
+    text = _text(value)
+    right = _PROVIDER_NAMES.get(text.strip().lower())
+    if right is not None:
+        raise _Invalid(f"{text!r} is not a gen_ai.provider.name: use '{right}'")
+    return text
+
+
 def _text(value: object) -> str:
     """A string; YAML's dates (``2024-07-18``) and integers (``7``) kept as the text the user wrote."""
     if isinstance(value, str):
@@ -288,7 +317,7 @@ _Check = Callable[[object], object]  # the value as stored, or _Invalid
 _SECTIONS: dict[str, tuple[dict[str, _Check], type]] = {
     "model": (
         {
-            "provider": _text,
+            "provider": _provider,
             "name": _text,
             "pinned_version": _text,
             "temperature": _temperature,

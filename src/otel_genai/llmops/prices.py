@@ -76,6 +76,11 @@ _MODEL_FIELDS = ("model", "match", "provider", *_PRICE_FIELDS)
 _FILE_FIELDS = ("name", "date", "currency", "models")
 
 
+# OpenAI service tiers billed at other rates than the standard prices the table holds (flex: about half,
+# priority: more); "default", "auto" and "scale" (prepaid, the standard rate per token) are priced.
+_OTHER_PRICE_TIERS = frozenset({"flex", "priority"})
+
+
 class PriceFileError(ValueError):
     """A price override file or mapping that cannot be used; the message names it and the bad field."""
 
@@ -425,6 +430,10 @@ class PriceTable:
                 sc.COST_SOURCE_PROVIDER,
                 None,
             )
+        if record.response_attributes.get(sc.OPENAI_RESPONSE_SERVICE_TIER) in _OTHER_PRICE_TIERS:
+            return (
+                None  # billed at another rate than the table's standard one: no cost rather than a wrong one
+            )
         input_tokens = record.input_tokens
         output_tokens = getattr(record, "output_tokens", 0)  # an embedding has no output
         if input_tokens is None or output_tokens is None:
@@ -517,10 +526,15 @@ def state_file(env: Mapping[str, str] | None = None) -> Path | None:
     return base / "otel-genai" / STATE_FILE_NAME
 
 
+# An application that calls a thousand distinct unpriced models (a fine-tune per tenant) has said enough:
+# beyond that, no more warnings or file writes (each is once per model, on the calling thread).
+_MAX_NOTED = 1000
+
+
 def note_unpriced(provider: str | None, model: str) -> None:
     """Once per process and model: a WARNING and a line in the state file (its failures are swallowed)."""
     key = (provider or "", model)
-    if key in _noted:
+    if key in _noted or len(_noted) >= _MAX_NOTED:
         return
     with _noted_lock:
         if key in _noted:

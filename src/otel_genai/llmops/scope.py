@@ -11,6 +11,7 @@ attributed too; a service that receives such baggage and opens no scope of its o
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 from collections.abc import Callable, Mapping
@@ -49,7 +50,7 @@ class Scope:
     prompt_version: str | None = None
     prompt_variables: tuple[tuple[str, Any], ...] | None = None
     tenant: str | None = None
-    user: str | None = None
+    user: str | None = field(default=None, repr=False)  # the raw id: never in a repr or a log line
     user_pseudo: str | None = None
     session: str | None = None
     # per-engine derived attributes (``LLMOps.derive``), computed once per scope
@@ -100,26 +101,46 @@ def effective_scope(context: otel_context.Context | None = None) -> Scope | None
     return scope_from_baggage(entries) if entries else None
 
 
+# The tokens of the blocks entered in this context, innermost last: a context variable, not the block, so
+# one block object shared by threads or tasks (a module-level ``PROMPT = otel_genai.prompt(...)``) detaches
+# each entry in the context that made it.
+_ENTERED: contextvars.ContextVar[tuple[tuple[int, object], ...]] = contextvars.ContextVar(
+    "otel_genai.llmops.entered", default=()
+)
+
+
+def _attach(scope: Scope) -> object:
+    """Make ``scope`` (and its baggage) current; returns the token for ``otel_context.detach``."""
+    from otel_genai.llmops.engine import current_engine
+
+    context = otel_context.set_value(SCOPE_KEY, scope)
+    context = current_engine().write_baggage(scope, context)
+    return otel_context.attach(context)
+
+
 class ScopeBlock:
-    """A ``with`` block (sync or async) and a decorator that opens a child scope of the current one."""
+    """A ``with`` block (sync or async) and a decorator (functions, coroutines, generators and async
+    generators) that opens a child scope of the current one."""
 
     def __init__(self, **values: Any) -> None:
         self._values = values
-        self._tokens: list[object] = []
+
+    def child(self) -> Scope:
+        """This block's scope under the current one."""
+        return (effective_scope() or EMPTY).with_values(**self._values)
 
     def _enter(self) -> Scope:
-        from otel_genai.llmops.engine import current_engine
-
-        parent = effective_scope() or EMPTY
-        scope = parent.with_values(**self._values)
-        context = otel_context.set_value(SCOPE_KEY, scope)
-        context = current_engine().write_baggage(scope, context)
-        self._tokens.append(otel_context.attach(context))
+        scope = self.child()
+        _ENTERED.set((*_ENTERED.get(), (id(self), _attach(scope))))
         return scope
 
     def _exit(self) -> None:
-        if self._tokens:
-            otel_context.detach(self._tokens.pop())  # type: ignore[arg-type]
+        entered = _ENTERED.get()
+        for index in range(len(entered) - 1, -1, -1):
+            if entered[index][0] == id(self):
+                _ENTERED.set(entered[:index] + entered[index + 1 :])
+                otel_context.detach(entered[index][1])  # type: ignore[arg-type]
+                return
 
     def __enter__(self) -> Scope:
         return self._enter()
@@ -134,24 +155,79 @@ class ScopeBlock:
         self._exit()
 
     def __call__(self, function: F) -> F:
-        """As a decorator: every call of ``function`` runs in the scope (a fresh block per call, so that
-        concurrent calls never share one)."""
-        values = self._values
+        """As a decorator: every call of ``function`` runs in the scope. A generator's body runs in it at
+        each step (its consumer, between steps, does not)."""
+        if inspect.isasyncgenfunction(function):
+            return functools.wraps(function)(functools.partial(_scoped_async_generator, self, function))  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(function):
+            return functools.wraps(function)(functools.partial(_scoped_generator, self, function))  # type: ignore[return-value]
         if inspect.iscoroutinefunction(function):
 
             @functools.wraps(function)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with ScopeBlock(**values):
+                with self:
                     return await function(*args, **kwargs)
 
             return run_async  # type: ignore[return-value]
 
         @functools.wraps(function)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with ScopeBlock(**values):
+            with self:
                 return function(*args, **kwargs)
 
         return run  # type: ignore[return-value]
+
+
+def _scoped_generator(block: ScopeBlock, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Runs each step of the generator in the block's scope (made once, under the first step's context)."""
+    generator = function(*args, **kwargs)
+    scope: Scope | None = None
+    step: Callable[[Any], Any] = generator.send
+    argument: Any = None
+    while True:
+        scope = scope or block.child()
+        token = _attach(scope)
+        try:
+            item = step(argument)
+        except StopIteration as stop:
+            return stop.value
+        finally:
+            otel_context.detach(token)  # type: ignore[arg-type]
+        try:
+            argument = yield item
+            step = generator.send
+        except GeneratorExit:
+            generator.close()
+            raise
+        except BaseException as error:  # thrown in by the consumer: into the generator, in the scope
+            step, argument = generator.throw, error
+
+
+async def _scoped_async_generator(
+    block: ScopeBlock, function: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
+    """The async twin of ``_scoped_generator``."""
+    generator = function(*args, **kwargs)
+    scope: Scope | None = None
+    step: Callable[[Any], Any] = generator.asend
+    argument: Any = None
+    while True:
+        scope = scope or block.child()
+        token = _attach(scope)
+        try:
+            item = await step(argument)
+        except StopAsyncIteration:
+            return
+        finally:
+            otel_context.detach(token)  # type: ignore[arg-type]
+        try:
+            argument = yield item
+            step = generator.asend
+        except GeneratorExit:
+            await generator.aclose()
+            raise
+        except BaseException as error:
+            step, argument = generator.athrow, error
 
 
 def prompt(
@@ -198,13 +274,12 @@ def attributes(
 
 
 def _text(name: str, value: Any, required: bool = False) -> str | None:
+    """A scope value as text: any object but None (a UUID user id, an int tenant) by its ``str``."""
     if value is None:
         if required:
             raise TypeError(f"{name} is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
-    text = str(value).strip()
+    text = (value if isinstance(value, str) else str(value)).strip()
     if required and not text:
         raise ValueError(f"{name} must not be empty")
     return text or None

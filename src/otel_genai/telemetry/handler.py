@@ -162,8 +162,12 @@ class TelemetryHandler:
         mapping = None
         try:
             mapping = mapping_for(record)
-            if isinstance(record, Retrieval) and record.store_calls:
-                self._adopt_store_calls(record, span)
+            if isinstance(record, Retrieval):
+                if record.store_calls:
+                    self._adopt_store_calls(record, span)
+                if self.llmops.default_data_source(record):  # the release's index, when none is known
+                    span.update_name(record_attributes.span_name(record))
+                    span.set_attribute(sc.GEN_AI_DATA_SOURCE_ID, record.data_source_id)
             options = self._end_options
             recording = span.is_recording()
             # cost and drift are worked out for the metrics even when the span is not sampled

@@ -122,9 +122,7 @@ class GenAIMetrics:
         if record.error_type:
             return
 
-        spend = attributes
-        if scope is not None and len(scope.spend) > len(scope.metric):
-            spend = {**attributes, **scope.spend}
+        spend = {**attributes, **scope.spend} if scope is not None and scope.spend else attributes
         if record.input_tokens is not None:
             input_attributes = {**spend, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
             self._token_usage.record(record.input_tokens, input_attributes, context=context)
