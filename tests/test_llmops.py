@@ -10,6 +10,7 @@ import asyncio
 import contextvars
 import hashlib
 import hmac
+import importlib.util
 import json
 import socket
 import threading
@@ -131,6 +132,7 @@ def test_a_retrieval_keeps_its_own_data_source(make_telemetry: Callable[..., Tel
     assert telemetry.span().attributes[sc.GEN_AI_DATA_SOURCE_ID] == "tickets"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("chromadb") is None, reason="chromadb is not installed")
 def test_a_retrieval_over_a_store_keeps_the_stores_collection(
     make_telemetry: Callable[..., Telemetry], chroma_client: Any
 ) -> None:
