@@ -83,12 +83,15 @@ LIBRARY_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_langchain_tools.py",
         "tests/test_retriever_decorator.py",
     ),
+    "langgraph": ("tests/test_langgraph.py",),
     "mcp": ("tests/test_mcp.py", "tests/test_mcp_v1.py", "tests/test_mcp_common.py"),  # 2.x / 1.x / both
+    "openai_agents": ("tests/test_openai_agents.py",),
 }
 # Other libraries a leg's test files need (LangChain's tests put a retriever over Chroma), at their newest.
-# The Anthropic tests also drive AnthropicBedrock; the Bedrock tests need boto3 (which pip matches to the pin).
+# The Anthropic tests also drive AnthropicBedrock; the Bedrock tests need boto3 (pip matches it to the pin).
 LEG_EXTRAS: dict[str, tuple[str, ...]] = {
     "langchain": ("chromadb",),
+    "langgraph": ("langchain-openai",),  # its tests drive ChatOpenAI over the fake OpenAI transport
     "anthropic": ("boto3",),
     "bedrock": ("boto3",),
 }

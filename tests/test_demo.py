@@ -54,8 +54,9 @@ def test_demo_prints_one_trace_with_the_expected_spans(demo_output: str) -> None
     tree = tree_lines(demo_output)
     assert "service=support-bot-demo" in tree[0]
     assert tree[1].startswith("support_request  ")
-    # The direct children of support_request, in the order they ran.
-    assert trace_children(tree) == [
+    # support_request holds the bot's agent span; the agent's loop, in the order it ran, under it
+    assert trace_children(tree) == ["invoke_agent support-bot"]
+    assert agent_children(tree) == [
         "embeddings text-embedding-3-small",
         "retrieval help-articles",
         "chat gpt-4o-mini",
@@ -70,7 +71,15 @@ def test_demo_tree_shows_the_tool_call_and_token_counts(demo_output: str) -> Non
     assert "tool_calls=get_order_status" in tree
     assert "finish=tool_calls" in tree and "finish=stop" in tree
     assert re.search(r"model=text-embedding-3-small\s+tokens in=\d+\s+cost=~\$[\d.]+\s+dimensions=256", tree)
-    assert len(re.findall(r"tokens in=\d+ out=\d+", tree)) == 2  # both chat calls
+    chats = [
+        re.search(r"tokens in=(\d+) out=(\d+)", d[0])
+        for d in span_details(tree.splitlines(), "chat gpt-4o-mini")
+    ]
+    assert len(chats) == 2 and all(chats)  # both chat calls
+    # the agent's usage is the sum of its model calls'
+    [agent] = span_details(tree.splitlines(), "invoke_agent support-bot")
+    summed = [sum(int(c.group(i)) for c in chats if c) for i in (1, 2)]
+    assert f"tokens in={summed[0]} out={summed[1]}" in agent[0]
     assert "first_chunk=" in tree  # the streamed answer
 
 
@@ -109,18 +118,29 @@ def test_demo_trace_shows_content_with_the_fake_pii_redacted(demo_output: str) -
     assert "Thanks for waiting!" in demo_output  # the streamed answer, printed as it arrived
 
 
-def span_details(tree: list[str], headline: str) -> list[list[str]]:
-    """The detail lines of every span whose headline starts with ``headline`` (tree glyphs stripped)."""
+def headline(line: str) -> str | None:
+    """The span headline a tree line starts, at any depth (``│  ├─ name  ...``), else None."""
+    match = re.match(r"^[│ ]*[├└]─ (.*)$", line)
+    return match.group(1) if match else None
+
+
+def span_details(tree: list[str], name: str) -> list[list[str]]:
+    """The detail lines of every span whose headline starts with ``name`` (tree glyphs stripped)."""
     found = []
     for index, line in enumerate(tree):
-        if line[3:].startswith(headline + "  "):
+        if (headline(line) or "").startswith(name + "  "):
             details = []
             for detail in tree[index + 1 :]:
-                if detail.startswith(("├─ ", "└─ ")):
+                if headline(detail) is not None:
                     break
-                details.append(detail[3:].strip())
+                details.append(detail.lstrip("│ ").strip())
             found.append(details)
     return found
+
+
+def agent_children(tree: list[str]) -> list[str]:
+    """The names of the agent span's children (one level below the root's only child)."""
+    return [line[6:].split("  ")[0] for line in tree if line.startswith(("   ├─ ", "   └─ "))]
 
 
 def dollars(text: str) -> float:
@@ -143,7 +163,7 @@ def test_demo_tree_shows_the_release_attribution_and_total_cost(demo_run: Any) -
         f"user={pseudo_id[:8]}…  total cost=~$"
     )
     assert summary.endswith("(3 calls)")  # the embedding and the two chat calls
-    costs = [dollars(line) for line in tree if "tokens in=" in line]
+    costs = [dollars(line) for line in tree if "cost=" in line and "total cost" not in line]
     assert len(costs) == 3
     assert dollars(summary) == pytest.approx(sum(costs), rel=0.01)  # each shown to 3 significant digits
     output = demo_run.stdout + demo_run.stderr

@@ -188,3 +188,12 @@ def test_zero_code_capture_fails_closed_when_redaction_cannot_stand_in_front(
         assert settings.capture_mode is CaptureMode.NO_CONTENT
     assert len(_base._zero_code_done) == 1
     assert [r for r in caplog.records if "content capture is off" in r.getMessage()]
+
+
+def test_a_dotted_module_of_a_missing_package_is_not_installed() -> None:
+    """``langgraph.pregel`` names the module to wait for; without langgraph, ``find_spec`` raises for it."""
+    from otel_genai._instrumentors import is_installed
+
+    assert is_installed("json.decoder")
+    assert not is_installed("no_such_package_here.pregel")
+    assert not is_installed("no_such_package_here")

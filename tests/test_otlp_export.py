@@ -655,15 +655,18 @@ def test_the_demos_trace_arrives_over_the_wire(runs: dict[str, Any], name: str) 
         "chat gpt-4o-mini",
         "embeddings text-embedding-3-small",
         "execute_tool get_order_status",
+        "invoke_agent support-bot",
         "retrieval help-articles",
         "support_request",
     ]
-    assert len(by_name["chat gpt-4o-mini"]) == 2 and len(spans) == 6
-    # one trace: support_request is the root, everything else its direct child
+    assert len(by_name["chat gpt-4o-mini"]) == 2 and len(spans) == 7
+    # one trace: support_request is the root, the bot's agent span its child, the agent's loop under it
     [root] = by_name["support_request"]
+    [agent] = by_name["invoke_agent support-bot"]
     assert root.parent_span_id == ""
     assert {s.trace_id for s in spans} == {root.trace_id}
-    assert all(s.parent_span_id == root.span_id for s in spans if s is not root)
+    assert agent.parent_span_id == root.span_id
+    assert all(s.parent_span_id == agent.span_id for s in spans if s not in (root, agent))
     assert {s.resource["service.name"] for s in spans} == {"support-bot-demo"}
 
     first, second = by_name["chat gpt-4o-mini"]

@@ -79,6 +79,7 @@ def test_public_api() -> None:
         "Instrumentation",
         "RedactionPolicy",
         "__version__",
+        "agent",
         "attributes",
         "feature",
         "instrument",
@@ -88,6 +89,7 @@ def test_public_api() -> None:
         "tool",
         "tool_call",
         "uninstrument",
+        "workflow",
     ]
     for name in otel_genai.__all__:
         assert getattr(otel_genai, name) is not None

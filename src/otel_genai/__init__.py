@@ -8,6 +8,7 @@ Importing this package is cheap: it imports no client library, no exporter and n
 
 from __future__ import annotations
 
+from otel_genai._agents import agent, workflow
 from otel_genai._decorators import retriever, run_tool, tool, tool_call
 from otel_genai._setup import Instrumentation, instrument, uninstrument
 from otel_genai.llmops.attribution import AttributionPolicy
@@ -22,6 +23,7 @@ __all__ = [
     "Instrumentation",
     "RedactionPolicy",
     "__version__",
+    "agent",
     "attributes",
     "feature",
     "instrument",
@@ -31,4 +33,5 @@ __all__ = [
     "tool",
     "tool_call",
     "uninstrument",
+    "workflow",
 ]

@@ -29,6 +29,7 @@ ENV_LOGS_EXPORTER = "OTEL_LOGS_EXPORTER"
 ENV_DISABLED_INSTRUMENTATIONS = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
 ENV_RELEASE = "OTEL_GENAI_RELEASE"
 ENV_PRICES = "OTEL_GENAI_PRICES"
+ENV_PROPAGATE_CONTEXT = "OTEL_GENAI_PROPAGATE_CONTEXT"
 
 DEFAULT_MAX_CONTENT_LENGTH = 32_768
 EXPORTER_NAMES = ("otlp", "console", "none")
@@ -61,6 +62,8 @@ class Settings:
     attribution: AttributionPolicy = field(default_factory=AttributionPolicy)
     instrumentors: tuple[str, ...] | None = None
     disabled_instrumentors: frozenset[str] = field(default_factory=frozenset)
+    # carry the OpenTelemetry context into ThreadPoolExecutor / Thread work (``_context.py``)
+    propagate_context: bool = True
 
     def wants(self, name: str) -> bool:
         """Whether the instrumentor called ``name`` should be turned on."""
@@ -158,6 +161,7 @@ def resolve(
     prices: Any = None,
     attribution: AttributionPolicy | None = None,
     instrumentors: Sequence[str] | None = None,
+    propagate_context: bool | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Turn ``instrument()``'s arguments and the environment into one ``Settings``.
@@ -204,7 +208,19 @@ def resolve(
         attribution=attribution,
         instrumentors=tuple(n.lower() for n in instrumentors) if instrumentors is not None else None,
         disabled_instrumentors=frozenset(_names(env.get(ENV_DISABLED_INSTRUMENTATIONS))),
+        propagate_context=_propagate_context(propagate_context, env),
     )
+
+
+def _propagate_context(value: bool | None, env: Mapping[str, str]) -> bool:
+    """``propagate_context=`` > ``OTEL_GENAI_PROPAGATE_CONTEXT`` > ``threading`` in
+    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (the official threading instrumentor's name) > on."""
+    if value is not None:
+        return bool(value)
+    raw = env.get(ENV_PROPAGATE_CONTEXT, "").strip().lower()
+    if raw:
+        return raw in _TRUE
+    return "threading" not in _names(env.get(ENV_DISABLED_INSTRUMENTATIONS))
 
 
 def _releases(release: Any, env: Mapping[str, str]) -> tuple[Any, ...]:

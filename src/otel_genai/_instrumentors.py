@@ -83,9 +83,26 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "langchain-core",
         ">= 0.3.26",
     ),
+    # tested: 0.3.34 (langgraph-prebuilt 0.1) and 1.2.24. Imported as ``langgraph.pregel``: ``langgraph``
+    # is a namespace package, whose import no post-import hook sees
+    Declaration(
+        "langgraph",
+        f"{_PACKAGE}.langgraph:LangGraphInstrumentor",
+        "langgraph.pregel",
+        "langgraph",
+        ">= 0.3.34, < 2",
+    ),
     # tested (make test-matrix): 1.23 (tests/test_mcp_v1.py: no native tracing) and the newest 2.x
     # (tests/test_mcp.py: the SDK's own span replaced by ours)
     Declaration("mcp", f"{_PACKAGE}.mcp:MCPInstrumentor", "mcp", "mcp", ">= 1.23, < 3"),
+    # tested: 0.24.0 (tests/test_openai_agents.py)
+    Declaration(
+        "openai_agents",
+        f"{_PACKAGE}.openai_agents:OpenAIAgentsInstrumentor",
+        "agents",
+        "openai-agents",
+        ">= 0.24.0, < 1",
+    ),
 )
 
 BY_NAME: dict[str, Declaration] = {declaration.name: declaration for declaration in DECLARATIONS}
@@ -94,3 +111,15 @@ BY_NAME: dict[str, Declaration] = {declaration.name: declaration for declaration
 def declaration(name: str) -> Declaration:
     """The registry entry called ``name`` (``KeyError`` for a name nobody declared)."""
     return BY_NAME[name]
+
+
+def is_installed(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it. A dotted name whose package is missing
+    (``langgraph.pregel`` without langgraph) is not installed: ``find_spec`` raises for it rather than
+    answering None."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False

@@ -7,7 +7,6 @@ replaced, and we say so in the log.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 import sys
 import threading
@@ -22,7 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
 from wrapt import register_post_import_hook
 
-from otel_genai import _config, _instrumentors
+from otel_genai import _config, _context, _instrumentors
 from otel_genai._config import Settings
 from otel_genai.llmops.attribution import AttributionPolicy
 from otel_genai.telemetry.content import CaptureMode
@@ -74,6 +73,8 @@ class Instrumentation:
         global _active
         with _lock:
             _uninstrument_all(self._instrumentors)
+            if _active is self:
+                _context.turn_off()
             for component in self._owned:
                 try:
                     component.shutdown()
@@ -103,6 +104,7 @@ def instrument(
     meter_provider: Any = None,
     logger_provider: Any = None,
     instrumentors: Sequence[str] | None = None,
+    propagate_context: bool | None = None,
 ) -> Instrumentation:
     """Instrument every supported, importable client library and export its telemetry.
 
@@ -115,6 +117,8 @@ def instrument(
     metric, and against which drift is measured. ``prices``: price overrides (a file or a mapping; else
     ``OTEL_GENAI_PRICES``) consulted before the shipped price table. ``attribution``: how tenants, users and
     sessions are attributed (``AttributionPolicy``; else the ``OTEL_GENAI_USER_ID_SECRET`` family).
+    ``propagate_context``: carry the OpenTelemetry context into ``ThreadPoolExecutor`` and ``Thread`` work,
+    so calls made there keep their parent span (default on; ``OTEL_GENAI_PROPAGATE_CONTEXT``).
     """
     global _active
     with _lock:
@@ -130,6 +134,7 @@ def instrument(
             prices=prices,
             attribution=attribution,
             instrumentors=instrumentors,
+            propagate_context=propagate_context,
         )
         if settings.capture_mode is not CaptureMode.NO_CONTENT and settings.redaction is None:
             logger.warning("otel_genai: content capture is on and redaction is OFF: prompts are exported raw")
@@ -159,6 +164,7 @@ def instrument(
             _owned=owned,
         )
         waiting.attach(_active)
+        _context.turn_on(settings.propagate_context)
         logger.debug(
             "otel_genai: instrumented %s; when imported: %s",
             ", ".join(_active.instrumented) or "nothing",
@@ -192,6 +198,7 @@ def uninstrument() -> None:
             if instrumentor is not None:
                 instrumentors.append(instrumentor)
         _uninstrument_all(instrumentors)
+        _context.turn_off()
         _active = None
 
 
@@ -200,7 +207,7 @@ def uninstrument() -> None:
 
 def _load_instrumentor(name: str, quiet: bool = False) -> Any:
     library, target = INSTRUMENTORS[name]
-    if importlib.util.find_spec(library) is None:
+    if not _instrumentors.is_installed(library):
         if not quiet:
             logger.debug("otel_genai: %s is not installed; not instrumenting it", library)
         return None
@@ -221,7 +228,7 @@ def _instrument_all(settings: Settings, waiting: _Deferred) -> tuple[list[Any], 
             logger.debug("otel_genai: %s is not enabled", name)
             continue
         library = INSTRUMENTORS[name][0]
-        if library not in sys.modules and importlib.util.find_spec(library) is not None:
+        if library not in sys.modules and _instrumentors.is_installed(library):
             waiting.wait_for(name, library)
             continue
         instrumentor = _turn_on(name, waiting.kwargs)

@@ -86,6 +86,12 @@ def redaction_pii_type_count(entity_type: str) -> str:
 
 # --- tools ----------------------------------------------------------------------------------------
 GEN_AI_TOOL_NAME = "gen_ai.tool.name"
+# --- agents and workflows (gen-ai-agent-spans.md) ----------------------------------------------------
+GEN_AI_AGENT_NAME = "gen_ai.agent.name"
+GEN_AI_AGENT_ID = "gen_ai.agent.id"
+GEN_AI_AGENT_DESCRIPTION = "gen_ai.agent.description"
+GEN_AI_AGENT_VERSION = "gen_ai.agent.version"
+GEN_AI_WORKFLOW_NAME = "gen_ai.workflow.name"
 GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id"
 GEN_AI_TOOL_DESCRIPTION = "gen_ai.tool.description"
 GEN_AI_TOOL_TYPE = "gen_ai.tool.type"  # function | extension | datastore
@@ -147,6 +153,11 @@ AWS_REQUEST_ID = "aws.request_id"
 OTEL_GENAI_RESPONSE_TOOL_CALL_COUNT = "otel_genai.response.tool_call.count"
 OTEL_GENAI_RESPONSE_TOOL_CALL_NAMES = "otel_genai.response.tool_call.names"
 OTEL_GENAI_RESPONSE_TOOL_CALL_IDS = "otel_genai.response.tool_call.ids"
+# A guardrail an agent ran (the OpenAI Agents SDK's): an event on the agent's span, its name and whether its
+# tripwire triggered (the conventions have no guardrail names yet).
+OTEL_GENAI_GUARDRAIL_EVENT = "otel_genai.guardrail"
+OTEL_GENAI_GUARDRAIL_NAME = "otel_genai.guardrail.name"
+OTEL_GENAI_GUARDRAIL_TRIGGERED = "otel_genai.guardrail.triggered"
 
 # --- LLMOps: release, drift, prompts, cost, attribution (``llmops/``) -----------------------------
 # The release manifest in force (``instrument(release=...)``): every key of it under this prefix, on every
@@ -191,6 +202,8 @@ OPERATION_TEXT_COMPLETION = "text_completion"
 OPERATION_EMBEDDINGS = "embeddings"
 OPERATION_RETRIEVAL = "retrieval"
 OPERATION_EXECUTE_TOOL = "execute_tool"
+OPERATION_INVOKE_AGENT = "invoke_agent"
+OPERATION_INVOKE_WORKFLOW = "invoke_workflow"
 
 PROVIDER_OPENAI = "openai"
 PROVIDER_AZURE_OPENAI = "azure.ai.openai"
@@ -211,6 +224,11 @@ METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_TIME_PER_OUTPUT_CHUNK = "gen_ai.client.operation.time_per_output_chunk"
 METRIC_DB_OPERATION_DURATION = "db.client.operation.duration"
 METRIC_EXECUTE_TOOL_DURATION = "gen_ai.execute_tool.duration"
+METRIC_INVOKE_AGENT_DURATION = "gen_ai.invoke_agent.duration"  # util-genai's names
+METRIC_INVOKE_WORKFLOW_DURATION = "gen_ai.invoke_workflow.duration"
+# util-genai's advice: an agent run 0.1 s to ~7 min (doubling), a workflow 1 s to 2 h
+AGENT_DURATION_BUCKETS = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6)
+WORKFLOW_DURATION_BUCKETS = (1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200)
 # the open cost proposal (genai#443); unit: the currency, e.g. "{USD}"
 METRIC_OPERATION_COST = "gen_ai.client.operation.cost"
 METRIC_RELEASE_DRIFT = "otel_genai.release.drift"  # a counter, one per drifted kind per call

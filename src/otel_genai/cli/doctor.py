@@ -80,7 +80,7 @@ def _libraries(settings: Any) -> list[dict[str, Any]]:
 
 def _library(name: str, module: str, target: str, settings: Any) -> dict[str, Any]:
     """Is the library installed, at which version, does the instrumentor support it, is it enabled."""
-    from otel_genai._instrumentors import BY_NAME
+    from otel_genai._instrumentors import BY_NAME, is_installed
 
     declared = BY_NAME.get(name)  # the registry's declaration; the instrumentor's requirements agree
     entry: dict[str, Any] = {
@@ -105,7 +105,7 @@ def _library(name: str, module: str, target: str, settings: Any) -> dict[str, An
         if requirements:
             entry["package"] = Requirement(requirements[0]).name
             entry["requires"] = ", ".join(requirements)
-        entry["installed"] = importlib.util.find_spec(module) is not None
+        entry["installed"] = is_installed(module)
         entry["version"] = _version(entry["package"])
         if entry["installed"]:
             conflict = get_dependency_conflicts(requirements)

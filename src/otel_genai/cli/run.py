@@ -240,7 +240,7 @@ def _instrument_other_libraries() -> None:
     """Every other ``opentelemetry_instrumentor`` entry point whose library is installed and supported."""
     from opentelemetry.instrumentation.dependencies import get_dist_dependency_conflicts
 
-    from otel_genai import _config
+    from otel_genai import _config, _context
 
     disabled = _config.resolve().disabled_instrumentors
     for point in importlib.metadata.entry_points(group="opentelemetry_instrumentor"):
@@ -249,6 +249,8 @@ def _instrument_other_libraries() -> None:
             continue  # ours: instrument() did them
         if point.name.lower() in disabled:
             continue
+        if point.name == "threading" and _context.is_on():
+            continue  # instrument() already carries the context into threads: not twice
         try:
             if dist is not None and get_dist_dependency_conflicts(dist) is not None:
                 continue

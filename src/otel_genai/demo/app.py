@@ -4,12 +4,13 @@ It runs the real ``openai`` client against a local fake of the API (``fake_opena
 needs no API key, no network and no Docker (only the ``openai`` and ``chromadb`` packages). One customer
 question becomes one trace:
 
-    support_request                       (the application's own span)
-    ├─ embeddings text-embedding-3-small  (embed the question)
-    ├─ retrieval help-articles            (Chroma, in process: the nearest help articles, ids and distances)
-    ├─ chat gpt-4o-mini                   (the model asks for the get_order_status tool)
-    ├─ execute_tool get_order_status      (the tool runs, linked to the model's call by its id)
-    └─ chat gpt-4o-mini                   (the tool's result goes back; the answer is streamed)
+    support_request                          (the application's own span)
+    └─ invoke_agent support-bot              (the bot's loop: its input, output and summed usage)
+       ├─ embeddings text-embedding-3-small  (embed the question)
+       ├─ retrieval help-articles            (Chroma, in process: the nearest articles, ids and distances)
+       ├─ chat gpt-4o-mini                   (the model asks for the get_order_status tool)
+       ├─ execute_tool get_order_status      (the tool runs, linked to the model's call by its id)
+       └─ chat gpt-4o-mini                   (the tool's result goes back; the answer is streamed)
 
 The bot runs as a release (``RELEASE``: model, prompt and index versioned together), so every GenAI span
 carries the release, the prompt's name and version, the tenant, session and a pseudonymous user id, and
@@ -116,6 +117,9 @@ TOOLS: list[ChatCompletionToolParam] = [
 ]
 
 
+AGENT_NAME = "support-bot"
+
+
 @otel_genai.tool
 def get_order_status(order_id: str) -> dict[str, Any]:
     """Look up the shipping status of an order by its id."""
@@ -164,8 +168,11 @@ def build_help_index(client: openai.OpenAI) -> Any:
     return index
 
 
+@otel_genai.agent(name=AGENT_NAME, description="Answers Acme Shop customers' questions about their orders")
 def answer_support_request(client: openai.OpenAI, help_index: Any, question: str) -> str:
-    """Embed the question, look up help articles, let the model call a tool, then stream its answer."""
+    """The bot, an agent: embed the question, look up help articles, let the model call a tool, then stream
+    its answer. Its span holds the loop; with content capture, the question and the answer are its input and
+    output."""
     say("customer", question)
 
     embedding = client.embeddings.create(

@@ -112,6 +112,9 @@ def zero_code_settings(settings: _config.Settings | None = None) -> _config.Sett
     error), content capture is turned off for these providers, with a warning.
     """
     settings = settings or _config.resolve()
+    from otel_genai import _context
+
+    _context.turn_on(settings.propagate_context)  # thread pools keep the parent here too (once; idempotent)
     capturing = settings.capture_mode.on_span or settings.capture_mode.on_event
     if not capturing or settings.redaction is None:
         return settings

@@ -21,12 +21,14 @@ from otel_genai import semconv as sc
 from otel_genai.telemetry.content import limit_parts, parse_json_arguments, to_json
 from otel_genai.telemetry.metrics import database_attributes, operation_attributes, present
 from otel_genai.telemetry.records import (
+    AgentInvocation,
     Embedding,
     Inference,
     Invocation,
     Retrieval,
     StoreCall,
     ToolExecution,
+    WorkflowInvocation,
 )
 from otel_genai.telemetry.retrieval import cut, documents_json, retrieval_content
 
@@ -253,6 +255,83 @@ class ToolExecutionMapping(RecordMapping[ToolExecution]):
         return content
 
 
+class AgentMapping(RecordMapping[AgentInvocation]):
+    """An ``invoke_agent`` operation: ``invoke_agent {agent}``, INTERNAL in process, CLIENT when remote;
+    the usage of the model calls made inside it."""
+
+    has_event = False
+
+    def span_name(self, record: AgentInvocation) -> str:
+        name = record.agent_name
+        return f"{sc.OPERATION_INVOKE_AGENT} {name}" if name else sc.OPERATION_INVOKE_AGENT
+
+    def span_kind(self, record: AgentInvocation) -> SpanKind:
+        return SpanKind.CLIENT if record.remote else SpanKind.INTERNAL
+
+    def _request(self, record: AgentInvocation) -> dict[str, Any]:
+        attributes = operation_attributes(record)
+        add_known(attributes, _agent_fields(record))
+        return attributes
+
+    def _add_response(self, record: AgentInvocation, span: Span | None, attributes: dict[str, Any]) -> None:
+        add_known(
+            attributes,
+            (
+                (sc.GEN_AI_USAGE_OUTPUT_TOKENS, record.output_tokens),
+                (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, record.cache_read_input_tokens),
+                (sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, record.cache_write_input_tokens),
+                (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, record.reasoning_output_tokens),
+            ),
+        )
+        # learned while it ran: the model it called first, an id or conversation the framework assigned
+        attributes.update(changed(span, self._request(record)))
+
+    def span_content(self, record: AgentInvocation, limit: int | None) -> dict[str, str]:
+        fields = (
+            (sc.GEN_AI_INPUT_MESSAGES, record.input_messages),
+            (sc.GEN_AI_OUTPUT_MESSAGES, record.output_messages),
+            (sc.GEN_AI_SYSTEM_INSTRUCTIONS, record.system_instructions),
+            (sc.GEN_AI_TOOL_DEFINITIONS, record.tool_definitions),
+        )
+        return {name: to_json(limit_parts(value, limit)) for name, value in fields if value}
+
+
+class WorkflowMapping(RecordMapping[WorkflowInvocation]):
+    """An ``invoke_workflow`` operation: ``invoke_workflow {workflow}``, INTERNAL."""
+
+    has_event = False
+
+    def span_name(self, record: WorkflowInvocation) -> str:
+        name = record.workflow_name
+        return f"{sc.OPERATION_INVOKE_WORKFLOW} {name}" if name else sc.OPERATION_INVOKE_WORKFLOW
+
+    def span_kind(self, record: WorkflowInvocation) -> SpanKind:
+        return SpanKind.INTERNAL
+
+    def _request(self, record: WorkflowInvocation) -> dict[str, Any]:
+        attributes = operation_attributes(record)
+        add_known(
+            attributes,
+            (
+                (sc.GEN_AI_WORKFLOW_NAME, record.workflow_name),
+                (sc.GEN_AI_CONVERSATION_ID, record.conversation_id),
+            ),
+        )
+        return attributes
+
+    def _add_response(
+        self, record: WorkflowInvocation, span: Span | None, attributes: dict[str, Any]
+    ) -> None:
+        attributes.update(changed(span, self._request(record)))
+
+    def span_content(self, record: WorkflowInvocation, limit: int | None) -> dict[str, str]:
+        fields = (
+            (sc.GEN_AI_INPUT_MESSAGES, record.input_messages),
+            (sc.GEN_AI_OUTPUT_MESSAGES, record.output_messages),
+        )
+        return {name: to_json(limit_parts(value, limit)) for name, value in fields if value}
+
+
 _MAPPINGS: dict[type, RecordMapping[Any]] = {
     Invocation: RecordMapping(),
     Inference: InferenceMapping(),
@@ -260,6 +339,8 @@ _MAPPINGS: dict[type, RecordMapping[Any]] = {
     StoreCall: StoreCallMapping(),
     Retrieval: RetrievalMapping(),
     ToolExecution: ToolExecutionMapping(),
+    AgentInvocation: AgentMapping(),
+    WorkflowInvocation: WorkflowMapping(),
 }
 
 
@@ -346,3 +427,12 @@ def _inference_request_fields(record: Inference) -> Iterator[tuple[str, Any]]:
     yield sc.GEN_AI_REQUEST_REASONING_LEVEL, record.reasoning_level
     yield sc.GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID, record.previous_response_id
     yield sc.GEN_AI_CONVERSATION_ID, record.conversation_id
+
+
+def _agent_fields(record: AgentInvocation) -> Iterator[tuple[str, Any]]:
+    yield sc.GEN_AI_AGENT_NAME, record.agent_name
+    yield sc.GEN_AI_AGENT_ID, record.agent_id
+    yield sc.GEN_AI_AGENT_DESCRIPTION, record.description
+    yield sc.GEN_AI_AGENT_VERSION, record.version
+    yield sc.GEN_AI_CONVERSATION_ID, record.conversation_id
+    yield sc.GEN_AI_DATA_SOURCE_ID, record.data_source_id

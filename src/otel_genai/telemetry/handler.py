@@ -27,7 +27,14 @@ from otel_genai.telemetry.attributes import EndOptions, RecordMapping, changed, 
 from otel_genai.telemetry.content import CaptureMode
 from otel_genai.telemetry.errors import error_type, record_error
 from otel_genai.telemetry.metrics import GenAIMetrics
-from otel_genai.telemetry.records import Invocation, Retrieval, ToolExecution, is_database_call
+from otel_genai.telemetry.records import (
+    AgentInvocation,
+    Inference,
+    Invocation,
+    Retrieval,
+    ToolExecution,
+    is_database_call,
+)
 from otel_genai.telemetry.retrieval import adopt_store_calls
 from otel_genai.version import __version__
 
@@ -40,6 +47,9 @@ _RETRIEVAL_KEY = otel_context.create_key("otel_genai.retrieval")
 # The tool execution whose span is open: the same tool run inside it (a decorated function called by
 # run_tool) is that execution, not another one.
 _TOOL_KEY = otel_context.create_key("otel_genai.tool")
+# The agents whose spans are open in this context (outermost first): the model calls under them add their
+# usage to every one of them.
+_AGENTS_KEY = otel_context.create_key("otel_genai.agents")
 
 
 class TelemetryHandler:
@@ -83,7 +93,7 @@ class TelemetryHandler:
                 enclosing = self.active_retrieval()
                 if enclosing is not None:
                     enclosing.store_calls.append(record)
-            scoped = self.llmops.begin(record)  # first: it may name the retrieval's data source
+            scoped = self.llmops.begin(record)  # release, prompt and attribution (llmops/engine.py)
             mapping = mapping_for(record)
             attributes = mapping.start(record)
             if scoped:
@@ -97,6 +107,11 @@ class TelemetryHandler:
                 context = otel_context.set_value(_RETRIEVAL_KEY, record, context)
             elif isinstance(record, ToolExecution):
                 context = otel_context.set_value(_TOOL_KEY, record, context)
+            elif isinstance(record, Inference):
+                record.agents = otel_context.get_value(_AGENTS_KEY) or ()  # type: ignore[assignment]
+            elif isinstance(record, AgentInvocation):
+                outer: Any = otel_context.get_value(_AGENTS_KEY) or ()
+                context = otel_context.set_value(_AGENTS_KEY, (*outer, record), context)
             return otel_context.attach(context)
         except Exception:
             logger.debug("otel_genai: could not start a span", exc_info=True)
@@ -159,6 +174,9 @@ class TelemetryHandler:
         duration = _clock() - record.start_time
         if error is not None:
             record.error_type = record.error_type or error_type(error)
+        if isinstance(record, Inference) and record.agents:
+            for agent in record.agents:
+                agent.add_usage(record)
         mapping = None
         try:
             mapping = mapping_for(record)

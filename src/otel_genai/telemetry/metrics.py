@@ -17,11 +17,13 @@ from opentelemetry.trace import Span, set_span_in_context
 
 from otel_genai import semconv as sc
 from otel_genai.telemetry.records import (
+    AgentInvocation,
     Inference,
     Invocation,
     Retrieval,
     StoreCall,
     ToolExecution,
+    WorkflowInvocation,
     is_database_call,
 )
 from otel_genai.version import __version__
@@ -84,6 +86,15 @@ class GenAIMetrics:
             unit="{call}",
             description="Calls that differ from their release manifest, by kind of drift.",
         )
+        self._agent_duration = histogram(
+            sc.METRIC_INVOKE_AGENT_DURATION, "s", "Duration of agent invocations.", sc.AGENT_DURATION_BUCKETS
+        )
+        self._workflow_duration = histogram(
+            sc.METRIC_INVOKE_WORKFLOW_DURATION,
+            "s",
+            "Duration of workflow invocations.",
+            sc.WORKFLOW_DURATION_BUCKETS,
+        )
         self._db_duration = histogram(
             sc.METRIC_DB_OPERATION_DURATION,
             "s",
@@ -98,6 +109,9 @@ class GenAIMetrics:
             self._db_duration.record(duration, database_attributes(record), context=context)
             return
         scope = record.scope  # llmops.engine.Derived: release (all metrics); tenant, feature, prompt (spend)
+        if isinstance(record, (AgentInvocation, WorkflowInvocation)):
+            self._record_invocation(record, duration, scope, context)
+            return
         if isinstance(record, ToolExecution):
             tool_attributes = _tool_metric_attributes(record)
             if scope is not None and scope.metric:
@@ -147,6 +161,33 @@ class GenAIMetrics:
             record_chunk = self._time_per_output_chunk.record
             for interval in record.chunk_intervals:
                 record_chunk(interval, chunk_attributes, context=context)
+
+    def _record_invocation(
+        self, record: AgentInvocation | WorkflowInvocation, duration: float, scope: Any, context: Any
+    ) -> None:
+        """An agent's or a workflow's duration (not ``gen_ai.client.operation.duration``: in-process work is
+        not a client operation; its model calls record their own)."""
+        if isinstance(record, AgentInvocation):
+            instrument = self._agent_duration
+            attributes = present(
+                (sc.GEN_AI_OPERATION_NAME, record.operation),
+                (sc.GEN_AI_PROVIDER_NAME, record.provider),
+                (sc.GEN_AI_AGENT_NAME, record.agent_name),
+                (sc.GEN_AI_REQUEST_MODEL, record.request_model),
+                (sc.SERVER_ADDRESS, record.server_address),
+                (sc.SERVER_PORT, record.server_port),
+                (sc.ERROR_TYPE, record.error_type),
+            )
+        else:
+            instrument = self._workflow_duration
+            attributes = present(
+                (sc.GEN_AI_OPERATION_NAME, record.operation),
+                (sc.GEN_AI_WORKFLOW_NAME, record.workflow_name),
+                (sc.ERROR_TYPE, record.error_type),
+            )
+        if scope is not None and scope.metric:
+            attributes.update(scope.metric)
+        instrument.record(duration, attributes, context=context)
 
     def _record_drift(self, kinds: list[str], attributes: dict[str, Any]) -> None:
         """One count per kind: the release, the operation and the provider say where."""

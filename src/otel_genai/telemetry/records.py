@@ -92,6 +92,9 @@ class Inference(Invocation):
     instructions: Any = None
     tool_schemas: Any = None
 
+    # The agents this call was made inside (innermost last; set by the handler): their usage counts it.
+    agents: tuple[Any, ...] = ()
+
     # Streaming timings (seconds, monotonic clock).
     time_to_first_chunk: float | None = None
     chunk_intervals: list[float] | None = None
@@ -166,6 +169,60 @@ class ToolExecution(Invocation):
     remote: bool = False
     # a provider refinement's own span name (MCP: "tools/call {tool}"); default "execute_tool {tool}"
     span_name: str | None = None
+
+
+@dataclass(slots=True)
+class AgentInvocation(Invocation):
+    """An ``invoke_agent`` operation: an agent's run, INTERNAL in process, CLIENT for a remote agent.
+
+    The usage fields sum the model calls made inside it (an agent that hands off to another includes the
+    other's calls); ``request_model`` is the first model it called unless the agent names one. Content
+    (messages, instructions) only when content is captured.
+    """
+
+    agent_name: str | None = None
+    agent_id: str | None = None
+    description: str | None = None
+    version: str | None = None
+    conversation_id: str | None = None
+    data_source_id: str | None = None
+    remote: bool = False
+    output_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_write_input_tokens: int | None = None
+    reasoning_output_tokens: int | None = None
+    input_messages: list[InputMessage] | None = None
+    output_messages: list[OutputMessage] | None = None
+    system_instructions: list[Part] | None = None
+    tool_definitions: list[ToolDefinition] | None = None
+
+    def add_usage(self, call: Inference) -> None:
+        """Count a model call made inside this agent."""
+        if self.request_model is None:
+            self.request_model = call.request_model or call.response_model
+        for name in _USAGE_FIELDS:
+            value = getattr(call, name)
+            if value is not None:
+                setattr(self, name, (getattr(self, name) or 0) + value)
+
+
+_USAGE_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_write_input_tokens",
+    "reasoning_output_tokens",
+)
+
+
+@dataclass(slots=True)
+class WorkflowInvocation(Invocation):
+    """An ``invoke_workflow`` operation: a graph or pipeline run (INTERNAL); content only when captured."""
+
+    workflow_name: str | None = None
+    conversation_id: str | None = None
+    input_messages: list[InputMessage] | None = None
+    output_messages: list[OutputMessage] | None = None
 
 
 def is_database_call(record: Invocation) -> TypeGuard[StoreCall]:
