@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-random test-matrix demo bench bench-redaction bench-retrieval lint format dist clean prices
+.PHONY: venv test test-random test-matrix demo bench bench-agents bench-redaction bench-retrieval lint format dist clean prices
 
 venv: $(STAMP)
 
@@ -41,6 +41,10 @@ demo: venv
 bench: venv
 	$(BIN)/python benchmarks/openai_overhead.py
 	$(BIN)/python benchmarks/provider_overhead.py
+
+# ~1 minute: what tracing adds per agent run and step (our agent(), LangGraph, the OpenAI Agents SDK)
+bench-agents: venv
+	$(BIN)/python benchmarks/agent_overhead.py
 
 # ~2 minutes: Chroma (in process) and Qdrant (local mode) queries, instrumented vs bare, one process
 bench-retrieval: venv

@@ -225,3 +225,17 @@ def test_one_agent_block_shared_by_concurrent_tasks(
     assert len(agents) == 3
     parents = sorted(s.parent.span_id for s in spans["chat gpt-4o-mini"])
     assert parents == sorted(a.context.span_id for a in agents)  # each call under its own task's run
+
+
+def test_suppressed_instrumentation_opens_no_agent_span(telemetry: Telemetry) -> None:
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    @otel_genai.agent
+    def helper() -> str:
+        return "done"
+
+    with suppress_instrumentation():
+        assert helper() == "done"
+        with otel_genai.workflow("quiet"):
+            pass
+    assert telemetry.spans() == []

@@ -174,6 +174,22 @@ def test_uninstrument_restores_the_original_methods(
     assert [s.name for s in first.spans()] == ["app work"]
 
 
+def test_a_wrapper_the_sdk_kept_traces_nothing_after_uninstrument(
+    make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
+) -> None:
+    """openai caches ``with_raw_response`` with the bound method it saw (LangChain's ChatOpenAI calls
+    through it): after uninstrument that reference is ours still, and must only pass the call on."""
+    telemetry = make_telemetry()
+    fake_openai.reply("/chat/completions", chat_completion())
+    raw = client.chat.completions.with_raw_response  # cached: holds our wrapper from now on
+    raw.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]).parse()
+    assert len(telemetry.spans()) == 1
+    otel_genai.uninstrument()
+    completion = raw.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]).parse()
+    assert completion.choices[0].message.content
+    assert len(telemetry.spans()) == 1  # no new span
+
+
 def test_uninstrument_without_instrument_is_harmless() -> None:
     otel_genai.uninstrument()
     otel_genai.uninstrument()

@@ -19,6 +19,8 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
 from otel_genai import _setup
 from otel_genai import semconv as sc
 from otel_genai.telemetry.content import InputMessage, input_message, output_message, text_part
@@ -33,6 +35,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 _OPEN: contextvars.ContextVar[tuple[tuple[int, Run, object], ...]] = contextvars.ContextVar(
     "otel_genai.agents.open", default=()
 )
+
+
+_UNTRACED = object()  # the token of a run entered under suppress_instrumentation()
 
 
 class Run:
@@ -70,7 +75,8 @@ class _InvocationBlock:
         handler = _setup.active_handler()
         record = self._make(self._name or default_name)
         run = Run(record, handler)
-        token = handler.start(record)
+        # OpenTelemetry's suppress_instrumentation(): no span (the run still works, untraced)
+        token = handler.start(record) if is_instrumentation_enabled() else _UNTRACED
         _OPEN.set((*_OPEN.get(), (id(self), run, token)))
         return run
 
@@ -80,6 +86,8 @@ class _InvocationBlock:
             owner, run, token = entries[index]
             if owner == id(self):
                 _OPEN.set(entries[:index] + entries[index + 1 :])
+                if token is _UNTRACED:
+                    return
                 handler = run._handler
                 if error is None:
                     handler.finish(run.record)

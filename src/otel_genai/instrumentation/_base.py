@@ -65,8 +65,10 @@ class Instrumentor(BaseInstrumentor):
             kwargs["settings"] = zero_code_settings(kwargs.get("settings"))
         self.handler = handler_from_kwargs(kwargs)
         self._wrapped: list[tuple[Any, str]] = []
+        targets = list(self.targets(self.handler, kwargs))
+        self._readers = [reader for *_, wrapper in targets if (reader := _reader_of(wrapper)) is not None]
         try:
-            wrap_methods(self.targets(self.handler, kwargs), into=self._wrapped)
+            wrap_methods(targets, into=self._wrapped)
         except BaseException:
             unwrap_methods(self._wrapped)  # nothing half-instrumented stays behind
             self._wrapped = []
@@ -75,7 +77,18 @@ class Instrumentor(BaseInstrumentor):
     def _uninstrument(self, **kwargs: Any) -> None:
         unwrap_methods(getattr(self, "_wrapped", ()))
         self._wrapped = []
+        # A wrapper the library captured while instrumented (openai's cached ``with_raw_response`` holds the
+        # bound method it saw: LangChain calls through it) outlives unwrapping: retired, it only passes on.
+        for reader in getattr(self, "_readers", ()):
+            reader.retired = True
+        self._readers = []
         self.forget()
+
+
+def _reader_of(wrapper: Any) -> CallReader | None:
+    """The reader behind a target's wrapper: the reader itself, or the reader a bound wrapper belongs to."""
+    reader = wrapper if isinstance(wrapper, CallReader) else getattr(wrapper, "__self__", None)
+    return reader if isinstance(reader, CallReader) else None
 
 
 def handler_from_kwargs(kwargs: Mapping[str, Any]) -> TelemetryHandler:
@@ -189,6 +202,9 @@ class CallReader:
     what ``wrap_methods`` installs.
     """
 
+    # set by uninstrument: a reference to our wrapper the library kept calls through, untraced
+    retired = False
+
     def __init__(self, handler: TelemetryHandler) -> None:
         self.handler = handler
 
@@ -227,7 +243,7 @@ def traced_call(
     reader: CallReader, wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: dict[str, Any]
 ) -> Any:
     """Run a synchronous client call inside a span."""
-    if not is_instrumentation_enabled():
+    if reader.retired or not is_instrumentation_enabled():
         return wrapped(*args, **kwargs)
     joined = _joined(reader, wrapped, instance, args, kwargs)
     if joined is not None:
@@ -262,7 +278,7 @@ async def traced_async_call(
     kwargs: dict[str, Any],
 ) -> Any:
     """Run an asynchronous client call inside a span."""
-    if not is_instrumentation_enabled():
+    if reader.retired or not is_instrumentation_enabled():
         return await wrapped(*args, **kwargs)
     joined = _joined(reader, wrapped, instance, args, kwargs)
     if joined is not None:
