@@ -239,3 +239,104 @@ def test_suppressed_instrumentation_opens_no_agent_span(telemetry: Telemetry) ->
         with otel_genai.workflow("quiet"):
             pass
     assert telemetry.spans() == []
+
+
+def test_a_decorated_generator_agent_lasts_from_its_first_step_to_its_end(
+    make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
+) -> None:
+    telemetry = make_telemetry(capture_content=True, redaction=False)
+    fake_openai.reply("/chat/completions", chat_completion())
+
+    @otel_genai.agent(name="streamer")
+    def answer(question: str) -> Any:
+        yield "Let me check. "
+        yield chat(client, question).choices[0].message.content
+
+    stream = answer(QUESTION)
+    assert telemetry.spans() == []  # nothing runs until it is iterated
+    first = next(stream)
+    chat(client, "between two steps")  # the consumer's own call: not the agent's
+    rest = list(stream)
+    spans = by_name(telemetry)
+    [agent] = spans["invoke_agent streamer"]
+    inside, between = sorted(spans["chat gpt-4o-mini"], key=lambda s: s.parent is None)
+    assert inside.parent.span_id == agent.context.span_id
+    assert between.parent is None and between.context.trace_id != agent.context.trace_id
+    [output] = json.loads(agent.attributes["gen_ai.output.messages"])
+    assert output["parts"] == [{"type": "text", "content": first + "".join(rest)}]
+
+
+def test_a_generator_agent_closed_early_or_failing_ends_once(telemetry: Telemetry) -> None:
+    @otel_genai.agent(name="closed")
+    def closed() -> Any:
+        yield 1
+        yield 2
+
+    stream = closed()
+    next(stream)
+    stream.close()
+    error = RuntimeError("broke")
+
+    @otel_genai.agent(name="failing")
+    def failing() -> Any:
+        yield 1
+        raise error
+
+    with pytest.raises(RuntimeError) as raised:
+        list(failing())
+    assert raised.value is error
+    spans = by_name(telemetry)
+    [ended] = spans["invoke_agent closed"]
+    [failed] = spans["invoke_agent failing"]
+    assert ended.status.status_code is StatusCode.UNSET
+    assert failed.attributes["error.type"] == "RuntimeError"
+
+
+def test_a_decorated_async_generator_agent(
+    telemetry: Telemetry, async_client: Any, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.reply("/chat/completions", chat_completion())
+
+    @otel_genai.agent(name="async-streamer")
+    async def answer() -> Any:
+        completion = await async_client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": QUESTION}]
+        )
+        yield completion.choices[0].message.content
+
+    async def main() -> list[Any]:
+        return [piece async for piece in answer()]
+
+    assert asyncio.run(main()) == ["Hello! How can I help?"]
+    spans = by_name(telemetry)
+    [agent] = spans["invoke_agent async-streamer"]
+    [child] = spans["chat gpt-4o-mini"]
+    assert child.parent.span_id == agent.context.span_id
+    assert usage(agent) == usage(child)
+
+
+def test_a_block_left_in_another_context_still_ends_its_span(telemetry: Telemetry) -> None:
+    """A ``with`` inside a generator stepped in copied contexts (Starlette's iterate_in_threadpool) exits
+    in another context than it entered: the span still ends, once."""
+    import contextvars
+
+    def steps() -> Any:
+        with otel_genai.agent("stepped"):
+            yield 1
+        yield 2
+
+    stream = steps()
+    contextvars.copy_context().run(next, stream)
+    contextvars.copy_context().run(next, stream)  # the with block exits here, in another context
+    [span] = telemetry.spans()
+    assert span.name == "invoke_agent stepped"
+
+
+def test_in_the_event_only_mode_no_agent_content_is_built(make_telemetry: Callable[..., Telemetry]) -> None:
+    telemetry = make_telemetry(capture_content="EVENT_ONLY", redaction=False)
+    with otel_genai.agent("quiet") as run:
+        run.input("hello")
+        run.output("answer")
+    assert run.record.input_messages is None and run.record.output_messages is None
+    [span] = telemetry.spans()
+    assert "gen_ai.input.messages" not in span.attributes

@@ -500,3 +500,19 @@ def test_a_pool_worker_thread_keeps_no_context_of_its_own(telemetry: Telemetry) 
         assert "run" not in vars(worker)
         pool.submit(lambda: seen.append(trace.get_current_span())).result()
     assert seen == [trace.INVALID_SPAN]
+
+
+def test_a_process_pools_own_threads_keep_no_request_context(make_telemetry) -> None:
+    """A ProcessPoolExecutor's manager and a queue's feeder threads live as long as the pool: they are not
+    given the request's context (it would keep the span, and its content, alive)."""
+    import concurrent.futures
+    import threading
+
+    make_telemetry()
+    tracer = trace.get_tracer("app")
+    before = set(threading.enumerate())
+    with tracer.start_as_current_span("request"), concurrent.futures.ProcessPoolExecutor(1) as pool:
+        assert pool.submit(abs, -3).result(timeout=60) == 3
+        started = [t for t in threading.enumerate() if t not in before]
+        assert started  # the pool's own threads
+        assert all("run" not in vars(t) for t in started)  # not wrapped: no context held

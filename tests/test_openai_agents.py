@@ -181,11 +181,6 @@ async def test_run_streamed(telemetry: Telemetry, fake_openai: FakeOpenAI, async
     assert named(telemetry, "execute_tool get_weather")[0].attributes["gen_ai.tool.call.id"] == "call_7"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the SDK streams through responses.with_streaming_response, which the openai instrumentor does "
-    "not read yet (_stainless.py): the model spans of a streamed run carry no usage",
-)
 async def test_run_streamed_usage(telemetry: Telemetry, fake_openai: FakeOpenAI, async_client: Any) -> None:
     fake_openai.reply(PATH, stream=stream_of(responses_body("Sunny.")))
     agent = Agent(name="streamer", instructions="Answer.", model=model(async_client))

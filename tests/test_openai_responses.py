@@ -433,10 +433,14 @@ def test_reasoning_and_server_tool_output(
     validate_schema("gen-ai-output-messages", messages)
     assert messages[0]["parts"] == [
         {"type": "reasoning", "content": "Look it up."},
-        {"type": "server_tool_call", "id": "ws_1", "name": "web_search_call",
-         "server_tool_call": {"type": "web_search_call"}},
+        {
+            "type": "server_tool_call",
+            "id": "ws_1",
+            "name": "web_search_call",
+            "server_tool_call": {"type": "web_search_call"},
+        },
         {"type": "text", "content": "Paris."},
-    ]  # fmt: skip
+    ]
     definitions = json.loads(attributes["gen_ai.tool.definitions"])
     validate_schema("gen-ai-tool-definitions", definitions)
     assert definitions == [{"type": "web_search", "name": "web_search"}]
@@ -733,6 +737,45 @@ async def test_async_stream(
     validate_schema("gen-ai-output-messages", output)
     assert output[0]["parts"] == [{"type": "text", "content": "Rome."}]
     assert_stream_metrics(content_telemetry, len(events))
+
+
+def test_a_stream_through_with_streaming_response_is_read(
+    telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI
+) -> None:
+    """``with_streaming_response.create(stream=True)`` then ``parse()`` (the OpenAI Agents SDK streams this
+    way): the parsed stream is read like any other, the span ends with it."""
+    events = stream_events()
+    reply_stream(fake_openai, events)
+    with client.responses.with_streaming_response.create(model=MODEL, input="Capital?", stream=True) as raw:
+        assert telemetry.spans() == []
+        stream = raw.parse()
+        assert isinstance(stream, openai.Stream)
+        assert [event.type for event in stream] == [e["type"] for e in events]
+    attributes = assert_base_span(telemetry.span(), stream=True)
+    assert_completed_response(attributes)
+
+
+async def test_an_async_stream_through_with_streaming_response_is_read(
+    telemetry: Telemetry, async_client: Any, fake_openai: FakeOpenAI
+) -> None:
+    events = stream_events(["Rome", "."], final=responses_body("Rome."))
+    reply_stream(fake_openai, events)
+    response = async_client.responses.with_streaming_response.create(model=MODEL, input="Italy?", stream=True)
+    async with response as raw:
+        stream = await raw.parse()
+        assert isinstance(stream, openai.AsyncStream)
+        assert [event.type async for event in stream] == [e["type"] for e in events]
+    assert_completed_response(assert_base_span(telemetry.span(), stream=True))
+
+
+def test_a_streaming_response_closed_unparsed_ends_the_span_once(
+    telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI
+) -> None:
+    reply_stream(fake_openai, stream_events())
+    with client.responses.with_streaming_response.create(model=MODEL, input="Capital?", stream=True) as raw:
+        assert raw.status_code == 200
+    [span] = telemetry.spans()  # ended when the response closed, once
+    assert span.attributes["gen_ai.request.stream"] is True
 
 
 def test_stream_with_function_calls(telemetry: Telemetry, client: Any, fake_openai: FakeOpenAI) -> None:

@@ -11,6 +11,7 @@ rest.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -19,6 +20,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from opentelemetry import context as otel_context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_genai import _setup
@@ -46,38 +48,60 @@ class Run:
     def __init__(self, record: AgentInvocation | WorkflowInvocation, handler: TelemetryHandler) -> None:
         self.record = record
         self._handler = handler
+        self.traced = False  # a span is open for it (not under suppress_instrumentation(); not ended yet)
+        # agent and workflow content goes on their spans only (no event describes them)
+        self._content = handler.capture_mode.on_span
 
     def input(self, content: Any) -> None:
         """What the agent was asked (text, or chat messages as ``{"role", "content"}`` dicts): recorded
         only when content is captured."""
-        if self._handler.capture_content:
+        if self._content:
             self.record.input_messages = _input_messages(content)
 
     def output(self, content: Any) -> None:
         """What the agent answered: recorded only when content is captured."""
-        if self._handler.capture_content:
+        if self._content and content is not None:
             self.record.output_messages = [output_message([text_part(_text(content))], "stop")]
 
     def instructions(self, text: str) -> None:
         """The agent's system instructions (an agent only): recorded only when content is captured."""
-        if self._handler.capture_content and isinstance(self.record, AgentInvocation):
+        if self._content and isinstance(self.record, AgentInvocation):
             self.record.system_instructions = [text_part(text)]
 
 
 class _InvocationBlock:
-    """A ``with`` block (sync or async) and a decorator opening one agent or workflow span per entry."""
+    """A ``with`` block (sync or async) and a decorator (functions, coroutines, generators and async
+    generators) opening one agent or workflow span per entry."""
 
     def __init__(self, make: Callable[[str | None], AgentInvocation | WorkflowInvocation], name: str | None):
         self._make = make
         self._name = name
+        # the runs opened by ``with`` and not ended yet: the fallback when one ends in another context
+        self._open: list[Run] = []
 
-    def _enter(self, default_name: str | None = None) -> Run:
+    def _start(self, default_name: str | None = None) -> tuple[Run, object]:
         handler = _setup.active_handler()
         record = self._make(self._name or default_name)
         run = Run(record, handler)
         # OpenTelemetry's suppress_instrumentation(): no span (the run still works, untraced)
         token = handler.start(record) if is_instrumentation_enabled() else _UNTRACED
+        run.traced = token is not _UNTRACED
+        return run, token
+
+    @staticmethod
+    def _finish(run: Run, error: BaseException | None) -> None:
+        if not run.traced:
+            return
+        run.traced = False  # once
+        if error is None:
+            run._handler.finish(run.record)
+        else:
+            run._handler.fail(run.record, error)
+
+    def _enter(self) -> Run:
+        run, token = self._start()
         _OPEN.set((*_OPEN.get(), (id(self), run, token)))
+        self._open.append(run)
         return run
 
     def _exit(self, error: BaseException | None) -> None:
@@ -86,15 +110,20 @@ class _InvocationBlock:
             owner, run, token = entries[index]
             if owner == id(self):
                 _OPEN.set(entries[:index] + entries[index + 1 :])
-                if token is _UNTRACED:
-                    return
-                handler = run._handler
-                if error is None:
-                    handler.finish(run.record)
-                else:
-                    handler.fail(run.record, error)
-                handler.detach(token)
+                self._forget(run)
+                self._finish(run, error)
+                if token is not _UNTRACED:
+                    run._handler.detach(token)
                 return
+        # left in another context than it was entered in (a generator stepped in copied contexts, an exit
+        # stack closed by another task): end the newest open run here; its context is not ours to detach
+        if self._open:
+            logger.debug("otel_genai: an agent or workflow block ended in another context than it began")
+            self._finish(self._open.pop(), error)
+
+    def _forget(self, run: Run) -> None:
+        with contextlib.suppress(ValueError):
+            self._open.remove(run)
 
     def __enter__(self) -> Run:
         return self._enter()
@@ -110,44 +139,145 @@ class _InvocationBlock:
 
     def __call__(self, function: F) -> F:
         """As a decorator: one run per call, named after the function unless named; with content capture,
-        its arguments are the run's input and its return value the output."""
+        its arguments are the run's input and its return value (a generator: the text it yielded) the
+        output. A generator's run lasts from its first step to its end or ``close()``; each step runs in
+        the run's span (its consumer, between steps, does not)."""
         name = getattr(function, "__name__", None)
         try:
             signature: inspect.Signature | None = inspect.signature(function)
         except (TypeError, ValueError):
             signature = None
-
+        call = _Call(self, name, signature)
+        if inspect.isasyncgenfunction(function):
+            return functools.wraps(function)(functools.partial(call.async_generator, function))  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(function):
+            return functools.wraps(function)(functools.partial(call.generator, function))  # type: ignore[return-value]
         if inspect.iscoroutinefunction(function):
+            return functools.wraps(function)(functools.partial(call.coroutine, function))  # type: ignore[return-value]
+        return functools.wraps(function)(functools.partial(call.function, function))  # type: ignore[return-value]
 
-            @functools.wraps(function)
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                run = self._enter(name)
-                try:
-                    _record_arguments(run, signature, args, kwargs)
-                    result = await function(*args, **kwargs)
-                    _record_result(run, result)
-                except BaseException as error:
-                    self._exit(error)
-                    raise
-                self._exit(None)
-                return result
 
-            return run_async  # type: ignore[return-value]
+class _Call:
+    """How a decorated function runs in its block: one run per call."""
 
-        @functools.wraps(function)
-        def run_sync(*args: Any, **kwargs: Any) -> Any:
-            run = self._enter(name)
+    def __init__(self, block: _InvocationBlock, name: str | None, signature: inspect.Signature | None):
+        self.block = block
+        self.name = name
+        self.signature = signature
+
+    def _begin(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Run, object]:
+        run, token = self.block._start(self.name)
+        _record_arguments(run, self.signature, args, kwargs)
+        return run, token
+
+    def _end(self, run: Run, token: object, error: BaseException | None, result: Any = None) -> None:
+        if error is None:
+            _record_result(run, result)
+        self.block._finish(run, error)
+        if token is not _UNTRACED:
+            run._handler.detach(token)
+
+    def function(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        run, token = self._begin(args, kwargs)
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as error:
+            self._end(run, token, error)
+            raise
+        self._end(run, token, None, result)
+        return result
+
+    async def coroutine(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        run, token = self._begin(args, kwargs)
+        try:
+            result = await function(*args, **kwargs)
+        except BaseException as error:
+            self._end(run, token, error)
+            raise
+        self._end(run, token, None, result)
+        return result
+
+    def _begin_steps(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Run, Any]:
+        """A generator's run, started at its first step: its context, re-attached around each step."""
+        run, token = self._begin(args, kwargs)
+        context = otel_context.get_current()
+        if token is not _UNTRACED:
+            run._handler.detach(token)
+        return run, context
+
+    def generator(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        generator = function(*args, **kwargs)
+        run: Run | None = None
+        context: Any = None
+        texts: list[str] = []
+        step: Callable[[Any], Any] = generator.send
+        argument: Any = None
+        while True:
+            if run is None:
+                run, context = self._begin_steps(args, kwargs)
+            token = otel_context.attach(context)
             try:
-                _record_arguments(run, signature, args, kwargs)
-                result = function(*args, **kwargs)
-                _record_result(run, result)
+                item = step(argument)
+            except StopIteration as stop:
+                otel_context.detach(token)
+                _record_result(run, "".join(texts) if texts else stop.value)
+                self.block._finish(run, None)
+                return stop.value
             except BaseException as error:
-                self._exit(error)
+                otel_context.detach(token)
+                self.block._finish(run, error)
                 raise
-            self._exit(None)
-            return result
+            otel_context.detach(token)
+            if isinstance(item, str):
+                texts.append(item)
+            try:
+                argument = yield item
+                step = generator.send
+            except GeneratorExit:  # closed (or collected) before its end: the run ends, not failed
+                try:
+                    generator.close()
+                finally:
+                    self.block._finish(run, None)
+                raise
+            except BaseException as error:  # thrown in by the consumer: into the generator, in the run
+                step, argument = generator.throw, error
 
-        return run_sync  # type: ignore[return-value]
+    async def async_generator(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        generator = function(*args, **kwargs)
+        run: Run | None = None
+        context: Any = None
+        texts: list[str] = []
+        step: Callable[[Any], Any] = generator.asend
+        argument: Any = None
+        while True:
+            if run is None:
+                run, context = self._begin_steps(args, kwargs)
+            token = otel_context.attach(context)
+            try:
+                item = await step(argument)
+            except StopAsyncIteration:
+                otel_context.detach(token)
+                _record_result(run, "".join(texts) if texts else None)
+                self.block._finish(run, None)
+                return
+            except BaseException as error:
+                otel_context.detach(token)
+                self.block._finish(run, error)
+                raise
+            otel_context.detach(token)
+            if isinstance(item, str):
+                texts.append(item)
+            try:
+                argument = yield item
+                step = generator.asend
+            except GeneratorExit:
+                try:
+                    await generator.aclose()
+                finally:
+                    self.block._finish(run, None)
+                raise
+            except BaseException as error:
+                step, argument = generator.athrow, error
 
 
 def agent(
@@ -215,7 +345,7 @@ def _record_arguments(
 ) -> None:
     """A decorated function's arguments as the run's input: its one text argument (the question), else its
     plain-data arguments as JSON (clients, indexes and other objects left out)."""
-    if not run._handler.capture_content:
+    if not run._content:
         return
     try:
         arguments: dict[str, Any] = dict(kwargs)
@@ -232,7 +362,7 @@ def _record_arguments(
 
 
 def _record_result(run: Run, result: Any) -> None:
-    if not run._handler.capture_content:
+    if not run._content:
         return
     try:
         run.output(result)

@@ -125,13 +125,25 @@ def _submit(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], k
         _submitting.active = outer
 
 
+# Threads the standard library starts for its own machinery (a process pool's manager, a queue's feeder):
+# they live as long as their pool, and would keep the request's span (and, with content, its prompts)
+# alive that long if they were given its context.
+_MACHINERY = ("concurrent.futures", "multiprocessing", "logging")
+
+
+def _is_machinery(thread: Any) -> bool:
+    target = getattr(thread, "_target", None)
+    module = getattr(target, "__module__", None) or type(thread).__module__ or ""
+    return module.startswith(_MACHINERY)
+
+
 def _start(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """The thread's ``run`` (a subclass's own too: set on the instance) runs in the starter's context.
 
     A new thread starts with an empty context, so an empty one needs nothing.
     """
     ctx = context.get_current()
-    if not ctx or getattr(_submitting, "active", False):
+    if not ctx or getattr(_submitting, "active", False) or _is_machinery(instance):
         return wrapped(*args, **kwargs)
     try:
         state = vars(instance)

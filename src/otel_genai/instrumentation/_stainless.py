@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 from weakref import WeakKeyDictionary
+
+import wrapt
 
 from otel_genai.instrumentation._base import CallReader
 from otel_genai.telemetry.content import (
@@ -203,6 +206,10 @@ class StainlessReader(CallReader):
             return SyncStreamProxy(result, self.accumulator(record))
         if isinstance(result, self.async_stream):
             return AsyncStreamProxy(result, self.accumulator(record))
+        if getattr(record, "stream", False) and self._is_streaming_response(result):
+            # ``with_streaming_response.create(stream=True)`` (the OpenAI Agents SDK streams this way): the
+            # stream its ``parse()`` gives is read like any other; unparsed, the span ends when it closes
+            return _StreamingResponseProxy(result, self, record)
         if not getattr(record, "stream", False):  # a raw streamed response: request, duration and errors only
             try:
                 self.read(record, self.sdk.parsed(result))
@@ -211,9 +218,67 @@ class StainlessReader(CallReader):
         self.handler.finish(record)
         return result
 
+    def _is_streaming_response(self, result: Any) -> bool:
+        """The SDK's response of a ``with_streaming_response`` call with ``stream=True``: its ``parse()``
+        gives the stream, its ``close()`` ends it. Not a ``with_raw_response`` result (``raw_responses``),
+        which an application may never parse or close: that one's span ends at once, as before."""
+        if self.sdk.raw_responses and isinstance(result, self.sdk.raw_responses):
+            return False
+        return getattr(result, "http_response", None) is not None and callable(getattr(result, "close", None))
+
     def endpoint_of(self, instance: Any) -> tuple[str, str | None, int | None]:
         """The endpoint of the client a resource (``client.chat.completions``) belongs to."""
         return self.sdk.endpoint(getattr(instance, "_client", None))
+
+
+class _StreamingResponseProxy(wrapt.ObjectProxy):
+    """The SDK's open raw response of a streamed call: ``parse()`` returns our proxy of the stream (which
+    ends the span when consumed, closed or collected); closed without being parsed, the span ends then."""
+
+    def __init__(self, response: Any, reader: StainlessReader, record: Any) -> None:
+        super().__init__(response)
+        self._self_reader = reader
+        self._self_record = record
+        self._self_handed = False  # the span belongs to the parsed stream from then on
+
+    def _self_stream(self, parsed: Any) -> Any:
+        reader = self._self_reader
+        if self._self_handed:
+            return parsed
+        self._self_handed = True
+        if isinstance(parsed, reader.sync_stream):
+            return SyncStreamProxy(parsed, reader.accumulator(self._self_record))
+        if isinstance(parsed, reader.async_stream):
+            return AsyncStreamProxy(parsed, reader.accumulator(self._self_record))
+        reader.handler.finish(self._self_record)  # not a stream after all: what the request said is kept
+        return parsed
+
+    def _self_end_unparsed(self) -> None:
+        if not self._self_handed:
+            self._self_handed = True
+            self._self_reader.handler.finish(self._self_record)
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        parsed = self.__wrapped__.parse(*args, **kwargs)
+        if inspect.isawaitable(parsed):
+            return self._self_parse_async(parsed)
+        return self._self_stream(parsed)
+
+    async def _self_parse_async(self, parsed: Any) -> Any:
+        return self._self_stream(await parsed)
+
+    def close(self) -> Any:
+        closed = self.__wrapped__.close()
+        if inspect.isawaitable(closed):
+            return self._self_close_async(closed)
+        self._self_end_unparsed()
+        return closed
+
+    async def _self_close_async(self, closed: Any) -> Any:
+        try:
+            return await closed
+        finally:
+            self._self_end_unparsed()
 
 
 # --- shapes several of these APIs share --------------------------------------------------------------

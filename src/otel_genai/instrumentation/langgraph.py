@@ -174,7 +174,8 @@ class _Run:
             return None
         token = self.handler.start(record)
         self.context = otel_context.get_current()
-        if self.handler.wants_content(record):
+        # agent and workflow content goes on their spans only (no event describes them)
+        if self.handler.capture_mode.on_span and self.handler.wants_content(record):
             try:
                 self._capture_request(record)
             except Exception:
@@ -210,7 +211,9 @@ class _Run:
                 for update in data.values():
                     messages = _state_messages(update)
                     if messages is not None:
-                        self.outputs = (self.outputs or []) + _messages(messages)
+                        if self.outputs is None:
+                            self.outputs = []
+                        self.outputs.extend(_messages(messages))  # in place: a long stream stays linear
         except Exception:
             logger.debug("otel_genai: could not read a LangGraph stream chunk", exc_info=True)
 

@@ -174,11 +174,11 @@ class TelemetryHandler:
         duration = _clock() - record.start_time
         if error is not None:
             record.error_type = record.error_type or error_type(error)
-        if isinstance(record, Inference) and record.agents:
-            for agent in record.agents:
-                agent.add_usage(record)
         mapping = None
         try:
+            if isinstance(record, Inference) and record.agents:
+                for agent in record.agents:
+                    agent.add_usage(record)
             mapping = mapping_for(record)
             if isinstance(record, Retrieval):
                 if record.store_calls:
