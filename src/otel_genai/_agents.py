@@ -12,10 +12,8 @@ rest.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import functools
 import inspect
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -25,18 +23,16 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_genai import _setup
 from otel_genai import semconv as sc
-from otel_genai.telemetry.content import InputMessage, input_message, output_message, text_part
+from otel_genai._blocks import MISSING, Entries, decorated_generator
+from otel_genai.telemetry.content import InputMessage, input_message, output_message, text_part, to_json
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import AgentInvocation, WorkflowInvocation
 
 logger = logging.getLogger("otel_genai")
 F = TypeVar("F", bound=Callable[..., Any])
 
-# The runs entered in this context, innermost last (a context variable, so one block object used by
-# several threads or tasks ends each run in the context that opened it).
-_OPEN: contextvars.ContextVar[tuple[tuple[int, Run, object], ...]] = contextvars.ContextVar(
-    "otel_genai.agents.open", default=()
-)
+# The runs entered in this context (``_blocks.Entries``: per context, not per block): (run, token)
+_OPEN = Entries("otel_genai.agents.open")
 
 
 _UNTRACED = object()  # the token of a run entered under suppress_instrumentation()
@@ -100,24 +96,21 @@ class _InvocationBlock:
 
     def _enter(self) -> Run:
         run, token = self._start()
-        _OPEN.set((*_OPEN.get(), (id(self), run, token)))
+        _OPEN.push(self, (run, token))
         self._open.append(run)
         return run
 
     def _exit(self, error: BaseException | None) -> None:
-        entries = _OPEN.get()
-        for index in range(len(entries) - 1, -1, -1):
-            owner, run, token = entries[index]
-            if owner == id(self):
-                _OPEN.set(entries[:index] + entries[index + 1 :])
-                self._forget(run)
-                self._finish(run, error)
-                if token is not _UNTRACED:
-                    run._handler.detach(token)
-                return
-        # left in another context than it was entered in (a generator stepped in copied contexts, an exit
-        # stack closed by another task): end the newest open run here; its context is not ours to detach
-        if self._open:
+        entry = _OPEN.pop(self)
+        if entry is not MISSING:
+            run, token = entry
+            self._forget(run)
+            self._finish(run, error)
+            if token is not _UNTRACED:
+                run._handler.detach(token)
+        elif self._open:
+            # left in another context than it was entered in (a generator stepped in copied contexts, an
+            # exit stack closed by another task): end the newest open run here; its context is not ours
             logger.debug("otel_genai: an agent or workflow block ended in another context than it began")
             self._finish(self._open.pop(), error)
 
@@ -148,10 +141,9 @@ class _InvocationBlock:
         except (TypeError, ValueError):
             signature = None
         call = _Call(self, name, signature)
-        if inspect.isasyncgenfunction(function):
-            return functools.wraps(function)(functools.partial(call.async_generator, function))  # type: ignore[return-value]
-        if inspect.isgeneratorfunction(function):
-            return functools.wraps(function)(functools.partial(call.generator, function))  # type: ignore[return-value]
+        generator = decorated_generator(function, lambda args, kwargs: _AgentSteps(call, args, kwargs))
+        if generator is not None:
+            return generator
         if inspect.iscoroutinefunction(function):
             return functools.wraps(function)(functools.partial(call.coroutine, function))  # type: ignore[return-value]
         return functools.wraps(function)(functools.partial(call.function, function))  # type: ignore[return-value]
@@ -197,87 +189,40 @@ class _Call:
         self._end(run, token, None, result)
         return result
 
-    def _begin_steps(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Run, Any]:
-        """A generator's run, started at its first step: its context, re-attached around each step."""
-        run, token = self._begin(args, kwargs)
-        context = otel_context.get_current()
-        if token is not _UNTRACED:
-            run._handler.detach(token)
-        return run, context
 
-    def generator(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        generator = function(*args, **kwargs)
-        run: Run | None = None
-        context: Any = None
-        texts: list[str] = []
-        step: Callable[[Any], Any] = generator.send
-        argument: Any = None
-        while True:
-            if run is None:
-                run, context = self._begin_steps(args, kwargs)
-            token = otel_context.attach(context)
-            try:
-                item = step(argument)
-            except StopIteration as stop:
-                otel_context.detach(token)
-                _record_result(run, "".join(texts) if texts else stop.value)
-                self.block._finish(run, None)
-                return stop.value
-            except BaseException as error:
-                otel_context.detach(token)
-                self.block._finish(run, error)
-                raise
-            otel_context.detach(token)
-            if isinstance(item, str):
-                texts.append(item)
-            try:
-                argument = yield item
-                step = generator.send
-            except GeneratorExit:  # closed (or collected) before its end: the run ends, not failed
-                try:
-                    generator.close()
-                finally:
-                    self.block._finish(run, None)
-                raise
-            except BaseException as error:  # thrown in by the consumer: into the generator, in the run
-                step, argument = generator.throw, error
+class _AgentSteps:
+    """A decorated generator's run: started at its first step, each step in the run's span; it ends with
+    the generator (its output: the text it yielded, or what it returned)."""
 
-    async def async_generator(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        generator = function(*args, **kwargs)
-        run: Run | None = None
-        context: Any = None
-        texts: list[str] = []
-        step: Callable[[Any], Any] = generator.asend
-        argument: Any = None
-        while True:
-            if run is None:
-                run, context = self._begin_steps(args, kwargs)
-            token = otel_context.attach(context)
-            try:
-                item = await step(argument)
-            except StopAsyncIteration:
-                otel_context.detach(token)
-                _record_result(run, "".join(texts) if texts else None)
-                self.block._finish(run, None)
-                return
-            except BaseException as error:
-                otel_context.detach(token)
-                self.block._finish(run, error)
-                raise
-            otel_context.detach(token)
-            if isinstance(item, str):
-                texts.append(item)
-            try:
-                argument = yield item
-                step = generator.asend
-            except GeneratorExit:
-                try:
-                    await generator.aclose()
-                finally:
-                    self.block._finish(run, None)
-                raise
-            except BaseException as error:
-                step, argument = generator.athrow, error
+    def __init__(self, call: _Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.call = call
+        self.args = args
+        self.kwargs = kwargs
+        self.run: Run | None = None
+        self.context: Any = None
+        self.texts: list[str] = []
+
+    def enter(self) -> object:
+        if self.run is None:
+            self.run, token = self.call._begin(self.args, self.kwargs)
+            self.context = otel_context.get_current()  # re-attached around each step
+            if token is not _UNTRACED:
+                self.run._handler.detach(token)
+        return otel_context.attach(self.context)
+
+    def leave(self, token: Any) -> None:
+        otel_context.detach(token)
+
+    def item(self, item: Any) -> None:
+        if isinstance(item, str):
+            self.texts.append(item)
+
+    def end(self, error: BaseException | None, value: Any) -> None:
+        if self.run is None:
+            return
+        if error is None:
+            _record_result(self.run, "".join(self.texts) if self.texts else value)
+        self.call.block._finish(self.run, error)
 
 
 def agent(
@@ -398,6 +343,6 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
     try:
-        return json.dumps(value, default=str, ensure_ascii=False)
-    except (TypeError, ValueError):
+        return to_json(value)
+    except (TypeError, ValueError):  # a cycle
         return str(value)

@@ -136,7 +136,7 @@ def _settings_summary(settings: Any) -> dict[str, Any]:
         "redaction": settings.redaction is not None,
         "max_content_length": settings.max_content_length,
         "disabled_instrumentations": sorted(settings.disabled_instrumentors),
-        "release": _release_summary(),
+        "release": _release_summary(settings),
         "user_id_secret": bool(settings.attribution.user_id_secret),
         "sources": {
             "traces_exporter": _config.ENV_TRACES_EXPORTER,
@@ -284,22 +284,21 @@ def _redaction_summary(settings: Any) -> dict[str, Any]:
     return status
 
 
-def _release_summary() -> dict[str, Any]:
-    """The manifests ``OTEL_GENAI_RELEASE`` names (or why they do not load), and their models without a
-    price (no cost would be recorded for the release's own calls)."""
+def _release_summary(settings: Any) -> dict[str, Any]:
+    """The manifests the settings loaded (or why ``OTEL_GENAI_RELEASE``'s did not), and their models without
+    a price in the table the application would use (no cost would be recorded for the release's calls)."""
     from otel_genai import _config
     from otel_genai.llmops.manifest import ManifestError, releases_from_env
     from otel_genai.llmops.prices import PriceTable
 
-    try:
-        releases = releases_from_env(os.environ.get(_config.ENV_RELEASE))
-    except ManifestError as error:
-        return {"releases": [], "error": str(error)}
+    releases = settings.releases
+    if not releases and os.environ.get(_config.ENV_RELEASE):
+        try:  # resolve() logged why it left them out; doctor shows it
+            releases_from_env(os.environ.get(_config.ENV_RELEASE))
+        except ManifestError as error:
+            return {"releases": [], "error": str(error)}
+    table = settings.prices or PriceTable.load(None)
     unpriced = []
-    try:  # the shipped table behind the OTEL_GENAI_PRICES overrides, as the application would price
-        table = PriceTable.load(os.environ.get(_config.ENV_PRICES) or None)
-    except ValueError:  # a bad override file: the Prices section says why
-        table = PriceTable.load(None)
     for release in releases:
         model = release.model
         if model is not None and model.name and model.provider:

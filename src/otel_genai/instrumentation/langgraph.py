@@ -30,13 +30,13 @@ import contextvars
 import logging
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import wrapt
 from opentelemetry import context as otel_context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
 from otel_genai import semconv as sc
+from otel_genai._blocks import async_stepped, stepped
 from otel_genai.instrumentation._base import Instrumentor, Target, call_arguments
 from otel_genai.telemetry.content import (
     InputMessage,
@@ -58,11 +58,6 @@ from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import AgentInvocation, Invocation, WorkflowInvocation
 
 logger = logging.getLogger("otel_genai")
-
-if TYPE_CHECKING:  # wrapt 2 types ObjectProxy as a generic; wrapt 1.x cannot subscript it
-    _ObjectProxy = wrapt.ObjectProxy[Any]
-else:
-    _ObjectProxy = wrapt.ObjectProxy
 
 _PREGEL = ("langgraph.pregel", "Pregel")
 # The factories whose compiled graphs are agents: (module of the model node's function, its qualname prefix)
@@ -305,10 +300,10 @@ class _GraphRuns:
         return result
 
     def stream(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        return self._stream(wrapped, instance, args, kwargs, _SyncGraphStream)
+        return self._stream(wrapped, instance, args, kwargs, stepped)
 
     def astream(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        return self._stream(wrapped, instance, args, kwargs, _AsyncGraphStream)
+        return self._stream(wrapped, instance, args, kwargs, async_stepped)
 
     def _stream(self, wrapped: Any, instance: Any, args: Any, kwargs: Any, proxy: Any) -> Any:
         if _INNER.get() is instance:  # invoke's own stream: the same run, already traced
@@ -320,8 +315,8 @@ class _GraphRuns:
         generator = wrapped(*args, **kwargs)  # a generator: nothing has run yet
         if run is None:
             return generator
-        try:
-            return proxy(generator, run, otel_context.get_current())
+        try:  # still a generator to the application; each step (and its close) in the run's context
+            return proxy(generator, _StreamState(run, otel_context.get_current(), run.graph))
         except Exception:
             logger.debug("otel_genai: could not wrap a LangGraph stream", exc_info=True)
             return generator
@@ -383,121 +378,18 @@ class _StreamState:
             logger.debug("otel_genai: could not enter a LangGraph run's context", exc_info=True)
             return None
 
-    def seen(self, chunk: Any) -> None:
+    def leave(self, token: Any) -> None:
+        TelemetryHandler.detach(token)
+
+    def item(self, chunk: Any) -> None:
         if self.run.wants_output:
             self.run.observe(chunk, self.mode, self.subgraphs, self.version)
 
-    def end(self, error: BaseException | None = None) -> None:
+    def end(self, error: BaseException | None = None, value: Any = None) -> None:
         try:
             self.run.end(error)
         except Exception:
             logger.debug("otel_genai: could not end a LangGraph run", exc_info=True)
-
-
-class _SyncGraphStream(_ObjectProxy):
-    """``Pregel.stream``'s generator, still a generator to the application; the run's span covers it."""
-
-    def __init__(self, generator: Any, run: _Run, parent: Any) -> None:
-        super().__init__(generator)
-        self._self_state = _StreamState(run, parent, run.graph)
-
-    def __iter__(self) -> _SyncGraphStream:
-        return self
-
-    def _step(self, method: Any, *args: Any) -> Any:
-        state = self._self_state
-        token = state.enter()
-        try:
-            chunk = method(*args)
-        except StopIteration:
-            state.end()
-            raise
-        except GeneratorExit:
-            state.end()
-            raise
-        except BaseException as error:
-            state.end(error)
-            raise
-        finally:
-            TelemetryHandler.detach(token)
-        state.seen(chunk)
-        return chunk
-
-    def __next__(self) -> Any:
-        return self._step(self.__wrapped__.__next__)
-
-    def send(self, value: Any) -> Any:
-        return self._step(self.__wrapped__.send, value)
-
-    def throw(self, *args: Any) -> Any:
-        return self._step(self.__wrapped__.throw, *args)
-
-    def close(self) -> None:
-        state = self._self_state
-        token = state.enter() if state.started else None
-        try:
-            self.__wrapped__.close()
-        finally:
-            TelemetryHandler.detach(token)
-            state.end()
-
-    def __del__(self) -> None:
-        state = getattr(self, "_self_state", None)
-        if state is not None:
-            state.end()
-
-
-class _AsyncGraphStream(_ObjectProxy):
-    """``Pregel.astream``'s async generator, still one to the application; the run's span covers it."""
-
-    def __init__(self, generator: Any, run: _Run, parent: Any) -> None:
-        super().__init__(generator)
-        self._self_state = _StreamState(run, parent, run.graph)
-
-    def __aiter__(self) -> _AsyncGraphStream:
-        return self
-
-    async def _step(self, method: Any, *args: Any) -> Any:
-        state = self._self_state
-        token = state.enter()
-        try:
-            chunk = await method(*args)
-        except StopAsyncIteration:
-            state.end()
-            raise
-        except GeneratorExit:
-            state.end()
-            raise
-        except BaseException as error:
-            state.end(error)
-            raise
-        finally:
-            TelemetryHandler.detach(token)
-        state.seen(chunk)
-        return chunk
-
-    async def __anext__(self) -> Any:
-        return await self._step(self.__wrapped__.__anext__)
-
-    async def asend(self, value: Any) -> Any:
-        return await self._step(self.__wrapped__.asend, value)
-
-    async def athrow(self, *args: Any) -> Any:
-        return await self._step(self.__wrapped__.athrow, *args)
-
-    async def aclose(self) -> None:
-        state = self._self_state
-        token = state.enter() if state.started else None
-        try:
-            await self.__wrapped__.aclose()
-        finally:
-            TelemetryHandler.detach(token)
-            state.end()
-
-    def __del__(self) -> None:
-        state = getattr(self, "_self_state", None)
-        if state is not None:
-            state.end()
 
 
 def _chunk(chunk: Any, mode: Any, subgraphs: bool, version: Any) -> tuple[Any, Any] | None:

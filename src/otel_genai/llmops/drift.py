@@ -24,14 +24,9 @@ from functools import lru_cache
 from typing import Any
 
 from otel_genai import semconv as sc
+from otel_genai.llmops.prices import unrouted
 from otel_genai.telemetry.records import Embedding, Inference, Invocation, Retrieval
 
-# Routing prefixes that do not change the model: Gemini's "models/", Vertex publisher paths, Bedrock
-# inference profiles ("us.", "global.") and ARNs.
-_ROUTING = re.compile(
-    r"^(?:arn:aws[\w-]*:bedrock:[^/]*/|models/|publishers/[^/]+/models/|projects/.+/models/|"
-    r"(?:us|eu|apac|global|us-gov|jp|au|ca)\.)"
-)
 # What a provider appends to name one version of a model: a date (2024-07-18, 20241022), an OpenAI
 # four-digit snapshot (0613), a numeric revision (001), Bedrock's "-v2:0", or an alias ("latest",
 # Anthropic's "-0" for a major version's first snapshot).
@@ -45,13 +40,8 @@ _TOKENS = re.compile(r"[0-9a-z]+")
 
 @lru_cache(maxsize=512)
 def _unrouted(model: str) -> str:
-    """The model's name without routing prefixes, lower case."""
-    name = model.strip().lower()
-    while True:
-        stripped = _ROUTING.sub("", name, count=1)
-        if stripped == name:
-            return name
-        name = stripped
+    """The model's name without routing (``prices.unrouted``), nor a ``global.`` inference profile."""
+    return unrouted(model).removeprefix("global.")
 
 
 @lru_cache(maxsize=512)

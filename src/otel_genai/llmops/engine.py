@@ -30,6 +30,7 @@ from otel_genai.llmops.attribution import (
     metric_values,
 )
 from otel_genai.llmops.drift import drift_kinds
+from otel_genai.llmops.fingerprint import instructions_fingerprint, tools_fingerprint
 from otel_genai.llmops.scope import (
     BAGGAGE_FEATURE,
     BAGGAGE_SESSION,
@@ -40,6 +41,7 @@ from otel_genai.llmops.scope import (
     Scope,
     scope_from_baggage,
 )
+from otel_genai.telemetry.content import truncated
 from otel_genai.telemetry.records import Embedding, Inference, Invocation, Retrieval, is_database_call
 
 if TYPE_CHECKING:
@@ -256,7 +258,8 @@ class LLMOps:
         limit = self._max_content_length
         for name, value in variables:
             text = value if isinstance(value, str) else str(value)
-            attributes[sc.GEN_AI_PROMPT_VARIABLE_PREFIX + name] = text[:limit] if limit else text
+            # cut like every other content (OTEL_GENAI_MAX_CONTENT_LENGTH), with the same marker
+            attributes[sc.GEN_AI_PROMPT_VARIABLE_PREFIX + name] = truncated(text, limit) if limit else text
 
     @staticmethod
     def _add_cost(cost: Cost, attributes: dict[str, Any]) -> None:
@@ -268,8 +271,6 @@ class LLMOps:
 
     @staticmethod
     def _add_fingerprints(record: Inference, attributes: dict[str, Any]) -> None:
-        from otel_genai.llmops.fingerprint import instructions_fingerprint, tools_fingerprint
-
         if record.instructions is not None:
             fingerprint = instructions_fingerprint(record.instructions)
             if fingerprint:

@@ -168,13 +168,18 @@ def _dashed_date(match: re.Match[str]) -> str:
     return f"-{year:04d}-{month:02d}-{day:02d}"
 
 
+def unrouted(model: str, *, geography: bool = True) -> str:
+    """The lowercased name without what only routes the call: a Gemini / Vertex resource path, a Bedrock
+    model or inference-profile ARN, and (``geography``) a geographic inference profile (``us.``, ``eu.``).
+    ``global.`` stays: its prices differ (``drift`` takes it off too: the same model answers)."""
+    bare = _BEDROCK_ARN.sub("", _RESOURCE_PATH.sub("", model.strip().lower(), count=1), count=1)
+    return _GEO_PROFILE.sub("", bare, count=1) if geography else bare
+
+
 def name_variants(model: str) -> tuple[str, ...]:
     """The lowercased name as given, then without its routing prefixes, then with compact dates dashed:
     the names a price is looked up under, in order. Nothing else is changed: no guessing."""
-    names = [model.strip().lower()]
-    bare = _BEDROCK_ARN.sub("", _RESOURCE_PATH.sub("", names[0], count=1), count=1)
-    names.append(bare)
-    names.append(_GEO_PROFILE.sub("", bare, count=1))
+    names = [model.strip().lower(), unrouted(model, geography=False), unrouted(model)]
     names += [_COMPACT_DATE.sub(_dashed_date, name) for name in names]
     return tuple(dict.fromkeys(names))
 

@@ -11,7 +11,6 @@ attributed too; a service that receives such baggage and opens no scope of its o
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import inspect
 from collections.abc import Callable, Mapping
@@ -22,6 +21,7 @@ from opentelemetry import baggage as otel_baggage
 from opentelemetry import context as otel_context
 
 from otel_genai import semconv as sc
+from otel_genai._blocks import MISSING, Entries, decorated_generator
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,15 +101,11 @@ def effective_scope(context: otel_context.Context | None = None) -> Scope | None
     return scope_from_baggage(entries) if entries else None
 
 
-# The tokens of the blocks entered in this context, innermost last: a context variable, not the block, so
-# one block object shared by threads or tasks (a module-level ``PROMPT = otel_genai.prompt(...)``) detaches
-# each entry in the context that made it.
-_ENTERED: contextvars.ContextVar[tuple[tuple[int, object], ...]] = contextvars.ContextVar(
-    "otel_genai.llmops.entered", default=()
-)
+# The tokens of the blocks entered in this context (``_blocks.Entries``: per context, not per block)
+_ENTERED = Entries("otel_genai.llmops.entered")
 
 
-def _attach(scope: Scope) -> object:
+def _attach(scope: Scope) -> Any:
     """Make ``scope`` (and its baggage) current; returns the token for ``otel_context.detach``."""
     from otel_genai.llmops.engine import current_engine
 
@@ -131,16 +127,13 @@ class ScopeBlock:
 
     def _enter(self) -> Scope:
         scope = self.child()
-        _ENTERED.set((*_ENTERED.get(), (id(self), _attach(scope))))
+        _ENTERED.push(self, _attach(scope))
         return scope
 
     def _exit(self) -> None:
-        entered = _ENTERED.get()
-        for index in range(len(entered) - 1, -1, -1):
-            if entered[index][0] == id(self):
-                _ENTERED.set(entered[:index] + entered[index + 1 :])
-                otel_context.detach(entered[index][1])  # type: ignore[arg-type]
-                return
+        token = _ENTERED.pop(self)
+        if token is not MISSING:
+            otel_context.detach(token)
 
     def __enter__(self) -> Scope:
         return self._enter()
@@ -157,10 +150,9 @@ class ScopeBlock:
     def __call__(self, function: F) -> F:
         """As a decorator: every call of ``function`` runs in the scope. A generator's body runs in it at
         each step (its consumer, between steps, does not)."""
-        if inspect.isasyncgenfunction(function):
-            return functools.wraps(function)(functools.partial(_scoped_async_generator, self, function))  # type: ignore[return-value]
-        if inspect.isgeneratorfunction(function):
-            return functools.wraps(function)(functools.partial(_scoped_generator, self, function))  # type: ignore[return-value]
+        generator = decorated_generator(function, lambda args, kwargs: _ScopeSteps(self))
+        if generator is not None:
+            return generator
         if inspect.iscoroutinefunction(function):
 
             @functools.wraps(function)
@@ -178,56 +170,25 @@ class ScopeBlock:
         return run  # type: ignore[return-value]
 
 
-def _scoped_generator(block: ScopeBlock, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Runs each step of the generator in the block's scope (made once, under the first step's context)."""
-    generator = function(*args, **kwargs)
-    scope: Scope | None = None
-    step: Callable[[Any], Any] = generator.send
-    argument: Any = None
-    while True:
-        scope = scope or block.child()
-        token = _attach(scope)
-        try:
-            item = step(argument)
-        except StopIteration as stop:
-            return stop.value
-        finally:
-            otel_context.detach(token)  # type: ignore[arg-type]
-        try:
-            argument = yield item
-            step = generator.send
-        except GeneratorExit:
-            generator.close()
-            raise
-        except BaseException as error:  # thrown in by the consumer: into the generator, in the scope
-            step, argument = generator.throw, error
+class _ScopeSteps:
+    """A decorated generator's steps: each in the block's scope, made once, under the first step's context."""
 
+    def __init__(self, block: ScopeBlock) -> None:
+        self.block = block
+        self.scope: Scope | None = None
 
-async def _scoped_async_generator(
-    block: ScopeBlock, function: Callable[..., Any], *args: Any, **kwargs: Any
-) -> Any:
-    """The async twin of ``_scoped_generator``."""
-    generator = function(*args, **kwargs)
-    scope: Scope | None = None
-    step: Callable[[Any], Any] = generator.asend
-    argument: Any = None
-    while True:
-        scope = scope or block.child()
-        token = _attach(scope)
-        try:
-            item = await step(argument)
-        except StopAsyncIteration:
-            return
-        finally:
-            otel_context.detach(token)  # type: ignore[arg-type]
-        try:
-            argument = yield item
-            step = generator.asend
-        except GeneratorExit:
-            await generator.aclose()
-            raise
-        except BaseException as error:
-            step, argument = generator.athrow, error
+    def enter(self) -> object:
+        self.scope = self.scope or self.block.child()
+        return _attach(self.scope)
+
+    def leave(self, token: Any) -> None:
+        otel_context.detach(token)
+
+    def item(self, item: Any) -> None:
+        pass
+
+    def end(self, error: BaseException | None, value: Any) -> None:
+        pass
 
 
 def prompt(

@@ -120,10 +120,7 @@ class InferenceMapping(RecordMapping[Inference]):
             attributes,
             (
                 (sc.GEN_AI_RESPONSE_FINISH_REASONS, record.finish_reasons),
-                (sc.GEN_AI_USAGE_OUTPUT_TOKENS, record.output_tokens),
-                (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, record.cache_read_input_tokens),
-                (sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, record.cache_write_input_tokens),
-                (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, record.reasoning_output_tokens),
+                *_usage(record),
                 (sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, record.time_to_first_chunk),
             ),
         )
@@ -274,15 +271,7 @@ class AgentMapping(RecordMapping[AgentInvocation]):
         return attributes
 
     def _add_response(self, record: AgentInvocation, span: Span | None, attributes: dict[str, Any]) -> None:
-        add_known(
-            attributes,
-            (
-                (sc.GEN_AI_USAGE_OUTPUT_TOKENS, record.output_tokens),
-                (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, record.cache_read_input_tokens),
-                (sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, record.cache_write_input_tokens),
-                (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, record.reasoning_output_tokens),
-            ),
-        )
+        add_known(attributes, _usage(record))
         # learned while it ran: the model it called first, an id or conversation the framework assigned
         attributes.update(changed(span, self._request(record)))
 
@@ -427,6 +416,17 @@ def _inference_request_fields(record: Inference) -> Iterator[tuple[str, Any]]:
     yield sc.GEN_AI_REQUEST_REASONING_LEVEL, record.reasoning_level
     yield sc.GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID, record.previous_response_id
     yield sc.GEN_AI_CONVERSATION_ID, record.conversation_id
+
+
+def _usage(record: Inference | AgentInvocation) -> tuple[tuple[str, Any], ...]:
+    """The usage beyond input tokens (which every operation's response has): a model call's, or the sum an
+    agent made of its calls'."""
+    return (
+        (sc.GEN_AI_USAGE_OUTPUT_TOKENS, record.output_tokens),
+        (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, record.cache_read_input_tokens),
+        (sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, record.cache_write_input_tokens),
+        (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, record.reasoning_output_tokens),
+    )
 
 
 def _agent_fields(record: AgentInvocation) -> Iterator[tuple[str, Any]]:

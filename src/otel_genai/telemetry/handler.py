@@ -181,11 +181,7 @@ class TelemetryHandler:
                     agent.add_usage(record)
             mapping = mapping_for(record)
             if isinstance(record, Retrieval):
-                if record.store_calls:
-                    self._adopt_store_calls(record, span)
-                if self.llmops.default_data_source(record):  # the release's index, when none is known
-                    span.update_name(record_attributes.span_name(record))
-                    span.set_attribute(sc.GEN_AI_DATA_SOURCE_ID, record.data_source_id)
+                self._learned_at_end(record, span)
             options = self._end_options
             recording = span.is_recording()
             # cost and drift are worked out for the metrics even when the span is not sampled
@@ -210,12 +206,14 @@ class TelemetryHandler:
 
     # --- pieces --------------------------------------------------------------------------------
 
-    @staticmethod
-    def _adopt_store_calls(record: Retrieval, span: Span) -> None:
-        """The retrieval takes what the store calls under it learned (``retrieval.py``), on its span too."""
-        if adopt_store_calls(record):
+    def _learned_at_end(self, record: Retrieval, span: Span) -> None:
+        """What a retrieval learned as it ran, on its span too: what the store calls under it found
+        (``retrieval.py``), else the release's index as its data source (``llmops``)."""
+        renamed = bool(record.store_calls) and adopt_store_calls(record)
+        renamed = self.llmops.default_data_source(record) or renamed
+        if renamed:
             span.update_name(record_attributes.span_name(record))
-        if span.is_recording():
+        if (record.store_calls or renamed) and span.is_recording():
             span.set_attributes(changed(span, record_attributes.start_attributes(record)))
 
     def _emit_event(self, record: Invocation, span: Span, mapping: RecordMapping[Any]) -> None:
