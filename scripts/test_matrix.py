@@ -43,6 +43,11 @@ MODEL_REQUIREMENTS = ROOT / "requirements" / "redaction-model.txt"
 
 # The test files that exercise each instrumentor (by registry name); the SDK legs run everything.
 LIBRARY_TESTS: dict[str, tuple[str, ...]] = {
+    "groq": ("tests/test_groq.py", "tests/test_providers.py"),
+    "mistralai": ("tests/test_mistralai.py", "tests/test_providers.py"),
+    "cohere": ("tests/test_cohere.py", "tests/test_providers.py"),
+    "ollama": ("tests/test_ollama.py", "tests/test_providers.py"),
+    "litellm": ("tests/test_litellm.py", "tests/test_providers.py"),
     "openai": (
         "tests/test_openai_chat.py",
         "tests/test_openai_embeddings.py",

@@ -9,6 +9,7 @@ parsing. Plain helpers (response bodies, ``FakeOpenAI``, subprocess helpers, sch
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,6 +27,9 @@ from helpers.openai_fakes import FakeOpenAI, openai_http
 from helpers.schemas import validate_schema as _validate_schema
 from helpers.telemetry import InMemoryLogRecordExporter, Telemetry
 from otel_genai.telemetry.handler import TelemetryHandler
+
+# LiteLLM fetches its model-price map from GitHub when imported unless told to use the copy it ships.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 # --- OpenTelemetry pipelines --------------------------------------------------------------------
 
@@ -220,3 +224,13 @@ def _llmops_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OTEL_GENAI_STATE_DIR", str(tmp_path_factory.mktemp("otel-genai-state")))
         yield
+
+
+@pytest.fixture(autouse=True)
+def _forget_recognized_servers() -> Iterator[None]:
+    """OpenAI-compatible servers recognised by their answers are remembered process-wide
+    (``instrumentation/_servers.py``): no test inherits what another taught."""
+    yield
+    from otel_genai.instrumentation import _servers
+
+    _servers.forget_recognized()

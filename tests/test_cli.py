@@ -111,6 +111,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
                 "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
                 "OTEL_EXPORTER_OTLP_HEADERS": "api-key=sekrit-value,x-tenant=acme",
                 "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "qdrant",
+                "OTEL_GENAI_PROVIDER_HOSTS": "llm.internal:8000=vllm",
                 "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "span_only",
                 "OTEL_SERVICE_NAME": "checkout",
             },
@@ -272,6 +273,7 @@ def test_doctor_json(runs: dict[str, Any]) -> None:
     assert libraries["bedrock"]["version"] == importlib.metadata.version("botocore")
     assert libraries["qdrant"]["installed"] is True and libraries["qdrant"]["would_instrument"] is False
     assert libraries["qdrant"]["reason"] == "disabled by OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+    assert report["settings"]["provider_hosts"] == {"llm.internal:8000": "vllm"}
 
     settings = report["settings"]
     assert settings["service_name"] == "checkout"

@@ -26,8 +26,9 @@ def _readme_rows() -> dict[str, str]:
     """Distribution -> versions, from the README's "What is instrumented" table."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## What is instrumented", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| library (distribution) |", 1)[1].split("\n\n", 1)[0]  # the first table only
     rows: dict[str, str] = {}
-    for line in section.splitlines():
+    for line in table.splitlines():
         match = re.match(r"\| `([^`]+)`[^|]*\| `([^`]+)` \|", line)
         if match:
             rows[match.group(1)] = match.group(2)

@@ -142,3 +142,6 @@ def test_top_k_drift_only_when_both_are_known() -> None:
     assert drift_kinds(manifest, Retrieval(operation="retrieval", provider=None, top_k=6)) == []
     assert drift_kinds(manifest, Retrieval(operation="retrieval", provider=None, top_k=3)) == [sc.DRIFT_TOP_K]
     assert drift_kinds(manifest, Retrieval(operation="retrieval", provider=None)) == []
+    # a reranker orders what it is handed (retrieve 10, rerank to 3): the release's top-k is not its own
+    reranked = Retrieval(operation="retrieval", provider="cohere", top_k=3, reranker=True)
+    assert drift_kinds(manifest, reranked) == []

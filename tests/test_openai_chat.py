@@ -1399,7 +1399,7 @@ async def test_broken_metrics_recording_does_not_affect_a_stream(telemetry, api,
 
 
 async def test_broken_response_reader_does_not_affect_the_call(telemetry, api, fake_openai, monkeypatch):
-    monkeypatch.setattr(openai_instrumentation._ChatReader, "read", _raise)
+    monkeypatch.setattr(openai_instrumentation.ChatReader, "read", _raise)
     fake_openai.reply(CHAT, chat_completion())
 
     completion = await api.create()
@@ -1409,7 +1409,7 @@ async def test_broken_response_reader_does_not_affect_the_call(telemetry, api, f
 
 
 async def test_broken_chunk_reader_does_not_affect_the_stream(telemetry, api, fake_openai, monkeypatch):
-    monkeypatch.setattr(openai_instrumentation._ChatStreamAccumulator, "on_chunk", _raise)
+    monkeypatch.setattr(openai_instrumentation.ChatStreamAccumulator, "on_chunk", _raise)
     fake_openai.reply(CHAT, stream=sse(chat_chunks(["Hel", "lo"])))
 
     stream = await api.create(stream=True)
@@ -1421,7 +1421,7 @@ async def test_broken_chunk_reader_does_not_affect_the_stream(telemetry, api, fa
 
 
 async def test_broken_request_reader_calls_uninstrumented(telemetry, api, fake_openai, monkeypatch):
-    monkeypatch.setattr(openai_instrumentation._ChatReader, "build", _raise)
+    monkeypatch.setattr(openai_instrumentation.ChatReader, "build", _raise)
     fake_openai.reply(CHAT, chat_completion())
 
     completion = await api.create()
@@ -1466,9 +1466,11 @@ async def test_suppressed_instrumentation_emits_nothing(telemetry, api, fake_ope
 
 
 async def test_uninstrument_restores_the_sdk(make_telemetry, api, fake_openai):
+    from openai.resources import completions as legacy
     from openai.resources.chat.completions import AsyncCompletions, Completions
 
     targets = [(cls, "create") for cls in (Completions, AsyncCompletions)]
+    targets += [(legacy.Completions, "create"), (legacy.AsyncCompletions, "create")]  # text_completion
     if _PARSE_MODULE is not None:
         parse_module = importlib.import_module(_PARSE_MODULE)
         targets += [(parse_module.Completions, "parse"), (parse_module.AsyncCompletions, "parse")]
@@ -1528,7 +1530,7 @@ async def test_with_raw_response_stream_still_ends_its_span(telemetry, api, fake
 def content_builders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts calls to the functions that turn request and response content into semconv JSON."""
     calls: list[str] = []
-    for name in ("chat_input_messages", "_output_message"):
+    for name in ("chat_input_messages", "chat_output_message"):
         original = getattr(openai_instrumentation, name)
 
         def counting(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
@@ -1585,7 +1587,7 @@ async def test_content_is_built_for_events_even_when_the_span_is_sampled_out(
     finally:
         instrumentation.shutdown()
 
-    assert sorted(content_builders) == ["_output_message", "chat_input_messages"]
+    assert sorted(content_builders) == ["chat_input_messages", "chat_output_message"]
     [event] = logs.get_finished_logs()
     assert event.log_record.attributes["gen_ai.input.messages"]
 

@@ -152,7 +152,10 @@ def test_tool_calls_are_visible_without_content(provider: Provider, telemetry: T
     attributes = attributes_of(span)
     assert attributes["otel_genai.response.tool_call.count"] == 1
     assert attributes["otel_genai.response.tool_call.names"] == (TOOL_NAME,)
-    assert attributes["otel_genai.response.tool_call.ids"] == (provider.tool_call_id,)
+    if provider.tool_call_id is None:  # no id rather than an invented one
+        assert "otel_genai.response.tool_call.ids" not in attributes
+    else:
+        assert attributes["otel_genai.response.tool_call.ids"] == (provider.tool_call_id,)
     assert attributes["gen_ai.response.finish_reasons"] == provider.tool_finish_reasons
     assert not set(CONTENT_ATTRIBUTES) & set(attributes)
     # the arguments and the tool's description are content: nowhere on the span
@@ -216,7 +219,9 @@ def assert_operation_metrics(telemetry: Telemetry, provider: Provider, usage: tu
 def test_plain_call_metrics(provider: Provider, telemetry: Telemetry) -> None:
     provider.chat(PROMPT)
 
-    assert_instruments(telemetry, {TOKEN_USAGE, DURATION, COST})
+    assert_instruments(
+        telemetry, {TOKEN_USAGE, DURATION, COST} if provider.priced else {TOKEN_USAGE, DURATION}
+    )
     assert_operation_metrics(telemetry, provider, provider.plain.usage)
 
 
@@ -248,6 +253,10 @@ def test_cost_is_tokens_times_the_shipped_price(provider: Provider, telemetry: T
     else:
         provider.drain(provider.stream(PROMPT))
     span_attributes = attributes_of(ended_once(telemetry))
+    if not provider.priced:  # no price, so no cost: never zero, never a look-alike's
+        assert not [name for name in span_attributes if "cost" in name]
+        assert COST not in telemetry.metrics()
+        return
     model = span_attributes.get("gen_ai.response.model") or provider.model
     price = PriceTable.load(None).price(provider.provider_name, model)
     assert price is not None, f"the shipped table prices {model}"
@@ -255,8 +264,9 @@ def test_cost_is_tokens_times_the_shipped_price(provider: Provider, telemetry: T
     assert cost > 0
     assert span_attributes["gen_ai.usage.cost.amount"] == pytest.approx(cost, rel=1e-9)
     assert span_attributes["gen_ai.usage.cost.currency"] == "USD"
-    assert span_attributes["gen_ai.usage.cost.source"] == "local"
-    assert span_attributes["otel_genai.usage.cost.price_table"] == price.table
+    assert span_attributes["gen_ai.usage.cost.source"] == provider.cost_source
+    if provider.cost_source == "local":
+        assert span_attributes["otel_genai.usage.cost.price_table"] == price.table
     [point] = telemetry.metrics()[COST]
     assert point.sum == pytest.approx(cost, rel=1e-9)
     assert_identity(point.attributes, provider)
@@ -265,7 +275,7 @@ def test_cost_is_tokens_times_the_shipped_price(provider: Provider, telemetry: T
 def test_stream_metrics(provider: Provider, telemetry: Telemetry) -> None:
     provider.drain(provider.stream(PROMPT))
 
-    assert_instruments(telemetry, set(INSTRUMENTS))
+    assert_instruments(telemetry, set(INSTRUMENTS) if provider.priced else set(INSTRUMENTS) - {COST})
     assert_operation_metrics(telemetry, provider, provider.streamed.usage)
     points = telemetry.metrics()
     [first] = points[TIME_TO_FIRST_CHUNK]
@@ -479,7 +489,7 @@ def test_turned_off_restores_the_client(
 
 # === instrument() before the application imports its client library ======================================
 
-NEW_PROVIDERS = ("anthropic", "google_genai", "bedrock")
+NEW_PROVIDERS = tuple(key for key in PROVIDERS if key != "openai")  # every provider after the first
 LATE_IMPORT_APP = """
 import json, sys
 sys.path.insert(0, {tests!r})

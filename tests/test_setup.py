@@ -86,6 +86,7 @@ def test_public_api() -> None:
         "prompt",
         "retriever",
         "run_tool",
+        "set_provider_name",
         "tool",
         "tool_call",
         "uninstrument",
@@ -480,6 +481,9 @@ NO_PRELUDE = {"imports"}
 
 ZERO_CODE_SCRIPT = """
 import json, os, sys
+from otel_genai import _instrumentors
+# every instrumentor is on, but no client library the application has not imported is loaded yet
+preloaded = [d.module for d in _instrumentors.DECLARATIONS if d.module in sys.modules]
 import httpx2, openai
 
 body = {"id": "chatcmpl-zero", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini-2024-07-18",
@@ -493,7 +497,8 @@ answer = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": 
 wrapper = openai.resources.chat.completions.Completions.__dict__["create"]
 reader = getattr(getattr(wrapper, "_self_wrapper", None), "__self__", None)
 with open(sys.argv[1], "w") as out:
-    json.dump({"answer": answer.choices[0].message.content, "wrapped_by": type(reader).__module__}, out)
+    json.dump({"answer": answer.choices[0].message.content, "wrapped_by": type(reader).__module__,
+               "preloaded": preloaded}, out)
 """
 
 
@@ -631,7 +636,9 @@ def test_zero_code_instrumentation(scenarios: dict[str, Any]) -> None:
     """``opentelemetry-instrument python app.py`` finds our ``opentelemetry_instrumentor`` entry point."""
     result = result_of(scenarios, "zero_code")
     assert result["answer"] == "hi"
+    # wrapped when the application imported openai, not before: start-up imports no client library
     assert result["wrapped_by"] == "otel_genai.instrumentation.openai"
+    assert result["preloaded"] == []
 
     # The SDK's console exporter prints one JSON document per span.
     spans = json_documents(scenarios["zero_code"]["stdout"])

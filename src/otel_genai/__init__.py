@@ -11,6 +11,7 @@ from __future__ import annotations
 from otel_genai._agents import agent, workflow
 from otel_genai._decorators import retriever, run_tool, tool, tool_call
 from otel_genai._setup import Instrumentation, instrument, uninstrument
+from otel_genai.instrumentation._servers import set_provider_name
 from otel_genai.llmops.attribution import AttributionPolicy
 from otel_genai.llmops.scope import attributes, feature, prompt
 from otel_genai.redaction.policy import RedactionPolicy
@@ -30,6 +31,7 @@ __all__ = [
     "prompt",
     "retriever",
     "run_tool",
+    "set_provider_name",
     "tool",
     "tool_call",
     "uninstrument",

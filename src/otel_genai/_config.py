@@ -30,6 +30,7 @@ ENV_DISABLED_INSTRUMENTATIONS = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
 ENV_RELEASE = "OTEL_GENAI_RELEASE"
 ENV_PRICES = "OTEL_GENAI_PRICES"
 ENV_PROPAGATE_CONTEXT = "OTEL_GENAI_PROPAGATE_CONTEXT"
+ENV_PROVIDER_HOSTS = "OTEL_GENAI_PROVIDER_HOSTS"
 
 DEFAULT_MAX_CONTENT_LENGTH = 32_768
 EXPORTER_NAMES = ("otlp", "console", "none")
@@ -64,6 +65,9 @@ class Settings:
     disabled_instrumentors: frozenset[str] = field(default_factory=frozenset)
     # carry the OpenTelemetry context into ThreadPoolExecutor / Thread work (``_context.py``)
     propagate_context: bool = True
+    # the application's OpenAI-compatible servers: (host pattern, gen_ai.provider.name), before the built-in
+    # table (``instrumentation/_servers.py``)
+    provider_hosts: tuple[tuple[str, str], ...] = ()
 
     def wants(self, name: str) -> bool:
         """Whether the instrumentor called ``name`` should be turned on."""
@@ -162,6 +166,7 @@ def resolve(
     attribution: AttributionPolicy | None = None,
     instrumentors: Sequence[str] | None = None,
     propagate_context: bool | None = None,
+    provider_hosts: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Turn ``instrument()``'s arguments and the environment into one ``Settings``.
@@ -209,7 +214,17 @@ def resolve(
         instrumentors=tuple(n.lower() for n in instrumentors) if instrumentors is not None else None,
         disabled_instrumentors=frozenset(_names(env.get(ENV_DISABLED_INSTRUMENTATIONS))),
         propagate_context=_propagate_context(propagate_context, env),
+        provider_hosts=_provider_hosts(provider_hosts, env),
     )
+
+
+def _provider_hosts(value: Mapping[str, str] | None, env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """``provider_hosts=`` (raises on a malformed entry) > ``OTEL_GENAI_PROVIDER_HOSTS`` (logs and skips)."""
+    from otel_genai.instrumentation._servers import parse_provider_hosts
+
+    if value is not None:
+        return parse_provider_hosts(dict(value))
+    return parse_provider_hosts(env.get(ENV_PROVIDER_HOSTS) or None)
 
 
 def _propagate_context(value: bool | None, env: Mapping[str, str]) -> bool:

@@ -94,6 +94,31 @@ DECLARATIONS: tuple[Declaration, ...] = (
     ),
     # tested (make test-matrix): 1.23 (tests/test_mcp_v1.py: no native tracing) and the newest 2.x
     # (tests/test_mcp.py: the SDK's own span replaced by ours)
+    # The long tail of model clients (issue 15). LiteLLM's model span owns the SDK calls it makes inside.
+    # groq: tested 0.4.0 (the first Stainless release; embeddings from 0.6, in-stream errors raised from
+    # 0.11) and 1.7.0 (tests/test_groq.py, tests/test_providers.py)
+    Declaration("groq", f"{_PACKAGE}.groq:GroqInstrumentor", "groq", "groq", ">= 0.4, < 2"),
+    # mistralai: tested 2.9.2 and 3.7.0 (tests/test_mistralai.py). Imported as ``mistralai.client``: from
+    # 2.0 ``mistralai`` is a namespace package, whose import no post-import hook sees (1.x, a plain
+    # ``mistralai``, is read by the module too, but this name never fires there); 2.0-2.9.1 pin
+    # opentelemetry-semantic-conventions < 0.61, which no opentelemetry-instrumentation we support allows
+    Declaration(
+        "mistralai",
+        f"{_PACKAGE}.mistralai:MistralInstrumentor",
+        "mistralai.client",
+        "mistralai",
+        ">= 2.9.2, < 4",
+    ),
+    # cohere: tested 5.16.0 (the first release with the v2 raw client that is wrapped; before it the SDK's
+    # per-instance ``chat`` binding hides clients made before instrument()) and 7.3.1 (tests/test_cohere.py,
+    # tests/test_providers.py)
+    Declaration("cohere", f"{_PACKAGE}.cohere:CohereInstrumentor", "cohere", "cohere", ">= 5.16, < 8"),
+    # ollama: tested 0.4.0 (the first with typed responses; 0.3 answers dicts) and 0.6.3
+    # (tests/test_ollama.py, tests/test_providers.py); `think` from 0.5, a schema as `format` from 0.4.3
+    Declaration("ollama", f"{_PACKAGE}.ollama:OllamaInstrumentor", "ollama", "ollama", ">= 0.4, < 1"),
+    # tested: 1.60.0 (tests/test_litellm.py; streams have no close() and no answering model before 1.10x /
+    # 1.9x: those checks skip or adapt) and 1.110.2
+    Declaration("litellm", f"{_PACKAGE}.litellm:LiteLLMInstrumentor", "litellm", "litellm", ">= 1.60, < 2"),
     Declaration("mcp", f"{_PACKAGE}.mcp:MCPInstrumentor", "mcp", "mcp", ">= 1.23, < 3"),
     # tested: 0.24.0 (tests/test_openai_agents.py)
     Declaration(

@@ -10,7 +10,7 @@ import importlib
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -105,6 +105,7 @@ def instrument(
     logger_provider: Any = None,
     instrumentors: Sequence[str] | None = None,
     propagate_context: bool | None = None,
+    provider_hosts: Mapping[str, str] | None = None,
 ) -> Instrumentation:
     """Instrument every supported, importable client library and export its telemetry.
 
@@ -119,6 +120,9 @@ def instrument(
     sessions are attributed (``AttributionPolicy``; else the ``OTEL_GENAI_USER_ID_SECRET`` family).
     ``propagate_context``: carry the OpenTelemetry context into ``ThreadPoolExecutor`` and ``Thread`` work,
     so calls made there keep their parent span (default on; ``OTEL_GENAI_PROPAGATE_CONTEXT``).
+    ``provider_hosts``: the provider behind OpenAI-compatible servers the built-in table does not know,
+    ``{"llm.internal:8000": "vllm", "*.corp.example": "mistral_ai"}`` (else ``OTEL_GENAI_PROVIDER_HOSTS``);
+    ``set_provider_name(client, name)`` names one client's.
     """
     global _active
     with _lock:
@@ -135,6 +139,7 @@ def instrument(
             attribution=attribution,
             instrumentors=instrumentors,
             propagate_context=propagate_context,
+            provider_hosts=provider_hosts,
         )
         if settings.capture_mode is not CaptureMode.NO_CONTENT and settings.redaction is None:
             logger.warning("otel_genai: content capture is on and redaction is OFF: prompts are exported raw")

@@ -142,11 +142,35 @@ OPENAI_RESPONSE_SYSTEM_FINGERPRINT = "openai.response.system_fingerprint"
 # --- Anthropic: the SDK's own name for the id of the request (its ``request-id`` header) -------------
 ANTHROPIC_REQUEST_ID = "anthropic.request.id"
 
+# --- Groq (groq.py; no Groq conventions yet): the request id Groq support asks for (``x_groq.id``), how
+# reasoning was asked to come back (hidden / raw / parsed), and where the call's time went as the API
+# reports it in ``usage`` (seconds: queued, reading the prompt, generating)
+GROQ_REQUEST_ID = "groq.request.id"
+GROQ_REQUEST_REASONING_FORMAT = "groq.request.reasoning_format"
+GROQ_USAGE_QUEUE_TIME = "groq.usage.queue_time"
+GROQ_USAGE_PROMPT_TIME = "groq.usage.prompt_time"
+GROQ_USAGE_COMPLETION_TIME = "groq.usage.completion_time"
+
 # --- AWS Bedrock refinements (aws-bedrock.md) ---------------------------------------------------
 AWS_BEDROCK_GUARDRAIL_ID = "aws.bedrock.guardrail.id"
 AWS_BEDROCK_KNOWLEDGE_BASE_ID = "aws.bedrock.knowledge_base.id"
 # core semconv (aws.md): the request id AWS answered with (x-amzn-RequestId); Converse has no response id
 AWS_REQUEST_ID = "aws.request_id"
+
+# --- Ollama: the server's own timings of a call (the API's nanoseconds, in seconds here; no convention
+# names them). The load time is what a cold start costs, which the span's duration alone cannot tell apart
+# from a slow answer; prompt_eval and eval are reading the prompt and generating the answer.
+OLLAMA_RESPONSE_LOAD_DURATION = "ollama.response.load_duration"
+OLLAMA_RESPONSE_PROMPT_EVAL_DURATION = "ollama.response.prompt_eval_duration"
+OLLAMA_RESPONSE_EVAL_DURATION = "ollama.response.eval_duration"
+
+# --- Mistral AI: a request flag no convention names. ``safe_prompt`` puts Mistral's safety prompt in front
+# of the conversation, which changes the answer as a system instruction would (recorded only when true).
+MISTRAL_AI_REQUEST_SAFE_PROMPT = "mistral_ai.request.safe_prompt"
+
+# --- Cohere (cohere.py): how many grounding documents a chat request carried (``documents``, RAG). Their
+# text is content, and no convention has an attribute for a chat's documents; the count is not content.
+COHERE_REQUEST_DOCUMENT_COUNT = "cohere.request.document.count"
 
 # --- ours: facts the conventions have no name for (never content) -----------------------------
 # Model-requested tool calls, visible without content capture: how many, which tools, which ids.
@@ -212,6 +236,23 @@ PROVIDER_AWS_BEDROCK = "aws.bedrock"
 PROVIDER_GCP_GEMINI = "gcp.gemini"  # generativelanguage.googleapis.com (the Gemini Developer API)
 PROVIDER_GCP_VERTEX_AI = "gcp.vertex_ai"  # aiplatform.googleapis.com
 PROVIDER_GCP_GEN_AI = "gcp.gen_ai"  # a Google backend we cannot tell apart
+PROVIDER_AZURE_AI_INFERENCE = "azure.ai.inference"
+PROVIDER_COHERE = "cohere"
+PROVIDER_DEEPSEEK = "deepseek"
+PROVIDER_GROQ = "groq"
+PROVIDER_IBM_WATSONX_AI = "ibm.watsonx.ai"
+PROVIDER_MISTRAL_AI = "mistral_ai"
+PROVIDER_PERPLEXITY = "perplexity"
+PROVIDER_X_AI = "x_ai"  # the deprecated gen_ai.system spelled it "xai"
+# Not (yet) well-known values of the conventions, which allow others: the name each project goes by
+# (lower case, ``_`` for spaces, as the well-known ones are written).
+PROVIDER_OLLAMA = "ollama"
+PROVIDER_VLLM = "vllm"
+PROVIDER_OPENROUTER = "openrouter"
+PROVIDER_TOGETHER_AI = "together_ai"
+PROVIDER_FIREWORKS_AI = "fireworks_ai"
+PROVIDER_CEREBRAS = "cerebras"
+PROVIDER_LITELLM = "litellm"  # a LiteLLM proxy answering as an OpenAI-compatible server
 
 TOKEN_TYPE = "gen_ai.token.type"
 TOKEN_TYPE_INPUT = "input"

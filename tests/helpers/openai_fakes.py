@@ -167,6 +167,10 @@ def embeddings_body(vectors: int = 2, dimensions: int = 8) -> dict[str, Any]:
     }
 
 
+# The API's paths, for a request under another base path (a suffix of one may be another: ``/completions``)
+_API_PATHS = ("/chat/completions", "/completions", "/embeddings", "/responses")
+
+
 @dataclass
 class FakeOpenAI:
     """Answers the SDK's HTTP requests from a queue of canned responses, and keeps the requests."""
@@ -187,6 +191,10 @@ class FakeOpenAI:
         self.requests.append(request)
         path = request.url.path.removeprefix("/v1")
         queue = self.routes.get(path)
+        if not queue:  # an OpenAI-compatible server's own base path (``/openai/v1``, ``/v1beta/openai``)
+            # the longest API path the request ends with: ``/chat/completions`` never gets ``/completions``'s
+            api_path = max((p for p in (*self.routes, *_API_PATHS) if path.endswith(p)), key=len, default="")
+            queue = self.routes.get(api_path)
         if not queue:
             return httpx.Response(404, json={"error": {"message": f"no canned answer for {path}"}})
         body, status, stream, headers, error = queue.pop(0) if len(queue) > 1 else queue[0]

@@ -41,7 +41,11 @@ class Provider:
     model: ClassVar[str]
     response_model: ClassVar[str | None]
     error_type: ClassVar[str]  # error.type of ``fail()``: the provider's own code
-    tool_call_id: ClassVar[str]
+    tool_call_id: ClassVar[str | None]  # None: the provider's tool calls carry no id (Ollama)
+    # whether the shipped price table prices the model (a model on one's own hardware has no price)
+    priced: ClassVar[bool] = True
+    # gen_ai.usage.cost.source: "local" (our price table) or "provider" (the response carried its price)
+    cost_source: ClassVar[str] = "local"
     plain: Expected
     streamed: Expected
     tool_finish_reasons: ClassVar[tuple[str, ...]]
@@ -410,6 +414,18 @@ class BedrockProvider(Provider):
         return str(chunk.get("contentBlockDelta", {}).get("delta", {}).get("text", ""))
 
 
+def _long_tail() -> tuple[type[Provider], ...]:
+    """The adapters of issue 15's clients, each in its own module (they import no client library)."""
+    from helpers.providers_cohere import CohereProvider
+    from helpers.providers_groq import GroqProvider
+    from helpers.providers_litellm import LiteLLMProvider
+    from helpers.providers_mistralai import MistralProvider
+    from helpers.providers_ollama import OllamaProvider
+
+    return (GroqProvider, MistralProvider, CohereProvider, OllamaProvider, LiteLLMProvider)
+
+
 PROVIDERS: dict[str, type[Provider]] = {
-    cls.key: cls for cls in (OpenAIProvider, AnthropicProvider, GoogleGenAIProvider, BedrockProvider)
+    cls.key: cls
+    for cls in (OpenAIProvider, AnthropicProvider, GoogleGenAIProvider, BedrockProvider, *_long_tail())
 }

@@ -138,6 +138,7 @@ def _settings_summary(settings: Any) -> dict[str, Any]:
         "disabled_instrumentations": sorted(settings.disabled_instrumentors),
         "release": _release_summary(settings),
         "user_id_secret": bool(settings.attribution.user_id_secret),
+        "provider_hosts": {pattern: name for pattern, name in settings.provider_hosts},
         "sources": {
             "traces_exporter": _config.ENV_TRACES_EXPORTER,
             "capture_content": _config.ENV_CAPTURE_CONTENT,
@@ -398,6 +399,12 @@ def render_doctor(report: dict[str, Any], style: Style) -> str:
             sources["disabled_instrumentations"],
         ),
         ("release", ", ".join(settings["release"]["releases"]) or "none", "OTEL_GENAI_RELEASE"),
+        (
+            "provider hosts",
+            ", ".join(f"{pattern} = {name}" for pattern, name in settings["provider_hosts"].items())
+            or "built-in table only",
+            "OTEL_GENAI_PROVIDER_HOSTS",
+        ),
         (
             "user id secret",
             "set" if settings["user_id_secret"] else "not set: pseudo ids differ per process",

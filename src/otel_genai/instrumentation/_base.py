@@ -9,9 +9,11 @@ exceptions propagate unchanged (the very same object).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import inspect
 import logging
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
@@ -21,15 +23,16 @@ from urllib.parse import urlsplit
 # the module starts with ``# type: ignore``: to mypy it has no names
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
-from wrapt import wrap_function_wrapper
+from wrapt import register_post_import_hook, wrap_function_wrapper
 
 from otel_genai import _config
 from otel_genai import semconv as sc
-from otel_genai._instrumentors import declaration
+from otel_genai._instrumentors import declaration, is_installed
+from otel_genai.instrumentation._servers import DEFAULT_PORTS
 from otel_genai.redaction.policy import RedactionPolicy
 from otel_genai.telemetry.content import CaptureMode
 from otel_genai.telemetry.handler import TelemetryHandler
-from otel_genai.telemetry.records import Invocation, Retrieval, StoreCall
+from otel_genai.telemetry.records import Embedding, Inference, Invocation, Retrieval, StoreCall
 
 logger = logging.getLogger("otel_genai")
 
@@ -61,10 +64,35 @@ class Instrumentor(BaseInstrumentor):
         """Undo what the subclass set up besides wrappers (caches, patched subclasses); runs after unwrap."""
 
     def _instrument(self, **kwargs: Any) -> None:
-        if not isinstance(kwargs.get("telemetry_handler"), TelemetryHandler):
+        zero_code = not isinstance(kwargs.get("telemetry_handler"), TelemetryHandler)
+        if zero_code:
             kwargs["settings"] = zero_code_settings(kwargs.get("settings"))
         self.handler = handler_from_kwargs(kwargs)
         self._wrapped: list[tuple[Any, str]] = []
+        self._readers: list[CallReader] = []
+        self._waiting: object | None = None
+        library = declaration(self.name).module
+        if zero_code and library not in sys.modules and is_installed(library):
+            # ``opentelemetry-instrument`` turns every installed instrumentor on at start-up: wrapping now
+            # would import every installed client library (seconds; LiteLLM even reaches for the network)
+            # in a process that may never use it. Wrap when the application imports it, as instrument() does.
+            self._waiting = waiting = object()
+            register_post_import_hook(lambda module: self._imported(waiting, kwargs), library)
+            return
+        self._wrap(kwargs)
+
+    def _imported(self, waiting: object, kwargs: dict[str, Any]) -> None:
+        """The application imported the library a zero-code instrumentor waited for: wrap it now (unless it
+        was turned off meanwhile). A failure disables this instrumentor only."""
+        if self._waiting is not waiting:
+            return
+        self._waiting = None
+        try:
+            self._wrap(kwargs)
+        except Exception:
+            logger.warning("otel_genai: could not instrument %s", self.name, exc_info=True)
+
+    def _wrap(self, kwargs: dict[str, Any]) -> None:
         targets = list(self.targets(self.handler, kwargs))
         self._readers = [reader for *_, wrapper in targets if (reader := _reader_of(wrapper)) is not None]
         try:
@@ -75,6 +103,7 @@ class Instrumentor(BaseInstrumentor):
             raise
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        self._waiting = None  # a library not imported yet stays unwrapped
         unwrap_methods(getattr(self, "_wrapped", ()))
         self._wrapped = []
         # A wrapper the library captured while instrumented (openai's cached ``with_raw_response`` holds the
@@ -197,9 +226,9 @@ class CallReader:
 
     A provider subclasses it: ``build`` reads the request's arguments (no content) and returns the record,
     or None to let this call run untraced; ``capture_request`` adds the request's content when it will be
-    recorded, and ``on_result`` reads the response and finishes the record, or returns a stream proxy that
-    finishes it later. Positional arguments reach both by name. ``sync_wrapper`` / ``async_wrapper`` are
-    what ``wrap_methods`` installs.
+    recorded, and ``read`` the response (``on_result`` calls it and finishes the record; a reader of streams
+    overrides ``on_result`` to return a proxy that finishes it later). Positional arguments reach both by
+    name. ``sync_wrapper`` / ``async_wrapper`` are what ``wrap_methods`` installs.
     """
 
     # set by uninstrument: a reference to our wrapper the library kept calls through, untraced
@@ -214,7 +243,18 @@ class CallReader:
     def capture_request(self, record: Any, kwargs: dict[str, Any]) -> None:
         """Content from the request (only called when it will be recorded)."""
 
+    def read(self, record: Any, result: Any) -> None:
+        """Fill the record from the call's result (``on_result``'s default reads it this way)."""
+
     def on_result(self, record: Any, result: Any) -> Any:
+        """Read the result and end the span; a reader that returns a stream proxy overrides this. A failure
+        to read is logged: the span still ends, with what the request said."""
+        try:
+            self.read(record, result)
+        except Exception:
+            logger.debug(
+                "otel_genai: could not read the response (%s)", type(self).__qualname__, exc_info=True
+            )
         self.handler.finish(record)
         return result
 
@@ -367,15 +407,14 @@ def call_arguments(wrapped: Callable[..., Any], args: Any, kwargs: dict[str, Any
     return arguments
 
 
-_DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
+@functools.lru_cache(maxsize=256)
 def host_and_port(url: str) -> tuple[str | None, int | None]:
     """``server.address`` and ``server.port`` of a base URL (the scheme's port when it names none); a
-    malformed URL (an unbalanced IPv6 bracket, a port that is no number) gives neither, never an error."""
+    malformed URL (an unbalanced IPv6 bracket, a port that is no number) gives neither, never an error.
+    Remembered: a process calls a handful of base URLs, once per request each (~0.1 µs a hit)."""
     try:
         parts = urlsplit(url)
-        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
         return None, None
     return parts.hostname or None, port
@@ -425,6 +464,8 @@ def _start(
         return None, None
     if record is None:
         return None, None
+    if isinstance(record, (Inference, Embedding)) and reader.handler.owning_model_call() is not None:
+        return None, None  # a provider SDK call LiteLLM makes: its span already stands for this call
     token = reader.handler.start(record)
     if reader.handler.wants_content(record):
         try:

@@ -24,6 +24,7 @@ from weakref import WeakKeyDictionary
 
 import wrapt
 
+from otel_genai.instrumentation import _servers
 from otel_genai.instrumentation._base import CallReader
 from otel_genai.telemetry.content import (
     BlobPart,
@@ -41,8 +42,6 @@ from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.streams import AsyncStreamProxy, StreamAccumulator, SyncStreamProxy
 
 logger = logging.getLogger("otel_genai")
-
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 # (client, server.address) -> gen_ai.provider.name: the provider's own hook (OpenAI tells Azure apart).
 ProviderName = Callable[[Any, str | None], str]
@@ -81,7 +80,10 @@ class StainlessSDK:
         self.raw_responses = raw_responses
         self.provider = provider
         self.given = _given_reader(self.sentinels)
-        self._endpoints: WeakKeyDictionary[Any, tuple[Any, str, str | None, int | None]] = WeakKeyDictionary()
+        # client -> (base URL, provider, address, port, _servers.generation() when looked up)
+        self._endpoints: WeakKeyDictionary[Any, tuple[Any, str, str | None, int | None, int]] = (
+            WeakKeyDictionary()
+        )
 
     @classmethod
     def load(cls, package: str, *, provider: ProviderName, raw_responses: Iterable[str] = ()) -> StainlessSDK:
@@ -108,18 +110,21 @@ class StainlessSDK:
     # --- the client ------------------------------------------------------------------------------
 
     def endpoint(self, client: Any) -> tuple[str, str | None, int | None]:
-        """(provider name, server.address, server.port) of a client, cached per client and base URL."""
+        """(provider name, server.address, server.port) of a client, cached per client and base URL (and
+        until a provider name is given or learned: ``_servers``). A name given to the client
+        (``set_provider_name``) wins over the SDK's own answer."""
         if client is None:
             return self.provider(None, None), None, None
         base_url = getattr(client, "_base_url", None) or getattr(client, "base_url", None)
         cached = self._endpoints.get(client)
-        if cached is not None and cached[0] is base_url:
+        if cached is not None and cached[0] is base_url and cached[4] == _servers.generation():
             return cached[1], cached[2], cached[3]
+        generation = _servers.generation()
         host = getattr(base_url, "host", None) or None
-        port = getattr(base_url, "port", None) or _DEFAULT_PORTS.get(getattr(base_url, "scheme", ""))
-        provider = self.provider(client, host)
+        port = getattr(base_url, "port", None) or _servers.DEFAULT_PORTS.get(getattr(base_url, "scheme", ""))
+        provider = _servers.named_provider(client) or self.provider(client, host)
         with contextlib.suppress(TypeError):  # a client that cannot be weakly referenced is not cached
-            self._endpoints[client] = (base_url, provider, host, port)
+            self._endpoints[client] = (base_url, provider, host, port, generation)
         return provider, host, port
 
     # --- results ---------------------------------------------------------------------------------

@@ -119,20 +119,13 @@ def api_call_wrapper(readers: Mapping[tuple[str, str], CallReader]) -> Any:
 
 # --- shared pieces -------------------------------------------------------------------------------
 
-_endpoints: dict[str, tuple[str | None, int | None]] = {}
-
 
 def endpoint(client: Any) -> tuple[str | None, int | None]:
     """``server.address`` / ``server.port`` of a botocore client (its resolved endpoint URL)."""
     url = getattr(getattr(client, "meta", None), "endpoint_url", None)
     if not isinstance(url, str):
         return None, None
-    cached = _endpoints.get(url)
-    if cached is None:
-        cached = host_and_port(url)
-        if len(_endpoints) < 64:  # a handful of regions and endpoints per process
-            _endpoints[url] = cached
-    return cached
+    return host_and_port(url)
 
 
 def aws_error_code(error: BaseException) -> str | None:
@@ -187,16 +180,10 @@ class _BedrockReader(CallReader):
 
     def on_result(self, record: Any, result: Any) -> Any:
         self.remember_request_id(record, result)
-        try:
-            if isinstance(result, dict):
-                self.read(record, result)
-        except Exception:
-            logger.debug("otel_genai: could not read a %s response", self.api, exc_info=True)
-        self.handler.finish(record)
-        return result
-
-    def read(self, record: Any, response: dict[str, Any]) -> None:
-        """The response's fields onto the record (subclass)."""
+        if not isinstance(result, dict):  # nothing to read: the span ends with what the request said
+            self.handler.finish(record)
+            return result
+        return super().on_result(record, result)
 
 
 def _record(record_type: type[Invocation], instance: Any, model: Any, operation: str, **fields: Any) -> Any:

@@ -59,7 +59,7 @@ from otel_genai.telemetry.content import (
 )
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Embedding, Inference, Invocation, ToolCallRequest
-from otel_genai.telemetry.streams import AsyncStreamProxy, StreamAccumulator, SyncStreamProxy
+from otel_genai.telemetry.streams import AsyncGeneratorProxy, StreamAccumulator, SyncStreamProxy
 
 logger = logging.getLogger("otel_genai")
 
@@ -188,15 +188,13 @@ class _GenerateReader(_Reader):
     def on_result(self, record: Inference, result: Any) -> Any:
         if self.stream:
             if hasattr(result, "__anext__"):
-                return _AsyncGeneratorProxy(result, _StreamAccumulator(self.handler, record))
+                return AsyncGeneratorProxy(result, _StreamAccumulator(self.handler, record))
             if hasattr(result, "__next__"):
                 return SyncStreamProxy(result, _StreamAccumulator(self.handler, record))
-        try:
-            read_response(record, result, self.handler.wants_content(record))
-        except Exception:
-            logger.debug("otel_genai: could not read a google-genai response", exc_info=True)
-        self.handler.finish(record)
-        return result
+        return super().on_result(record, result)
+
+    def read(self, record: Inference, result: Any) -> None:
+        read_response(record, result, self.handler.wants_content(record))
 
 
 def _read_config(record: Inference, config: Any) -> None:
@@ -460,16 +458,6 @@ class _StreamAccumulator(StreamAccumulator):
         self.record.error_type = api_error_type(error)
 
 
-class _AsyncGeneratorProxy(AsyncStreamProxy):
-    """The async generator ``_generate_content_stream`` returns: ``aclose()`` ends the span too."""
-
-    async def aclose(self) -> None:
-        try:
-            await self.__wrapped__.aclose()
-        finally:
-            self._self_accumulator.finish()
-
-
 # --- embed_content --------------------------------------------------------------------------------
 
 
@@ -481,13 +469,8 @@ class _EmbedReader(_Reader):
             record.dimension_count = number(field(config, "output_dimensionality"))
         return record
 
-    def on_result(self, record: Embedding, result: Any) -> Any:
-        try:
-            _read_embeddings(record, result)
-        except Exception:
-            logger.debug("otel_genai: could not read a google-genai embeddings response", exc_info=True)
-        self.handler.finish(record)
-        return result
+    def read(self, record: Embedding, result: Any) -> None:
+        _read_embeddings(record, result)
 
 
 def _read_embeddings(record: Embedding, response: Any) -> None:

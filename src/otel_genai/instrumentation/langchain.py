@@ -109,8 +109,8 @@ class LangChainInstrumentor(Instrumentor):
     def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
         return [*_retriever_targets(handler), *_tool_targets(handler)]
 
-    def _instrument(self, **kwargs: Any) -> None:
-        super()._instrument(**kwargs)
+    def _wrap(self, kwargs: dict[str, Any]) -> None:
+        super()._wrap(kwargs)
         self._stores = _VectorStorePatcher(self.handler)
         try:
             self._stores.install()

@@ -1,6 +1,10 @@
-"""OpenAI: ``chat.completions.create`` / ``parse``, ``responses.create`` / ``parse`` and
-``embeddings.create``, sync and async, openai 1.66 through 3.x (3.x uses ``httpx2``; before 1.92,
+"""OpenAI: ``chat.completions.create`` / ``parse``, ``responses.create`` / ``parse``,
+``embeddings.create`` and the legacy ``completions.create`` (``text_completion``: what vLLM, TGI and
+instruct models are called with), sync and async, openai 1.66 through 3.x (3.x uses ``httpx2``; before 1.92,
 ``parse`` lives under ``beta.chat.completions``).
+
+The openai client also reaches every OpenAI-compatible server (Groq, DeepSeek, Ollama, vLLM, ...): the
+provider is named from the base URL, the application's entries and the answers (``_servers.py``).
 
 This module only reads the client's requests and responses into records; names and emission live in
 ``otel_genai.telemetry``. Response fields are read with ``getattr`` defaults, because the SDK's types
@@ -17,7 +21,9 @@ from functools import partial
 from typing import Any
 
 from otel_genai import semconv as sc
+from otel_genai.instrumentation import _servers
 from otel_genai.instrumentation._base import Instrumentor, Target
+from otel_genai.instrumentation._servers import ServerTable
 from otel_genai.instrumentation._stainless import (
     StainlessReader,
     StainlessSDK,
@@ -67,6 +73,8 @@ _TARGETS = (
     ("openai.resources.responses", "AsyncResponses", "parse", "responses"),
     ("openai.resources.embeddings", "Embeddings", "create", "embeddings"),
     ("openai.resources.embeddings", "AsyncEmbeddings", "create", "embeddings"),
+    ("openai.resources.completions", "Completions", "create", "completions"),
+    ("openai.resources.completions", "AsyncCompletions", "create", "completions"),
 )
 # openai 1.x before ``chat.completions.parse`` existed had it under ``beta``.
 _BETA_PARSE_TARGETS = (
@@ -76,7 +84,6 @@ _BETA_PARSE_TARGETS = (
 # What ``with_raw_response`` returns (releases before it existed return the model itself).
 _RAW_RESPONSES = ("openai._legacy_response:LegacyAPIResponse",)
 _AZURE_CLIENTS = ("AzureOpenAI", "AsyncAzureOpenAI")
-_AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com")
 
 
 class OpenAIInstrumentor(Instrumentor):
@@ -85,11 +92,13 @@ class OpenAIInstrumentor(Instrumentor):
     name = "openai"
 
     def targets(self, handler: TelemetryHandler, kwargs: Mapping[str, Any]) -> Iterable[Target]:
-        sdk = StainlessSDK.load("openai", provider=_provider, raw_responses=_RAW_RESPONSES)
+        servers = ServerTable(handler.settings.provider_hosts)
+        sdk = StainlessSDK.load("openai", provider=partial(_provider, servers), raw_responses=_RAW_RESPONSES)
         readers: dict[str, StainlessReader] = {
-            "chat": _ChatReader(handler, sdk),
+            "chat": ChatReader(handler, sdk),
             "responses": _ResponsesReader(handler, sdk),
-            "embeddings": _EmbeddingsReader(handler, sdk),
+            "embeddings": EmbeddingsReader(handler, sdk),
+            "completions": _CompletionsReader(handler, sdk),
         }
         targets = list(_TARGETS)
         chat_module = importlib.import_module("openai.resources.chat.completions")
@@ -106,14 +115,20 @@ def _wrapper(reader: StainlessReader, is_async: bool) -> Any:
     return reader.async_wrapper if is_async else reader.sync_wrapper
 
 
-def _provider(client: Any, host: str | None) -> str:
-    """Azure OpenAI by its client class (also behind a gateway) or by its host; OpenAI otherwise."""
+def _provider(servers: ServerTable, client: Any, host: str | None) -> str:
+    """The application's entry for the base URL; else Azure OpenAI by its client class (also behind a
+    gateway); else the built-in table of OpenAI-compatible servers (``_servers.py``); else OpenAI."""
     if client is None:
         return sc.PROVIDER_OPENAI
-    azure = any(cls.__name__ in _AZURE_CLIENTS for cls in type(client).__mro__)
-    if not azure and host:
-        azure = host.endswith(_AZURE_HOSTS)
-    return sc.PROVIDER_AZURE_OPENAI if azure else sc.PROVIDER_OPENAI
+    base_url = getattr(client, "_base_url", None) or getattr(client, "base_url", None)
+    port = getattr(base_url, "port", None) or _servers.DEFAULT_PORTS.get(getattr(base_url, "scheme", ""))
+    path = str(getattr(base_url, "path", "") or "")
+    named = servers.user_provider(host, port, path)
+    if named is not None:
+        return named
+    if any(cls.__name__ in _AZURE_CLIENTS for cls in type(client).__mro__):
+        return sc.PROVIDER_AZURE_OPENAI
+    return servers.known_provider(host, port, path) or sc.PROVIDER_OPENAI
 
 
 # --- request helpers ----------------------------------------------------------------------------
@@ -139,7 +154,7 @@ def _service_tier(record: Inference, value: Any) -> None:
         record.request_attributes[sc.OPENAI_REQUEST_SERVICE_TIER] = tier
 
 
-def _read_response_meta(record: Inference, response: Any) -> None:
+def read_response_meta(record: Inference, response: Any) -> None:
     """``service_tier`` and ``system_fingerprint``: on the span and, per the conventions, on metrics."""
     tier = getattr(response, "service_tier", None)
     if isinstance(tier, str):
@@ -155,6 +170,9 @@ class _Reader(StainlessReader):
     """One OpenAI API family (``openai.api.type``)."""
 
     api_type: str | None = None
+    # OpenAI's own refinements (service tier, system fingerprint): off for another provider's SDK that
+    # reuses these readers (Groq)
+    openai_refinements = True
 
     def _inference(self, instance: Any, model: Any) -> Inference:
         provider, address, port = self.endpoint_of(instance)
@@ -165,15 +183,16 @@ class _Reader(StainlessReader):
             server_address=address,
             server_port=port,
         )
-        record.request_attributes[sc.OPENAI_API_TYPE] = self.api_type
+        if self.api_type is not None:
+            record.request_attributes[sc.OPENAI_API_TYPE] = self.api_type
         return record
 
 
 # --- chat completions ---------------------------------------------------------------------------
 
 
-class _ChatReader(_Reader):
-    api_type = "chat_completions"
+class ChatReader(_Reader):
+    api_type: str | None = "chat_completions"
 
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Inference:
         record = self._inference(instance, kwargs.get("model"))
@@ -190,7 +209,8 @@ class _ChatReader(_Reader):
         record.stream = sdk.given(get("stream")) is True
         record.output_type = _output_type(sdk, get("response_format"))
         record.reasoning_level = string(get("reasoning_effort"))
-        _service_tier(record, get("service_tier"))
+        if self.openai_refinements:
+            _service_tier(record, get("service_tier"))
         # fingerprint sources (any capture mode): the system messages are found only as the span ends
         messages = sdk.given(get("messages"))
         if isinstance(messages, (list, tuple)) and messages:
@@ -208,20 +228,22 @@ class _ChatReader(_Reader):
     def read(self, record: Inference, response: Any) -> None:
         record.response_id = getattr(response, "id", None)
         record.response_model = getattr(response, "model", None)
-        _read_response_meta(record, response)
-        _read_chat_usage(record, getattr(response, "usage", None))
+        if self.openai_refinements:
+            read_response_meta(record, response)
+        read_chat_usage(record, getattr(response, "usage", None))
         choices = getattr(response, "choices", None) or ()
+        _servers.recognize(record, response, choices)
         record.finish_reasons = [getattr(c, "finish_reason", None) or "error" for c in choices]
         tool_calls: list[ToolCallRequest] = []
         outputs = []
         capture = self.handler.wants_content(record)
         for choice in choices:
             message = getattr(choice, "message", None)
-            calls = [_tool_call(call) for call in getattr(message, "tool_calls", None) or ()]
+            calls = [chat_tool_call(call) for call in getattr(message, "tool_calls", None) or ()]
             tool_calls.extend(calls)
             if capture:
                 outputs.append(
-                    _output_message(
+                    chat_output_message(
                         getattr(message, "content", None),
                         getattr(message, "refusal", None),
                         extra_field(message, "reasoning_content"),
@@ -235,10 +257,10 @@ class _ChatReader(_Reader):
             record.output_messages = outputs
 
     def accumulator(self, record: Inference) -> StreamAccumulator:
-        return _ChatStreamAccumulator(self.handler, record)
+        return ChatStreamAccumulator(self.handler, record)
 
 
-def _read_chat_usage(record: Inference, usage: Any) -> None:
+def read_chat_usage(record: Inference, usage: Any) -> None:
     if usage is None:
         return
     # field(): SDKs that predate a field keep it as a plain dict (pydantic extra)
@@ -269,7 +291,7 @@ def _reported_cost(record: Invocation, usage: Any) -> None:
         record.reported_cost_currency = "USD"
 
 
-def _tool_call(call: Any) -> ToolCallRequest:
+def chat_tool_call(call: Any) -> ToolCallRequest:
     function = getattr(call, "function", None)
     if function is not None:
         return ToolCallRequest(
@@ -281,7 +303,7 @@ def _tool_call(call: Any) -> ToolCallRequest:
     )
 
 
-def _output_message(
+def chat_output_message(
     content: Any, refusal: Any, reasoning: Any, calls: list[ToolCallRequest], finish_reason: Any
 ) -> OutputMessage:
     parts: list[Part] = []
@@ -307,10 +329,11 @@ class _ChoiceState:
         self.finish_reason: str | None = None
 
 
-class _ChatStreamAccumulator(StreamAccumulator):
+class ChatStreamAccumulator(StreamAccumulator):
     """Assembles ``ChatCompletionChunk``s: text, tool-call deltas, finish reasons, usage."""
 
-    __slots__ = ("capture", "choices", "first", "usage")
+    __slots__ = ("capture", "choices", "first", "last_finished", "usage")
+    openai_refinements = True  # as on the readers
 
     def __init__(self, handler: TelemetryHandler, record: Inference) -> None:
         super().__init__(handler, record)
@@ -318,6 +341,7 @@ class _ChatStreamAccumulator(StreamAccumulator):
         self.choices: dict[int, _ChoiceState] = {}
         self.first: Any = None
         self.usage: Any = None
+        self.last_finished: Any = None  # the last choice that finished: what a server adds shows there
 
     def on_chunk(self, chunk: Any) -> None:
         if self.first is None and (getattr(chunk, "id", None) or getattr(chunk, "model", None)):
@@ -345,6 +369,7 @@ class _ChatStreamAccumulator(StreamAccumulator):
                     self._tool_call_deltas(state, delta.tool_calls)
             if choice.finish_reason:
                 state.finish_reason = choice.finish_reason
+                self.last_finished = choice
 
     def _tool_call_deltas(self, state: _ChoiceState, deltas: Iterable[Any]) -> None:
         for delta in deltas:
@@ -367,8 +392,10 @@ class _ChatStreamAccumulator(StreamAccumulator):
         if first is not None:
             record.response_id = getattr(first, "id", None)
             record.response_model = getattr(first, "model", None)
-            _read_response_meta(record, first)
-        _read_chat_usage(record, self.usage)
+            if self.openai_refinements:
+                read_response_meta(record, first)
+            _servers.recognize(record, first, (self.last_finished,) if self.last_finished else ())
+        read_chat_usage(record, self.usage)
         if not self.choices:
             return
         states = [self.choices[i] for i in sorted(self.choices)]
@@ -378,7 +405,7 @@ class _ChatStreamAccumulator(StreamAccumulator):
             record.tool_calls = tool_calls
         if self.capture:
             record.output_messages = [
-                _output_message(
+                chat_output_message(
                     "".join(s.text),
                     "".join(s.refusal),
                     "".join(s.reasoning),
@@ -441,7 +468,7 @@ def chat_input_messages(messages: Any) -> list[InputMessage] | None:
         else:
             parts = _content_parts(field(message, "content"))
             for call in field(message, "tool_calls") or ():
-                request = _tool_call(call) if not isinstance(call, dict) else _tool_call_from_dict(call)
+                request = chat_tool_call(call) if not isinstance(call, dict) else _tool_call_from_dict(call)
                 parts.append(tool_call_part(request.id, request.name, request.arguments))
         name = field(message, "name")
         result.append(input_message(role, parts, name if isinstance(name, str) else None))
@@ -517,7 +544,7 @@ class _ResponsesReader(_Reader):
     def read(self, record: Inference, response: Any) -> None:
         record.response_id = getattr(response, "id", None)
         record.response_model = getattr(response, "model", None)
-        _read_response_meta(record, response)
+        read_response_meta(record, response)
         usage = getattr(response, "usage", None)
         if usage is not None:
             record.input_tokens = getattr(usage, "input_tokens", None)
@@ -646,7 +673,7 @@ def responses_input_messages(items: Any) -> list[InputMessage] | None:
 # --- embeddings ---------------------------------------------------------------------------------
 
 
-class _EmbeddingsReader(_Reader):
+class EmbeddingsReader(_Reader):
     def build(self, instance: Any, kwargs: dict[str, Any]) -> Embedding:
         provider, address, port = self.endpoint_of(instance)
         record = Embedding(
@@ -676,3 +703,116 @@ class _EmbeddingsReader(_Reader):
                     record.dimension_count = len(vector)
                 elif isinstance(vector, str):  # encoding_format="base64": little-endian float32s
                     record.dimension_count = len(vector) * 3 // 4 // 4  # padding is under 4 bytes
+
+
+# --- legacy completions -------------------------------------------------------------------------
+
+
+class _CompletionsReader(_Reader):
+    """``completions.create``: a prompt in, text out (``text_completion``). OpenAI keeps it for its
+    instruct models; vLLM, TGI and most local servers are called this way."""
+
+    def build(self, instance: Any, kwargs: dict[str, Any]) -> Inference:
+        record = self._inference(instance, kwargs.get("model"))
+        record.operation = sc.OPERATION_TEXT_COMPLETION
+        get = kwargs.get
+        record.temperature = double(get("temperature"))
+        record.top_p = double(get("top_p"))
+        record.max_tokens = number(get("max_tokens"))
+        record.seed = number(get("seed"))
+        record.stop_sequences = strings(get("stop"))
+        record.frequency_penalty = double(get("frequency_penalty"))
+        record.presence_penalty = double(get("presence_penalty"))
+        record.choice_count = number(get("n"))
+        record.stream = self.sdk.given(get("stream")) is True
+        return record  # no system instructions, no tools: nothing to fingerprint
+
+    def capture_request(self, record: Inference, kwargs: dict[str, Any]) -> None:
+        record.input_messages = completion_prompts(self.sdk.given(kwargs.get("prompt")))
+
+    def read(self, record: Inference, response: Any) -> None:
+        record.response_id = getattr(response, "id", None)
+        record.response_model = getattr(response, "model", None)
+        read_response_meta(record, response)
+        read_chat_usage(record, getattr(response, "usage", None))
+        choices = getattr(response, "choices", None) or ()
+        _servers.recognize(record, response, choices)
+        record.finish_reasons = [getattr(c, "finish_reason", None) or "error" for c in choices]
+        if self.handler.wants_content(record):
+            record.output_messages = [
+                _completion_output(getattr(c, "text", None), getattr(c, "finish_reason", None))
+                for c in choices
+            ]
+
+    def accumulator(self, record: Inference) -> StreamAccumulator:
+        return _CompletionStreamAccumulator(self.handler, record)
+
+
+def completion_prompts(prompt: Any) -> list[InputMessage] | None:
+    """A legacy ``prompt`` as user messages: a string, or one message per string of a batch. Token-id
+    prompts (lists of ints) carry no text we could show: a generic part says what they were."""
+    if prompt is None:
+        return None
+    if isinstance(prompt, str):
+        return [input_message("user", [text_part(prompt)])]
+    if isinstance(prompt, (list, tuple)):
+        if prompt and all(isinstance(item, str) for item in prompt):
+            return [input_message("user", [text_part(item)]) for item in prompt]
+        return [input_message("user", [generic_part("token_ids")])]
+    return None
+
+
+def _completion_output(text: Any, finish_reason: Any) -> OutputMessage:
+    parts: list[Part] = [text_part(text)] if isinstance(text, str) and text else []
+    return output_message(parts, semconv_finish_reason(finish_reason))
+
+
+class _CompletionStreamAccumulator(StreamAccumulator):
+    """Assembles legacy ``Completion`` chunks: text per choice index, finish reasons, usage (last chunk,
+    with ``stream_options.include_usage``)."""
+
+    __slots__ = ("capture", "finish_reasons", "first", "last_finished", "texts", "usage")
+
+    def __init__(self, handler: TelemetryHandler, record: Inference) -> None:
+        super().__init__(handler, record)
+        self.capture = handler.wants_content(record)
+        self.texts: dict[int, list[str]] = {}
+        self.finish_reasons: dict[int, str | None] = {}
+        self.first: Any = None
+        self.usage: Any = None
+        self.last_finished: Any = None
+
+    def on_chunk(self, chunk: Any) -> None:
+        if self.first is None and getattr(chunk, "id", None):
+            self.first = chunk
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.usage = usage
+        for choice in getattr(chunk, "choices", None) or ():
+            index = getattr(choice, "index", 0) or 0
+            if index not in self.finish_reasons:
+                self.finish_reasons[index] = None
+                self.texts[index] = []
+            if self.capture and choice.text:
+                self.texts[index].append(choice.text)
+            if choice.finish_reason:
+                self.finish_reasons[index] = choice.finish_reason
+                self.last_finished = choice
+
+    def on_end(self) -> None:
+        record = self.record
+        first = self.first
+        if first is not None:
+            record.response_id = getattr(first, "id", None)
+            record.response_model = getattr(first, "model", None)
+            read_response_meta(record, first)
+            _servers.recognize(record, first, (self.last_finished,) if self.last_finished else ())
+        read_chat_usage(record, self.usage)
+        if not self.finish_reasons:
+            return
+        indexes = sorted(self.finish_reasons)
+        record.finish_reasons = [self.finish_reasons[i] or "error" for i in indexes]
+        if self.capture:
+            record.output_messages = [
+                _completion_output("".join(self.texts[i]), self.finish_reasons[i]) for i in indexes
+            ]

@@ -36,6 +36,7 @@ from otel_genai.instrumentation._base import (
     traced_call,
 )
 from otel_genai.instrumentation._documents import id_of, int_of, score_of
+from otel_genai.instrumentation._servers import DEFAULT_PORTS
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import RetrievedDocument, StoreCall
 
@@ -54,7 +55,6 @@ _SCORE_KINDS = {
 }
 # where a record keeps its text (query metadata, search fields)
 _TEXT_KEYS = ("text", "page_content", "content", "chunk_text")
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 _CATALOG_LIMIT = 1024
 
 # operation -> the reader the current instrumentation reads it with. The wrappers look it up on every
@@ -158,7 +158,7 @@ def _server(index: Any) -> tuple[str | None, int | None, str | None]:
 @functools.lru_cache(maxsize=_CATALOG_LIMIT)
 def _parse_host(host: str) -> tuple[str | None, int | None, str | None]:
     url = urlsplit(host)
-    port = url.port or _DEFAULT_PORTS.get(url.scheme)
+    port = url.port or DEFAULT_PORTS.get(url.scheme)
     return url.hostname, port, url.netloc.lower() or None
 
 

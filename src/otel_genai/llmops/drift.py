@@ -103,7 +103,7 @@ def drift_kinds(release: Any, record: Invocation) -> list[str]:
         # the version matters here (titan-embed-text-v1 and -v2 vectors do not mix)
         if wanted and record.request_model and _unrouted(record.request_model) != _unrouted(wanted):
             kinds.append(sc.DRIFT_EMBEDDING_MODEL)
-    elif isinstance(record, Retrieval):
+    elif isinstance(record, Retrieval) and not record.reranker:
         top_k = release.retrieval.top_k if release.retrieval is not None else None
         if top_k is not None and record.top_k is not None and record.top_k != top_k:
             kinds.append(sc.DRIFT_TOP_K)

@@ -116,6 +116,8 @@ class LLMOps:
         release = derived.release if derived is not None else None
         if record.data_source_id is not None or release is None or release.retrieval is None:
             return False
+        if record.reranker:
+            return False
         record.data_source_id = release.retrieval.index
         return record.data_source_id is not None
 

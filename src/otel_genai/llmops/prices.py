@@ -79,6 +79,9 @@ _FILE_FIELDS = ("name", "date", "currency", "models")
 # OpenAI service tiers billed at other rates than the standard prices the table holds (flex: about half,
 # priority: more); "default", "auto" and "scale" (prepaid, the standard rate per token) are priced.
 _OTHER_PRICE_TIERS = frozenset({"flex", "priority"})
+# Servers on the application's own hardware (Ollama, vLLM): no per-token price, so no cost, and no
+# "unpriced model" warning either (a price override may still price their models).
+SELF_HOSTED_PROVIDERS = frozenset({sc.PROVIDER_OLLAMA, sc.PROVIDER_VLLM})
 
 
 class PriceFileError(ValueError):
@@ -454,7 +457,7 @@ class PriceTable:
             return None
         price = self._lookup(key)
         if price is None:
-            if input_tokens or output_tokens:
+            if (input_tokens or output_tokens) and record.provider not in SELF_HOSTED_PROVIDERS:
                 note_unpriced(record.provider, response_model or request_model or "")
             return None
         amount = price.cost(

@@ -50,6 +50,9 @@ _TOOL_KEY = otel_context.create_key("otel_genai.tool")
 # The agents whose spans are open in this context (outermost first): the model calls under them add their
 # usage to every one of them.
 _AGENTS_KEY = otel_context.create_key("otel_genai.agents")
+# A model call whose span stands for the SDK calls made inside it (LiteLLM calling the openai SDK): those
+# run untraced, so one logical call is one span (``owning`` / ``owning_model_call``).
+_MODEL_CALL_KEY = otel_context.create_key("otel_genai.model_call")
 
 
 class TelemetryHandler:
@@ -130,6 +133,18 @@ class TelemetryHandler:
         if name is not None and record.tool_name != name:
             return None
         return record if trace.get_current_span() is record.span else None
+
+    @staticmethod
+    def owning_model_call() -> Invocation | None:
+        """The model call of a routing library (LiteLLM) this call is made inside, if any: a provider SDK
+        call there is part of it, not a call of its own."""
+        record = otel_context.get_value(_MODEL_CALL_KEY)
+        return record if isinstance(record, Invocation) and record.span is not None else None
+
+    @staticmethod
+    def owning(record: Invocation) -> _Owning:
+        """What a routing library's call runs inside: the model calls made under it join ``record``."""
+        return _Owning(record)
 
     @staticmethod
     def active_retrieval() -> Retrieval | None:
@@ -229,6 +244,23 @@ class TelemetryHandler:
                 attributes=attributes,
             )
         )
+
+
+class _Owning:
+    """A context manager that marks the model calls under it as part of one record's call."""
+
+    __slots__ = ("record", "token")
+
+    def __init__(self, record: Invocation) -> None:
+        self.record = record
+        self.token: object | None = None
+
+    def __enter__(self) -> Invocation:
+        self.token = otel_context.attach(otel_context.set_value(_MODEL_CALL_KEY, self.record))
+        return self.record
+
+    def __exit__(self, *exc: object) -> None:
+        TelemetryHandler.detach(self.token)
 
 
 def _end_quietly(span: Any) -> None:

@@ -148,6 +148,9 @@ class Retrieval(StoreCall):
     top_k: int | None = None
     query_count: int | None = None  # queries in one batch call
     query_text: str | None = None  # content
+    # A reranking model's call (Cohere ``rerank``): it orders documents it was handed and searches no index,
+    # so a release's index and top-k do not apply to it.
+    reranker: bool = False
     # Store calls made inside this retrieval (see StoreCall); they fill in what this record lacks.
     store_calls: list[StoreCall] = field(default_factory=list)
 

@@ -215,6 +215,17 @@ class AsyncStreamProxy(_ObjectProxy):
             accumulator.abandoned()
 
 
+class AsyncGeneratorProxy(AsyncStreamProxy):
+    """Wraps an SDK's async generator of chunks (Ollama's, Cohere's): its ``aclose()`` ends the span too.
+    (Not on ``AsyncStreamProxy``: a stream class without ``aclose`` must not seem to have one.)"""
+
+    async def aclose(self) -> None:
+        try:
+            await self.__wrapped__.aclose()
+        finally:
+            self._self_accumulator.finish()
+
+
 def _closing_response(response: Any, accumulator: StreamAccumulator) -> Any:
     return response if response is None else _ClosingResponse(response, accumulator)
 
