@@ -52,6 +52,8 @@ LIBRARY_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_openai_chat.py",
         "tests/test_openai_embeddings.py",
         "tests/test_openai_responses.py",
+        "tests/test_openai_completions.py",  # the legacy text_completion API
+        "tests/test_openai_compatible.py",  # OpenAI-compatible servers named for who answered
         "tests/test_streams.py",
         "tests/test_tool_decorator.py",
         "tests/test_providers.py",

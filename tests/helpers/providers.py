@@ -44,8 +44,6 @@ class Provider:
     tool_call_id: ClassVar[str | None]  # None: the provider's tool calls carry no id (Ollama)
     # whether the shipped price table prices the model (a model on one's own hardware has no price)
     priced: ClassVar[bool] = True
-    # gen_ai.usage.cost.source: "local" (our price table) or "provider" (the response carried its price)
-    cost_source: ClassVar[str] = "local"
     plain: Expected
     streamed: Expected
     tool_finish_reasons: ClassVar[tuple[str, ...]]
@@ -53,6 +51,11 @@ class Provider:
     @property
     def span_name(self) -> str:
         return f"{self.operation} {self.model}"
+
+    def cost_source(self, call: str) -> str:
+        """``gen_ai.usage.cost.source`` of a ``"plain"`` or ``"stream"`` call: ``local`` (our price table) or
+        ``provider`` (the response carried its price)."""
+        return "local"
 
     @property
     def server(self) -> tuple[str, int]:

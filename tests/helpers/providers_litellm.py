@@ -37,12 +37,22 @@ class LiteLLMProvider(Provider):
     plain = Expected("chatcmpl-abc123", (31, 58), ("stop",))
     streamed = Expected("chatcmpl-stream1", (31, 58), ("stop",))
     tool_finish_reasons = ("tool_calls",)
-    cost_source = "provider"  # LiteLLM priced the call
     CHAT = "/chat/completions"
 
     @property
     def server(self) -> tuple[str, int]:
         return ("api.openai.com", 443)
+
+    def cost_source(self, call: str) -> str:
+        """LiteLLM prices every plain call; a stream's price only from 1.101 (before it, every chunk carries a
+        0.0 placeholder, which is no price: our table prices the stream)."""
+        import importlib.metadata
+
+        from packaging.version import Version
+
+        if call == "stream" and Version(importlib.metadata.version("litellm")) < Version("1.101"):
+            return "local"
+        return "provider"
 
     def open(self) -> None:
         import openai

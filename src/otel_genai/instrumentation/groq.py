@@ -29,7 +29,6 @@ from otel_genai.instrumentation.openai import (
     ChatStreamAccumulator,
     EmbeddingsReader,
 )
-from otel_genai.telemetry.content import reasoning_part
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Inference
 from otel_genai.telemetry.streams import StreamAccumulator
@@ -164,13 +163,11 @@ class _GroqChatReader(ChatReader):
         if x_groq is not None:
             _read_request_id(record, x_groq)
         _read_groq_usage(record, getattr(response, "usage", None))
-        if record.output_messages:
-            # ``message.reasoning`` (reasoning_format="parsed"), first, as the OpenAI reader places it
-            choices = getattr(response, "choices", None) or ()
-            for choice, output in zip(choices, record.output_messages, strict=False):
-                reasoning = _value(getattr(choice, "message", None), "reasoning")
-                if isinstance(reasoning, str) and reasoning:
-                    output["parts"].insert(0, reasoning_part(reasoning))
+
+    @staticmethod
+    def reasoning_of(message: Any) -> Any:
+        """``message.reasoning`` (``reasoning_format="parsed"``)."""
+        return _value(message, "reasoning")
 
     def on_error(self, record: Inference, error: BaseException) -> None:
         record.error_type = error_code(error, self.api_error)

@@ -40,7 +40,7 @@ import logging
 import math
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -56,26 +56,24 @@ from otel_genai.instrumentation._base import (
     traced_call,
 )
 from otel_genai.instrumentation._stainless import (
-    double,
     extra_field,
     field,
     number,
     string,
-    strings,
     tool_definitions,
 )
 from otel_genai.instrumentation.openai import (
     ChatStreamAccumulator,
     chat_input_messages,
-    chat_output_message,
-    chat_tool_call,
+    read_chat_choices,
     read_chat_usage,
     read_response_meta,
+    read_sampling,
 )
 from otel_genai.llmops.fingerprint import system_messages
 from otel_genai.telemetry.handler import TelemetryHandler
-from otel_genai.telemetry.records import Embedding, Inference, Invocation, ToolCallRequest
-from otel_genai.telemetry.streams import SyncStreamProxy
+from otel_genai.telemetry.records import Embedding, Inference, Invocation
+from otel_genai.telemetry.streams import AsyncStreamMethods, SyncStreamProxy
 
 logger = logging.getLogger("otel_genai")
 
@@ -562,15 +560,8 @@ class ChatReader(_Reader):
         record = Inference(operation=sc.OPERATION_CHAT, provider=None)
         self._route(record, kwargs)
         get = kwargs.get
-        record.temperature = double(get("temperature"))
-        record.top_p = double(get("top_p"))
+        read_sampling(record, get)
         record.top_k = number(get("top_k"))
-        record.max_tokens = number(get("max_completion_tokens")) or number(get("max_tokens"))
-        record.seed = number(get("seed"))
-        record.stop_sequences = strings(get("stop"))
-        record.frequency_penalty = double(get("frequency_penalty"))
-        record.presence_penalty = double(get("presence_penalty"))
-        record.choice_count = number(get("n"))
         record.stream = get("stream") is True
         record.output_type = _output_type(get("response_format"))
         record.reasoning_level = string(get("reasoning_effort"))
@@ -600,28 +591,7 @@ class ChatReader(_Reader):
         _cache_writes(record, usage)
         _reported_cost(record, _hidden(response))
         choices = getattr(response, "choices", None) or ()
-        record.finish_reasons = [getattr(c, "finish_reason", None) or "error" for c in choices]
-        tool_calls: list[ToolCallRequest] = []
-        outputs = []
-        capture = self.handler.wants_content(record)
-        for choice in choices:
-            message = getattr(choice, "message", None)
-            calls = [chat_tool_call(call) for call in getattr(message, "tool_calls", None) or ()]
-            tool_calls.extend(calls)
-            if capture:
-                outputs.append(
-                    chat_output_message(
-                        getattr(message, "content", None),
-                        getattr(message, "refusal", None),
-                        _reasoning(message),
-                        calls,
-                        getattr(choice, "finish_reason", None),
-                    )
-                )
-        if tool_calls:
-            record.tool_calls = tool_calls
-        if capture:
-            record.output_messages = outputs
+        read_chat_choices(record, choices, self.handler.wants_content(record), _reasoning)
 
 
 _STREAM_TYPE: list[Any] = []
@@ -677,45 +647,9 @@ class _StreamAccumulator(ChatStreamAccumulator):
                 _reported_cost(record, hidden)
 
 
-class _StreamProxy(SyncStreamProxy):
+class _StreamProxy(AsyncStreamMethods, SyncStreamProxy):
     """A ``CustomStreamWrapper`` (still one to ``isinstance``), iterated with ``for`` or ``async for``: it is
     both, whichever function returned it, and its ``close()`` is synchronous and ``aclose()`` a coroutine."""
-
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        accumulator = self._self_accumulator
-        try:
-            async for chunk in self.__wrapped__:
-                accumulator.observe(chunk)
-                yield chunk
-        except GeneratorExit:
-            accumulator.finish()
-            raise
-        except BaseException as error:
-            accumulator.fail(error)
-            raise
-        accumulator.finish()
-
-    async def __anext__(self) -> Any:
-        try:
-            chunk = await self.__wrapped__.__anext__()
-        except StopAsyncIteration:
-            self._self_accumulator.finish()
-            raise
-        except BaseException as error:
-            self._self_accumulator.fail(error)
-            raise
-        self._self_accumulator.observe(chunk)
-        return chunk
-
-    async def __aenter__(self) -> _StreamProxy:
-        await self.__wrapped__.__aenter__()
-        return self
-
-    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
-        try:
-            return await self.__wrapped__.__aexit__(exc_type, exc, tb)
-        finally:
-            self._self_accumulator.finish()
 
     # ``close`` / ``aclose`` only where the release has them (``close()`` arrived in 1.10x): an application
     # that asks ``hasattr(stream, "close")`` gets the same answer as without us

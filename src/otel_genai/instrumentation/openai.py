@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -198,14 +198,7 @@ class ChatReader(_Reader):
         record = self._inference(instance, kwargs.get("model"))
         sdk = self.sdk
         get = kwargs.get
-        record.temperature = double(get("temperature"))
-        record.top_p = double(get("top_p"))
-        record.max_tokens = number(get("max_completion_tokens")) or number(get("max_tokens"))
-        record.seed = number(get("seed"))
-        record.stop_sequences = strings(get("stop"))
-        record.frequency_penalty = double(get("frequency_penalty"))
-        record.presence_penalty = double(get("presence_penalty"))
-        record.choice_count = number(get("n"))
+        read_sampling(record, get)
         record.stream = sdk.given(get("stream")) is True
         record.output_type = _output_type(sdk, get("response_format"))
         record.reasoning_level = string(get("reasoning_effort"))
@@ -233,31 +226,58 @@ class ChatReader(_Reader):
         read_chat_usage(record, getattr(response, "usage", None))
         choices = getattr(response, "choices", None) or ()
         _servers.recognize(record, response, choices)
-        record.finish_reasons = [getattr(c, "finish_reason", None) or "error" for c in choices]
-        tool_calls: list[ToolCallRequest] = []
-        outputs = []
-        capture = self.handler.wants_content(record)
-        for choice in choices:
-            message = getattr(choice, "message", None)
-            calls = [chat_tool_call(call) for call in getattr(message, "tool_calls", None) or ()]
-            tool_calls.extend(calls)
-            if capture:
-                outputs.append(
-                    chat_output_message(
-                        getattr(message, "content", None),
-                        getattr(message, "refusal", None),
-                        extra_field(message, "reasoning_content"),
-                        calls,
-                        getattr(choice, "finish_reason", None),
-                    )
-                )
-        if tool_calls:
-            record.tool_calls = tool_calls
-        if capture:
-            record.output_messages = outputs
+        read_chat_choices(record, choices, self.handler.wants_content(record), self.reasoning_of)
+
+    @staticmethod
+    def reasoning_of(message: Any) -> Any:
+        """A message's reasoning text: ``reasoning_content`` (DeepSeek, vLLM, ...), which the SDK does not
+        declare; another provider's SDK names its own field."""
+        return extra_field(message, "reasoning_content")
 
     def accumulator(self, record: Inference) -> StreamAccumulator:
         return ChatStreamAccumulator(self.handler, record)
+
+
+def read_sampling(record: Inference, get: Callable[[str], Any]) -> None:
+    """The sampling parameters of an OpenAI-shaped request (chat, legacy completions; LiteLLM's too), read
+    with ``get`` (the call's ``kwargs.get``). A not-given sentinel is no number: it reads as unset."""
+    record.temperature = double(get("temperature"))
+    record.top_p = double(get("top_p"))
+    record.max_tokens = number(get("max_completion_tokens")) or number(get("max_tokens"))
+    record.seed = number(get("seed"))
+    record.stop_sequences = strings(get("stop"))
+    record.frequency_penalty = double(get("frequency_penalty"))
+    record.presence_penalty = double(get("presence_penalty"))
+    record.choice_count = number(get("n"))
+
+
+def read_chat_choices(
+    record: Inference, choices: Any, capture: bool, reasoning_of: Callable[[Any], Any]
+) -> None:
+    """A chat completion's ``choices``: finish reasons and tool calls always; the output messages (with
+    ``reasoning_of(message)`` as their reasoning part) when ``capture``. OpenAI's shape, which Groq and
+    LiteLLM answer in too."""
+    record.finish_reasons = [getattr(c, "finish_reason", None) or "error" for c in choices]
+    tool_calls: list[ToolCallRequest] = []
+    outputs = []
+    for choice in choices:
+        message = getattr(choice, "message", None)
+        calls = [chat_tool_call(call) for call in getattr(message, "tool_calls", None) or ()]
+        tool_calls.extend(calls)
+        if capture:
+            outputs.append(
+                chat_output_message(
+                    getattr(message, "content", None),
+                    getattr(message, "refusal", None),
+                    reasoning_of(message),
+                    calls,
+                    getattr(choice, "finish_reason", None),
+                )
+            )
+    if tool_calls:
+        record.tool_calls = tool_calls
+    if capture:
+        record.output_messages = outputs
 
 
 def read_chat_usage(record: Inference, usage: Any) -> None:
@@ -716,14 +736,7 @@ class _CompletionsReader(_Reader):
         record = self._inference(instance, kwargs.get("model"))
         record.operation = sc.OPERATION_TEXT_COMPLETION
         get = kwargs.get
-        record.temperature = double(get("temperature"))
-        record.top_p = double(get("top_p"))
-        record.max_tokens = number(get("max_tokens"))
-        record.seed = number(get("seed"))
-        record.stop_sequences = strings(get("stop"))
-        record.frequency_penalty = double(get("frequency_penalty"))
-        record.presence_penalty = double(get("presence_penalty"))
-        record.choice_count = number(get("n"))
+        read_sampling(record, get)
         record.stream = self.sdk.given(get("stream")) is True
         return record  # no system instructions, no tools: nothing to fingerprint
 

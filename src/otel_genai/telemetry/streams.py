@@ -156,12 +156,13 @@ class SyncStreamProxy(_ObjectProxy):
             accumulator.abandoned()
 
 
-class AsyncStreamProxy(_ObjectProxy):
-    """Wraps an asynchronous SDK stream (``openai.AsyncStream`` and the like)."""
+class AsyncStreamMethods:
+    """``async for``, ``anext()`` and ``async with`` over ``__wrapped__``, observed by ``_self_accumulator``:
+    ``AsyncStreamProxy``'s, and a proxy's of a stream that is both sync and async (LiteLLM's)."""
 
-    def __init__(self, stream: Any, accumulator: StreamAccumulator) -> None:
-        super().__init__(stream)
-        self._self_accumulator = accumulator
+    __slots__ = ()
+    __wrapped__: Any
+    _self_accumulator: StreamAccumulator
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         accumulator = self._self_accumulator
@@ -189,7 +190,7 @@ class AsyncStreamProxy(_ObjectProxy):
         self._self_accumulator.observe(chunk)
         return chunk
 
-    async def __aenter__(self) -> AsyncStreamProxy:
+    async def __aenter__(self) -> Any:
         await self.__wrapped__.__aenter__()
         return self
 
@@ -198,6 +199,14 @@ class AsyncStreamProxy(_ObjectProxy):
             return await self.__wrapped__.__aexit__(exc_type, exc, tb)
         finally:
             self._self_accumulator.finish()
+
+
+class AsyncStreamProxy(AsyncStreamMethods, _ObjectProxy):
+    """Wraps an asynchronous SDK stream (``openai.AsyncStream`` and the like)."""
+
+    def __init__(self, stream: Any, accumulator: StreamAccumulator) -> None:
+        super().__init__(stream)
+        self._self_accumulator = accumulator
 
     async def close(self) -> None:
         try:
