@@ -911,6 +911,7 @@ def test_litellm_otel_v2_callback_adds_no_span(
 
     asyncio.run(run())
 
-    spans = exporter.get_finished_spans()
-    assert [s.attributes.get("litellm.call_id") for s in spans] == ["v2-c"]  # the control's only
+    # this test's calls only: LiteLLM's logging worker may still be finishing an earlier test's call
+    call_ids = [s.attributes.get("litellm.call_id") for s in exporter.get_finished_spans()]
+    assert [i for i in call_ids if str(i).startswith("v2-")] == ["v2-c"]  # the control's only
     assert len(telemetry.spans()) == 1
