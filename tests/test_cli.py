@@ -71,6 +71,41 @@ sys.exit(3)
 """
 
 
+# `otel-genai eval`: an async target answering from a table, and a suite whose scores are worked out by hand
+# (tokens: lower case, punctuation and a/an/the removed; f1 and rouge_l = 2PR / (P + R)):
+#   "Paris" / "paris":               exact 1, contains 1, f1 1, rouge_l 1
+#   "The answer is 4." / "4":        exact 0, contains 1; [answer, is, 4] / [4]: f1 1/2, LCS 1 -> rouge_l 1/2
+#   "blue green red" / "red green":  exact 0, contains 0; overlap 2: f1 4/5; LCS 1: P 1/3 R 1/2 -> 2/5
+#   {"order_id": ...}:               valid against its schema
+EVAL_APP = """
+import asyncio
+
+ANSWERS = {"capital": "Paris", "sum": "The answer is 4.", "colours": "blue green red",
+           "order": {"order_id": "A-1042", "status": "shipped"}}
+
+async def answer(question):
+    await asyncio.sleep(0)
+    if question == "boom":
+        raise ValueError("no answer for boom")
+    return ANSWERS[question]
+"""
+EVAL_SUITE: list[dict[str, Any]] = [
+    {"id": "capital", "input": "capital", "reference": "paris"},
+    {"id": "sum", "input": "sum", "reference": "4"},
+    {"id": "colours", "input": "colours", "reference": "red green"},
+    {"id": "order", "input": "order", "schema": {"type": "object", "required": ["order_id", "status"]}},
+]
+EVAL_MEANS = {
+    "exact": (1 + 0 + 0) / 3,
+    "contains": (1 + 1 + 0) / 3,
+    "f1": (1 + 1 / 2 + 4 / 5) / 3,
+    "rouge_l": (1 + 1 / 2 + 2 / 5) / 3,
+    "schema_valid": 1.0,
+    "refusal": 0.0,
+    "pii_detected": 0.0,
+}
+
+
 def all_instrumentors_but(*names: str) -> str:
     """An ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` value leaving only ``names`` enabled."""
     return ",".join(d.name for d in DECLARATIONS if d.name not in names)
@@ -95,6 +130,29 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
             {"release": {"feature": "support-app", "version": "7.1", "model": {"name": "gpt-4o-mini"}}}
         )
     )
+
+    (root / "eval_app.py").write_text(EVAL_APP)
+    (root / "golden.jsonl").write_text("".join(json.dumps(item) + "\n" for item in EVAL_SUITE))
+    (root / "flaky.jsonl").write_text(
+        json.dumps({"id": "boom", "input": "boom", "reference": "x"})
+        + "\n"
+        + json.dumps(EVAL_SUITE[0])
+        + "\n"
+    )
+    (root / "malformed.jsonl").write_text(
+        json.dumps(EVAL_SUITE[0]) + "\n{not json\n" + '{"reference": "x"}\n'
+    )
+    # within the margin (0.02) of this run: f1 0.01 higher, the rest equal
+    (root / "passing.json").write_text(json.dumps({"metrics": {**EVAL_MEANS, "f1": EVAL_MEANS["f1"] + 0.01}}))
+    # exact was better by 0.1; pii_detected lower by 0.5 (lower is better there)
+    failing = {**EVAL_MEANS, "exact": EVAL_MEANS["exact"] + 0.1, "pii_detected": 0.0, "refusal": 0.5}
+    (root / "failing.json").write_text(json.dumps({"metrics": failing}))
+    eval_env = {
+        "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": all_instrumentors_but("openai"),  # faster
+        "OTEL_GENAI_REDACTION_MODEL": "none",  # pii_detected with the pattern recognizers: fast
+        "OTEL_GENAI_RELEASE": str(release),
+    }
+    evaluate = [*CLI, "eval", "--target", "eval_app:answer", "--exporter", "none"]
 
     commands: dict[str, tuple[list[str], dict[str, str], str | None]] = {
         # subprocess_env() points OTLP at a port nothing listens on
@@ -159,6 +217,23 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
                 "sys.exit(5)",
             ],
             {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": all_instrumentors_but("openai", "chromadb")},
+            None,
+        ),
+        # --report into the path collect_runs reads back as the run's "result"
+        "eval_passing": (
+            [*evaluate, "golden.jsonl", "--baseline", "passing.json", "--report", "eval_passing.unused"],
+            eval_env,
+            None,
+        ),
+        "eval_regressed": ([*evaluate, "golden.jsonl", "--baseline", "failing.json"], eval_env, None),
+        "eval_target_raises": (
+            [*evaluate, "flaky.jsonl", "--evaluators", "none", "--report", "eval_target_raises.unused"],
+            eval_env,
+            None,
+        ),
+        "eval_malformed": (
+            [*evaluate, "malformed.jsonl", "--report", "eval_malformed.unused"],
+            eval_env,
             None,
         ),
         "import_cost": (
@@ -413,6 +488,70 @@ def test_run_reports_a_missing_command_or_none() -> None:
     assert "nothing to run" in nothing.stderr
 
 
+# --- eval -----------------------------------------------------------------------------------------
+
+
+def test_eval_scores_a_suite_and_passes_a_baseline_within_the_margin(runs: dict[str, Any]) -> None:
+    run = ok(runs, "eval_passing")
+    lines = run["stdout"].splitlines()
+    assert lines[0] == "golden: 4 items through eval_app:answer"
+    header = lines[1].split()
+    assert header[0] == "item" and header[-1] == "failures"
+    names = header[1:-1]
+    assert set(names) == set(EVAL_MEANS)
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2:6]}
+    assert rows["capital"][: names.index("rouge_l") + 1] == ["1.00"] * 4
+    assert rows["sum"][-1] == "exact"  # the failed check named
+    mean = next(line for line in lines if line.split()[:1] == ["mean"]).split()[1:]
+    assert {name: float(value) for name, value in zip(names, mean, strict=True)} == pytest.approx(
+        EVAL_MEANS, abs=5e-4
+    )
+    assert "regression" not in run["stdout"]
+    # progress on stderr, one line per item when it is not a terminal
+    assert [line for line in run["stderr"].splitlines() if "/4 " in line][
+        -1
+    ] == "otel-genai eval: 4/4 order ok"
+    report = run["result"]
+    assert report["suite"] == "golden" and report["target"] == "eval_app:answer"
+    assert report["release"] == {"feature": "support-app", "version": "7.1"}
+    assert report["metrics"] == pytest.approx(EVAL_MEANS)
+    assert report["counts"]["f1"] == 3 and report["counts"]["refusal"] == 4 and report["errors"] == 0
+    assert [item["id"] for item in report["items"]] == [item["id"] for item in EVAL_SUITE]
+    assert report["items"][3]["answer"] == json.dumps({"order_id": "A-1042", "status": "shipped"})
+    assert report["baseline"]["regressions"] == [] and report["started"] <= report["finished"]
+
+
+def test_eval_fails_when_a_metric_regressed_against_the_baseline(runs: dict[str, Any]) -> None:
+    run = ok(runs, "eval_regressed", status=1)
+    regressions = [
+        line.strip() for line in run["stdout"].splitlines() if line.strip().startswith("regression:")
+    ]
+    before, after = EVAL_MEANS["exact"] + 0.1, EVAL_MEANS["exact"]
+    # refusal fell from 0.5 to 0: better, not a regression
+    assert regressions == [f"regression: exact {before:.3f} -> {after:.3f} (-0.100, margin 0.02)"]
+    assert "regressed against the baseline: exact" in run["stderr"]
+
+
+def test_eval_goes_on_when_the_target_raises_and_fails_the_run(runs: dict[str, Any]) -> None:
+    run = ok(runs, "eval_target_raises", status=1)
+    assert "ValueError: no answer for boom" in run["stdout"]
+    assert "the target raised on 1 of 2 items" in run["stdout"]
+    assert "otel-genai eval: 1/2 boom error: ValueError" in run["stderr"]
+    boom, capital = run["result"]["items"]
+    assert boom["error"] == {"type": "ValueError", "message": "no answer for boom"}
+    assert boom["failed"] == dict.fromkeys(["exact", "contains", "f1", "rouge_l"], "ValueError")
+    assert capital["scores"] == {"exact": 1.0, "contains": 1.0, "f1": 1.0, "rouge_l": 1.0}
+    assert run["result"]["errors"] == 1 and run["result"]["metrics"]["exact"] == 1.0
+
+
+def test_eval_reports_malformed_lines_and_runs_nothing(runs: dict[str, Any]) -> None:
+    run = ok(runs, "eval_malformed", status=2)
+    assert run["stdout"] == "" and run["result"] is None
+    assert "line 2: not JSON" in run["stderr"]
+    assert 'line 3: no "input"' in run["stderr"]
+    assert "/" not in run["stderr"].split("line 2")[0]  # no progress: nothing ran
+
+
 # --- the module itself --------------------------------------------------------------------------------
 
 
@@ -520,6 +659,6 @@ def test_the_installed_console_script() -> None:
 def test_usage_without_a_command() -> None:
     result = subprocess.run(CLI, capture_output=True, text=True, env=subprocess_env(), timeout=60)
     assert result.returncode == 2
-    for command in ("demo", "doctor", "redact", "run"):
+    for command in ("demo", "doctor", "eval", "redact", "run"):
         assert command in result.stderr
     assert result.stdout == ""

@@ -422,3 +422,43 @@ def test_the_validator_rejects_a_broken_compose_file(compose: dict[str, Any], tm
     assert result.returncode == 1, result.stdout + result.stderr
     assert "'demo' is not of type 'array'" in result.stdout
     assert "mem_limt" in result.stdout
+
+
+# --- the prometheus service ---------------------------------------------------------------------
+
+PROMETHEUS = "prometheus"
+PROMETHEUS_UI_PORT = 9090
+
+
+def test_prometheus_scrapes_the_collectors_metrics_endpoint(
+    collector_config: dict[str, Any], services: dict[str, Any]
+) -> None:
+    service = services[PROMETHEUS]
+    mounts = {}
+    for volume in service["volumes"]:
+        source, target, *options = volume.split(":")
+        mounts[target] = ((ROOT / source).resolve(), options)
+    config_flags = [arg.split("=", 1)[1] for arg in service["command"] if arg.startswith("--config.file=")]
+    assert len(config_flags) == 1, service["command"]
+    config_dir = str(Path(config_flags[0]).parent)
+    assert mounts[config_dir] == ((ROOT / "prometheus").resolve(), ["ro"])  # the folder, read-only
+    config_file = ROOT / "prometheus" / Path(config_flags[0]).name
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+
+    _, metrics_port = endpoint_port(collector_config["exporters"]["prometheus"]["endpoint"])
+    targets = [
+        target
+        for job in config["scrape_configs"]
+        for static in job.get("static_configs", [])
+        for target in static["targets"]
+    ]
+    assert targets == [f"{COLLECTOR}:{metrics_port}"]
+    # keep the exporter's job (service.name) and instance labels: the alerts group by job
+    assert all(job.get("honor_labels") is True for job in config["scrape_configs"])
+    assert COLLECTOR in service["depends_on"]
+
+
+def test_prometheus_is_published_on_localhost_only(services: dict[str, Any]) -> None:
+    published = published_ports(services[PROMETHEUS])
+    assert published == {PROMETHEUS_UI_PORT: ("127.0.0.1", PROMETHEUS_UI_PORT)}
+    assert services[PROMETHEUS]["image"].startswith("prom/prometheus:v3.")

@@ -213,6 +213,19 @@ def test_demo_marks_only_the_deliberately_drifted_call(demo_output: str) -> None
     )
 
 
+def test_demo_evaluates_its_answers_under_the_model_calls(demo_output: str) -> None:
+    """The demo's online evaluators: the tool call's arguments against the tool's schema, the streamed
+    answer's groundedness in the retrieved help articles (the order status comes from the tool, not the
+    articles: one of its two claims is supported)."""
+    from otel_genai.demo.app import CHAT_MODEL
+
+    tool_call, streamed = span_details(tool_lines := tree_lines(demo_output), f"chat {CHAT_MODEL}")
+    assert "evaluation schema_valid 1.00 valid" in tool_call
+    assert not any("groundedness" in line for line in tool_call)  # a tool call alone makes no claim
+    assert "evaluation groundedness 0.50 partially_grounded: 1 of 2 claims supported" in streamed
+    assert sum("evaluation " in line for line in tool_lines) == 2
+
+
 # --- the fake server alone ----------------------------------------------------------------------
 
 ORDER_TOOL = {

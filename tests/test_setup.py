@@ -84,6 +84,7 @@ def test_public_api() -> None:
         "feature",
         "instrument",
         "prompt",
+        "record_evaluation",
         "retriever",
         "run_tool",
         "set_provider_name",

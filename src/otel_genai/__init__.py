@@ -11,6 +11,7 @@ from __future__ import annotations
 from otel_genai._agents import agent, workflow
 from otel_genai._decorators import retriever, run_tool, tool, tool_call
 from otel_genai._setup import Instrumentation, instrument, uninstrument
+from otel_genai.evaluation import record_evaluation
 from otel_genai.instrumentation._servers import set_provider_name
 from otel_genai.llmops.attribution import AttributionPolicy
 from otel_genai.llmops.scope import attributes, feature, prompt
@@ -29,6 +30,7 @@ __all__ = [
     "feature",
     "instrument",
     "prompt",
+    "record_evaluation",
     "retriever",
     "run_tool",
     "set_provider_name",

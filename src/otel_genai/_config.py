@@ -31,6 +31,8 @@ ENV_RELEASE = "OTEL_GENAI_RELEASE"
 ENV_PRICES = "OTEL_GENAI_PRICES"
 ENV_PROPAGATE_CONTEXT = "OTEL_GENAI_PROPAGATE_CONTEXT"
 ENV_PROVIDER_HOSTS = "OTEL_GENAI_PROVIDER_HOSTS"
+ENV_EVALUATORS = "OTEL_GENAI_EVALUATORS"
+ENV_EVALUATION_SAMPLE_RATE = "OTEL_GENAI_EVALUATION_SAMPLE_RATE"
 
 DEFAULT_MAX_CONTENT_LENGTH = 32_768
 EXPORTER_NAMES = ("otlp", "console", "none")
@@ -68,6 +70,9 @@ class Settings:
     # the application's OpenAI-compatible servers: (host pattern, gen_ai.provider.name), before the built-in
     # table (``instrumentation/_servers.py``)
     provider_hosts: tuple[tuple[str, str], ...] = ()
+    # online evaluators (built-in names or Evaluator objects) and the share of model calls they judge
+    evaluators: tuple[Any, ...] = ()
+    evaluation_sample_rate: float = 1.0
 
     def wants(self, name: str) -> bool:
         """Whether the instrumentor called ``name`` should be turned on."""
@@ -167,6 +172,8 @@ def resolve(
     instrumentors: Sequence[str] | None = None,
     propagate_context: bool | None = None,
     provider_hosts: Mapping[str, str] | None = None,
+    evaluators: Sequence[Any] | None = None,
+    evaluation_sample_rate: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Turn ``instrument()``'s arguments and the environment into one ``Settings``.
@@ -215,7 +222,44 @@ def resolve(
         disabled_instrumentors=frozenset(_names(env.get(ENV_DISABLED_INSTRUMENTATIONS))),
         propagate_context=_propagate_context(propagate_context, env),
         provider_hosts=_provider_hosts(provider_hosts, env),
+        evaluators=_evaluators(evaluators, env),
+        evaluation_sample_rate=_sample_rate(evaluation_sample_rate, env),
     )
+
+
+def _evaluators(value: Sequence[Any] | None, env: Mapping[str, str]) -> tuple[Any, ...]:
+    """``evaluators=`` (built-in names or objects with ``name`` and ``evaluate``; an unknown name raises) >
+    ``OTEL_GENAI_EVALUATORS`` (names joined by commas; an unknown one is logged and left out)."""
+    from otel_genai.evaluation.evaluators import BUILT_IN
+
+    if value is not None:
+        for item in value:
+            if isinstance(item, str) and item not in BUILT_IN:
+                raise ValueError(f"evaluators: {item!r} is not one of {', '.join(BUILT_IN)}")
+            if not isinstance(item, str) and not callable(getattr(item, "evaluate", None)):
+                raise TypeError(f"evaluators: {item!r} has no evaluate(answer) method")
+        return tuple(value)
+    names = _names(env.get(ENV_EVALUATORS))
+    unknown = [name for name in names if name not in BUILT_IN]
+    if unknown:
+        logger.warning("%s: %s are not built-in evaluators; ignoring them", ENV_EVALUATORS, unknown)
+    return tuple(name for name in names if name in BUILT_IN)
+
+
+def _sample_rate(value: float | None, env: Mapping[str, str]) -> float:
+    """The share of model calls the online evaluators judge, in [0, 1] (default 1)."""
+    raw: Any = value if value is not None else env.get(ENV_EVALUATION_SAMPLE_RATE, "").strip() or 1.0
+    try:
+        rate = float(raw)
+    except (TypeError, ValueError):
+        logger.warning("%s=%r is not a number; evaluating every call", ENV_EVALUATION_SAMPLE_RATE, raw)
+        return 1.0
+    if not 0.0 <= rate <= 1.0:
+        if value is not None:
+            raise ValueError(f"evaluation_sample_rate must be in [0, 1], not {value!r}")
+        logger.warning("%s=%r is not in [0, 1]; evaluating every call", ENV_EVALUATION_SAMPLE_RATE, raw)
+        return 1.0
+    return rate
 
 
 def _provider_hosts(value: Mapping[str, str] | None, env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

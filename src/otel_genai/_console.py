@@ -15,6 +15,7 @@ import math
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -68,6 +69,20 @@ class ConsoleTreeExporter(SpanExporter):
         self._pending: dict[int, list[ReadableSpan]] = {}
         self._lock = threading.Lock()
         self._stopped = False
+        # evaluations of a span (online evaluators, record_evaluation), printed under it; a trace whose
+        # answers the online evaluators still judge is held until they are done (or shutdown)
+        self._evaluations: dict[int, list[str]] = {}
+        self._held: dict[int, list[tuple[list[ReadableSpan], ReadableSpan]]] = {}
+        from otel_genai.evaluation.events import WATCHERS
+
+        self._watchers = WATCHERS
+        me = weakref.ref(self)
+        self._watching = (
+            lambda context, attributes: _call(me, "_evaluated", context, attributes),
+            lambda trace_id: _call(me, "_judged", trace_id),
+        )
+        WATCHERS.emitted.append(self._watching[0])
+        WATCHERS.judged.append(self._watching[1])
 
     @property
     def stream(self) -> TextIO:
@@ -82,7 +97,14 @@ class ConsoleTreeExporter(SpanExporter):
         try:
             with self._lock:
                 ready = self._collect(spans)
-            for trace_spans, root, complete in ready:
+                printable = []
+                for trace_spans, root, complete in ready:
+                    trace_id = _trace_id(root)
+                    if complete and self._watchers.pending(trace_id):
+                        self._held.setdefault(trace_id, []).append((trace_spans, root))
+                    else:
+                        printable.append((trace_spans, root, complete))
+            for trace_spans, root, complete in printable:
                 self._write(self._render(trace_spans, root, complete))
             return SpanExportResult.SUCCESS
         except Exception:
@@ -95,16 +117,45 @@ class ConsoleTreeExporter(SpanExporter):
 
     def shutdown(self) -> None:
         """Print what is still buffered (traces whose root never ended), marked incomplete."""
+        emitted, judged = self._watching
+        if emitted in self._watchers.emitted:
+            self._watchers.emitted.remove(emitted)
+        if judged in self._watchers.judged:
+            self._watchers.judged.remove(judged)
         try:
             with self._lock:
                 leftovers = list(self._pending.values())
                 self._pending.clear()
+                held = [tree for trees in self._held.values() for tree in trees]
+                self._held.clear()
                 self._stopped = True
+            for trace_spans, root in held:  # the evaluators did not finish in time: printed without them
+                self._write(self._render(trace_spans, root, complete=True))
             for trace_spans in leftovers:
                 for root in _local_roots(trace_spans):
                     self._write(self._render(trace_spans, root, complete=False))
         except Exception:
             logger.debug("otel_genai: could not print the remaining spans", exc_info=True)
+
+    # --- evaluations ---------------------------------------------------------------------------
+
+    def _evaluated(self, context: Any, attributes: dict[str, Any]) -> None:
+        """An evaluation of one span: a line for it, under that span."""
+        line = _evaluation_text(attributes)
+        with self._lock:
+            lines = self._evaluations.setdefault(context.span_id, [])
+            lines.append(line)
+            while len(self._evaluations) > MAX_PENDING_SPANS:
+                self._evaluations.pop(next(iter(self._evaluations)))
+
+    def _judged(self, trace_id: int) -> None:
+        """The online evaluators finished an answer of this trace: print it if none is left."""
+        with self._lock:
+            if trace_id not in self._held or self._watchers.pending(trace_id):
+                return
+            trees = self._held.pop(trace_id)
+        for trace_spans, root in trees:
+            self._write(self._render(trace_spans, root, complete=True))
 
     # --- buffering -----------------------------------------------------------------------------
 
@@ -152,6 +203,7 @@ class ConsoleTreeExporter(SpanExporter):
             lines.append(prefix + connector + _headline(span, paint))
             detail_prefix = prefix + continuation + (glyphs.pipe if children.get(_span_id(span)) else "   ")
             details = _details(span, glyphs)
+            details += [(line, "cyan") for line in self._evaluations.pop(_span_id(span), ())]
             if span is root:
                 details += _trace_summary(spans, glyphs)
             for detail, style in details:
@@ -178,6 +230,29 @@ class ConsoleTreeExporter(SpanExporter):
         with self._lock:
             stream.write(text)
             stream.flush()
+
+
+def _call(ref: Any, method: str, *args: Any) -> None:
+    """Call a method of an exporter held weakly (a watcher must not keep a shut-down exporter alive)."""
+    exporter = ref()
+    if exporter is not None and not exporter._stopped:
+        getattr(exporter, method)(*args)
+
+
+def _evaluation_text(attributes: dict[str, Any]) -> str:
+    """``evaluation schema_valid 1.0 valid: $.items[0]: ...`` (the explanation when it went out)."""
+    get = attributes.get
+    text = f"evaluation {get(sc.GEN_AI_EVALUATION_NAME)}"
+    score = get(sc.GEN_AI_EVALUATION_SCORE_VALUE)
+    if isinstance(score, (int, float)):
+        text += f" {score:.2f}"
+    if get(sc.GEN_AI_EVALUATION_SCORE_LABEL):
+        text += f" {get(sc.GEN_AI_EVALUATION_SCORE_LABEL)}"
+    if get(sc.ERROR_TYPE):
+        text += f" (could not run: {get(sc.ERROR_TYPE)})"
+    if get(sc.GEN_AI_EVALUATION_EXPLANATION):
+        text += f": {_abbreviate(str(get(sc.GEN_AI_EVALUATION_EXPLANATION)), '...')}"
+    return text
 
 
 # --- span helpers (all tolerant of missing fields) -----------------------------------------------

@@ -6,6 +6,7 @@ replaced, and we say so in the log.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import sys
@@ -58,8 +59,11 @@ class Instrumentation:
     _owned: list[Any] = field(default_factory=list, repr=False)
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        """Export everything buffered so far."""
+        """Export everything buffered so far (the online evaluators' queue judged first)."""
         ok = True
+        online = self.handler.online if self.handler is not None else None
+        if online is not None:
+            ok = online.flush(timeout_millis / 1000)
         for component in self._flushables():
             try:
                 ok = bool(component.force_flush(timeout_millis)) and ok
@@ -75,6 +79,7 @@ class Instrumentation:
             _uninstrument_all(self._instrumentors)
             if _active is self:
                 _context.turn_off()
+            _stop_online_evaluation(self)
             for component in self._owned:
                 try:
                     component.shutdown()
@@ -106,6 +111,8 @@ def instrument(
     instrumentors: Sequence[str] | None = None,
     propagate_context: bool | None = None,
     provider_hosts: Mapping[str, str] | None = None,
+    evaluators: Sequence[Any] | None = None,
+    evaluation_sample_rate: float | None = None,
 ) -> Instrumentation:
     """Instrument every supported, importable client library and export its telemetry.
 
@@ -123,6 +130,10 @@ def instrument(
     ``provider_hosts``: the provider behind OpenAI-compatible servers the built-in table does not know,
     ``{"llm.internal:8000": "vllm", "*.corp.example": "mistral_ai"}`` (else ``OTEL_GENAI_PROVIDER_HOSTS``);
     ``set_provider_name(client, name)`` names one client's.
+    ``evaluators``: judge model answers as they finish, off the request path (built-in names
+    ``schema_valid``, ``groundedness``, ``pii_detected``, ``refusal``, or objects with ``name`` and
+    ``evaluate(answer)``; else ``OTEL_GENAI_EVALUATORS``), on ``evaluation_sample_rate`` of the calls (else
+    ``OTEL_GENAI_EVALUATION_SAMPLE_RATE``, default 1); results are ``gen_ai.evaluation.result`` events.
     """
     global _active
     with _lock:
@@ -140,6 +151,8 @@ def instrument(
             instrumentors=instrumentors,
             propagate_context=propagate_context,
             provider_hosts=provider_hosts,
+            evaluators=evaluators,
+            evaluation_sample_rate=evaluation_sample_rate,
         )
         if settings.capture_mode is not CaptureMode.NO_CONTENT and settings.redaction is None:
             logger.warning("otel_genai: content capture is on and redaction is OFF: prompts are exported raw")
@@ -150,6 +163,10 @@ def instrument(
         if settings.capture_mode.on_event:
             logger_provider = _logger_provider(settings, logger_provider, resource, owned, meter_provider)
         handler = TelemetryHandler(settings, tracer_provider, meter_provider, logger_provider)
+        if logger_provider is None:  # evaluation events build one on first use (redacting when content is on)
+            handler.logger_provider_factory = functools.partial(
+                _logger_provider, settings, None, resource, owned, meter_provider
+            )
         waiting = _Deferred(
             telemetry_handler=handler,
             tracer_provider=tracer_provider,
@@ -204,7 +221,20 @@ def uninstrument() -> None:
                 instrumentors.append(instrumentor)
         _uninstrument_all(instrumentors)
         _context.turn_off()
+        if _active is not None:
+            _stop_online_evaluation(_active)
         _active = None
+
+
+def _stop_online_evaluation(handle: Instrumentation) -> None:
+    """The online evaluators' worker judges what is queued (within a short budget), then stops."""
+    online = handle.handler.online if handle.handler is not None else None
+    if online is not None:
+        try:
+            online.flush(2.0)
+            online.shutdown()
+        except Exception:
+            logger.debug("otel_genai: could not stop the online evaluators", exc_info=True)
 
 
 # --- instrumentors ------------------------------------------------------------------------------
@@ -466,7 +496,9 @@ def _meter_provider(settings: Settings, given: Any, resource: Resource, owned: l
 def _logger_provider(
     settings: Settings, given: Any, resource: Resource, owned: list[Any], meter_provider: Any
 ) -> Any:
-    """A LoggerProvider for the content events (only built when the capture mode emits events)."""
+    """A LoggerProvider for the content events (built when the capture mode emits events) and the evaluation
+    events (built on the first one otherwise). Redacting whenever content is captured: an evaluation's
+    explanation can quote it."""
     if given is not None:
         return given
     from opentelemetry import _logs
@@ -490,7 +522,7 @@ def _logger_provider(
     if exporters:
         exporter = exporters[0] if len(exporters) == 1 else _export.FanOutExporter(exporters)
         budget = _export.exit_budget_millis("OTEL_BLRP", "LOGS" if "otlp" in settings.log_exporters else None)
-        if _redacts(settings, settings.capture_mode.on_event):
+        if _redacts(settings, settings.capture_mode.captures):
             from otel_genai.redaction import RedactingLogRecordProcessor
 
             processor: Any = RedactingLogRecordProcessor(

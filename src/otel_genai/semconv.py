@@ -254,6 +254,23 @@ PROVIDER_FIREWORKS_AI = "fireworks_ai"
 PROVIDER_CEREBRAS = "cerebras"
 PROVIDER_LITELLM = "litellm"  # a LiteLLM proxy answering as an OpenAI-compatible server
 
+# --- evaluations (the gen_ai.evaluation.result event) ---------------------------------------------
+EVENT_EVALUATION_RESULT = "gen_ai.evaluation.result"
+GEN_AI_EVALUATION_NAME = "gen_ai.evaluation.name"
+GEN_AI_EVALUATION_SCORE_VALUE = "gen_ai.evaluation.score.value"
+GEN_AI_EVALUATION_SCORE_LABEL = "gen_ai.evaluation.score.label"
+GEN_AI_EVALUATION_EXPLANATION = "gen_ai.evaluation.explanation"
+# the built-in evaluators' names (issue 16)
+EVALUATION_SCHEMA_VALID = "schema_valid"
+EVALUATION_GROUNDEDNESS = "groundedness"
+EVALUATION_PII_DETECTED = "pii_detected"
+EVALUATION_REFUSAL = "refusal"
+# on a model span: an evaluator's own call (an LLM judge), never evaluated itself
+OTEL_GENAI_EVALUATION_JUDGE = "otel_genai.evaluation.judge"
+# on an offline suite item's workflow span (`otel-genai eval`): the suite's name and the item's id
+OTEL_GENAI_EVALUATION_SUITE = "otel_genai.evaluation.suite"
+OTEL_GENAI_EVALUATION_ITEM_ID = "otel_genai.evaluation.item.id"
+
 TOKEN_TYPE = "gen_ai.token.type"
 TOKEN_TYPE_INPUT = "input"
 TOKEN_TYPE_OUTPUT = "output"
@@ -273,6 +290,11 @@ WORKFLOW_DURATION_BUCKETS = (1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200)
 # the open cost proposal (genai#443); unit: the currency, e.g. "{USD}"
 METRIC_OPERATION_COST = "gen_ai.client.operation.cost"
 METRIC_RELEASE_DRIFT = "otel_genai.release.drift"  # a counter, one per drifted kind per call
+# Evaluation scores by evaluation name (the conventions define the event, gen_ai.evaluation.result, and no
+# metric yet): a histogram of gen_ai.evaluation.score.value in [0, 1] for the built-in evaluators, so a
+# backend charts rates (count by label) and means (sum / count) and alerts on them.
+METRIC_EVALUATION_SCORE = "otel_genai.evaluation.score"
+EVALUATION_SCORE_BUCKETS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 # dollars per call: a tenth of a cent to tens of dollars
 COST_BUCKETS = (
     0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50,

@@ -257,6 +257,9 @@ def main(question: str = QUESTION) -> int:
         exporter="console,otlp" if otlp_endpoint else "console",
         release=RELEASE,
         attribution=otel_genai.AttributionPolicy(user_id_secret=USER_ID_SECRET),
+        # judged off the request path: the tool call's arguments against the tool's schema, and the streamed
+        # answer's groundedness in the help articles retrieved before it (shown under each model call)
+        evaluators=["schema_valid", "groundedness"],
     )
     tracer = instrumentation.tracer_provider.get_tracer("support-bot-demo")
 

@@ -125,7 +125,10 @@ def _order_status_answer(result: Any) -> str:
     details = ", ".join(
         f"{key.replace('_', ' ')}: {value}" for key, value in result.items() if key != "order_id"
     )
-    return f"Thanks for waiting! I checked order {order} for you: {details}. Anything else I can help with?"
+    note = ""
+    if result.get("status") == "shipped":  # what the help article retrieved before says about it
+        note = " You can change the delivery address only until the order has shipped, so it is fixed now."
+    return f"Thanks for waiting! I checked order {order} for you: {details}.{note} Anything else I can do?"
 
 
 TOOL_SKILLS: dict[str, ToolSkill] = {

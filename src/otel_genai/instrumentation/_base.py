@@ -130,12 +130,22 @@ def handler_from_kwargs(kwargs: Mapping[str, Any]) -> TelemetryHandler:
     handler = kwargs.get("telemetry_handler")
     if isinstance(handler, TelemetryHandler):
         return handler
+    _zero_code_handlers.append(True)
     return TelemetryHandler(
         kwargs.get("settings") or _config.resolve(),
         tracer_provider=kwargs.get("tracer_provider"),
         meter_provider=kwargs.get("meter_provider"),
         logger_provider=kwargs.get("logger_provider"),
     )
+
+
+# Handlers built without instrument() (``opentelemetry-instrument``): evaluations use the global providers.
+_zero_code_handlers: list[bool] = []
+
+
+def zero_code_started() -> bool:
+    """Whether an instrumentor was turned on without ``instrument()`` (zero-code)."""
+    return bool(_zero_code_handlers)
 
 
 # The global (tracer, logger) providers already prepared, and whether content may be captured with them.

@@ -321,6 +321,7 @@ class _MessagesReader(StainlessReader):
         if output_config is not None:
             record.reasoning_level = string(field(output_config, "effort"))
         record.output_type = _output_type(given(get("output_format")), output_config)
+        record.output_schema = _output_schema(given(get("output_format")), output_config)
         # fingerprint sources, whatever the capture mode: the request's own objects, hashed as the span ends
         record.instructions = given(get("system"))
         record.tool_schemas = given(get("tools"))
@@ -398,6 +399,17 @@ def _output_type(output_format: Any, output_config: Any) -> str | None:
     formats = (output_format, field(output_config, "format") if output_config is not None else None)
     if any(f is not None and field(f, "type") == "json_schema" for f in formats):
         return "json"
+    return None
+
+
+def _output_schema(output_format: Any, output_config: Any) -> Any:
+    """The schema a structured output must follow (for the schema_valid evaluator; never exported): the
+    pydantic model class, or the JSON-schema format's ``schema``."""
+    if isinstance(output_format, type):
+        return output_format
+    for candidate in (output_format, field(output_config, "format") if output_config is not None else None):
+        if candidate is not None and field(candidate, "type") == "json_schema":
+            return field(candidate, "schema")
     return None
 
 

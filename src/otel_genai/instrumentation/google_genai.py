@@ -212,9 +212,25 @@ def _read_config(record: Inference, config: Any) -> None:
     record.presence_penalty = double(field(config, "presence_penalty"))
     record.frequency_penalty = double(field(config, "frequency_penalty"))
     record.output_type = _output_type(config)
+    record.output_schema = _output_schema(config)
     thinking = field(config, "thinking_config")
     if thinking is not None:
         record.reasoning_level = _enum_name(field(thinking, "thinking_level"))
+
+
+def _output_schema(config: Any) -> Any:
+    """The schema a structured answer must follow (for the schema_valid evaluator; never exported):
+    ``response_json_schema`` (JSON schema), else ``response_schema`` (a dict, a pydantic model class, or
+    the SDK's ``Schema``, read as its JSON form), else ``{}`` when JSON is all that is asked for."""
+    schema = field(config, "response_json_schema")
+    if schema is None:
+        schema = field(config, "response_schema")
+        dump = getattr(schema, "model_dump", None)
+        if dump is not None and not isinstance(schema, type):  # the SDK's Schema object
+            schema = dump(exclude_none=True, mode="json")
+    if schema is not None:
+        return schema
+    return {} if string(field(config, "response_mime_type")) == "application/json" else None
 
 
 def _output_type(config: Any) -> str | None:

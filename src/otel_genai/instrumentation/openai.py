@@ -148,6 +148,23 @@ def _output_type(sdk: StainlessSDK, response_format: Any) -> str | None:
     return None
 
 
+def _output_schema(response_format: Any) -> Any:
+    """The schema an answer must follow, for the schema_valid evaluator (a reference, never exported): a
+    pydantic model class (``parse``), a ``json_schema`` format's schema (chat nests it under ``json_schema``,
+    Responses does not), or ``{}`` for ``json_object`` (any JSON)."""
+    if response_format is None:
+        return None
+    if isinstance(response_format, type):
+        return response_format
+    kind = field(response_format, "type")
+    if kind == "json_object":
+        return {}
+    if kind == "json_schema":
+        nested = field(response_format, "json_schema")
+        return field(nested if nested is not None else response_format, "schema")
+    return None
+
+
 def _service_tier(record: Inference, value: Any) -> None:
     tier = string(value)
     if tier and tier != "auto":
@@ -201,6 +218,7 @@ class ChatReader(_Reader):
         read_sampling(record, get)
         record.stream = sdk.given(get("stream")) is True
         record.output_type = _output_type(sdk, get("response_format"))
+        record.output_schema = _output_schema(sdk.given(get("response_format")))
         record.reasoning_level = string(get("reasoning_effort"))
         if self.openai_refinements:
             _service_tier(record, get("service_tier"))
@@ -538,8 +556,11 @@ class _ResponsesReader(_Reader):
         text = sdk.given(get("text"))
         if text is not None:
             record.output_type = _output_type(sdk, field(text, "format"))
-        if sdk.given(get("text_format")) is not None:  # parse(text_format=PydanticModel)
+            record.output_schema = _output_schema(field(text, "format"))
+        text_format = sdk.given(get("text_format"))
+        if text_format is not None:  # parse(text_format=PydanticModel)
             record.output_type = "json"
+            record.output_schema = text_format
         _service_tier(record, get("service_tier"))
         # fingerprint sources: ``instructions`` and the system / developer messages of ``input`` (found later)
         instructions = sdk.given(get("instructions"))

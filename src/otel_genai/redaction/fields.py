@@ -32,6 +32,7 @@ LAYOUTS: dict[str, str] = {
     semconv.GEN_AI_TOOL_CALL_RESULT: ANY_JSON,
     semconv.GEN_AI_RETRIEVAL_QUERY_TEXT: TEXT,
     semconv.GEN_AI_RETRIEVAL_DOCUMENTS: DOCUMENTS,
+    semconv.GEN_AI_EVALUATION_EXPLANATION: TEXT,  # an evaluation's explanation may quote the answer
     semconv.EXCEPTION_MESSAGE: TEXT,
     # analysed whole: chained exceptions carry their own messages
     semconv.EXCEPTION_STACKTRACE: TEXT,

@@ -21,6 +21,8 @@ from opentelemetry.trace import Span, TracerProvider
 
 from otel_genai import semconv as sc
 from otel_genai._config import Settings
+from otel_genai.evaluation.events import JUDGING_KEY as _JUDGING_KEY
+from otel_genai.evaluation.events import METRIC_DIMENSIONS, RESPONSES, Evaluations
 from otel_genai.llmops.engine import LLMOps
 from otel_genai.telemetry import attributes as record_attributes
 from otel_genai.telemetry.attributes import EndOptions, RecordMapping, changed, mapping_for
@@ -81,11 +83,33 @@ class TelemetryHandler:
             from opentelemetry._logs import get_logger
 
             self._event_logger = get_logger(SCOPE_NAME, __version__, logger_provider=logger_provider)
+        # ``instrument()`` sets this when it built no LoggerProvider: evaluations build one on first use
+        self.logger_provider_factory: Any = None
+        self._logger_provider = logger_provider
+        # record_evaluation's event, metric and response index (``evaluation/events.py``)
+        self.evaluations = Evaluations(
+            meter_provider, self._evaluation_logger_provider, settings.capture_mode.captures
+        )
+        self.online: Any = None  # the online evaluators (``evaluation/online.py``), when configured
+        if settings.evaluators:
+            from otel_genai.evaluation.online import OnlineEvaluation
+
+            self.online = OnlineEvaluation(
+                settings.evaluators,
+                settings.evaluation_sample_rate,
+                self.evaluations,
+                settings.capture_mode.captures,
+            )
         self._end_options = EndOptions(
             content=self.capture_mode.on_span,
             document_ids=settings.retrieval_document_ids,
             limit=settings.max_content_length,
         )
+
+    def _evaluation_logger_provider(self) -> Any:
+        if self._logger_provider is None and self.logger_provider_factory is not None:
+            self._logger_provider = self.logger_provider_factory()
+        return self._logger_provider  # None: the global LoggerProvider
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -112,6 +136,10 @@ class TelemetryHandler:
                 context = otel_context.set_value(_TOOL_KEY, record, context)
             elif isinstance(record, Inference):
                 record.agents = otel_context.get_value(_AGENTS_KEY) or ()  # type: ignore[assignment]
+                if self.online is not None:
+                    record.evaluate = self.online.sampled()
+                if otel_context.get_value(_JUDGING_KEY) is True:
+                    record.span.set_attribute(sc.OTEL_GENAI_EVALUATION_JUDGE, True)
             elif isinstance(record, AgentInvocation):
                 outer: Any = otel_context.get_value(_AGENTS_KEY) or ()
                 context = otel_context.set_value(_AGENTS_KEY, (*outer, record), context)
@@ -159,7 +187,10 @@ class TelemetryHandler:
         mode asks for them, are emitted whatever the sampler decided).
         """
         if not self.capture_content or is_database_call(record):
-            return False  # a database span never carries content
+            # a call the online evaluators judge has its content built (never exported for them)
+            return getattr(record, "evaluate", False) is True
+        if getattr(record, "evaluate", False) is True:
+            return True
         if self.capture_mode.on_event:
             return True
         span = record.span
@@ -211,6 +242,10 @@ class TelemetryHandler:
         except Exception:
             logger.debug("otel_genai: could not describe a span", exc_info=True)
         _end_quietly(span)
+        if isinstance(record, Inference) and (record.response_id or record.evaluate):
+            self._remember_answer(record, span)
+        elif self.online is not None and isinstance(record, Retrieval) and self.capture_content:
+            self._remember_documents(record, span)
         try:
             self.metrics.record(record, duration, span)
             # a failed call's input is content too
@@ -220,6 +255,36 @@ class TelemetryHandler:
             logger.debug("otel_genai: could not record metrics or the event", exc_info=True)
 
     # --- pieces --------------------------------------------------------------------------------
+
+    def _remember_answer(self, record: Inference, span: Span) -> None:
+        """The answer's span, findable by its response id for an evaluation that comes later; and the answer
+        itself to the online evaluators, when they judge it."""
+        try:
+            dimensions = {
+                sc.GEN_AI_PROVIDER_NAME: record.provider,
+                sc.GEN_AI_REQUEST_MODEL: record.request_model,
+            }
+            scope = record.scope
+            if scope is not None:  # the release (every metric) and the tenant (bounded, as on spend metrics)
+                dimensions.update(scope.metric)
+                dimensions.update(scope.spend)
+            dimensions = {k: v for k, v in dimensions.items() if v is not None and k in METRIC_DIMENSIONS}
+            context = span.get_span_context()
+            if record.response_id:
+                RESPONSES.remember(record.response_id, context, dimensions)
+            if record.evaluate and self.online is not None:
+                self.online.submit(record, context, dimensions)
+        except Exception:
+            logger.debug("otel_genai: could not index or evaluate an answer", exc_info=True)
+
+    def _remember_documents(self, record: Retrieval, span: Span) -> None:
+        """A retrieval's document texts, for the groundedness of the answers later in its trace."""
+        try:
+            texts = [document.content for document in record.documents or () if document.content]
+            if texts:
+                self.online.remember_documents(span.get_span_context().trace_id, texts)
+        except Exception:
+            logger.debug("otel_genai: could not keep a retrieval's documents", exc_info=True)
 
     def _learned_at_end(self, record: Retrieval, span: Span) -> None:
         """What a retrieval learned as it ran, on its span too: what the store calls under it found

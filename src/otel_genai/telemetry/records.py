@@ -95,6 +95,13 @@ class Inference(Invocation):
     # The agents this call was made inside (innermost last; set by the handler): their usage counts it.
     agents: tuple[Any, ...] = ()
 
+    # The JSON schema the request asked the answer to follow (a mapping, or a pydantic model class), for the
+    # schema_valid evaluator; set by readers in ``build``, never exported.
+    output_schema: Any = None
+    # Whether the online evaluators judge this call (set by the handler when it starts: sampled, not a judge's
+    # own call); its content is then built even when capture is off, and never exported for it.
+    evaluate: bool = False
+
     # Streaming timings (seconds, monotonic clock).
     time_to_first_chunk: float | None = None
     chunk_intervals: list[float] | None = None
