@@ -28,11 +28,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 download() {
-    (cd "$work" && apt-get download -qq prometheus) >/dev/null 2>&1
+    (cd "$work" && timeout 300 apt-get download -qq prometheus) >/dev/null 2>&1
 }
 
 if ! download && [ "$(id -u)" = 0 ]; then
-    apt-get update -qq >/dev/null 2>&1
+    timeout 300 apt-get update -qq >/dev/null 2>&1  # bounded: a dead mirror must not hang `make test`
     download
 fi
 deb="$(find "$work" -maxdepth 1 -name 'prometheus_*.deb' | head -n 1)"

@@ -131,7 +131,7 @@ def test_a_valid_structured_output() -> None:
         ({"discount": 1.5}, "$.discount: above maximum 1"),
         ({"discount": "none"}, "$.discount: matches none of the anyOf schemas"),
         ({"customer": None}, "$.customer: expected string"),
-        ({"coupon code": "X"}, '$["coupon code"]: unexpected property'),
+        ({"coupon code": "X"}, "$[*]: unexpected property"),  # the model's own key is never written
     ],
 )
 def test_nested_schema_errors_name_the_path_not_the_value(change: dict[str, Any], explanation: str) -> None:
@@ -211,7 +211,7 @@ def test_valid_tool_call_arguments() -> None:
         ),
         (
             [("get_weather", '{"city": "Paris", "country": "FR"}')],
-            "tool_calls[0] (get_weather): $.country: unexpected property",
+            "tool_calls[0] (get_weather): $[*]: unexpected property",
         ),
         ([("get_weather", '{"city": "Par')], "tool_calls[0] (get_weather): $: not JSON"),
         ([("get_weather", '["Paris"]')], "tool_calls[0] (get_weather): $: expected object"),

@@ -183,9 +183,26 @@ def test_groundedness_says_it_needs_content_capture(
     make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
 ) -> None:
     telemetry = make_telemetry(evaluators=["groundedness"])
+
+    @otel_genai.retriever(data_source="kb")
+    def search(query: str) -> list[dict[str, Any]]:
+        return [
+            {"id": "kb-refunds", "content": "Refunds reach your card within five to seven business days."}
+        ]
+
+    with otel_genai.workflow("support"):
+        search("refund")
+        ask(
+            client,
+            fake_openai,
+            chat_completion("Refunds reach your card within five to seven business days."),
+        )
+    # an answer in a trace without retrievals has nothing to be grounded in: not judged for it
     ask(client, fake_openai, chat_completion("Refunds reach your card within five to seven business days."))
 
-    result = evaluations(telemetry)["groundedness"]
+    assert telemetry.instrumentation.force_flush(10_000)
+    results = [log.log_record.attributes for log in telemetry.logs() if log.log_record.event_name == EVENT]
+    [result] = results
     assert result["error.type"] == "content_not_captured"
     assert "gen_ai.evaluation.score.value" not in result
 
@@ -363,3 +380,170 @@ async def test_gemini_structured_output_is_checked(
         1.0,
         "valid",
     )
+
+
+# --- review of issue 16: capture modes, LLM judges, fork, failing results --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "on_spans", "in_logs"),
+    [
+        ("NO_CONTENT", False, False),
+        ("SPAN_ONLY", True, False),
+        ("EVENT_ONLY", False, True),
+        ("SPAN_AND_EVENT", True, True),
+    ],
+)
+def test_every_capture_mode_judges_the_model_span_and_exports_content_only_as_asked(
+    make_telemetry: Callable[..., Telemetry],
+    client: Any,
+    fake_openai: FakeOpenAI,
+    mode: str,
+    on_spans: bool,
+    in_logs: bool,
+) -> None:
+    """The judged call's content is built for the evaluators in every mode; it reaches a span or an event
+    only where the capture mode puts it."""
+    marker = "zebra-marker-7731"
+    telemetry = make_telemetry(evaluators=["schema_valid", "refusal"], capture_content=mode)
+    ask(
+        client,
+        fake_openai,
+        chat_completion(json.dumps({"order_id": marker, "status": "shipped"})),
+        response_format=RESPONSE_FORMAT,
+    )
+
+    found = evaluations(telemetry)
+    [span] = telemetry.spans()
+    assert {found[name]["_span_id"] for name in ("schema_valid", "refusal")} == {span.context.span_id}
+    assert found["schema_valid"]["gen_ai.evaluation.score.label"] == "valid"
+    assert found["refusal"]["gen_ai.evaluation.score.label"] == "answered"
+    span_text = json.dumps({key: str(value) for key, value in span.attributes.items()})
+    log_text = json.dumps([str(dict(log.log_record.attributes or {})) for log in telemetry.logs()])
+    assert (marker in span_text, marker in log_text) == (on_spans, in_logs)
+
+
+def test_a_judge_that_forgets_judging_is_not_judged_by_itself(
+    make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
+) -> None:
+    """An LLM judge calling the model without ``judging()``: the worker marks its calls anyway (else each of
+    its own calls would be queued to it again, without end)."""
+
+    class CarelessJudge:
+        name = "careless_judge"
+        calls = 0
+
+        def evaluate(self, answer: Answer) -> EvaluationResult | None:
+            self.calls += 1
+            if self.calls > 3:  # without the fix it would judge its own calls forever: stop, and fail below
+                return None
+            fake_openai.routes.pop(CHAT, None)
+            verdict = ask(client, fake_openai, chat_completion("0.7"))
+            return EvaluationResult(self.name, score=float(verdict.choices[0].message.content))
+
+    telemetry = make_telemetry(evaluators=[CarelessJudge()])
+    ask(client, fake_openai, chat_completion("Your order shipped."))
+
+    assert evaluations(telemetry)["careless_judge"]["gen_ai.evaluation.score.value"] == 0.7
+    spans = telemetry.spans()
+    assert len(spans) == 2
+    assert [bool(s.attributes.get("otel_genai.evaluation.judge")) for s in spans].count(True) == 1
+    assert len([log for log in telemetry.logs() if log.log_record.event_name == EVENT]) == 1
+
+
+def test_a_result_that_cannot_be_emitted_does_not_stop_the_other_evaluators(
+    make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
+) -> None:
+    class Wordy:
+        name = "wordy"
+
+        def evaluate(self, answer: Answer) -> EvaluationResult | None:
+            return EvaluationResult(self.name, score="high")  # type: ignore[arg-type]
+
+    telemetry = make_telemetry(evaluators=[Wordy(), "refusal"])
+    ask(client, fake_openai, chat_completion("Your order shipped."))
+
+    assert set(evaluations(telemetry)) == {"refusal"}
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_judges_its_own_answers(tmp_path: Any) -> None:
+    """gunicorn --preload: the parent's worker thread does not exist in the child, which starts its own."""
+    import os
+
+    from opentelemetry.trace import SpanContext
+
+    from otel_genai.telemetry.records import Inference
+
+    class Sink:
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def emit(self, name: str, **kwargs: Any) -> bool:
+            self.names.append(name)
+            return True
+
+    sink = Sink()
+    evaluation = online.OnlineEvaluation(["refusal"], 1.0, sink, content=False)
+
+    def submit() -> None:
+        record = Inference(operation="chat", provider="openai")
+        record.output_messages = [{"role": "assistant", "parts": [{"type": "text", "content": "Shipped."}]}]
+        evaluation.submit(record, SpanContext(trace_id=1, span_id=2, is_remote=False), {})
+
+    submit()
+    assert evaluation.flush(10)  # the parent's worker thread is running
+    result = tmp_path / "child.json"
+    pid = os.fork()
+    if pid == 0:  # the child: judge one answer, report
+        try:
+            submit()
+            result.write_text(json.dumps({"flushed": evaluation.flush(10), "names": sink.names}))
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    child = json.loads(result.read_text())
+    evaluation.shutdown()
+    assert child == {"flushed": True, "names": ["refusal", "refusal"]}  # the parent's one, then its own
+
+
+def test_the_console_tree_shows_the_evaluation_of_a_model_call_that_is_its_own_trace(
+    make_telemetry: Callable[..., Telemetry], client: Any, fake_openai: FakeOpenAI
+) -> None:
+    """A bare model call is the root of its trace; a processor that exports as the span ends (simple) hands
+    it to the console at once: the answer is queued for the evaluators before that, so the tree waits."""
+    import io
+
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from otel_genai._console import ConsoleTreeExporter
+
+    output = io.StringIO()
+    console = ConsoleTreeExporter(output, color=False)
+    telemetry = make_telemetry(evaluators=["refusal"])
+    telemetry.tracer_provider.add_span_processor(SimpleSpanProcessor(console))
+    ask(client, fake_openai, chat_completion("Your order shipped."))
+
+    assert telemetry.instrumentation.force_flush(10_000)
+    console.shutdown()
+    assert "evaluation refusal 0.00 answered" in output.getvalue()
+
+
+def test_the_documents_kept_for_one_trace_are_bounded() -> None:
+    class Sink:
+        def emit(self, *args: Any, **kwargs: Any) -> bool:
+            return True
+
+    from opentelemetry.trace import SpanContext
+
+    from otel_genai.telemetry.records import Inference
+
+    evaluation = online.OnlineEvaluation(["groundedness"], 1.0, Sink(), content=True)
+    for i in range(online._DOCUMENTS_PER_TRACE + 10):
+        evaluation.remember_documents(7, [f"document {i}"])
+    answer = evaluation.answer_of(
+        Inference(operation="chat", provider="openai"), SpanContext(trace_id=7, span_id=1, is_remote=False)
+    )
+    assert answer.documents is not None
+    assert len(answer.documents) == online._DOCUMENTS_PER_TRACE
+    assert answer.documents[-1] == f"document {online._DOCUMENTS_PER_TRACE + 9}"  # the latest kept

@@ -250,10 +250,10 @@ def _check_object(
     for key, item in value.items():
         if key in properties:
             _check(item, properties[key], _child(path, key), root, depth + 1)
-        elif additional is False:
-            raise _Invalid(_child(path, key), "unexpected property")
+        elif additional is False:  # the key is the model's, not the schema's: never written (it may be PII)
+            raise _Invalid(f"{path}[*]", "unexpected property")
         elif isinstance(additional, Mapping):
-            _check(item, additional, _child(path, key), root, depth + 1)
+            _check(item, additional, f"{path}[*]", root, depth + 1)
 
 
 def _check_array(

@@ -15,6 +15,7 @@ evaluator vouches that it quotes nothing (the built-ins' JSON paths and entity c
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -108,6 +109,19 @@ def _quietly(callback: Callable[..., Any], *args: Any) -> None:
 
 
 WATCHERS = Watchers()
+
+
+def _after_fork() -> None:
+    """In a forked child (a pre-fork server): locks nobody holds, and no pending judgements (the parent's
+    worker judges the parent's answers). A lock held by another thread at the fork would otherwise stay held
+    in the child, and the first model call's end would wait on it forever."""
+    RESPONSES._lock = threading.Lock()
+    WATCHERS._lock = threading.Lock()
+    WATCHERS._pending.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 class Evaluations:

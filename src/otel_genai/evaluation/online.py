@@ -17,8 +17,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import random
 import threading
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -35,6 +37,7 @@ logger = logging.getLogger("otel_genai")
 
 QUEUE_SIZE = 256  # answers waiting for the worker; beyond it a burst is dropped (and counted)
 _DOCUMENT_TRACES = 512  # traces whose retrieved documents are kept for groundedness
+_DOCUMENTS_PER_TRACE = 64  # the latest retrieved documents of one trace (an agent loop retrieves without end)
 
 
 @contextlib.contextmanager
@@ -68,6 +71,19 @@ class OnlineEvaluation:
         self._busy = 0
         self._stopped = False
         self._thread: threading.Thread | None = None
+        if hasattr(os, "register_at_fork"):
+            # A pre-fork server (gunicorn --preload) forks after instrument(): the child has no worker thread,
+            # and a lock the worker held at the fork would stay held there forever (blocking ``submit``).
+            reference = weakref.WeakMethod(self._after_fork)
+            os.register_at_fork(after_in_child=lambda: (method := reference()) and method())
+
+    def _after_fork(self) -> None:
+        """In a forked child: a fresh lock and queue, no worker (``submit`` starts one); the parent judges
+        what it had queued."""
+        self._lock = threading.Condition()
+        self._queue.clear()
+        self._busy = 0
+        self._thread = None
 
     # --- on the application's thread (cheap) ------------------------------------------------------------
 
@@ -79,9 +95,12 @@ class OnlineEvaluation:
         return rate >= 1.0 or (rate > 0.0 and random.random() < rate)
 
     def remember_documents(self, trace_id: int, texts: list[str]) -> None:
-        """A retrieval's document texts (content capture on), for the answers later in the same trace."""
+        """A retrieval's document texts (an empty list without content capture: the trace had a retrieval),
+        for the answers later in the same trace."""
         with self._lock:
-            self._documents.setdefault(trace_id, []).extend(texts)
+            kept = self._documents.setdefault(trace_id, [])
+            kept.extend(texts)
+            del kept[:-_DOCUMENTS_PER_TRACE]
             self._documents.move_to_end(trace_id)
             while len(self._documents) > _DOCUMENT_TRACES:
                 self._documents.popitem(last=False)
@@ -96,7 +115,7 @@ class OnlineEvaluation:
                 return
             self._queue.append((record, context, dimensions))
             WATCHERS.queued(context.trace_id)
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():  # first use; or the worker died
                 self._thread = threading.Thread(target=self._run, name="otel_genai-evaluation", daemon=True)
                 self._thread.start()
             self._lock.notify()
@@ -128,28 +147,37 @@ class OnlineEvaluation:
         for evaluator in self.evaluators:
             name = str(getattr(evaluator, "name", type(evaluator).__name__))
             try:
-                result = evaluator.evaluate(answer)
+                # an LLM judge's own model calls are marked and never judged, even without its own judging()
+                # (else each of its calls would be judged by it again, without end)
+                with judging():
+                    result = evaluator.evaluate(answer)
             except Exception as error:  # a user's evaluator failed: said so, the others still run
                 result = EvaluationResult(name, error_type=type(error).__name__)
             if result is None:
                 continue
-            self.evaluations.emit(
-                result.name or name,
-                score=result.score,
-                label=result.label,
-                explanation=result.explanation,
-                error_type=result.error_type,
-                span=span,
-                response_id=record.response_id,
-                dimensions=dimensions,
-                explanation_is_content=not isinstance(evaluator, tuple(BUILT_IN.values())),
-            )
+            try:
+                self.evaluations.emit(
+                    result.name or name,
+                    score=result.score,
+                    label=result.label,
+                    explanation=result.explanation,
+                    error_type=result.error_type,
+                    span=span,
+                    response_id=record.response_id,
+                    dimensions=dimensions,
+                    explanation_is_content=not isinstance(evaluator, tuple(BUILT_IN.values())),
+                )
+            except Exception:  # a result that cannot be emitted (a score not a number): the others still can
+                logger.debug("otel_genai: could not emit evaluation %r", name, exc_info=True)
 
     def answer_of(self, record: Inference, context: SpanContext) -> Answer:
         """What the evaluators read, from the finished record (on the worker thread)."""
         text, refusal = _output(record)
+        # no retrieval in the trace: nothing to be grounded in (groundedness does not apply); one without its
+        # texts (content capture off): unknown, and groundedness says it needs content capture
         with self._lock:
-            documents = list(self._documents.get(context.trace_id, ())) if self.content else None
+            kept = self._documents.get(context.trace_id)
+            documents: list[str] | None = [] if kept is None else list(kept) if self.content else None
         return Answer(
             text=text,
             output_schema=_schema(record.output_schema),

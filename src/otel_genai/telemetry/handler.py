@@ -241,11 +241,13 @@ class TelemetryHandler:
                     record_error(span, error, record.error_type, with_message=options.content)
         except Exception:
             logger.debug("otel_genai: could not describe a span", exc_info=True)
-        _end_quietly(span)
+        # before the span ends: an exporter that runs as it ends (the console tree behind a simple processor)
+        # then already knows its answer is being judged, and holds its trace for the results
         if isinstance(record, Inference) and (record.response_id or record.evaluate):
             self._remember_answer(record, span)
-        elif self.online is not None and isinstance(record, Retrieval) and self.capture_content:
+        elif self.online is not None and isinstance(record, Retrieval):
             self._remember_documents(record, span)
+        _end_quietly(span)
         try:
             self.metrics.record(record, duration, span)
             # a failed call's input is content too
@@ -278,11 +280,11 @@ class TelemetryHandler:
             logger.debug("otel_genai: could not index or evaluate an answer", exc_info=True)
 
     def _remember_documents(self, record: Retrieval, span: Span) -> None:
-        """A retrieval's document texts, for the groundedness of the answers later in its trace."""
+        """A retrieval's document texts (none without content capture: then only that the trace had one),
+        for the groundedness of the answers later in its trace."""
         try:
             texts = [document.content for document in record.documents or () if document.content]
-            if texts:
-                self.online.remember_documents(span.get_span_context().trace_id, texts)
+            self.online.remember_documents(span.get_span_context().trace_id, texts)
         except Exception:
             logger.debug("otel_genai: could not keep a retrieval's documents", exc_info=True)
 
