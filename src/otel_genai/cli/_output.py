@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 from collections.abc import Sequence
@@ -62,3 +63,14 @@ def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
         ]
         lines.append((indent + "  ".join(cells)).rstrip())
     return lines
+
+
+def fraction(value: str) -> float:
+    """An argparse type: a number from 0 to 1 (a detection threshold, a regression margin)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1")
+    return number

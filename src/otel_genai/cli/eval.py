@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from otel_genai.cli._output import PROG, CommandError, Style, table
+from otel_genai.cli._output import PROG, CommandError, Style, fraction, table
 
 DEFAULT_MARGIN = 0.02
 # how long the telemetry flush at the end may take (the exporters' own shutdown is bounded too)
@@ -48,7 +48,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     command.add_argument(
         "--margin",
-        type=_margin,
+        type=fraction,
         default=DEFAULT_MARGIN,
         help=f"how much worse (absolute) a metric's mean may get before it is a regression (default: "
         f"{DEFAULT_MARGIN})",
@@ -66,16 +66,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--allow-errors", action="store_true", help="items whose target call raised do not fail the run"
     )
     command.set_defaults(handler=_command)
-
-
-def _margin(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not 0.0 <= number <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1")
-    return number
 
 
 def _command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from otel_genai import semconv
-from otel_genai.cli._output import PROG, CommandError
+from otel_genai.cli._output import PROG, CommandError, fraction
 
 # The attribute each kind of input is redacted as: the same layouts the span processor uses.
 _TEXT_KEY = semconv.GEN_AI_PROMPT_VARIABLE_PREFIX + "text"  # plain text, analysed whole
@@ -35,23 +35,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         choices=("replace", "hash", "mask", "drop"),
         help="what replaces a finding (default: replace, e.g. <EMAIL_ADDRESS>)",
     )
-    redact.add_argument("--threshold", type=_score, help="minimum detection score, 0-1 (default: 0.35)")
+    redact.add_argument("--threshold", type=fraction, help="minimum detection score, 0-1 (default: 0.35)")
     redact.add_argument("--model", help='spaCy pipeline (package or path; "none" = patterns only)')
     redact.add_argument(
         "--allow", action="append", default=[], metavar="WORD", help="never redact this word (repeatable)"
     )
     redact.add_argument("--plain", dest="as_text", action="store_true", help="treat JSON input as plain text")
     redact.set_defaults(handler=_command)
-
-
-def _score(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not 0.0 <= number <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1")
-    return number
 
 
 def _command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

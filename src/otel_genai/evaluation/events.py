@@ -46,23 +46,40 @@ JUDGING_KEY = otel_context.create_key("otel_genai.evaluation.judging")
 
 
 class ResponseIndex:
-    """response id -> (span context, metric dimensions) of recent model spans: an evaluation that arrives
-    later (a user's judge, a review queue) finds the span it judges. Bounded; oldest out first."""
+    """response id -> the span context of a recent model span, with what its score dimensions are made of
+    (provider, model, LLMOps scope): an evaluation that arrives later (a user's judge, a review queue) finds
+    the span it judges. Filled on every model call, so it stores references and builds no dimensions (``find``
+    does, rarely); bounded, oldest out first."""
 
     def __init__(self, size: int = _INDEX_SIZE) -> None:
         self._size = size
-        self._entries: OrderedDict[str, tuple[SpanContext, dict[str, Any]]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[SpanContext, Any, Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def remember(self, response_id: str, context: SpanContext, dimensions: dict[str, Any]) -> None:
+    def remember(self, response_id: str, context: SpanContext, record: Any) -> None:
+        entry = (context, record.provider, record.request_model, record.scope)
         with self._lock:
-            self._entries[response_id] = (context, dimensions)
+            self._entries[response_id] = entry
             if len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
     def find(self, response_id: str) -> tuple[SpanContext, dict[str, Any]] | None:
         with self._lock:
-            return self._entries.get(response_id)
+            found = self._entries.get(response_id)
+        if found is None:
+            return None
+        context, provider, model, scope = found
+        return context, answer_dimensions(provider, model, scope)
+
+
+def answer_dimensions(provider: Any, model: Any, scope: Any) -> dict[str, Any]:
+    """A model call's score dimensions: provider, model, the release (as on every metric) and the tenant
+    (bounded, as on the spend metrics)."""
+    dimensions = {sc.GEN_AI_PROVIDER_NAME: provider, sc.GEN_AI_REQUEST_MODEL: model}
+    if scope is not None:
+        dimensions.update(scope.metric)
+        dimensions.update(scope.spend)
+    return {key: value for key, value in dimensions.items() if value is not None and key in METRIC_DIMENSIONS}
 
 
 # One per process: an answer traced by any handler (zero-code builds one per instrumentor) can be judged.

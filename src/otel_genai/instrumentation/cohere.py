@@ -40,7 +40,6 @@ from typing import Any
 
 import wrapt
 from opentelemetry import context as otel_context
-from opentelemetry import trace
 
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import CallReader, Instrumentor, Target, host_and_port
@@ -76,7 +75,7 @@ from otel_genai.telemetry.records import (
     RetrievedDocument,
     ToolCallRequest,
 )
-from otel_genai.telemetry.streams import AsyncGeneratorProxy, StreamAccumulator, SyncStreamProxy
+from otel_genai.telemetry.streams import AsyncGeneratorProxy, StreamAccumulator, SyncStreamProxy, span_context
 
 logger = logging.getLogger("otel_genai")
 
@@ -356,8 +355,8 @@ class _ChatStreamReader(_ChatReader):
 
 def _entered(record: Inference) -> object | None:
     """Our span current while the request goes out (the raw client sends it when its manager is entered)."""
-    span = record.span
-    return otel_context.attach(trace.set_span_in_context(span)) if span is not None else None
+    context = span_context(record)
+    return otel_context.attach(context) if context is not None else None
 
 
 def _events_proxy(response: Any, accumulator: StreamAccumulator, is_async: bool) -> Any:

@@ -34,7 +34,6 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
 
 from otel_genai import semconv as sc
 from otel_genai.instrumentation._base import CallReader, Instrumentor, Target
@@ -57,7 +56,7 @@ from otel_genai.telemetry.content import (
 )
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Embedding, Inference, Invocation, ToolCallRequest
-from otel_genai.telemetry.streams import AsyncGeneratorProxy, StreamAccumulator, SyncStreamProxy
+from otel_genai.telemetry.streams import AsyncGeneratorProxy, StreamAccumulator, SyncStreamProxy, span_context
 
 logger = logging.getLogger("otel_genai")
 
@@ -159,9 +158,9 @@ class _InferenceReader(_Reader):
         if record.stream:
             if hasattr(result, "__anext__"):
                 accumulator = self.accumulator(record)
-                return AsyncGeneratorProxy(_first_step_async(_span_context(record), result), accumulator)
+                return AsyncGeneratorProxy(_first_step_async(span_context(record), result), accumulator)
             if hasattr(result, "__next__"):
-                return SyncStreamProxy(_first_step(_span_context(record), result), self.accumulator(record))
+                return SyncStreamProxy(_first_step(span_context(record), result), self.accumulator(record))
         return super().on_result(record, result)
 
     def read(self, record: Inference, response: Any) -> None:
@@ -578,11 +577,6 @@ def _image_type(data: str) -> str | None:
 
 
 # --- streams --------------------------------------------------------------------------------------
-
-
-def _span_context(record: Inference) -> Any:
-    """The context to send the request in: the call's span current (None once it has ended)."""
-    return trace.set_span_in_context(record.span) if record.span is not None else None
 
 
 def _first_step(context: Any, stream: Iterator[Any]) -> Iterator[Any]:

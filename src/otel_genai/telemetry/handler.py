@@ -22,7 +22,7 @@ from opentelemetry.trace import Span, TracerProvider
 from otel_genai import semconv as sc
 from otel_genai._config import Settings
 from otel_genai.evaluation.events import JUDGING_KEY as _JUDGING_KEY
-from otel_genai.evaluation.events import METRIC_DIMENSIONS, RESPONSES, Evaluations
+from otel_genai.evaluation.events import RESPONSES, Evaluations, answer_dimensions
 from otel_genai.llmops.engine import LLMOps
 from otel_genai.telemetry import attributes as record_attributes
 from otel_genai.telemetry.attributes import EndOptions, RecordMapping, changed, mapping_for
@@ -262,19 +262,11 @@ class TelemetryHandler:
         """The answer's span, findable by its response id for an evaluation that comes later; and the answer
         itself to the online evaluators, when they judge it."""
         try:
-            dimensions = {
-                sc.GEN_AI_PROVIDER_NAME: record.provider,
-                sc.GEN_AI_REQUEST_MODEL: record.request_model,
-            }
-            scope = record.scope
-            if scope is not None:  # the release (every metric) and the tenant (bounded, as on spend metrics)
-                dimensions.update(scope.metric)
-                dimensions.update(scope.spend)
-            dimensions = {k: v for k, v in dimensions.items() if v is not None and k in METRIC_DIMENSIONS}
             context = span.get_span_context()
             if record.response_id:
-                RESPONSES.remember(record.response_id, context, dimensions)
+                RESPONSES.remember(record.response_id, context, record)
             if record.evaluate and self.online is not None:
+                dimensions = answer_dimensions(record.provider, record.request_model, record.scope)
                 self.online.submit(record, context, dimensions)
         except Exception:
             logger.debug("otel_genai: could not index or evaluate an answer", exc_info=True)

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import wrapt
+from opentelemetry import trace
 
 from otel_genai.telemetry.handler import TelemetryHandler
 from otel_genai.telemetry.records import Inference
@@ -257,3 +258,11 @@ class _ClosingResponse(_ObjectProxy):
             return await self.__wrapped__.aclose()
         finally:
             self._self_accumulator.finish()
+
+
+def span_context(record: Inference) -> Any:
+    """The context with the call's span current (None once the span ended): where a stream whose request
+    goes out only at its first step (Ollama's generators, Cohere's raw stream manager) sends it, so the
+    HTTP client's span nests under ours."""
+    span = record.span
+    return trace.set_span_in_context(span) if span is not None else None
