@@ -13,7 +13,8 @@ import pytest
 
 from helpers.pii_corpus import CLEAN_TEXTS, PII_TEXTS
 from otel_genai.redaction import RedactionPolicy, engine_status
-from otel_genai.redaction.engine import CHUNK_CHARS, _fast_phone_recognizer, shared_detector
+from otel_genai.redaction.engine import CHUNK_CHARS, shared_detector
+from otel_genai.redaction.recognizers import _fast_phone_recognizer
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_the_pre_scan_never_skips_a_recognizer_that_would_have_matched(detector)
         results = detector._analyzer.analyze(
             text=text, language="en", entities=gated, score_threshold=0.35, nlp_artifacts=artifacts
         )
-        allowed = set(detector._entities_for(text, ner=False))
+        allowed = set(detector._entities_for(text))
         for result in results:
             assert result.entity_type in allowed, (text, result)
             matched += 1

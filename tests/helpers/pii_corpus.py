@@ -17,8 +17,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Labelled:
     text: str
-    # (kind, exact substring of text that is PII). kind is one of KINDS below.
-    spans: tuple[tuple[str, str], ...]
+    # (kind, exact substring of text that is PII). kind is one of KINDS below. Every piece of personal
+    # data in the text is labelled: what is not labelled counts as a false alarm when it is redacted.
+    spans: tuple[tuple[str, str], ...] = ()
+    # where such a text comes from: one of CATEGORIES ("" for the first corpus, which predates them)
+    category: str = ""
 
 
 KINDS = (
@@ -32,7 +35,10 @@ KINDS = (
     "ADDRESS",
     "API_KEY",
     "DATE_OF_BIRTH",
+    "PERSONAL_DATE",  # a date tied to a person: appointment, admission, visit, discharge, death
+    "LOCATION",  # a city, region or country said of a person ("Amara lives in Lagos, Nigeria")
 )
+CATEGORIES = ("chat", "ticket", "crm", "email", "log", "code", "clinical")
 # Structured identifiers a pattern can always find: these must never survive redaction.
 PATTERN_KINDS = ("EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "IP", "API_KEY")
 

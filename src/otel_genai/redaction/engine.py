@@ -21,12 +21,20 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from otel_genai.redaction.findings import Finding
+from otel_genai.redaction.names import name_recognizers, refine_names
 from otel_genai.redaction.policy import NER_ENTITIES, RedactionPolicy
+from otel_genai.redaction.recognizers import (
+    GATED,
+    GATES,
+    REPLACED_PRESIDIO_RECOGNIZERS,
+    pattern_recognizers,
+    refine_patterns,
+)
 
 if TYPE_CHECKING:
     from otel_genai.redaction._isolated import ProcessDetector
@@ -70,105 +78,16 @@ _NER_IGNORED = [
     "QUANTITY",
     "WORK_OF_ART",
 ]
-
-# --- pre-scan: which pattern recognizers could possibly match a text ------------------------------
-# Each gate is a necessary condition for its entities (verified against Presidio on our corpus and on
-# synthetic digit strings in tests/test_redaction_engine.py). Entities without a gate always run.
-_SEVEN_DIGITS = re.compile(r"\d(?:[^\d\n]{0,3}\d){6}")
-# phonenumbers accepts numbers of 4 to 6 digits in some regions (Israeli *16xx numbers, ...)
-_ALPHABETIC_TLD = re.compile(r"\.[A-Za-z]{2,}$")
-_DIGIT_RUN = re.compile(r"\d(?:[^\dA-Za-z]{0,3}\d){3,}")
-_IP_LIKE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:")
 _LETTER = re.compile(r"[^\W\d_]")
-# NER labels identifiers in code and logs as people and places (`order_id`, `np.arange(0`, `180ms`,
-# `CrashLoopBackOff`); names contain no digits, underscores or brackets, nor several inner capitals.
-_CODE_LIKE = re.compile(r"[0-9_=(){}\[\]<>/\\@#$%^*+|~`]|\.[a-z]|[a-z][A-Z][a-z]+[A-Z]")
-_GATES: tuple[tuple[frozenset[str], Any], ...] = (
-    (
-        frozenset(
-            {
-                "CREDIT_CARD",
-                "US_SSN",
-                "IBAN_CODE",
-                "US_BANK_NUMBER",
-                "US_ITIN",
-                "US_PASSPORT",
-                "UK_NHS",
-            }
-        ),
-        _SEVEN_DIGITS.search,
-    ),
-    (frozenset({"PHONE_NUMBER"}), _DIGIT_RUN.search),
-    (frozenset({"EMAIL_ADDRESS"}), lambda text: "@" in text),
-    (frozenset({"IP_ADDRESS"}), _IP_LIKE.search),
-)
-_GATED = frozenset().union(*(entities for entities, _ in _GATES))
 
-# --- recognizers we add where Presidio is weak and LLM traffic needs it ---------------------------
-_STREET_SUFFIX = (
-    r"(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|ter|place|pl|"
-    r"way|circle|cir|parkway|pkwy|highway|hwy|square|sq|crescent|close|row|mews|gardens)"
-)
-_WORD = r"[A-Z][A-Za-z'\-]+"
-_STREET_ADDRESS_PATTERNS = (
-    # 1742 Evergreen Terrace, Apt 2B, Springfield, IL 62704 / 221B Baker Street, London NW1 6XE
-    (
-        "street",
-        rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+(?:{_WORD}\.?\s+){{1,3}}{_STREET_SUFFIX}\b\.?"
-        rf"(?:,?\s*(?i:apt|apartment|suite|ste|unit|flat|floor|fl|#)\.?\s*#?[\w\-]{{1,6}})?"
-        rf"(?:,\s*{_WORD}(?:\s{_WORD}){{0,2}})?"
-        r"(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
-        r"(?:,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})?",
-        0.6,
-    ),
-    ("po_box", r"\b(?i:p\.?\s?o\.?\s?box)\s+\d{1,6}\b", 0.6),
-    ("us_state_zip", r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b", 0.4),
-    ("uk_postcode", r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b", 0.4),
-)
-_API_KEY_PATTERNS = (
-    ("openai_anthropic", r"\bsk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", 0.9),
-    ("aws_access_key_id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b", 0.9),
-    ("aws_secret", r"(?i:aws.{0,20}secret.{0,20}?[=:]\s*[\"']?)\K[A-Za-z0-9/+]{40}", 0.9),
-    ("github", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b", 0.9),
-    ("slack", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}", 0.9),
-    ("google", r"\bAIza[0-9A-Za-z_\-]{35}\b", 0.9),
-    ("stripe", r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}", 0.9),
-    ("jwt", r"\beyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}", 0.9),
-    ("bearer", r"(?i:\bbearer\s+)\K[A-Za-z0-9\-._~+/]{16,}=*", 0.8),
-    (
-        "assigned_secret",
-        r"(?i:\b(?:api[_\-]?key|secret|token|password|passwd|pwd|access[_\-]?key)\b[\"']?\s*[:=]\s*[\"']?)"
-        r"\K[^\s\"',;]{8,}",
-        0.6,
-    ),
-)
-_PRIVATE_KEY_PATTERN = (
-    "pem",
-    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY"
-    r"(?: BLOCK)?-----|\Z)",
-    1.0,
-)
-_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DATE = (
-    rf"(?:\d{{1,4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
-    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}})"
-)
-_DATE_OF_BIRTH_PATTERN = (
-    "date_of_birth",
-    rf"(?i:\b(?:d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday|born)\b(?:\s+(?:is|was|on))*"
-    rf"\s*[:=\-]?\s*[\"']?)\K{_DATE}",
-    0.85,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One detected value: where it is in the analysed text, what it is, how sure the recognizer was."""
-
-    start: int
-    end: int
-    entity_type: str
-    score: float
+__all__ = [
+    "CHUNK_CHARS",
+    "EngineUnavailable",
+    "Finding",
+    "PresidioDetector",
+    "engine_status",
+    "shared_detector",
+]
 
 
 def find_model(configured: str | None) -> str | None:
@@ -225,10 +144,10 @@ class PresidioDetector:
         self._blank_nlp: Any = None
         entities = policy.wanted_entities()
         self._ner_entities = tuple(e for e in entities if e in NER_ENTITIES)
-        self._always = tuple(e for e in entities if e not in _GATED and e not in NER_ENTITIES)
+        self._always = tuple(e for e in entities if e not in GATED and e not in NER_ENTITIES)
         self._gates = tuple(
             (tuple(e for e in entities if e in gated), test)
-            for gated, test in _GATES
+            for gated, test in GATES
             if any(e in gated for e in entities)
         )
 
@@ -300,7 +219,7 @@ class PresidioDetector:
             blank_docs = iter(self._blank_nlp.pipe(other_texts, batch_size=batch))
             for text, flag in zip(texts, with_ner, strict=True):
                 doc = next(ner_docs) if flag else next(blank_docs)
-                entities = self._entities_for(text, ner=flag)
+                entities = self._entities_for(text)
                 if not entities:
                     yield []
                     continue
@@ -313,15 +232,14 @@ class PresidioDetector:
                     nlp_artifacts=artifacts,
                     allow_list=list(self.policy.allow_list) or None,
                 )
-                yield [
-                    Finding(r.start, r.end, r.entity_type, float(r.score))
-                    for r in results
-                    if not (r.entity_type in NER_ENTITIES and _CODE_LIKE.search(text, r.start, r.end))
-                ]
+                findings = [Finding(r.start, r.end, r.entity_type, float(r.score)) for r in results]
+                yield refine_names(text, refine_patterns(text, findings))
 
-    def _entities_for(self, text: str, *, ner: bool) -> tuple[str, ...]:
+    def _entities_for(self, text: str) -> tuple[str, ...]:
         entities: list[str] = list(self._always)
-        if ner:
+        # Names and places: by the NER model on texts it read (``doc`` from the NER pipeline), and by the
+        # context recognizers of names.py on every text with a letter, with or without a model.
+        if _LETTER.search(text) is not None:
             entities.extend(self._ner_entities)
         for gated, test in self._gates:
             if test(text):
@@ -389,13 +307,13 @@ class PresidioDetector:
             registry.load_predefined_recognizers(languages=[language], nlp_engine=nlp_engine)
         finally:
             presidio_log.setLevel(level)
-        # Presidio's e-mail and phone recognizers make way for ours (_our_recognizers)
+        # Presidio's recognizers that ours replace (recognizers.REPLACED_PRESIDIO_RECOGNIZERS) make way
         registry.recognizers = [
             recognizer
             for recognizer in registry.recognizers
-            if type(recognizer).__name__ not in ("EmailRecognizer", "PhoneRecognizer")
+            if type(recognizer).__name__ not in REPLACED_PRESIDIO_RECOGNIZERS
         ]
-        for recognizer in _our_recognizers(self.policy):
+        for recognizer in (*pattern_recognizers(self.policy), *name_recognizers(self.policy)):
             registry.add_recognizer(recognizer)
         self._nlp_engine = nlp_engine
         self._analyzer = AnalyzerEngine(
@@ -450,100 +368,6 @@ def _register_lower_lemma() -> None:
         return doc
 
     _LEMMA_REGISTERED = True
-
-
-def _our_recognizers(policy: RedactionPolicy) -> list[Any]:
-    import regex
-    from presidio_analyzer import Pattern, PatternRecognizer
-    from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer
-
-    flags = regex.DOTALL | regex.MULTILINE  # case matters for addresses; parts opt in with (?i:...)
-
-    def recognizer(entity: str, patterns: Iterable[tuple[str, str, float]], **kwargs: Any) -> Any:
-        return PatternRecognizer(
-            supported_entity=entity,
-            name=f"otel_genai_{entity.lower()}",
-            patterns=[Pattern(name, pattern, score) for name, pattern, score in patterns],
-            global_regex_flags=flags,
-            **kwargs,
-        )
-
-    recognizers = [
-        _offline_email_recognizer(EmailRecognizer),
-        _fast_phone_recognizer(PhoneRecognizer),
-        recognizer("STREET_ADDRESS", _STREET_ADDRESS_PATTERNS, context=["address", "live", "ship"]),
-        recognizer("API_KEY", _API_KEY_PATTERNS),
-        recognizer("PRIVATE_KEY", [_PRIVATE_KEY_PATTERN]),
-        recognizer("DATE_OF_BIRTH", [_DATE_OF_BIRTH_PATTERN]),
-    ]
-    for entity, patterns in policy.patterns.items():
-        recognizer_patterns = [(f"user_{i}", p, 0.9) for i, p in enumerate(patterns)]
-        recognizers.append(recognizer(entity, recognizer_patterns))
-    for entity, words in policy.deny_words().items():
-        recognizers.append(
-            PatternRecognizer(
-                supported_entity=entity, name=f"otel_genai_deny_{entity.lower()}", deny_list=list(words)
-            )
-        )
-    return recognizers
-
-
-def _offline_email_recognizer(base: type) -> Any:
-    """Presidio's e-mail recognizer, validating domains against tldextract's bundled suffix list
-    (the default extractor fetches the list from the internet on first use)."""
-    import tldextract
-
-    extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
-
-    class OfflineEmailRecognizer(base):
-        def validate_result(self, pattern_text: str) -> bool | None:
-            # A known public suffix raises the score; an unknown alphabetic one (.internal, .example,
-            # .corp) keeps the pattern's score instead of dropping the match (for redaction a miss is
-            # the worse error); a numeric one is a package version (react-dom@18.2.0), not an address.
-            if extractor(pattern_text).fqdn:
-                return True
-            return None if _ALPHABETIC_TLD.search(pattern_text) else False
-
-    return OfflineEmailRecognizer()
-
-
-_PHONE_PAD = 12
-
-
-def _fast_phone_recognizer(base: type) -> Any:
-    """Presidio's phone recognizer run on windows around digit runs instead of the whole text.
-
-    ``phonenumbers.PhoneNumberMatcher`` scans the full text once per region (8 by default), ~4 ms/KB;
-    a phone number has at least 4 digits, so only windows around such runs can hold one.
-    """
-
-    class DigitRunPhoneRecognizer(base):
-        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            results: list[Any] = []
-            for start, end in _windows(text):
-                for result in super().analyze(text[start:end], entities, nlp_artifacts):
-                    result.start += start
-                    result.end += start
-                    results.append(result)
-            return self.remove_duplicates(results) if results else results
-
-    return DigitRunPhoneRecognizer()
-
-
-def _windows(text: str) -> list[tuple[int, int]]:
-    windows: list[tuple[int, int]] = []
-    for match in _DIGIT_RUN.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if len(digits) == 4 and not digits.startswith("16"):
-            # Of all 4-digit strings only 1640-1699 (German numbers) are phone numbers to phonenumbers
-            # in Presidio's regions; years and counts are not (tests check every 4-digit string).
-            continue
-        start, end = max(0, match.start() - _PHONE_PAD), min(len(text), match.end() + _PHONE_PAD)
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], end)
-        else:
-            windows.append((start, end))
-    return windows
 
 
 # --- one detector per distinct policy, shared by every processor in the process ---------------------

@@ -26,7 +26,8 @@ ENV_REDACTION_HASH_KEY = "OTEL_GENAI_REDACTION_HASH_KEY"
 ENV_REDACTION_ISOLATION = "OTEL_GENAI_REDACTION_ISOLATION"
 
 # Presidio's pattern recognizers plus NER, without the noisy types (DATE_TIME, URL, UUID, MAC, NRP,
-# US_DRIVER_LICENSE fire on code, ids and versions) and with ours (addresses, secrets, dates of birth).
+# US_DRIVER_LICENSE fire on code, ids and versions) and with ours (addresses, secrets, dates of birth, and
+# PERSONAL_DATE: appointment, admission, visit, discharge and death dates, said of a person).
 DEFAULT_ENTITIES: tuple[str, ...] = (
     "PERSON",
     "LOCATION",
@@ -44,6 +45,7 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
     "API_KEY",
     "PRIVATE_KEY",
     "DATE_OF_BIRTH",
+    "PERSONAL_DATE",
 )
 # Entities only a statistical NER model finds; without a model they cannot be detected.
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"})
