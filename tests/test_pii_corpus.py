@@ -21,6 +21,8 @@ MIN_PER_KIND = {
     "ADDRESS": 8,
     "API_KEY": 8,
     "DATE_OF_BIRTH": 5,
+    "PERSONAL_DATE": 0,
+    "LOCATION": 0,
 }
 
 DOC_NETWORKS = tuple(
