@@ -181,7 +181,7 @@ PII_TEXTS: tuple[Labelled, ...] = (
     Labelled(
         "Sofia Lindqvist, date of birth 14/07/1990, passport renewal. Which documents do I need to bring to "
         "the embassy? I live in Stockholm now.",
-        (("PERSON", "Sofia Lindqvist"), ("DATE_OF_BIRTH", "14/07/1990")),
+        (("PERSON", "Sofia Lindqvist"), ("DATE_OF_BIRTH", "14/07/1990"), ("LOCATION", "Stockholm")),
     ),
     Labelled(
         "Dr. Mateo Fernández wants the lab results emailed to mfernandez@clinica-sol.example and a copy "
@@ -369,7 +369,7 @@ PII_TEXTS: tuple[Labelled, ...] = (
     Labelled(
         "Yesterday Jae-won Park from the Seoul office sent me his SSN 987-65-4326 over chat for the payroll "
         "form. Is that a compliance problem? What should I do with the message now?",
-        (("PERSON", "Jae-won Park"), ("US_SSN", "987-65-4326")),
+        (("PERSON", "Jae-won Park"), ("US_SSN", "987-65-4326"), ("LOCATION", "Seoul")),
     ),
     Labelled(
         "Reply to this customer for me: 'My card 3530 1113 3330 0000 was charged but the order page shows "
@@ -397,7 +397,12 @@ PII_TEXTS: tuple[Labelled, ...] = (
     Labelled(
         "For the newsletter: Yuki Sato from our Osaka team and Ana Pereira in Lisbon both celebrate five "
         "years with the company this month. Write two sentences about each.",
-        (("PERSON", "Yuki Sato"), ("PERSON", "Ana Pereira")),
+        (
+            ("PERSON", "Yuki Sato"),
+            ("PERSON", "Ana Pereira"),
+            ("LOCATION", "Osaka"),
+            ("LOCATION", "Lisbon"),
+        ),
     ),
     Labelled(
         "Michael Brennan called again. He says he was born on 5th of August 2001 and our system has it "

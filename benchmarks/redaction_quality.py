@@ -1,0 +1,280 @@
+"""How well redaction finds personal data: per-kind recall, per-type precision, clean texts altered.
+
+Run with ``.venv/bin/python benchmarks/redaction_quality.py`` (about a minute on the 2-core VM). Every
+labelled text of the corpora in ``tests/helpers/`` goes through the engine the span processor uses
+(``shared_detector(policy).analyze``, then ``redact_text``), with the default policy; nothing is mocked.
+
+Corpora (``--corpus``, repeatable; default: every one that exists):
+* ``first``: ``pii_corpus.py``, the corpus of the first redaction issue (tuned on since);
+* ``dev``: ``pii_corpus_dev.py``, written for issue 17, the set recognizers were tuned on;
+* ``holdout``: ``pii_corpus_holdout.py``, written blind at the same time and kept away from tuning:
+  its numbers are the honest ones.
+
+What is counted
+* A labelled value is **masked** when every letter and digit of it (each occurrence) ends up inside a
+  replacement; **partly** when some do. Recall = masked / labelled. A pattern kind (e-mail, phone, card,
+  SSN, IBAN, IP, API key) not masked is a **leak**.
+* **Precision** per detected type: a replacement that overlaps a labelled value is right, one that
+  overlaps none is a false alarm (PII texts label every value, so false alarms there count too).
+* **Clean texts altered**: texts without personal data in which anything was replaced.
+
+``--save`` writes ``benchmarks/results/redaction_quality.txt`` and ``.json``; ``--patterns-only`` runs
+without the NER model (what a pip install without the model does); ``--misses`` lists every miss and
+false alarm. Not a test: the acceptance bounds live in ``tests/test_redaction_corpus.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from otel_genai.redaction.engine import shared_detector  # noqa: E402
+from otel_genai.redaction.findings import Finding  # noqa: E402
+from otel_genai.redaction.policy import RedactionPolicy  # noqa: E402
+from otel_genai.redaction.redactor import merge_findings  # noqa: E402
+
+CORPORA = {
+    "first": "helpers.pii_corpus",
+    "dev": "helpers.pii_corpus_dev",
+    "holdout": "helpers.pii_corpus_holdout",
+}
+PATTERN_KINDS = ("EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "IP", "API_KEY")
+GOAL_NAME_RECALL = 0.95
+GOAL_CLEAN_ALTERED = 0.05
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+@dataclass(frozen=True)
+class Text:
+    corpus: str
+    text: str
+    spans: tuple[tuple[str, str], ...]
+    category: str
+    origins: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def clean(self) -> bool:
+        return not self.spans
+
+
+def load(corpora: Iterable[str]) -> list[Text]:
+    texts: list[Text] = []
+    for name in corpora:
+        try:
+            module = importlib.import_module(CORPORA[name])
+        except ModuleNotFoundError:
+            print(f"(corpus {name!r} not found: skipped)", file=sys.stderr)
+            continue
+        origins = dict(getattr(module, "NAME_ORIGINS", {}))
+        for item in module.PII_TEXTS:
+            texts.append(
+                Text(name, item.text, tuple(item.spans), getattr(item, "category", "") or "-", origins)
+            )
+        for item in module.CLEAN_TEXTS:
+            text = item if isinstance(item, str) else item.text
+            category = "-" if isinstance(item, str) else (item.category or "-")
+            texts.append(Text(name, text, (), category, origins))
+    return texts
+
+
+# --- scoring -------------------------------------------------------------------------------------------
+
+
+def _occurrences(text: str, value: str) -> list[tuple[int, int]]:
+    found, start = [], text.find(value)
+    while start >= 0:
+        found.append((start, start + len(value)))
+        start = text.find(value, start + 1)
+    return found
+
+
+def _coverage(text: str, span: tuple[int, int], covered: list[bool]) -> float:
+    positions = [i for i in range(*span) if text[i].isalnum()]
+    return sum(covered[i] for i in positions) / len(positions) if positions else 1.0
+
+
+@dataclass
+class Scores:
+    labelled: Counter = field(default_factory=Counter)
+    masked: Counter = field(default_factory=Counter)
+    mostly: Counter = field(default_factory=Counter)  # >= 80 % of the characters
+    partly: Counter = field(default_factory=Counter)
+    found: Counter = field(default_factory=Counter)  # replacements per detected type
+    right: Counter = field(default_factory=Counter)
+    clean: int = 0
+    clean_altered: int = 0
+    by_category: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    by_origin: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    misses: list[tuple[str, str, str, str]] = field(default_factory=list)  # corpus, kind, value, redacted
+    false_alarms: list[tuple[str, str, str, str]] = field(default_factory=list)  # corpus, type, value, text
+
+
+def score(texts: list[Text], findings: list[tuple[Finding, ...]]) -> Scores:
+    scores = Scores()
+    for item, found in zip(texts, findings, strict=True):
+        merged = merge_findings(found)
+        covered = [False] * len(item.text)
+        for finding in merged:
+            for i in range(finding.start, finding.end):
+                covered[i] = True
+        labelled_spans = [span for _, value in item.spans for span in _occurrences(item.text, value)]
+        for finding in merged:
+            scores.found[finding.entity_type] += 1
+            if any(finding.start < end and start < finding.end for start, end in labelled_spans):
+                scores.right[finding.entity_type] += 1
+            else:
+                scores.false_alarms.append(
+                    (item.corpus, finding.entity_type, item.text[finding.start : finding.end], item.text[:70])
+                )
+        if item.clean:
+            scores.clean += 1
+            scores.clean_altered += bool(merged)
+            scores.by_category[item.category]["clean"] += 1
+            scores.by_category[item.category]["clean_altered"] += bool(merged)
+            continue
+        for kind, value in item.spans:
+            shares = [_coverage(item.text, span, covered) for span in _occurrences(item.text, value)]
+            share = min(shares) if shares else 0.0
+            scores.labelled[kind] += 1
+            scores.masked[kind] += share == 1.0
+            scores.mostly[kind] += share >= 0.8
+            scores.partly[kind] += 0 < share < 1.0
+            scores.by_category[item.category]["labelled"] += 1
+            scores.by_category[item.category]["masked"] += share == 1.0
+            if kind == "PERSON":
+                origin = item.origins.get(value, "-")
+                scores.by_origin[origin]["labelled"] += 1
+                scores.by_origin[origin]["masked"] += share == 1.0
+            if share < 1.0:
+                shown = "".join(
+                    "#" if covered[i] else item.text[i] for i in range(*_occurrences(item.text, value)[0])
+                )
+                scores.misses.append((item.corpus, kind, value, shown))
+    return scores
+
+
+def _ratio(part: int, whole: int) -> str:
+    return f"{part / whole:6.1%}" if whole else "     -"
+
+
+def report(scores: Scores, *, title: str, seconds: float, texts: list[Text], misses: bool) -> list[str]:
+    lines = [title, ""]
+    lines.append(f"{'kind':<15}{'labelled':>9}{'masked':>8}{'recall':>8}{'>=80%':>8}{'partly':>8}")
+    for kind in sorted(scores.labelled, key=lambda k: (k not in PATTERN_KINDS, k)):
+        n = scores.labelled[kind]
+        lines.append(
+            f"{kind:<15}{n:>9}{scores.masked[kind]:>8}{_ratio(scores.masked[kind], n):>8}"
+            f"{_ratio(scores.mostly[kind], n):>8}{scores.partly[kind]:>8}"
+        )
+    total, masked = sum(scores.labelled.values()), sum(scores.masked.values())
+    lines.append(f"{'all':<15}{total:>9}{masked:>8}{_ratio(masked, total):>8}")
+    lines += ["", f"{'detected type':<18}{'found':>7}{'right':>7}{'precision':>10}"]
+    for entity in sorted(scores.found):
+        lines.append(
+            f"{entity:<18}{scores.found[entity]:>7}{scores.right[entity]:>7}"
+            f"{_ratio(scores.right[entity], scores.found[entity]):>10}"
+        )
+    found, right = sum(scores.found.values()), sum(scores.right.values())
+    lines.append(f"{'all':<18}{found:>7}{right:>7}{_ratio(right, found):>10}")
+    lines += ["", f"{'category':<10}{'values':>8}{'recall':>8}{'clean':>7}{'altered':>9}"]
+    for category in sorted(scores.by_category):
+        c = scores.by_category[category]
+        lines.append(
+            f"{category:<10}{c['labelled']:>8}{_ratio(c['masked'], c['labelled']):>8}{c['clean']:>7}"
+            f"{c['clean_altered']:>9}"
+        )
+    if len(scores.by_origin) > 1:
+        lines += ["", f"{'name origin':<18}{'names':>6}{'recall':>8}"]
+        for origin in sorted(scores.by_origin):
+            o = scores.by_origin[origin]
+            lines.append(f"{origin:<18}{o['labelled']:>6}{_ratio(o['masked'], o['labelled']):>8}")
+    leaks = [m for m in scores.misses if m[1] in PATTERN_KINDS]
+    person = scores.labelled["PERSON"]
+    altered = scores.clean_altered / scores.clean if scores.clean else 0.0
+    characters = sum(len(t.text) for t in texts)
+    lines += [
+        "",
+        "goals",
+        f"  pattern leaks: {len(leaks)} (goal 0: {'met' if not leaks else 'NOT met'})",
+        f"  name recall: {_ratio(scores.masked['PERSON'], person).strip()} of {person} "
+        f"(goal >= {GOAL_NAME_RECALL:.0%}: "
+        f"{'met' if person and scores.masked['PERSON'] / person >= GOAL_NAME_RECALL else 'NOT met'})",
+        f"  clean texts altered: {scores.clean_altered} of {scores.clean} = {altered:.1%} "
+        f"(goal <= {GOAL_CLEAN_ALTERED:.0%}: {'met' if altered <= GOAL_CLEAN_ALTERED else 'NOT met'})",
+        f"  analysis: {len(texts)} texts, {characters / 1000:.1f} KB in {seconds:.2f} s (one pass)",
+    ]
+    if misses:
+        lines += ["", "misses (#: replaced)"]
+        lines += [f"  [{c}] {kind:<14} {value!r} -> {shown!r}" for c, kind, value, shown in scores.misses]
+        lines += ["", "false alarms"]
+        lines += [
+            f"  [{c}] {entity:<14} {value!r} in {text!r}" for c, entity, value, text in scores.false_alarms
+        ]
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", action="append", choices=sorted(CORPORA), help="default: all that exist")
+    parser.add_argument("--patterns-only", action="store_true", help="no NER model (names only by context)")
+    parser.add_argument("--misses", action="store_true", help="list every miss and false alarm")
+    parser.add_argument("--save", action="store_true", help="write benchmarks/results/redaction_quality.*")
+    args = parser.parse_args()
+    corpora = args.corpus or list(CORPORA)
+    texts = load(corpora)
+    policy = RedactionPolicy(model="none") if args.patterns_only else RedactionPolicy()
+    detector = shared_detector(policy)
+    detector.load()
+    started = time.perf_counter()
+    findings = detector.analyze([t.text for t in texts])
+    seconds = time.perf_counter() - started
+    engine = getattr(detector, "description", "?")
+    sections: list[str] = []
+    summary: dict[str, Any] = {"engine": engine, "python": platform.python_version(), "corpora": {}}
+    for name in [*corpora, "all"] if len(corpora) > 1 else corpora:
+        chosen = [(t, f) for t, f in zip(texts, findings, strict=True) if name == "all" or t.corpus == name]
+        if not chosen:
+            continue
+        part_texts = [t for t, _ in chosen]
+        scores = score(part_texts, [f for _, f in chosen])
+        pii = sum(not t.clean for t in part_texts)
+        title = f"== {name}: {pii} texts with personal data, {len(part_texts) - pii} clean · engine {engine}"
+        sections += [*report(scores, title=title, seconds=seconds, texts=texts, misses=args.misses), ""]
+        summary["corpora"][name] = {
+            "texts": len(part_texts),
+            "clean": scores.clean,
+            "clean_altered": scores.clean_altered,
+            "recall": {k: [scores.masked[k], n] for k, n in scores.labelled.items()},
+            "precision": {k: [scores.right[k], n] for k, n in scores.found.items()},
+            "pattern_leaks": [m[2] for m in scores.misses if m[1] in PATTERN_KINDS],
+        }
+    print("\n".join(sections))
+    if args.save:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        suffix = "_patterns_only" if args.patterns_only else ""
+        (RESULTS / f"redaction_quality{suffix}.txt").write_text(
+            f"otel_genai redaction quality · {stamp} · {engine}\n\n" + "\n".join(sections)
+        )
+        (RESULTS / f"redaction_quality{suffix}.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
