@@ -44,8 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from otel_genai.redaction.engine import shared_detector  # noqa: E402
-from otel_genai.redaction.findings import Finding  # noqa: E402
+from otel_genai.redaction.engine import Finding, shared_detector  # noqa: E402
 from otel_genai.redaction.policy import RedactionPolicy  # noqa: E402
 from otel_genai.redaction.redactor import merge_findings  # noqa: E402
 

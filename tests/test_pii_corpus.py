@@ -1,4 +1,4 @@
-"""Checks of the labelled PII corpus itself (no Presidio): labels are exact, values are valid-but-fake."""
+"""Checks of the labelled PII corpora (no Presidio): labels are exact, values are valid-but-fake."""
 
 from __future__ import annotations
 
@@ -8,22 +8,29 @@ from collections import Counter
 
 import pytest
 
-from helpers.pii_corpus import CLEAN_TEXTS, KINDS, PATTERN_KINDS, PII_TEXTS
+from helpers.pii_corpora import ALL_CLEAN_TEXTS as CLEAN_TEXTS
+from helpers.pii_corpora import ALL_PII_TEXTS as PII_TEXTS
+from helpers.pii_corpora import CORPORA, NAME_ORIGINS
+from helpers.pii_corpus import CATEGORIES, KINDS, PATTERN_KINDS
 
+# Issue 17: at least 200 texts over all corpora, every kind and category well represented.
+MIN_TEXTS = 200
 MIN_PER_KIND = {
-    "PERSON": 20,
-    "EMAIL": 6,
-    "PHONE": 10,
-    "CREDIT_CARD": 6,
-    "US_SSN": 5,
-    "IBAN": 4,
-    "IP": 5,
-    "ADDRESS": 8,
-    "API_KEY": 8,
-    "DATE_OF_BIRTH": 5,
-    "PERSONAL_DATE": 0,
-    "LOCATION": 0,
+    "PERSON": 200,
+    "EMAIL": 40,
+    "PHONE": 60,
+    "CREDIT_CARD": 40,
+    "US_SSN": 15,
+    "IBAN": 15,
+    "IP": 20,
+    "ADDRESS": 30,
+    "API_KEY": 25,
+    "DATE_OF_BIRTH": 25,
+    "PERSONAL_DATE": 30,
+    "LOCATION": 40,
 }
+MIN_PER_CATEGORY = 20  # texts (with and without personal data) per category, over the later corpora
+MIN_NAME_ORIGINS = 12
 
 DOC_NETWORKS = tuple(
     ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
@@ -66,7 +73,7 @@ def test_kinds_are_consistent() -> None:
 @pytest.mark.parametrize("item", PII_TEXTS, ids=lambda item: item.text[:40])
 def test_spans_are_exact_substrings_of_known_kinds(item) -> None:
     assert 40 <= len(item.text) <= 600
-    assert 1 <= len(item.spans) <= 4
+    assert 1 <= len(item.spans) <= 6
     for kind, value in item.spans:
         assert kind in KINDS
         assert value, "empty span"
@@ -83,6 +90,24 @@ def test_minimum_count_per_kind() -> None:
 def test_lengths_of_clean_texts() -> None:
     for text in CLEAN_TEXTS:
         assert 30 <= len(text) <= 800, text[:60]
+
+
+def test_the_corpora_are_large_and_varied() -> None:
+    assert len(PII_TEXTS) + len(CLEAN_TEXTS) >= MIN_TEXTS
+    later = [item for name, module in CORPORA.items() if name != "first" for item in module.PII_TEXTS]
+    later += [item for name, module in CORPORA.items() if name != "first" for item in module.CLEAN_TEXTS]
+    per_category = Counter(item.category for item in later)
+    assert set(per_category) == set(CATEGORIES)
+    assert min(per_category.values()) >= MIN_PER_CATEGORY, per_category
+    assert len(set(NAME_ORIGINS.values())) >= MIN_NAME_ORIGINS
+
+
+def test_every_later_name_has_an_origin() -> None:
+    for name, module in CORPORA.items():
+        if name == "first":
+            continue
+        people = {value for item in module.PII_TEXTS for kind, value in item.spans if kind == "PERSON"}
+        assert people == set(module.NAME_ORIGINS), name
 
 
 def test_no_duplicate_texts() -> None:

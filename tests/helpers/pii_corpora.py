@@ -1,0 +1,32 @@
+"""Every labelled PII corpus, by name: what the corpus checks, the acceptance test and the benchmark read.
+
+* ``first``: ``pii_corpus.py``, written for the first redaction issue (recognizers were tuned on it);
+* ``dev``: ``pii_corpus_dev.py``, written for issue 17; recognizers were tuned on it;
+* ``holdout``: ``pii_corpus_holdout.py``, written blind at the same time by another author and kept away
+  from tuning until the final measurement (``benchmarks/results/redaction_quality.txt`` reports it apart).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from helpers import pii_corpus, pii_corpus_dev, pii_corpus_holdout
+from helpers.pii_corpus import Labelled
+
+CORPORA: dict[str, ModuleType] = {"first": pii_corpus, "dev": pii_corpus_dev, "holdout": pii_corpus_holdout}
+
+
+def clean_text(item: Labelled | str) -> str:
+    """The first corpus keeps its clean texts as plain strings; the later ones as unlabelled ``Labelled``."""
+    return item if isinstance(item, str) else item.text
+
+
+ALL_PII_TEXTS: tuple[Labelled, ...] = tuple(item for module in CORPORA.values() for item in module.PII_TEXTS)
+ALL_CLEAN_TEXTS: tuple[str, ...] = tuple(
+    clean_text(item) for module in CORPORA.values() for item in module.CLEAN_TEXTS
+)
+NAME_ORIGINS: dict[str, str] = {
+    name: origin
+    for module in CORPORA.values()
+    for name, origin in getattr(module, "NAME_ORIGINS", {}).items()
+}
