@@ -23,8 +23,9 @@ _SEVEN_DIGITS = re.compile(r"\d(?:[^\d\n]{0,3}\d){6}")
 _ALPHABETIC_TLD = re.compile(r"\.[A-Za-z]{2,}$")
 _DIGIT_RUN = re.compile(r"\d(?:[^\dA-Za-z]{0,3}\d){3,}")
 _IP_LIKE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:")
+_DIGIT = re.compile(r"\d")
 # Presidio's recognizers that ours replace (engine.py leaves them out of the registry).
-REPLACED_PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "PhoneRecognizer")
+REPLACED_PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "PhoneRecognizer", "CreditCardRecognizer")
 GATES: tuple[tuple[frozenset[str], Any], ...] = (
     (
         frozenset(
@@ -43,6 +44,8 @@ GATES: tuple[tuple[frozenset[str], Any], ...] = (
     (frozenset({"PHONE_NUMBER"}), _DIGIT_RUN.search),
     (frozenset({"EMAIL_ADDRESS"}), lambda text: "@" in text),
     (frozenset({"IP_ADDRESS"}), _IP_LIKE.search),
+    # every date format we know has a digit (a year, a day, 03/14)
+    (frozenset({"DATE_OF_BIRTH", "PERSONAL_DATE"}), _DIGIT.search),
 )
 GATED = frozenset().union(*(entities for entities, _ in GATES))
 
@@ -73,13 +76,17 @@ _API_KEY_PATTERNS = (
     ("aws_secret", r"(?i:aws.{0,20}secret.{0,20}?[=:]\s*[\"']?)\K[A-Za-z0-9/+]{40}", 0.9),
     ("github", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b", 0.9),
     ("slack", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}", 0.9),
+    ("huggingface", r"\bhf_[A-Za-z0-9]{30,}\b", 0.9),
+    ("gitlab", r"\bglpat-[A-Za-z0-9_\-]{20,}", 0.9),
     ("google", r"\bAIza[0-9A-Za-z_\-]{35}\b", 0.9),
     ("stripe", r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}", 0.9),
     ("jwt", r"\beyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}", 0.9),
     ("bearer", r"(?i:\bbearer\s+)\K[A-Za-z0-9\-._~+/]{16,}=*", 0.8),
     (
         "assigned_secret",
-        r"(?i:\b(?:api[_\-]?key|secret|token|password|passwd|pwd|access[_\-]?key)\b[\"']?\s*[:=]\s*[\"']?)"
+        # HF_TOKEN=..., secret_key = "...", "apiKey": "..."
+        r"(?i:(?<![A-Za-z])(?:api[_\-]?key|secret(?:[_\-]?(?:access[_\-]?)?key)?|token|password|passwd|pwd|"
+        r"access[_\-]?key)(?![A-Za-z])[\"']?\s*[:=]\s*[\"']?)"
         r"\K[^\s\"',;]{8,}",
         0.6,
     ),
@@ -90,22 +97,230 @@ _PRIVATE_KEY_PATTERN = (
     r"(?: BLOCK)?-----|\Z)",
     1.0,
 )
-_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH = (
+    r"\b(?i:(?:january|february|march|april|may|june|july|august|september|october|november|december)\b"
+    r"|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?)"
+)
+_DAY = r"\d{1,2}(?i:st|nd|rd|th)?\b"
+# 2025-03-14, 14/03/2025, 03/14/25, 14.03.2025, March 14(, 2025), Mar. 14th, 14 March 2025, the 3rd of June
 _DATE = (
-    rf"(?:\d{{1,4}}[\-/.]\d{{1,2}}[\-/.]\d{{1,4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
-    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}})"
+    r"(?:(?<![\d.])(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2}))(?![\d.]\d)"
+    rf"|{_MONTH}\s*{_DAY}(?:,?\s+\d{{4}}\b(?![\-/.]\d))?"
+    rf"|(?<!\d)(?i:the\s+)?{_DAY}\s*(?i:of\s+)?{_MONTH}(?:,?\s+\d{{4}}\b(?![\-/.]\d))?)"
 )
 _DATE_OF_BIRTH_PATTERN = (
     "date_of_birth",
-    rf"(?i:\b(?:d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday|born)\b(?:\s+(?:is|was|on))*"
-    rf"\s*[:=\-]?\s*[\"']?)\K{_DATE}",
+    r"(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born)"
+    rf"(?![A-Za-z])\.?)[^\n\d]{{0,24}}?\K{_DATE}",
     0.85,
 )
+# A date said of a person: an appointment, admission, visit, discharge, death, operation (HIPAA's and the
+# GDPR's dates). The cue comes before the date within a few words, or right after it ("14 March: seen by").
+_PERSONAL_CUE = (
+    r"(?<![A-Za-z])(?i:appointments?|appts?|admitted|admission|readmitted|attended|"
+    r"(?:follow-?up|clinic|home|gp|hospital|doctor'?s?|last|next|first|initial|annual|routine|antenatal|"
+    r"postnatal|midwife|nurse|virtual)\s+visit|visit\s+(?:on|date)|(?:was|were|been|being)\s+seen|"
+    r"discharged?|died|death|deceased|passed\s+away|funeral|surgery|operation|operated|"
+    r"(?<!operating\s)(?<!standard\s)procedure|scheduled|rescheduled|check-?up|follow-?up|consultation|"
+    r"consult|(?:next|follow-?up)\s+review|referred|diagnosed|vaccinated|vaccination|hospitali[sz]ed|"
+    r"gave\s+birth|due\s+date|edd|turns\s+\d{1,3}|anniversary|wedding|"
+    r"(?:i|i'm|we|we're|she|he|they)\s+(?:land|arrive|fly|leave|move|travel)\w*|my\s+flight|"
+    r"date[\s_\-]+of[\s_\-]+(?:death|admission|discharge|visit|service|surgery|injury))(?![A-Za-z])"
+)
+_PERSONAL_CUE_BEFORE = re.compile(rf"{_PERSONAL_CUE}[^\n\d]{{0,48}}$")
+_PERSONAL_CUE_AFTER = re.compile(rf"[^\n\d]{{0,24}}?{_PERSONAL_CUE}")
+_PERSONAL_DATE_SCORE = 0.6
+# A date in the text that is not about a person (a release, a law, a deadline) keeps a cue-found date.
+_IMPERSONAL_DATE_CONTEXT = re.compile(
+    r"(?i:\b(?:release[sd]?|launch(?:ed|es)?|deploy(?:ed|ment)?|version|v\d+(?:\.\d+)*|changelog|"
+    r"sprint|milestone|roadmap|maintenance|outage|migration|deprecat\w*|end[\s\-]of[\s\-]life|eol|"
+    r"act|law|regulation|directive|ruling|published|build|cron|job|backup|webinar|conference|pr|"
+    r"pull\s+request|commit|merged?|meeting|standup|warehouse|shipment|package|invoice|contract)\b)"
+)
+_DATE_RE = re.compile(_DATE)
+_DIGIT_RUNS = re.compile(r"\d+")
+# what can come right before a date's first digits, and right after them
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_DATE_LEAD_WORDS = frozenset(("the", "sept", *_MONTH_NAMES, *(month[:3] for month in _MONTH_NAMES)))
+_DATE_FOLLOWERS = frozenset("-/. \tsnrtSNRT")
+_TIMESTAMP_AFTER = re.compile(r"[T ]\d{2}:\d{2}:\d{2}")
+
+# --- payment cards: every network's IIN ranges and lengths, any common grouping, Luhn -----------------
+# A 4-digit first group then groups (4-4-4-4, 4-6-5, 4-6-4, 4-3-3-3, 4-4-4-4-3, 4-4-4-7, ...) with one
+# separator throughout, or 12 to 19 digits in a row. Not inside a word, a dotted or dashed id, a UUID.
+_CARD_CANDIDATE = re.compile(
+    r"(?<![\w.])(?<![0-9A-Fa-f]{4}-)"
+    r"(\d{4}(?:([ \-.])\d{3,6}(?:\2\d{1,7}){1,3}|\d{8,15}))"
+    r"(?![\w]|[.\-]\d)"
+)
+# (first digits, lowest, highest, lengths): Visa, Mastercard (51-55 and the 2-series), Amex, Discover,
+# JCB, UnionPay, Diners Club, Maestro.
+_CARD_RANGES: tuple[tuple[int, int, int, frozenset[int]], ...] = (
+    (1, 4, 4, frozenset({13, 16, 19})),
+    (2, 51, 55, frozenset({16})),
+    (4, 2221, 2720, frozenset({16})),
+    (2, 34, 34, frozenset({15})),
+    (2, 37, 37, frozenset({15})),
+    (4, 6011, 6011, frozenset(range(16, 20))),
+    (3, 644, 649, frozenset(range(16, 20))),
+    (2, 65, 65, frozenset(range(16, 20))),
+    (4, 3528, 3589, frozenset(range(16, 20))),
+    (2, 62, 62, frozenset(range(16, 20))),
+    (3, 300, 305, frozenset(range(14, 20))),
+    (4, 3095, 3095, frozenset(range(14, 20))),
+    (2, 36, 36, frozenset(range(14, 20))),
+    (2, 38, 39, frozenset(range(14, 20))),
+    (2, 50, 50, frozenset(range(12, 20))),
+    (2, 56, 69, frozenset(range(12, 20))),
+)
+_CARD_SCORE = 1.0
+_MAESTRO_PREFIXES = frozenset({"50", *(str(prefix) for prefix in range(56, 70))})
+
+
+def card_network_matches(digits: str) -> bool:
+    """Whether ``digits`` starts and is as long as some network's cards (without the Luhn check)."""
+    return any(
+        len(digits) in lengths and low <= int(digits[:prefix]) <= high
+        for prefix, low, high, lengths in _CARD_RANGES
+    )
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = ord(char) - 48
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def find_cards(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every payment card number in ``text``: a network's prefix and length, Luhn.
+    A candidate that fails is tried without its last group (a card followed by a year, a CVV)."""
+    found: list[tuple[int, int]] = []
+    for match in _CARD_CANDIDATE.finditer(text):
+        start, value = match.start(), match.group(1)
+        separator = match.group(2)
+        while value:
+            digits = value.replace(separator, "") if separator else value
+            if 12 <= len(digits) <= 19 and card_network_matches(digits) and luhn_valid(digits):
+                found.append((start, start + len(value)))
+                break
+            if not separator or value.count(separator) < 3:
+                break
+            value = value[: value.rindex(separator)]
+    return found
+
+
+# --- phone numbers the digit-run recognizer cannot see --------------------------------------------
+# phonenumbers only accepts numbers valid in Presidio's 8 regions: a 7-digit local number after a cue
+# ("call me on 555-0143") and international numbers of other countries or of unassigned ranges (+971,
+# UK drama numbers) pass. These take a number written in international form (+ or 00 and a country code
+# phonenumbers knows, possible length) and a local number right after a phone cue.
+_INTERNATIONAL_PHONE = re.compile(
+    r"(?<![\w+])(?:\+|\b00[ ]?)[1-9](?:[ \-.]?(?:\(0\)|\(\d{1,4}\))?[ \-.]?\d){6,14}(?![\d])"
+)
+_PHONE_CUE = (
+    r"(?i:\b(?:call(?:ed|ing)?|phone|tel|telephone|cell|cellphone|mobile|mob|ring|text|txt|sms|whatsapp|"
+    r"reach(?:able)?|contact|fax|dial|landline|ph|(?:my|his|her|their|your|our|direct|home|work|office)"
+    r"\s+(?:number|no|line))\b)"
+)
+# Numbers first (digits are rare in text, cue words are not), then the cue in the few characters before.
+_LOCAL_NUMBER = re.compile(
+    r"(?<![\w+])(\(?\d{2,5}\)?(?:[ \-.]?\d{2,5}){1,3})"
+    r"(?:\s*(?:ext\.?|x|extension)\s*\d{1,5})?(?![\w]|[.\-/:]\d)"
+)
+_PHONE_CUE_BEFORE = re.compile(_PHONE_CUE + r"[^\d\n]{0,20}$")
+_PHONE_SCORE = 0.6
+# Identifiers that are not phone numbers unless written as one: the digits right after these words
+_ID_CUE = re.compile(
+    r"(?i:\b(?:orders?|ticket|tickets|invoice|invoices|inv|tracking|track|shipment|parcel|package|ref|"
+    r"reference|po|purchase\s+order|case|incident|issue|bug|build|job|batch|transaction|txn|receipt|"
+    r"confirmation|booking|reservation|order_id|serial|sku|part|model|version|account|acct|customer|"
+    r"member|user|id)\b(?:[\s_\-]*(?:number|num|no\.?|id|#|code))?[\s:=#\"']*$)"
+)
+_PHONE_CONTEXT = re.compile(_PHONE_CUE)
+# written without a phone's format: a digit run, or a decimal number ("[12345.678901]" in a kernel log)
+_UNFORMATTED = re.compile(r"\[?\d+(?:\.\d+)?\]?")
+_CONTEXT_CHARS = 40
+
+
+def find_phones(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of international-form numbers of a possible length and of local numbers after a
+    phone cue (not an identifier's: "case number 555-0143" is not "my number")."""
+    import phonenumbers
+
+    found: list[tuple[int, int]] = []
+    if "+" in text or "00" in text:
+        for match in _INTERNATIONAL_PHONE.finditer(text):
+            value = match.group()
+            number = "+" + value[2:].lstrip() if value.startswith("00") else value
+            try:
+                parsed = phonenumbers.parse(number, None)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_possible_number_with_reason(parsed) == 0:  # IS_POSSIBLE
+                found.append(match.span())
+    for match in _LOCAL_NUMBER.finditer(text):
+        start = match.start()
+        digits = sum(char.isdigit() for char in match.group(1))
+        if not 7 <= digits <= 13 or _DATE_RE.fullmatch(match.group(1)):
+            continue
+        cue = _PHONE_CUE_BEFORE.search(text, max(0, start - _CONTEXT_CHARS), start)
+        if cue is None or _ID_CUE.search(text, cue.end(), start):  # "call about order 5550143"
+            continue
+        found.append(match.span())
+    return found
+
+
+def find_personal_dates(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of dates with a personal cue (appointment, admitted, died, ...) shortly before or
+    right after them. Dates are tried only at a digit run of a day, month or year (or at a month name or
+    "the" right before it), cues only around dates: plain string checks keep this cheap."""
+    found: list[tuple[int, int]] = []
+    covered = 0
+    for run in _DIGIT_RUNS.finditer(text):
+        run_start, run_end = run.span()
+        if run_end - run_start > 4 or run_start < covered:  # not a date part, or in a date found
+            continue
+        head = text[max(0, run_start - 12) : run_start]
+        words = head.split()
+        lead = words[-1] if words else ""
+        starts = [run_start]
+        if lead.rstrip(".,").lower() in _DATE_LEAD_WORDS:
+            starts.insert(0, run_start - len(head) + head.rindex(lead))
+        elif text[run_end : run_end + 1] not in _DATE_FOLLOWERS:
+            continue
+        # "Sept 3 May 2025" reads two ways: both are tried (overlapping findings are merged later)
+        for start in starts:
+            date = _DATE_RE.match(text, start)
+            if date is None or date.end() <= run_start:
+                continue
+            covered = max(covered, date.end())
+            if _PERSONAL_CUE_BEFORE.search(text, max(0, start - 80), start) or _PERSONAL_CUE_AFTER.match(
+                text, date.end()
+            ):
+                found.append(date.span())
+    return found
 
 
 def pattern_recognizers(policy: RedactionPolicy) -> list[Any]:
     import regex
-    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer, RecognizerResult
     from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer
 
     flags = regex.DOTALL | regex.MULTILINE  # case matters for addresses; parts opt in with (?i:...)
@@ -126,6 +341,11 @@ def pattern_recognizers(policy: RedactionPolicy) -> list[Any]:
         recognizer("API_KEY", _API_KEY_PATTERNS),
         recognizer("PRIVATE_KEY", [_PRIVATE_KEY_PATTERN]),
         recognizer("DATE_OF_BIRTH", [_DATE_OF_BIRTH_PATTERN]),
+        _function_recognizer(
+            LocalRecognizer, RecognizerResult, "PERSONAL_DATE", find_personal_dates, _PERSONAL_DATE_SCORE
+        ),
+        _function_recognizer(LocalRecognizer, RecognizerResult, "CREDIT_CARD", find_cards, _CARD_SCORE),
+        _function_recognizer(LocalRecognizer, RecognizerResult, "PHONE_NUMBER", find_phones, _PHONE_SCORE),
     ]
     for entity, patterns in policy.patterns.items():
         recognizer_patterns = [(f"user_{i}", p, 0.9) for i, p in enumerate(patterns)]
@@ -156,6 +376,21 @@ def _offline_email_recognizer(base: type) -> Any:
             return None if _ALPHABETIC_TLD.search(pattern_text) else False
 
     return OfflineEmailRecognizer()
+
+
+def _function_recognizer(base: type, result: type, entity: str, find: Any, score: float) -> Any:
+    """A Presidio recognizer around ``find(text) -> [(start, end)]`` (plain ``re`` and Python checks)."""
+
+    class FunctionRecognizer(base):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            if entity not in entities:
+                return []
+            return [result(entity, start, end, score) for start, end in find(text)]
+
+    return FunctionRecognizer(supported_entities=[entity], name=f"otel_genai_{find.__name__}")
 
 
 _PHONE_PAD = 12
@@ -197,6 +432,62 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
+_STRONG_PERSONAL_CUE = re.compile(
+    r"(?i:\b(?:appointments?|appts?|admitted|admission|discharged?|died|death|deceased|passed\s+away|"
+    r"surgery|operation|patient|born)\b)"
+)
+
+
 def refine_patterns(text: str, findings: list[Finding]) -> list[Finding]:
-    """The pattern findings the text's context confirms (all of them, for now)."""
-    return findings
+    """The pattern findings the text's context confirms.
+
+    A phone number written as a bare digit run ("Order 1234567890") or a decimal is kept only near a phone
+    cue and not right after an identifier's word (order, ticket, invoice, ...); one written as a phone
+    number (+, separators, parentheses) stays. A date found by its cue is dropped when it is a log
+    timestamp or the words around it are about a release, a law or a job rather than a person.
+    """
+    if not findings:
+        return findings
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.entity_type == "PHONE_NUMBER" and not _phone_confirmed(text, finding):
+            continue
+        if finding.entity_type == "CREDIT_CARD" and not _card_confirmed(text, finding):
+            continue
+        if finding.entity_type == "PERSONAL_DATE" and not _personal_date_confirmed(text, finding):
+            continue
+        kept.append(finding)
+    return kept
+
+
+def _phone_confirmed(text: str, finding: Finding) -> bool:
+    if not _UNFORMATTED.fullmatch(text, finding.start, finding.end):
+        return True
+    before = max(0, finding.start - _CONTEXT_CHARS)
+    if _ID_CUE.search(text, before, finding.start):
+        return False
+    # "call me at 2125550147", "is 6175550134 a valid format for the phone field?"
+    return (
+        _PHONE_CONTEXT.search(text, before, finding.start) is not None
+        or _PHONE_CONTEXT.search(text, finding.end, finding.end + _CONTEXT_CHARS) is not None
+    )
+
+
+def _card_confirmed(text: str, finding: Finding) -> bool:
+    """A 12 to 15 digit run that only Maestro's wide ranges (50, 56-69) accept is an identifier after
+    "Ticket #"; a card of any other network, or one written in groups, stays a card."""
+    digits = text[finding.start : finding.end]
+    # below 16 digits only Visa (4), Amex (34, 37) and Diners (30, 36, 38, 39) compete with Maestro
+    if not digits.isdigit() or len(digits) >= 16 or digits[:2] not in _MAESTRO_PREFIXES:
+        return True
+    return _ID_CUE.search(text, max(0, finding.start - _CONTEXT_CHARS), finding.start) is None
+
+
+def _personal_date_confirmed(text: str, finding: Finding) -> bool:
+    if _TIMESTAMP_AFTER.match(text, finding.end):
+        return False
+    start = max(0, finding.start - 50)
+    end = min(len(text), finding.end + 30)
+    if _IMPERSONAL_DATE_CONTEXT.search(text, start, end) is None:
+        return True
+    return _STRONG_PERSONAL_CUE.search(text, start, end) is not None

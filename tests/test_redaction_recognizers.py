@@ -1,0 +1,437 @@
+"""Our pattern recognizers: every card network and grouping, phones in local and international form,
+dates said of a person; and what must stay: order numbers, ids, versions, timestamps, release dates.
+
+All data is invented: cards are generated Luhn-valid numbers, phones are in fictional ranges.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+
+from otel_genai.redaction import RedactionPolicy
+from otel_genai.redaction.engine import shared_detector
+from otel_genai.redaction.recognizers import (
+    GATES,
+    card_network_matches,
+    find_cards,
+    luhn_valid,
+)
+
+
+@pytest.fixture(scope="module")
+def detector():
+    found = shared_detector(RedactionPolicy())
+    found.load()
+    return found
+
+
+def _found(detector, texts: list[str], entity: str) -> list[set[str]]:
+    return [
+        {text[f.start : f.end] for f in findings if f.entity_type == entity}
+        for text, findings in zip(texts, detector.analyze(texts, ner=False), strict=True)
+    ]
+
+
+def _covered(detector, text: str, secret: str, entity: str) -> bool:
+    (findings,) = detector.analyze([text], ner=False)
+    start = text.index(secret)
+    return any(
+        f.entity_type == entity and f.start <= start and f.end >= start + len(secret) for f in findings
+    )
+
+
+# --- payment cards -----------------------------------------------------------------------------------
+
+# (network, prefixes, lengths)
+_NETWORKS = {
+    "visa": (["4"], [13, 16, 19]),
+    "mastercard": (["51", "53", "55"], [16]),
+    "mastercard 2-series": (["2221", "2300", "2500", "2720"], [16]),
+    "amex": (["34", "37"], [15]),
+    "discover": (["6011", "644", "649", "65"], [16, 19]),
+    "jcb": (["3528", "3560", "3589"], [16, 19]),
+    "unionpay": (["62"], [16, 17, 19]),
+    "diners": (["300", "305", "36", "38", "39"], [14]),
+    "maestro": (["50", "56", "58", "67"], [12, 13, 16, 19]),
+}
+
+
+def _luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
+    body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    for check in "0123456789":
+        if luhn_valid(body + check):
+            return body + check
+    raise AssertionError("no check digit")  # pragma: no cover
+
+
+def _groupings(number: str) -> list[str]:
+    """The ways people write a card: contiguous, 4-4-4-4(-3), 4-6-5, 4-6-4, 4-3-3-3, 4-4-4-7, with spaces,
+    dashes or dots."""
+    n = len(number)
+    shapes = [[n]]
+    if n >= 12:
+        fours = [4] * (n // 4) + ([n % 4] if n % 4 else [])
+        shapes.append(fours)
+    if n in (14, 15):
+        shapes.append([4, 6, n - 10])
+    if n == 13:
+        shapes.append([4, 3, 3, 3])
+    if n == 19:
+        shapes.append([4, 4, 4, 7])
+    written = []
+    for shape in shapes:
+        parts, position = [], 0
+        for size in shape:
+            parts.append(number[position : position + size])
+            position += size
+        for separator in (" ", "-", "."):
+            written.append(separator.join(parts))
+    return sorted(set(written))
+
+
+def test_every_networks_luhn_valid_numbers_are_found_in_every_grouping() -> None:
+    rng = random.Random(17)
+    checked = 0
+    for network, (prefixes, lengths) in _NETWORKS.items():
+        for prefix in prefixes:
+            for length in lengths:
+                for _ in range(3):
+                    number = _luhn_complete(prefix, length, rng)
+                    for written in _groupings(number):
+                        for text in (
+                            f"my {network} card is {written}, exp 09/29",
+                            f'{{"pan": "{written}"}}',
+                            f"charged {written} (cvv 123) yesterday",
+                        ):
+                            start = text.index(written)
+                            assert (start, start + len(written)) in find_cards(text), (network, text)
+                            checked += 1
+    assert checked > 1000
+
+
+def test_well_known_test_cards_and_the_2_series_are_found_through_the_engine(detector) -> None:
+    cards = [
+        "4111 1111 1111 1111",
+        "2221 0000 0000 0009",
+        "2223-0031-2200-3222",
+        "5555555555554444",
+        "3782 822463 10005",
+        "3056 930902 5904",
+        "6011.1111.1111.1117",
+        "3530 1113 3330 0000",
+        "6200 0000 0000 0005",
+        "6759 6498 2643 8453",
+        "4222222222222",
+    ]
+    for card in cards:
+        assert _covered(detector, f"Please charge {card} for the order", card, "CREDIT_CARD"), card
+
+
+def test_a_card_followed_by_a_year_or_a_cvv_is_still_found() -> None:
+    text = "card 4111 1111 1111 1111 2029 on file"
+    assert (5, 24) in find_cards(text)
+
+
+def test_numbers_that_do_not_start_like_a_card_are_not_cards_even_when_luhn_valid() -> None:
+    rng = random.Random(5)
+    not_card_prefixes = ["0", "1", "7", "8", "9", "31", "33", "52"]
+    for _ in range(400):
+        prefix = rng.choice(not_card_prefixes)
+        length = rng.randint(12, 19)
+        number = _luhn_complete(prefix, length, rng)
+        if card_network_matches(number):  # 52 is Mastercard at 16 digits
+            continue
+        assert find_cards(f"id {number} and ref {number[:4]}-{number[4:]}") == [], number
+
+
+def test_card_like_numbers_with_a_wrong_check_digit_are_not_cards() -> None:
+    rng = random.Random(9)
+    for _ in range(300):
+        number = _luhn_complete(rng.choice(["4", "51", "2221", "37", "6011", "3528", "62"]), 16, rng)
+        wrong = number[:-1] + str((int(number[-1]) + rng.randint(1, 9)) % 10)
+        assert find_cards(f"card {wrong}") == [], wrong
+
+
+def test_ids_timestamps_versions_and_uuids_are_not_cards(detector) -> None:
+    rng = random.Random(11)
+    texts = [
+        f"trace_id={uuid.UUID(int=rng.getrandbits(128))} span {rng.getrandbits(64):016x}" for _ in range(100)
+    ]
+    texts += [f"ts={1_700_000_000_000 + rng.randint(0, 10**11)} latency_ms={rng.randint(1, 999)}"]
+    texts += [
+        f"build 2024.{rng.randint(1, 12)}.{rng.randint(0, 99)}.{rng.randint(0, 9999)}" for _ in range(50)
+    ]
+    texts += ["semver 4.111.1111.1111 and ip 192.0.2.14", "phone +44 20 7946 0958"]
+    for text, found in zip(texts, _found(detector, texts, "CREDIT_CARD"), strict=True):
+        assert not found, text
+
+
+def test_the_pre_scan_lets_every_card_shape_through() -> None:
+    (gate,) = [test for entities, test in GATES if "CREDIT_CARD" in entities]
+    rng = random.Random(3)
+    for prefixes, lengths in _NETWORKS.values():
+        for length in (min(lengths), max(lengths)):
+            for written in _groupings(_luhn_complete(prefixes[0], length, rng)):
+                assert gate(f"x {written} y"), written
+
+
+# --- phone numbers -----------------------------------------------------------------------------------
+
+PHONES = [
+    ("call me on 555-0143 after six", "555-0143"),
+    ("my cell is 555 0199", "555 0199"),
+    ("ring me at 555.0117 tomorrow", "555.0117"),
+    ("Ph. 555-0143 ext 23 (front desk)", "555-0143"),
+    ("text me at 555-0110 when you land", "555-0110"),
+    ("my number is 555 0182", "555 0182"),
+    ("call me at 2125550147", "2125550147"),
+    ('{"name": "R. Osei", "phone": "2125550163"}', "2125550163"),
+    ("reach me at (212) 555-0147 ext. 12", "(212) 555-0147"),
+    ("UK office +44 20 7946 0958", "+44 20 7946 0958"),
+    ("her mobile +44 7700 900123", "+44 7700 900123"),
+    ("whatsapp +447700900456", "+447700900456"),
+    ("India +91 98765 43210", "+91 98765 43210"),
+    ("Mumbai desk +91-22-2345-6789", "+91-22-2345-6789"),
+    ("Lagos: +234 803 123 4567", "+234 803 123 4567"),
+    ("Lagos: +2348031234567", "+2348031234567"),
+    ("Nairobi +254 712 345 678", "+254 712 345 678"),
+    ("Tokyo +81 3-1234-5678", "+81 3-1234-5678"),
+    ("Osaka +81-(0)6-6123-4567", "+81-(0)6-6123-4567"),
+    ("Beijing +86 138 0013 8000", "+86 138 0013 8000"),
+    ("Berlin +49 30 901820", "+49 30 901820"),
+    ("Berlin 0049 151 23456789", "0049 151 23456789"),
+    ("Paris +33 1 23 45 67 89", "+33 1 23 45 67 89"),
+    ("Sydney +61 491 570 006", "+61 491 570 006"),
+    ("Sao Paulo +55 11 91234-5678", "+55 11 91234-5678"),
+    ("Cape Town +27 21 123 4567", "+27 21 123 4567"),
+    ("Dubai +971 4 123 4567", "+971 4 123 4567"),
+    ("Dubai mobile +971-50-123-4567", "+971-50-123-4567"),
+    ("London (0)20: +44 (0)20 7946 0321", "+44 (0)20 7946 0321"),
+    ("reach me on 0491 570 110", "0491 570 110"),
+]
+
+
+@pytest.mark.parametrize(("text", "phone"), PHONES)
+def test_phones_in_local_and_international_form_are_found(detector, text: str, phone: str) -> None:
+    assert _covered(detector, text, phone, "PHONE_NUMBER")
+
+
+NOT_PHONES = [
+    "Order 1234567890 has shipped",
+    "order #2125550147 shipped on time",
+    "ticket 4155550132 was closed",
+    "Invoice 6505550199 is paid",
+    "tracking number 940011120255 is in transit",
+    "PO 7185550123 approved",
+    "ref: 3125550188",
+    "case number 555-0143 escalated",  # no phone cue: an identifier written like a phone stays
+    '{"order_id": 1234567890, "status": "shipped"}',
+    "build 20240314 passed; version 10.2.3 released",
+    "we processed 1234567 rows in 2025",
+    "latency p99 was 1200 ms over 86400 seconds",
+    "commit 4f2a9c1 and pid 2125550",
+    "call stack depth 12 at frame 0x7ffd5e8c",
+    "timestamp 1718000000 (unix) and 2025-03-14T10:22:01Z",
+    "the +5 modifier and +10 bonus",
+]
+
+
+def test_order_ticket_and_id_numbers_are_not_phone_numbers(detector) -> None:
+    for text, found in zip(NOT_PHONES, _found(detector, NOT_PHONES, "PHONE_NUMBER"), strict=True):
+        assert not found, (text, found)
+
+
+def test_bare_digit_runs_are_phones_only_after_a_phone_cue(detector) -> None:
+    rng = random.Random(21)
+    cues = ["call me at", "phone:", "my cell", "text", "mobile number"]
+    ids = ["Order", "order #", "ticket", "invoice", "tracking", "ref", "PO", "case", "reference no."]
+    phones, others = [], []
+    for _ in range(40):
+        digits = f"212555{rng.randint(100, 199):04d}"
+        phones.append((f"{rng.choice(cues)} {digits} please", digits))
+        others.append(f"{rng.choice(ids)} {digits} please")
+    found = _found(detector, [t for t, _ in phones] + others, "PHONE_NUMBER")
+    for (text, digits), hits in zip(phones, found[: len(phones)], strict=True):
+        assert digits in hits, text
+    for text, hits in zip(others, found[len(phones) :], strict=True):
+        assert not hits, text
+
+
+def test_a_formatted_phone_after_an_id_word_is_still_a_phone(detector) -> None:
+    text = "ticket 4471: customer asked us to call +1 (212) 555-0139"
+    assert _covered(detector, text, "+1 (212) 555-0139", "PHONE_NUMBER")
+
+
+# --- dates ---------------------------------------------------------------------------------------------
+
+PERSONAL_DATES = [
+    ("Patient Grace Liu had her appointment on 2025-03-14 with Dr. Okafor.", "2025-03-14"),
+    ("Mr Banda was admitted 14/03/2025 and discharged later.", "14/03/2025"),
+    ("Mr Banda was discharged on 03/19/2025.", "03/19/2025"),
+    ("Follow-up visit for Ana scheduled for March 14, 2025.", "March 14, 2025"),
+    ("Her grandmother passed away on the 3rd of June.", "the 3rd of June"),
+    ("Surgery: 14.03.2025 at St Mary's.", "14.03.2025"),
+    ("14 March 2025 - Kofi was seen by the nurse", "14 March 2025"),
+    ("Mar 14th: follow-up call with Priya", "Mar 14th"),
+    ("Check-up booked for Mar. 20", "Mar. 20"),
+    ("Her father died 12 November 1998.", "12 November 1998"),
+    ("Date of admission: 2024-11-02", "2024-11-02"),
+    ("Your appointment with Dr. Haddad is on Tuesday, 4 February 2025 at 10:30.", "4 February 2025"),
+]
+
+
+@pytest.mark.parametrize(("text", "date"), PERSONAL_DATES)
+def test_dates_tied_to_a_person_are_found(detector, text: str, date: str) -> None:
+    assert _covered(detector, text, date, "PERSONAL_DATE")
+
+
+NOT_PERSONAL_DATES = [
+    "Version 2.4 was released on 2025-03-14.",
+    "The release is scheduled for March 14, 2025.",
+    "Over the last decade sales doubled.",
+    "The GDPR (Regulation (EU) 2016/679) applies from 25 May 2018.",
+    "2025-03-14T10:22:01Z INFO follow-up job finished",
+    "2025-03-14 10:22:01 WARN retrying appointment-sync",
+    "The maintenance window is scheduled for 2025-04-01.",
+    "Python 3.8 reached end-of-life on 14 October 2024.",
+    "Q3 revenue (July 1 to September 30) grew 12%.",
+    "The conference runs 3-5 June 2025 in Lisbon.",
+    "The package was delivered on March 3 to the warehouse.",
+    "Visit our booth at the expo on 12 May 2025.",
+    "The meeting room is booked for 2025-04-02.",
+    "The standard operating procedure was updated on 2024-05-01.",
+    "Warnings are treated as errors since 2024-01-01.",
+    "The follow-up PR landed on 2025-02-11.",
+    "Our office will be closed on December 25.",
+    "Sprint review on Mar 14th, then planning.",
+    "The webinar on 3 June covers consent flows.",
+    "Deadline for submissions: 30/06/2025.",
+    "Python 3.12 was released on October 2, 2023.",
+    "The contract was signed on 1 April 2024 by both companies.",
+    "Tickets for the 14 March concert are sold out.",
+    "The API was deprecated on 2024-09-30 and removed on 2025-01-31.",
+    "The scheduled job runs at 02:00 on 2025-03-01.",
+    "Invoice 4471 dated 03/02/2025 is overdue.",
+    "Check-in for the hackathon opens 2025-06-01.",
+    "Shipping: orders placed after Dec 20 arrive in January.",
+    "Funding round closed on 15.01.2025.",
+    "Q1 ends March 31, 2025.",
+    "The migration is scheduled for 2025-05-17 at 22:00 UTC.",
+]
+
+
+def test_dates_not_tied_to_a_person_are_kept(detector) -> None:
+    texts = NOT_PERSONAL_DATES
+    for text, findings in zip(texts, detector.analyze(texts, ner=False), strict=True):
+        dates = [f for f in findings if f.entity_type in ("PERSONAL_DATE", "DATE_OF_BIRTH")]
+        assert not dates, (text, dates)
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("DOB 14.03.1990, thanks", "14.03.1990"),
+        ("born on the 3rd of June 1985", "the 3rd of June 1985"),
+        ("birthday: Mar 3rd 1985", "Mar 3rd 1985"),
+        ("date of birth 03/14/1990", "03/14/1990"),
+        ("born 12 November 1978 in Leeds", "12 November 1978"),
+    ],
+)
+def test_dates_of_birth_in_every_format(detector, text: str, date: str) -> None:
+    assert _covered(detector, text, date, "DATE_OF_BIRTH")
+
+
+def _reference_personal_dates(text: str) -> list[tuple[int, int]]:
+    """The slow definition: every date anywhere, kept when a cue is just before or right after it."""
+    from otel_genai.redaction.recognizers import _DATE_RE, _PERSONAL_CUE_AFTER, _PERSONAL_CUE_BEFORE
+
+    return [
+        date.span()
+        for date in _DATE_RE.finditer(text)
+        if _PERSONAL_CUE_BEFORE.search(text, max(0, date.start() - 80), date.start())
+        or _PERSONAL_CUE_AFTER.match(text, date.end())
+    ]
+
+
+def test_the_digit_anchored_date_scan_covers_every_date_a_full_scan_finds() -> None:
+    """``find_personal_dates`` tries dates only around digit runs; a date that reads two ways ("Sept 3
+    May 2025") gives both readings, so it may find more than a left-to-right scan, never less."""
+    from otel_genai.redaction.recognizers import _DATE_RE, find_personal_dates
+
+    rng = random.Random(13)
+    dates = [
+        "2025-03-14",
+        "14/03/2025",
+        "3/4/25",
+        "14.03.2025",
+        "March 14, 2025",
+        "Mar. 14th",
+        "Sept 3",
+        "14 March 2025",
+        "the 3rd of June",
+        "3rd of September 2025",
+        "Dec 1st",
+    ]
+    pieces = [
+        "appointment on ",
+        "was admitted ",
+        "died ",
+        " follow-up",
+        " release ",
+        "v2.3.1 ",
+        "order 12345 ",
+        "the ",
+        "of ",
+        "May ",
+        "at 10:30 ",
+        "\n",
+        ", ",
+        " ",
+        "Tuesday ",
+        "2025 ",
+        "14 ",
+    ]
+    found_any = 0
+    for _ in range(3000):
+        chosen = [rng.choice(dates if rng.random() < 0.3 else pieces) for _ in range(rng.randint(2, 9))]
+        text = " ".join(piece.strip(" ") for piece in chosen)
+        expected = _reference_personal_dates(text)
+        found = find_personal_dates(text)
+        covered = {i for start, end in found for i in range(start, end)}
+        assert all(set(range(start, end)) <= covered for start, end in expected), text
+        assert all(_DATE_RE.fullmatch(text[start:end]) for start, end in found), text
+        found_any += bool(expected)
+    assert found_any > 300
+
+
+def test_ids_versions_timestamps_and_uuids_are_not_phones_or_dates(detector) -> None:
+    rng = random.Random(23)
+    texts = []
+    for _ in range(60):
+        texts += [
+            f"request {uuid.UUID(int=rng.getrandbits(128))} took {rng.randint(1, 9999)} ms",
+            f"v{rng.randint(0, 20)}.{rng.randint(0, 99)}.{rng.randint(0, 999)} released, "
+            f"build {rng.randint(10**7, 10**9)}",
+            f"{rng.choice(['Order', 'Ticket', 'Invoice', 'PO', 'Ref'])} #{rng.randint(10**7, 10**12)} ok",
+            f"ts={rng.randint(1_600_000_000, 1_800_000_000)} seq={rng.randint(10**6, 10**10)}",
+            f"sha {rng.getrandbits(160):040x} at 2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+            f"T0{rng.randint(0, 9)}:15:00Z: follow-up job done",
+        ]
+    for text, findings in zip(texts, detector.analyze(texts, ner=False), strict=True):
+        flagged = [f for f in findings if f.entity_type in ("PHONE_NUMBER", "PERSONAL_DATE", "CREDIT_CARD")]
+        assert not flagged, (text, flagged)
+
+
+def test_a_short_maestro_like_run_after_an_id_word_is_an_id_but_a_card_after_a_card_word(detector) -> None:
+    rng = random.Random(29)
+    for _ in range(20):
+        number = _luhn_complete(rng.choice(["50", "56", "63", "67"]), rng.randint(12, 15), rng)
+        grouped = " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+        assert not _found(detector, [f"Ticket #{number} was merged"], "CREDIT_CARD")[0], number
+        assert _covered(detector, f"my Maestro card {number} was declined", number, "CREDIT_CARD")
+        assert _covered(detector, f"Ticket {grouped}", grouped, "CREDIT_CARD")  # written as a card
+    amex = _luhn_complete("37", 15, rng)
+    assert _covered(detector, f"order #{amex}", amex, "CREDIT_CARD")  # other networks are always cards
