@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from otel_genai.redaction.addresses import address_recognizers
 from otel_genai.redaction.findings import Finding
 from otel_genai.redaction.names import name_recognizers, refine_names
 from otel_genai.redaction.policy import NER_ENTITIES, RedactionPolicy
@@ -317,7 +318,11 @@ class PresidioDetector:
             for recognizer in registry.recognizers
             if type(recognizer).__name__ not in REPLACED_PRESIDIO_RECOGNIZERS
         ]
-        for recognizer in (*pattern_recognizers(self.policy), *name_recognizers(self.policy)):
+        for recognizer in (
+            *pattern_recognizers(self.policy),
+            *address_recognizers(self.policy),
+            *name_recognizers(self.policy),
+        ):
             registry.add_recognizer(recognizer)
         self._nlp_engine = nlp_engine
         self._analyzer = AnalyzerEngine(

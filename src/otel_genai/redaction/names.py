@@ -2,12 +2,24 @@
 drops what NER takes for a name or a place where nothing personal is meant.
 
 ``name_recognizers`` are Presidio pattern recognizers (built on the redaction worker thread); they run with
-or without a NER model. ``refine_names`` runs on every text's findings after analysis.
+or without a NER model. They find a name by what marks it as one: a title (``Dr.``, ``Ms``), a relation
+(``my grandmother``), a greeting (``Hi``, ``Dear``), a sign-off or an e-mail signature, a header field
+(``From:``, ``cc``), and, where the cue is weak (``this is``, ``it's``, ``I'm``, ``ask``), a given name
+from the gazetteer (``data/first_names.txt``, built from Faker's MIT-licensed lists of many origins by
+``scripts/build_name_gazetteer.py``, minus English words). A capitalised word with nothing marking it as
+a name stays.
+
+``refine_names`` runs on every text's findings after analysis: it drops what NER took for a name or a
+place where nothing personal is meant (identifiers in code, command lines, a capitalised verb opening an
+instruction, a country or city that is not said of a person or part of an address), and extends a list of
+names (``Amara, Kofi and Li Wei``) from a name it found.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from importlib import resources
 from typing import Any
 
 from otel_genai.redaction.findings import Finding
@@ -17,14 +29,991 @@ from otel_genai.redaction.policy import NER_ENTITIES, RedactionPolicy
 # `CrashLoopBackOff`); names contain no digits, underscores or brackets, nor several inner capitals.
 _CODE_LIKE = re.compile(r"[0-9_=(){}\[\]<>/\\@#$%^*+|~`]|\.[a-z]|[a-z][A-Z][a-z]+[A-Z]")
 
+# --- what a name looks like -----------------------------------------------------------------------------
+# Capitalised words that open a name's place but are never one there (greetings to a group, days,
+# sign-off words, pronouns, departments, place suffixes).
+_STOP_WORDS = [
+    "All",
+    "Everyone",
+    "Everybody",
+    "Team",
+    "Teams",
+    "There",
+    "Folks",
+    "Guys",
+    "Y'all",
+    "Sir",
+    "Madam",
+    "Customer",
+    "Customers",
+    "Support",
+    "Friend",
+    "Friends",
+    "World",
+    "Hi",
+    "Hello",
+    "Hey",
+    "Dear",
+    "Thanks",
+    "Thank",
+    "Please",
+    "Regards",
+    "Best",
+    "Cheers",
+    "Kind",
+    "Warm",
+    "Many",
+    "Sincerely",
+    "Yours",
+    "Love",
+    "Again",
+    "Here",
+    "Now",
+    "Today",
+    "Tomorrow",
+    "Yesterday",
+    "Morning",
+    "Afternoon",
+    "Evening",
+    "Night",
+    "Sent",
+    "From",
+    "To",
+    "Subject",
+    "Re",
+    "Fwd",
+    "Fw",
+    "Note",
+    "Update",
+    "Admin",
+    "Reception",
+    "Accounts",
+    "Payroll",
+    "Dispatch",
+    "Operations",
+    "Helpdesk",
+    "Management",
+    "Administration",
+    "Sales",
+    "Billing",
+    "Engineering",
+    "Legal",
+    "Finance",
+    "Marketing",
+    "Product",
+    "Security",
+    "Ops",
+    "IT",
+    "HR",
+    "Manager",
+    "Director",
+    "Doctor",
+    "Nurse",
+    "Patient",
+    "Client",
+    "User",
+    "Users",
+    "Member",
+    "Guest",
+    "Agent",
+    "Bot",
+    "Assistant",
+    "I",
+    "Im",
+    "The",
+    "A",
+    "An",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "It",
+    "Its",
+    "We",
+    "You",
+    "They",
+    "He",
+    "She",
+    "My",
+    "Our",
+    "Your",
+    "Their",
+    "His",
+    "Her",
+    "Me",
+    "Us",
+    "Them",
+    "And",
+    "Or",
+    "But",
+    "If",
+    "When",
+    "So",
+    "Yes",
+    "No",
+    "Ok",
+    "Okay",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Street",
+    "Road",
+    "Avenue",
+    "Drive",
+    "University",
+    "College",
+    "Hospital",
+    "Clinic",
+    "Station",
+    "Inc",
+    "Ltd",
+    "Llc",
+    "Corp",
+    "Group",
+    "Bank",
+    "School",
+    "Institute",
+    "Center",
+    "Centre",
+    "Dr",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Mx",
+    "Prof",
+    "Miss",
+    "Office",
+    "Department",
+    "Service",
+    "Services",
+    "Desk",
+    "Account",
+    "Order",
+    "Ticket",
+    "Happy",
+    "Sorry",
+    "Just",
+    "Also",
+    "Still",
+    "Back",
+    "Available",
+    "Out",
+    "Sure",
+    "Great",
+    "Good",
+    "New",
+    "Not",
+    "Sick",
+    "Home",
+    "Done",
+    "Ready",
+    "Late",
+    "On",
+    "In",
+    "At",
+]
+_UPPER = r"\p{Lu}"
+_LOWER = r"[\p{Ll}\p{M}]"
+_STOP = r"(?!(?:" + "|".join(_STOP_WORDS) + r")\b)"
+# Amara, O'Connell, McKenzie, Al-Sayed, Jae-won, Chloé, Nguyễn
+_TOKEN = rf"{_STOP}(?:Mc|Mac|O['\u2019])?{_UPPER}{_LOWER}+(?:[\-'\u2019]{_UPPER}?{_LOWER}+)*"
+# a name ends where a word does, or at a possessive: "Ayesha's"
+_END = r"(?!\w|['\u2019](?!s\b)\w)"
+_PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|do|dos|das|du|la|le|bin|binti|ibn|al|el|ter|ten|y)"
+_NAME = rf"{_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*(?:{_UPPER}\.[ \t]*)?{_TOKEN}){{0,3}}{_END}"
+_GAP = r"[ \t]*[:,]?[ \t]+"
+
+# Cues after which any capitalised name is one (case of the cue ignored, of the name kept).
+_HONORIFIC = r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Mme|Mlle|Herr|Frau|Sr|Sra|Rev|Capt|Sgt|Dame|Sir)\.?[ \t]+"
+_RELATION = (
+    r"(?i:\b(?:my|our|his|her|their|your)[ \t]+(?:(?:late|dear|older|younger|elder|little|big|best|great|"
+    r"step|ex|twin|new|old)[ \t\-]*)*(?:grand(?:mother|father|ma|pa|mum|mom|dad|son|daughter|child|kid)|"
+    r"mother|father|mom|mum|mommy|mummy|dad|daddy|parent|wife|husband|spouse|partner|son|daughter|child|"
+    r"kid|baby|brother|sister|sibling|aunt|auntie|aunty|uncle|cousin|nephew|niece|fianc[ée]e?|boyfriend|"
+    r"girlfriend|friend|colleague|co-?worker|boss|manager|supervisor|neighbou?r|room-?mate|flatmate|"
+    r"landlord|landlady|tenant|client|patient|doctor|nurse|therapist|lawyer|attorney|accountant|teacher|"
+    r"tutor|student|assistant|caregiver|carer|(?:mother|father|brother|sister|son|daughter)-in-law)s?)" + _GAP
+)
+_STRONG_CUE = (
+    r"(?i:\b(?:cc|bcc|attn|attention|signed|my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]+is|"
+    r"this[ \t]+is[ \t]+(?:dr|mr|mrs|ms)|on[ \t]+behalf[ \t]+of|c/o|assigned[ \t]+to|"
+    r"(?:reported|requested|submitted|approved|escalated|assigned|raised|reviewed|handled|resolved|authored|"
+    r"referred|prepared|logged|triaged|countersigned)[ \t]+by|escalated[ \t]+to|handed[ \t]+over[ \t]+to|"
+    r"forwarded[ \t]+to|spoke[ \t]+(?:to|with)|speak[ \t]+(?:to|with)|talked[ \t]+(?:to|with)|"
+    r"met[ \t]+with|married[ \t]+to|care[ \t]+of)\b\.?)" + _GAP
+)
+_GREETING_WORD = (
+    r"(?i:(?:^|(?<=[\n.!?][ \t]*))(?:hi|hello|hey|hiya|dear|good[ \t]+(?:morning|afternoon|evening)|"
+    r"morning|thanks|thank[ \t]+you|thx|cheers|welcome|congrats|congratulations))"
+)
+_GREETING = _GREETING_WORD + r"[ \t]*,?[ \t]+"
+# "Hi, this is Anh" / "hello its kemal": who writes introduces themself
+_SELF_INTRO = (
+    _GREETING_WORD + r"[ \t]*[,!.]?[ \t]+(?i:this[ \t]+is|it's|it\u2019s|its|it[ \t]+is|i'm|i\u2019m|im|"
+    r"i[ \t]+am|my[ \t]+name[ \t]+is|my[ \t]+name's)[ \t]+"
+)
+# the lead of a key-value pair naming a person: `"name": "..."`, `contact_name="..."`, `author='...'`
+_KEY_WORD = r"(?:name|author|assignee|reporter|owner|requester|recipient|holder)"
+# the key word first (fast to rule out), then a look back at the whole key
+_NAME_KEY = (
+    rf"(?i:{_KEY_WORD}(?<=(?<![\w-])(?:[a-z]+_)?(?:full_?|first_?|last_?|given_?|family_?|display_?|sur|"
+    rf"card_?)?{_KEY_WORD}))"
+)
+_KEY_VALUE = rf"{_NAME_KEY}[\"']?[ \t]*[:=][ \t]*[\"']"
+_QUOTED_WORD = r"\p{Lu}[\p{L}\p{M}]*(?:['\u2019\-.]\p{L}[\p{L}\p{M}]*)*\.?"
+_QUOTED_NAME = rf"{_QUOTED_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_QUOTED_WORD}){{1,4}}(?=[\"'])"
+# a role and a name: "Customer Haruto Watanabe says", "patient Hinemoa Tane" (one word must be a known name)
+_ROLE = (
+    r"(?i:\b(?:customer|patient|client|user|caller|guest|tenant|applicant|candidate|employee|passenger|"
+    r"student|resident|contact|member|driver|buyer|seller|recipient|beneficiary|holder|cardholder|"
+    r"subscriber|visitor|donor|claimant|insured|policyholder|traveller|traveler)s?)[ \t]*:?[ \t]+"
+)
+_SIGN_OFF = (
+    r"(?i:\b(?:regards|best|cheers|thanks|thank[ \t]+you|many[ \t]+thanks|sincerely|yours(?:[ \t]+"
+    r"(?:truly|sincerely|faithfully))?|best[ \t]+wishes|warmly|take[ \t]+care|love|all[ \t]+the[ \t]+best|"
+    r"respectfully|talk[ \t]+soon|signed)[ \t]*[,.!:\-]?[ \t]*\r?\n[ \t]*)"
+)
+_HEADER = (
+    r"(?im:(?:^[ \t>]*|(?<=[.;][ \t]+))(?:from|to|cc|bcc|reply-to|sender|author|reporter|assignee|owner|"
+    r"requester|customer|patient|client|contact|(?:full[ \t]+|first[ \t]+|last[ \t]+)?name(?:[ \t]+on[ \t]+"
+    r"(?:the[ \t]+)?(?:account|card|file|booking|order|reservation|ticket|policy|lease))?|"
+    r"(?:account|card)[ \t]*holder|caller|agent|attendees?|participants?|signed|guest|"
+    r"tenant|employee|member|applicant|candidate|user)[ \t]*:[ \t]*)"
+)
+_KIN = (
+    r"(?i:\b(?:next[ \t]+of[ \t]+kin|nok|emergency[ \t]+contact|guardian)[ \t]*[:\-]?[ \t]*"
+    r"(?:(?:wife|husband|spouse|partner|mother|father|mum|mom|dad|son|daughter|brother|sister|friend|aunt|"
+    r"uncle|grandmother|grandfather|grandson|granddaughter|niece|nephew|cousin|fianc[ée]e?)"
+    r"[ \t]*[,:\-][ \t]*)?)"
+)
+_STRONG_PATTERNS = (
+    ("honorific", rf"{_HONORIFIC}\K{_NAME}", 0.85),
+    # romanized Korean and Chinese given names with a surname: "Jae-won Park", "Mei-ling Chen"
+    (
+        "hyphenated_given_name",
+        rf"\b{_UPPER}\p{{Ll}}{{1,4}}-(?!(?:up|in|on|off|out|by|to|of|all)\b)"
+        rf"\p{{Ll}}{{2,4}}[ \t]+{_TOKEN}{_END}",
+        0.7,
+    ),
+    ("relation", rf"{_RELATION}\K{_NAME}", 0.85),
+    ("cue", rf"{_STRONG_CUE}\K{_NAME}", 0.8),
+    # the name must end the greeting: "Hi Oluwaseun," / "Dear Ms Nakamura" (honorific above)
+    ("greeting", rf"{_GREETING}\K{_NAME}(?=[ \t]*(?:[,!:.\-\u2014\u2013]|\r?\n|$))", 0.8),
+    ("signature", rf"{_SIGN_OFF}\K{_NAME}(?=[ \t]*(?:[,|]|\r?\n|$))", 0.8),
+    ("dash_signature", rf"(?:^|[ \t])[\u2014\u2013][ \t]*\K{_NAME}(?=[ \t]*\Z)", 0.7),
+    ("header", rf"{_HEADER}\K{_NAME}", 0.8),
+    ("self_intro", rf"{_SELF_INTRO}\K{_NAME}", 0.8),
+    ("key_value", rf"{_KEY_VALUE}\K{_QUOTED_NAME}", 0.75),
+    # "Sunny and I", "me and Will": a person beside the writer
+    ("and_i", rf"(?:^|(?<=[\n.!?][ \t]*)){_NAME}(?=[ \t]+and[ \t]+(?:I|me)\b)", 0.7),
+    ("and_me", rf"(?i:\b(?:me|I)[ \t]+and[ \t]+)\K{_NAME}", 0.7),
+    # a note's next of kin: "NOK: wife, Funmilayo", "emergency contact: husband - Tariq"
+    ("kin", rf"{_KIN}\K{_NAME}", 0.75),
+)
+# Weak cues: the name's first word must be a given name of the gazetteer ("this is Python" stays).
+_WEAK_CUE = (
+    r"(?i:\b(?:this[ \t]+is|it's|it[ \t]+is|it\u2019s|i'm|i\u2019m|i[ \t]+am|im|called|named|ask|asked|"
+    r"tell|told|"
+    r"with|ping|call|email|e-mail|message|text|contact|thank|remind|invite|according[ \t]+to|let|"
+    r"meet|met|saw|visit|visited|introduce|introducing)\b)"
+    r"[ \t]*,?[ \t]+"
+)
+_PERSON_VERB = (
+    r"(?:said|says|asked|asks|called|calls|moved|lives|lived|wrote|writes|emailed|texted|replied|"
+    r"mentioned|told|tells|wants|wanted|needs|needed|thinks|thought|reported|joined|left|prefers|"
+    r"approved|signed|booked|paid|ordered|complained|confirmed|requested|sent|shared|promised|agreed|"
+    r"invited|visited|started|works|worked|studies|studied|got|had|has[ \t]+been|was[ \t]+born|is[ \t]+"
+    r"(?:allergic|pregnant|sick|unwell|feeling|turning|moving|recovering|my|our|his|her))"
+)
+_WEAK_PATTERNS = (
+    ("weak_cue", rf"{_WEAK_CUE}\K{_NAME}", 0.7),
+    # no cue at all: a given name of the gazetteer followed by a capitalised surname
+    # a given name doing what people do: "Amara moved to Lagos", "Kofi said ..."
+    ("given_name_verb", rf"\b{_TOKEN}(?=[ \t]+{_PERSON_VERB}\b)", 0.6),
+    (
+        "full_name",
+        rf"\b{_TOKEN}[ \t]+(?:{_PARTICLE}[ \t]+)*(?:{_UPPER}\.[ \t]*)?{_TOKEN}{_END}",
+        0.6,
+    ),
+    # lower case, but after a cue that only a name follows: "my friend kemal", "hi its thandiwe"
+    (
+        "lower_case",
+        rf"(?:{_RELATION}|{_SELF_INTRO}|(?i:\bmy[ \t]+name[ \t]+is[ \t]+))"
+        r"\K\p{Ll}[\p{Ll}\p{M}]+(?![\w'\u2019])",
+        0.7,
+    ),
+    ("key_value_given_name", rf"{_KEY_VALUE}\K{_TOKEN}(?=[\"'])", 0.7),
+)
+# Any word of the name is a known given name or surname: a role before it, or a given name that is also a
+# word ("Grace", "Will") before a surname.
+_KNOWN_NAME_PATTERNS = (
+    ("role", rf"{_ROLE}\K{_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_TOKEN}){{1,2}}{_END}", 0.7),
+)
+# --- the places of a person -----------------------------------------------------------------------------
+_PLACE_STOP = (
+    r"(?!(?:The|A|An|This|That|These|Those|My|Our|His|Her|Their|Your|I|It|And|Or|But|In|On|At|To|For|"
+    r"Next|Last|Every|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
+    r"April|June|July|August|September|October|November|December)\b)"
+)
+_PLACE_TOKEN = (
+    rf"(?:{_PLACE_STOP}{_UPPER}{_LOWER}+(?:[\-'\u2019]{_UPPER}?{_LOWER}+)*|{_UPPER}{{2,3}}(?![\w'\u2019]))"
+)
+_PLACE_PART = (
+    rf"{_PLACE_TOKEN}(?:[ \t]+(?:(?:de|do|da|del|upon|on|am|la|el|al|of)[ \t]+)?{_PLACE_TOKEN}){{0,2}}"
+)
+# "Johor Bahru, Malaysia", "Rotorua, New Zealand", "Manchester, UK"
+_PLACE = rf"{_PLACE_PART}(?:,[ \t]*{_PLACE_PART})?(?![\w'\u2019])"
+# what a person does at a place: lives, moved, was born, flies home, travels, "I'm in"
+_PLACE_CUE = (
+    r"(?i:\b(?:live[sd]?|living|moved|moving|move|relocat(?:ed|ing|es?)|based|born|raised|grew[ \t]+up|"
+    r"resides?|residing|settled|home|hometown|flies|fly|flying|flew|travel(?:s|led|ed|ling|ing)?|"
+    r"commutes?|commuting|staying|stays?|stayed|i'm|i\u2019m|i[ \t]+am|im|we're|we[ \t]+are|he's|she's|"
+    r"he[ \t]+is|she[ \t]+is|they're|they[ \t]+are)(?:[ \t]+(?:back|home|here|now|currently|still|out|"
+    r"over|up|down|mostly|originally|permanently|again))*[ \t]+(?:in|to|from|at|near|outside|around)"
+    r"[ \t]+)"
+)
+# a field of a record: `City: Manchester, UK`, `"city": "Recife"`
+_PLACE_FIELD = (
+    r"(?im:(?:^[ \t>]*|(?<=[,{][ \t]*))[\"']?(?:city|town|hometown|home[ _]town|birthplace|"
+    r"place[ _]of[ _]birth|country[ _]of[ _]residence|residence)[\"']?[ \t]*[:=][ \t]*[\"']?)"
+)
+_PLACE_PATTERNS = (
+    ("place_cue", rf"{_PLACE_CUE}\K{_PLACE}", 0.6),
+    # "moved from Gothenburg to Oslo"
+    ("place_pair", rf"{_PLACE_CUE}{_PLACE}[ \t]+(?:to|and|or)[ \t]+\K{_PLACE}", 0.6),
+    ("place_field", rf"{_PLACE_FIELD}\K{_PLACE}", 0.6),
+)
+
+_WORD_NAME_PATTERNS = (("word_name_surname", rf"\b{_TOKEN}[ \t]+{_TOKEN}{_END}", 0.65),)
+
+# Product and tool names that are also given names: redacted only after a strong cue.
+_NOT_PEOPLE = frozenset(
+    [
+        "claude",
+        "gemini",
+        "mistral",
+        "alexa",
+        "siri",
+        "cortana",
+        "julia",
+        "ada",
+        "pascal",
+        "haskell",
+        "hugo",
+        "jasper",
+        "jenkins",
+        "kafka",
+        "sage",
+        "llama",
+        "bard",
+        "grok",
+        "tesla",
+        "mercedes",
+        "ubuntu",
+        "debian",
+        "fedora",
+        "sierra",
+        "ventura",
+        "monterey",
+        "sonoma",
+        "catalina",
+        "mojave",
+        "jupyter",
+        "pandas",
+        "docker",
+        "heroku",
+        "vercel",
+        "elixir",
+        "kotlin",
+        "rails",
+        "django",
+        "flask",
+        "bella",
+        "nova",
+        "aurora",
+        "luna",
+    ]
+)
+
+
+def _gazetteer(filename: str) -> frozenset[str]:
+    data = resources.files("otel_genai.redaction").joinpath(f"data/{filename}").read_text("utf-8")
+    return frozenset(line for line in data.splitlines() if line and not line.startswith("#"))
+
+
+@functools.cache
+def given_names() -> frozenset[str]:
+    """The gazetteer: lower-case given names (loaded once; ~20 000 names, ~150 KB)."""
+    return _gazetteer("first_names.txt") - _NOT_PEOPLE
+
+
+@functools.cache
+def surnames() -> frozenset[str]:
+    """Lower-case surnames that are neither English words nor given names (~18 000, ~150 KB)."""
+    return _gazetteer("surnames.txt") - _NOT_PEOPLE
+
+
+@functools.cache
+def word_names() -> frozenset[str]:
+    """Lower-case given names that are also English words ("will", "hope", "grace"; ~700)."""
+    return _gazetteer("word_names.txt")
+
+
+def is_given_name(word: str) -> bool:
+    """Whether ``word`` (any case) is a given name of the gazetteer, not an English word."""
+    return word.lower() in given_names()
+
+
+def is_surname(word: str) -> bool:
+    """Whether ``word`` (any case) is a surname of the gazetteer (not an English word nor a given name)."""
+    return word.lower() in surnames()
+
+
+def _words(value: str) -> list[str]:
+    return [word for word in value.split() if word[:1].isupper()]
+
 
 def name_recognizers(policy: RedactionPolicy) -> list[Any]:
-    """Recognizers of person names by their context (none yet)."""
-    return []
+    """Presidio recognizers (entity PERSON) of names marked by their context; none if PERSON is off."""
+    wanted = policy.wanted_entities()
+    if "PERSON" not in wanted:
+        return []
+    import regex
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    flags = regex.MULTILINE  # the case of a name matters; cues opt out with (?i:...)
+    places = (
+        [
+            PatternRecognizer(
+                supported_entity="LOCATION",
+                name="otel_genai_place_of_a_person",
+                patterns=[Pattern(name, pattern, score) for name, pattern, score in _PLACE_PATTERNS],
+                global_regex_flags=flags,
+            )
+        ]
+        if "LOCATION" in wanted
+        else []
+    )
+
+    class _GazetteerNameRecognizer(PatternRecognizer):
+        """A match counts only when its first word is a given name (and not a product)."""
+
+        def invalidate_result(self, pattern_text: str) -> bool:
+            return not is_given_name(regex.split(r"[ \t]+", pattern_text, maxsplit=1)[0])
+
+    class _KnownNameRecognizer(PatternRecognizer):
+        """A match counts only when one of its words is a known given name or surname."""
+
+        def invalidate_result(self, pattern_text: str) -> bool:
+            return not any(is_given_name(word) or is_surname(word) for word in _words(pattern_text))
+
+    class _WordNameRecognizer(PatternRecognizer):
+        """``Hope Mitchell``: a given name that is also a word, then a surname or a given name."""
+
+        def invalidate_result(self, pattern_text: str) -> bool:
+            first, _, last = pattern_text.partition(" ")
+            last = last.strip()
+            return first.lower() not in word_names() or not (is_surname(last) or is_given_name(last))
+
+    # load the gazetteers here, on the worker thread, not during the first analysis
+    given_names(), surnames(), word_names()
+    return [
+        PatternRecognizer(
+            supported_entity="PERSON",
+            name="otel_genai_person_cue",
+            patterns=[Pattern(name, pattern, score) for name, pattern, score in _STRONG_PATTERNS],
+            global_regex_flags=flags,
+        ),
+        _GazetteerNameRecognizer(
+            supported_entity="PERSON",
+            name="otel_genai_person_given_name",
+            patterns=[Pattern(name, pattern, score) for name, pattern, score in _WEAK_PATTERNS],
+            global_regex_flags=flags,
+        ),
+        _KnownNameRecognizer(
+            supported_entity="PERSON",
+            name="otel_genai_person_known_name",
+            patterns=[Pattern(name, pattern, score) for name, pattern, score in _KNOWN_NAME_PATTERNS],
+            global_regex_flags=flags,
+        ),
+        _WordNameRecognizer(
+            supported_entity="PERSON",
+            name="otel_genai_person_word_name",
+            patterns=[Pattern(name, pattern, score) for name, pattern, score in _WORD_NAME_PATTERNS],
+            global_regex_flags=flags,
+        ),
+        *places,
+    ]
+
+
+# --- the filter -------------------------------------------------------------------------------------------
+# A command line: a shell prompt or a common command first. Names on it go unless they are a full name.
+_COMMAND_LINE = re.compile(
+    r"^[ \t]*(?:\$|#|>>>|>|PS>|C:\\>)?[ \t]*(?:sudo[ \t]+)?(?:git|pip3?|npm|npx|yarn|pnpm|docker|kubectl|"
+    r"helm|curl|wget|ssh|scp|cd|ls|cat|grep|rg|sed|awk|find|make|cargo|go|python3?|node|java|mvn|gradle|"
+    r"brew|apt|apt-get|yum|dnf|systemctl|journalctl|export|echo|chmod|chown|mkdir|rm|cp|mv|tar|terraform|"
+    r"aws|gcloud|az|uv|poetry|pytest|ruff|mypy|psql|mysql|redis-cli|tail|head|less|vim|nano|code)\b"
+    r"[ \t]+\S",
+    re.MULTILINE,
+)
+# An instruction opens with a verb; NER reads a capitalised verb there as a name ("Convert this CSV").
+_IMPERATIVE = frozenset(
+    [
+        "add",
+        "analyse",
+        "analyze",
+        "answer",
+        "build",
+        "calculate",
+        "change",
+        "check",
+        "classify",
+        "clean",
+        "compare",
+        "compile",
+        "compose",
+        "compute",
+        "convert",
+        "count",
+        "create",
+        "debug",
+        "deduplicate",
+        "define",
+        "delete",
+        "deploy",
+        "describe",
+        "design",
+        "draft",
+        "edit",
+        "estimate",
+        "evaluate",
+        "explain",
+        "export",
+        "extract",
+        "fill",
+        "filter",
+        "find",
+        "fix",
+        "format",
+        "generate",
+        "give",
+        "group",
+        "help",
+        "identify",
+        "implement",
+        "improve",
+        "install",
+        "label",
+        "list",
+        "load",
+        "make",
+        "map",
+        "merge",
+        "migrate",
+        "move",
+        "name",
+        "normalize",
+        "optimize",
+        "organize",
+        "outline",
+        "paraphrase",
+        "parse",
+        "plan",
+        "plot",
+        "polish",
+        "predict",
+        "prepare",
+        "proofread",
+        "provide",
+        "recommend",
+        "refactor",
+        "reformat",
+        "remove",
+        "rename",
+        "reorder",
+        "replace",
+        "rephrase",
+        "reply",
+        "respond",
+        "restructure",
+        "review",
+        "rewrite",
+        "run",
+        "scan",
+        "score",
+        "show",
+        "simplify",
+        "sort",
+        "split",
+        "suggest",
+        "summarise",
+        "summarize",
+        "tag",
+        "tell",
+        "test",
+        "tidy",
+        "transcribe",
+        "transform",
+        "translate",
+        "trim",
+        "turn",
+        "update",
+        "upgrade",
+        "validate",
+        "verify",
+        "visualize",
+        "write",
+        "heap",
+        "running",
+        "restart",
+        "retry",
+        "set",
+        "shorten",
+        "lengthen",
+        "expand",
+        "condense",
+    ]
+)
+# Words NER tags as people or places in technical prose.
+_TECH_WORDS = frozenset(
+    [
+        "docker",
+        "kubernetes",
+        "k8s",
+        "python",
+        "java",
+        "javascript",
+        "typescript",
+        "rust",
+        "golang",
+        "redis",
+        "postgres",
+        "postgresql",
+        "mysql",
+        "sqlite",
+        "mongo",
+        "mongodb",
+        "kafka",
+        "flask",
+        "django",
+        "fastapi",
+        "react",
+        "vue",
+        "angular",
+        "svelte",
+        "node",
+        "nginx",
+        "apache",
+        "linux",
+        "ubuntu",
+        "debian",
+        "windows",
+        "macos",
+        "terraform",
+        "ansible",
+        "jenkins",
+        "github",
+        "gitlab",
+        "slack",
+        "jira",
+        "confluence",
+        "notion",
+        "heroku",
+        "vercel",
+        "netlify",
+        "aws",
+        "gcp",
+        "azure",
+        "openai",
+        "anthropic",
+        "llama",
+        "ollama",
+        "pandas",
+        "numpy",
+        "pytorch",
+        "tensorflow",
+        "jupyter",
+        "grafana",
+        "prometheus",
+        "datadog",
+        "sentry",
+        "tableau",
+        "excel",
+        "visa",
+        "mastercard",
+        "amex",
+        "maestro",
+        "paypal",
+        "stripe",
+        "venmo",
+        "revolut",
+        "powerpoint",
+        "cv",
+        "intro",
+        "readme",
+    ]
+)
+_NEXT_WORD = re.compile(r"[ \t]*(\S*)")
+_INSTRUCTION_OBJECT = frozenset(
+    [
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "a",
+        "an",
+        "my",
+        "our",
+        "your",
+        "it",
+        "its",
+        "all",
+        "each",
+        "every",
+        "some",
+        "any",
+        "following",
+        "me",
+        "us",
+        "them",
+        "to",
+        "into",
+        "from",
+        "for",
+        "and",
+        "in",
+        "on",
+        "with",
+    ]
+)
+# A place is personal data when said of a person (lives in, moved to, from, based in ...) or part of an
+# address; "GDP of Germany and Japan" is not.
+_RESIDENCE = re.compile(
+    r"(?i:\b(?:lives?|living|lived|moved|moving|relocat\w*|based|resid\w*|born|grew[ \t]+up|raised|"
+    r"hometown|home|from|address|settled|stays?|staying|stayed|located|hails|domiciled|citizen|native|"
+    r"travel\w*|fl(?:y|ies|ew|ying)|commut\w*|"
+    r"(?:i'm|i\u2019m|i[ \t]+am|we're|he's|she's)[ \t]+(?:\w+[ \t]+)?in)\b)"
+)
+_PERSONAL = re.compile(
+    r"\b(?:I|I'm|I've|(?i:me|my|mine|we|our|us|he|she|they|his|her|hers|him|them|their|i'm|i\u2019m))\b"
+)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+_WINDOW = 100
+_PREVIOUS_NAME_WORD = rf"(?<![\w'\u2019\-.])({_TOKEN})[ \t]\Z"
+_SURNAME = rf"[ \t]+({_TOKEN.replace(_STOP, '')}){_END}"
+_LIST_NEXT = rf"[ \t]*(?:,[ \t]*and\b|,|&|\band\b)[ \t]*({_TOKEN.replace(_STOP, '')})"
 
 
 def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
-    """The findings without NER's false alarms: identifiers in code and logs are not names or places."""
-    return [
-        f for f in findings if not (f.entity_type in NER_ENTITIES and _CODE_LIKE.search(text, f.start, f.end))
+    """The findings without NER's false alarms (identifiers in code and logs, command lines, an
+    instruction's opening verb, places not said of a person), plus the rest of a list of names."""
+    kept: list[Finding] = []
+    findings = [_trimmed(text, f) if f.entity_type in NER_ENTITIES else f for f in findings]
+    weak_persons = {(f.start, f.end) for f in findings if f.entity_type == "PERSON" and f.score < 0.8}
+    full_names = {span for span in weak_persons if _is_full_name(text[span[0] : span[1]])}
+    places = {(f.start, f.end) for f in findings if f.entity_type == "LOCATION"}
+    # a place NER is sure of and only a weak cue calls a person ("relative to London") stays a place, but a
+    # given name and a surname ("Ewa Zielinska") is a person whatever NER read
+    findings = [
+        f
+        for f in findings
+        if not (f.entity_type == "PERSON" and (f.start, f.end) in (places & weak_persons) - full_names)
+        and not (f.entity_type == "LOCATION" and (f.start, f.end) in full_names)
     ]
+    findings = [_extended(text, f) if f.entity_type == "PERSON" else f for f in findings]
+    persons = [f for f in findings if f.entity_type == "PERSON" and _is_person(text, f)]
+    for finding in findings:
+        if finding.entity_type in NER_ENTITIES and _CODE_LIKE.search(text, finding.start, finding.end):
+            continue
+        if finding.entity_type == "PERSON" and not _is_person(text, finding):
+            continue
+        if finding.entity_type == "LOCATION" and not _is_personal_place(text, finding, findings, persons):
+            continue
+        kept.append(finding)
+    return kept + _list_continuations(text, kept)
+
+
+_PLACE_WORDS = frozenset(
+    "island islands city town bay beach springs falls park hill hills valley lake mount point port".split()  # noqa: SIM905
+)
+
+
+def _is_full_name(value: str) -> bool:
+    words = value.split()
+    return len(words) >= 2 and is_given_name(words[0]) and words[-1].lower() not in _PLACE_WORDS
+
+
+def _trimmed(text: str, finding: Finding) -> Finding:
+    """NER's span cut to its first line and without trailing punctuation ("Liam O'Sullivan\n+353")."""
+    value = text[finding.start : finding.end]
+    first_line = value.split("\n", 1)[0].rstrip(" \t\r,;:.+-")
+    if first_line == value or not first_line.strip():
+        return finding
+    return Finding(finding.start, finding.start + len(first_line), finding.entity_type, finding.score)
+
+
+def _extended(text: str, finding: Finding) -> Finding:
+    """A surname NER found, with the given name before it: "for Olumide Adebayo"."""
+    before = _pattern(_PREVIOUS_NAME_WORD).search(text, max(0, finding.start - 40), finding.start)
+    if before is None:
+        return finding
+    word = before.group(1)
+    if word.lower() in _TECH_WORDS or word.lower() in _IMPERATIVE or word.lower() in _NOT_PEOPLE:
+        return finding
+    if _opens_sentence(text, before.start(1)) and not is_given_name(word):
+        return finding
+    return Finding(before.start(1), finding.end, finding.entity_type, finding.score)
+
+
+def _line_of(text: str, position: int) -> str:
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    window_start = max(0, start - _WINDOW)
+    before = [m.end() for m in _SENTENCE_END.finditer(text, window_start, start)]
+    sentence_start = before[-1] if before else window_start
+    after = _SENTENCE_END.search(text, end, min(len(text), end + _WINDOW))
+    return sentence_start, after.start() if after else min(len(text), end + _WINDOW)
+
+
+def _is_person(text: str, finding: Finding) -> bool:
+    value = text[finding.start : finding.end]
+    words = value.split()
+    full_name = len(words) >= 2 and all(word[:1].isupper() for word in words)
+    if _COMMAND_LINE.match(_line_of(text, finding.start)) and not full_name:
+        return False
+    if any(word.lower() in _TECH_WORDS or word.lower() in _NOT_PEOPLE for word in words):
+        return False  # "Will Kubernetes scale"
+    after_a_preposition = _pattern(_LOCATIVE_BEFORE).search(text[max(0, finding.start - 12) : finding.start])
+    if len(words) == 1 and after_a_preposition and not _pattern(r"['\u2019]s\b").match(text, finding.end):
+        return False  # "an office in Valencia": a place, whatever names it shares
+    if len(words) != 1 or is_given_name(value):
+        return True
+    word = value.strip("'\u2019\".,:;!?").lower()
+    if _has_cue_before(text, finding.start) or _pattern(_CUE_AFTER).match(text, finding.end):
+        return True
+    if _pattern(_NUMBER_BEFORE).search(text[max(0, finding.start - 20) : finding.start]):
+        return False  # a unit: "1000 Mbps"
+    if value.islower():
+        return False  # "max 1,000 kg": a name in lower case only after a cue
+    if not is_surname(word) and not _pattern(_PERSON_AFTER).match(text, finding.end):
+        return False  # one word, no known name, nothing a person does: "Lisbon", "Receipt attached"
+    if word in _TECH_WORDS or word in _NOT_PEOPLE or (len(word) > 1 and value.isupper()):
+        return False  # Docker, Claude, JSON
+    if len(word) > 5 and word.endswith("ing"):
+        return False  # "logs say Running on all addresses"
+    if word in _IMPERATIVE and _opens_sentence(text, finding.start):
+        return False
+    if _opens_sentence(text, finding.start):
+        following = _NEXT_WORD.match(text, finding.end)
+        next_word = following.group(1).lower() if following else ""
+        if not next_word or next_word in _INSTRUCTION_OBJECT or not next_word[:1].isalpha():
+            return False  # "Summarize the thread", "Heap 2.1 GB", "Convert 72 degrees"
+    return True
+
+
+# what marks the word after it as a name (the cues of the recognizers above)
+_CUE_BEFORE = (
+    rf"(?:{_HONORIFIC}|{_RELATION}|{_STRONG_CUE}|{_SELF_INTRO}|{_GREETING}|{_SIGN_OFF}|{_HEADER}|{_ROLE}|"
+    rf"{_KIN}|{_KEY_VALUE}|(?i:\b(?:my|our|his|her|your|their)[ \t]+[a-z\-]+[ \t]*[,:]?[ \t]+))\Z"
+)
+
+
+_LOCATIVE_BEFORE = r"(?i:\b(?:in|near|via|around|outside|across|throughout))[ \t]+\Z"
+_CUE_AFTER = r"[ \t]+and[ \t]+(?:I|me)\b|:[ \t]"
+_NUMBER_BEFORE = r"\d[ \t]*\Z"
+_PERSON_AFTER = (
+    r"(?:[ \t]*,[ \t]*(?:who|my|our|his|her|the[ \t]+\w+[ \t]+who)\b|['\u2019]s[ \t]+\p{Ll}|"
+    rf"[ \t]+(?:{_PERSON_VERB}|"
+    r"will|would|can|could|should|may|might|must|is|was|has|had|and[ \t]+(?:I|me|his|her)|says|replied|"
+    r"called|phoned|rang|emailed|wrote|arrived|came|went|left|won't|can't|didn't|doesn't|isn't|wasn't)\b)"
+)
+
+
+@functools.cache
+def _pattern(source: str) -> Any:
+    """``source`` compiled with the ``regex`` module (Unicode classes); imported on the worker thread."""
+    import regex
+
+    return regex.compile(source, regex.MULTILINE)
+
+
+def _has_cue_before(text: str, start: int) -> bool:
+    return _pattern(_CUE_BEFORE).search(text[max(0, start - 60) : start]) is not None
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[max(0, start - 4) : start].rstrip(" \t\"'*`>-")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _is_personal_place(text: str, finding: Finding, findings: list[Finding], persons: list[Finding]) -> bool:
+    if text[finding.start : finding.end].strip().lower() in _TECH_WORDS:
+        return False
+    # part of an address: next to a street address or a postcode finding
+    for other in findings:
+        if other.entity_type in ("STREET_ADDRESS",) and (
+            abs(other.end - finding.start) <= 3 or abs(finding.end - other.start) <= 3
+        ):
+            return True
+    if _pattern(_PLACE_FIELD + r"\Z").search(text[max(0, finding.start - 40) : finding.start]):
+        return True  # "City: Recife"
+    sentence_start, sentence_end = _sentence_bounds(text, finding.start, finding.end)
+    cue = _RESIDENCE.search(text, sentence_start, finding.start)
+    if cue is None:
+        # "Lagos, Nigeria": the second place of a pair whose first is said of a person
+        previous = re.search(r"(\S[^,.\n]{0,40}),[ \t]*\Z", text[sentence_start : finding.start])
+        if previous is None:
+            return False
+        cue = _RESIDENCE.search(text, sentence_start, sentence_start + previous.start())
+        if cue is None:
+            return False
+    said_of_a_person = any(
+        sentence_start <= p.start < sentence_end and not (p.start < finding.end and finding.start < p.end)
+        for p in persons
+    ) or (_PERSONAL.search(text, sentence_start, sentence_end) is not None)
+    # a note about a person leaves the subject out: "Moved from Gothenburg to Oslo in January."
+    elided = not text[sentence_start : cue.start()].strip(" \t\"'*-")
+    return said_of_a_person or elided
+
+
+def _list_continuations(text: str, findings: list[Finding]) -> list[Finding]:
+    """``Amara, Kofi and Li Wei``: the names listed after one found, when each is a given name."""
+    added: list[Finding] = []
+    taken = {(f.start, f.end) for f in findings}
+    covered = [(f.start, f.end) for f in findings]
+    for finding in [f for f in findings if f.entity_type == "PERSON"]:
+        end = finding.end
+        while True:
+            match = _pattern(_LIST_NEXT).match(text, end)
+            if match is None:
+                break
+            start = match.start(1)
+            stop = match.end(1)
+            surname = _pattern(_SURNAME).match(text, stop)
+            if surname and not is_given_name(surname.group(1)):
+                stop = surname.end()  # "Sun-hee Kang": a full name needs no gazetteer
+            elif not is_given_name(match.group(1)):
+                break
+            if (start, stop) not in taken and not any(s <= start < e for s, e in covered):
+                added.append(Finding(start, stop, "PERSON", finding.score))
+                taken.add((start, stop))
+            end = stop
+    return added

@@ -1,0 +1,256 @@
+"""Street addresses in the shapes of many countries, with their whole tail (unit, locality, city, region,
+postcode), so nothing of an address is left beside its replacement.
+
+``recognizers.py`` has the US/UK shape ("<number> <Name> Street", PO box, "IL 62704", UK postcodes). These
+add: the number after the street (DE/AT/CH/NL/Nordic "Lindenstraße 42", ES/PT/IT/BR "Calle de Alcalá 48",
+"Rua Augusta, 1508", "Via Roma 10"), French lower-case street types ("12 rue des Lilas"), unit and house
+prefixes ("Flat 2, ...", "Unit 5, ...", "House 12, Ngong Road", "House 7, Road 45"), Indian ordinals and
+building names ("Flat 402, Shanti Apartments, 14th Cross Road"), Korean "-ro"/"-gil" roads, Japanese
+chome-ban-go ("2-14-5 Nishi-Shinjuku, Shinjuku-ku"), Colombian "Calle 93 # 11-27", and after any of them
+the comma-separated tail: units ("apto 72", "3º izq."), localities, cities with a region or postcode
+("Bondi NSW 2026", "São Paulo - SP", "Tokyo 160-0023"), postcodes of many countries.
+
+Every pattern is anchored on a street word, a unit/house word or a house number next to one, so a list
+("Section 4, Chapter 2"), a version ("v2.14.5"), a score ("2-14-5"), a time or a price is never a core;
+the tail only extends a core. Patterns use the ``regex`` module (Unicode letters: ß, ã, ç, é, º),
+case-sensitive with ``(?i:...)`` opt-ins, bounded repetitions and no nested unbounded quantifiers (no
+catastrophic backtracking; Presidio's REGEX_TIMEOUT_SECONDS still applies). The recognizer skips texts
+without a digit (every shape here has one), so most prose costs one scan for a digit.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from otel_genai.redaction.policy import RedactionPolicy
+
+ENTITY = "STREET_ADDRESS"
+_DIGIT = re.compile(r"\d")
+
+# --- building blocks -------------------------------------------------------------------------------
+# A capitalised word of two letters or more, in any script with case: "Alcalá", "São", "MG", "O'Connell",
+# "Nishi-Shinjuku", "Adeyemi-Jones". Not "I", not "I'm".
+_W = r"\p{Lu}[\p{L}\p{M}]++(?:[\-'\u2019]\p{L}[\p{L}\p{M}]*+)*+(?!\d)"
+# a match starts at the start of a word, not inside one
+_WORD_START = r"(?<![\p{L}\p{M}\d\-'\u2019])"
+# Words that start sentences or sign-offs, never a locality in an address's tail
+_STOP = (
+    r"(?!(?:The|This|That|These|Those|There|Here|Please|Pls|Thanks|Thank|Cheers|Regards|Best|Kind|Call|"
+    r"Phone|Mobile|Cell|Email|Mail|Name|Contact|Billing|Shipping|Delivery|Cardholder|Card|And|But|Or|"
+    r"If|When|Then|So|We|You|He|She|They|It|Its|My|Our|Your|His|Her|Their|Hi|Hello|Hey|Dear|Note|Also|"
+    r"See|Ticket|Order|Invoice|Sprint|Section|Chapter|Build|Step|Version|Page|Line|Item|Task|Team|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|June|July|"
+    r"August|September|October|November|December|Today|Tomorrow|Yesterday|Is|Are|Was|Can|Could|Will|"
+    r"Would|Should|Do|Does|Did|Not|No|Yes|Ok|Okay|Sent|From|To|For|With|Via|At|In|On|By|Re|Fwd|Subject)"
+    r"(?![\p{L}\p{M}\-'\u2019]))"
+)
+# A house number: "27", "221B", "5/18", "12-14", "14th"; not inside a version, a time, a price, an id.
+_NUM = (
+    r"(?<![\w.,:/#$\u20ac\u00a3\-])(?:\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?|\d{1,3}(?i:st|nd|rd|th))"
+    r"(?![\w.:/\-]?\d|[\w%\u00b0])"
+)
+# English street types after the street's name ("Holloway Road"), Indian "Marg"/"Salai"
+_EN_SUFFIX = (
+    r"(?i:street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|terrace|tce|place|pl|way|close|crescent|"
+    r"cres|grove|gardens|gdns|mews|row|square|sq|parade|pde|boulevard|blvd|highway|hwy|parkway|pkwy|"
+    r"circle|cir|esplanade|embankment|marg|salai)(?![\p{L}\d])\.?"
+)
+# the street types that come before a number in Israel, Eastern Europe ("Rothschild Blvd 22, Tel Aviv")
+_EN_SUFFIX_BEFORE_NUMBER = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Boulevard|Blvd\.?|Lane)"
+# names that end in a street word but are products and media, not streets
+_NOT_A_STREET = (
+    r"(?!(?:Google|Hard|Flash|Network|Shared|Team|My|Virtual|Local|External|USB|Cloud|One|Test|Fast|"
+    r"Express|Milky)\s)"
+)
+# A street's name before its English type: one to four capitalised words (or "14th Cross", "MG")
+_EN_STREET = (
+    rf"{_NOT_A_STREET}(?:{_W}\.?[ \t]+){{1,4}}?{_EN_SUFFIX}"
+    r"(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)(?![\p{L}\d]))?(?:[ \t]+\d{1,3}(?=[ \t]*,))?"
+)
+# Korean road names: "Teheran-ro", "Sejong-daero", "Insadong 5-gil"
+_KR_ROAD = r"\p{Lu}\p{Ll}++(?:\s\d{1,3})?-(?:ro|gil|daero)(?:\s?\d{1,3}(?:-gil)?)?(?![\p{L}\d])"
+# Particles inside Romance, Dutch and German street names: "de la", "d'", "dos", "della", "van der"
+_PARTICLE = (
+    r"(?:(?:de[ \t]+la|de[ \t]+las|de[ \t]+los|de|del|des|du|la|le|les|los|las|el|da|do|dos|das|di|della|"
+    r"delle|dei|degli|van|von|der|den|am|an|aux|au|sur|en|et|y|i)[ \t]+|[dlDL]['\u2019])"
+)
+# A street's name after its type: "des Lilas", "de Alcalá", "Augusta", "Jean Jaurès", "de l'Église"
+_ROMANCE_NAME = rf"{_PARTICLE}{{0,2}}{_W}(?:[ \t]+{_PARTICLE}{{0,2}}{_W}){{0,4}}"
+# French-style types with the number first: "12 rue des Lilas", "3 bis avenue Jean Jaurès"
+# (English words capitalised, "4 Place Value", "2 Route Planning", need a postcode after them.)
+_FR_TYPE = (
+    r"(?:(?i:rue|chemin|allée|allee|impasse|quai|bd|rte|sentier|faubourg|rond-point|parvis|cité|"
+    r"résidence|lotissement)|avenue|av\.|boulevard|bld|place|cours|route|square|passage|voie|promenade|"
+    r"esplanade)"
+)
+_FR_TYPE_AMBIGUOUS = r"(?:Avenue|Av\.|Boulevard|Place|Cours|Route|Square|Passage|Voie|Promenade|Esplanade)"
+# Types with the number after the name. Unambiguous ones stand alone ("Calle de Alcalá 48"); ambiguous
+# ones ("Via", "Plaza", "Corso") need a postcode after them ("Via Roma 10, 00184 Roma").
+_SOUTH_TYPE = (
+    r"(?:[Cc]alle|C/|[Aa]venida|Avda\.|[Cc]arrer|Carretera|Travesía|Glorieta|[Rr]ua|[Tt]ravessa|Praça|"
+    r"Praca|Rodovia|[Vv]iale|[Pp]iazza(?:le)?|[Vv]icolo|Contrada|Jalan|Jl\.|Ulica|ul\.)"
+)
+_SOUTH_TYPE_AMBIGUOUS = (
+    r"(?:Via|via|Plaza|Largo|Corso|Paseo|Camino|Alameda|Estrada|Strada|Ronda|Av\.|Rue|Avenue|Boulevard)"
+)
+_NUMBER_WORD = r"(?:(?i:n[º°o]|nº|núm|num|no|nr|n|d|dom)[.:]?[ \t]*)?"
+# German, Dutch and Nordic compounds with the number after: "Lindenstraße 42", "Keizersgracht 123",
+# "Drottninggatan 5", "Hauptstr. 7a"; and two words: "Berliner Straße 5", "Karl Johans gate 22".
+_COMPOUND = (
+    r"(?<![\p{L}\-])(?!(?i:brigade|renegade|ferweg)\b)\p{Lu}[\p{Ll}\p{M}]{2,}?"
+    r"(?:straße|strasse|weg|gasse|allee|platz|damm|ufer|chaussee|steig|pfad|straat|gracht|laan|plein|"
+    r"kade|singel|dijk|steeg|gatan|vägen|väg|veien|gaten|gade|vej|katu|kuja)"
+    r"|(?<![\p{L}\-])\p{Lu}\p{Ll}{3,}?str\."
+)
+_SEPARATE_GERMANIC = (
+    rf"{_WORD_START}(?:{_W}[ \t]+){{1,2}}"
+    r"(?:Straße|Strasse|Str\.|Weg|Gasse|Allee|Platz|Damm|Ufer|Ring|Chaussee|gate|gata|gatan|vei|veien|vej|gade|väg|vägen|straat|laan|weg|plein)"
+)
+_TURKISH = (
+    rf"{_WORD_START}(?:{_W}[ \t]+){{1,3}}"
+    r"(?:Caddesi|Cad\.|Cd\.|Sokak|Soka\u011f\u0131|Sok\.|Sk\.|Bulvar\u0131|Blv\.)"
+    r"[ \t]*,?[ \t]*"
+    r"No[:.]?[ \t]*\d{1,4}[A-Za-z]?(?:/\d{1,3})?(?![\w.:]?\d|\w)"
+)
+_HOUSE_AFTER = r"[ \t]+\d{1,4}(?:[ \t]?[a-zA-Z](?![\p{L}\d]))?(?:[\-/]\d{1,4}[a-zA-Z]?)?(?![\w.,:]?\d|\w)"
+# A unit or house before the street: "Flat 2, ", "Unit 5/", "House 12, ", "Suite 400, "
+_UNIT_WORD_NUMBERLESS = r"(?:Flat|House|Plot|Apt\.?|Apartment|Unit|Villa|Bungalow|Door|No\.|Erf|Stand|Blk\.?)"
+_UNIT_WORD = rf"(?:{_UNIT_WORD_NUMBERLESS}|Suite|Level|Floor|Shop|Building|Bldg\.?|Block)"
+_UNIT_NUMBER = r"[ \t]*(?:No\.?[ \t]*)?#?[ \t]*\d{1,5}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?(?![\w.:]?\d|\w)"
+# a comma, a new line or both ("Flat 2,\n27 Holloway Road")
+_UNIT_SEP = r"(?:[ \t]*,[ \t]*\n?[ \t]*|[ \t]*\n[ \t]*|[ \t]+)"
+# "Shanti Apartments", "Sunrise Towers", "Block C"
+_BUILDING = (
+    rf"(?:(?:{_W}[ \t]+){{1,3}}(?:Apartments|Apts|Towers?|Residency|Residences|Heights|Mansions?|House|"
+    r"Building|Bldg|Complex|Plaza|Estate|Villas?|Enclave|Chambers|Centre|Center|Lodge|Court|Colony|"
+    r"Society|Flats|Hall)(?![\p{L}\d])|Block[ \t]+[A-Z\d]{1,2}(?![\p{L}\d]))"
+)
+# Numbered roads (Bangladesh, Kenya): "Road 45", "Road No. 5", "Sector 7"
+_NUMBERED_ROAD = (
+    r"(?:Road|Rd\.?|Street|St\.?|Lane|Avenue|Sector|Block)[ \t]*(?:No\.?[ \t]*)?\d{1,4}[A-Z]?(?![\w.:]?\d|\w)"
+)
+
+# --- the tail: unit, localities, city, region, postcode -----------------------------------------------
+_POSTCODE = (
+    r"(?<![\w.\-])(?:(?i:cep|pin|pincode|zip|plz|postcode|post[ \t]code|cp)[ \t]*:?[ \t]*)?"
+    r"(?:\d{5}-\d{3}|\d{3}-\d{4}|\d{4}-\d{3}|\d{2}-\d{3}|\d{4}[ \t]?[A-Z]{2}(?![\p{L}\d])|\d{3}[ \t]\d{2}"
+    r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]\d{2}[ \t]?[A-Z\d]{4}|\d{4,6})"
+    r"(?![\w\-.:/]?\d|[\w\-])"
+)
+_REGION = r"[A-Z]{2,3}(?![\p{L}\d.\-])"
+_CITY = (
+    r"(?:(?:Col|Urb|Fracc|Bo|Qr)\.[ \t]*|(?:Colonia|Bairro|Barrio|Quartier)[ \t]+)?"
+    rf"{_STOP}{_W}(?:[ \t]+(?:(?:de|do|da|dos|das|del|di|la|le|upon|on|am|im|sur|en)[ \t]+)?{_STOP}{_W})"
+    r"{0,3}(?:[ \t]+\d{1,2}(?![\w.:/\-]?\d|[\w%]))?"
+)
+_UNIT = (
+    r"(?:(?i:apt|apto|apartamento|apartment|suite|ste|unit|flat|floor|fl|piso|planta|andar|sala|bloco|"
+    r"esc|escalera|puerta|pta|interno|int|scala|stiege|top|étage|etage|bâtiment|bât|dept|depto|dpto|"
+    r"casa|door|level|lvl|block|bl|kv|kw)(?![\p{L}])\.?[ \t]*(?:n[º°o]\.?[ \t]*)?#?[ \t]*"
+    r"[\p{L}\d][\p{L}\d\-]{0,4}(?![\p{L}\d])\.?"
+    r"|\d{1,2}[ \t]*[º°ª](?:[ \t]*(?i:izq(?:da)?|izquierda|dcha|der(?:echa)?|ctro|centro|[a-h]))?\.?"
+    r"|#\d{1,3}-\d{1,4}(?![\w\-])|(?i:bis|ter)(?![\p{L}]))"
+)
+_ELEMENT = (
+    rf"(?:{_UNIT}|{_POSTCODE}(?:[ \t]+{_CITY})?|{_CITY}(?:[ \t]*-?[ \t]*{_REGION})?(?:[ \t]+{_POSTCODE})?"
+    rf"|{_REGION}(?:[ \t]+{_POSTCODE})?)"
+)
+# Elements after a comma (or " - ", "São Paulo - SP"); a new line only before a postcode ("...\n10969 Berlin")
+# "Apt 4B" or "#12" after a street without a comma
+_SPACED_UNIT = (
+    r"[ \t]+(?:(?i:apt|apartment|suite|ste|unit|flat)(?![\p{L}])\.?[ \t]*#?|#)[ \t]*[\p{L}\d][\p{L}\d\-]{0,4}"
+    r"(?![\p{L}\d])"
+)
+_TAIL = (
+    rf"(?:(?:[ \t]*,[ \t]*|[ \t]+-[ \t]+){_ELEMENT}|{_SPACED_UNIT}"
+    rf"|[ \t]*\n[ \t]*(?:{_POSTCODE}(?:[ \t]+{_CITY})?|{_CITY}(?:[ \t]+{_REGION})?[ \t]+{_POSTCODE})){{0,6}}"
+)
+# Something with a postcode follows within the next few elements (for ambiguous street types)
+_POSTCODE_AHEAD = rf"(?=(?:[ \t]*,[ \t]*(?:{_UNIT}|{_CITY})){{0,2}}[ \t]*,?[ \t]*{_POSTCODE})"
+
+_ADDRESS_PATTERNS = (
+    # 31 Jan Smuts Avenue, Parktown, Johannesburg 2193 / 14th Cross Road / 123 Teheran-ro, Gangnam-gu
+    ("number_street", rf"{_NUM}[ \t]+(?:{_EN_STREET}|{_KR_ROAD}){_TAIL}", 0.6),
+    # 12 rue des Lilas, 69003 Lyon / 3 bis, avenue Jean Jaurès
+    (
+        "number_romance_street",
+        rf"{_NUM}(?:[ \t]+(?i:bis|ter))?,?[ \t]+(?:{_FR_TYPE}[ \t]+{_ROMANCE_NAME}"
+        rf"|{_FR_TYPE_AMBIGUOUS}[ \t]+{_ROMANCE_NAME}{_POSTCODE_AHEAD}){_TAIL}",
+        0.6,
+    ),
+    # Calle de Alcalá 48, 3º izq., 28014 Madrid / Rua Augusta, 1508, apto 72, ... / Via Roma 10, 00184 Roma
+    (
+        "street_number",
+        rf"(?<![\p{{L}}\d])(?:{_SOUTH_TYPE}[ \t]+{_ROMANCE_NAME},?[ \t]*{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?"
+        rf"(?![\w.:/]?\d|\w)"
+        rf"|{_SOUTH_TYPE_AMBIGUOUS}[ \t]+{_ROMANCE_NAME},?[ \t]*{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?"
+        rf"(?![\w.:/]?\d|\w){_POSTCODE_AHEAD}){_TAIL}",
+        0.6,
+    ),
+    # Lindenstraße 42, 10969 Berlin / Keizersgracht 123, 1015 CJ Amsterdam / Teheran-ro 152
+    (
+        "compound_street_number",
+        rf"(?:(?:{_COMPOUND}|{_SEPARATE_GERMANIC}|{_KR_ROAD}){_HOUSE_AFTER}|{_TURKISH}"
+        rf"|{_WORD_START}{_NOT_A_STREET}(?:{_W}[ \t]+){{1,3}}?{_EN_SUFFIX_BEFORE_NUMBER}{_HOUSE_AFTER}"
+        rf"(?=[ \t]*,[ \t]*(?:{_CITY}|{_POSTCODE})|[ \t]+{_POSTCODE})){_TAIL}",
+        0.6,
+    ),
+    # Flat 2, 27 Holloway Road / House 12, Ngong Road / Flat 402, Shanti Apartments, 14th Cross Road /
+    # House 7, Road 45, Gulshan 2, Dhaka 1212 / Unit 5/18 Beach Road
+    (
+        "unit_street",
+        rf"(?<![\p{{L}}\d])(?:{_UNIT_WORD}{_UNIT_NUMBER}{_UNIT_SEP}(?:{_BUILDING}{_UNIT_SEP})?"
+        rf"(?:{_NUM}[ \t]*,?[ \t]+{_EN_STREET}|{_NUMBERED_ROAD})"
+        rf"|{_UNIT_WORD_NUMBERLESS}{_UNIT_NUMBER}{_UNIT_SEP}(?:{_BUILDING}{_UNIT_SEP})?{_EN_STREET}"
+        rf"){_TAIL}",
+        0.6,
+    ),
+    # 2-14-5 Nishi-Shinjuku, Shinjuku-ku, Tokyo 160-0023 (a ward or town, or a postcode, must follow)
+    (
+        "japan_chome",
+        rf"(?<![\w.\-:/])\d{{1,2}}-\d{{1,2}}(?:-\d{{1,3}})?[ \t]+{_W}"
+        rf"(?=[ \t]*,[ \t]*{_W}-(?:ku|shi|cho|machi|gun|mura|ward)(?![\p{{L}}])"
+        rf"|(?:[ \t]*,[ \t]*{_W}){{0,3}}[ \t]*,?[ \t]*\d{{3}}-\d{{4}}(?!\d)){_TAIL}",
+        0.6,
+    ),
+    # Carrera 7 # 71-21, Bogotá / Calle 93 No. 11-27
+    (
+        "colombia_grid",
+        r"(?<![\p{L}\d])(?:Calle|Carrera|Cra\.|Kra\.|Cl\.|Avenida|Diagonal|Transversal|Av\.)[ \t]+"
+        rf"\d{{1,3}}[A-Z]?(?:[ \t]+(?i:bis))?[ \t]*(?:#|No\.?|N[º°o]\.?)[ \t]*\d{{1,3}}[A-Z]?-\d{{1,3}}"
+        rf"(?![\w.]?\d){_TAIL}",
+        0.6,
+    ),
+)
+
+
+def address_recognizers(policy: RedactionPolicy) -> list[Any]:
+    """Presidio recognizers of STREET_ADDRESS in many countries' shapes (beside recognizers.py's)."""
+    if ENTITY not in policy.wanted_entities():
+        return []
+    import regex
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    class AddressRecognizer(PatternRecognizer):
+        """Skips texts without a digit: every address shape here has one."""
+
+        def analyze(self, text: str, entities: list[str], *args: Any, **kwargs: Any) -> Any:
+            if _DIGIT.search(text) is None:
+                return []
+            return super().analyze(text, entities, *args, **kwargs)
+
+    return [
+        AddressRecognizer(
+            supported_entity=ENTITY,
+            name="otel_genai_international_address",
+            patterns=[Pattern(name, pattern, score) for name, pattern, score in _ADDRESS_PATTERNS],
+            global_regex_flags=regex.DOTALL | regex.MULTILINE,
+            context=["address", "live", "ship", "deliver", "post"],
+        )
+    ]
+
+
+def address_patterns() -> tuple[tuple[str, str, float], ...]:
+    """``(name, regex, score)`` of every pattern (for tests and tools)."""
+    return _ADDRESS_PATTERNS

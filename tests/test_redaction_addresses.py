@@ -1,0 +1,277 @@
+"""Street addresses in many countries' shapes are redacted whole (street, number, unit, locality, city,
+region, postcode); lists, versions, scores, times, prices, measurements, ids, code and logs are kept.
+
+Every address here is invented (streets exist in many cities; the combinations and numbers are made up).
+The engine runs without NER (``ner=False``): the address recognizers alone must cover every address.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from otel_genai.redaction import RedactionPolicy
+from otel_genai.redaction.addresses import address_patterns, address_recognizers
+from otel_genai.redaction.engine import shared_detector
+from otel_genai.redaction.redactor import redact_text
+
+# (country, text, the address in it)
+ADDRESSES = (
+    ("DE", "Bitte an Bergmannstraße 17a, 10961 Berlin schicken.", "Bergmannstraße 17a, 10961 Berlin"),
+    ("DE", "Invoice address: Hauptstr. 7, 80331 München", "Hauptstr. 7, 80331 München"),
+    ("AT", "I moved to Mariahilfer Straße 88, 1070 Wien last spring.", "Mariahilfer Straße 88, 1070 Wien"),
+    ("CH", "Deliver to Bahnhofstrasse 21, 8001 Zürich before noon", "Bahnhofstrasse 21, 8001 Zürich"),
+    ("NL", "Our flat is Prinsengracht 263, 1016 GV Amsterdam.", "Prinsengracht 263, 1016 GV Amsterdam"),
+    ("SE", "Ship it to Drottninggatan 71, 111 36 Stockholm.", "Drottninggatan 71, 111 36 Stockholm"),
+    ("DK", "Min adresse er Vesterbrogade 34, 1620 København.", "Vesterbrogade 34, 1620 København"),
+    ("NO", "She lives at Karl Johans gate 22, 0159 Oslo.", "Karl Johans gate 22, 0159 Oslo"),
+    ("FI", "Post to Aleksanterinkatu 15, 00100 Helsinki please", "Aleksanterinkatu 15, 00100 Helsinki"),
+    ("FR", "Envoyez au 8 avenue Jean Jaurès, 75019 Paris, merci.", "8 avenue Jean Jaurès, 75019 Paris"),
+    ("FR", "He lives at 3 bis rue de l'Église, 33000 Bordeaux.", "3 bis rue de l'Église, 33000 Bordeaux"),
+    ("ES", "Vivo en Calle Mayor 5, 2º B, 28013 Madrid desde 2019.", "Calle Mayor 5, 2º B, 28013 Madrid"),
+    ("ES", "Address: Carrer de Mallorca 401, 08013 Barcelona", "Carrer de Mallorca 401, 08013 Barcelona"),
+    ("PT", "Morada: Rua do Ouro 120, 1100-060 Lisboa.", "Rua do Ouro 120, 1100-060 Lisboa"),
+    (
+        "BR",
+        "Entregar em Avenida Paulista, 1000, apto 55, Bela Vista, São Paulo - SP, 01310-100. Obrigado!",
+        "Avenida Paulista, 1000, apto 55, Bela Vista, São Paulo - SP, 01310-100",
+    ),
+    ("IT", "Abito in Via Garibaldi 27, 10122 Torino.", "Via Garibaldi 27, 10122 Torino"),
+    ("IT", "The shop is at Piazza Navona 45, 00186 Roma", "Piazza Navona 45, 00186 Roma"),
+    ("PL", "Adres: ul. Marszałkowska 84, 00-514 Warszawa.", "ul. Marszałkowska 84, 00-514 Warszawa"),
+    (
+        "MX",
+        "Send to Avenida Reforma 222, 06600 Ciudad de México.",
+        "Avenida Reforma 222, 06600 Ciudad de México",
+    ),
+    ("CO", "Mi dirección: Carrera 7 # 71-21, Bogotá.", "Carrera 7 # 71-21, Bogotá"),
+    ("UK", "New address: Flat 3, 14 Camden Road, London NW1 9DP.", "Flat 3, 14 Camden Road, London NW1 9DP"),
+    ("UK", "Flat 6\n41 Holloway Road\nLondon N7 6PA\n\nThanks", "Flat 6\n41 Holloway Road\nLondon N7 6PA"),
+    ("IE", "Write to 12 Harcourt Street, Dublin 2, D02 XY45.", "12 Harcourt Street, Dublin 2, D02 XY45"),
+    ("AU", "I'm at Unit 7, 42 Ocean Street, Manly NSW 2095 now.", "Unit 7, 42 Ocean Street, Manly NSW 2095"),
+    ("AU", "Parcel for 3/21 Beach Parade, Coogee NSW 2034 please", "3/21 Beach Parade, Coogee NSW 2034"),
+    ("CA", "Ship to 45 Maple Avenue, Toronto, ON M4W 1A5.", "45 Maple Avenue, Toronto, ON M4W 1A5"),
+    (
+        "ZA",
+        "Courier to 12 Nelson Mandela Drive, Sandton, Johannesburg 2196 by Friday.",
+        "12 Nelson Mandela Drive, Sandton, Johannesburg 2196",
+    ),
+    ("KE", "Deliver to Plot 9, Mombasa Road, Nairobi 00500.", "Plot 9, Mombasa Road, Nairobi 00500"),
+    ("NG", "Our office: 27 Awolowo Road, Ikoyi, Lagos. Call first.", "27 Awolowo Road, Ikoyi, Lagos"),
+    (
+        "IN",
+        "Flat 12, Lotus Towers, 5th Main Road, Jayanagar, Bengaluru 560041 is my address.",
+        "Flat 12, Lotus Towers, 5th Main Road, Jayanagar, Bengaluru 560041",
+    ),
+    ("IN", "Courier: No. 8, MG Road, Pune 411001.", "No. 8, MG Road, Pune 411001"),
+    (
+        "BD",
+        "Patient lives at House 22, Road 11, Banani, Dhaka 1213.",
+        "House 22, Road 11, Banani, Dhaka 1213",
+    ),
+    (
+        "JP",
+        "Send to 1-3-7 Higashi-Azabu, Minato-ku, Tokyo 106-0044 by Friday.",
+        "1-3-7 Higashi-Azabu, Minato-ku, Tokyo 106-0044",
+    ),
+    ("KR", "Office: 152 Teheran-ro, Gangnam-gu, Seoul 06236.", "152 Teheran-ro, Gangnam-gu, Seoul 06236"),
+    (
+        "MX",
+        "Envíe a Av. Insurgentes Sur 1602, Col. Crédito Constructor, 03940 Ciudad de México.",
+        "Av. Insurgentes Sur 1602, Col. Crédito Constructor, 03940 Ciudad de México",
+    ),
+    (
+        "SG",
+        "Home: Blk 123 Ang Mo Kio Avenue 3, #05-12, Singapore 560123.",
+        "Blk 123 Ang Mo Kio Avenue 3, #05-12, Singapore 560123",
+    ),
+    ("ID", "Kirim ke Jl. Sudirman No. 5, Jakarta 10220 ya", "Jl. Sudirman No. 5, Jakarta 10220"),
+    (
+        "TR",
+        "Adresim Atatürk Cad. No: 15, Kad\u0131k\u00f6y, 34710 İstanbul.",
+        "Atatürk Cad. No: 15, Kad\u0131k\u00f6y, 34710 İstanbul",
+    ),
+    (
+        "RU",
+        "Address: ul. Tverskaya, d. 12, kv. 5, Moscow 125009.",
+        "ul. Tverskaya, d. 12, kv. 5, Moscow 125009",
+    ),
+    ("AE", "We live in Villa 23, Street 14, Al Barsha 2, Dubai.", "Villa 23, Street 14, Al Barsha 2, Dubai"),
+    ("IL", "Send it to Rothschild Blvd 22, Tel Aviv please.", "Rothschild Blvd 22, Tel Aviv"),
+    (
+        "US",
+        "Mail 1600 Pennsylvania Avenue NW, Washington, DC 20500.",
+        "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+    ),
+    (
+        "US",
+        "ship to 123 Main St Apt 4B, Springfield, IL 62704 asap",
+        "123 Main St Apt 4B, Springfield, IL 62704",
+    ),
+    (
+        "PH",
+        "Unit 12B, 88 Ayala Avenue, Makati City, 1226 Metro Manila is the office.",
+        "Unit 12B, 88 Ayala Avenue, Makati City, 1226 Metro Manila",
+    ),
+)
+
+# Texts with numbers next to capitalised words, street-like words, postcode-like numbers: no address.
+NOT_ADDRESSES = (
+    "Sprint 12, Road map review on Friday",
+    "Section 4, Chapter 2 covers the proofs",
+    "Build 42, Berlin team owns the release",
+    "Upgrade to v2.14.5 before Monday",
+    "Final score 2-14-5 Tigers, Lions 3-2",
+    "The final score was 2-14-5 after extra time",
+    "Meeting at 10:30, Room 4, Innovation Way",
+    "Order 4512 shipped 3 Google Drive exports",
+    "port 8080, 443 open; 99.9% uptime",
+    "2024-05-01T12:00:03Z worker-3 GET /api/v2/items 200 12ms",
+    "ERROR: connection to db:5432 failed after 3 retries",
+    "Step 3, Drive the car to the garage",
+    "Apartment 3B has 2 bedrooms and 1 bath",
+    "Floor 3, Room 12 is the server room",
+    "Flight BA 117, Gate 22, Terminal 5",
+    "Release 2.3.1 on 2024-06-01, build 7781",
+    "Total: 12 items, $45.90, 3.5 kg, 20 cm",
+    "Run 10 Fast Lane benchmarks tonight",
+    "Via Slack 3 people replied, 40 reacted",
+    "sent via Email 2 times, Teams 1",
+    "Calle 13 is a band; they played 5 songs",
+    "Aggregate 5 rows, Navigate 3 pages, Offering 3 discounts",
+    "see RFC 7231, Section 6.5.1",
+    "Table 3, Row 5, Column 8",
+    "Page 12, Line 4, Column 8",
+    "Invoice 2024-118, Total 1200 EUR, Due 30 days",
+    "Chapter 4 Place Value lesson",
+    "Version 3, Rev 4, Patch 12",
+    "for i in range(10):\n    total += 5",
+    "Level 3, Boss Way unlocked at 12 points",
+    "Brigade 2 marched 30 km",
+    "The meeting is at 3 pm in the Main Hall, Building 5",
+    "Q3 revenue rose 12 % to $4.5 million, Berlin and Madrid led",
+    "Match 12, Real Madrid 3, Barcelona 1",
+    "Unit 5 tests passed, 18 failed in Suite 2",
+    "Route 66 is 2448 miles long",
+    "Python 3.12, Django 5.0, Postgres 16 on Ubuntu 22.04",
+    "Set timeout=30, retries=5, Region EU 1",
+    "Team Drive 2, Finance folder",
+    "First Place 2, Second Place 3",
+    "Level 2, Main Street Mall",
+    "we have 2 St Bernard dogs",
+    "x = 12; Road r = new Road(3);",
+    "ts=12 level=INFO msg=Drive mounted",
+    "Symphony No. 5 in C minor, Op. 67",
+    "Windows 11 Pro, Office 365, Teams 2.0",
+    "v1.2.3-rc1 Berlin, 2024",
+    "Room 101, Floor 3, Tower B",
+    "Score: 3-1-4 Bears, Wolves 2",
+    "docker run -p 8080:80 nginx:1.25 --name Web 2",
+    "Lesson 7, Unit 3: Road safety",
+    "price 12,50 EUR per Place",
+    "Sheet 2, Row 14, Cell B3",
+    "Patch Tuesday KB5034441, Build 22631.3007",
+)
+
+
+@pytest.fixture(scope="module")
+def detector():
+    found = shared_detector(RedactionPolicy())
+    found.load()
+    return found
+
+
+def _uncovered(text: str, address: str, findings) -> str:
+    """The letters and digits of ``address`` (in ``text``) outside every finding."""
+    start = text.index(address)
+    return "".join(
+        char
+        for position, char in enumerate(address, start)
+        if char.isalnum() and not any(f.start <= position < f.end for f in findings)
+    )
+
+
+@pytest.mark.parametrize(
+    ("country", "text", "address"), ADDRESSES, ids=[f"{c}-{i}" for i, (c, *_) in enumerate(ADDRESSES)]
+)
+def test_address_is_covered_whole(detector, country: str, text: str, address: str) -> None:
+    (findings,) = detector.analyze([text], ner=False)
+    addresses = [f for f in findings if f.entity_type == "STREET_ADDRESS"]
+    assert _uncovered(text, address, addresses) == "", (country, text, findings)
+    redacted, counts, _ = redact_text(text, findings, RedactionPolicy())
+    assert counts["STREET_ADDRESS"] >= 1
+    # nothing of the address is left beside the replacement: no digit, no word of it
+    for word in re.findall(r"\w+", address):
+        assert not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", redacted), (word, redacted)
+
+
+def test_addresses_cover_many_countries() -> None:
+    assert len({country for country, _, _ in ADDRESSES}) >= 12
+
+
+# recognizers.py's US-shape street pattern ("<number> <Name> Drive") still takes these (not ours)
+_US_SHAPE_FALSE_ALARMS = {
+    "Order 4512 shipped 3 Google Drive exports",
+    "Run 10 Fast Lane benchmarks tonight",
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            text,
+            marks=pytest.mark.xfail(
+                text in _US_SHAPE_FALSE_ALARMS, reason="recognizers.py street pattern", strict=True
+            ),
+        )
+        for text in NOT_ADDRESSES
+    ],
+)
+def test_not_an_address(detector, text: str) -> None:
+    (findings,) = detector.analyze([text], ner=False)
+    assert [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"] == []
+
+
+@pytest.mark.parametrize("text", NOT_ADDRESSES)
+def test_not_an_address_to_the_address_recognizers(text: str) -> None:
+    (recognizer,) = address_recognizers(RedactionPolicy())
+    assert [text[r.start : r.end] for r in recognizer.analyze(text, ["STREET_ADDRESS"])] == []
+
+
+def test_addresses_in_one_text_are_separate(detector) -> None:
+    text = (
+        "Old: Lindenstraße 4, 10969 Berlin. New: 12 rue des Lilas, 69003 Lyon. Office hours 9-17, Building 5."
+    )
+    (findings,) = detector.analyze([text], ner=False)
+    found = sorted(text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS")
+    assert found == ["12 rue des Lilas, 69003 Lyon", "Lindenstraße 4, 10969 Berlin"]
+
+
+def test_tail_stops_at_the_sentence(detector) -> None:
+    text = "Send it to Via Roma 10, 00184 Roma, Thanks, Marco"
+    (findings,) = detector.analyze([text], ner=False)
+    found = [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"]
+    assert found == ["Via Roma 10, 00184 Roma"]
+
+
+def test_recognizer_skips_texts_without_a_digit() -> None:
+    (recognizer,) = address_recognizers(RedactionPolicy())
+    assert recognizer.analyze("House Twelve, Ngong Road, Kilimani, Nairobi", ["STREET_ADDRESS"]) == []
+    assert recognizer.analyze("House 12, Ngong Road, Kilimani, Nairobi", ["STREET_ADDRESS"]) != []
+
+
+def test_no_recognizer_when_the_policy_leaves_addresses_out() -> None:
+    policy = RedactionPolicy(entities=("EMAIL_ADDRESS", "PERSON"))
+    assert address_recognizers(policy) == []
+
+
+def test_patterns_are_case_sensitive_with_opt_ins() -> None:
+    import regex
+
+    flags = regex.DOTALL | regex.MULTILINE
+    for name, pattern, score in address_patterns():
+        compiled = regex.compile(pattern, flags)
+        assert not compiled.flags & regex.IGNORECASE, name
+        assert 0.35 <= score <= 1.0, name
