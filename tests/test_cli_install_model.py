@@ -225,6 +225,23 @@ def test_doctor_asks_nothing_when_patterns_only_is_chosen(
     assert "patterns only by choice" in text and install_model.COMMAND not in text
 
 
+def test_doctor_names_a_configured_model_that_is_not_installed(
+    no_model: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_GENAI_REDACTION_MODEL", "en_core_web_lg")
+    find_spec = engine.importlib.util.find_spec
+    monkeypatch.setattr(
+        engine.importlib.util, "find_spec", lambda name: None if name == "en_core_web_lg" else find_spec(name)
+    )
+    redaction = doctor_report()["redaction"]
+    assert redaction["model_not_found"] == "en_core_web_lg" and redaction["mode"] == "patterns-only"
+    assert (
+        "unset OTEL_GENAI_REDACTION_MODEL" in redaction["fix"] and install_model.COMMAND in redaction["fix"]
+    )
+    text = render_doctor(doctor_report(), Style(sys.stdout))
+    assert "'en_core_web_lg' (OTEL_GENAI_REDACTION_MODEL) is not installed or not a path" in text
+
+
 def test_doctor_with_the_model_has_nothing_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OTEL_GENAI_REDACTION_MODEL", raising=False)
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{unused_port()}")

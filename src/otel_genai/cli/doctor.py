@@ -277,8 +277,12 @@ def _redaction_summary(settings: Any) -> dict[str, Any]:
     model = status.get("model")
     # patterns only by choice (OTEL_GENAI_REDACTION_MODEL=none): nothing to fix
     declined = policy.model is not None and policy.model.strip().lower() in NO_MODEL
+    # a pipeline named in OTEL_GENAI_REDACTION_MODEL that is not installed: the variable is what to fix
+    not_found = policy.model if policy.model and not declined and not model else None
     if not status.get("presidio"):
         fix = "pip install presidio-analyzer"
+    elif not_found:
+        fix = f"unset OTEL_GENAI_REDACTION_MODEL (or install {not_found}), then: {COMMAND}"
     elif not model and status.get("missing") and not declined:
         fix = COMMAND
     else:
@@ -290,6 +294,7 @@ def _redaction_summary(settings: Any) -> dict[str, Any]:
             "spacy_version": _version("spacy") if importlib.util.find_spec("spacy") else None,
             "model_version": _version(model) if model and os.path.sep not in model else None,
             "model_declined": declined,
+            "model_not_found": not_found,
             "isolation": policy.isolation,
             "fix": fix,  # the command that gives redaction what it lacks here, or None
         }
@@ -486,6 +491,9 @@ def render_doctor(report: dict[str, Any], style: Style) -> str:
         version = f" {redaction['model_version']}" if redaction["model_version"] else ""
         spacy = f" (spaCy {redaction['spacy_version']})" if redaction["spacy_version"] else ""
         rows.append([style.mark(True), "model", f"{redaction['model']}{version}{spacy}"])
+    elif redaction["presidio"] and redaction.get("model_not_found"):
+        configured = f"{redaction['model_not_found']!r} (OTEL_GENAI_REDACTION_MODEL)"
+        rows.append([style.mark(False), "model", f"{configured} is not installed or not a path"])
     elif redaction["presidio"] and redaction.get("model_declined"):
         rows.append([style.mark(None), "model", "none (OTEL_GENAI_REDACTION_MODEL): patterns only by choice"])
     elif redaction["presidio"]:
