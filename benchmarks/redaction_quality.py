@@ -7,8 +7,10 @@ labelled text of the corpora in ``tests/helpers/`` goes through the engine the s
 Corpora (``--corpus``, repeatable; default: every one that exists):
 * ``first``: ``pii_corpus.py``, the corpus of the first redaction issue (tuned on since);
 * ``dev``: ``pii_corpus_dev.py``, written for issue 17, the set recognizers were tuned on;
-* ``holdout``: ``pii_corpus_holdout.py``, written blind at the same time and kept away from tuning:
-  its numbers are the honest ones.
+* ``holdout``: ``pii_corpus_holdout.py``, written blind at the same time; measured once, then its misses
+  showed gaps that were fixed as general rules (its later numbers are no longer blind);
+* ``fresh``: ``pii_corpus_fresh.py``, written blind by a third author after that and measured once at the
+  end: the honest numbers for text nobody tuned on.
 
 What is counted
 * A labelled value is **masked** when every letter and digit of it (each occurrence) ends up inside a
