@@ -27,7 +27,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import otel_genai
 from helpers.openai_fakes import MODEL, FakeOpenAI, chat_completion, tool_call
-from helpers.pii_corpus import CLEAN_TEXTS, PATTERN_KINDS, PII_TEXTS, Labelled
+from helpers.pii_corpora import ALL_CLEAN_TEXTS as CLEAN_TEXTS
+from helpers.pii_corpora import ALL_PII_TEXTS as PII_TEXTS
+from helpers.pii_corpus import PATTERN_KINDS, Labelled
 from helpers.telemetry import redacted_entity_counts
 from otel_genai.redaction import FAILED_MARKER, STRIPPED_MARKER, RedactingSpanProcessor, RedactionPolicy
 
@@ -49,6 +51,8 @@ SEMCONV_FINISH_REASON = {"stop": "stop", "tool_calls": "tool_call"}
 MIN_PERSON_RECALL = 0.93
 MIN_ADDRESS_RECALL = 0.95
 MIN_DATE_OF_BIRTH_RECALL = 0.95
+MIN_LOCATION_RECALL = 0.0
+MIN_PERSONAL_DATE_RECALL = 0.0
 MAX_CLEAN_ALTERED = 7
 
 
@@ -232,10 +236,16 @@ def _person_redacted(name: str, strings: list[str]) -> bool:
 
 
 def _address_redacted(address: str, strings: list[str]) -> bool:
-    """The street number and the street name are gone (the town alone is not an address)."""
-    street = address.split(",")[0].split()
-    number, name = street[0], [token for token in street[1:-1] if len(token) > 2]
-    return not _survives_as_word(number, strings) and not any(_survives_as_word(t, strings) for t in name)
+    """No number of it and no word of its street part (the first two comma-separated parts) is left."""
+    numbers = [token for token in re.split(r"[\s,]+", address) if any(c.isdigit() for c in token)]
+    street = [t for part in address.split(",")[:2] for t in re.split(r"\s+", part.strip()) if len(t) > 2]
+    return not any(_survives_as_word(token, strings) for token in (*numbers, *street))
+
+
+def _place_redacted(place: str, strings: list[str]) -> bool:
+    """No word of a person's city, region or country (three letters or more) is left."""
+    words = [token for token in re.split(r"[\s,]+", place) if len(token) > 2]
+    return not any(_survives_as_word(token, strings) for token in words)
 
 
 def _date_redacted(date: str, strings: list[str]) -> bool:
@@ -310,6 +320,18 @@ def test_address_recall(run: Run) -> None:
     recall, misses = _recall(run, "ADDRESS", _address_redacted)
     print(f"\nADDRESS recall {recall:.3f}; missed: {misses}")
     assert recall >= MIN_ADDRESS_RECALL, (recall, misses)
+
+
+def test_location_recall(run: Run) -> None:
+    recall, misses = _recall(run, "LOCATION", _place_redacted)
+    print(f"\nLOCATION recall {recall:.3f}; missed: {misses}")
+    assert recall >= MIN_LOCATION_RECALL, (recall, misses)
+
+
+def test_personal_date_recall(run: Run) -> None:
+    recall, misses = _recall(run, "PERSONAL_DATE", _date_redacted)
+    print(f"\nPERSONAL_DATE recall {recall:.3f}; missed: {misses}")
+    assert recall >= MIN_PERSONAL_DATE_RECALL, (recall, misses)
 
 
 def test_date_of_birth_recall(run: Run) -> None:

@@ -230,7 +230,7 @@ def test_without_a_model_patterns_still_run_and_the_gap_is_said_loudly() -> None
         from otel_genai.redaction import RedactionPolicy
         from otel_genai.redaction.engine import shared_detector
         detector = shared_detector(RedactionPolicy())
-        texts = ["Thornton from accounts wrote from maria@example.com", "Hi, my name is Tendai Moyo."]
+        texts = ["The invoice went to Brandauer Ottilie and maria@example.com.", "Hi, my name is Tendai Moyo"]
         for found in detector.analyze(texts):
             print(detector.description, sorted({f.entity_type for f in found}))
         """,

@@ -238,3 +238,80 @@ def test_refine_names_drops_one_unknown_word_nothing_marks_as_a_person():
     findings = [Finding(place, place + 10, "PERSON", 0.85), Finding(person, person + 6, "PERSON", 0.85)]
     spans = _spans(text, refine_names(text, findings))
     assert spans == {("PERSON", "Ebiere")}
+
+
+# --- issue 17, second round: general mechanisms, each caught and kept (all invented) ----------------------
+CAUGHT_2 = [
+    # 1. a quoted value of a name-ish key in any case style, SQL VALUES and call literals
+    ('audit subject="Kemal Aydoğan" action=export', ["Kemal Aydoğan"]),
+    ('{ firstName: "Losa", lastName: "Vainikolo" }', ["Losa", "Vainikolo"]),
+    ("INSERT INTO guests VALUES ('Grzegorz Wójcik', 'PL', 3);", ["Grzegorz Wójcik"]),
+    ('assertEquals("Nkem Obi <nkem@example.org>", render(row));', ["Nkem Obi"]),
+    # 3. prose after a comment marker on a command line
+    ("git push origin main  # Henrik set this up for the CI runner", ["Henrik"]),
+    # 4. a relation word without "my"
+    ("Wife Sigrid at bedside, daughter Min-ji visits weekly.", ["Sigrid", "Min-ji"]),
+    ("Called his sister Almaz; son Tevita will pick up.", ["Almaz", "Tevita"]),
+    # 5. honorifics of many cultures
+    (
+        "Khun Somchai confirmed; Sheikh Rashid and Frau Lindqvist will join.",
+        ["Somchai", "Rashid", "Lindqvist"],
+    ),
+    ("Chief Okonkwo signed the minutes.", ["Okonkwo"]),
+    # 6. multilingual sign-offs and a last line after a comma
+    ("Please call back.\n\nMerci,\nAmélie", ["Amélie"]),
+    ("Send the file.\nGracias, Valentina", ["Valentina"]),
+    ("See you there,\nOkello", ["Okello"]),
+    # 7. a name, then a team
+    ("Joy from billing said the refund is on its way; Hope from accounts agreed.", ["Joy", "Hope"]),
+    # 9. a word name before a place word, after a cue
+    ("Ticket assigned by Sunny Park yesterday.", ["Sunny Park"]),
+]
+KEPT_2 = [
+    ('{"subject": "Quarterly Report", "owner": "platform-team"}', ["Quarterly Report"]),
+    ('print("Hello World", end="")', ["Hello World"]),
+    ("The Chief Executive spoke about tea exports from Sri Lanka.", ["Chief Executive", "Sri Lanka"]),
+    ("Thanks,\nSupport Team", ["Support Team"]),
+    ("Merci,\nReception", ["Reception"]),
+    ("We walked through Central Park and Hyde Park.", ["Central Park", "Hyde Park"]),
+    ("Requests from billing spiked after the release.", ["Requests"]),
+    ("git push origin main  # see the docs", ["git push"]),
+]
+PERSONAL_PLACES_2 = [
+    ("i moved to Lodz, Poland last spring", ["Lodz", "Poland"]),
+    ("Card holder Ingrid Vik of Tromsø, Norway called.", ["Ingrid Vik", "Tromsø", "Norway"]),
+    ("52-year-old woman from Mombasa, Kenya presents with fever.", ["Mombasa", "Kenya"]),
+]
+
+
+@pytest.mark.parametrize(("text", "names"), CAUGHT_2 + PERSONAL_PLACES_2)
+def test_second_round_mechanisms_catch_names_and_places(detector, text, names):
+    redacted = _redacted(detector, text)
+    for name in names:
+        assert name not in redacted, redacted
+
+
+@pytest.mark.parametrize(("text", "kept"), KEPT_2)
+def test_second_round_mechanisms_keep_words(detector, text, kept):
+    redacted = _redacted(detector, text)
+    assert redacted == text
+    for word in kept:
+        assert word in redacted
+
+
+def test_refine_names_trims_code_off_a_ner_span_and_drops_what_is_code():
+    text = 'assertEquals("Dhruv Malhotra", formatter.format(user));'
+    name = text.index('assertEquals("Dhruv')
+    code = text.index("formatter.format(user")
+    findings = [
+        Finding(name, text.index("Malhotra") + len("Malhotra"), "PERSON", 0.85),
+        Finding(code, code + len("formatter.format(user"), "PERSON", 0.85),
+    ]
+    assert _spans(text, refine_names(text, findings)) == {("PERSON", "Dhruv Malhotra")}
+
+
+def test_refine_names_turns_a_one_word_person_after_from_into_a_personal_place():
+    text = "Our new analyst joins us from Lviv next week."
+    start = text.index("Lviv")
+    kept = refine_names(text, [Finding(start, start + 4, "PERSON", 0.85)])
+    assert _spans(text, kept) == {("LOCATION", "Lviv")}

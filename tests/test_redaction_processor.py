@@ -562,7 +562,7 @@ def test_a_backlog_under_patterns_with_the_real_engine(
     end_chat(
         pipeline,
         "old",
-        ["Thornton from accounts wrote from margaret.thornton@example.com"],
+        ["The invoice went to Brandauer Ottilie and margaret.thornton@example.com"],
         end_time=_old_end_time(),
     )
     pipeline.flush(60_000)
@@ -573,7 +573,7 @@ def test_a_backlog_under_patterns_with_the_real_engine(
     assert "<EMAIL_ADDRESS>" in text
     assert span.attributes["redaction.engine"] == "presidio patterns-only"
     assert span.attributes["redaction.pii.types"] == ("EMAIL_ADDRESS",)
-    assert text.startswith("Thornton from accounts")
+    assert text.startswith("The invoice went to Brandauer Ottilie and ")
 
 
 # --- off the application thread --------------------------------------------------------------------

@@ -13,11 +13,15 @@ import pytest
 
 from otel_genai.redaction import RedactionPolicy
 from otel_genai.redaction.engine import shared_detector
+from otel_genai.redaction.findings import Finding
 from otel_genai.redaction.recognizers import (
     GATES,
     card_network_matches,
+    find_bare_ssns,
     find_cards,
+    find_dates,
     luhn_valid,
+    refine_patterns,
 )
 
 
@@ -435,3 +439,278 @@ def test_a_short_maestro_like_run_after_an_id_word_is_an_id_but_a_card_after_a_c
         assert _covered(detector, f"Ticket {grouped}", grouped, "CREDIT_CARD")  # written as a card
     amex = _luhn_complete("37", 15, rng)
     assert _covered(detector, f"order #{amex}", amex, "CREDIT_CARD")  # other networks are always cards
+
+
+# --- IBANs: right whatever follows them ----------------------------------------------------------------
+
+# country: basic bank account number shape ("9" a digit, "A" a capital letter)
+_IBAN_SHAPES = {
+    "DE": "999999999999999999",
+    "GB": "AAAA99999999999999",
+    "FR": "99999999999999999999999",
+    "ES": "99999999999999999999",
+    "NL": "AAAA9999999999",
+    "SE": "99999999999999999999",
+    "BE": "999999999999",
+    "PL": "999999999999999999999999",
+    "AT": "9999999999999999",
+    "NO": "99999999999",
+    "CH": "99999999999999999",
+    "PT": "999999999999999999999",
+    "IT": "A9999999999AAAAAAAAAAAA",
+    "IE": "AAAA99999999999999",
+    "FI": "99999999999999",
+}
+
+
+def _iban(country: str, rng: random.Random) -> str:
+    bban = "".join(
+        rng.choice("0123456789" if c == "9" else "ABCDEFGHIJKLMNOPQRSTUVWXYZ") for c in _IBAN_SHAPES[country]
+    )
+    number = int("".join(str(int(char, 36)) for char in bban + country + "00"))
+    return f"{country}{98 - number % 97:02d}{bban}"
+
+
+def _grouped(iban: str) -> str:
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+@pytest.mark.parametrize("country", sorted(_IBAN_SHAPES))
+def test_ibans_are_found_whatever_follows_them(detector, country: str) -> None:
+    from otel_genai.redaction.recognizers import IBAN_LENGTHS, iban_valid
+
+    rng = random.Random(country)
+    for _ in range(3):
+        iban = _iban(country, rng)
+        assert iban_valid(iban), iban  # the generator makes valid ones
+        assert len(iban) == IBAN_LENGTHS[country]
+        for written in (iban, _grouped(iban)):
+            for after in (
+                " from next month",
+                " fr",
+                ".",
+                ",",
+                ";\nthanks",
+                "\n",
+                "",
+                " 2 days from today",
+                ")",
+            ):
+                text = f"payments go to IBAN {written}{after}"
+                assert _covered(detector, text, written, "IBAN_CODE"), text
+                found = _found(detector, [text], "IBAN_CODE")[0]
+                assert found == {written}, (text, found)  # nothing of what follows
+
+
+def test_an_iban_with_a_wrong_check_digit_or_a_wrong_length_is_not_an_iban() -> None:
+    from otel_genai.redaction.recognizers import find_ibans
+
+    rng = random.Random(5)
+    for country in _IBAN_SHAPES:
+        iban = _iban(country, rng)
+        wrong = iban[:2] + f"{(int(iban[2:4]) + 1) % 100:02d}" + iban[4:]
+        assert not find_ibans(f"IBAN {_grouped(wrong)} from now"), wrong
+        assert not find_ibans(f"IBAN {iban[:-1]} ok"), iban  # a country's length is checked
+        assert find_ibans(f"iban {_grouped(iban).lower()} from now")  # written in lower case
+
+
+# --- US SSNs as 9 digits in a row ---------------------------------------------------------------------
+
+
+def test_a_bare_nine_digit_ssn_is_found_when_the_text_speaks_of_ssns(detector) -> None:
+    for serial in range(4321, 4330):
+        bare = f"98765{serial}"
+        for cue in (
+            "my SSN is 987-65-4321.",
+            "Social security number on file.",
+            "Taxpayer ID needed.",
+            "ITIN:",
+        ):
+            text = f"{cue} Do I write {bare} the second time?"
+            assert _covered(detector, text, bare, "US_SSN"), text
+        for text in (f"my SSN question: is 1{bare} valid?", f"SSN field, ref 12-{bare}", f"SSN v{bare}.5"):
+            assert not find_bare_ssns(text), text  # part of a longer number or id
+        for text in (f"Order {bare} shipped on Monday.", f"Tracking {bare}, box 4."):
+            assert bare not in {v for found in _found(detector, [text], "US_SSN") for v in found}, text
+
+
+# --- US local numbers after "at" / "on" -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Dawn is at 555-0139 until 6pm", "555-0139"),
+        ("reach me on 555 0172", "555 0172"),
+        ("she's on 555.0190 today", "555.0190"),
+        ("front desk @ 555-0144", "555-0144"),
+        ("Kwame is at 555-0101, ext 4", "555-0101"),
+        ("you can call 555-0123 after lunch", "555-0123"),
+    ],
+)
+def test_a_local_number_after_at_or_on_is_a_phone(detector, text: str, phone: str) -> None:
+    assert _covered(detector, text, phone, "PHONE_NUMBER")
+
+
+def test_ranges_with_units_pages_and_ids_are_not_local_numbers(detector) -> None:
+    texts = [
+        "see pages 120-1300 of the manual",
+        "values at 100-2000 rpm are normal",
+        "the filter is flat at 250-4000 Hz",
+        "the fan runs on 300-5000 rpm",
+        "we measured at 200-3000 ms latency",
+        "the sweep at 500-2000 % of baseline",
+        "stock at 250-1000 units",
+        "order 555-0139 shipped",
+        "the range 555-0139 is reserved",
+        "at 1555-0139 the log rotated",
+        "on 555-01390 the id changed",
+    ]
+    for text, found in zip(texts, _found(detector, texts, "PHONE_NUMBER"), strict=True):
+        assert not found, (text, found)
+
+
+# --- dates: weekday and time belong to the date; more formats; keys; a person or a procedure near ------
+
+
+def _personal(detector, text: str, *, ner: bool = True) -> set[str]:
+    (findings,) = detector.analyze([text], ner=ner)
+    return {text[f.start : f.end] for f in findings if f.entity_type in ("PERSONAL_DATE", "DATE_OF_BIRTH")}
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Appointment: Thursday, 6 February 2025, room 4.", "Thursday, 6 February 2025"),
+        ("Appointment Mon 10/02/2025 confirmed.", "Mon 10/02/2025"),
+        ("Follow-up visit Tue 4 Mar, bring the letter.", "Tue 4 Mar"),
+        ("Appointment on 2025-04-08 09:40 in clinic B.", "2025-04-08 09:40"),
+        ("Her appointment is 12 March 2025 at 10:30.", "12 March 2025 at 10:30"),
+        ("Appointment moved to Wed 14/03/2025 at 2:15 pm.", "Wed 14/03/2025 at 2:15 pm"),
+        ("Admitted 03-Nov-2024 with chest pain.", "03-Nov-2024"),
+        ("Discharged on 2025/01/19.", "2025/01/19"),
+        ("Surgery 14 Jan 2025 went well.", "14 Jan 2025"),
+    ],
+)
+def test_a_weekday_before_and_a_time_after_belong_to_the_date(detector, text: str, date: str) -> None:
+    assert date in _personal(detector, text, ner=False), text
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "slot",
+        "appointment",
+        "appt",
+        "admitted",
+        "admission_date",
+        "discharge",
+        "visit_date",
+        "dod",
+        "date_of_death",
+        "surgery_date",
+        "booking",
+    ],
+)
+def test_a_key_naming_a_personal_date_takes_its_value(detector, key: str) -> None:
+    for text, value in (
+        (f'{{"{key}": "2025-04-08", "status": "ok"}}', "2025-04-08"),
+        (f"{key}=14/03/2025 room=4", "14/03/2025"),
+        (f'{{"{key}": "14/03 14:00"}}', "14/03 14:00"),
+    ):
+        assert value in _personal(detector, text, ner=False), text
+    assert not _personal(detector, f'{{"{key}_count": 3, "created": "2025-04-08"}}', ner=False)
+
+
+def _refined_dates(text: str, persons: tuple[str, ...] = ()) -> dict[str, str]:
+    """What refine_patterns makes of every date the scan finds, with PERSON findings for ``persons``."""
+    findings = [Finding(s, e, kind, score) for s, e, kind, score in find_dates(text)]
+    findings += [Finding(text.index(p), text.index(p) + len(p), "PERSON", 0.85) for p in persons]
+    return {
+        text[f.start : f.end]: f.entity_type
+        for f in refine_patterns(text, findings)
+        if f.entity_type in ("PERSONAL_DATE", "DATE_OF_BIRTH")
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "date"),
+    [
+        ("Ngozi Adeyemi flew in on 14 March 2025 and left two days later.", "Ngozi Adeyemi", "14 March 2025"),
+        ("On 2025-02-11 Tomas Berg called about the refund.", "Tomas Berg", "2025-02-11"),
+        ("Lena met us Thursday, 6 February 2025. Fine.", "Lena", "Thursday, 6 February 2025"),
+        ("Customer('Hemi Walker', LocalDate.parse(\"1986-09-02\"))", "Hemi Walker", "1986-09-02"),
+    ],
+)
+def test_a_date_is_personal_when_its_sentence_names_a_person(text: str, person: str, date: str) -> None:
+    assert _refined_dates(text, (person,)) == {date: "PERSONAL_DATE"}
+    assert _refined_dates(text) == {}  # the same date without a person is left alone
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("Version 2.4 was released on 2025-03-14 by Priya Raman.", "Priya Raman"),
+        ("Ana Lopez said the launch is on 12 May 2025.", "Ana Lopez"),
+        ("The Data Protection Act of 25 May 2018 was drafted by Jon Hale.", "Jon Hale"),
+        ("2025-04-08 09:40 INFO user Priya Raman logged in", "Priya Raman"),
+        ("Deadline for the company filing is 30/06/2025, says Omar Haddad.", "Omar Haddad"),
+        ("Ana Lopez joined. The sprint ended on 2025-03-14.", "Ana Lopez"),  # another sentence
+        ("Ana Lopez: see the release notes\n2025-03-14 was a Friday", "Ana Lopez"),  # another line
+    ],
+)
+def test_a_person_does_not_make_an_impersonal_date_or_another_sentences_date_personal(
+    text: str, person: str
+) -> None:
+    assert _refined_dates(text, (person,)) == {}
+
+
+def test_a_procedure_near_a_date_in_a_clinical_text_makes_it_personal() -> None:
+    for procedure in ("MRI", "CT", "scan", "echo", "x-ray", "biopsy", "surgery", "operation", "consult"):
+        text = f"Triage note. {procedure} booked for 2025-04-10, then review."
+        assert _refined_dates(text) == {"2025-04-10": "PERSONAL_DATE"}, text
+        if procedure in ("surgery", "operation", "consult"):
+            continue  # personal cues of their own, in any text
+        for clean in (
+            f"The {procedure} service was migrated on 2025-04-10.",  # no clinical context
+            f"The firmware of the {procedure} unit changed on 2025-04-10.",
+        ):
+            assert _refined_dates(clean) == {}, clean
+    assert _refined_dates("Patient MRN 4471. Echo done 12/04/2025.") == {"12/04/2025": "PERSONAL_DATE"}
+    assert _refined_dates("Patient MRN 4471. Bloods fine. Newsletter from 12/04/2025.") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Please fix the DOB from 03/09/1987 to 09/03/1987.", ("03/09/1987", "09/03/1987")),
+        ("Born 1990-01-02? No: the birth date is 1990-02-01.", ("1990-02-01",)),
+        ("date_of_birth was 14 Jan 1985, should be 15 Jan 1985", ("14 Jan 1985", "15 Jan 1985")),
+    ],
+)
+def test_every_full_date_in_a_sentence_about_a_date_of_birth_is_one(
+    detector, text: str, dates: tuple[str, ...]
+) -> None:
+    (findings,) = detector.analyze([text], ner=False)
+    births = {text[f.start : f.end] for f in findings if f.entity_type == "DATE_OF_BIRTH"}
+    assert set(dates) <= births, (text, births)
+
+
+def test_dates_in_clean_prose_logs_and_laws_stay_with_a_model_too(detector) -> None:
+    texts = [
+        *NOT_PERSONAL_DATES,
+        "Over the last decade sales doubled, and 2015-2025 was our best stretch.",
+        "2025-04-08 09:40:12 INFO worker started",
+        "[2025-04-08 09:40] cache warmed",
+        "The Equality Act 2010 came into force on 1 October 2010.",
+        "Release 3.1 ships Thursday, 6 February 2025.",
+        "Mon 10/02/2025: quarterly report due.",
+        "The tide table for 14 Jan 2025 shows two highs.",
+        "The museum reopens on 2025/01/19 after renovation.",
+        "created_at=2025-04-08T09:40:12Z status=ok",
+    ]
+    for text, findings in zip(texts, detector.analyze(texts), strict=True):
+        dates = [
+            text[f.start : f.end] for f in findings if f.entity_type in ("PERSONAL_DATE", "DATE_OF_BIRTH")
+        ]
+        assert not dates, (text, dates)

@@ -6,9 +6,11 @@ add: the number after the street (DE/AT/CH/NL/Nordic "Lindenstraße 42", ES/PT/I
 "Rua Augusta, 1508", "Via Roma 10"), French lower-case street types ("12 rue des Lilas"), unit and house
 prefixes ("Flat 2, ...", "Unit 5, ...", "House 12, Ngong Road", "House 7, Road 45"), Indian ordinals and
 building names ("Flat 402, Shanti Apartments, 14th Cross Road"), Korean "-ro"/"-gil" roads, Japanese
-chome-ban-go ("2-14-5 Nishi-Shinjuku, Shinjuku-ku"), Colombian "Calle 93 # 11-27", and after any of them
-the comma-separated tail: units ("apto 72", "3º izq."), localities, cities with a region or postcode
-("Bondi NSW 2026", "São Paulo - SP", "Tokyo 160-0023"), postcodes of many countries.
+chome-ban-go ("2-14-5 Nishi-Shinjuku, Shinjuku-ku"), Colombian "Calle 93 # 11-27", Eastern European types
+("ul. Tverskaya 7", "Nevsky Prospekt 88", "Bulevardul Unirii 12"), and after any of them the
+comma-separated tail: units ("apto 72", "3.º Esq.", "bajo B", "kv. 14", "ap. 4"), localities, cities with
+a region or postcode ("Bondi NSW 2026", "São Paulo - SP", "Tokyo 160-0023", "34728 Kadikoy/Istanbul"),
+postcodes of many countries.
 
 Every pattern is anchored on a street word, a unit/house word or a house number next to one, so a list
 ("Section 4, Chapter 2"), a version ("v2.14.5"), a score ("2-14-5"), a time or a price is never a core;
@@ -40,6 +42,8 @@ _STOP = (
     r"Phone|Mobile|Cell|Email|Mail|Name|Contact|Billing|Shipping|Delivery|Cardholder|Card|And|But|Or|"
     r"If|When|Then|So|We|You|He|She|They|It|Its|My|Our|Your|His|Her|Their|Hi|Hello|Hey|Dear|Note|Also|"
     r"See|Ticket|Order|Invoice|Sprint|Section|Chapter|Build|Step|Version|Page|Line|Item|Task|Team|"
+    r"Figure|Fig|Table|Tab|Appendix|Annex|Exhibit|Example|Slide|Part|Para|Paragraph|Clause|Article|Rule|"
+    r"Equation|Eq|Listing|Panel|Phase|Stage|Level|Tier|Room|Test|Case|Issue|Bug|Fix|Review|Round|"
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|June|July|"
     r"August|September|October|November|December|Today|Tomorrow|Yesterday|Is|Are|Was|Can|Could|Will|"
     r"Would|Should|Do|Does|Did|Not|No|Yes|Ok|Okay|Sent|From|To|For|With|Via|At|In|On|By|Re|Fwd|Subject)"
@@ -57,7 +61,7 @@ _EN_SUFFIX = (
     r"circle|cir|esplanade|embankment|marg|salai)(?![\p{L}\d])\.?"
 )
 # the street types that come before a number in Israel, Eastern Europe ("Rothschild Blvd 22, Tel Aviv")
-_EN_SUFFIX_BEFORE_NUMBER = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Boulevard|Blvd\.?|Lane)"
+_EN_SUFFIX_BEFORE_NUMBER = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Boulevard|Blvd\.?|Lane|Prospect)"
 # names that end in a street word but are products and media, not streets
 _NOT_A_STREET = (
     r"(?!(?:Google|Hard|Flash|Network|Shared|Team|My|Virtual|Local|External|USB|Cloud|One|Test|Fast|"
@@ -89,12 +93,25 @@ _FR_TYPE_AMBIGUOUS = r"(?:Avenue|Av\.|Boulevard|Place|Cours|Route|Square|Passage
 # ones ("Via", "Plaza", "Corso") need a postcode after them ("Via Roma 10, 00184 Roma").
 _SOUTH_TYPE = (
     r"(?:[Cc]alle|C/|[Aa]venida|Avda\.|[Cc]arrer|Carretera|Travesía|Glorieta|[Rr]ua|[Tt]ravessa|Praça|"
-    r"Praca|Rodovia|[Vv]iale|[Pp]iazza(?:le)?|[Vv]icolo|Contrada|Jalan|Jl\.|Ulica|ul\.)"
+    r"Praca|Rodovia|[Vv]iale|[Pp]iazza(?:le)?|[Vv]icolo|Contrada|Jalan|Jl\.)"
 )
 _SOUTH_TYPE_AMBIGUOUS = (
-    r"(?:Via|via|Plaza|Largo|Corso|Paseo|Camino|Alameda|Estrada|Strada|Ronda|Av\.|Rue|Avenue|Boulevard)"
+    r"(?:Via|via|Plaza|Largo|Corso|Paseo|Camino|Alameda|Estrada|Ronda|Av\.|Rue|Avenue|Boulevard|[Pp]rospect)"
 )
-_NUMBER_WORD = r"(?:(?i:n[º°o]|nº|núm|num|no|nr|n|d|dom)[.:]?[ \t]*)?"
+# Eastern European types before the name ("ul. Tverskaya 7", "vul. Khreshchatyk 22", "prospekt Mira 101",
+# "pr. Lenina 5", "pl. Konstytucji 3", "Bulevardul Unirii 12", "str. Memorandumului 28"). The abbreviations
+# are also words of prose ("see pr. 12", "pl. 3 in the figure"): a capitalised name that starts no sentence
+# must sit between the type and the number.
+_EAST_TYPE = (
+    r"(?:[Uu](?:l\.|lica|litsa)|[Vv]ul(?:\.|ytsia)|[Pp](?:rospekt|rosp\.|loshchad|ereulok|ia[tț]a)|p(?:r\.|r-t|l\.)"
+    r"|[Bb](?:ulevardul|ulvar|-dul\.?)|Bd\.|bul\.|[Ss](?:trada|tr\.|plaiul|oseaua)|Șoseaua|[Cc]alea|[Aa]leea)"
+)
+# ... and after it, with the number after both ("Nevsky Prospekt 88", "Tverskaya ulitsa 7", "Váci utca 5")
+_EAST_SUFFIX = (
+    r"(?:Prospekt|prospekt|[Uu]litsa|[Vv]ulytsia|[Pp]ereulok|[Ss]hosse|[Nn]aberezhnaya|[Bb]ulvar|utca|út|"
+    r"körút|tér)"
+)
+_NUMBER_WORD = r"(?:(?i:n\.?[º°o]|nº|núm|num|no|nr|n|d|dom)[.:]?[ \t]*)?"
 # German, Dutch and Nordic compounds with the number after: "Lindenstraße 42", "Keizersgracht 123",
 # "Drottninggatan 5", "Hauptstr. 7a"; and two words: "Berliner Straße 5", "Karl Johans gate 22".
 _COMPOUND = (
@@ -103,15 +120,19 @@ _COMPOUND = (
     r"kade|singel|dijk|steeg|gatan|vägen|väg|veien|gaten|gade|vej|katu|kuja)"
     r"|(?<![\p{L}\-])\p{Lu}\p{Ll}{3,}?str\."
 )
+# (and the Eastern European types after the name, "Nevsky Prospekt 88": one scan of the words for both)
 _SEPARATE_GERMANIC = (
     rf"{_WORD_START}(?:{_W}[ \t]+){{1,2}}"
-    r"(?:Straße|Strasse|Str\.|Weg|Gasse|Allee|Platz|Damm|Ufer|Ring|Chaussee|gate|gata|gatan|vei|veien|vej|gade|väg|vägen|straat|laan|weg|plein)"
+    r"(?:Straße|Strasse|Str\.|Weg|Gasse|Allee|Platz|Damm|Ufer|Ring|Chaussee|gate|gata|gatan|vei|veien|vej|gade|väg|vägen|straat|laan|weg|plein"
+    rf"|{_EAST_SUFFIX})"
 )
 _TURKISH = (
     rf"{_WORD_START}(?:{_W}[ \t]+){{1,3}}"
     r"(?:Caddesi|Cad\.|Cd\.|Sokak|Soka\u011f\u0131|Sok\.|Sk\.|Bulvar\u0131|Blv\.)"
     r"[ \t]*,?[ \t]*"
     r"No[:.]?[ \t]*\d{1,4}[A-Za-z]?(?:/\d{1,3})?(?![\w.:]?\d|\w)"
+    # a floor and a flat without a comma: "No: 12 K: 3 D: 7", "No:5 Daire 2"
+    r"(?:[ \t]+(?:Kat|K)[:.][ \t]*\d{1,2}(?!\w))?(?:[ \t]+(?:Daire|D)(?:[:.][ \t]*|[ \t]+)\d{1,3}(?!\w))?"
 )
 _HOUSE_AFTER = r"[ \t]+\d{1,4}(?:[ \t]?[a-zA-Z](?![\p{L}\d]))?(?:[\-/]\d{1,4}[a-zA-Z]?)?(?![\w.,:]?\d|\w)"
 # A unit or house before the street: "Flat 2, ", "Unit 5/", "House 12, ", "Suite 400, "
@@ -139,17 +160,28 @@ _POSTCODE = (
     r"(?![\w\-.:/]?\d|[\w\-])"
 )
 _REGION = r"[A-Z]{2,3}(?![\p{L}\d.\-])"
+# a district and its city joined by a slash ("Kadikoy/Istanbul", "Cankaya / Ankara") count as one
 _CITY = (
     r"(?:(?:Col|Urb|Fracc|Bo|Qr)\.[ \t]*|(?:Colonia|Bairro|Barrio|Quartier)[ \t]+)?"
     rf"{_STOP}{_W}(?:[ \t]+(?:(?:de|do|da|dos|das|del|di|la|le|upon|on|am|im|sur|en)[ \t]+)?{_STOP}{_W})"
-    r"{0,3}(?:[ \t]+\d{1,2}(?![\w.:/\-]?\d|[\w%]))?"
+    rf"{{0,3}}(?:[ \t]?/[ \t]?{_STOP}{_W}(?:[ \t]+{_W})?)?(?:[ \t]+\d{{1,2}}(?![\w.:/\-]?\d|[\w%]))?"
+)
+# a floor's side or door after an ordinal: "3º izq.", "3.º Esq.", "2.º Dto.", "1º A", "4ºD", "3º 2ª"
+_SIDE = (
+    r"(?:[ \t]*-?[ \t]*\d{1,2}[ \t]*\.?[ \t]*[º°ª]|[ \t]*(?i:izq(?:da|uierda)?|dcha|der(?:echa)?|ctro|centro|"
+    r"esq(?:uerd[oa])?|dto|dta|dt|direit[oa]|dir|frente|fte|fr)(?![\p{L}])|[ \t]*[A-Ha-h](?![\p{L}\d]))"
 )
 _UNIT = (
     r"(?:(?i:apt|apto|apartamento|apartment|suite|ste|unit|flat|floor|fl|piso|planta|andar|sala|bloco|"
     r"esc|escalera|puerta|pta|interno|int|scala|stiege|top|étage|etage|bâtiment|bât|dept|depto|dpto|"
-    r"casa|door|level|lvl|block|bl|kv|kw)(?![\p{L}])\.?[ \t]*(?:n[º°o]\.?[ \t]*)?#?[ \t]*"
-    r"[\p{L}\d][\p{L}\d\-]{0,4}(?![\p{L}\d])\.?"
-    r"|\d{1,2}[ \t]*[º°ª](?:[ \t]*(?i:izq(?:da)?|izquierda|dcha|der(?:echa)?|ctro|centro|[a-h]))?\.?"
+    r"casa|door|level|lvl|block|bl|kv|kw|kvartira|ap|daire|kat|korp|korpus|etazh)(?![\p{L}])[.:]?"
+    r"[ \t]*(?:n[º°o]\.?[ \t]*)?#?[ \t]*[\p{L}\d][\p{L}\d\-]{0,4}(?![\p{L}\d])\.?"
+    # Romanian "sc. B", "et. 3" (with the dot: "et" and "sc" are words too)
+    r"|(?i:sc|et)\.[ \t]*[\p{L}\d]{1,3}(?![\p{L}\d])"
+    rf"|\d{{1,2}}[ \t]*\.?[ \t]*[º°ª]{_SIDE}?\.?"
+    # a floor without a number: "bajo B", "entresuelo 2ª", "r/c Esq."
+    r"|(?i:bajo|bajos|entresuelo|entlo|[aá]tico|sobre[aá]tico|s[oó]tano|r/c|cave|loja|cobertura)"
+    rf"(?![\p{{L}}]){_SIDE}?\.?"
     r"|#\d{1,3}-\d{1,4}(?![\w\-])|(?i:bis|ter)(?![\p{L}]))"
 )
 _ELEMENT = (
@@ -182,8 +214,8 @@ _ADDRESS_PATTERNS = (
     # Calle de Alcalá 48, 3º izq., 28014 Madrid / Rua Augusta, 1508, apto 72, ... / Via Roma 10, 00184 Roma
     (
         "street_number",
-        rf"(?<![\p{{L}}\d])(?:{_SOUTH_TYPE}[ \t]+{_ROMANCE_NAME},?[ \t]*{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?"
-        rf"(?![\w.:/]?\d|\w)"
+        rf"(?<![\p{{L}}\d])(?:(?:{_SOUTH_TYPE}|{_EAST_TYPE})[ \t]+{_STOP}{_ROMANCE_NAME},?[ \t]*"
+        rf"{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?(?![\w.:/]?\d|\w)"
         rf"|{_SOUTH_TYPE_AMBIGUOUS}[ \t]+{_ROMANCE_NAME},?[ \t]*{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?"
         rf"(?![\w.:/]?\d|\w){_POSTCODE_AHEAD}){_TAIL}",
         0.6,

@@ -237,7 +237,12 @@ _NAME = rf"{_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*(?:{_UPPER}\.[ \t]*)?{_TOKEN})
 _GAP = r"[ \t]*[:,]?[ \t]+"
 
 # Cues after which any capitalised name is one (case of the cue ignored, of the name kept).
-_HONORIFIC = r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Mme|Mlle|Herr|Frau|Sr|Sra|Rev|Capt|Sgt|Dame|Sir)\.?[ \t]+"
+_HONORIFIC = (
+    r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Mme|Mlle|Herr|Frau|Sra|Srta|Rev|Capt|Sgt|Dame|Sir|Khun|Shri|Smt|"
+    r"Shrimati|Bapak|Doña|Sheikh|Alhaji|Alhaja)\.?[ \t]+"
+)
+# titles that are also words or name parts ("Chief Executive", "Sri Lanka"): the name must be a known one
+_SOFT_HONORIFIC = r"\b(?:Sri|Pak|Ibu|Sr|Don|Chief|Madam)\.?[ \t]+"
 _RELATION = (
     r"(?i:\b(?:my|our|his|her|their|your)[ \t]+(?:(?:late|dear|older|younger|elder|little|big|best|great|"
     r"step|ex|twin|new|old)[ \t\-]*)*(?:grand(?:mother|father|ma|pa|mum|mom|dad|son|daughter|child|kid)|"
@@ -246,6 +251,11 @@ _RELATION = (
     r"girlfriend|friend|colleague|co-?worker|boss|manager|supervisor|neighbou?r|room-?mate|flatmate|"
     r"landlord|landlady|tenant|client|patient|doctor|nurse|therapist|lawyer|attorney|accountant|teacher|"
     r"tutor|student|assistant|caregiver|carer|(?:mother|father|brother|sister|son|daughter)-in-law)s?)" + _GAP
+)
+# a relation word alone before a capitalised name: "Wife Sigrid at bedside", "son Tevita will pick up"
+_BARE_RELATION = (
+    r"(?i:\b(?:wife|husband|partner|spouse|son|daughter|mother|father|mum|mom|dad|sister|brother|aunt|uncle|"
+    r"grandmother|grandfather|cousin|niece|nephew|friend|colleague|boss|manager|neighbou?r))[ \t]*,?[ \t]+"
 )
 _STRONG_CUE = (
     r"(?i:\b(?:cc|bcc|attn|attention|signed|my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]+is|"
@@ -273,18 +283,43 @@ _NAME_KEY = (
     rf"card_?)?{_KEY_WORD}))"
 )
 _KEY_VALUE = rf"{_NAME_KEY}[\"']?[ \t]*[:=][ \t]*[\"']"
+# `lastName: "Vainikolo"`, `surname='Ng'`: one capitalised word is a part of a name
+_PART_KEY = (
+    r"(?i:name(?<=(?<![\w-])(?:[a-z]+_)?(?:first|given|last|family|sur)_?name)|surname(?<=(?<![\w-])surname))"
+    r"[\"']?[ \t]*[:=][ \t]*[\"']"
+)
+# keys whose value is a person in any case style: subject=, "patientName":, customer_full_name=
+_PERSON_KEY_WORD = (
+    r"(?:name|subject|patient|customer|holder|contact|assignee|author|owner|user|requester|passenger|guest|"
+    r"employee|person|client|member|recipient|sender|reporter|approver|reviewer|driver|tenant|applicant)"
+)
+_PERSON_KEY = (
+    rf"(?i:{_PERSON_KEY_WORD}(?<=(?<![\w-])[a-z_]{{0,24}}{_PERSON_KEY_WORD})[a-z_]{{0,16}}(?![\w-]))"
+    r"[\"']?[ \t]*[:=][ \t]*[\"']"
+)
 _QUOTED_WORD = r"\p{Lu}[\p{L}\p{M}]*(?:['\u2019\-.]\p{L}[\p{L}\p{M}]*)*\.?"
+_QUOTED_WORD_PLAIN = r"\p{Lu}[\p{Ll}\p{M}]+(?:['\u2019\-]\p{L}[\p{Ll}\p{M}]*)*"
 _QUOTED_NAME = rf"{_QUOTED_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_QUOTED_WORD}){{1,4}}(?=[\"'])"
+# a string literal that opens a call's or SQL VALUES' arguments, or follows a comma in them
+_LITERAL_START = r"(?:(?<=[\w\]]\([ \t]*)|(?i:\bvalues[ \t]*\([ \t]*)|(?<=\([^()\n]{0,80},[ \t]*))[\"']"
+# 2-3 capitalised words, then the closing quote or an e-mail address: "Nkem Obi <n@x.example>"
+_LITERAL_NAME = (
+    rf"{_QUOTED_WORD_PLAIN}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_QUOTED_WORD_PLAIN}){{1,2}}"
+    r"(?=[\"']|[ \t]+<[^>\s]+@)"
+)
 # a role and a name: "Customer Haruto Watanabe says", "patient Hinemoa Tane" (one word must be a known name)
 _ROLE = (
     r"(?i:\b(?:customer|patient|client|user|caller|guest|tenant|applicant|candidate|employee|passenger|"
     r"student|resident|contact|member|driver|buyer|seller|recipient|beneficiary|holder|cardholder|"
     r"subscriber|visitor|donor|claimant|insured|policyholder|traveller|traveler)s?)[ \t]*:?[ \t]+"
 )
+_FOREIGN_SIGN_OFF = (
+    r"merci|gracias|danke|grazie|obrigad[oa]|saludos|groetjes|h\u00e4lsningar|mvh|talofa|cheers|thx|ta|asante"
+)
 _SIGN_OFF = (
     r"(?i:\b(?:regards|best|cheers|thanks|thank[ \t]+you|many[ \t]+thanks|sincerely|yours(?:[ \t]+"
     r"(?:truly|sincerely|faithfully))?|best[ \t]+wishes|warmly|take[ \t]+care|love|all[ \t]+the[ \t]+best|"
-    r"respectfully|talk[ \t]+soon|signed)[ \t]*[,.!:\-]?[ \t]*\r?\n[ \t]*)"
+    r"respectfully|talk[ \t]+soon|signed|" + _FOREIGN_SIGN_OFF + r")[ \t]*[,.!:\-]?[ \t]*\r?\n[ \t]*)"
 )
 _HEADER = (
     r"(?im:(?:^[ \t>]*|(?<=[.;][ \t]+))(?:from|to|cc|bcc|reply-to|sender|author|reporter|assignee|owner|"
@@ -317,11 +352,28 @@ _STRONG_PATTERNS = (
     ("header", rf"{_HEADER}\K{_NAME}", 0.8),
     ("self_intro", rf"{_SELF_INTRO}\K{_NAME}", 0.8),
     ("key_value", rf"{_KEY_VALUE}\K{_QUOTED_NAME}", 0.75),
+    ("name_part_value", rf"{_PART_KEY}\K{_TOKEN}(?=[\"'])", 0.75),
+    ("bare_relation", rf"{_BARE_RELATION}\K{_NAME}", 0.8),
+    # "Gracias, Valentina" ending a text; a last line of a name after a line ending with a comma
+    (
+        "sign_off_comma",
+        rf"(?:^|(?<=[.!?][ \t]*))(?i:{_FOREIGN_SIGN_OFF}|thanks|regards|best)[ \t]*,[ \t]*\K{_NAME}"
+        r"(?=[ \t]*[.!]?[ \t]*\Z)",
+        0.8,
+    ),
+    ("last_line", rf",[ \t]*\r?\n[ \t]*\K{_TOKEN}(?:[ \t]+{_TOKEN}){{0,2}}{_END}(?=[ \t]*\Z)", 0.7),
     # "Sunny and I", "me and Will": a person beside the writer
     ("and_i", rf"(?:^|(?<=[\n.!?][ \t]*)){_NAME}(?=[ \t]+and[ \t]+(?:I|me)\b)", 0.7),
     ("and_me", rf"(?i:\b(?:me|I)[ \t]+and[ \t]+)\K{_NAME}", 0.7),
     # a note's next of kin: "NOK: wife, Funmilayo", "emergency contact: husband - Tariq"
     ("kin", rf"{_KIN}\K{_NAME}", 0.75),
+)
+# "Joy from billing said": a name, then a team in lower case
+_DEPARTMENT = (
+    r"[ \t]+from[ \t]+(?:the[ \t]+)?(?:billing|support|sales|accounts|finance|payroll|HR|legal|IT|"
+    r"marketing|engineering|ops|operations|procurement|compliance|security|dispatch|logistics|reception|"
+    r"admin|facilities|front[ \t]+desk|help[ \t]?desk|customer[ \t]+(?:service|care|success)|"
+    r"accounting|pharmacy|radiology|the[ \t]+(?:office|team|clinic|bank))\b"
 )
 # Weak cues: the name's first word must be a given name of the gazetteer ("this is Python" stays).
 _WEAK_CUE = (
@@ -356,11 +408,19 @@ _WEAK_PATTERNS = (
         0.7,
     ),
     ("key_value_given_name", rf"{_KEY_VALUE}\K{_TOKEN}(?=[\"'])", 0.7),
+    # "Sri Ramesh" but not "Sri Lanka"
+    ("soft_honorific_given_name", rf"{_SOFT_HONORIFIC}\K{_NAME}", 0.75),
 )
 # Any word of the name is a known given name or surname: a role before it, or a given name that is also a
 # word ("Grace", "Will") before a surname.
 _KNOWN_NAME_PATTERNS = (
     ("role", rf"{_ROLE}\K{_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_TOKEN}){{1,2}}{_END}", 0.7),
+    # "Chief Okonkwo", "Pak Budi" ("Sri" only before a given name: the pattern of the gazetteer recognizer)
+    ("soft_honorific", rf"(?!Sri\b){_SOFT_HONORIFIC}\K{_TOKEN}(?:[ \t]+{_TOKEN})?{_END}", 0.75),
+    # a person's name as a quoted value: subject="Kemal Aydoğan", "customerName": "Nkem Obi"
+    ("person_key_value", rf"{_PERSON_KEY}\K{_LITERAL_NAME}", 0.75),
+    # a string literal of a call or of SQL VALUES: assertEquals("Nkem Obi <...>", ...)
+    ("literal", rf"{_LITERAL_START}\K{_LITERAL_NAME}", 0.7),
 )
 # --- the places of a person -----------------------------------------------------------------------------
 _PLACE_STOP = (
@@ -395,8 +455,22 @@ _PLACE_PATTERNS = (
     # "moved from Gothenburg to Oslo"
     ("place_pair", rf"{_PLACE_CUE}{_PLACE}[ \t]+(?:to|and|or)[ \t]+\K{_PLACE}", 0.6),
     ("place_field", rf"{_PLACE_FIELD}\K{_PLACE}", 0.6),
+    # "holder Ingrid Vik of Tromsø, Norway", "Dr. Adeyemi from Ibadan", "a woman from Mombasa"
+    (
+        "place_of_a_person",
+        rf"(?:{_ROLE}|{_HONORIFIC}){_TOKEN}(?:[ \t]+{_TOKEN}){{0,2}}[ \t]+(?:of|from)[ \t]+\K{_PLACE}",
+        0.6,
+    ),
+    (
+        "place_of_a_person_noun",
+        r"(?i:\b(?:man|woman|boy|girl|patient|customer|client|guest|user|passenger|caller)[ \t]+from[ \t]+)"
+        rf"\K{_PLACE}",
+        0.6,
+    ),
 )
 
+# "Joy from billing", "Hope from accounts": a given name or a name that is also a word, then a team
+_TEAM_PATTERNS = (("name_from_team", rf"\b{_TOKEN}(?={_DEPARTMENT})", 0.7),)
 _WORD_NAME_PATTERNS = (("word_name_surname", rf"\b{_TOKEN}[ \t]+{_TOKEN}{_END}", 0.65),)
 
 # Product and tool names that are also given names: redacted only after a strong cue.
@@ -528,6 +602,12 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
             last = last.strip()
             return first.lower() not in word_names() or not (is_surname(last) or is_given_name(last))
 
+    class _TeamMemberRecognizer(PatternRecognizer):
+        """A match counts only when it is a given name or a given name that is also a word."""
+
+        def invalidate_result(self, pattern_text: str) -> bool:
+            return not (is_given_name(pattern_text) or pattern_text.lower() in word_names())
+
     # load the gazetteers here, on the worker thread, not during the first analysis
     given_names(), surnames(), word_names()
     return [
@@ -553,6 +633,12 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
             supported_entity="PERSON",
             name="otel_genai_person_word_name",
             patterns=[Pattern(name, pattern, score) for name, pattern, score in _WORD_NAME_PATTERNS],
+            global_regex_flags=flags,
+        ),
+        _TeamMemberRecognizer(
+            supported_entity="PERSON",
+            name="otel_genai_person_from_a_team",
+            patterns=[Pattern(name, pattern, score) for name, pattern, score in _TEAM_PATTERNS],
             global_regex_flags=flags,
         ),
         *places,
@@ -809,8 +895,13 @@ _RESIDENCE = re.compile(
     r"(?:i'm|i\u2019m|i[ \t]+am|we're|he's|she's)[ \t]+(?:\w+[ \t]+)?in)\b)"
 )
 _PERSONAL = re.compile(
-    r"\b(?:I|I'm|I've|(?i:me|my|mine|we|our|us|he|she|they|his|her|hers|him|them|their|i'm|i\u2019m))\b"
+    r"\b(?:I|I'm|I've|(?i:me|my|mine|we|our|us|he|she|they|his|her|hers|him|them|their|i'm|i\u2019m|i've))\b"
+    r"|(?<![\w'\u2019.\-])i(?![\w'\u2019\-])"
+    r"|(?i:\b(?:man|woman|boy|girl|patient|customer|client|guest|user|passenger|tenant|caller|resident|"
+    r"\d{1,3}[ \-]year[ \-]old)[ \t]+(?:from|in|of|living|who|based)\b)"
 )
+# a person of a place: "holder Ingrid Vik of Tromsø"
+_OF_BEFORE = re.compile(r"[ \t]+(?:of|from)[ \t]+\Z")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 _WINDOW = 100
 _PREVIOUS_NAME_WORD = rf"(?<![\w'\u2019\-.])({_TOKEN})[ \t]\Z"
@@ -823,8 +914,9 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
     instruction's opening verb, places not said of a person), plus the rest of a list of names."""
     kept: list[Finding] = []
     findings = [_trimmed(text, f) if f.entity_type in NER_ENTITIES else f for f in findings]
+    findings = [_name_inside_code(text, f) if f.entity_type in NER_ENTITIES else f for f in findings]
     weak_persons = {(f.start, f.end) for f in findings if f.entity_type == "PERSON" and f.score < 0.8}
-    full_names = {span for span in weak_persons if _is_full_name(text[span[0] : span[1]])}
+    full_names = {span for span in weak_persons if _is_full_name(text, *span)}
     places = {(f.start, f.end) for f in findings if f.entity_type == "LOCATION"}
     # a place NER is sure of and only a weak cue calls a person ("relative to London") stays a place, but a
     # given name and a surname ("Ewa Zielinska") is a person whatever NER read
@@ -840,6 +932,11 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
         if finding.entity_type in NER_ENTITIES and _CODE_LIKE.search(text, finding.start, finding.end):
             continue
         if finding.entity_type == "PERSON" and not _is_person(text, finding):
+            place = Finding(finding.start, finding.end, "LOCATION", finding.score)
+            if _is_place_word_after_from(text, finding) and _is_personal_place(
+                text, place, findings, persons
+            ):
+                kept.append(place)  # "joins us from Lviv": NER's one-word person is a place
             continue
         if finding.entity_type == "LOCATION" and not _is_personal_place(text, finding, findings, persons):
             continue
@@ -852,18 +949,55 @@ _PLACE_WORDS = frozenset(
 )
 
 
-def _is_full_name(value: str) -> bool:
-    words = value.split()
-    return len(words) >= 2 and is_given_name(words[0]) and words[-1].lower() not in _PLACE_WORDS
+def _is_full_name(text: str, start: int, end: int) -> bool:
+    words = text[start:end].split()
+    if len(words) < 2:
+        return False
+    if words[-1].lower() in _PLACE_WORDS:
+        # "Sunny Park" is a person after a cue ("reported by"), "Central Park" a place
+        return (is_given_name(words[0]) or words[0].lower() in word_names()) and _has_cue_before(text, start)
+    return is_given_name(words[0])
+
+
+def _is_place_word_after_from(text: str, finding: Finding) -> bool:
+    value = text[finding.start : finding.end]
+    return (
+        " " not in value
+        and value[:1].isupper()
+        and not _CODE_LIKE.search(value)
+        and _pattern(r"(?i:\b(?:from|in))[ \t]+\Z").search(text[max(0, finding.start - 8) : finding.start])
+        is not None
+    )
 
 
 def _trimmed(text: str, finding: Finding) -> Finding:
     """NER's span cut to its first line and without trailing punctuation ("Liam O'Sullivan\n+353")."""
     value = text[finding.start : finding.end]
-    first_line = value.split("\n", 1)[0].rstrip(" \t\r,;:.+-")
+    first_line = value.split("\n", 1)[0].rstrip(" \t\r,;:.+-\"'`")
     if first_line == value or not first_line.strip():
         return finding
     return Finding(finding.start, finding.start + len(first_line), finding.entity_type, finding.score)
+
+
+# the name-shaped run of a span that starts or ends with code: `assertEquals("Dhruv Malhotra`
+_NAME_WORD = rf"{_UPPER}{_LOWER}+(?:[\-'\u2019]{_UPPER}?{_LOWER}+)*"
+_NAME_RUN = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}}"
+_CODE_EDGE = r"[\"'`(){}\[\]<>=,;:.]"
+
+
+def _name_inside_code(text: str, finding: Finding) -> Finding:
+    """A span with code at its start or end cut to the capitalised words between ("Dhruv Malhotra")."""
+    value = text[finding.start : finding.end]
+    if not _CODE_LIKE.search(value):
+        return finding
+    inner = _pattern(rf"(?:^|{_CODE_EDGE})[ \t]*\K({_NAME_RUN})[ \t]*(?:{_CODE_EDGE}|$)")
+    runs = [m for m in inner.finditer(value) if not _CODE_LIKE.search(m.group(1))]
+    if len(runs) != 1:
+        return finding
+    run = runs[0]
+    return Finding(
+        finding.start + run.start(1), finding.start + run.end(1), finding.entity_type, finding.score
+    )
 
 
 def _extended(text: str, finding: Finding) -> Finding:
@@ -877,6 +1011,12 @@ def _extended(text: str, finding: Finding) -> Finding:
     if _opens_sentence(text, before.start(1)) and not is_given_name(word):
         return finding
     return Finding(before.start(1), finding.end, finding.entity_type, finding.score)
+
+
+def _in_comment(text: str, finding: Finding) -> bool:
+    """Whether the finding follows a `#` or `//` comment marker on its line (prose, not code)."""
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    return _pattern(r"(?:^|[ \t])(?:#|//)[ \t]").search(text, line_start, finding.start) is not None
 
 
 def _line_of(text: str, position: int) -> str:
@@ -897,7 +1037,11 @@ def _is_person(text: str, finding: Finding) -> bool:
     value = text[finding.start : finding.end]
     words = value.split()
     full_name = len(words) >= 2 and all(word[:1].isupper() for word in words)
-    if _COMMAND_LINE.match(_line_of(text, finding.start)) and not full_name:
+    if (
+        _COMMAND_LINE.match(_line_of(text, finding.start))
+        and not full_name
+        and not _in_comment(text, finding)
+    ):
         return False
     if any(word.lower() in _TECH_WORDS or word.lower() in _NOT_PEOPLE for word in words):
         return False  # "Will Kubernetes scale"
@@ -932,12 +1076,13 @@ def _is_person(text: str, finding: Finding) -> bool:
 # what marks the word after it as a name (the cues of the recognizers above)
 _CUE_BEFORE = (
     rf"(?:{_HONORIFIC}|{_RELATION}|{_STRONG_CUE}|{_SELF_INTRO}|{_GREETING}|{_SIGN_OFF}|{_HEADER}|{_ROLE}|"
-    rf"{_KIN}|{_KEY_VALUE}|(?i:\b(?:my|our|his|her|your|their)[ \t]+[a-z\-]+[ \t]*[,:]?[ \t]+))\Z"
+    rf"{_KIN}|{_KEY_VALUE}|{_BARE_RELATION}|{_SOFT_HONORIFIC}|{_PERSON_KEY}|"
+    r"(?i:\b(?:my|our|his|her|your|their)[ \t]+[a-z\-]+[ \t]*[,:]?[ \t]+))\Z"
 )
 
 
 _LOCATIVE_BEFORE = r"(?i:\b(?:in|near|via|around|outside|across|throughout))[ \t]+\Z"
-_CUE_AFTER = r"[ \t]+and[ \t]+(?:I|me)\b|:[ \t]"
+_CUE_AFTER = rf"[ \t]+and[ \t]+(?:I|me)\b|:[ \t]|{_DEPARTMENT}"
 _NUMBER_BEFORE = r"\d[ \t]*\Z"
 _PERSON_AFTER = (
     r"(?:[ \t]*,[ \t]*(?:who|my|our|his|her|the[ \t]+\w+[ \t]+who)\b|['\u2019]s[ \t]+\p{Ll}|"
@@ -975,7 +1120,12 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
             return True
     if _pattern(_PLACE_FIELD + r"\Z").search(text[max(0, finding.start - 40) : finding.start]):
         return True  # "City: Recife"
+    if _of_a_person(text, finding.start, persons):
+        return True
     sentence_start, sentence_end = _sentence_bounds(text, finding.start, finding.end)
+    previous_place = re.search(r"(\S[^,.\n]{0,40}),[ \t]*\Z", text[sentence_start : finding.start])
+    if previous_place and _of_a_person(text, sentence_start + previous_place.start(1), persons):
+        return True  # "Ingrid Vik of Tromsø, Norway"
     cue = _RESIDENCE.search(text, sentence_start, finding.start)
     if cue is None:
         # "Lagos, Nigeria": the second place of a pair whose first is said of a person
@@ -992,6 +1142,15 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
     # a note about a person leaves the subject out: "Moved from Gothenburg to Oslo in January."
     elided = not text[sentence_start : cue.start()].strip(" \t\"'*-")
     return said_of_a_person or elided
+
+
+def _of_a_person(text: str, start: int, persons: list[Finding]) -> bool:
+    """Whether the place at ``start`` follows a person's name and "of"/"from": "Ingrid Vik of Tromsø"."""
+    before = _OF_BEFORE.search(text[max(0, start - 8) : start])
+    if before is None:
+        return False
+    gap_start = start - (len(text[max(0, start - 8) : start]) - before.start())
+    return any(p.end == gap_start for p in persons)
 
 
 def _list_continuations(text: str, findings: list[Finding]) -> list[Finding]:

@@ -8,6 +8,7 @@ context says is not personal data goes (before the name filter in ``names.py``).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -25,7 +26,12 @@ _DIGIT_RUN = re.compile(r"\d(?:[^\dA-Za-z]{0,3}\d){3,}")
 _IP_LIKE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:")
 _DIGIT = re.compile(r"\d")
 # Presidio's recognizers that ours replace (engine.py leaves them out of the registry).
-REPLACED_PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "PhoneRecognizer", "CreditCardRecognizer")
+REPLACED_PRESIDIO_RECOGNIZERS = (
+    "EmailRecognizer",
+    "PhoneRecognizer",
+    "CreditCardRecognizer",
+    "IbanRecognizer",
+)
 GATES: tuple[tuple[frozenset[str], Any], ...] = (
     (
         frozenset(
@@ -59,7 +65,12 @@ _STREET_ADDRESS_PATTERNS = (
     # 1742 Evergreen Terrace, Apt 2B, Springfield, IL 62704 / 221B Baker Street, London NW1 6XE
     (
         "street",
-        rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+(?:{_WORD}\.?\s+){{1,3}}{_STREET_SUFFIX}\b\.?"
+        # names that end in a street word but are products and media ("3 Google Drive", "10 Fast Lane"),
+        # as addresses.py's _NOT_A_STREET
+        rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+"
+        r"(?!(?:Google|Hard|Flash|Network|Shared|Team|My|Virtual|Local|External|USB|Cloud|One|Test|Fast|"
+        r"Express|Milky)\s)"
+        rf"(?:{_WORD}\.?\s+){{1,3}}{_STREET_SUFFIX}\b\.?"
         rf"(?:,?\s*(?i:apt|apartment|suite|ste|unit|flat|floor|fl|#)\.?\s*#?[\w\-]{{1,6}})?"
         rf"(?:,\s*{_WORD}(?:\s{_WORD}){{0,2}})?"
         r"(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
@@ -105,8 +116,9 @@ _DAY = r"\d{1,2}(?i:st|nd|rd|th)?\b"
 # 2025-03-14, 14/03/2025, 03/14/25, 14.03.2025, March 14(, 2025), Mar. 14th, 14 March 2025, the 3rd of June
 _DATE = (
     r"(?:(?<![\d.])(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2}))(?![\d.]\d)"
+    r"|(?<![\d./])\d{1,2}/\d{1,2}(?=[ T]\d{1,2}:\d{2})"
     rf"|{_MONTH}\s*{_DAY}(?:,?\s+\d{{4}}\b(?![\-/.]\d))?"
-    rf"|(?<!\d)(?i:the\s+)?{_DAY}\s*(?i:of\s+)?{_MONTH}(?:,?\s+\d{{4}}\b(?![\-/.]\d))?)"
+    rf"|(?<!\d)(?i:the\s+)?{_DAY}(?:\s*|-)(?i:of\s+)?{_MONTH}(?:(?:,?\s+|-)\d{{4}}\b(?![\-/.]\d))?)"
 )
 _DATE_OF_BIRTH_PATTERN = (
     "date_of_birth",
@@ -114,10 +126,12 @@ _DATE_OF_BIRTH_PATTERN = (
     rf"(?![A-Za-z])\.?)[^\n\d]{{0,24}}?\K{_DATE}",
     0.85,
 )
+_DATE_OF_BIRTH_SCORE = 0.85
 # A date said of a person: an appointment, admission, visit, discharge, death, operation (HIPAA's and the
 # GDPR's dates). The cue comes before the date within a few words, or right after it ("14 March: seen by").
 _PERSONAL_CUE = (
-    r"(?<![A-Za-z])(?i:appointments?|appts?|admitted|admission|readmitted|attended|"
+    r"(?<![A-Za-z])(?i:appointments?|appts?|(?:slots?|bookings?|dod|visit[_\-]?date)(?=[\"']?\s*[:=])|"
+    r"admitted|admission|readmitted|attended|"
     r"(?:follow-?up|clinic|home|gp|hospital|doctor'?s?|last|next|first|initial|annual|routine|antenatal|"
     r"postnatal|midwife|nurse|virtual)\s+visit|visit\s+(?:on|date)|(?:was|were|been|being)\s+seen|"
     r"discharged?|died|death|deceased|passed\s+away|funeral|surgery|operation|operated|"
@@ -157,6 +171,17 @@ _MONTH_NAMES = (
 _DATE_LEAD_WORDS = frozenset(("the", "sept", *_MONTH_NAMES, *(month[:3] for month in _MONTH_NAMES)))
 _DATE_FOLLOWERS = frozenset("-/. \tsnrtSNRT")
 _TIMESTAMP_AFTER = re.compile(r"[T ]\d{2}:\d{2}:\d{2}")
+# "Thursday, 6 February 2025", "Mon 10/02/2025", "Tue 4 Mar"; "2025-04-08 09:40", "12 March 2025 at 10:30"
+_WEEKDAY_BEFORE = re.compile(
+    r"\b(?i:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
+    r"sat(?:urday)?|sun(?:day)?)\.?,?[ \t]+$"
+)
+_TIME_AFTER = re.compile(
+    r"(?:,?[ \t]+(?i:at[ \t]+)?|T)(?:[01]?\d|2[0-3])[:h][0-5]\d(?![:\d])(?:[ \t]*(?i:[ap]\.?m\b))?"
+)
+# Every date the scan finds and no cue claims is a PERSONAL_DATE of this score (a candidate, told apart
+# from cue-found ones by it): refine_patterns promotes it (to the cue score) or drops it.
+DATE_CANDIDATE_SCORE = 0.5
 
 # --- payment cards: every network's IIN ranges and lengths, any common grouping, Luhn -----------------
 # A 4-digit first group then groups (4-4-4-4, 4-6-5, 4-6-4, 4-3-3-3, 4-4-4-4-3, 4-4-4-7, ...) with one
@@ -246,6 +271,16 @@ _LOCAL_NUMBER = re.compile(
 )
 _PHONE_CUE_BEFORE = re.compile(_PHONE_CUE + r"[^\d\n]{0,20}$")
 _PHONE_SCORE = 0.6
+# A US local number (555-0139, 555 0172, 555.0190) right after "at", "on", "is at", "@": not a range of
+# values with a unit ("at 250-4000 Hz", "on 300-5000 rpm").
+_US_LOCAL_NUMBER = re.compile(r"(?<![\w+\-./:])[2-9]\d{2}([ \-.])\d{4}(?![\w]|[.\-/:,]\d)")
+_LOCAL_CUE_BEFORE = re.compile(r"(?:(?<![A-Za-z])(?i:at|on)|@)[ \t]*$")
+_UNIT_AFTER = re.compile(
+    r"[ \t]*(?:%|°|(?i:[kmgt]?hz|rpm|ms|sec(?:onds?)?|s|min(?:utes?)?|h|hrs?|hours?|days?|[kmc]?m|mm|"
+    r"mi(?:les?)?|ft|feet|in(?:ch(?:es)?)?|[km]?g|lbs?|v|volts?|[km]?w|watts?|[kmgt]i?b|bytes?|px|pages?|"
+    r"words?|tokens?|items?|rows?|users?|requests?|units?|ppm|nm|db|dpi|fps|psi|bar|kcal|cal|"
+    r"usd|eur|gbp|dollars?|euros?|points?|steps?|runs?|times?|records?|lines?)(?![A-Za-z]))"
+)
 # Identifiers that are not phone numbers unless written as one: the digits right after these words
 _ID_CUE = re.compile(
     r"(?i:\b(?:orders?|ticket|tickets|invoice|invoices|inv|tracking|track|shipment|parcel|package|ref|"
@@ -284,6 +319,15 @@ def find_phones(text: str) -> list[tuple[int, int]]:
         if cue is None or _ID_CUE.search(text, cue.end(), start):  # "call about order 5550143"
             continue
         found.append(match.span())
+    taken = {span[0] for span in found}
+    for match in _US_LOCAL_NUMBER.finditer(text):
+        start = match.start()
+        if start in taken or _UNIT_AFTER.match(text, match.end()):
+            continue
+        before = text[max(0, start - _CONTEXT_CHARS) : start]
+        cued = _PHONE_CUE_BEFORE.search(before) and not _ID_CUE.search(before)
+        if cued or _LOCAL_CUE_BEFORE.search(before):
+            found.append(match.span())
     return found
 
 
@@ -291,7 +335,35 @@ def find_personal_dates(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of dates with a personal cue (appointment, admitted, died, ...) shortly before or
     right after them. Dates are tried only at a digit run of a day, month or year (or at a month name or
     "the" right before it), cues only around dates: plain string checks keep this cheap."""
-    found: list[tuple[int, int]] = []
+    return [(start, end) for start, end, cued in _scan_dates(text) if cued]
+
+
+def find_dates(text: str) -> list[tuple[int, int, str, float]]:
+    """``(start, end, entity, score)`` of every date, with a weekday before it and a time after it: a
+    ``PERSONAL_DATE`` when a personal cue is near, else a candidate (score ``DATE_CANDIDATE_SCORE``)
+    that ``refine_patterns`` promotes (a person named in its sentence, a procedure in a clinical text, a
+    date-of-birth cue) or drops. A log timestamp's date (a time with seconds after it) is no candidate."""
+    found: list[tuple[int, int, str, float]] = []
+    for start, end, cued in _scan_dates(text):
+        if _TIMESTAMP_AFTER.match(text, end):
+            if cued:  # refine_patterns decides, as before
+                found.append((start, end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))
+            continue
+        weekday = _WEEKDAY_BEFORE.search(text, max(0, start - 12), start)
+        if weekday is not None:
+            start = weekday.start()
+        time = _TIME_AFTER.match(text, end)
+        if time is not None:
+            end = time.end()
+        if cued:
+            found.append((start, end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))
+        else:
+            found.append((start, end, "PERSONAL_DATE", DATE_CANDIDATE_SCORE))
+    return found
+
+
+def _scan_dates(text: str) -> list[tuple[int, int, bool]]:
+    found: list[tuple[int, int, bool]] = []
     covered = 0
     for run in _DIGIT_RUNS.finditer(text):
         run_start, run_end = run.span()
@@ -311,11 +383,90 @@ def find_personal_dates(text: str) -> list[tuple[int, int]]:
             if date is None or date.end() <= run_start:
                 continue
             covered = max(covered, date.end())
-            if _PERSONAL_CUE_BEFORE.search(text, max(0, start - 80), start) or _PERSONAL_CUE_AFTER.match(
-                text, date.end()
-            ):
-                found.append(date.span())
+            cued = bool(
+                _PERSONAL_CUE_BEFORE.search(text, max(0, start - 80), start)
+                or _PERSONAL_CUE_AFTER.match(text, date.end())
+            )
+            found.append((date.start(), date.end(), cued))
     return found
+
+
+# --- IBANs: country code, check digits, groups; mod 97 and the country's format --------------------
+# Case-sensitive country code (or all lower case), so a following word is never read as a last group;
+# a candidate that fails is retried without its last group ("... 7466 from next month", "... 7466 2
+# days"), as Presidio's IbanRecognizer does for one or two groups.
+_IBAN_CANDIDATE = re.compile(
+    r"(?<![\w])(?:[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{1,4}){3,9}|[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{1,4}){3,9})"
+    r"(?![\w])"
+)
+_IBAN_SCORE = 1.0
+
+
+# IBAN length per country (SWIFT's IBAN registry); a country not listed is checked by mod 97 alone.
+# (Presidio's per-country regexes are not used: some are wrong, e.g. Portugal's allows 21 characters of 25.)
+IBAN_LENGTHS: dict[str, int] = {
+    **dict.fromkeys(("NO",), 15),
+    **dict.fromkeys(("BE",), 16),
+    **dict.fromkeys(("DK", "FI", "FO", "GL", "NL", "SD", "FK"), 18),
+    **dict.fromkeys(("MK", "SI"), 19),
+    **dict.fromkeys(("AT", "BA", "EE", "KZ", "LT", "LU", "XK", "MN"), 20),
+    **dict.fromkeys(("CH", "HR", "LI", "LV"), 21),
+    **dict.fromkeys(("BG", "BH", "CR", "DE", "GB", "GE", "IE", "ME", "RS", "VA"), 22),
+    **dict.fromkeys(("AE", "GI", "IL", "IQ", "TL", "OM", "SO"), 23),
+    **dict.fromkeys(("AD", "CZ", "ES", "MD", "PK", "RO", "SA", "SE", "SK", "TN", "VG"), 24),
+    **dict.fromkeys(("LY", "PT", "ST"), 25),
+    **dict.fromkeys(("IS", "TR"), 26),
+    **dict.fromkeys(("FR", "GR", "IT", "MC", "MR", "SM", "BI", "DJ"), 27),
+    **dict.fromkeys(("AL", "AZ", "BY", "CY", "DO", "GT", "HU", "LB", "PL", "SV", "NI"), 28),
+    **dict.fromkeys(("BR", "EG", "PS", "QA", "UA"), 29),
+    **dict.fromkeys(("JO", "KW", "MU", "YE"), 30),
+    **dict.fromkeys(("MT", "SC"), 31),
+    **dict.fromkeys(("LC",), 32),
+    **dict.fromkeys(("RU",), 33),
+}
+
+
+def iban_valid(value: str) -> bool:
+    """Mod-97 check of an IBAN written with or without spaces or dashes, and its country's length."""
+    compact = value.replace(" ", "").replace("-", "").upper()
+    if not 15 <= len(compact) <= 34 or not compact[:2].isalpha() or not compact.isalnum():
+        return False
+    if len(compact) != IBAN_LENGTHS.get(compact[:2], len(compact)):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def find_ibans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every IBAN in ``text``, whatever follows it."""
+    found: list[tuple[int, int]] = []
+    for match in _IBAN_CANDIDATE.finditer(text):
+        value = match.group()
+        while len(value) >= 15:
+            if iban_valid(value):
+                found.append((match.start(), match.start() + len(value)))
+                break
+            cut = max(value.rfind(" "), value.rfind("-"))
+            if cut < 4:
+                break
+            value = value[:cut]
+    return found
+
+
+# --- a US SSN written as 9 digits in a row: only in a text that speaks of SSNs ----------------------
+_BARE_SSN = re.compile(r"(?<![\w\-./])(?!000|666)\d{3}(?!00)\d{2}(?!0000)\d{4}(?![\w]|[\-./,]\d)")
+_SSN_CUE = re.compile(
+    r"(?i:\b(?:ssns?|social[\s\-]+security|taxpayer[\s\-]+(?:id|identification)|itins?|tins?)\b)"
+)
+_BARE_SSN_SCORE = 0.6
+
+
+def find_bare_ssns(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of 9-digit runs in a text with an SSN cue anywhere ("my SSN is ... do I write
+    987654323 the second time?"); without one a 9-digit run is an order number."""
+    if _SSN_CUE.search(text) is None:
+        return []
+    return [match.span() for match in _BARE_SSN.finditer(text)]
 
 
 def pattern_recognizers(policy: RedactionPolicy) -> list[Any]:
@@ -341,9 +492,16 @@ def pattern_recognizers(policy: RedactionPolicy) -> list[Any]:
         recognizer("API_KEY", _API_KEY_PATTERNS),
         recognizer("PRIVATE_KEY", [_PRIVATE_KEY_PATTERN]),
         recognizer("DATE_OF_BIRTH", [_DATE_OF_BIRTH_PATTERN]),
+        _dates_recognizer(LocalRecognizer, RecognizerResult),
         _function_recognizer(
-            LocalRecognizer, RecognizerResult, "PERSONAL_DATE", find_personal_dates, _PERSONAL_DATE_SCORE
+            LocalRecognizer,
+            RecognizerResult,
+            "IBAN_CODE",
+            find_ibans,
+            _IBAN_SCORE,
+            name="find_ibans",
         ),
+        _function_recognizer(LocalRecognizer, RecognizerResult, "US_SSN", find_bare_ssns, _BARE_SSN_SCORE),
         _function_recognizer(LocalRecognizer, RecognizerResult, "CREDIT_CARD", find_cards, _CARD_SCORE),
         _function_recognizer(LocalRecognizer, RecognizerResult, "PHONE_NUMBER", find_phones, _PHONE_SCORE),
     ]
@@ -378,7 +536,24 @@ def _offline_email_recognizer(base: type) -> Any:
     return OfflineEmailRecognizer()
 
 
-def _function_recognizer(base: type, result: type, entity: str, find: Any, score: float) -> Any:
+def _dates_recognizer(base: type, result: type) -> Any:
+    """Dates (``find_dates``): personal dates and date candidates, for the PERSONAL_DATE entity."""
+
+    class DatesRecognizer(base):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            if "PERSONAL_DATE" not in entities:
+                return []
+            return [result(kind, start, end, score) for start, end, kind, score in find_dates(text)]
+
+    return DatesRecognizer(supported_entities=["PERSONAL_DATE"], name="otel_genai_find_dates")
+
+
+def _function_recognizer(
+    base: type, result: type, entity: str, find: Any, score: float, name: str | None = None
+) -> Any:
     """A Presidio recognizer around ``find(text) -> [(start, end)]`` (plain ``re`` and Python checks)."""
 
     class FunctionRecognizer(base):
@@ -390,7 +565,7 @@ def _function_recognizer(base: type, result: type, entity: str, find: Any, score
                 return []
             return [result(entity, start, end, score) for start, end in find(text)]
 
-    return FunctionRecognizer(supported_entities=[entity], name=f"otel_genai_{find.__name__}")
+    return FunctionRecognizer(supported_entities=[entity], name=f"otel_genai_{name or find.__name__}")
 
 
 _PHONE_PAD = 12
@@ -448,6 +623,8 @@ def refine_patterns(text: str, findings: list[Finding]) -> list[Finding]:
     """
     if not findings:
         return findings
+    if any(_is_date_candidate(finding) for finding in findings):
+        findings = _promote_date_candidates(text, findings)
     kept: list[Finding] = []
     for finding in findings:
         if finding.entity_type == "PHONE_NUMBER" and not _phone_confirmed(text, finding):
@@ -464,6 +641,10 @@ def _phone_confirmed(text: str, finding: Finding) -> bool:
     if not _UNFORMATTED.fullmatch(text, finding.start, finding.end):
         return True
     before = max(0, finding.start - _CONTEXT_CHARS)
+    if _US_LOCAL_NUMBER.fullmatch(text, finding.start, finding.end) and _LOCAL_CUE_BEFORE.search(
+        text, before, finding.start
+    ):  # "she's on 555.0190 today"
+        return True
     if _ID_CUE.search(text, before, finding.start):
         return False
     # "call me at 2125550147", "is 6175550134 a valid format for the phone field?"
@@ -491,3 +672,61 @@ def _personal_date_confirmed(text: str, finding: Finding) -> bool:
     if _IMPERSONAL_DATE_CONTEXT.search(text, start, end) is None:
         return True
     return _STRONG_PERSONAL_CUE.search(text, start, end) is not None
+
+
+# --- date candidates: a date is personal when its sentence names a person, a clinical text a procedure
+# near it, or its sentence a date of birth ("fix the DOB from 03/09/1987 to 09/03/1987") ------------
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+_DOB_CUE = re.compile(
+    r"(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born)(?![A-Za-z]))"
+)
+_CLINICAL_CONTEXT = re.compile(r"(?i:\b(?:patients?|mrn|triage|referrals?|referred|clinic|ward|admitted)\b)")
+_PROCEDURE_NEAR = re.compile(
+    r"(?i:\b(?:mri|ct|scans?|echo(?:cardiogram)?|x-?rays?|biopsy|surgery|operation|consult(?:ation)?|"
+    r"ultrasound|endoscopy|colonoscopy|booked\s+for)\b)"
+)
+# words that make a date in a sentence with a name about a thing rather than the person
+_IMPERSONAL_CANDIDATE_CONTEXT = re.compile(
+    r"(?i:\b(?:release[sd]?|releasing|launch(?:ed|es)?|ship(?:ped|s)?|deploy(?:ed|s|ment)?|version|"
+    r"v\d+(?:\.\d+)*|changelog|sprint|milestone|roadmap|maintenance|outage|incident|migration|"
+    r"deprecat\w*|end[\s\-]of[\s\-]life|eol|act|law|bill|regulation|directive|ruling|court|published|"
+    r"build|cron|job|backup|webinar|conference|pr|pull\s+request|commit(?:ted)?|merged?|standup|"
+    r"warehouse|shipment|package|invoice|contract|deadline|quarter|q[1-4]|fiscal|earnings|report|"
+    r"filed|founded|ipo|acquired|acquisition|company|inc|ltd|llc|corp|gmbh|"
+    r"info|warn(?:ing)?|error|debug|trace|log(?:ged)?|timestamp|created_at|updated_at)\b)"
+)
+_CANDIDATE_CUE_BEFORE = 48
+_CANDIDATE_CUE_AFTER = 24
+
+
+def _is_date_candidate(finding: Finding) -> bool:
+    return finding.entity_type == "PERSONAL_DATE" and finding.score == DATE_CANDIDATE_SCORE
+
+
+def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding]:
+    ends = [match.end() for match in _SENTENCE_END.finditer(text)]
+    persons = [f for f in findings if f.entity_type == "PERSON"]
+    clinical: bool | None = None
+    result: list[Finding] = []
+    for finding in findings:
+        if not _is_date_candidate(finding):
+            result.append(finding)
+            continue
+        index = bisect.bisect_right(ends, finding.start)
+        start = ends[index - 1] if index else 0
+        end = next((e for e in ends[index:] if e >= finding.end), len(text))
+        if _DOB_CUE.search(text, start, end):
+            result.append(Finding(finding.start, finding.end, "DATE_OF_BIRTH", _DATE_OF_BIRTH_SCORE))
+            continue
+        near = (
+            max(start, finding.start - _CANDIDATE_CUE_BEFORE),
+            min(end, finding.end + _CANDIDATE_CUE_AFTER),
+        )
+        personal = any(start <= p.start and p.end <= end for p in persons)
+        if not personal and _PROCEDURE_NEAR.search(text, *near):
+            if clinical is None:
+                clinical = _CLINICAL_CONTEXT.search(text) is not None
+            personal = clinical
+        if personal and _IMPERSONAL_CANDIDATE_CONTEXT.search(text, start, end) is None:
+            result.append(Finding(finding.start, finding.end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))
+    return result
