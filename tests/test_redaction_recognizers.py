@@ -714,3 +714,20 @@ def test_dates_in_clean_prose_logs_and_laws_stay_with_a_model_too(detector) -> N
             text[f.start : f.end] for f in findings if f.entity_type in ("PERSONAL_DATE", "DATE_OF_BIRTH")
         ]
         assert not dates, (text, dates)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Invoice INV-2024-000873 totals EUR 12,480.00 and is due within 30 days.",
+        "Restock SKU_555-0139 and SKU_555-0140 before Friday.",
+        "See case#2024-118733 for the history.",
+    ],
+)
+def test_a_number_glued_to_an_identifier_is_not_a_phone(detector, text: str) -> None:
+    assert _found(detector, [text], "PHONE_NUMBER") == [set()]
+
+
+def test_a_phone_after_a_word_and_a_colon_is_still_a_phone(detector) -> None:
+    text = "tel:+44 20 7946 0321, mobile-07700 900123"
+    assert _found(detector, [text], "PHONE_NUMBER") == [{"+44 20 7946 0321", "07700 900123"}]

@@ -637,7 +637,16 @@ def refine_patterns(text: str, findings: list[Finding]) -> list[Finding]:
     return kept
 
 
+# a number glued to an identifier's letters: "INV-2024-000873", "SKU_555-0139", "case#2024-118733"
+# (not to a phone word: "mobile-07700 900123")
+_ID_PREFIX = re.compile(
+    r"(?<![A-Za-z0-9])(?!(?i:tel|phone|mobile|mob|cell|fax|whatsapp|sms)[\-_#/]$)[A-Za-z][A-Za-z0-9]*[\-_#/]$"
+)
+
+
 def _phone_confirmed(text: str, finding: Finding) -> bool:
+    if text[finding.start] != "+" and _ID_PREFIX.search(text, max(0, finding.start - 16), finding.start):
+        return False
     if not _UNFORMATTED.fullmatch(text, finding.start, finding.end):
         return True
     before = max(0, finding.start - _CONTEXT_CHARS)
