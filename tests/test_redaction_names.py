@@ -315,3 +315,78 @@ def test_refine_names_turns_a_one_word_person_after_from_into_a_personal_place()
     start = text.index("Lviv")
     kept = refine_names(text, [Finding(start, start + 4, "PERSON", 0.85)])
     assert _spans(text, kept) == {("LOCATION", "Lviv")}
+
+
+# --- issue 17, C4: a broader gazetteer (WGND 2.0) and keys that hold only names (all invented) ------------
+# given names of many origins that Faker's lists lacked (checked against the Faker-only gazetteer)
+ORIGIN_NAMES = {
+    "south_asian": ["Priyanka", "Deepika", "Sunita"],
+    "west_african": ["Olumide", "Temitope", "Nkechi", "Efua", "Fatou", "Ousmane", "Aminata", "Boubacar"],
+    "east_african": ["Tesfaye", "Abebe", "Yohannes", "Zawadi"],
+    "southern_african": ["Lerato", "Thabo", "Bongani", "Zanele", "Tumelo", "Lindiwe", "Mpho"],
+    "slavic": ["Wiktoria", "Mykola", "Oksana", "Oleksandr", "Yaroslava", "Dmytro"],
+    "southeast_asian": ["Thuy", "Huong", "Somchai", "Narong", "Wayan", "Ketut", "Maricel", "Rodel"],
+    "middle_eastern": ["Parisa", "Behnam", "Farzaneh", "Kourosh", "Shirin", "Ebru", "Noura"],
+    "pacific": ["Tevita", "Mele"],
+}
+# words, places and brands the broader list must not take for given names
+NOT_GIVEN_NAMES = ["hello", "world", "team", "germany", "honour", "widget", "tetris", "lausanne", "brixton"]
+CAUGHT_C4 = [
+    # a weak cue that only the gazetteer confirms
+    ("Can you ask Olumide whether the refund went through?", ["Olumide"]),
+    ("this is Parisa, calling about my prescription renewal", ["Parisa"]),
+    ("Meet Lerato at the gate at 9.", ["Lerato"]),
+    ("Message Temitope about the venue deposit.", ["Temitope"]),
+    ("Efua emailed the signed lease yesterday.", ["Efua"]),
+    ("Invite Yaroslava to Thursday's planning call.", ["Yaroslava"]),
+    ("Tevita asked for a window seat.", ["Tevita"]),
+    # a key that holds only names: any capitalised words under it, known or not
+    ('{"name": "Funmilayo", "age": 34}', ["Funmilayo"]),
+    ("Booking(passenger='Siosaia Fifita', seat='14C')", ["Siosaia Fifita"]),
+    ('{"assignee": "Małgorzata", "status": "open"}', ["Małgorzata"]),
+    ('{"account_holder": "Mbali Khumalo-Nkosi"}', ["Mbali Khumalo-Nkosi"]),
+    ('{"fullName": "Dương Văn Khoa"}', ["Dương Văn Khoa"]),
+    ('guest_name: "Ngaio Te Rangi"', ["Ngaio Te Rangi"]),
+    ("patient = 'Gülşen'", ["Gülşen"]),
+]
+KEPT_C4 = [
+    # other keys stay gated by the gazetteer, or are not about a person at all
+    ('{"product_name": "Blue Widget", "price": 12}', ["Blue Widget"]),
+    (
+        '{"company_name": "Acme Holdings", "subject": "Quarterly Review"}',
+        ["Acme Holdings", "Quarterly Review"],
+    ),
+    ('{"title": "Senior Engineer", "product": "Cloud Sync"}', ["Senior Engineer", "Cloud Sync"]),
+    ('{"event_name": "Spring Launch", "name": "build-cache"}', ["Spring Launch", "build-cache"]),
+    ('{"name": "Docker", "image": "nginx"}', ["Docker"]),
+    # places, brands and words the broader gazetteer holds no name for
+    ("Brixton Academy hosts the gig on Friday.", ["Brixton Academy"]),
+    ("Aldi sells it cheaper than the corner shop.", ["Aldi"]),
+    ("The Bogota office opens at eight.", ["Bogota"]),
+    ("Use the Primo plan for larger teams.", ["Primo"]),
+    ("Luxe Hotels has a spa.", ["Luxe Hotels"]),
+]
+
+
+def test_gazetteer_covers_given_names_of_many_origins():
+    for origin, names in ORIGIN_NAMES.items():
+        for name in names:
+            assert is_given_name(name), (origin, name)
+    for word in NOT_GIVEN_NAMES:
+        assert not is_given_name(word), word
+    assert not word_names() & given_names()
+
+
+@pytest.mark.parametrize(("text", "names"), CAUGHT_C4)
+def test_broader_gazetteer_and_name_keys_catch_names(detector, text, names):
+    redacted = _redacted(detector, text)
+    for name in names:
+        assert name not in redacted, redacted
+
+
+@pytest.mark.parametrize(("text", "kept"), KEPT_C4)
+def test_other_keys_places_and_brands_stay(detector, text, kept):
+    redacted = _redacted(detector, text)
+    assert redacted == text
+    for word in kept:
+        assert word in redacted

@@ -5,9 +5,11 @@ drops what NER takes for a name or a place where nothing personal is meant.
 or without a NER model. They find a name by what marks it as one: a title (``Dr.``, ``Ms``), a relation
 (``my grandmother``), a greeting (``Hi``, ``Dear``), a sign-off or an e-mail signature, a header field
 (``From:``, ``cc``), and, where the cue is weak (``this is``, ``it's``, ``I'm``, ``ask``), a given name
-from the gazetteer (``data/first_names.txt``, built from Faker's MIT-licensed lists of many origins by
-``scripts/build_name_gazetteer.py``, minus English words). A capitalised word with nothing marking it as
-a name stays.
+from the gazetteer (``data/first_names.txt``, built from Faker's MIT-licensed lists and the World Gender
+Name Dictionary 2.0 by ``scripts/build_name_gazetteer.py``, minus English words). A quoted value under a
+key that holds only names (``name``, ``full_name``, ``patient``, ``passenger``, ``assignee``) is a name
+when it is 1-3 capitalised words, known or not; under other keys (``subject``, ``product_name``) one word
+must be known. A capitalised word with nothing marking it as a name stays.
 
 ``refine_names`` runs on every text's findings after analysis: it drops what NER took for a name or a
 place where nothing personal is meant (identifiers in code, command lines, a capitalised verb opening an
@@ -277,10 +279,19 @@ _SELF_INTRO = (
 )
 # the lead of a key-value pair naming a person: `"name": "..."`, `contact_name="..."`, `author='...'`
 _KEY_WORD = r"(?:name|author|assignee|reporter|owner|requester|recipient|holder)"
+# who a name key is about, when it has a prefix: `customer_name`, `guestName` (not `product_name`)
+_PERSONAL_PREFIX = (
+    r"(?:customer|patient|contact|guest|employee|user|member|client|passenger|owner|author|sender|recipient|"
+    r"account_?holder|card_?holder|holder|account|traveller|traveler|applicant|tenant|student|teacher|"
+    r"doctor|physician|driver|buyer|seller|caller|agent|reviewer|approver|requester|reporter|assignee|"
+    r"beneficiary|insured|policy_?holder|subscriber|visitor|donor|parent|guardian|spouse|partner|father|"
+    r"mother|emergency_?contact|kin|billing|shipping|legal|preferred|middle|maiden|nick|person|candidate|"
+    r"resident|staff|attendee|participant|speaker|manager|supervisor|signer|signatory|witness|cardholder)_?"
+)
 # the key word first (fast to rule out), then a look back at the whole key
 _NAME_KEY = (
-    rf"(?i:{_KEY_WORD}(?<=(?<![\w-])(?:[a-z]+_)?(?:full_?|first_?|last_?|given_?|family_?|display_?|sur|"
-    rf"card_?)?{_KEY_WORD}))"
+    rf"(?i:{_KEY_WORD}(?<=(?<![\w-]){_PERSONAL_PREFIX}?(?:full_?|first_?|last_?|given_?|family_?|display_?|"
+    rf"sur|card_?)?{_KEY_WORD}))"
 )
 _KEY_VALUE = rf"{_NAME_KEY}[\"']?[ \t]*[:=][ \t]*[\"']"
 # `lastName: "Vainikolo"`, `surname='Ng'`: one capitalised word is a part of a name
@@ -296,6 +307,19 @@ _PERSON_KEY_WORD = (
 _PERSON_KEY = (
     rf"(?i:{_PERSON_KEY_WORD}(?<=(?<![\w-])[a-z_]{{0,24}}{_PERSON_KEY_WORD})[a-z_]{{0,16}}(?![\w-]))"
     r"[\"']?[ \t]*[:=][ \t]*[\"']"
+)
+# keys that only ever hold a person's name: any 1-3 capitalised words under them are one (`"name": "Fatou"`,
+# `patient='Tsegaye Worku'`), known or not; other keys (subject, title, product) need a known name
+_PERSONAL_KEY = (
+    r"(?i:(?<![\w-])(?:name|full_?name|first_?name|last_?name|surname|given_?name|patient(?:_?name)?|"
+    r"customer_?name|passenger(?:_?name)?|guest_?name|employee_?name|account_?holder(?:_?name)?|"
+    r"holder_?name|contact_?name|assignee))[\"']?[ \t]*[:=][ \t]*[\"']"
+)
+_PERSONAL_KEY_WORD_VALUE = (
+    rf"{_STOP}\p{{Lu}}\p{{Ll}}[\p{{L}}\p{{M}}]*(?:['\u2019\-]\p{{L}}[\p{{L}}\p{{M}}]*)*"
+)
+_PERSONAL_KEY_VALUE = (
+    rf"{_PERSONAL_KEY_WORD_VALUE}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_PERSONAL_KEY_WORD_VALUE}){{0,2}}(?=[\"'])"
 )
 _QUOTED_WORD = r"\p{Lu}[\p{L}\p{M}]*(?:['\u2019\-.]\p{L}[\p{L}\p{M}]*)*\.?"
 _QUOTED_WORD_PLAIN = r"\p{Lu}[\p{Ll}\p{M}]+(?:['\u2019\-]\p{L}[\p{Ll}\p{M}]*)*"
@@ -530,7 +554,7 @@ def _gazetteer(filename: str) -> frozenset[str]:
 
 @functools.cache
 def given_names() -> frozenset[str]:
-    """The gazetteer: lower-case given names (loaded once; ~20 000 names, ~150 KB)."""
+    """The gazetteer: lower-case given names (loaded once; ~65 000 names, ~450 KB)."""
     return _gazetteer("first_names.txt") - _NOT_PEOPLE
 
 
@@ -594,6 +618,12 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
         def invalidate_result(self, pattern_text: str) -> bool:
             return not any(is_given_name(word) or is_surname(word) for word in _words(pattern_text))
 
+    class _PersonalKeyRecognizer(PatternRecognizer):
+        """Any capitalised words under a key that holds only names, but for a tool or product."""
+
+        def invalidate_result(self, pattern_text: str) -> bool:
+            return any(w.lower() in _TECH_WORDS or w.lower() in _NOT_PEOPLE for w in pattern_text.split())
+
     class _WordNameRecognizer(PatternRecognizer):
         """``Hope Mitchell``: a given name that is also a word, then a surname or a given name."""
 
@@ -627,6 +657,12 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
             supported_entity="PERSON",
             name="otel_genai_person_known_name",
             patterns=[Pattern(name, pattern, score) for name, pattern, score in _KNOWN_NAME_PATTERNS],
+            global_regex_flags=flags,
+        ),
+        _PersonalKeyRecognizer(
+            supported_entity="PERSON",
+            name="otel_genai_person_personal_key",
+            patterns=[Pattern("personal_key_value", rf"{_PERSONAL_KEY}\K{_PERSONAL_KEY_VALUE}", 0.75)],
             global_regex_flags=flags,
         ),
         _WordNameRecognizer(
@@ -1048,8 +1084,8 @@ def _is_person(text: str, finding: Finding) -> bool:
     after_a_preposition = _pattern(_LOCATIVE_BEFORE).search(text[max(0, finding.start - 12) : finding.start])
     if len(words) == 1 and after_a_preposition and not _pattern(r"['\u2019]s\b").match(text, finding.end):
         return False  # "an office in Valencia": a place, whatever names it shares
-    if len(words) != 1 or is_given_name(value):
-        return True
+    if len(words) != 1 or (is_given_name(value) and not (len(value) > 1 and value.isupper())):
+        return True  # a known given name, but not an acronym ("JSON")
     word = value.strip("'\u2019\".,:;!?").lower()
     if _has_cue_before(text, finding.start) or _pattern(_CUE_AFTER).match(text, finding.end):
         return True
@@ -1076,7 +1112,7 @@ def _is_person(text: str, finding: Finding) -> bool:
 # what marks the word after it as a name (the cues of the recognizers above)
 _CUE_BEFORE = (
     rf"(?:{_HONORIFIC}|{_RELATION}|{_STRONG_CUE}|{_SELF_INTRO}|{_GREETING}|{_SIGN_OFF}|{_HEADER}|{_ROLE}|"
-    rf"{_KIN}|{_KEY_VALUE}|{_BARE_RELATION}|{_SOFT_HONORIFIC}|{_PERSON_KEY}|"
+    rf"{_KIN}|{_KEY_VALUE}|{_BARE_RELATION}|{_SOFT_HONORIFIC}|{_PERSON_KEY}|{_PERSONAL_KEY}|"
     r"(?i:\b(?:my|our|his|her|your|their)[ \t]+[a-z\-]+[ \t]*[,:]?[ \t]+))\Z"
 )
 
