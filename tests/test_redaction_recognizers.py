@@ -6,7 +6,9 @@ All data is invented: cards are generated Luhn-valid numbers, phones are in fict
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import uuid
 
 import pytest
@@ -361,9 +363,9 @@ def _reference_personal_dates(text: str) -> list[tuple[int, int]]:
 
 
 def test_the_digit_anchored_date_scan_covers_every_date_a_full_scan_finds() -> None:
-    """``find_personal_dates`` tries dates only around digit runs; a date that reads two ways ("Sept 3
+    """``_scan_dates`` tries dates only around digit runs; a date that reads two ways ("Sept 3
     May 2025") gives both readings, so it may find more than a left-to-right scan, never less."""
-    from otel_genai.redaction.recognizers import _DATE_RE, find_personal_dates
+    from otel_genai.redaction.recognizers import _DATE_RE, _scan_dates
 
     rng = random.Random(13)
     dates = [
@@ -403,7 +405,7 @@ def test_the_digit_anchored_date_scan_covers_every_date_a_full_scan_finds() -> N
         chosen = [rng.choice(dates if rng.random() < 0.3 else pieces) for _ in range(rng.randint(2, 9))]
         text = " ".join(piece.strip(" ") for piece in chosen)
         expected = _reference_personal_dates(text)
-        found = find_personal_dates(text)
+        found = [(start, end) for start, end, cued in _scan_dates(text) if cued]
         covered = {i for start, end in found for i in range(start, end)}
         assert all(set(range(start, end)) <= covered for start, end in expected), text
         assert all(_DATE_RE.fullmatch(text[start:end]) for start, end in found), text
@@ -731,3 +733,128 @@ def test_a_number_glued_to_an_identifier_is_not_a_phone(detector, text: str) -> 
 def test_a_phone_after_a_word_and_a_colon_is_still_a_phone(detector) -> None:
     text = "tel:+44 20 7946 0321, mobile-07700 900123"
     assert _found(detector, [text], "PHONE_NUMBER") == [{"+44 20 7946 0321", "07700 900123"}]
+
+
+# --- what the engine before ours found (a reviewer's comparison): cards, IBANs and phones in any layout --
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("card no.4111111111111111 exp 12/27", "4111111111111111"),  # a dot right before
+        ("Card 4111 1111 1111 1111-12/27", "4111 1111 1111 1111"),  # a dash and the expiry right after
+        ("Card 4111111111111111-12/27", "4111111111111111"),
+        ("My card is 41111111 11111111.", "41111111 11111111"),  # 8-8
+        ("cc=4111 1111 11111111", "4111 1111 11111111"),  # 4-4-8
+        ("pay with 4111 111111111111, cvv 123", "4111 111111111111"),  # 4-12
+        ("Card 4111 1111-1111 1111 please", "4111 1111-1111 1111"),  # mixed separators
+        ("Order 12 of 4111 1111 1111 1111 shipped", "4111 1111 1111 1111"),  # a quantity before
+    ],
+)
+def test_a_card_in_any_grouping_or_glued_to_punctuation_is_found(text: str, card: str) -> None:
+    start = text.index(card)
+    assert (start, start + len(card)) in find_cards(text), text
+
+
+def test_uatp_cards_are_cards() -> None:
+    rng = random.Random(41)
+    for _ in range(20):
+        number = _luhn_complete("1", 15, rng)
+        for written in (number, f"{number[:4]} {number[4:10]} {number[10:]}"):
+            text = f"airline card {written} on file"
+            start = text.index(written)
+            assert find_cards(text) == [(start, start + len(written))], text
+        assert find_cards(f"ref {number}0 on file") == []  # a 16-digit run starting with 1 is not
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        ("IBAN GB82west12345698765432", "GB82west12345698765432"),  # mixed case
+        ("De89370400440532013000 is mine", "De89370400440532013000"),
+        ("statement_DE89370400440532013000.pdf", "DE89370400440532013000"),  # next to an underscore
+        ("copy of DE89370400440532013000_", "DE89370400440532013000"),
+        ("SE45 5000 0000 0583 9825 7466 from next month", "SE45 5000 0000 0583 9825 7466"),
+        ("pay ES9121000418450200051332EUR today", "ES9121000418450200051332"),  # a currency glued on
+        ("IBAN: PL 61 1090 1014 0000 0712 1981 2874", "PL 61 1090 1014 0000 0712 1981 2874"),
+    ],
+)
+def test_an_iban_in_any_case_and_next_to_underscores_is_found(text: str, iban: str) -> None:
+    from otel_genai.redaction.recognizers import find_ibans
+
+    start = text.index(iban)
+    assert find_ibans(text) == [(start, start + len(iban))], text
+
+
+def test_lower_case_ids_are_ibans_only_for_a_country_with_a_known_length() -> None:
+    from otel_genai.redaction.recognizers import IBAN_LENGTHS, find_ibans, iban_valid
+
+    rng = random.Random(43)
+    checked = 0
+    for _ in range(3000):
+        token = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(2)) + "".join(
+            rng.choice("0123456789abcdef") for _ in range(18)
+        )
+        token = token[:2] + f"{rng.randint(0, 99):02d}" + token[4:]
+        if iban_valid(token) and token[:2].upper() not in IBAN_LENGTHS:
+            assert find_ibans(f"id {token} ok") == [], token  # mod 97 alone passes 1 in 97
+            assert find_ibans(f"id {token.upper()} ok")  # in capitals it may be a new country's
+            checked += 1
+    assert checked > 5
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Ph#(212) 555-0147", "(212) 555-0147"),
+        ("UK/020 7946 0123", "020 7946 0123"),
+        ("Contact#07700 900123", "07700 900123"),
+        ("phone_no#030 1234567", "030 1234567"),
+        ("phone_no#2125550147", "2125550147"),
+        ("Home/07700 900123", "07700 900123"),
+        ("Call-07700 900123", "07700 900123"),
+        ("UK/212.555.0147", "212.555.0147"),
+        ("UK/1-800-555-0199", "1-800-555-0199"),
+        ("Emergency: 2125550147", "2125550147"),
+        ("emergency contact 2125550147", "2125550147"),
+        ("whatsapp 2125550147", "2125550147"),
+        ("fax 2125550147", "2125550147"),
+        ("sms 2125550147", "2125550147"),
+        ("landline 2125550147", "2125550147"),
+        ("tel 2125550147", "2125550147"),
+        ("ph 2125550147", "2125550147"),
+    ],
+)
+def test_a_formatted_phone_glued_to_a_label_or_a_bare_one_after_a_phone_word_is_a_phone(
+    detector, text: str, phone: str
+) -> None:
+    assert _covered(detector, text, phone, "PHONE_NUMBER"), text
+
+
+def test_an_empty_finding_at_the_end_of_a_text_does_not_break_refinement() -> None:
+    text = "call me at 2125550147"
+    findings = [Finding(len(text), len(text), "PHONE_NUMBER", 0.4)]
+    assert len(refine_patterns(text, findings)) <= 1  # kept or dropped, never an IndexError
+
+
+def test_dates_in_a_large_text_without_sentence_ends_are_read_near_their_person() -> None:
+    from otel_genai.redaction.recognizers import _SENTENCE_REACH
+
+    records = [
+        {"id": i, "customer": "Amara Okafor" if i % 10 == 0 else "", "created": f"2024-03-{i % 28 + 1:02d}"}
+        for i in range(1000)
+    ]
+    text = json.dumps(records, separators=(",", ":"))  # minified: one "sentence" of 50 KB
+    dates = [Finding(s, e, kind, score) for s, e, kind, score in find_dates(text)]
+    persons = [Finding(m.start(), m.end(), "PERSON", 0.85) for m in re.finditer("Amara Okafor", text)]
+    personal = {
+        (f.start, f.end) for f in refine_patterns(text, dates + persons) if f.entity_type == "PERSONAL_DATE"
+    }
+    # a date is personal when a person is within reach, not because the whole text names one
+    near = {
+        (d.start, d.end)
+        for d in dates
+        if any(d.start - _SENTENCE_REACH <= p.start and p.end <= d.end + _SENTENCE_REACH for p in persons)
+    }
+    assert personal == near
+    assert len(dates) > len(near) > 100

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from otel_genai.redaction.addresses import _NOT_A_STREET
 from otel_genai.redaction.findings import Finding
 from otel_genai.redaction.policy import RedactionPolicy
 
@@ -65,11 +66,8 @@ _STREET_ADDRESS_PATTERNS = (
     # 1742 Evergreen Terrace, Apt 2B, Springfield, IL 62704 / 221B Baker Street, London NW1 6XE
     (
         "street",
-        # names that end in a street word but are products and media ("3 Google Drive", "10 Fast Lane"),
-        # as addresses.py's _NOT_A_STREET
-        rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+"
-        r"(?!(?:Google|Hard|Flash|Network|Shared|Team|My|Virtual|Local|External|USB|Cloud|One|Test|Fast|"
-        r"Express|Milky)\s)"
+        # not names that end in a street word but are products and media ("3 Google Drive", "10 Fast Lane")
+        rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+{_NOT_A_STREET}"
         rf"(?:{_WORD}\.?\s+){{1,3}}{_STREET_SUFFIX}\b\.?"
         rf"(?:,?\s*(?i:apt|apartment|suite|ste|unit|flat|floor|fl|#)\.?\s*#?[\w\-]{{1,6}})?"
         rf"(?:,\s*{_WORD}(?:\s{_WORD}){{0,2}})?"
@@ -120,12 +118,10 @@ _DATE = (
     rf"|{_MONTH}\s*{_DAY}(?:,?\s+\d{{4}}\b(?![\-/.]\d))?"
     rf"|(?<!\d)(?i:the\s+)?{_DAY}(?:\s*|-)(?i:of\s+)?{_MONTH}(?:(?:,?\s+|-)\d{{4}}\b(?![\-/.]\d))?)"
 )
-_DATE_OF_BIRTH_PATTERN = (
-    "date_of_birth",
-    r"(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born)"
-    rf"(?![A-Za-z])\.?)[^\n\d]{{0,24}}?\K{_DATE}",
-    0.85,
+_DOB_WORDS = (
+    r"(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born)(?![A-Za-z]))"
 )
+_DATE_OF_BIRTH_PATTERN = ("date_of_birth", rf"{_DOB_WORDS}\.?[^\n\d]{{0,24}}?\K{_DATE}", 0.85)
 _DATE_OF_BIRTH_SCORE = 0.85
 # A date said of a person: an appointment, admission, visit, discharge, death, operation (HIPAA's and the
 # GDPR's dates). The cue comes before the date within a few words, or right after it ("14 March: seen by").
@@ -144,13 +140,15 @@ _PERSONAL_CUE = (
 _PERSONAL_CUE_BEFORE = re.compile(rf"{_PERSONAL_CUE}[^\n\d]{{0,48}}$")
 _PERSONAL_CUE_AFTER = re.compile(rf"[^\n\d]{{0,24}}?{_PERSONAL_CUE}")
 _PERSONAL_DATE_SCORE = 0.6
-# A date in the text that is not about a person (a release, a law, a deadline) keeps a cue-found date.
-_IMPERSONAL_DATE_CONTEXT = re.compile(
-    r"(?i:\b(?:release[sd]?|launch(?:ed|es)?|deploy(?:ed|ment)?|version|v\d+(?:\.\d+)*|changelog|"
-    r"sprint|milestone|roadmap|maintenance|outage|migration|deprecat\w*|end[\s\-]of[\s\-]life|eol|"
-    r"act|law|regulation|directive|ruling|published|build|cron|job|backup|webinar|conference|pr|"
-    r"pull\s+request|commit|merged?|meeting|standup|warehouse|shipment|package|invoice|contract)\b)"
+# Words of a date that is not about a person (a release, a law, a job): near a cue-found date they drop
+# it (unless a strong cue is near too); in the sentence of a candidate they keep it from being promoted.
+_IMPERSONAL_WORDS = (
+    r"release[sd]?|launch(?:ed|es)?|deploy(?:ed|s|ment)?|version|v\d+(?:\.\d+)*|changelog|sprint|"
+    r"milestone|roadmap|maintenance|outage|migration|deprecat\w*|end[\s\-]of[\s\-]life|eol|act|law|"
+    r"regulation|directive|ruling|published|build|cron|job|backup|webinar|conference|pr|pull\s+request|"
+    r"merged?|standup|warehouse|shipment|package|invoice|contract"
 )
+_IMPERSONAL_DATE_CONTEXT = re.compile(rf"(?i:\b(?:{_IMPERSONAL_WORDS}|commit|meeting)\b)")
 _DATE_RE = re.compile(_DATE)
 _DIGIT_RUNS = re.compile(r"\d+")
 # what can come right before a date's first digits, and right after them
@@ -184,16 +182,18 @@ _TIME_AFTER = re.compile(
 DATE_CANDIDATE_SCORE = 0.5
 
 # --- payment cards: every network's IIN ranges and lengths, any common grouping, Luhn -----------------
-# A 4-digit first group then groups (4-4-4-4, 4-6-5, 4-6-4, 4-3-3-3, 4-4-4-4-3, 4-4-4-7, ...) with one
-# separator throughout, or 12 to 19 digits in a row. Not inside a word, a dotted or dashed id, a UUID.
+# Digit groups with a space or a dash between them (mixed too: 4-4-4-4, 4-6-5, 8-8, 4-4-8, 4-12, ...) or
+# dots throughout (4111.1111.1111.1111), or 12 to 19 digits in a row; whatever follows ("-12/27", ". ").
+# Not inside a word, a decimal's fraction or a UUID. ``find_cards`` tries the candidate's groups from
+# each group after a space: a whole 12 to 19 digit run, or a group of 4 or 8 and groups of 3 or more.
 _CARD_CANDIDATE = re.compile(
-    r"(?<![\w.])(?<![0-9A-Fa-f]{4}-)"
-    r"(\d{4}(?:([ \-.])\d{3,6}(?:\2\d{1,7}){1,3}|\d{8,15}))"
-    r"(?![\w]|[.\-]\d)"
+    r"(?<!\w)(?<!\d\.)(?<![0-9A-Fa-f]{4}-)(?:\d{4}\.\d{3,7}(?:\.\d{1,7}){1,3}(?!\w|\.\d)|\d+(?:[ \-]\d+)*)"
 )
-# (first digits, lowest, highest, lengths): Visa, Mastercard (51-55 and the 2-series), Amex, Discover,
-# JCB, UnionPay, Diners Club, Maestro.
+_CARD_GROUP = re.compile(r"\d+")
+# (first digits, lowest, highest, lengths): UATP, Visa, Mastercard (51-55 and the 2-series), Amex,
+# Discover, JCB, UnionPay, Diners Club, Maestro.
 _CARD_RANGES: tuple[tuple[int, int, int, frozenset[int]], ...] = (
+    (1, 1, 1, frozenset({15})),
     (1, 4, 4, frozenset({13, 16, 19})),
     (2, 51, 55, frozenset({16})),
     (4, 2221, 2720, frozenset({16})),
@@ -235,20 +235,48 @@ def luhn_valid(digits: str) -> bool:
 
 def find_cards(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every payment card number in ``text``: a network's prefix and length, Luhn.
-    A candidate that fails is tried without its last group (a card followed by a year, a CVV)."""
+    Every run of digit groups is tried from its first group and from each group after a space, longest
+    first (a card after a quantity, a card followed by a year, a CVV or "-12/27")."""
     found: list[tuple[int, int]] = []
     for match in _CARD_CANDIDATE.finditer(text):
-        start, value = match.start(), match.group(1)
-        separator = match.group(2)
-        while value:
-            digits = value.replace(separator, "") if separator else value
-            if 12 <= len(digits) <= 19 and card_network_matches(digits) and luhn_valid(digits):
-                found.append((start, start + len(value)))
-                break
-            if not separator or value.count(separator) < 3:
-                break
-            value = value[: value.rindex(separator)]
+        if match.end() - match.start() < 12:
+            continue
+        groups = [group.span() for group in _CARD_GROUP.finditer(text, match.start(), match.end())]
+        first = 0
+        while first < len(groups):
+            card = _card_in(text, groups, first)
+            if card is not None:
+                found.append((groups[first][0], groups[card][1]))
+                first = card + 1
+                continue
+            first += 1
+            while first < len(groups) and text[groups[first][0] - 1] != " ":
+                first += 1
     return found
+
+
+def _card_in(text: str, groups: list[tuple[int, int]], first: int) -> int | None:
+    """The last group of the longest card starting at ``groups[first]``, if any."""
+    lasts: list[int] = []
+    count = 0
+    for last in range(first, len(groups)):
+        size = groups[last][1] - groups[last][0]
+        # a card is written whole, or from a group of 4 or 8 on in groups of 3 digits or more (the last
+        # may be shorter: 4-4-4-1)
+        if last == first + 1 and count not in (4, 8):
+            break
+        count += size
+        if count > 19:
+            break
+        if count >= 12:
+            lasts.append(last)
+        if size < 3:
+            break
+    for last in reversed(lasts):
+        digits = "".join(text[start:end] for start, end in groups[first : last + 1])
+        if card_network_matches(digits) and luhn_valid(digits):
+            return last
+    return None
 
 
 # --- phone numbers the digit-run recognizer cannot see --------------------------------------------
@@ -261,8 +289,9 @@ _INTERNATIONAL_PHONE = re.compile(
 )
 _PHONE_CUE = (
     r"(?i:\b(?:call(?:ed|ing)?|phone|tel|telephone|cell|cellphone|mobile|mob|ring|text|txt|sms|whatsapp|"
-    r"reach(?:able)?|contact|fax|dial|landline|ph|(?:my|his|her|their|your|our|direct|home|work|office)"
-    r"\s+(?:number|no|line))\b)"
+    r"reach(?:able)?|contact|fax|dial|landline|ph|emergency|"
+    r"(?:phone|tel|mobile|cell|fax|contact)[_\-](?:no|num|number|nr)|"
+    r"(?:my|his|her|their|your|our|direct|home|work|office)\s+(?:number|no|line))\b)"
 )
 # Numbers first (digits are rare in text, cue words are not), then the cue in the few characters before.
 _LOCAL_NUMBER = re.compile(
@@ -331,13 +360,6 @@ def find_phones(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def find_personal_dates(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of dates with a personal cue (appointment, admitted, died, ...) shortly before or
-    right after them. Dates are tried only at a digit run of a day, month or year (or at a month name or
-    "the" right before it), cues only around dates: plain string checks keep this cheap."""
-    return [(start, end) for start, end, cued in _scan_dates(text) if cued]
-
-
 def find_dates(text: str) -> list[tuple[int, int, str, float]]:
     """``(start, end, entity, score)`` of every date, with a weekday before it and a time after it: a
     ``PERSONAL_DATE`` when a personal cue is near, else a candidate (score ``DATE_CANDIDATE_SCORE``)
@@ -392,12 +414,13 @@ def _scan_dates(text: str) -> list[tuple[int, int, bool]]:
 
 
 # --- IBANs: country code, check digits, groups; mod 97 and the country's format --------------------
-# Case-sensitive country code (or all lower case), so a following word is never read as a last group;
-# a candidate that fails is retried without its last group ("... 7466 from next month", "... 7466 2
-# days"), as Presidio's IbanRecognizer does for one or two groups.
+# Any case, next to anything but a letter or a digit ("statement_DE89...pdf"), a space after a country
+# code in capitals ("PL 61 1090 ..."); a candidate that fails is retried without its last group ("...
+# 7466 from next month", "... 7466 2 days"), as Presidio's IbanRecognizer does for one or two groups,
+# and at its country's length when letters are glued to it ("...1332EUR").
 _IBAN_CANDIDATE = re.compile(
-    r"(?<![\w])(?:[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{1,4}){3,9}|[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]{1,4}){3,9})"
-    r"(?![\w])"
+    r"(?<![A-Za-z0-9])(?:[A-Z]{2}[ \-]?|[A-Za-z]{2})\d{2}(?:[ \-]?[A-Za-z0-9]{1,4}){3,9}[A-Za-z]*"
+    r"(?![A-Za-z0-9])"
 )
 _IBAN_SCORE = 1.0
 
@@ -438,19 +461,38 @@ def iban_valid(value: str) -> bool:
 
 
 def find_ibans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of every IBAN in ``text``, whatever follows it."""
+    """``(start, end)`` of every IBAN in ``text``, in any case, whatever follows it. One not written in
+    capitals must be of a country with a known IBAN length (random ids in lower case are not IBANs)."""
     found: list[tuple[int, int]] = []
     for match in _IBAN_CANDIDATE.finditer(text):
         value = match.group()
         while len(value) >= 15:
-            if iban_valid(value):
-                found.append((match.start(), match.start() + len(value)))
+            length = _iban_length(value)
+            if length:
+                found.append((match.start(), match.start() + length))
                 break
             cut = max(value.rfind(" "), value.rfind("-"))
             if cut < 4:
                 break
             value = value[:cut]
     return found
+
+
+def _iban_length(value: str) -> int:
+    """How much of ``value`` is an IBAN: all of it, or its country's length with only letters after it."""
+    country = value[:2].upper()
+    if not value.isupper() and country not in IBAN_LENGTHS:
+        return 0
+    if iban_valid(value):
+        return len(value)
+    expected = IBAN_LENGTHS.get(country, 0)
+    count = 0
+    for index, char in enumerate(value):
+        count += char.isalnum()
+        if count == expected:
+            rest = value[index + 1 :]
+            return index + 1 if rest.isalpha() and iban_valid(value[: index + 1]) else 0
+    return 0
 
 
 # --- a US SSN written as 9 digits in a row: only in a text that speaks of SSNs ----------------------
@@ -640,14 +682,23 @@ def refine_patterns(text: str, findings: list[Finding]) -> list[Finding]:
 # a number glued to an identifier's letters: "INV-2024-000873", "SKU_555-0139", "case#2024-118733"
 # (not to a phone word: "mobile-07700 900123")
 _ID_PREFIX = re.compile(
-    r"(?<![A-Za-z0-9])(?!(?i:tel|phone|mobile|mob|cell|fax|whatsapp|sms)[\-_#/]$)[A-Za-z][A-Za-z0-9]*[\-_#/]$"
+    r"(?<![A-Za-z0-9_])(?!(?i:(?:tel|phone|mobile|mob|cell|fax|whatsapp|sms|ph|call|contact|emergency)"
+    r"(?:[_\-]?(?:no|num|number|nr))?)[\-_#/]$)[A-Za-z][A-Za-z0-9_]*[\-_#/]$"
 )
+# written as a phone number, not as an identifier: a space, a parenthesis or a dot between its digits, or
+# a North American number in full (212-555-0147, 1-800-555-0199)
+_PHONE_LAYOUT = re.compile(r"[ ().]|^(?:1-)?\d{3}-\d{3}-\d{4}$")
 
 
 def _phone_confirmed(text: str, finding: Finding) -> bool:
-    if text[finding.start] != "+" and _ID_PREFIX.search(text, max(0, finding.start - 16), finding.start):
+    value = text[finding.start : finding.end]
+    if (
+        not value.startswith("+")
+        and _PHONE_LAYOUT.search(value) is None
+        and _ID_PREFIX.search(text, max(0, finding.start - 16), finding.start)
+    ):  # "INV-2024-000873", but not "UK/020 7946 0123", "Ph#(212) 555-0147"
         return False
-    if not _UNFORMATTED.fullmatch(text, finding.start, finding.end):
+    if not _UNFORMATTED.fullmatch(value):
         return True
     before = max(0, finding.start - _CONTEXT_CHARS)
     if _US_LOCAL_NUMBER.fullmatch(text, finding.start, finding.end) and _LOCAL_CUE_BEFORE.search(
@@ -686,9 +737,7 @@ def _personal_date_confirmed(text: str, finding: Finding) -> bool:
 # --- date candidates: a date is personal when its sentence names a person, a clinical text a procedure
 # near it, or its sentence a date of birth ("fix the DOB from 03/09/1987 to 09/03/1987") ------------
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
-_DOB_CUE = re.compile(
-    r"(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born)(?![A-Za-z]))"
-)
+_DOB_CUE = re.compile(_DOB_WORDS)
 _CLINICAL_CONTEXT = re.compile(r"(?i:\b(?:patients?|mrn|triage|referrals?|referred|clinic|ward|admitted)\b)")
 _PROCEDURE_NEAR = re.compile(
     r"(?i:\b(?:mri|ct|scans?|echo(?:cardiogram)?|x-?rays?|biopsy|surgery|operation|consult(?:ation)?|"
@@ -696,25 +745,44 @@ _PROCEDURE_NEAR = re.compile(
 )
 # words that make a date in a sentence with a name about a thing rather than the person
 _IMPERSONAL_CANDIDATE_CONTEXT = re.compile(
-    r"(?i:\b(?:release[sd]?|releasing|launch(?:ed|es)?|ship(?:ped|s)?|deploy(?:ed|s|ment)?|version|"
-    r"v\d+(?:\.\d+)*|changelog|sprint|milestone|roadmap|maintenance|outage|incident|migration|"
-    r"deprecat\w*|end[\s\-]of[\s\-]life|eol|act|law|bill|regulation|directive|ruling|court|published|"
-    r"build|cron|job|backup|webinar|conference|pr|pull\s+request|commit(?:ted)?|merged?|standup|"
-    r"warehouse|shipment|package|invoice|contract|deadline|quarter|q[1-4]|fiscal|earnings|report|"
-    r"filed|founded|ipo|acquired|acquisition|company|inc|ltd|llc|corp|gmbh|"
-    r"info|warn(?:ing)?|error|debug|trace|log(?:ged)?|timestamp|created_at|updated_at)\b)"
+    rf"(?i:\b(?:{_IMPERSONAL_WORDS}|commit(?:ted)?|releasing|ship(?:ped|s)?|incident|bill|court|deadline|"
+    r"quarter|q[1-4]|fiscal|earnings|report|filed|founded|ipo|acquired|acquisition|company|inc|ltd|llc|"
+    r"corp|gmbh|info|warn(?:ing)?|error|debug|trace|log(?:ged)?|timestamp|created_at|updated_at)\b)"
 )
 _CANDIDATE_CUE_BEFORE = 48
 _CANDIDATE_CUE_AFTER = 24
+# how far from a candidate its sentence is read (a text without sentence ends, minified JSON, is one)
+_SENTENCE_REACH = 200
 
 
 def _is_date_candidate(finding: Finding) -> bool:
     return finding.entity_type == "PERSONAL_DATE" and finding.score == DATE_CANDIDATE_SCORE
 
 
+def _any_within(positions: list[int], start: int, end: int) -> bool:
+    """Whether a sorted ``positions`` has one in ``[start, end)``."""
+    index = bisect.bisect_left(positions, start)
+    return index < len(positions) and positions[index] < end
+
+
+def _person_within(persons: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    """Whether one of the sorted ``persons`` spans lies in ``[start, end)``."""
+    index = bisect.bisect_left(starts, start)
+    while index < len(persons) and persons[index][0] < end:
+        if persons[index][1] <= end:
+            return True
+        index += 1
+    return False
+
+
 def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding]:
+    # Sentence ends and cue words are found once per text; each candidate looks at its sentence, at most
+    # _SENTENCE_REACH characters each way, by bisection (linear in the text, not in text x candidates).
     ends = [match.end() for match in _SENTENCE_END.finditer(text)]
-    persons = [f for f in findings if f.entity_type == "PERSON"]
+    dob_cues = [match.start() for match in _DOB_CUE.finditer(text)]
+    impersonal = [match.start() for match in _IMPERSONAL_CANDIDATE_CONTEXT.finditer(text)]
+    persons = sorted((f.start, f.end) for f in findings if f.entity_type == "PERSON")
+    person_starts = [start for start, _ in persons]
     clinical: bool | None = None
     result: list[Finding] = []
     for finding in findings:
@@ -722,20 +790,21 @@ def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding
             result.append(finding)
             continue
         index = bisect.bisect_right(ends, finding.start)
-        start = ends[index - 1] if index else 0
-        end = next((e for e in ends[index:] if e >= finding.end), len(text))
-        if _DOB_CUE.search(text, start, end):
+        start = max(ends[index - 1] if index else 0, finding.start - _SENTENCE_REACH)
+        after = bisect.bisect_left(ends, finding.end, index)
+        end = min(ends[after] if after < len(ends) else len(text), finding.end + _SENTENCE_REACH)
+        if _any_within(dob_cues, start, end):
             result.append(Finding(finding.start, finding.end, "DATE_OF_BIRTH", _DATE_OF_BIRTH_SCORE))
             continue
         near = (
             max(start, finding.start - _CANDIDATE_CUE_BEFORE),
             min(end, finding.end + _CANDIDATE_CUE_AFTER),
         )
-        personal = any(start <= p.start and p.end <= end for p in persons)
+        personal = _person_within(persons, person_starts, start, end)
         if not personal and _PROCEDURE_NEAR.search(text, *near):
             if clinical is None:
                 clinical = _CLINICAL_CONTEXT.search(text) is not None
             personal = clinical
-        if personal and _IMPERSONAL_CANDIDATE_CONTEXT.search(text, start, end) is None:
+        if personal and not _any_within(impersonal, start, end):
             result.append(Finding(finding.start, finding.end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))
     return result
