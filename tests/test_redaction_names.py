@@ -390,3 +390,109 @@ def test_other_keys_places_and_brands_stay(detector, text, kept):
     assert redacted == text
     for word in kept:
         assert word in redacted
+
+
+# --- linear time on adversarial text; names NER reads as places -----------------------------------------
+def test_name_patterns_stay_linear_on_adversarial_text():
+    """Chains of hyphenated words ("Ab-Ab-..."), runs of cues and capitals: every pattern reads them in
+    linear time, so none hits Presidio's regex timeout and loses the names after them."""
+    from otel_genai.redaction.names import name_recognizers
+
+    shapes = ["Ab-", "Ab'", "A", "Ab ", "Mr. ", "'Ab' ", '"name": "', "Hi Ab,\n", "cc Ab ", "Abc Def "]
+    sizes = {"Ab-": 40_000}  # one long chain: re-read part by part it took minutes
+    blocks = "\n".join((shape * 40_000)[: sizes.get(shape, 2000)] for shape in shapes)
+    tail = "\n\nYesterday Amara said hi. Chidi Okafor joined. Joy from billing agreed. Hope Mitchell called."
+    text = blocks + tail
+    found = set()
+    for recognizer in name_recognizers(RedactionPolicy()):
+        for result in recognizer.analyze(text, recognizer.supported_entities, None):
+            if result.start >= len(blocks):
+                found.add(text[result.start : result.end])
+    assert {"Amara", "Chidi Okafor", "Joy", "Hope Mitchell"} <= found
+
+
+def _located(text: str, *spans: tuple[str, str, float]) -> list[Finding]:
+    return [
+        Finding(text.index(value), text.index(value) + len(value), kind, score)
+        for value, kind, score in spans
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Say hi to Olivia!", "Olivia"),  # a greeting: any given name
+        ("According to Behnam, the invoice is wrong.", "Behnam"),  # an address, not a common place
+        ("I'm Wiktoria, from the Gdansk office", "Wiktoria"),
+        ("Somchai wants the refund", "Somchai"),  # a person's verb after it
+    ],
+)
+def test_refine_names_reads_a_given_name_ner_took_for_a_place_as_a_person(text, value):
+    for findings in (
+        _located(text, (value, "LOCATION", 0.85)),
+        _located(text, (value, "LOCATION", 0.85), (value, "PERSON", 0.6)),  # a weak cue found it too
+    ):
+        assert _spans(text, refine_names(text, findings)) == {("PERSON", value)}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("According to Israel, the talks failed.", "Israel"),  # a common place after a weak cue
+        ("Paris wants to ban cars from the centre.", "Paris"),  # a city "wants": still a city
+        ("Is Paris bigger than Berlin?", "Paris"),
+    ],
+)
+def test_refine_names_keeps_a_common_place_a_place(text, value):
+    spans = _spans(
+        text, refine_names(text, _located(text, (value, "LOCATION", 0.85), (value, "PERSON", 0.6)))
+    )
+    assert ("PERSON", value) not in spans
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "place"),
+    [
+        ("I met Will Turner in Paris.", "Will Turner", "Paris"),
+        ("Heinz Müller aus München.", "Heinz Müller", "München"),
+        ("Mohammed Al-Sayed, Riyadh", "Mohammed Al-Sayed", "Riyadh"),
+    ],
+)
+def test_refine_names_keeps_the_place_of_a_named_person(text, person, place):
+    findings = _located(text, (person, "PERSON", 0.85), (place, "LOCATION", 0.85))
+    assert _spans(text, refine_names(text, findings)) == {("PERSON", person), ("LOCATION", place)}
+
+
+NER_PLACE_NAMES = [
+    ("Say hi to Olivia!", ["Olivia"]),
+    ("I met Will Turner in Paris.", ["Will Turner", "Paris"]),
+    ("Heinz Müller aus München.", ["Heinz Müller", "München"]),
+    ("Mohammed Al-Sayed, Riyadh", ["Mohammed Al-Sayed", "Riyadh"]),
+    ("Somchai wants the refund", ["Somchai"]),
+    ("According to Behnam, the invoice is wrong.", ["Behnam"]),
+    # a trip of the writer: the city is a personal place (LOCATION), not a person
+    ("I'm flying to Florence next week.", ["Florence"]),
+]
+PLACES_OF_NO_ONE = [
+    ("What was the GDP of Germany and Japan in 2020?", ["Germany", "Japan"]),
+    ("Is Paris bigger than Berlin?", ["Paris", "Berlin"]),
+    ("According to Israel, the talks failed.", ["Israel"]),
+]
+
+
+@pytest.mark.parametrize(("text", "names"), NER_PLACE_NAMES)
+def test_names_and_places_of_a_person_ner_reads_as_places_are_redacted(detector, text, names):
+    redacted = _redacted(detector, text)
+    for name in names:
+        assert name not in redacted, redacted
+
+
+def test_a_trip_of_the_writer_is_a_place_not_a_person(detector):
+    text = "I'm flying to Florence next week."
+    (found,) = detector.analyze([text])
+    assert {(f.entity_type, text[f.start : f.end]) for f in found} == {("LOCATION", "Florence")}
+
+
+@pytest.mark.parametrize(("text", "kept"), PLACES_OF_NO_ONE)
+def test_places_of_no_one_stay(detector, text, kept):
+    assert _redacted(detector, text) == text

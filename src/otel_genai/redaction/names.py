@@ -230,8 +230,12 @@ _STOP_WORDS = [
 _UPPER = r"\p{Lu}"
 _LOWER = r"[\p{Ll}\p{M}]"
 _STOP = r"(?!(?:" + "|".join(_STOP_WORDS) + r")\b)"
-# Amara, O'Connell, McKenzie, Al-Sayed, Jae-won, Chloé, Nguyễn
-_TOKEN = rf"{_STOP}(?:Mc|Mac|O['\u2019])?{_UPPER}{_LOWER}+(?:[\-'\u2019]{_UPPER}?{_LOWER}+)*"
+# Amara, O'Connell, McKenzie, Al-Sayed, Jae-won, Chloé, Nguyễn. Possessive repeats: a chain of
+# hyphenated parts ("Ab-Ab-Ab-...") is read once, never re-tried part by part (linear time).
+_TOKEN = rf"{_STOP}(?:Mc|Mac|O['\u2019])?{_UPPER}{_LOWER}++(?:[\-'\u2019]{_UPPER}?{_LOWER}++)*+"
+# where a word starts: not inside one, nor after its hyphen or apostrophe ("Al-|Sayed", "O'|Neil"); a
+# pattern tried at every such start reads each chain once
+_WORD_START = r"(?<![\p{L}\p{M}])(?<![\p{L}\p{M}][\-'\u2019])"
 # a name ends where a word does, or at a possessive: "Ayesha's"
 _END = r"(?!\w|['\u2019](?!s\b)\w)"
 _PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|do|dos|das|du|la|le|bin|binti|ibn|al|el|ter|ten|y)"
@@ -268,7 +272,7 @@ _STRONG_CUE = (
     r"met[ \t]+with|married[ \t]+to|care[ \t]+of)\b\.?)" + _GAP
 )
 _GREETING_WORD = (
-    r"(?i:(?:^|(?<=[\n.!?][ \t]*))(?:hi|hello|hey|hiya|dear|good[ \t]+(?:morning|afternoon|evening)|"
+    r"(?i:(?:^|(?<=[\n.!?][ \t]{0,8}))(?:hi|hello|hey|hiya|dear|good[ \t]+(?:morning|afternoon|evening)|"
     r"morning|thanks|thank[ \t]+you|thx|cheers|welcome|congrats|congratulations))"
 )
 _GREETING = _GREETING_WORD + r"[ \t]*,?[ \t]+"
@@ -316,16 +320,18 @@ _PERSONAL_KEY = (
     r"holder_?name|contact_?name|assignee))[\"']?[ \t]*[:=][ \t]*[\"']"
 )
 _PERSONAL_KEY_WORD_VALUE = (
-    rf"{_STOP}\p{{Lu}}\p{{Ll}}[\p{{L}}\p{{M}}]*(?:['\u2019\-]\p{{L}}[\p{{L}}\p{{M}}]*)*"
+    rf"{_STOP}\p{{Lu}}\p{{Ll}}[\p{{L}}\p{{M}}]*+(?:['\u2019\-]\p{{L}}[\p{{L}}\p{{M}}]*+)*+"
 )
 _PERSONAL_KEY_VALUE = (
     rf"{_PERSONAL_KEY_WORD_VALUE}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_PERSONAL_KEY_WORD_VALUE}){{0,2}}(?=[\"'])"
 )
-_QUOTED_WORD = r"\p{Lu}[\p{L}\p{M}]*(?:['\u2019\-.]\p{L}[\p{L}\p{M}]*)*\.?"
-_QUOTED_WORD_PLAIN = r"\p{Lu}[\p{Ll}\p{M}]+(?:['\u2019\-]\p{L}[\p{Ll}\p{M}]*)*"
+_QUOTED_WORD = r"\p{Lu}[\p{L}\p{M}]*+(?:['\u2019\-.]\p{L}[\p{L}\p{M}]*+)*+\.?"
+_QUOTED_WORD_PLAIN = r"\p{Lu}[\p{Ll}\p{M}]++(?:['\u2019\-]\p{L}[\p{Ll}\p{M}]*+)*+"
 _QUOTED_NAME = rf"{_QUOTED_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_QUOTED_WORD}){{1,4}}(?=[\"'])"
 # a string literal that opens a call's or SQL VALUES' arguments, or follows a comma in them
-_LITERAL_START = r"(?:(?<=[\w\]]\([ \t]*)|(?i:\bvalues[ \t]*\([ \t]*)|(?<=\([^()\n]{0,80},[ \t]*))[\"']"
+_LITERAL_START = (
+    r"(?:(?<=[\w\]]\([ \t]{0,8})|(?i:\bvalues[ \t]*\([ \t]*)|(?<=\([^()\n]{0,80},[ \t]{0,8}))[\"']"
+)
 # 2-3 capitalised words, then the closing quote or an e-mail address: "Nkem Obi <n@x.example>"
 _LITERAL_NAME = (
     rf"{_QUOTED_WORD_PLAIN}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_QUOTED_WORD_PLAIN}){{1,2}}"
@@ -346,7 +352,7 @@ _SIGN_OFF = (
     r"respectfully|talk[ \t]+soon|signed|" + _FOREIGN_SIGN_OFF + r")[ \t]*[,.!:\-]?[ \t]*\r?\n[ \t]*)"
 )
 _HEADER = (
-    r"(?im:(?:^[ \t>]*|(?<=[.;][ \t]+))(?:from|to|cc|bcc|reply-to|sender|author|reporter|assignee|owner|"
+    r"(?im:(?:^[ \t>]*|(?<=[.;][ \t]{1,8}))(?:from|to|cc|bcc|reply-to|sender|author|reporter|assignee|owner|"
     r"requester|customer|patient|client|contact|(?:full[ \t]+|first[ \t]+|last[ \t]+)?name(?:[ \t]+on[ \t]+"
     r"(?:the[ \t]+)?(?:account|card|file|booking|order|reservation|ticket|policy|lease))?|"
     r"(?:account|card)[ \t]*holder|caller|agent|attendees?|participants?|signed|guest|"
@@ -381,13 +387,13 @@ _STRONG_PATTERNS = (
     # "Gracias, Valentina" ending a text; a last line of a name after a line ending with a comma
     (
         "sign_off_comma",
-        rf"(?:^|(?<=[.!?][ \t]*))(?i:{_FOREIGN_SIGN_OFF}|thanks|regards|best)[ \t]*,[ \t]*\K{_NAME}"
+        rf"(?:^|(?<=[.!?][ \t]{0, 8}))(?i:{_FOREIGN_SIGN_OFF}|thanks|regards|best)[ \t]*,[ \t]*\K{_NAME}"
         r"(?=[ \t]*[.!]?[ \t]*\Z)",
         0.8,
     ),
     ("last_line", rf",[ \t]*\r?\n[ \t]*\K{_TOKEN}(?:[ \t]+{_TOKEN}){{0,2}}{_END}(?=[ \t]*\Z)", 0.7),
     # "Sunny and I", "me and Will": a person beside the writer
-    ("and_i", rf"(?:^|(?<=[\n.!?][ \t]*)){_NAME}(?=[ \t]+and[ \t]+(?:I|me)\b)", 0.7),
+    ("and_i", rf"(?:^|(?<=[\n.!?][ \t]{0, 8})){_NAME}(?=[ \t]+and[ \t]+(?:I|me)\b)", 0.7),
     ("and_me", rf"(?i:\b(?:me|I)[ \t]+and[ \t]+)\K{_NAME}", 0.7),
     # a note's next of kin: "NOK: wife, Funmilayo", "emergency contact: husband - Tariq"
     ("kin", rf"{_KIN}\K{_NAME}", 0.75),
@@ -418,10 +424,10 @@ _WEAK_PATTERNS = (
     ("weak_cue", rf"{_WEAK_CUE}\K{_NAME}", 0.7),
     # no cue at all: a given name of the gazetteer followed by a capitalised surname
     # a given name doing what people do: "Amara moved to Lagos", "Kofi said ..."
-    ("given_name_verb", rf"\b{_TOKEN}(?=[ \t]+{_PERSON_VERB}\b)", 0.6),
+    ("given_name_verb", rf"\b{_WORD_START}{_TOKEN}(?=[ \t]+{_PERSON_VERB}\b)", 0.6),
     (
         "full_name",
-        rf"\b{_TOKEN}[ \t]+(?:{_PARTICLE}[ \t]+)*(?:{_UPPER}\.[ \t]*)?{_TOKEN}{_END}",
+        rf"\b{_WORD_START}{_TOKEN}[ \t]+(?:{_PARTICLE}[ \t]+)*(?:{_UPPER}\.[ \t]*)?{_TOKEN}{_END}",
         0.6,
     ),
     # lower case, but after a cue that only a name follows: "my friend kemal", "hi its thandiwe"
@@ -453,7 +459,7 @@ _PLACE_STOP = (
     r"April|June|July|August|September|October|November|December)\b)"
 )
 _PLACE_TOKEN = (
-    rf"(?:{_PLACE_STOP}{_UPPER}{_LOWER}+(?:[\-'\u2019]{_UPPER}?{_LOWER}+)*|{_UPPER}{{2,3}}(?![\w'\u2019]))"
+    rf"(?:{_PLACE_STOP}{_UPPER}{_LOWER}++(?:[\-'\u2019]{_UPPER}?{_LOWER}++)*+|{_UPPER}{{2,3}}(?![\w'\u2019]))"
 )
 _PLACE_PART = (
     rf"{_PLACE_TOKEN}(?:[ \t]+(?:(?:de|do|da|del|upon|on|am|la|el|al|of)[ \t]+)?{_PLACE_TOKEN}){{0,2}}"
@@ -471,7 +477,7 @@ _PLACE_CUE = (
 )
 # a field of a record: `City: Manchester, UK`, `"city": "Recife"`
 _PLACE_FIELD = (
-    r"(?im:(?:^[ \t>]*|(?<=[,{][ \t]*))[\"']?(?:city|town|hometown|home[ _]town|birthplace|"
+    r"(?im:(?:^[ \t>]*|(?<=[,{][ \t]{0,8}))[\"']?(?:city|town|hometown|home[ _]town|birthplace|"
     r"place[ _]of[ _]birth|country[ _]of[ _]residence|residence)[\"']?[ \t]*[:=][ \t]*[\"']?)"
 )
 _PLACE_PATTERNS = (
@@ -494,8 +500,8 @@ _PLACE_PATTERNS = (
 )
 
 # "Joy from billing", "Hope from accounts": a given name or a name that is also a word, then a team
-_TEAM_PATTERNS = (("name_from_team", rf"\b{_TOKEN}(?={_DEPARTMENT})", 0.7),)
-_WORD_NAME_PATTERNS = (("word_name_surname", rf"\b{_TOKEN}[ \t]+{_TOKEN}{_END}", 0.65),)
+_TEAM_PATTERNS = (("name_from_team", rf"\b{_WORD_START}{_TOKEN}(?={_DEPARTMENT})", 0.7),)
+_WORD_NAME_PATTERNS = (("word_name_surname", rf"\b{_WORD_START}{_TOKEN}[ \t]+{_TOKEN}{_END}", 0.65),)
 
 # Product and tool names that are also given names: redacted only after a strong cue.
 _NOT_PEOPLE = frozenset(
@@ -951,15 +957,25 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
     kept: list[Finding] = []
     findings = [_trimmed(text, f) if f.entity_type in NER_ENTITIES else f for f in findings]
     findings = [_name_inside_code(text, f) if f.entity_type in NER_ENTITIES else f for f in findings]
+    # a given name NER read as a place, with a person's context: "Say hi to Olivia!", "Somchai wants ..."
+    findings = _unique(
+        [
+            Finding(f.start, f.end, "PERSON", f.score)
+            if f.entity_type == "LOCATION" and _is_person_not_place(text, f)
+            else f
+            for f in findings
+        ]
+    )
     weak_persons = {(f.start, f.end) for f in findings if f.entity_type == "PERSON" and f.score < 0.8}
     full_names = {span for span in weak_persons if _is_full_name(text, *span)}
     places = {(f.start, f.end) for f in findings if f.entity_type == "LOCATION"}
     # a place NER is sure of and only a weak cue calls a person ("relative to London") stays a place, but a
     # given name and a surname ("Ewa Zielinska") is a person whatever NER read
+    place_not_person = (places & weak_persons) - full_names
     findings = [
         f
         for f in findings
-        if not (f.entity_type == "PERSON" and (f.start, f.end) in (places & weak_persons) - full_names)
+        if not (f.entity_type == "PERSON" and (f.start, f.end) in place_not_person)
         and not (f.entity_type == "LOCATION" and (f.start, f.end) in full_names)
     ]
     findings = [_extended(text, f) if f.entity_type == "PERSON" else f for f in findings]
@@ -978,6 +994,60 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
             continue
         kept.append(finding)
     return kept + _list_continuations(text, kept)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """The findings without a repeated span and type (the highest score kept), in their order."""
+    best: dict[tuple[int, int, str], Finding] = {}
+    for f in findings:
+        key = (f.start, f.end, f.entity_type)
+        if key not in best or f.score > best[key].score:
+            best[key] = f
+    return list(best.values())
+
+
+# Places that are also given names in the gazetteer (countries, states, big cities; not a gazetteer of
+# places): NER's place stays a place after a weak cue or a verb ("According to Israel", "Paris wants").
+_COMMON_PLACES = frozenset(
+    """paris berlin london sydney florence victoria adelaide georgia virginia carolina florida israel
+    jordan kenya chad austin dallas houston phoenix denver orlando charlotte madison lincoln jackson
+    columbia regina alexandria santiago lima sofia valencia verona siena vienna geneva lourdes odessa
+    savannah brooklyn chelsea kingston washington milan roma rome moscow dublin cairo delhi tokyo china
+    india asia africa america europe ireland scotland wales england france germany italy spain brazil
+    argentina chile peru mexico canada australia nigeria ghana lagos accra nairobi manila jakarta
+    dakota montana nevada arizona indiana louisiana sierra trinidad jamaica cuba malta samoa tonga fiji
+    hamilton wellington auckland toronto quebec havana barcelona lisbon porto rio munich zurich oslo
+    stockholm helsinki memphis nashville aurora sahara siberia indonesia malaysia kerala bali java
+    tyrone shannon kildare york devon kent essex troy bethany eden sharon hebron jericho nazareth
+    lebanon syria yemen oman qatar dubai kuwait""".split()  # noqa: SIM905
+)
+# cues that only a person follows, whatever NER read: a greeting or addressing someone
+_GREETING_BEFORE = (
+    r"(?i:\b(?:say[ \t]+(?:hi|hello)[ \t]+to|hi|hello|hey|hiya|dear|thanks|thank[ \t]+you|congrats|"
+    r"congratulations|cc|ping|remind))[ \t]*,?[ \t]+\Z"
+)
+# cues that a person follows, but a place can too ("according to Israel"): not before a common place
+_ADDRESSING_BEFORE = (
+    r"(?i:\b(?:ask|asked|tell|told|email|e-mail|message|call|according[ \t]+to|i'm|i\u2019m|i[ \t]+am|"
+    r"this[ \t]+is|my[ \t]+name[ \t]+is))[ \t]*,?[ \t]+\Z"
+)
+
+
+def _is_person_not_place(text: str, finding: Finding) -> bool:
+    """Whether NER's one-word place is a given name said of a person: a greeting or an address before it
+    ("Say hi to Olivia!", "I'm Wiktoria, from ..."), or a person's verb after it ("Somchai wants")."""
+    value = text[finding.start : finding.end]
+    if not value[:1].isupper() or value.isupper() or not is_given_name(value):
+        return False
+    before = text[max(0, finding.start - 40) : finding.start]
+    if _pattern(_GREETING_BEFORE).search(before):
+        return True
+    if value.lower() in _COMMON_PLACES:
+        return False
+    return bool(
+        _pattern(_ADDRESSING_BEFORE).search(before)
+        or _pattern(rf"[ \t]+{_PERSON_VERB}\b").match(text, finding.end)
+    )
 
 
 _PLACE_WORDS = frozenset(
@@ -1016,7 +1086,7 @@ def _trimmed(text: str, finding: Finding) -> Finding:
 
 
 # the name-shaped run of a span that starts or ends with code: `assertEquals("Dhruv Malhotra`
-_NAME_WORD = rf"{_UPPER}{_LOWER}+(?:[\-'\u2019]{_UPPER}?{_LOWER}+)*"
+_NAME_WORD = rf"{_UPPER}{_LOWER}++(?:[\-'\u2019]{_UPPER}?{_LOWER}++)*+"
 _NAME_RUN = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}}"
 _CODE_EDGE = r"[\"'`(){}\[\]<>=,;:.]"
 
@@ -1158,7 +1228,14 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
         return True  # "City: Recife"
     if _of_a_person(text, finding.start, persons):
         return True
+    if _after_a_person(text, finding.start, persons):
+        return True  # "Mohammed Al-Sayed, Riyadh"
     sentence_start, sentence_end = _sentence_bounds(text, finding.start, finding.end)
+    if _pattern(_PERSON_PLACE_PREPOSITION).search(text[max(0, finding.start - 8) : finding.start]) and any(
+        sentence_start <= p.start < sentence_end and not (p.start < finding.end and finding.start < p.end)
+        for p in persons
+    ):
+        return True  # "I met Will Turner in Paris.", "Heinz Müller aus München."
     previous_place = re.search(r"(\S[^,.\n]{0,40}),[ \t]*\Z", text[sentence_start : finding.start])
     if previous_place and _of_a_person(text, sentence_start + previous_place.start(1), persons):
         return True  # "Ingrid Vik of Tromsø, Norway"
@@ -1178,6 +1255,18 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
     # a note about a person leaves the subject out: "Moved from Gothenburg to Oslo in January."
     elided = not text[sentence_start : cue.start()].strip(" \t\"'*-")
     return said_of_a_person or elided
+
+
+# a place said in a sentence about a named person: "in Paris", "aus München", "à Lyon"
+_PERSON_PLACE_PREPOSITION = r"(?i:\b(?:in|at|from|of|aus|de|\u00e0|en))[ \t]+\Z"
+
+
+def _after_a_person(text: str, start: int, persons: list[Finding]) -> bool:
+    """Whether the place at ``start`` follows a person's name and a comma: "Mohammed Al-Sayed, Riyadh"."""
+    return any(
+        p.end < start and p.end >= start - 4 and _pattern(r"[ \t]*,[ \t]*\Z").match(text[p.end : start])
+        for p in persons
+    )
 
 
 def _of_a_person(text: str, start: int, persons: list[Finding]) -> bool:
