@@ -54,6 +54,7 @@ CORPORA = {
     "first": "helpers.pii_corpus",
     "dev": "helpers.pii_corpus_dev",
     "holdout": "helpers.pii_corpus_holdout",
+    "fresh": "helpers.pii_corpus_fresh",
 }
 PATTERN_KINDS = ("EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "IP", "API_KEY")
 GOAL_NAME_RECALL = 0.95
