@@ -858,3 +858,177 @@ def test_dates_in_a_large_text_without_sentence_ends_are_read_near_their_person(
     }
     assert personal == near
     assert len(dates) > len(near) > 100
+
+
+# --- dates: possessives, appointment words, more formats and languages; versions and phones ------------
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Reminder: your passport interview is on 21/04/2026 at 10:15.", "21/04/2026 at 10:15"),
+        (
+            "The survey of your new roof is confirmed for Monday, 9 June 2025 at 7:30.",
+            "Monday, 9 June 2025 at 7:30",
+        ),
+        ("my eye test is on 4 April 2025, could you note it?", "4 April 2025"),
+        ("Her hearing assessment moved to 02/05/2025.", "02/05/2025"),
+        ("His school pickup changes from 3 March 2025.", "3 March 2025"),
+    ],
+)
+def test_a_date_in_a_sentence_with_a_personal_possessive_is_personal(text: str, date: str) -> None:
+    assert _refined_dates(text) == {date: "PERSONAL_DATE"}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our office will be closed on 26 December 2025.",
+        "Their launch is planned for 12 May 2025.",
+        "Your order ships on 3 March 2025.",
+        "Your plan's price rises to $12 from 1 July 2025.",
+        "Your invoice dated 03/02/2025 is attached.",
+    ],
+)
+def test_a_possessive_does_not_make_an_impersonal_date_personal(text: str) -> None:
+    assert _refined_dates(text) == {}, text
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("The interview is on 11/03/2026 at 09:45.", "11/03/2026 at 09:45"),
+        ("Dress fitting on Tuesday, 18 March 2025 at 8:00.", "Tuesday, 18 March 2025 at 8:00"),
+        ("Viewing of the flat booked for 14 March 2025 at 11:30.", "14 March 2025 at 11:30"),
+        ("Driving lesson on 2 May 2025 at 3 pm.", "2 May 2025 at 3 pm"),
+        ('{"guest": "K. Rahman", "checkin": "Fri 05 Dec 2025", "nights": 2}', "Fri 05 Dec 2025"),
+        ("check_out=2025-12-07 room=12", "2025-12-07"),
+        ('{"arrival": "2025-12-05"}', "2025-12-05"),
+        ("departure: 7/12/2025", "7/12/2025"),
+        ("reservation=14/01 at 15h", "14/01 at 15h"),
+        ('{"appointment_at": "2025-12-05 09:40"}', "2025-12-05 09:40"),
+        ("scheduled_for=5.08.2025", "5.08.2025"),
+        ("visit: 2025-12-05", "2025-12-05"),
+        ("Tenemos su reserva para el 8 de mayo a las 20:00.", "8 de mayo a las 20:00"),
+        ("Confirmation de votre rendez-vous le 3 juin à 14h.", "3 juin à 14h"),
+        ("A sua consulta ficou para 3 de junho de 2025 às 15h.", "3 de junho de 2025 às 15h"),
+        ("Ihr Termin ist am 3. Juni um 14 Uhr.", "3. Juni um 14 Uhr"),
+    ],
+)
+def test_appointment_words_keys_and_other_languages_make_a_date_personal(
+    detector, text: str, date: str
+) -> None:
+    assert date in _personal(detector, text, ner=False), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The release review on 3 March covers the roadmap.",
+        "Sprint review is on 12/03/2025.",
+        "The meeting room is booked for 2025-04-02.",
+        "Team demo day is 14 May 2025.",
+        "Check-in for the hackathon opens 2025-06-01.",
+        "Arrival of the spring range: 14 March 2025.",
+        "The interview study was published on 3 March 2025.",
+        "Le rapport annuel sera publié le 3 juin.",
+        "Die neue Version erscheint am 3. Juni.",
+        '{"checkin_count": 3, "created": "2025-04-08"}',
+    ],
+)
+def test_impersonal_events_and_dates_in_other_languages_without_a_cue_stay(detector, text: str) -> None:
+    assert not _personal(detector, text, ner=False), text
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Margit Olsen (b. 1944-08-02) phoned.", "1944-08-02"),
+        ("Archive card: Wendell Ames, b. 12/03/1950, retired.", "12/03/1950"),
+        ("Author: T. Ruiz b. 30 Nov 1961", "30 Nov 1961"),
+    ],
+)
+def test_b_dot_before_a_date_is_a_date_of_birth_cue(detector, text: str, date: str) -> None:
+    (findings,) = detector.analyze([text], ner=False)
+    assert date in {text[f.start : f.end] for f in findings if f.entity_type == "DATE_OF_BIRTH"}, text
+
+
+def test_b_dot_without_a_date_after_it_is_no_cue(detector) -> None:
+    for text in (
+        "See appendix b. The trial ran on 3 March 2025.",
+        "Option b. 2 is cheaper, from 3 March 2025.",
+    ):
+        assert not _personal(detector, text, ner=False), text
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "dob", "event"),
+    [
+        (
+            "Tiva Moss was born 6 July 2019 and her second dose was given on 12 August 2025.",
+            "Tiva Moss",
+            "6 July 2019",
+            "12 August 2025",
+        ),
+        ("Born 02/02/2018; Ilse Varga was seen on 05/05/2025.", "Ilse Varga", "02/02/2018", "05/05/2025"),
+    ],
+)
+def test_a_date_of_birth_cue_makes_only_its_clauses_dates_dates_of_birth(
+    detector, text: str, person: str, dob: str, event: str
+) -> None:
+    (found,) = detector.analyze([text], ner=False)
+    findings = [*found, Finding(text.index(person), text.index(person) + len(person), "PERSON", 0.85)]
+    kinds = [(text[f.start : f.end], f.entity_type) for f in refine_patterns(text, findings)]
+    assert (dob, "DATE_OF_BIRTH") in kinds, kinds
+    assert (event, "PERSONAL_DATE") in kinds, kinds
+    assert (event, "DATE_OF_BIRTH") not in kinds, kinds
+
+
+def test_the_price_of_a_product_named_like_a_person_is_no_personal_date() -> None:
+    text = "The Aurora Mini drops to $1,299 from 1 July."
+    assert _refined_dates(text, ("Aurora Mini",)) == {}
+    for clean in (
+        "Elena Brooks said the sale runs until 30 June 2025.",
+        "Ravi Patel: the offer is available from 1 July 2025.",
+        "Marco Ruiz notes the price falls to 499 EUR on 2 May 2025.",
+    ):
+        assert _refined_dates(clean, (clean.split(" said")[0].split(":")[0].split(" notes")[0],)) == {}, clean
+    assert _refined_dates("Elena Brooks flew in on 1 July 2025.", ("Elena Brooks",)) == {
+        "1 July 2025": "PERSONAL_DATE"
+    }
+
+
+def test_a_version_or_build_number_is_no_ip_address_but_a_source_address_is(detector) -> None:
+    versions = [
+        "agent version 10.2.0.14 started",
+        "build 4.1.0.2 deployed",
+        "ver: 6.0.0.1",
+        "release 2.3.0.9 out",
+    ]
+    for text, findings in zip(versions, detector.analyze(versions, ner=False), strict=True):
+        assert not [f for f in findings if f.entity_type == "IP_ADDRESS"], text
+    for text, ip in (
+        ("login from 203.0.113.45 failed", "203.0.113.45"),
+        ("src_ip=198.51.100.7 dst_port=443", "198.51.100.7"),
+        ("client 192.0.2.10 reset the connection", "192.0.2.10"),
+        ("version check from 192.0.2.77 failed", "192.0.2.77"),
+    ):
+        assert _covered(detector, text, ip, "IP_ADDRESS"), text
+
+
+def test_the_digits_of_an_international_phone_number_are_no_nhs_number(detector) -> None:
+    text = "Call her on +7 701 000 2290 today."
+    findings = [
+        Finding(12, 27, "PHONE_NUMBER", 0.6),
+        Finding(15, 27, "UK_NHS", 1.0),
+    ]
+    assert [f.entity_type for f in refine_patterns(text, findings)] == ["PHONE_NUMBER"]
+    for prefix in ("+", "00"):
+        phone = f"{prefix}7 701 000 2290"
+        text = f"Call her on {phone} today."
+        (found,) = detector.analyze([text], ner=False)
+        assert not [f for f in found if f.entity_type == "UK_NHS"], text
+    # an NHS number beside a local phone number stays an NHS number
+    text = "NHS number 943 476 5919, phone 020 7946 0123"
+    local = [Finding(31, 44, "PHONE_NUMBER", 0.6), Finding(11, 23, "UK_NHS", 1.0)]
+    assert [f.entity_type for f in refine_patterns(text, local)] == ["PHONE_NUMBER", "UK_NHS"]

@@ -111,22 +111,43 @@ _MONTH = (
     r"|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?)"
 )
 _DAY = r"\d{1,2}(?i:st|nd|rd|th)?\b"
-# 2025-03-14, 14/03/2025, 03/14/25, 14.03.2025, March 14(, 2025), Mar. 14th, 14 March 2025, the 3rd of June
+# months of the languages LLM traffic brings most after English (Spanish, French, Portuguese, German)
+_FOREIGN_MONTH = (
+    r"(?i:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre|"
+    r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
+    r"janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    r"januar|j[äa]nner|februar|m[äa]erz|m[äa]rz|juni|juli|oktober|dezember)(?![A-Za-z\u00c0-\u017f])"
+)
+# a time of day after a date: 10:30, 9h45, 15h, 2:15 pm, 3pm, 14 Uhr; after "at", "à", "a las", "às", "um"
+_TIME = (
+    r"(?:[01]?\d|2[0-3])(?:[:h][0-5]\d(?![:\d])|h(?![A-Za-z\d])|[ \t]*(?i:uhr)\b|(?=[ \t]*(?i:[ap]\.?m\b)))"
+    r"(?:[ \t]*(?i:[ap]\.?m\b))?"
+)
+_TIME_WORD = r"(?i:at|à|a[ \t]+las|a[ \t]+la|às|um|alle)"
+# 2025-03-14, 14/03/2025, 03/14/25, 14.03.2025, March 14(, 2025), Mar. 14th, 14 March 2025, the 3rd of June,
+# 14/01 at 15h, 8 de mayo, le 3 juin, am 3. Juni
 _DATE = (
     r"(?:(?<![\d.])(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2}))(?![\d.]\d)"
-    r"|(?<![\d./])\d{1,2}/\d{1,2}(?=[ T]\d{1,2}:\d{2})"
+    rf"|(?<![\d./])\d{{1,2}}/\d{{1,2}}(?=[ T]\d{{1,2}}:\d{{2}}|[ \t]+{_TIME_WORD}[ \t]+{_TIME})"
     rf"|{_MONTH}\s*{_DAY}(?:,?\s+\d{{4}}\b(?![\-/.]\d))?"
-    rf"|(?<!\d)(?i:the\s+)?{_DAY}(?:\s*|-)(?i:of\s+)?{_MONTH}(?:(?:,?\s+|-)\d{{4}}\b(?![\-/.]\d))?)"
+    rf"|(?<!\d)(?i:the\s+)?{_DAY}(?:\s*|-)(?i:of\s+)?{_MONTH}(?:(?:,?\s+|-)\d{{4}}\b(?![\-/.]\d))?"
+    rf"|(?<![\d.])\d{{1,2}}(?:\.|º|er)?[ \t]+(?i:de[ \t]+)?{_FOREIGN_MONTH}"
+    r"(?:[ \t]+(?i:de[ \t]+)?\d{4}\b)?)"
 )
 _DOB_WORDS = (
-    r"(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born)(?![A-Za-z]))"
+    r"(?:(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born)(?![A-Za-z]))"
+    r"|(?<![A-Za-z.])b\.(?=[ \t]*\d))"  # "(b. 1944-08-02)", "Walter Ames, b. 12/03/1950"
 )
 _DATE_OF_BIRTH_PATTERN = ("date_of_birth", rf"{_DOB_WORDS}\.?[^\n\d]{{0,24}}?\K{_DATE}", 0.85)
 _DATE_OF_BIRTH_SCORE = 0.85
 # A date said of a person: an appointment, admission, visit, discharge, death, operation (HIPAA's and the
 # GDPR's dates). The cue comes before the date within a few words, or right after it ("14 March: seen by").
 _PERSONAL_CUE = (
-    r"(?<![A-Za-z])(?i:appointments?|appts?|(?:slots?|bookings?|dod|visit[_\-]?date)(?=[\"']?\s*[:=])|"
+    r"(?<![A-Za-z])(?i:appointments?|appts?|(?:slots?|bookings?|dod|visit(?:[_\-]?date)?|check[_\-]?(?:in|out)|"
+    r"arrival|departure|reservation)(?=[\"']?\s*[:=])|interview|fitting|viewing|lesson|"
+    # Spanish, French, Portuguese, German: a booking, an appointment, a consultation
+    r"reservas?|reservaci[oó]n|cita|consulta|rendez-vous|rdv|r[ée]servation|agendamento|marca[çc][ãa]o|"
+    r"(?:arzt)?termin|reservierung|"
     r"admitted|admission|readmitted|attended|"
     r"(?:follow-?up|clinic|home|gp|hospital|doctor'?s?|last|next|first|initial|annual|routine|antenatal|"
     r"postnatal|midwife|nurse|virtual)\s+visit|visit\s+(?:on|date)|(?:was|were|been|being)\s+seen|"
@@ -174,9 +195,7 @@ _WEEKDAY_BEFORE = re.compile(
     r"\b(?i:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
     r"sat(?:urday)?|sun(?:day)?)\.?,?[ \t]+$"
 )
-_TIME_AFTER = re.compile(
-    r"(?:,?[ \t]+(?i:at[ \t]+)?|T)(?:[01]?\d|2[0-3])[:h][0-5]\d(?![:\d])(?:[ \t]*(?i:[ap]\.?m\b))?"
-)
+_TIME_AFTER = re.compile(rf"(?:,?[ \t]+(?:{_TIME_WORD}[ \t]+)?|T){_TIME}")
 # Every date the scan finds and no cue claims is a PERSONAL_DATE of this score (a candidate, told apart
 # from cue-found ones by it): refine_patterns promotes it (to the cue score) or drops it.
 DATE_CANDIDATE_SCORE = 0.5
@@ -655,21 +674,42 @@ _STRONG_PERSONAL_CUE = re.compile(
 )
 
 
+# a version's, a release's or a build's number is no IP address even when it has four parts
+_VERSION_BEFORE = re.compile(
+    r"(?i:(?<![A-Za-z])(?:version|ver|v|release|rel|build|rev)\.?)[ \t]*[:=#]?[ \t]*$"
+)
+
+
 def refine_patterns(text: str, findings: list[Finding]) -> list[Finding]:
     """The pattern findings the text's context confirms.
 
     A phone number written as a bare digit run ("Order 1234567890") or a decimal is kept only near a phone
     cue and not right after an identifier's word (order, ticket, invoice, ...); one written as a phone
     number (+, separators, parentheses) stays. A date found by its cue is dropped when it is a log
-    timestamp or the words around it are about a release, a law or a job rather than a person.
+    timestamp or the words around it are about a release, a law or a job rather than a person. A
+    four-part version number ("version 10.2.0.14") is no IP address, and the digits of an international
+    phone number no NHS number.
     """
     if not findings:
         return findings
     if any(_is_date_candidate(finding) for finding in findings):
         findings = _promote_date_candidates(text, findings)
+    international = [
+        (f.start, f.end)
+        for f in findings
+        if f.entity_type == "PHONE_NUMBER" and text.startswith(("+", "00"), f.start)
+    ]
     kept: list[Finding] = []
     for finding in findings:
         if finding.entity_type == "PHONE_NUMBER" and not _phone_confirmed(text, finding):
+            continue
+        if finding.entity_type == "IP_ADDRESS" and _VERSION_BEFORE.search(
+            text, max(0, finding.start - 16), finding.start
+        ):  # "agent version 10.2.0.14", "build 4.1.0.2"
+            continue
+        if finding.entity_type == "UK_NHS" and any(
+            start <= finding.start and finding.end <= end for start, end in international
+        ):  # "+7 701 000 2290": the phone number's digits, not an NHS number
             continue
         if finding.entity_type == "CREDIT_CARD" and not _card_confirmed(text, finding):
             continue
@@ -747,7 +787,20 @@ _PROCEDURE_NEAR = re.compile(
 _IMPERSONAL_CANDIDATE_CONTEXT = re.compile(
     rf"(?i:\b(?:{_IMPERSONAL_WORDS}|commit(?:ted)?|releasing|ship(?:ped|s)?|incident|bill|court|deadline|"
     r"quarter|q[1-4]|fiscal|earnings|report|filed|founded|ipo|acquired|acquisition|company|inc|ltd|llc|"
-    r"corp|gmbh|info|warn(?:ing)?|error|debug|trace|log(?:ged)?|timestamp|created_at|updated_at)\b)"
+    r"corp|gmbh|info|warn(?:ing)?|error|debug|trace|log(?:ged)?|timestamp|created_at|updated_at|"
+    # a price, a sale, an offer: a product's date, even when its name reads like a person's
+    r"prices?|priced|pricing|sales?|offers?|discount(?:ed|s)?|available|availability|"
+    r"usd|eur|gbp|chf|jpy)\b|[$€£¥]\s?\d)"
+)
+# a possessive that makes a date a person's: "your visa interview", "my check-up", "her review" (not
+# "our" or "their": a company's office hours, a vendor's launch)
+_POSSESSIVE = re.compile(r"(?i:\b(?:your|my|her|his)\b)")
+# where a clause ends inside a sentence: a date of birth's cue makes the dates of its clause dates of
+# birth ("fix the DOB from 03/09/1987 to 09/03/1987"), not a later event's ("born 6 July 2019 and her
+# dose 2 was given on 12 August 2025"). A comma before a correction ("..., should be ...") goes on.
+_CLAUSE_END = re.compile(
+    r";|\b(?:and|but|while|whereas|then|after|before|when|since|until)\b(?![ \t]*(?:the[ \t]+)?\d)|"
+    r",(?![ \t]*(?:should|not|or|is|was|it's|correct(?:ed)?|actually|i[ \t]+mean|sorry|no)\b)"
 )
 _CANDIDATE_CUE_BEFORE = 48
 _CANDIDATE_CUE_AFTER = 24
@@ -780,6 +833,8 @@ def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding
     # _SENTENCE_REACH characters each way, by bisection (linear in the text, not in text x candidates).
     ends = [match.end() for match in _SENTENCE_END.finditer(text)]
     dob_cues = [match.start() for match in _DOB_CUE.finditer(text)]
+    clause_ends = [match.end() for match in _CLAUSE_END.finditer(text)] if dob_cues else []
+    possessives = [match.start() for match in _POSSESSIVE.finditer(text)]
     impersonal = [match.start() for match in _IMPERSONAL_CANDIDATE_CONTEXT.finditer(text)]
     persons = sorted((f.start, f.end) for f in findings if f.entity_type == "PERSON")
     person_starts = [start for start, _ in persons]
@@ -793,14 +848,14 @@ def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding
         start = max(ends[index - 1] if index else 0, finding.start - _SENTENCE_REACH)
         after = bisect.bisect_left(ends, finding.end, index)
         end = min(ends[after] if after < len(ends) else len(text), finding.end + _SENTENCE_REACH)
-        if _any_within(dob_cues, start, end):
+        if dob_cues and _any_within(dob_cues, *_clause(clause_ends, start, end, finding)):
             result.append(Finding(finding.start, finding.end, "DATE_OF_BIRTH", _DATE_OF_BIRTH_SCORE))
             continue
         near = (
             max(start, finding.start - _CANDIDATE_CUE_BEFORE),
             min(end, finding.end + _CANDIDATE_CUE_AFTER),
         )
-        personal = _person_within(persons, person_starts, start, end)
+        personal = _any_within(possessives, start, end) or _person_within(persons, person_starts, start, end)
         if not personal and _PROCEDURE_NEAR.search(text, *near):
             if clinical is None:
                 clinical = _CLINICAL_CONTEXT.search(text) is not None
@@ -808,3 +863,14 @@ def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding
         if personal and not _any_within(impersonal, start, end):
             result.append(Finding(finding.start, finding.end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))
     return result
+
+
+def _clause(clause_ends: list[int], start: int, end: int, finding: Finding) -> tuple[int, int]:
+    """The clause of ``finding`` within its sentence ``[start, end)``."""
+    index = bisect.bisect_right(clause_ends, finding.start)
+    if index and clause_ends[index - 1] > start:
+        start = clause_ends[index - 1]
+    index = bisect.bisect_left(clause_ends, finding.end + 1, index)
+    if index < len(clause_ends) and clause_ends[index] < end:
+        end = clause_ends[index]
+    return start, end
