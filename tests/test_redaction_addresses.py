@@ -182,6 +182,111 @@ ADDRESSES = (
         "Carrer de Verdi 30, 3º 2ª, 08012 Barcelona",
     ),
     ("ES", "Dirección: Calle Lagasca 88, piso 3, 28001 Madrid.", "Calle Lagasca 88, piso 3, 28001 Madrid"),
+    # a country closes the tail: after a postcode, a city, without a comma, on its own line, several words
+    (
+        "ZA",
+        "Office: 27 Oxford Road, Parktown, 2193, South Africa.",
+        "27 Oxford Road, Parktown, 2193, South Africa",
+    ),
+    (
+        "KE",
+        "Deliver to House 4, Lenana Road, Kilimani, 00100, Kenya today",
+        "House 4, Lenana Road, Kilimani, 00100, Kenya",
+    ),
+    (
+        "NG",
+        "Ship to 5 Bourdillon Road, Ikoyi, Lagos, Nigeria and call",
+        "5 Bourdillon Road, Ikoyi, Lagos, Nigeria",
+    ),
+    (
+        "FR",
+        "Il habite 17 rue de Charonne, 75011 Paris, France depuis mai.",
+        "17 rue de Charonne, 75011 Paris, France",
+    ),
+    (
+        "IE",
+        "Write to 9 Baggot Street, Dublin 2, D02 XY45, Republic of Ireland",
+        "9 Baggot Street, Dublin 2, D02 XY45, Republic of Ireland",
+    ),
+    (
+        "NZ",
+        "Send to 8 Lambton Road, Wellington 6011 New Zealand.",
+        "8 Lambton Road, Wellington 6011 New Zealand",
+    ),
+    (
+        "UK",
+        "Flat 2\n19 Camden Road\nLondon NW1 9DP\nUnited Kingdom\n\nThanks",
+        "Flat 2\n19 Camden Road\nLondon NW1 9DP\nUnited Kingdom",
+    ),
+    (
+        "TT",
+        "She is at 4 Ariapita Avenue, Port of Spain, Trinidad and Tobago",
+        "4 Ariapita Avenue, Port of Spain, Trinidad and Tobago",
+    ),
+    (
+        "US",
+        "Mail 40 Elm Street, Springfield, IL 62704, United States of America",
+        "40 Elm Street, Springfield, IL 62704, United States of America",
+    ),
+    ("GH", "Office: 3 Castle Road, Osu, Accra, GHANA.", "3 Castle Road, Osu, Accra, GHANA"),
+    # Nigerian plots and phases, Indian residences and cross/main roads
+    (
+        "NG",
+        "Address: Plot 12, Ajose Adeogun Street, Lekki Phase 1, Lagos",
+        "Plot 12, Ajose Adeogun Street, Lekki Phase 1, Lagos",
+    ),
+    (
+        "IN",
+        "Deliver to Flat 205, Lotus Residency, 12th Cross, Malleswaram, Bengaluru 560003 please",
+        "Flat 205, Lotus Residency, 12th Cross, Malleswaram, Bengaluru 560003",
+    ),
+    (
+        "IN",
+        "Flat 4, Palm Heights, 3rd A Main Road, HSR Layout, Bengaluru 560102",
+        "Flat 4, Palm Heights, 3rd A Main Road, HSR Layout, Bengaluru 560102",
+    ),
+    (
+        "IN",
+        "Stay: Villa 9, Green Enclave, Whitefield, Bengaluru 560066.",
+        "Villa 9, Green Enclave, Whitefield, Bengaluru 560066",
+    ),
+    (
+        "IN",
+        "Address: No. 21, 6th Cross, Banashankari Stage 2, Bengaluru",
+        "No. 21, 6th Cross, Banashankari Stage 2, Bengaluru",
+    ),
+    # Danish and Norwegian floors and sides, a district letter after the city
+    ("DK", "Min adresse: Istedgade 41, 3. tv, 1650 København V.", "Istedgade 41, 3. tv, 1650 København V"),
+    (
+        "DK",
+        "Skriv til Jægersborggade 7, st. th., 2200 København N",
+        "Jægersborggade 7, st. th., 2200 København N",
+    ),
+    ("DK", "Adresse: Frederiksgade 20, 1. sal, 8000 Aarhus C", "Frederiksgade 20, 1. sal, 8000 Aarhus C"),
+    ("NO", "Send til Kirkegata 15, 4. etg, 0153 Oslo, Norge.", "Kirkegata 15, 4. etg, 0153 Oslo, Norge"),
+    ("NO", "Adresse: Thorvald Meyers gate 30, H0201, 0555 Oslo", "Thorvald Meyers gate 30, H0201, 0555 Oslo"),
+    # Argentine CPA postcodes, Av. before a name and a number, Brazil's " - " tail
+    (
+        "AR",
+        "Mandar a Av. Santa Fe 2150, Piso 7, Dpto C, C1123 CABA, Argentina.",
+        "Av. Santa Fe 2150, Piso 7, Dpto C, C1123 CABA, Argentina",
+    ),
+    (
+        "AR",
+        "Vivo en Av. Rivadavia 5120, Caballito, Buenos Aires.",
+        "Av. Rivadavia 5120, Caballito, Buenos Aires",
+    ),
+    (
+        "AR",
+        "Oficina: Av. Córdoba 950, Depto 4, C1054AAV Buenos Aires",
+        "Av. Córdoba 950, Depto 4, C1054AAV Buenos Aires",
+    ),
+    (
+        "BR",
+        "Endereço: Av. Brigadeiro Faria Lima, 3000 - Itaim Bibi, São Paulo - SP, 04538-132.",
+        "Av. Brigadeiro Faria Lima, 3000 - Itaim Bibi, São Paulo - SP, 04538-132",
+    ),
+    ("CO", "Oficina en Calle 72 #10-34, Bogotá, Colombia.", "Calle 72 #10-34, Bogotá, Colombia"),
 )
 
 # Texts with numbers next to capitalised words, street-like words, postcode-like numbers: no address.
@@ -261,6 +366,29 @@ NOT_ADDRESSES = (
     "Level 3 bajo B grade",
     "The 4ºD test, 3º B grade",
     "Ticket 4, Daire 7 is fine",
+    # countries, phases, residences, ordinal roads, floors and CPA-like codes outside an address
+    "Kenya 2024, Nigeria 3, Ghana 1",
+    "Canada 2, Mexico 1 in the final",
+    "Group 5 plays Argentina, Brazil 2",
+    "we shipped 12 items to Kenya, Nigeria and Ghana",
+    "Phase 1 of the rollout, Phase 2 next",
+    "Lekki Phase 1 is a neighbourhood we cover",
+    "the 5th Main event, 14th Cross country race",
+    "Ranked 5th Main, Indiranagar team won",
+    "Flat 3, Opera House tickets sold out",
+    "Level 2, Sunrise Towers, Floor 3",
+    "Apartment 3B has 2 bedrooms, Sunrise Towers, Lagos",
+    "Item 12, Green Enclave, Bengaluru",
+    "version 2. th build notes",
+    "Sprint 12, st. tv. 3 on the schedule",
+    "Chapter 3. th is the file extension, 2. tv",
+    "Room 2, 3. etg meeting",
+    "Error H0301 in rack 5, Oslo",
+    "Storgata is a street; 5 people live there",
+    "C1043 error code in module 5",
+    "Patch C1043, Buenos Aires team",
+    "Av. Speed 35, Max 50 on the track",
+    "Av. Score 35, Median 30",
 )
 
 
@@ -332,6 +460,43 @@ def test_slash_joined_city_belongs_to_the_address_only_in_its_tail(detector) -> 
     (findings,) = detector.analyze([text], ner=False)
     found = [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"]
     assert found == ["Moda Caddesi No: 61, 34710 Kad\u0131köy/İstanbul"]
+
+
+def test_country_closes_the_tail_only_after_an_address(detector) -> None:
+    text = "Ship to 6 Marina Road, Lagos, Nigeria. Nigeria 2, Ghana 1 tonight."
+    (findings,) = detector.analyze([text], ner=False)
+    found = [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"]
+    assert found == ["6 Marina Road, Lagos, Nigeria"]
+
+
+def test_country_without_a_comma_must_end_its_clause(detector) -> None:
+    text = "Post to Lindenstraße 8, 10969 Berlin Germany. Also 12 Main Street\nCanada Day plans"
+    (findings,) = detector.analyze([text], ner=False)
+    found = sorted(text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS")
+    assert found == ["12 Main Street", "Lindenstraße 8, 10969 Berlin Germany"]
+
+
+ADVERSARIAL = {
+    # many words that could each start a country, a locality, a residence, a floor or a road
+    "countries": "12 Main Street" + ", Republic of the" * 4000,
+    "spaced countries": "12 Main Street, Lagos" + " United States of" * 4000,
+    "av names": "Av. " + "Santa Fe " * 6000,
+    "residences": "Flat 3, Sai Sai Sai " * 2800,
+    "floors": "Vesterbrogade 58" + ", 2. th" * 7000,
+    "phases": "12 Main Street, Lekki" + " Phase 1" * 6000,
+    "ordinal roads": "Flat 2, 14th A Cross " * 2500,
+    "dashed localities": "Via Roma 10" + ", Piso 5 - Bela Vista" * 2500,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_adversarial_50kb_texts_give_bounded_results(name: str) -> None:
+    text = ADVERSARIAL[name][:50_000]
+    (recognizer,) = address_recognizers(RedactionPolicy())
+    results = recognizer.analyze(text, ["STREET_ADDRESS"])
+    # every result is an address of a few elements, never the whole text
+    assert all(r.end - r.start < 400 for r in results), name
+    assert all(text[r.start].isalnum() for r in results), name
 
 
 def test_recognizer_skips_texts_without_a_digit() -> None:

@@ -10,7 +10,11 @@ chome-ban-go ("2-14-5 Nishi-Shinjuku, Shinjuku-ku"), Colombian "Calle 93 # 11-27
 ("ul. Tverskaya 7", "Nevsky Prospekt 88", "Bulevardul Unirii 12"), and after any of them the
 comma-separated tail: units ("apto 72", "3.º Esq.", "bajo B", "kv. 14", "ap. 4"), localities, cities with
 a region or postcode ("Bondi NSW 2026", "São Paulo - SP", "Tokyo 160-0023", "34728 Kadikoy/Istanbul"),
-postcodes of many countries.
+postcodes of many countries (and Argentina's "C1043AAB"), Danish/Norwegian floors ("2. th", "st. tv.",
+"3. etg") and district letters ("2200 København N"), localities' phases ("Lekki Phase 1"), and last a
+country ("..., 2196, South Africa", "Auckland 1010 New Zealand", or on its own line). Indian residences
+and numbered cross/main roads ("Flat 302, Sai Residency, 14th Cross") follow a unit; "Av." before a name
+and a number starts an address when a unit, postcode or locality follows ("Av. Corrientes 1234, Piso 5").
 
 Every pattern is anchored on a street word, a unit/house word or a house number next to one, so a list
 ("Section 4, Chapter 2"), a version ("v2.14.5"), a score ("2-14-5"), a time or a price is never a core;
@@ -117,7 +121,7 @@ _NUMBER_WORD = r"(?:(?i:n\.?[º°o]|nº|núm|num|no|nr|n|d|dom)[.:]?[ \t]*)?"
 _COMPOUND = (
     r"(?<![\p{L}\-])(?!(?i:brigade|renegade|ferweg)\b)\p{Lu}[\p{Ll}\p{M}]{2,}?"
     r"(?:straße|strasse|weg|gasse|allee|platz|damm|ufer|chaussee|steig|pfad|straat|gracht|laan|plein|"
-    r"kade|singel|dijk|steeg|gatan|vägen|väg|veien|gaten|gade|vej|katu|kuja)"
+    r"kade|singel|dijk|steeg|gatan|gata|vägen|väg|veien|gaten|gade|vej|katu|kuja)"
     r"|(?<![\p{L}\-])\p{Lu}\p{Ll}{3,}?str\."
 )
 # (and the Eastern European types after the name, "Nevsky Prospekt 88": one scan of the words for both)
@@ -147,24 +151,90 @@ _BUILDING = (
     r"Building|Bldg|Complex|Plaza|Estate|Villas?|Enclave|Chambers|Centre|Center|Lodge|Court|Colony|"
     r"Society|Flats|Hall)(?![\p{L}\d])|Block[ \t]+[A-Z\d]{1,2}(?![\p{L}\d]))"
 )
+# A residence's name alone after a unit, before its locality: "Flat 302, Sai Residency, Indiranagar"
+_RESIDENCE = (
+    rf"(?:{_W}[ \t]+){{1,3}}(?:Residency|Residences|Apartments|Apts|Towers|Heights|Enclave|Court|Villas?|"
+    r"Mansions?|House)(?![\p{L}\d])"
+)
+# Indian cross and main roads, numbered: "14th Cross", "5th Main Road", "2nd A Cross", "3rd Stage"
+_ORDINAL_ROAD = (
+    r"\d{1,2}(?i:st|nd|rd|th)(?:[ \t]+[A-D])?[ \t]+(?:Cross|Main|Stage|Phase|Block|Sector)"
+    r"(?:[ \t]+(?:Road|Rd\.?|Street|St\.?))?(?![\p{L}\d])"
+)
 # Numbered roads (Bangladesh, Kenya): "Road 45", "Road No. 5", "Sector 7"
 _NUMBERED_ROAD = (
     r"(?:Road|Rd\.?|Street|St\.?|Lane|Avenue|Sector|Block)[ \t]*(?:No\.?[ \t]*)?\d{1,4}[A-Z]?(?![\w.:]?\d|\w)"
 )
 
+# --- countries: only ever the last element of an address's tail ("..., 2196, South Africa") ----------
+# ~200 English names and local spellings (any case: "SOUTH AFRICA"), then the short forms (exact case).
+_COUNTRY_NAMES_TEXT = (
+    "Afghanistan|Albania|Algeria|Andorra|Angola|Anguilla|Antigua and Barbuda|Argentina|Armenia|Aruba|"
+    "Australia|Austria|Azerbaijan|Bahamas|The Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|"
+    "Benin|Bermuda|Bhutan|Bolivia|Bosnia and Herzegovina|Bosnia|Botswana|Brazil|Brasil|Brunei|Bulgaria|"
+    "Burkina Faso|Burundi|Cabo Verde|Cape Verde|Cambodia|Cameroon|Canada|Cayman Islands|"
+    "Central African Republic|Chad|Chile|China|Colombia|Comoros|Congo|Republic of the Congo|Costa Rica|"
+    "Côte d'Ivoire|Cote d'Ivoire|Ivory Coast|Croatia|Cuba|Curaçao|Cyprus|Czechia|Czech Republic|"
+    "Democratic Republic of the Congo|DR Congo|Denmark|Danmark|Djibouti|Dominica|Dominican Republic|"
+    "East Timor|Timor-Leste|Ecuador|Egypt|El Salvador|Equatorial Guinea|Eritrea|Estonia|Eswatini|"
+    "Swaziland|Ethiopia|Fiji|Finland|France|Gabon|Gambia|The Gambia|Georgia|Germany|Deutschland|Ghana|"
+    "Gibraltar|Greece|Greenland|Grenada|Guadeloupe|Guam|Guatemala|Guernsey|Guinea|Guinea-Bissau|Guyana|"
+    "Haiti|Honduras|Hong Kong|Hong Kong SAR|Hungary|Iceland|India|Indonesia|Iran|Iraq|Ireland|"
+    "Republic of Ireland|Northern Ireland|Isle of Man|Israel|Italy|Italia|Jamaica|Japan|Jersey|Jordan|"
+    "Kazakhstan|Kenya|Kiribati|Kosovo|Kuwait|Kyrgyzstan|Laos|Latvia|Lebanon|Lesotho|Liberia|Libya|"
+    "Liechtenstein|Lithuania|Luxembourg|Macau|Macao|Madagascar|Malawi|Malaysia|Maldives|Mali|Malta|"
+    "Marshall Islands|Martinique|Mauritania|Mauritius|Mexico|México|Micronesia|Moldova|Monaco|Mongolia|"
+    "Montenegro|Morocco|Mozambique|Myanmar|Burma|Namibia|Nauru|Nepal|Netherlands|The Netherlands|Holland|"
+    "New Caledonia|New Zealand|Aotearoa|Nicaragua|Niger|Nigeria|North Korea|North Macedonia|Macedonia|"
+    "Norway|Norge|Oman|Pakistan|Palau|Palestine|Panama|Panamá|Papua New Guinea|Paraguay|Peru|Perú|"
+    "Philippines|The Philippines|Poland|Polska|Portugal|Puerto Rico|Qatar|Réunion|Romania|Russia|"
+    "Russian Federation|Rwanda|Saint Kitts and Nevis|Saint Lucia|Saint Vincent and the Grenadines|Samoa|"
+    "San Marino|Sao Tome and Principe|São Tomé and Príncipe|Saudi Arabia|Scotland|Senegal|Serbia|"
+    "Seychelles|Sierra Leone|Singapore|Republic of Singapore|Slovakia|Slovenia|Solomon Islands|Somalia|"
+    "Somaliland|South Africa|South Korea|Republic of Korea|Korea|South Sudan|Spain|España|Sri Lanka|"
+    "Sudan|Suriname|Sweden|Sverige|Switzerland|Schweiz|Suisse|Syria|Taiwan|Tajikistan|Tanzania|Thailand|"
+    "Togo|Tonga|Trinidad and Tobago|Tunisia|Turkey|Türkiye|Turkmenistan|Tuvalu|Uganda|Ukraine|"
+    "United Arab Emirates|United Kingdom|Great Britain|England|Wales|United States|"
+    "United States of America|Uruguay|Uzbekistan|Vanuatu|Vatican City|Venezuela|Vietnam|Viet Nam|Yemen|"
+    "Zambia|Zimbabwe"
+)
+_COUNTRY_SHORT_FORMS_TEXT = "USA|U.S.A.|US|U.S.|UK|U.K.|UAE|U.A.E.|GB|NZ|N.Z.|KSA|RSA|PRC|DRC"
+_COUNTRY_NAMES = _COUNTRY_NAMES_TEXT.split("|")
+_COUNTRY_SHORT_FORMS = _COUNTRY_SHORT_FORMS_TEXT.split("|")
+
+
+def _alternation(words: list[str]) -> str:
+    """Longest first (so "Republic of Ireland" wins over "Ireland"); spaces match runs of blanks."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(r"[ \t]+".join(re.escape(part) for part in word.split(" ")) for word in ordered)
+
+
+_COUNTRY = (
+    rf"(?:(?i:{_alternation(_COUNTRY_NAMES)})|{_alternation(_COUNTRY_SHORT_FORMS)})"
+    r"(?![\p{L}\p{M}\d\-'\u2019]|\.\p{L})"
+)
+# ... which ends its line or its clause when it follows without a comma ("Auckland 1010 New Zealand",
+# "London N7 6PA\nUnited Kingdom")
+_COUNTRY_ALONE = rf"{_COUNTRY}(?=[ \t]*(?:[,.;:!?)\n]|$))"
+
 # --- the tail: unit, localities, city, region, postcode -----------------------------------------------
 _POSTCODE = (
     r"(?<![\w.\-])(?:(?i:cep|pin|pincode|zip|plz|postcode|post[ \t]code|cp)[ \t]*:?[ \t]*)?"
     r"(?:\d{5}-\d{3}|\d{3}-\d{4}|\d{4}-\d{3}|\d{2}-\d{3}|\d{4}[ \t]?[A-Z]{2}(?![\p{L}\d])|\d{3}[ \t]\d{2}"
-    r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]\d{2}[ \t]?[A-Z\d]{4}|\d{4,6})"
+    r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]\d{2}[ \t]?[A-Z\d]{4}|\d{4,6}"
+    # Argentina's CPA: a province letter, four digits, the block's three letters ("C1043", "C1043AAB")
+    r"|[A-HJ-NP-Z]\d{4}(?:[A-Z]{3})?)"
     r"(?![\w\-.:/]?\d|[\w\-])"
 )
 _REGION = r"[A-Z]{2,3}(?![\p{L}\d.\-])"
 # a district and its city joined by a slash ("Kadikoy/Istanbul", "Cankaya / Ankara") count as one
 _CITY = (
     r"(?:(?:Col|Urb|Fracc|Bo|Qr)\.[ \t]*|(?:Colonia|Bairro|Barrio|Quartier)[ \t]+)?"
-    rf"{_STOP}{_W}(?:[ \t]+(?:(?:de|do|da|dos|das|del|di|la|le|upon|on|am|im|sur|en)[ \t]+)?{_STOP}{_W})"
-    rf"{{0,3}}(?:[ \t]?/[ \t]?{_STOP}{_W}(?:[ \t]+{_W})?)?(?:[ \t]+\d{{1,2}}(?![\w.:/\-]?\d|[\w%]))?"
+    rf"{_STOP}{_W}(?:[ \t]+(?:(?:de|do|da|dos|das|del|di|la|le|of|upon|on|am|im|sur|en)[ \t]+)?{_STOP}{_W})"
+    rf"{{0,3}}(?:[ \t]?/[ \t]?{_STOP}{_W}(?:[ \t]+{_W})?)?"
+    # a locality's phase or stage: "Lekki Phase 1", "Banashankari Stage II"
+    r"(?:[ \t]+(?:Phase|Stage|Sector)[ \t]+(?:\d{1,2}|[IVX]{1,4})(?![\p{L}\d]))?"
+    r"(?:[ \t]+\d{1,2}(?![\w.:/\-]?\d|[\w%]))?"
 )
 # a floor's side or door after an ordinal: "3º izq.", "3.º Esq.", "2.º Dto.", "1º A", "4ºD", "3º 2ª"
 _SIDE = (
@@ -182,10 +252,16 @@ _UNIT = (
     # a floor without a number: "bajo B", "entresuelo 2ª", "r/c Esq."
     r"|(?i:bajo|bajos|entresuelo|entlo|[aá]tico|sobre[aá]tico|s[oó]tano|r/c|cave|loja|cobertura)"
     rf"(?![\p{{L}}]){_SIDE}?\.?"
-    r"|#\d{1,3}-\d{1,4}(?![\w\-])|(?i:bis|ter)(?![\p{L}]))"
+    r"|#\d{1,3}-\d{1,4}(?![\w\-])|(?i:bis|ter)(?![\p{L}])"
+    # Danish and Norwegian floors and sides: "2. th", "3.tv.", "st. mf.", "kl.", "1. sal", "3. etg", "H0301"
+    r"|(?:\d{1,2}\.?|st\.|kl\.)[ \t]*(?:th|tv|mf)(?![\p{L}\d])\.?|(?:st|kl)\.(?![\p{L}\d])"
+    r"|\d{1,2}\.[ \t]*(?:sal|etg|etasje)(?![\p{L}\d])\.?|H\d{4}(?![\p{L}\d]))"
 )
+_DISTRICT = r"(?:[ \t]+(?:SV|NV|NØ|[KVNSCØ])(?![\p{L}\d]))?"
 _ELEMENT = (
-    rf"(?:{_UNIT}|{_POSTCODE}(?:[ \t]+{_CITY})?|{_CITY}(?:[ \t]*-?[ \t]*{_REGION})?(?:[ \t]+{_POSTCODE})?"
+    # a country first, when its clause ends there ("Singapore 238823" is a city and its postcode)
+    rf"(?:{_COUNTRY}(?=[ \t]*(?:[,.;:!?)\n]|$)|[ \t]+\p{{Ll}})|{_UNIT}"
+    rf"|{_POSTCODE}(?:[ \t]+{_CITY}{_DISTRICT})?|{_CITY}(?:[ \t]*-?[ \t]*{_REGION})?(?:[ \t]+{_POSTCODE})?"
     rf"|{_REGION}(?:[ \t]+{_POSTCODE})?)"
 )
 # Elements after a comma (or " - ", "São Paulo - SP"); a new line only before a postcode ("...\n10969 Berlin")
@@ -196,10 +272,21 @@ _SPACED_UNIT = (
 )
 _TAIL = (
     rf"(?:(?:[ \t]*,[ \t]*|[ \t]+-[ \t]+){_ELEMENT}|{_SPACED_UNIT}"
-    rf"|[ \t]*\n[ \t]*(?:{_POSTCODE}(?:[ \t]+{_CITY})?|{_CITY}(?:[ \t]+{_REGION})?[ \t]+{_POSTCODE})){{0,6}}"
+    rf"|[ \t]*\n[ \t]*(?:{_POSTCODE}(?:[ \t]+{_CITY})?|{_CITY}(?:[ \t]+{_REGION})?[ \t]+{_POSTCODE})){{0,8}}"
+    # a country after the rest without a comma, or on its own line
+    rf"(?:(?:[ \t]+|[ \t]*\n[ \t]*){_COUNTRY_ALONE})?"
 )
 # Something with a postcode follows within the next few elements (for ambiguous street types)
-_POSTCODE_AHEAD = rf"(?=(?:[ \t]*,[ \t]*(?:{_UNIT}|{_CITY})){{0,2}}[ \t]*,?[ \t]*{_POSTCODE})"
+_POSTCODE_AHEAD = (
+    rf"(?=(?:(?:[ \t]*,[ \t]*|[ \t]+-[ \t]+)(?:{_UNIT}|{_CITY}(?:[ \t]*-?[ \t]*{_REGION})?)){{0,3}}"
+    rf"[ \t]*,?[ \t]*{_POSTCODE})"
+)
+# A unit, a postcode, or a locality that ends its clause follows ("Av. Corrientes 1234, Piso 5";
+# not "Av. Speed 35, Max 50")
+_LOCALITY_AHEAD = (
+    rf"(?=(?:[ \t]*,[ \t]*|[ \t]+-[ \t]+)(?:{_UNIT}|{_POSTCODE}|{_STOP}{_W}(?:[ \t]+{_STOP}{_W}){{0,3}}"
+    r"[ \t]*(?:[,.;\n]|$)))"
+)
 
 _ADDRESS_PATTERNS = (
     # 31 Jan Smuts Avenue, Parktown, Johannesburg 2193 / 14th Cross Road / 123 Teheran-ro, Gangnam-gu
@@ -217,7 +304,10 @@ _ADDRESS_PATTERNS = (
         rf"(?<![\p{{L}}\d])(?:(?:{_SOUTH_TYPE}|{_EAST_TYPE})[ \t]+{_STOP}{_ROMANCE_NAME},?[ \t]*"
         rf"{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?(?![\w.:/]?\d|\w)"
         rf"|{_SOUTH_TYPE_AMBIGUOUS}[ \t]+{_ROMANCE_NAME},?[ \t]*{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?"
-        rf"(?![\w.:/]?\d|\w){_POSTCODE_AHEAD}){_TAIL}",
+        rf"(?![\w.:/]?\d|\w){_POSTCODE_AHEAD}"
+        # Av. Corrientes 1234, Piso 5, ... / Av. Paulista, 1000 - Bela Vista, ...
+        rf"|Av\.[ \t]+{_STOP}{_ROMANCE_NAME},?[ \t]*{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?(?![\w.:/]?\d|\w)"
+        rf"{_LOCALITY_AHEAD}){_TAIL}",
         0.6,
     ),
     # Lindenstraße 42, 10969 Berlin / Keizersgracht 123, 1015 CJ Amsterdam / Teheran-ro 152
@@ -233,8 +323,11 @@ _ADDRESS_PATTERNS = (
     (
         "unit_street",
         rf"(?<![\p{{L}}\d])(?:{_UNIT_WORD}{_UNIT_NUMBER}{_UNIT_SEP}(?:{_BUILDING}{_UNIT_SEP})?"
-        rf"(?:{_NUM}[ \t]*,?[ \t]+{_EN_STREET}|{_NUMBERED_ROAD})"
+        rf"(?:{_NUM}[ \t]*,?[ \t]+{_EN_STREET}|{_NUMBERED_ROAD}|{_ORDINAL_ROAD})"
         rf"|{_UNIT_WORD_NUMBERLESS}{_UNIT_NUMBER}{_UNIT_SEP}(?:{_BUILDING}{_UNIT_SEP})?{_EN_STREET}"
+        # Flat 302, Sai Residency, Indiranagar, Bengaluru 560038 (a locality or a postcode must follow)
+        rf"|{_UNIT_WORD_NUMBERLESS}{_UNIT_NUMBER}{_UNIT_SEP}{_RESIDENCE}"
+        rf"(?=[ \t]*,[ \t]*(?:{_CITY}|{_POSTCODE}))"
         rf"){_TAIL}",
         0.6,
     ),
