@@ -269,7 +269,9 @@ _STRONG_CUE = (
     r"(?:reported|requested|submitted|approved|escalated|assigned|raised|reviewed|handled|resolved|authored|"
     r"referred|prepared|logged|triaged|countersigned)[ \t]+by|escalated[ \t]+to|handed[ \t]+over[ \t]+to|"
     r"forwarded[ \t]+to|spoke[ \t]+(?:to|with)|speak[ \t]+(?:to|with)|talked[ \t]+(?:to|with)|"
-    r"met[ \t]+with|married[ \t]+to|care[ \t]+of)\b\.?)" + _GAP
+    r"met[ \t]+with|married[ \t]+to|care[ \t]+of|sign[ \t]+it(?:[ \t]+as)?|"
+    r"under[ \t]+the[ \t]+name(?:[ \t]+of)?|"
+    r"(?:a|en)[ \t]+nombre[ \t]+de|au[ \t]+nom[ \t]+de|im[ \t]+namen[ \t]+von)\b\.?)" + _GAP
 )
 _GREETING_WORD = (
     r"(?i:(?:^|(?<=[\n.!?][ \t]{0,8}))(?:hi|hello|hey|hiya|dear|good[ \t]+(?:morning|afternoon|evening)|"
@@ -300,13 +302,15 @@ _NAME_KEY = (
 _KEY_VALUE = rf"{_NAME_KEY}[\"']?[ \t]*[:=][ \t]*[\"']"
 # `lastName: "Vainikolo"`, `surname='Ng'`: one capitalised word is a part of a name
 _PART_KEY = (
-    r"(?i:name(?<=(?<![\w-])(?:[a-z]+_)?(?:first|given|last|family|sur)_?name)|surname(?<=(?<![\w-])surname))"
+    r"(?i:name(?<=(?<![\w-])(?:[a-z]+_)?(?:first|given|last|family|sur)_?name)|surname(?<=(?<![\w-])surname)|"
+    r"(?:first|last)(?<=(?<![\w-])(?:first|last)))"
     r"[\"']?[ \t]*[:=][ \t]*[\"']"
 )
 # keys whose value is a person in any case style: subject=, "patientName":, customer_full_name=
 _PERSON_KEY_WORD = (
     r"(?:name|subject|patient|customer|holder|contact|assignee|author|owner|user|requester|passenger|guest|"
-    r"employee|person|client|member|recipient|sender|reporter|approver|reviewer|driver|tenant|applicant)"
+    r"employee|person|client|member|recipient|sender|reporter|approver|reviewer|driver|tenant|applicant|"
+    r"caller|callee|agent|nurse|doctor|by)"
 )
 _PERSON_KEY = (
     rf"(?i:{_PERSON_KEY_WORD}(?<=(?<![\w-])[a-z_]{{0,24}}{_PERSON_KEY_WORD})[a-z_]{{0,16}}(?![\w-]))"
@@ -344,7 +348,16 @@ _ROLE = (
     r"subscriber|visitor|donor|claimant|insured|policyholder|traveller|traveler)s?)[ \t]*:?[ \t]+"
 )
 _FOREIGN_SIGN_OFF = (
-    r"merci|gracias|danke|grazie|obrigad[oa]|saludos|groetjes|h\u00e4lsningar|mvh|talofa|cheers|thx|ta|asante"
+    r"merci|gracias|danke|grazie|obrigad[oa]|saludos|groetjes|h\u00e4lsningar|mvh|talofa|cheers|thx|ta|asante|"
+    r"bises|bisous|besos|abrazos|un[ \t]+abrazo|cordialement|amiti\u00e9s|atenciosamente|abra\u00e7os|"
+    r"(?:liebe|viele|beste|herzliche|sch\u00f6ne)[ \t]+gr\u00fc(?:\u00df|ss)e|lg|mfg|groeten|saluti|"
+    r"un[ \t]+saluto"
+)
+# the sign-off words of a letter ("Kind regards", "Liebe Grüße"): never a name themselves
+_SIGN_OFF_WORDS = (
+    r"(?:(?:kind|warm|warmest|best|many|with)[ \t]+(?:regards|wishes|thanks)|regards|best|thanks|"
+    r"thank[ \t]+you|sincerely|yours(?:[ \t]+(?:truly|sincerely|faithfully))?|warmly|take[ \t]+care|love|"
+    r"respectfully|talk[ \t]+soon|" + _FOREIGN_SIGN_OFF + r")"
 )
 _SIGN_OFF = (
     r"(?i:\b(?:regards|best|cheers|thanks|thank[ \t]+you|many[ \t]+thanks|sincerely|yours(?:[ \t]+"
@@ -378,7 +391,7 @@ _STRONG_PATTERNS = (
     # the name must end the greeting: "Hi Oluwaseun," / "Dear Ms Nakamura" (honorific above)
     ("greeting", rf"{_GREETING}\K{_NAME}(?=[ \t]*(?:[,!:.\-\u2014\u2013]|\r?\n|$))", 0.8),
     ("signature", rf"{_SIGN_OFF}\K{_NAME}(?=[ \t]*(?:[,|]|\r?\n|$))", 0.8),
-    ("dash_signature", rf"(?:^|[ \t])[\u2014\u2013][ \t]*\K{_NAME}(?=[ \t]*\Z)", 0.7),
+    ("dash_signature", rf"(?:^|[ \t])(?:[\u2014\u2013]|--)[ \t]*\K{_NAME}(?=[ \t]*\Z)", 0.7),
     ("header", rf"{_HEADER}\K{_NAME}", 0.8),
     ("self_intro", rf"{_SELF_INTRO}\K{_NAME}", 0.8),
     ("key_value", rf"{_KEY_VALUE}\K{_QUOTED_NAME}", 0.75),
@@ -387,7 +400,7 @@ _STRONG_PATTERNS = (
     # "Gracias, Valentina" ending a text; a last line of a name after a line ending with a comma
     (
         "sign_off_comma",
-        rf"(?:^|(?<=[.!?][ \t]{0, 8}))(?i:{_FOREIGN_SIGN_OFF}|thanks|regards|best)[ \t]*,[ \t]*\K{_NAME}"
+        rf"(?:^|(?<=[.!?][ \t]{0, 8}))(?i:{_SIGN_OFF_WORDS})[ \t]*,[ \t]*\K{_NAME}"
         r"(?=[ \t]*[.!]?[ \t]*\Z)",
         0.8,
     ),
@@ -417,8 +430,21 @@ _PERSON_VERB = (
     r"(?:said|says|asked|asks|called|calls|moved|lives|lived|wrote|writes|emailed|texted|replied|"
     r"mentioned|told|tells|wants|wanted|needs|needed|thinks|thought|reported|joined|left|prefers|"
     r"approved|signed|booked|paid|ordered|complained|confirmed|requested|sent|shared|promised|agreed|"
-    r"invited|visited|started|works|worked|studies|studied|got|had|has[ \t]+been|was[ \t]+born|is[ \t]+"
+    r"invited|visited|started|works|worked|studies|studied|got|had|has[ \t]+been|was[ \t]+born|reviews|"
+    r"reviewed|approves|signs|checks|checked|replies|answers|answered|confirms|decides|decided|owns|"
+    r"handles|handled|agrees|prefers|is[ \t]+"
     r"(?:allergic|pregnant|sick|unwell|feeling|turning|moving|recovering|my|our|his|her))"
+)
+# cues of who acted in a log or a ticket; the name after them may be in lower case
+_ACTOR_CUE = (
+    r"(?:(?i:\b(?:reported|requested|submitted|approved|escalated|assigned|raised|reviewed|handled|resolved|"
+    r"closed|opened|created|updated|merged|edited|deleted|acknowledged|claimed|reassigned)[ \t]+by)"
+    r"[ \t]*[:=]?[ \t]*|"
+    r"(?i:\b(?:changed|reassigned|transferred|moved)[ \t]+from)[ \t]+(?=\p{L}[\p{L}\p{M}]*+[ \t]+to\b)|"
+    r"(?i:\bto)(?<=(?i:\b(?:changed|reassigned|transferred)[ \t]+from[ \t]+[\p{L}\p{M}]{1,30}[ \t]+to))"
+    r"[ \t]+|"
+    r"\b(?:TODO|FIXME|XXX|HACK)\([ \t]*|(?<![\w.@])@|(?i:\bassignee)[ \t]*[:=][ \t]*|"
+    r"(?i:^[ \t>]*from)[ \t]+(?=\p{L}[\p{L}\p{M}]*+[ \t]*:))"
 )
 _WEAK_PATTERNS = (
     ("weak_cue", rf"{_WEAK_CUE}\K{_NAME}", 0.7),
@@ -438,6 +464,16 @@ _WEAK_PATTERNS = (
         0.7,
     ),
     ("key_value_given_name", rf"{_KEY_VALUE}\K{_TOKEN}(?=[\"'])", 0.7),
+    ("person_key_given_name", rf"{_PERSON_KEY}\K{_TOKEN}(?=[\"'])", 0.7),
+    # "Ayodele here.", "it's Ayodele here": who writes says who they are
+    (
+        "name_here",
+        rf"(?:^|(?<=[\n.!?][ \t]{{0,8}})|(?i:\b(?:it's|it\u2019s|its|this[ \t]+is)[ \t]+)){_NAME}"
+        r"(?=[ \t]+here\b[ \t]*(?:[.,!:;\-\u2014\u2013]|\r?\n|\Z))",
+        0.7,
+    ),
+    # an actor in a log or a ticket, in lower case: "escalated by sunita", "TODO(ahmed)", "@farid"
+    ("actor_lower_case", rf"{_ACTOR_CUE}\K\p{{L}}[\p{{Ll}}\p{{M}}]++(?![\w'\u2019@]|\.\w)", 0.7),
     # "Sri Ramesh" but not "Sri Lanka"
     ("soft_honorific_given_name", rf"{_SOFT_HONORIFIC}\K{_NAME}", 0.75),
 )
@@ -477,14 +513,21 @@ _PLACE_CUE = (
 )
 # a field of a record: `City: Manchester, UK`, `"city": "Recife"`
 _PLACE_FIELD = (
-    r"(?im:(?:^[ \t>]*|(?<=[,{][ \t]{0,8}))[\"']?(?:city|town|hometown|home[ _]town|birthplace|"
+    r"(?im:(?:^[ \t>]*|(?<=[,{;(][ \t]{0,8}))[\"']?(?:city|town|hometown|home[ _]town|birthplace|"
     r"place[ _]of[ _]birth|country[ _]of[ _]residence|residence)[\"']?[ \t]*[:=][ \t]*[\"']?)"
+)
+# fields that hold a place in a person's record, but also in other records ("Location: Room B"): a place
+# under them is personal only when a person is named in the text
+_PERSON_PLACE_FIELD = (
+    r"(?im:(?:^[ \t>]*|(?<=[\s,{;(][ \t]{0,8}))[\"']?(?:country|location(?:[ \t]+given)?|region|state|"
+    r"province|county|city|town|hometown|residence)[\"']?[ \t]*[:=][ \t]*[\"']?)"
 )
 _PLACE_PATTERNS = (
     ("place_cue", rf"{_PLACE_CUE}\K{_PLACE}", 0.6),
     # "moved from Gothenburg to Oslo"
     ("place_pair", rf"{_PLACE_CUE}{_PLACE}[ \t]+(?:to|and|or)[ \t]+\K{_PLACE}", 0.6),
     ("place_field", rf"{_PLACE_FIELD}\K{_PLACE}", 0.6),
+    ("person_place_field", rf"{_PERSON_PLACE_FIELD}\K{_PLACE}", 0.55),
     # "holder Ingrid Vik of Tromsø, Norway", "Dr. Adeyemi from Ibadan", "a woman from Mombasa"
     (
         "place_of_a_person",
@@ -502,6 +545,12 @@ _PLACE_PATTERNS = (
 # "Joy from billing", "Hope from accounts": a given name or a name that is also a word, then a team
 _TEAM_PATTERNS = (("name_from_team", rf"\b{_WORD_START}{_TOKEN}(?={_DEPARTMENT})", 0.7),)
 _WORD_NAME_PATTERNS = (("word_name_surname", rf"\b{_WORD_START}{_TOKEN}[ \t]+{_TOKEN}{_END}", 0.65),)
+# a booking in a name: "reserved for Hunter Young", "table booked for Amina"
+_BOOKED_FOR = (
+    r"(?i:\b(?:booked|reserved|booking|reservation|held|table|room)[ \t]+(?:is[ \t]+|was[ \t]+)?"
+    r"(?:for|under))[ \t]+"
+)
+_BOOKING_PATTERNS = (("booked_for", rf"{_BOOKED_FOR}\K{_NAME}", 0.7),)
 
 # Product and tool names that are also given names: redacted only after a strong cue.
 _NOT_PEOPLE = frozenset(
@@ -638,6 +687,13 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
             last = last.strip()
             return first.lower() not in word_names() or not (is_surname(last) or is_given_name(last))
 
+    class _BookingRecognizer(PatternRecognizer):
+        """A match counts only when its first word is a given name or a name that is also a word."""
+
+        def invalidate_result(self, pattern_text: str) -> bool:
+            first = regex.split(r"[ \t]+", pattern_text, maxsplit=1)[0].lower()
+            return first not in given_names() and first not in word_names()
+
     class _TeamMemberRecognizer(PatternRecognizer):
         """A match counts only when it is a given name or a given name that is also a word."""
 
@@ -675,6 +731,12 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
             supported_entity="PERSON",
             name="otel_genai_person_word_name",
             patterns=[Pattern(name, pattern, score) for name, pattern, score in _WORD_NAME_PATTERNS],
+            global_regex_flags=flags,
+        ),
+        _BookingRecognizer(
+            supported_entity="PERSON",
+            name="otel_genai_person_booking",
+            patterns=[Pattern(name, pattern, score) for name, pattern, score in _BOOKING_PATTERNS],
             global_regex_flags=flags,
         ),
         _TeamMemberRecognizer(
@@ -940,7 +1002,8 @@ _PERSONAL = re.compile(
     r"\b(?:I|I'm|I've|(?i:me|my|mine|we|our|us|he|she|they|his|her|hers|him|them|their|i'm|i\u2019m|i've))\b"
     r"|(?<![\w'\u2019.\-])i(?![\w'\u2019\-])"
     r"|(?i:\b(?:man|woman|boy|girl|patient|customer|client|guest|user|passenger|tenant|caller|resident|"
-    r"\d{1,3}[ \-]year[ \-]old)[ \t]+(?:from|in|of|living|who|based)\b)"
+    r"\d{1,3}[ \-]year[ \-]old)[ \t]+(?:from|in|of|living|who|based|lives|lived|moved|resides|"
+    r"relocated|is[ \t]+based|was[ \t]+born|grew[ \t]+up)\b)"
 )
 # a person of a place: "holder Ingrid Vik of Tromsø"
 _OF_BEFORE = re.compile(r"[ \t]+(?:of|from)[ \t]+\Z")
@@ -972,6 +1035,9 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
     # a place NER is sure of and only a weak cue calls a person ("relative to London") stays a place, but a
     # given name and a surname ("Ewa Zielinska") is a person whatever NER read
     place_not_person = (places & weak_persons) - full_names
+    strong_persons = {(f.start, f.end) for f in findings if f.entity_type == "PERSON" and f.score >= 0.7}
+    strong_persons -= place_not_person
+    full_names |= {span for span in strong_persons & places if _has_cue_before(text, span[0])}
     findings = [
         f
         for f in findings
@@ -1051,7 +1117,8 @@ def _is_person_not_place(text: str, finding: Finding) -> bool:
 
 
 _PLACE_WORDS = frozenset(
-    "island islands city town bay beach springs falls park hill hills valley lake mount point port".split()  # noqa: SIM905
+    "island islands city town bay beach springs falls park hill hills valley lake mount point port "  # noqa: SIM905
+    "mountain mountains river heights harbour harbor".split()
 )
 
 
@@ -1076,10 +1143,26 @@ def _is_place_word_after_from(text: str, finding: Finding) -> bool:
     )
 
 
+_SPAN_SYNTAX = r"[ \t]+[\w.\-]++[ \t]*[=:]|[\"()\[\]{}<>`]|(?<![\p{L}\p{M}])'|'(?![\p{L}\p{M}])"
+
+
+# what may come before the cut: capitalised words of a name ("Juan Pablo Castillo", "Liam O'Brien")
+_NAME_BEFORE_SYNTAX = (
+    rf"{_UPPER}[\p{{L}}\p{{M}}]*+(?:[\-'\u2019.][\p{{L}}\p{{M}}]++)*+"
+    rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_UPPER}[\p{{L}}\p{{M}}]*+(?:[\-'\u2019.][\p{{L}}\p{{M}}]++)*+)*+[ \t]*"
+)
+
+
 def _trimmed(text: str, finding: Finding) -> Finding:
     """NER's span cut to its first line and without trailing punctuation ("Liam O'Sullivan\n+353")."""
     value = text[finding.start : finding.end]
-    first_line = value.split("\n", 1)[0].rstrip(" \t\r,;:.+-\"'`")
+    first_line = value.split("\n", 1)[0]
+    # a span that runs into the next key of a log line, or into a quote or a bracket:
+    # "Juan Pablo Castillo dob=1992-" -> "Juan Pablo Castillo"
+    syntax = _pattern(_SPAN_SYNTAX).search(first_line, 1)
+    if syntax is not None and _pattern(_NAME_BEFORE_SYNTAX).fullmatch(first_line, 0, syntax.start()):
+        first_line = first_line[: syntax.start()]
+    first_line = first_line.rstrip(" \t\r,;:.+-\"'`")
     if first_line == value or not first_line.strip():
         return finding
     return Finding(finding.start, finding.start + len(first_line), finding.entity_type, finding.score)
@@ -1151,6 +1234,8 @@ def _is_person(text: str, finding: Finding) -> bool:
         return False
     if any(word.lower() in _TECH_WORDS or word.lower() in _NOT_PEOPLE for word in words):
         return False  # "Will Kubernetes scale"
+    if not _is_name_shaped(text, finding, words):
+        return False
     after_a_preposition = _pattern(_LOCATIVE_BEFORE).search(text[max(0, finding.start - 12) : finding.start])
     if len(words) == 1 and after_a_preposition and not _pattern(r"['\u2019]s\b").match(text, finding.end):
         return False  # "an office in Valencia": a place, whatever names it shares
@@ -1179,10 +1264,73 @@ def _is_person(text: str, finding: Finding) -> bool:
     return True
 
 
+# a heading that opens a line: "Summary: ...", "Action items:"; English nouns end so, names rarely do
+_HEADING_SUFFIX = re.compile(
+    r"(?:ary|ion|ions|ment|ments|ness|ance|ence|ity|ing|ings|ics|ems|ules|ails|tes|ups)\Z"
+)
+# a declaration or construction in code: `class Jordan:`, `def Hope(`, `new Grace(`
+_CODE_DECLARATION = (
+    r"(?:\b(?:class|def|new|function|interface|struct|enum|extends|implements|trait|fn|func|type|import|"
+    r"record|object|module)[ \t]+)\Z"
+)
+
+
+def _is_name_shaped(text: str, finding: Finding, words: list[str]) -> bool:
+    """Whether NER's span looks like a name where it is: not a sign-off ("Liebe Grüße"), not words in lower
+    case ("Nos vemos mañana"), not acronyms ("WAN IP"), not a place's name ("Victoria Falls") or a common
+    place ("Jordan") without a person's cue, not an identifier declared in code, not a heading."""
+    value = text[finding.start : finding.end]
+    before = text[max(0, finding.start - 60) : finding.start]
+    cue = _pattern(_CUE_BEFORE).search(before) is not None
+    if not cue and _pattern(rf"(?i:{_SIGN_OFF_WORDS})").fullmatch(value.rstrip(" \t,.!")):
+        return False
+    if len(words) > 1 and any(
+        word[:1].islower() and not _pattern(_PARTICLE).fullmatch(word) for word in words
+    ):
+        return False
+    if len(words) > 1 and all(word.isupper() or not word.isalpha() for word in words):
+        return False
+    if _pattern(_CODE_DECLARATION).search(before[-24:]) and not cue:
+        return False
+    if len(words) > 1 and words[-1].lower() in _PLACE_WORDS and not cue:
+        # "Victoria Falls", "Cape Town" are places; "Sunny Park", "Jae-won Park" people
+        first = words[0]
+        given = (
+            is_given_name(first)
+            or first.lower() in word_names()
+            or _pattern(r"\p{Lu}\p{Ll}{1,4}-\p{Ll}{2,4}").fullmatch(first)
+        )
+        if (not given or first.lower() in _COMMON_PLACES) and not _pattern(_PERSON_AFTER).match(
+            text, finding.end
+        ):
+            return False
+    if (
+        len(words) == 1
+        and value.lower() in _COMMON_PLACES
+        and not cue
+        and not _pattern(_PERSON_AFTER).match(text, finding.end)
+    ):
+        return False
+    if len(words) != 1 or not _opens_line(text, finding.start) or not text.startswith(":", finding.end):
+        return True
+    # a heading: a noun ("Summary: ..."), or a word the gazetteer does not know alone on its line
+    # ("Agenda:"); a speaker opening a chat line ("Amara: can you ...") stays a name
+    heading_noun = _HEADING_SUFFIX.search(value.lower()) is not None
+    alone = _pattern(r":[ \t]*(?:\r?\n|\Z)").match(text, finding.end) is not None
+    known = is_given_name(value) or is_surname(value)
+    return not (heading_noun and not is_surname(value)) and not (alone and not known)
+
+
+def _opens_line(text: str, start: int) -> bool:
+    return not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t#*>-")
+
+
 # what marks the word after it as a name (the cues of the recognizers above)
 _CUE_BEFORE = (
     rf"(?:{_HONORIFIC}|{_RELATION}|{_STRONG_CUE}|{_SELF_INTRO}|{_GREETING}|{_SIGN_OFF}|{_HEADER}|{_ROLE}|"
-    rf"{_KIN}|{_KEY_VALUE}|{_BARE_RELATION}|{_SOFT_HONORIFIC}|{_PERSON_KEY}|{_PERSONAL_KEY}|"
+    rf"{_KIN}|{_KEY_VALUE}|{_BARE_RELATION}|{_SOFT_HONORIFIC}|{_PERSON_KEY}|{_PERSONAL_KEY}|{_ACTOR_CUE}|"
+    rf"{_PART_KEY}|(?:^|(?<=[.!?][ \t]{{0,8}}))(?i:{_SIGN_OFF_WORDS})[ \t]*,[ \t]*|"
+    r"(?:^|[ \t])(?:[\u2014\u2013]|--)[ \t]*|"
     r"(?i:\b(?:my|our|his|her|your|their)[ \t]+[a-z\-]+[ \t]*[,:]?[ \t]+))\Z"
 )
 
@@ -1226,6 +1374,10 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
             return True
     if _pattern(_PLACE_FIELD + r"\Z").search(text[max(0, finding.start - 40) : finding.start]):
         return True  # "City: Recife"
+    if persons and _pattern(_PERSON_PLACE_FIELD + r"\Z").search(
+        text[max(0, finding.start - 40) : finding.start]
+    ):
+        return True  # "name=Thabo Mokoena country=South Africa"
     if _of_a_person(text, finding.start, persons):
         return True
     if _after_a_person(text, finding.start, persons):
@@ -1237,8 +1389,11 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
     ):
         return True  # "I met Will Turner in Paris.", "Heinz Müller aus München."
     previous_place = re.search(r"(\S[^,.\n]{0,40}),[ \t]*\Z", text[sentence_start : finding.start])
-    if previous_place and _of_a_person(text, sentence_start + previous_place.start(1), persons):
-        return True  # "Ingrid Vik of Tromsø, Norway"
+    pair_first = re.search(r"([^\s,][^,.\n]{0,40}),[ \t]*\Z", text[sentence_start : finding.start])
+    if (previous_place and _of_a_person(text, sentence_start + previous_place.start(1), persons)) or (
+        pair_first and _after_a_person(text, sentence_start + pair_first.start(1), persons)
+    ):
+        return True  # "Ingrid Vik of Tromsø, Norway", "Amina Yusuf, Kano, Nigeria"
     cue = _RESIDENCE.search(text, sentence_start, finding.start)
     if cue is None:
         # "Lagos, Nigeria": the second place of a pair whose first is said of a person
@@ -1264,7 +1419,7 @@ _PERSON_PLACE_PREPOSITION = r"(?i:\b(?:in|at|from|of|aus|de|\u00e0|en))[ \t]+\Z"
 def _after_a_person(text: str, start: int, persons: list[Finding]) -> bool:
     """Whether the place at ``start`` follows a person's name and a comma: "Mohammed Al-Sayed, Riyadh"."""
     return any(
-        p.end < start and p.end >= start - 4 and _pattern(r"[ \t]*,[ \t]*\Z").match(text[p.end : start])
+        p.end < start and p.end >= start - 4 and _pattern(r"[ \t]*[,(][ \t]*\Z").match(text[p.end : start])
         for p in persons
     )
 
