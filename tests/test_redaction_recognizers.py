@@ -1032,3 +1032,31 @@ def test_the_digits_of_an_international_phone_number_are_no_nhs_number(detector)
     text = "NHS number 943 476 5919, phone 020 7946 0123"
     local = [Finding(31, 44, "PHONE_NUMBER", 0.6), Finding(11, 23, "UK_NHS", 1.0)]
     assert [f.entity_type for f in refine_patterns(text, local)] == ["PHONE_NUMBER", "UK_NHS"]
+
+
+def _luhn_completed(prefix: str, length: int, rng: random.Random) -> str:
+    from otel_genai.redaction.recognizers import luhn_valid
+
+    body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    return next(body + d for d in "0123456789" if luhn_valid(body + d))
+
+
+@pytest.mark.parametrize("prefix", ["2200", "2204", "8112", "8201", "9792", "8600", "9860"])
+def test_national_card_networks_are_cards(detector, prefix: str) -> None:
+    """Mir, RuPay, Troy, UzCard and Humo cards, in groups of four."""
+    card = _luhn_completed(prefix, 16, random.Random(prefix))
+    grouped = " ".join(card[i : i + 4] for i in range(0, 16, 4))
+    assert _found(detector, [f"card {grouped} on file"], "CREDIT_CARD") == [{grouped}]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Mitt nya nummer är 070-000 03 18, ring efter fem.", "070-000 03 18"),
+        ("Meine Telefonnummer: 030 901 82 07", "030 901 82 07"),
+        ("Mi teléfono es 91 000 12 34 por la tarde.", "91 000 12 34"),
+        ("Mon numéro : 06 00 00 12 34", "06 00 00 12 34"),
+    ],
+)
+def test_local_numbers_after_a_cue_in_other_languages(detector, text: str, phone: str) -> None:
+    assert _covered(detector, text, phone, "PHONE_NUMBER"), text

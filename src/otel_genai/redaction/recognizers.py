@@ -229,6 +229,12 @@ _CARD_RANGES: tuple[tuple[int, int, int, frozenset[int]], ...] = (
     (2, 38, 39, frozenset(range(14, 20))),
     (2, 50, 50, frozenset(range(12, 20))),
     (2, 56, 69, frozenset(range(12, 20))),
+    # national networks: Mir (RU), RuPay (IN, 81-82), Troy (TR), UzCard and Humo (UZ)
+    (4, 2200, 2204, frozenset(range(16, 20))),
+    (2, 81, 82, frozenset({16})),
+    (4, 9792, 9792, frozenset({16})),
+    (4, 8600, 8600, frozenset({16})),
+    (4, 9860, 9860, frozenset({16})),
 )
 _CARD_SCORE = 1.0
 _MAESTRO_PREFIXES = frozenset({"50", *(str(prefix) for prefix in range(56, 70))})
@@ -310,7 +316,11 @@ _PHONE_CUE = (
     r"(?i:\b(?:call(?:ed|ing)?|phone|tel|telephone|cell|cellphone|mobile|mob|ring|text|txt|sms|whatsapp|"
     r"reach(?:able)?|contact|fax|dial|landline|ph|emergency|"
     r"(?:phone|tel|mobile|cell|fax|contact)[_\-](?:no|num|number|nr)|"
-    r"(?:my|his|her|their|your|our|direct|home|work|office)\s+(?:number|no|line))\b)"
+    r"(?:my|his|her|their|your|our|direct|home|work|office)\s+(?:number|no|line)|"
+    # the same in the languages our other cues cover: Nummer, numéro, número, Handy, móvil, celular, ...
+    r"(?:mitt|min|mein(?:e)?|meu|minha|mi|mon|ma|il\s+mio)\s+(?:\w+\s+)?(?:nummer|numéro|número|numero)|"
+    r"telefon(?:nummer)?|teléfono|telefone|téléphone|telefono|handy|móvil|celular|portable|"
+    r"cellulare|mobiltelefon|puhelin)\b)"
 )
 # Numbers first (digits are rare in text, cue words are not), then the cue in the few characters before.
 _LOCAL_NUMBER = re.compile(
