@@ -45,15 +45,16 @@ DIGIT_KINDS = ("PHONE", "CREDIT_CARD", "US_SSN", "IBAN")
 # The output-messages schema spells OpenAI's finish reasons its own way.
 SEMCONV_FINISH_REASON = {"stop": "stop", "tool_calls": "tool_call"}
 
-# Bounds set just beside what was measured with en_core_web_sm (run with -s for the report): PERSON 31/33,
-# ADDRESS 8/8, DATE_OF_BIRTH 7/7 (a month and day left beside a year is a miss), 6 of 31 clean texts altered
-# (NER taking "Convert", "Docker", "Heap" for names and countries or cities for places).
-MIN_PERSON_RECALL = 0.93
+# Bounds set just beside what was measured with en_core_web_sm over all five corpora (654 texts; run with -s
+# for the report): PERSON 0.909, ADDRESS 0.958, LOCATION 0.811, PERSONAL_DATE 0.810, DATE_OF_BIRTH 0.968,
+# 7 of 202 clean texts altered. Recall here counts whole words of the exported strings, a little stricter
+# than benchmarks/redaction_quality.py's characters (a weekday left beside a date is a miss).
+MIN_PERSON_RECALL = 0.90
 MIN_ADDRESS_RECALL = 0.95
 MIN_DATE_OF_BIRTH_RECALL = 0.95
-MIN_LOCATION_RECALL = 0.0
-MIN_PERSONAL_DATE_RECALL = 0.0
-MAX_CLEAN_ALTERED = 7
+MIN_LOCATION_RECALL = 0.80
+MIN_PERSONAL_DATE_RECALL = 0.80
+MAX_CLEAN_ALTERED = 8
 
 
 @dataclass
@@ -306,7 +307,7 @@ def test_no_pattern_value_survives_anywhere(run: Run) -> None:
             elif kind in DIGIT_KINDS and any(_digits(value) in digits for digits in everything_digits):
                 leaks.append((kind, value, "digits"))
     print(f"\npattern values checked: {checked}, surviving: {len(leaks)}")
-    assert checked >= 40
+    assert checked >= 400
     assert leaks == []
 
 
