@@ -639,6 +639,79 @@ def _words(value: str) -> list[str]:
     return [word for word in value.split() if word[:1].isupper()]
 
 
+# --- cheap gates ------------------------------------------------------------------------------------------
+# A pattern is one full scan of the text; a gate is a stdlib test that is a NECESSARY condition of its
+# pattern (a literal every match contains), so a text that fails it is not scanned at all. A word the
+# pattern reads in any case is spelt out with ``_any_case`` (``re.IGNORECASE`` scans ~10x slower). Patterns
+# without a gate run on every text.
+# where a name or a place starts: \p{Lu} is an ASCII capital or a non-ASCII letter (``str.isupper`` is not
+# enough: ``regex`` knows newer capitals than ``unicodedata``)
+_CAPITAL = r"(?:[A-Z]|[^\x00-\x7f])"
+# every key-value pattern: `key: "Name`, `key='Name`
+_QUOTED_VALUE = re.compile(rf"[:=][ \t]*[\"']{_CAPITAL}")
+_FIELD_VALUE = re.compile(rf"[:=][ \t]*[\"']?{_CAPITAL}")  # place fields: `City: Recife`
+_HEADER_VALUE = re.compile(rf":[ \t]*{_CAPITAL}")  # header: `From: Amara`
+_HERE = re.compile(r"[ \t]here")  # name_here: "Ayodele here."
+
+
+def _any_case(word: str) -> str:
+    """``word`` in any case, as ``regex``'s ``(?i:...)`` reads it (i, k and s have a non-ASCII case too)."""
+    special = {"i": "iI\u0130", "k": "kK\u212a", "s": "sS\u017f"}
+    return "".join(f"[{special.get(ch, ch + ch.upper())}]" for ch in word)
+
+
+# actor_lower_case: "<verb>ed by", "<verb>ed from ... to", "TODO(", "@" opening a word, "assignee:", "From x:"
+_ACTOR = re.compile(
+    rf"{_any_case('ed')}[ \t]+(?:{_any_case('by')}|{_any_case('from')})|{_any_case('assignee')}"
+    rf"|^[ \t>]*{_any_case('from')}|(?:TODO|FIXME|XXX|HACK)\(|(?<![A-Za-z0-9_.@])@",
+    re.MULTILINE,
+)
+_OF_OR_FROM = re.compile(rf"[ \t](?:of|from)[ \t]+{_CAPITAL}")  # place_of_a_person: "Ingrid Vik of Tromsø"
+_FROM = re.compile(r"[ \t]from[ \t]")  # name_from_team: "Joy from billing"
+_AND_I = re.compile(r"[ \t]and[ \t]+(?:I|me)")  # and_i: "Sunny and I"
+
+
+# place_cue, place_pair: "lives in Lagos", "moved from Gothenburg to Oslo" (a preposition in any case)
+_PREPOSITION_PLACE = re.compile(
+    r"[ \t](?:"
+    + "|".join(_any_case(word) for word in ("in", "to", "from", "at", "near", "outside", "around"))
+    + rf")[ \t]+{_CAPITAL}"
+)
+# literal: a quote opening a call's argument or following a comma in one, then a capital
+_LITERAL_QUOTE = re.compile(rf"[(,][ \t]*[\"']{_CAPITAL}")
+
+
+def _last_line(text: str) -> str:
+    return text[text.rfind("\n") + 1 :]
+
+
+_GATES: dict[str, Any] = {
+    "key_value": _QUOTED_VALUE.search,
+    "name_part_value": _QUOTED_VALUE.search,
+    "key_value_given_name": _QUOTED_VALUE.search,
+    "person_key_given_name": _QUOTED_VALUE.search,
+    "person_key_value": _QUOTED_VALUE.search,
+    "personal_key_value": _QUOTED_VALUE.search,
+    "name_here": _HERE.search,
+    "actor_lower_case": _ACTOR.search,
+    # a string literal in a call's or VALUES' brackets
+    "literal": _LITERAL_QUOTE.search,
+    "place_of_a_person": _OF_OR_FROM.search,
+    "place_cue": _PREPOSITION_PLACE.search,
+    "place_pair": _PREPOSITION_PLACE.search,
+    "name_from_team": _FROM.search,
+    "and_i": _AND_I.search,
+    "place_field": _FIELD_VALUE.search,
+    "person_place_field": _FIELD_VALUE.search,
+    "header": _HEADER_VALUE.search,
+    # a sign-off on its own line, then the name
+    "signature": lambda text: "\n" in text,
+    # the name ends the text: the comma or the dash is on its last line
+    "sign_off_comma": lambda text: "," in _last_line(text),
+    "dash_signature": lambda text: any(dash in _last_line(text) for dash in ("\u2014", "\u2013", "--")),
+}
+
+
 def name_recognizers(policy: RedactionPolicy) -> list[Any]:
     """Presidio recognizers (entity PERSON) of names marked by their context; none if PERSON is off."""
     wanted = policy.wanted_entities()
@@ -648,38 +721,63 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
     from presidio_analyzer import Pattern, PatternRecognizer
 
     flags = regex.MULTILINE  # the case of a name matters; cues opt out with (?i:...)
-    places = (
-        [
-            PatternRecognizer(
-                supported_entity="LOCATION",
-                name="otel_genai_place_of_a_person",
-                patterns=[Pattern(name, pattern, score) for name, pattern, score in _PLACE_PATTERNS],
-                global_regex_flags=flags,
+
+    class _GatedRecognizer(PatternRecognizer):
+        """Patterns that all need ``gate(text)`` (``_GATES``): none is scanned on a text that fails it."""
+
+        gate: Any = None
+
+        def analyze(self, text: str, entities: list[str], *args: Any, **kwargs: Any) -> Any:
+            if self.gate is not None and not self.gate(text):
+                return []
+            return super().analyze(text, entities, *args, **kwargs)
+
+    def build(
+        kind: type[_GatedRecognizer], entity: str, name: str, patterns: tuple[tuple[str, str, float], ...]
+    ) -> list[Any]:
+        """One recognizer for the patterns without a gate, one per gate for the others."""
+        groups: dict[Any, list[tuple[str, str, float]]] = {}
+        for pattern in patterns:
+            groups.setdefault(_GATES.get(pattern[0]), []).append(pattern)
+        built = []
+        for gate, members in groups.items():
+            suffix = "" if gate is None else "_" + members[0][0]
+            compiled = [Pattern(n, p, score) for n, p, score in members]
+            for each in compiled:  # compiled now, not on the first text its gate lets through
+                each.compiled_regex = regex.compile(each.regex, flags=flags)
+                each.compiled_with_flags = flags
+            recognizer = kind(
+                supported_entity=entity, name=name + suffix, patterns=compiled, global_regex_flags=flags
             )
-        ]
+            recognizer.gate = gate
+            built.append(recognizer)
+        return built
+
+    places = (
+        build(_GatedRecognizer, "LOCATION", "otel_genai_place_of_a_person", _PLACE_PATTERNS)
         if "LOCATION" in wanted
         else []
     )
 
-    class _GazetteerNameRecognizer(PatternRecognizer):
+    class _GazetteerNameRecognizer(_GatedRecognizer):
         """A match counts only when its first word is a given name (and not a product)."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
             return not is_given_name(regex.split(r"[ \t]+", pattern_text, maxsplit=1)[0])
 
-    class _KnownNameRecognizer(PatternRecognizer):
+    class _KnownNameRecognizer(_GatedRecognizer):
         """A match counts only when one of its words is a known given name or surname."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
             return not any(is_given_name(word) or is_surname(word) for word in _words(pattern_text))
 
-    class _PersonalKeyRecognizer(PatternRecognizer):
+    class _PersonalKeyRecognizer(_GatedRecognizer):
         """Any capitalised words under a key that holds only names, but for a tool or product."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
             return any(w.lower() in _TECH_WORDS or w.lower() in _NOT_PEOPLE for w in pattern_text.split())
 
-    class _WordNameRecognizer(PatternRecognizer):
+    class _WordNameRecognizer(_GatedRecognizer):
         """``Hope Mitchell``: a given name that is also a word, then a surname or a given name."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
@@ -687,64 +785,36 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
             last = last.strip()
             return first.lower() not in word_names() or not (is_surname(last) or is_given_name(last))
 
-    class _BookingRecognizer(PatternRecognizer):
+    class _BookingRecognizer(_GatedRecognizer):
         """A match counts only when its first word is a given name or a name that is also a word."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
             first = regex.split(r"[ \t]+", pattern_text, maxsplit=1)[0].lower()
             return first not in given_names() and first not in word_names()
 
-    class _TeamMemberRecognizer(PatternRecognizer):
+    class _TeamMemberRecognizer(_GatedRecognizer):
         """A match counts only when it is a given name or a given name that is also a word."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
             return not (is_given_name(pattern_text) or pattern_text.lower() in word_names())
 
-    # load the gazetteers here, on the worker thread, not during the first analysis
+    # load the gazetteers and compile the filter's patterns here, on the worker thread, not during analyses
     given_names(), surnames(), word_names()
+    for source in _filter_patterns():
+        _pattern(source)
     return [
-        PatternRecognizer(
-            supported_entity="PERSON",
-            name="otel_genai_person_cue",
-            patterns=[Pattern(name, pattern, score) for name, pattern, score in _STRONG_PATTERNS],
-            global_regex_flags=flags,
+        *build(_GatedRecognizer, "PERSON", "otel_genai_person_cue", _STRONG_PATTERNS),
+        *build(_GazetteerNameRecognizer, "PERSON", "otel_genai_person_given_name", _WEAK_PATTERNS),
+        *build(_KnownNameRecognizer, "PERSON", "otel_genai_person_known_name", _KNOWN_NAME_PATTERNS),
+        *build(
+            _PersonalKeyRecognizer,
+            "PERSON",
+            "otel_genai_person_personal_key",
+            (("personal_key_value", rf"{_PERSONAL_KEY}\K{_PERSONAL_KEY_VALUE}", 0.75),),
         ),
-        _GazetteerNameRecognizer(
-            supported_entity="PERSON",
-            name="otel_genai_person_given_name",
-            patterns=[Pattern(name, pattern, score) for name, pattern, score in _WEAK_PATTERNS],
-            global_regex_flags=flags,
-        ),
-        _KnownNameRecognizer(
-            supported_entity="PERSON",
-            name="otel_genai_person_known_name",
-            patterns=[Pattern(name, pattern, score) for name, pattern, score in _KNOWN_NAME_PATTERNS],
-            global_regex_flags=flags,
-        ),
-        _PersonalKeyRecognizer(
-            supported_entity="PERSON",
-            name="otel_genai_person_personal_key",
-            patterns=[Pattern("personal_key_value", rf"{_PERSONAL_KEY}\K{_PERSONAL_KEY_VALUE}", 0.75)],
-            global_regex_flags=flags,
-        ),
-        _WordNameRecognizer(
-            supported_entity="PERSON",
-            name="otel_genai_person_word_name",
-            patterns=[Pattern(name, pattern, score) for name, pattern, score in _WORD_NAME_PATTERNS],
-            global_regex_flags=flags,
-        ),
-        _BookingRecognizer(
-            supported_entity="PERSON",
-            name="otel_genai_person_booking",
-            patterns=[Pattern(name, pattern, score) for name, pattern, score in _BOOKING_PATTERNS],
-            global_regex_flags=flags,
-        ),
-        _TeamMemberRecognizer(
-            supported_entity="PERSON",
-            name="otel_genai_person_from_a_team",
-            patterns=[Pattern(name, pattern, score) for name, pattern, score in _TEAM_PATTERNS],
-            global_regex_flags=flags,
-        ),
+        *build(_WordNameRecognizer, "PERSON", "otel_genai_person_word_name", _WORD_NAME_PATTERNS),
+        *build(_BookingRecognizer, "PERSON", "otel_genai_person_booking", _BOOKING_PATTERNS),
+        *build(_TeamMemberRecognizer, "PERSON", "otel_genai_person_from_a_team", _TEAM_PATTERNS),
         *places,
     ]
 
@@ -1045,11 +1115,12 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
         and not (f.entity_type == "LOCATION" and (f.start, f.end) in full_names)
     ]
     findings = [_extended(text, f) if f.entity_type == "PERSON" else f for f in findings]
-    persons = [f for f in findings if f.entity_type == "PERSON" and _is_person(text, f)]
-    for finding in findings:
+    person_flags = [f.entity_type == "PERSON" and _is_person(text, f) for f in findings]
+    persons = [f for f, is_person in zip(findings, person_flags, strict=True) if is_person]
+    for finding, is_person in zip(findings, person_flags, strict=True):
         if finding.entity_type in NER_ENTITIES and _CODE_LIKE.search(text, finding.start, finding.end):
             continue
-        if finding.entity_type == "PERSON" and not _is_person(text, finding):
+        if finding.entity_type == "PERSON" and not is_person:
             place = Finding(finding.start, finding.end, "LOCATION", finding.score)
             if _is_place_word_after_from(text, finding) and _is_personal_place(
                 text, place, findings, persons
@@ -1344,6 +1415,31 @@ _PERSON_AFTER = (
     r"will|would|can|could|should|may|might|must|is|was|has|had|and[ \t]+(?:I|me|his|her)|says|replied|"
     r"called|phoned|rang|emailed|wrote|arrived|came|went|left|won't|can't|didn't|doesn't|isn't|wasn't)\b)"
 )
+
+
+def _filter_patterns() -> tuple[str, ...]:
+    """The patterns ``refine_names`` compiles with ``_pattern`` (compiled when the recognizers are built)."""
+    return (
+        _CUE_BEFORE,
+        _PERSON_AFTER,
+        _CUE_AFTER,
+        _SURNAME,
+        _LIST_NEXT,
+        _SPAN_SYNTAX,
+        _NAME_BEFORE_SYNTAX,
+        _PREVIOUS_NAME_WORD,
+        _PLACE_FIELD + r"\Z",
+        _PERSON_PLACE_FIELD + r"\Z",
+        _PERSON_PLACE_PREPOSITION,
+        _PARTICLE,
+        _NUMBER_BEFORE,
+        _LOCATIVE_BEFORE,
+        _GREETING_BEFORE,
+        _ADDRESSING_BEFORE,
+        _CODE_DECLARATION,
+        rf"[ \t]+{_PERSON_VERB}\b",
+        rf"(?i:{_SIGN_OFF_WORDS})",
+    )
 
 
 @functools.cache
