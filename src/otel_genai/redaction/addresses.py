@@ -26,6 +26,7 @@ without a digit (every shape here has one), so most prose costs one scan for a d
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -350,30 +351,170 @@ _ADDRESS_PATTERNS = (
 )
 
 
+# --- cheap gates: a stdlib test per pattern that is a NECESSARY condition of it (a street or unit word it
+# needs), so a text that fails it is not scanned by the pattern. Words read in any case are looked up among
+# the text's words folded to lower-case ASCII (the letters ``regex``'s ``(?i:...)`` reads as a-z: A-Z, and
+# \u0130, \u212a, \u017f; and \u00c9 as \u00e9): one scan per text, shared by the gates.
+_FOLD = str.maketrans(
+    {
+        **{chr(code): chr(code + 32) for code in range(ord("A"), ord("Z") + 1)},
+        "\u0130": "i",
+        "\u212a": "k",
+        "\u017f": "s",
+        "\u00c9": "\u00e9",
+    }
+)
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+
+def _listed(words: str) -> tuple[str, ...]:
+    """``"a|b|c"`` as a tuple."""
+    return tuple(words.split("|"))
+
+
+@functools.lru_cache(maxsize=8)
+def _folded(text: str) -> tuple[str, frozenset[str]]:
+    """``text`` folded, and its maximal runs of a-z."""
+    folded = text.translate(_FOLD)
+    return folded, frozenset(_ASCII_WORD.findall(folded))
+
+
+def _has_word(words: frozenset[str], accented: tuple[str, ...] = ()) -> Any:
+    """A gate: the folded text has one of ``words`` as a run of a-z, or contains one of ``accented``."""
+
+    def gate(text: str) -> bool:
+        folded, found = _folded(text)
+        return not words.isdisjoint(found) or any(word in folded for word in accented)
+
+    return gate
+
+
+# English street types ("Road", "st", "AVE"; any case), Korean roads ("Teheran-ro")
+_NUMBER_STREET_WORDS = frozenset(
+    _listed(
+        "street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|terrace|tce|place|pl|way|close|crescent|cres|"
+        "grove|gardens|gdns|mews|row|square|sq|parade|pde|boulevard|blvd|highway|hwy|parkway|pkwy|circle|cir|"
+        "esplanade|embankment|marg|salai|ro|gil|daero"
+    )
+)
+# French types (the accented ones as substrings)
+_ROMANCE_STREET_WORDS = frozenset(
+    _listed(
+        "rue|chemin|allee|impasse|quai|bd|rte|sentier|faubourg|rond|parvis|lotissement|avenue|av|boulevard|bld|"
+        "place|cours|route|square|passage|voie|promenade|esplanade"
+    )
+)
+_ROMANCE_STREET_ACCENTED = ("all\u00e9e", "cit\u00e9", "r\u00e9sidence")
+# Southern and Eastern European types, before the name ("Calle", "C/", "Travesía", "ul.", "B-dul", "Șoseaua")
+_STREET_NUMBER_WORDS = frozenset(
+    _listed(
+        "calle|c|avenida|avda|carrer|carretera|traves|glorieta|rua|travessa|praca|rodovia|viale|piazza|piazzale|"
+        "vicolo|contrada|jalan|jl|ul|ulica|ulitsa|vul|vulytsia|prospekt|prosp|ploshchad|pereulok|piata|pr|pl|"
+        "bulevardul|bulvar|dul|bd|bul|strada|str|splaiul|soseaua|oseaua|calea|aleea|via|plaza|largo|corso|paseo|"
+        "camino|alameda|estrada|ronda|av|rue|avenue|boulevard|prospect"
+    )
+)
+_STREET_NUMBER_ACCENTED = ("pra\u00e7a", "pia\u021ba")
+# a street word right before the house number: "Lindenstraße 42", "Karl Johans gate 22", "Rothschild Blvd 22"
+_BEFORE_NUMBER = _listed(
+    "stra\u00dfe|strasse|weg|gasse|allee|platz|damm|ufer|chaussee|steig|pfad|straat|gracht|laan|plein|kade|"
+    "singel|dijk|steeg|gatan|gata|v\u00e4gen|v\u00e4g|veien|gaten|gade|vej|katu|kuja|str.|Stra\u00dfe|"
+    "Strasse|Str.|Weg|Gasse|Allee|Platz|Damm|Ufer|Ring|Chaussee|gate|vei|Prospekt|prospekt|Ulitsa|ulitsa|"
+    "Vulytsia|vulytsia|Pereulok|pereulok|Shosse|shosse|Naberezhnaya|naberezhnaya|Bulvar|bulvar|utca|\u00fat|"
+    "k\u00f6r\u00fat|t\u00e9r|Street|St|St.|Road|Rd|Rd.|Avenue|Ave|Ave.|Boulevard|Blvd|Blvd.|Lane|"
+    "Prospect"
+)
+_BLANKS_DIGIT = re.compile(r"[ \t]+\d")
+# Korean roads and Turkish streets ("Teheran-ro 152", "Bağdat Caddesi No: 12")
+_COMPOUND_ANYWHERE = (
+    "-ro",
+    "-gil",
+    "-daero",
+    "Caddesi",
+    "Cad.",
+    "Cd.",
+    "Sokak",
+    "Soka\u011f\u0131",
+    "Sok.",
+    "Sk.",
+    "Bulvar\u0131",
+    "Blv.",
+)
+
+
+def _compound_gate(text: str) -> bool:
+    if any(word in text for word in _COMPOUND_ANYWHERE):
+        return True
+    return any(text.endswith(_BEFORE_NUMBER, 0, match.start()) for match in _BLANKS_DIGIT.finditer(text))
+
+
+_UNIT_WORDS = _listed(
+    "Flat|House|Plot|Apt|Apartment|Unit|Villa|Bungalow|Door|No.|Erf|Stand|Blk|Suite|Level|Floor|Shop|"
+    "Building|Bldg|Block"
+)
+# a house number (its digit, up to two letters: "221B", "14th"), blanks, and a street's capitalised name
+_NUMBER_THEN_CAPITAL = re.compile(r"\d\S{0,2}[ \t]+[A-Z\u0080-\U0010ffff]")
+_has_number_street_word = _has_word(_NUMBER_STREET_WORDS)
+_CHOME = re.compile(r"\d-\d")
+_COLOMBIA = re.compile(r"(?:Calle|Carrera|Cra\.|Kra\.|Cl\.|Avenida|Diagonal|Transversal|Av\.)[ \t]+\d")
+_GATES: dict[str, Any] = {
+    "number_street": lambda text: (
+        _NUMBER_THEN_CAPITAL.search(text) is not None and _has_number_street_word(text)
+    ),
+    "number_romance_street": _has_word(_ROMANCE_STREET_WORDS, _ROMANCE_STREET_ACCENTED),
+    "street_number": _has_word(_STREET_NUMBER_WORDS, _STREET_NUMBER_ACCENTED),
+    "compound_street_number": _compound_gate,
+    "unit_street": lambda text: any(word in text for word in _UNIT_WORDS),
+    "japan_chome": _CHOME.search,
+    "colombia_grid": _COLOMBIA.search,
+}
+
+
 def address_recognizers(policy: RedactionPolicy) -> list[Any]:
     """Presidio recognizers of STREET_ADDRESS in many countries' shapes (beside recognizers.py's)."""
     if ENTITY not in policy.wanted_entities():
         return []
     import regex
-    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
     class AddressRecognizer(PatternRecognizer):
-        """Skips texts without a digit: every address shape here has one."""
+        """Skips texts without a digit (every address shape here has one); of the others, scans each with the
+        patterns whose gate (``_GATES``) it passes."""
+
+        parts: list[tuple[Any, PatternRecognizer]] = []
 
         def analyze(self, text: str, entities: list[str], *args: Any, **kwargs: Any) -> Any:
             if _DIGIT.search(text) is None:
                 return []
-            return super().analyze(text, entities, *args, **kwargs)
+            results = []
+            for gate, part in self.parts:
+                if gate is None or gate(text):
+                    results.extend(part.analyze(text, entities, *args, **kwargs))
+            for result in results:  # found by this recognizer (its context enhances them)
+                result.recognition_metadata[RecognizerResult.RECOGNIZER_IDENTIFIER_KEY] = self.id
+            return EntityRecognizer.remove_duplicates(results)
 
-    return [
-        AddressRecognizer(
+    def recognizer(patterns: list[Any]) -> PatternRecognizer:
+        return PatternRecognizer(
             supported_entity=ENTITY,
             name="otel_genai_international_address",
-            patterns=[Pattern(name, pattern, score) for name, pattern, score in _ADDRESS_PATTERNS],
+            patterns=patterns,
             global_regex_flags=regex.DOTALL | regex.MULTILINE,
             context=["address", "live", "ship", "deliver", "post"],
         )
-    ]
+
+    whole = AddressRecognizer(
+        supported_entity=ENTITY,
+        name="otel_genai_international_address",
+        patterns=[Pattern(name, pattern, score) for name, pattern, score in _ADDRESS_PATTERNS],
+        global_regex_flags=regex.DOTALL | regex.MULTILINE,
+        context=["address", "live", "ship", "deliver", "post"],
+    )
+    # one recognizer per pattern, each reporting its findings as the whole one's
+    whole.parts = []
+    for name, pattern, score in _ADDRESS_PATTERNS:
+        whole.parts.append((_GATES.get(name), recognizer([Pattern(name, pattern, score)])))
+    return [whole]
 
 
 def address_patterns() -> tuple[tuple[str, str, float], ...]:
