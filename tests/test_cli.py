@@ -268,7 +268,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
         )
         running[name] = (process, root / f"{name}.unused")
     try:
-        yield collect_runs(running, timeout=120)
+        yield collect_runs(running)
     finally:
         listener.close()
 

@@ -610,7 +610,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             )
             env.update(extra)
             running[name] = (start([sys.executable, str(script)], env), root / "none")
-        results = collect_runs(running, timeout=90)
+        results = collect_runs(running)
     for name, receiver in receivers.items():
         results[name]["receiver"] = receiver
     yield results

@@ -184,7 +184,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         )
         running[name] = (process, output)
 
-    yield collect_runs(running, timeout=120)
+    yield collect_runs(running)
 
 
 def result_of(scenarios: dict[str, Any], name: str) -> dict[str, Any]:

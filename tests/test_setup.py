@@ -548,7 +548,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     command = [str(bin_dir / "opentelemetry-instrument"), sys.executable, str(zero_code), str(output)]
     running["zero_code_content"] = (_start(command, content_env, root), output)
 
-    yield collect_runs(running, timeout=60)
+    yield collect_runs(running)
 
 
 def _start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
