@@ -26,10 +26,10 @@ without a digit (every shape here has one), so most prose costs one scan for a d
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
+from otel_genai.redaction._gates import folded_words, gated_recognizer
 from otel_genai.redaction.policy import RedactionPolicy
 
 ENTITY = "STREET_ADDRESS"
@@ -355,35 +355,16 @@ _ADDRESS_PATTERNS = (
 # needs), so a text that fails it is not scanned by the pattern. Words read in any case are looked up among
 # the text's words folded to lower-case ASCII (the letters ``regex``'s ``(?i:...)`` reads as a-z: A-Z, and
 # \u0130, \u212a, \u017f; and \u00c9 as \u00e9): one scan per text, shared by the gates.
-_FOLD = str.maketrans(
-    {
-        **{chr(code): chr(code + 32) for code in range(ord("A"), ord("Z") + 1)},
-        "\u0130": "i",
-        "\u212a": "k",
-        "\u017f": "s",
-        "\u00c9": "\u00e9",
-    }
-)
-_ASCII_WORD = re.compile(r"[a-z]+")
-
-
 def _listed(words: str) -> tuple[str, ...]:
     """``"a|b|c"`` as a tuple."""
     return tuple(words.split("|"))
-
-
-@functools.lru_cache(maxsize=8)
-def _folded(text: str) -> tuple[str, frozenset[str]]:
-    """``text`` folded, and its maximal runs of a-z."""
-    folded = text.translate(_FOLD)
-    return folded, frozenset(_ASCII_WORD.findall(folded))
 
 
 def _has_word(words: frozenset[str], accented: tuple[str, ...] = ()) -> Any:
     """A gate: the folded text has one of ``words`` as a run of a-z, or contains one of ``accented``."""
 
     def gate(text: str) -> bool:
-        folded, found = _folded(text)
+        folded, found = folded_words(text)
         return not words.isdisjoint(found) or any(word in folded for word in accented)
 
     return gate
@@ -475,46 +456,21 @@ def address_recognizers(policy: RedactionPolicy) -> list[Any]:
     if ENTITY not in policy.wanted_entities():
         return []
     import regex
-    from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+    from presidio_analyzer import PatternRecognizer
 
-    class AddressRecognizer(PatternRecognizer):
-        """Skips texts without a digit (every address shape here has one); of the others, scans each with the
-        patterns whose gate (``_GATES``) it passes."""
-
-        parts: list[tuple[Any, PatternRecognizer]] = []
-
-        def analyze(self, text: str, entities: list[str], *args: Any, **kwargs: Any) -> Any:
-            if _DIGIT.search(text) is None:
-                return []
-            results = []
-            for gate, part in self.parts:
-                if gate is None or gate(text):
-                    results.extend(part.analyze(text, entities, *args, **kwargs))
-            for result in results:  # found by this recognizer (its context enhances them)
-                result.recognition_metadata[RecognizerResult.RECOGNIZER_IDENTIFIER_KEY] = self.id
-            return EntityRecognizer.remove_duplicates(results)
-
-    def recognizer(patterns: list[Any]) -> PatternRecognizer:
-        return PatternRecognizer(
-            supported_entity=ENTITY,
+    # one recognizer (its context words raise what it finds); every shape here has a digit
+    return [
+        gated_recognizer(
+            PatternRecognizer,
+            entity=ENTITY,
             name="otel_genai_international_address",
-            patterns=patterns,
-            global_regex_flags=regex.DOTALL | regex.MULTILINE,
+            patterns=_ADDRESS_PATTERNS,
+            gates=_GATES,
+            flags=regex.DOTALL | regex.MULTILINE,
+            requires=_DIGIT.search,
             context=["address", "live", "ship", "deliver", "post"],
         )
-
-    whole = AddressRecognizer(
-        supported_entity=ENTITY,
-        name="otel_genai_international_address",
-        patterns=[Pattern(name, pattern, score) for name, pattern, score in _ADDRESS_PATTERNS],
-        global_regex_flags=regex.DOTALL | regex.MULTILINE,
-        context=["address", "live", "ship", "deliver", "post"],
-    )
-    # one recognizer per pattern, each reporting its findings as the whole one's
-    whole.parts = []
-    for name, pattern, score in _ADDRESS_PATTERNS:
-        whole.parts.append((_GATES.get(name), recognizer([Pattern(name, pattern, score)])))
-    return [whole]
+    ]
 
 
 def address_patterns() -> tuple[tuple[str, str, float], ...]:

@@ -209,7 +209,8 @@ class PresidioDetector:
         use_ner = ner and self._ner_nlp is not None and bool(self._ner_entities)
         texts = [piece for _, _, piece in pieces]
         # NER only where a name or place could be: texts with at least one letter.
-        with_ner = [use_ner and _LETTER.search(text) is not None for text in texts]
+        lettered = [_LETTER.search(text) is not None for text in texts]
+        with_ner = [use_ner and has_letter for has_letter in lettered]
         ner_texts = [text for text, flag in zip(texts, with_ner, strict=True) if flag]
         other_texts = [text for text, flag in zip(texts, with_ner, strict=True) if not flag]
         language = self.policy.language
@@ -221,9 +222,9 @@ class PresidioDetector:
         ):
             ner_docs = iter(self._ner_nlp.pipe(ner_texts, batch_size=batch)) if ner_texts else iter(())
             blank_docs = iter(self._blank_nlp.pipe(other_texts, batch_size=batch))
-            for text, flag in zip(texts, with_ner, strict=True):
+            for text, flag, has_letter in zip(texts, with_ner, lettered, strict=True):
                 doc = next(ner_docs) if flag else next(blank_docs)
-                entities = self._entities_for(text)
+                entities = self._entities_for(text, has_letter)
                 if not entities:
                     yield []
                     continue
@@ -239,11 +240,11 @@ class PresidioDetector:
                 findings = [Finding(r.start, r.end, r.entity_type, float(r.score)) for r in results]
                 yield refine_names(text, refine_patterns(text, findings))
 
-    def _entities_for(self, text: str) -> tuple[str, ...]:
+    def _entities_for(self, text: str, has_letter: bool | None = None) -> tuple[str, ...]:
         entities: list[str] = list(self._always)
         # Names and places: by the NER model on texts it read (``doc`` from the NER pipeline), and by the
         # context recognizers of names.py on every text with a letter, with or without a model.
-        if _LETTER.search(text) is not None:
+        if has_letter if has_letter is not None else _LETTER.search(text) is not None:
             entities.extend(self._ner_entities)
         for gated, test in self._gates:
             if test(text):

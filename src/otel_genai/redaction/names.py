@@ -24,6 +24,7 @@ import re
 from importlib import resources
 from typing import Any
 
+from otel_genai.redaction._gates import folded_words, gated_recognizer
 from otel_genai.redaction.findings import Finding
 from otel_genai.redaction.policy import NER_ENTITIES, RedactionPolicy
 
@@ -688,14 +689,6 @@ def _last_line(text: str) -> str:
 # The cue patterns read their cue words in any case: one shared scan per text finds which cue words it
 # has, as whole words of its letters folded to lower-case ASCII (the letters ``regex``'s ``(?i:...)`` reads
 # as a-z: A-Z, and \u0130, \u212a, \u017f), and each pattern needs one of the first words of its cues.
-_FOLD = str.maketrans(
-    {
-        **{chr(code): chr(code + 32) for code in range(ord("A"), ord("Z") + 1)},
-        "\u0130": "i",
-        "\u212a": "k",
-        "\u017f": "s",
-    }
-)
 _POSSESSIVES = ("my", "our", "his", "her", "their", "your")
 _GREETING_WORDS = (
     "hi",
@@ -957,14 +950,13 @@ _CUE_PATTERNS_OF_WORD: dict[str, frozenset[str]] = {
     word: frozenset(name for name, words in _CUE_WORDS.items() if word in words)
     for word in {word for words in _CUE_WORDS.values() for word in words}
 }
-_ASCII_WORD = re.compile(r"[a-z]+")
 
 
 @functools.lru_cache(maxsize=8)
 def _cued_patterns(text: str) -> frozenset[str]:
     """The cue patterns whose cue words ``text`` has (one scan per text, shared by the recognizers)."""
     found: frozenset[str] = frozenset()
-    for word in _CUE_PATTERNS_OF_WORD.keys() & set(_ASCII_WORD.findall(text.translate(_FOLD))):
+    for word in _CUE_PATTERNS_OF_WORD.keys() & folded_words(text)[1]:
         found |= _CUE_PATTERNS_OF_WORD[word]
     return found
 
@@ -1185,66 +1177,48 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
     if "PERSON" not in wanted:
         return []
     import regex
-    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer import PatternRecognizer
 
     flags = regex.MULTILINE  # the case of a name matters; cues opt out with (?i:...)
 
-    class _GatedRecognizer(PatternRecognizer):
-        """Patterns that all need ``gate(text)`` (``_GATES``): none is scanned on a text that fails it."""
-
-        gate: Any = None
-
-        def analyze(self, text: str, entities: list[str], *args: Any, **kwargs: Any) -> Any:
-            if self.gate is not None and not self.gate(text):
-                return []
-            return super().analyze(text, entities, *args, **kwargs)
-
-    def build(
-        kind: type[_GatedRecognizer], entity: str, name: str, patterns: tuple[tuple[str, str, float], ...]
-    ) -> list[Any]:
-        """One recognizer for the patterns without a gate, one per gate for the others."""
-        groups: dict[Any, list[tuple[str, str, float]]] = {}
-        for pattern in patterns:
-            groups.setdefault(_GATES.get(pattern[0]), []).append(pattern)
-        built = []
-        for gate, members in groups.items():
-            suffix = "" if gate is None else "_" + members[0][0]
-            compiled = [Pattern(n, _spelt_out(p) if n in _SPELT_OUT else p, score) for n, p, score in members]
-            for each in compiled:  # compiled now, not on the first text its gate lets through
-                each.compiled_regex = regex.compile(each.regex, flags=flags)
-                each.compiled_with_flags = flags
-            recognizer = kind(
-                supported_entity=entity, name=name + suffix, patterns=compiled, global_regex_flags=flags
-            )
-            recognizer.gate = gate
-            built.append(recognizer)
-        return built
+    def build(kind: type, entity: str, name: str, patterns: tuple[tuple[str, str, float], ...]) -> Any:
+        return gated_recognizer(
+            kind,
+            entity=entity,
+            name=name,
+            patterns=patterns,
+            gates=_GATES,
+            flags=flags,
+            source=lambda pattern, expression: (
+                _spelt_out(expression) if pattern in _SPELT_OUT else expression
+            ),
+        )
 
     places = (
-        build(_GatedRecognizer, "LOCATION", "otel_genai_place_of_a_person", _PLACE_PATTERNS)
+        [build(PatternRecognizer, "LOCATION", "otel_genai_place_of_a_person", _PLACE_PATTERNS)]
         if "LOCATION" in wanted
         else []
     )
 
-    class _GazetteerNameRecognizer(_GatedRecognizer):
+    class _GazetteerNameRecognizer(PatternRecognizer):
         """A match counts only when its first word is a given name (and not a product)."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
             return not is_given_name(regex.split(r"[ \t]+", pattern_text, maxsplit=1)[0])
 
-    class _KnownNameRecognizer(_GatedRecognizer):
+    class _KnownNameRecognizer(PatternRecognizer):
         """A match counts only when one of its words is a known given name or surname."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
             return not any(is_given_name(word) or is_surname(word) for word in _words(pattern_text))
 
-    class _PersonalKeyRecognizer(_GatedRecognizer):
+    class _PersonalKeyRecognizer(PatternRecognizer):
         """Any capitalised words under a key that holds only names, but for a tool or product."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
             return any(w.lower() in _TECH_WORDS or w.lower() in _NOT_PEOPLE for w in pattern_text.split())
 
-    class _WordNameRecognizer(_GatedRecognizer):
+    class _WordNameRecognizer(PatternRecognizer):
         """``Hope Mitchell``: a given name that is also a word, then a surname or a given name."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
@@ -1252,14 +1226,14 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
             last = last.strip()
             return first.lower() not in word_names() or not (is_surname(last) or is_given_name(last))
 
-    class _BookingRecognizer(_GatedRecognizer):
+    class _BookingRecognizer(PatternRecognizer):
         """A match counts only when its first word is a given name or a name that is also a word."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
             first = regex.split(r"[ \t]+", pattern_text, maxsplit=1)[0].lower()
             return first not in given_names() and first not in word_names()
 
-    class _TeamMemberRecognizer(_GatedRecognizer):
+    class _TeamMemberRecognizer(PatternRecognizer):
         """A match counts only when it is a given name or a given name that is also a word."""
 
         def invalidate_result(self, pattern_text: str) -> bool:
@@ -1270,18 +1244,18 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
     for source in _filter_patterns():
         _pattern(source)
     return [
-        *build(_GatedRecognizer, "PERSON", "otel_genai_person_cue", _STRONG_PATTERNS),
-        *build(_GazetteerNameRecognizer, "PERSON", "otel_genai_person_given_name", _WEAK_PATTERNS),
-        *build(_KnownNameRecognizer, "PERSON", "otel_genai_person_known_name", _KNOWN_NAME_PATTERNS),
-        *build(
+        build(PatternRecognizer, "PERSON", "otel_genai_person_cue", _STRONG_PATTERNS),
+        build(_GazetteerNameRecognizer, "PERSON", "otel_genai_person_given_name", _WEAK_PATTERNS),
+        build(_KnownNameRecognizer, "PERSON", "otel_genai_person_known_name", _KNOWN_NAME_PATTERNS),
+        build(
             _PersonalKeyRecognizer,
             "PERSON",
             "otel_genai_person_personal_key",
             (("personal_key_value", rf"{_PERSONAL_KEY}\K{_PERSONAL_KEY_VALUE}", 0.75),),
         ),
-        *build(_WordNameRecognizer, "PERSON", "otel_genai_person_word_name", _WORD_NAME_PATTERNS),
-        *build(_BookingRecognizer, "PERSON", "otel_genai_person_booking", _BOOKING_PATTERNS),
-        *build(_TeamMemberRecognizer, "PERSON", "otel_genai_person_from_a_team", _TEAM_PATTERNS),
+        build(_WordNameRecognizer, "PERSON", "otel_genai_person_word_name", _WORD_NAME_PATTERNS),
+        build(_BookingRecognizer, "PERSON", "otel_genai_person_booking", _BOOKING_PATTERNS),
+        build(_TeamMemberRecognizer, "PERSON", "otel_genai_person_from_a_team", _TEAM_PATTERNS),
         *places,
     ]
 
