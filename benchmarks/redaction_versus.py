@@ -23,8 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _report import RESULTS, save
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 BATCH = 64
 
 
@@ -117,8 +118,7 @@ def main() -> int:
     lines.append("ratio: baseline time / this tree's time (1.00 = same speed, 0.90 = 10 % slower)")
     print("\n".join(lines))
     if args.save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "redaction_versus.txt").write_text("\n".join(lines) + "\n")
+        save(RESULTS, "redaction_versus", "\n".join(lines))
     return 0
 
 
