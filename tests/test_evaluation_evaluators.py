@@ -403,11 +403,15 @@ def test_pii_counted_by_type_never_the_values(pii: PiiDetected) -> None:
         f"The card on file is {card}."
     )
     result = pii.evaluate(Answer(text))
+    # "Jane" too, by the given-name list alone (patterns only: no model here)
     assert result == EvaluationResult(
-        "pii_detected", score=1.0, label="pii", explanation="CREDIT_CARD=1,EMAIL_ADDRESS=2,PHONE_NUMBER=2"
+        "pii_detected",
+        score=1.0,
+        label="pii",
+        explanation="CREDIT_CARD=1,EMAIL_ADDRESS=2,PERSON=1,PHONE_NUMBER=2",
     )
     assert result.explanation is not None
-    assert not any(value in result.explanation for value in [*emails, *phones, card])
+    assert not any(value in result.explanation for value in [*emails, *phones, card, "Jane"])
 
 
 def test_a_clean_answer(pii: PiiDetected) -> None:

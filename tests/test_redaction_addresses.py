@@ -287,6 +287,56 @@ ADDRESSES = (
         "Av. Brigadeiro Faria Lima, 3000 - Itaim Bibi, São Paulo - SP, 04538-132",
     ),
     ("CO", "Oficina en Calle 72 #10-34, Bogotá, Colombia.", "Calle 72 #10-34, Bogotá, Colombia"),
+    # a direction after the street's type, then the locality and the city or the province and postcode
+    (
+        "GH",
+        "my parcel is still not at 27 Ring Road West, Labone, Accra and",
+        "27 Ring Road West, Labone, Accra",
+    ),
+    ("CA", "Address: 140 King Street East, Toronto, ON M5C 1G6", "140 King Street East, Toronto, ON M5C 1G6"),
+    (
+        "US",
+        "She lives at 350 5th Avenue South, Minneapolis, MN 55415.",
+        "350 5th Avenue South, Minneapolis, MN 55415",
+    ),
+    ("US", "Mail to 1200 Pine St NW, Washington, DC 20005 today", "1200 Pine St NW, Washington, DC 20005"),
+    (
+        "AU",
+        "Deliver to 12 Smith Street North, Bondi NSW 2026 please",
+        "12 Smith Street North, Bondi NSW 2026",
+    ),
+    ("IE", "I live at 5 Main Street East, Dublin 2, D02 X285 now", "5 Main Street East, Dublin 2, D02 X285"),
+    # in Japanese, Chinese and Korean script
+    ("JP", "住所: 〒160-0023 東京都新宿区西新宿2-8-1\n電話", "〒160-0023 東京都新宿区西新宿2-8-1"),
+    ("JP", "東京都新宿区西新宿2丁目8番1号に来てください", "東京都新宿区西新宿2丁目8番1号"),
+    ("JP", "送り先は大阪府大阪市北区梅田3-1です", "大阪府大阪市北区梅田3-1"),
+    ("CN", "地址: 上海市黄浦区南京东路100号5楼", "上海市黄浦区南京东路100号5楼"),
+    ("KR", "주소: 서울특별시 종로구 세종대로 209", "서울특별시 종로구 세종대로 209"),
+    ("KR", "부산광역시 해운대구 우동 1408-5 로 보내주세요", "부산광역시 해운대구 우동 1408-5"),
+    # a unit after the house number, a 7-digit postcode, a house after a numberless street, Polish flats
+    # and postcodes, Peru's jirón
+    (
+        "KZ",
+        "Ship to Dostyk Avenue 188, apt 41, Almaty 050051 please.",
+        "Dostyk Avenue 188, apt 41, Almaty 050051",
+    ),
+    (
+        "CL",
+        "Entrega: Avenida Providencia 1208, depto 503, 7500000 Providencia, Santiago.",
+        "Avenida Providencia 1208, depto 503, 7500000 Providencia, Santiago",
+    ),
+    (
+        "ET",
+        "new card shipped to Bole Road, House 77, Addis Ababa, arrives soon",
+        "Bole Road, House 77, Addis Ababa",
+    ),
+    ("PL", "Adres: ul. Piotrkowska 104/6, 90-006 Łódź.", "ul. Piotrkowska 104/6, 90-006 Łódź"),
+    ("PL", "Proszę wysłać na ul. Długa 5 m. 12, 00-238 Warszawa.", "ul. Długa 5 m. 12, 00-238 Warszawa"),
+    (
+        "PE",
+        "su pedido será entregado en Jr. Junín 455, Miraflores, Lima el lunes",
+        "Jr. Junín 455, Miraflores, Lima",
+    ),
 )
 
 # Texts with numbers next to capitalised words, street-like words, postcode-like numbers: no address.
@@ -389,6 +439,17 @@ NOT_ADDRESSES = (
     "Patch C1043, Buenos Aires team",
     "Av. Speed 35, Max 50 on the track",
     "Av. Score 35, Median 30",
+    # directions and CJK words that hold a unit's character, outside an address
+    "Version 5 North American release, Queen Street West has no number",
+    "Chapter 4 Road East, Level 2 West",
+    "市場1-2位の会社です",
+    "区間1-2で止まります",
+    "我知道3号楼在哪里",
+    "渋谷区で3-4人が集まりました",
+    "서울시 강남구 에서 3명",
+    # a junior's name before a year, a street without its house, a house rule
+    "Sammy Davis Jr. 1965 album, remastered",
+    "Abbey Road, House music and 1969 records",
 )
 
 
@@ -477,6 +538,12 @@ def test_country_without_a_comma_must_end_its_clause(detector) -> None:
 
 
 ADVERSARIAL = {
+    # runs of CJK units and road words without a number, directions after directions
+    "kanji units": "東京都渋谷区市区町村郡" * 4500 + "1-2-3",
+    "chinese roads": "北京市朝阳区建国路" * 5500 + "88号",
+    "korean districts": "서울시 강남구 " * 6000 + "테헤란로 152",
+    "directions": "14 Ring Road" + " East West" * 5000,
+    "ordinals": "350 " + "5th " * 12000 + "Avenue",
     # many words that could each start a country, a locality, a residence, a floor or a road
     "countries": "12 Main Street" + ", Republic of the" * 4000,
     "spaced countries": "12 Main Street, Lagos" + " United States of" * 4000,
@@ -486,6 +553,11 @@ ADVERSARIAL = {
     "phases": "12 Main Street, Lekki" + " Phase 1" * 6000,
     "ordinal roads": "Flat 2, 14th A Cross " * 2500,
     "dashed localities": "Via Roma 10" + ", Piso 5 - Bela Vista" * 2500,
+    "east types": "ul. Piotrkowska " * 3200,
+    "jirones": "Jr. Junín " * 5000,
+    "houses after roads": "Bole Road, House 77, " * 2400,
+    "flats after numbers": "ul. Długa 5 m. " * 3400,
+    "units after avenues": "Dostyk Avenue 188, apt 41, " * 1900,
 }
 
 
@@ -518,3 +590,44 @@ def test_patterns_are_case_sensitive_with_opt_ins() -> None:
         compiled = regex.compile(pattern, flags)
         assert not compiled.flags & regex.IGNORECASE, name
         assert 0.35 <= score <= 1.0, name
+
+
+def test_every_patterns_gate_passes_every_text_the_pattern_matches() -> None:
+    """A gate is a necessary condition of its pattern: on texts built from addresses, their pieces and
+    look-alikes, whenever a pattern matches, its gate lets the text through."""
+    import random
+
+    import regex
+
+    from otel_genai.redaction.addresses import _GATES
+
+    flags = regex.DOTALL | regex.MULTILINE
+    pieces = [address for _, _, address in ADDRESSES] + list(NOT_ADDRESSES)
+    pieces += [
+        "350 ",
+        "5th ",
+        "22ND ",
+        "Avenue ",
+        "st ",
+        "East",
+        ", ",
+        "\n",
+        "〒",
+        "都",
+        "区",
+        "路",
+        "号",
+        "구 ",
+    ]
+    rng = random.Random(17)
+    texts = [text for _, text, _ in ADDRESSES] + list(NOT_ADDRESSES)
+    texts += ["350 5th st", "12 22ND avenue, Springfield", "ship to 9 1st way"]  # an ordinal for a name
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    for name, pattern, _ in address_patterns():
+        gate = _GATES.get(name)
+        if gate is None:
+            continue
+        compiled = regex.compile(pattern, flags)
+        matched = [text for text in texts if compiled.search(text)]
+        assert matched, name  # the texts exercise every pattern
+        assert all(gate(text) for text in matched), (name, [text for text in matched if not gate(text)][:3])

@@ -45,16 +45,16 @@ DIGIT_KINDS = ("PHONE", "CREDIT_CARD", "US_SSN", "IBAN")
 # The output-messages schema spells OpenAI's finish reasons its own way.
 SEMCONV_FINISH_REASON = {"stop": "stop", "tool_calls": "tool_call"}
 
-# Bounds set just beside what was measured with en_core_web_sm over all five corpora (654 texts; run with -s
-# for the report): PERSON 0.909, ADDRESS 0.958, LOCATION 0.811, PERSONAL_DATE 0.810, DATE_OF_BIRTH 0.968,
-# 7 of 202 clean texts altered. Recall here counts whole words of the exported strings, a little stricter
+# Bounds set just beside what was measured with en_core_web_sm over all seven corpora (979 texts; run with -s
+# for the report): PERSON 0.948, ADDRESS 0.973, LOCATION 0.932, PERSONAL_DATE 0.895, DATE_OF_BIRTH 0.968,
+# 6 of 293 clean texts altered. Recall here counts whole words of the exported strings, a little stricter
 # than benchmarks/redaction_quality.py's characters (a weekday left beside a date is a miss).
-MIN_PERSON_RECALL = 0.90
+MIN_PERSON_RECALL = 0.93
 MIN_ADDRESS_RECALL = 0.95
 MIN_DATE_OF_BIRTH_RECALL = 0.95
-MIN_LOCATION_RECALL = 0.80
-MIN_PERSONAL_DATE_RECALL = 0.80
-MAX_CLEAN_ALTERED = 8
+MIN_LOCATION_RECALL = 0.90
+MIN_PERSONAL_DATE_RECALL = 0.87
+MAX_CLEAN_ALTERED = 9
 
 
 @dataclass

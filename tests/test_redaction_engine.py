@@ -230,7 +230,7 @@ def test_without_a_model_patterns_still_run_and_the_gap_is_said_loudly() -> None
         from otel_genai.redaction import RedactionPolicy
         from otel_genai.redaction.engine import shared_detector
         detector = shared_detector(RedactionPolicy())
-        texts = ["The invoice went to Brandauer Ottilie and maria@example.com.", "Hi, my name is Tendai Moyo"]
+        texts = ["The invoice went to Zorvath Quillmere and maria@example.com.", "Hi, my name is Tendai Moyo"]
         for found in detector.analyze(texts):
             print(detector.description, sorted({f.entity_type for f in found}))
         """,
@@ -238,7 +238,8 @@ def test_without_a_model_patterns_still_run_and_the_gap_is_said_loudly() -> None
     )
     assert result.returncode == 0, result.stderr
     assert "NO NER MODEL" in result.stderr
-    # a name nothing marks is the model's to find; one a cue introduces is found without it
+    # a name nothing marks and no name list knows is the model's to find; one a cue introduces is found
+    # without it
     assert result.stdout.splitlines() == [
         "presidio patterns-only ['EMAIL_ADDRESS']",
         "presidio patterns-only ['PERSON']",
@@ -270,3 +271,120 @@ def test_only_1640_to_1699_are_four_digit_phone_numbers_in_presidios_regions() -
         if any(True for _ in phonenumbers.PhoneNumberMatcher(f"{number:04d}", region, leniency=1))
     }
     assert phones and all(1640 <= number <= 1699 for number in phones)
+
+
+# --- the lean analysis (redaction/_analysis.py) against Presidio's AnalyzerEngine.analyze -------------------
+
+_CONTEXT_TEXTS = [
+    "Please call my phone 212 555 0101 or my cell (415) 555-0142 after six.",
+    "SSN 987-65-4321, passport 912803456, bank account 123456789012, ITIN 912-91-3456.",
+    "My driver license is D1234567 and the routing number 011000015; ship to 42 Maple Avenue.",
+    "Jane Doe wrote to jane@example.com from 192.0.2.14 about IBAN GB82WEST12345698765432.",
+    "",
+    "1234 5678",
+    "call:555-0101 phone:+44 20 7946 0958 number-212-555-0199",
+]
+
+
+def _lean_and_presidio(policy: RedactionPolicy) -> tuple[Any, Any]:
+    from otel_genai.redaction.engine import PresidioDetector
+
+    lean, presidio = PresidioDetector(policy), PresidioDetector(policy, lean=False)
+    lean.load()
+    presidio.load()
+    assert lean._lean is not None and presidio._lean is None
+    return lean, presidio
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        RedactionPolicy(),
+        # a low threshold keeps Presidio's 0.01-0.3 results, so context words decide many scores
+        RedactionPolicy(score_threshold=0.05),
+        RedactionPolicy(allow_list=("Jane Doe", "London", "jane@example.com"), score_threshold=0.5),
+        RedactionPolicy(patterns={"EMPLOYEE_ID": r"\bEMP-\d{6}\b"}, deny_list={"PROJECT": ["Falcon"]}),
+    ],
+    ids=["default", "threshold-0.05", "allow-list", "user-patterns"],
+)
+def test_the_lean_analysis_finds_exactly_what_presidios_analyzer_finds(
+    policy: RedactionPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same spans, types, scores and order, before and after refinement, on every probe text."""
+    from otel_genai.redaction import _gates
+
+    lean, presidio = _lean_and_presidio(policy)
+    texts = _CONTEXT_TEXTS + [item.text for item in PII_TEXTS] + list(CLEAN_TEXTS) + _synthetic_texts(300)
+    texts += ["EMP-123456 works on Falcon with Jane Doe in London."]
+    found = lean.analyze(texts)
+    monkeypatch.setattr(_gates, "_SCAN_PATTERNS", False)  # Presidio's own matching in the gated recognizers
+    assert found == presidio.analyze(texts)
+    assert sum(map(len, found)) > 100
+    # and the raw analysis (before refine_patterns / refine_names), text by text
+    enhanced = 0
+    for text in texts:
+        doc = lean._blank_nlp(text)
+        for entities in {lean._entities_for(text), (*lean._always, *lean._ner_entities)}:
+            if entities:
+                monkeypatch.setattr(_gates, "_SCAN_PATTERNS", True)
+                raw = lean._lean.analyze(text, entities, doc)
+                monkeypatch.setattr(_gates, "_SCAN_PATTERNS", False)
+                assert raw == presidio._presidio_findings(text, entities, doc), text
+                enhanced += any(f.score == pytest.approx(0.75) for f in raw)
+    assert enhanced  # context words (0.4 + 0.35) were exercised
+
+
+def test_the_lean_analysis_honours_the_threshold_the_allow_list_and_context_words() -> None:
+    lean, _ = _lean_and_presidio(RedactionPolicy(allow_list=("Jane Doe",), score_threshold=0.5))
+    text = "Jane Doe: jane@example.com, phone 212 555 0101; 4111 2222 3333 4444 in text"
+    doc = lean._blank_nlp(text)
+    raw = lean._lean.analyze(text, ("EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON"), doc)
+    spans = {(text[f.start : f.end], f.entity_type): f.score for f in raw}
+    assert ("jane@example.com", "EMAIL_ADDRESS") in spans
+    assert spans[("212 555 0101", "PHONE_NUMBER")] == pytest.approx(0.75)  # 0.4, raised by "phone"
+    assert not any(value == "Jane Doe" for value, _ in spans)  # allowed, though a name recognizer may match
+    # below the threshold without its context word
+    assert not lean._lean.analyze("ref 212 555 0101", ("PHONE_NUMBER",), lean._blank_nlp("ref 212 555 0101"))
+
+
+def test_presidio_is_used_where_the_lean_analysis_would_not_reproduce_it() -> None:
+    from otel_genai.redaction._analysis import LeanAnalyzer
+
+    detector = shared_detector(RedactionPolicy())
+    detector.load()
+    assert LeanAnalyzer.applies(detector._analyzer, 0.35)
+    assert not LeanAnalyzer.applies(detector._analyzer, None)  # per-recognizer thresholds: Presidio's
+
+
+def test_scan_patterns_matches_what_presidios_pattern_recognizers_return(
+    detector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """_gates.scan_patterns (plain PatternRecognizers) and the gated recognizers' own scan against
+    PatternRecognizer.analyze: same spans and scores, on every recognizer of the detector."""
+    from otel_genai.redaction import _gates
+    from otel_genai.redaction._gates import plain_pattern_recognizer, scan_patterns
+
+    texts = _CONTEXT_TEXTS + [item.text for item in PII_TEXTS] + list(CLEAN_TEXTS) + _synthetic_texts(200)
+    recognizers = detector._analyzer.registry.recognizers
+    plain = [r for r in recognizers if plain_pattern_recognizer(r)]
+    gated = [r for r in recognizers if hasattr(r, "_analyze_parts")]
+    assert plain and gated
+    matched = 0
+    for text in texts:
+        for recognizer in plain:
+            expected = [
+                (r.start, r.end, r.score) for r in recognizer.analyze(text, recognizer.supported_entities)
+            ]
+            assert scan_patterns(recognizer, text) == expected, (recognizer.name, text)
+            matched += len(expected)
+        for recognizer in gated:
+
+            def spans(results: list[Any]) -> list[tuple[Any, ...]]:
+                return [(r.entity_type, r.start, r.end, r.score, r.recognition_metadata) for r in results]
+
+            monkeypatch.setattr(_gates, "_SCAN_PATTERNS", False)
+            expected = spans(recognizer.analyze(text, recognizer.supported_entities))
+            monkeypatch.setattr(_gates, "_SCAN_PATTERNS", True)
+            assert spans(recognizer.analyze(text, recognizer.supported_entities)) == expected, text
+            matched += len(expected)
+    assert matched > 200

@@ -557,12 +557,13 @@ def test_a_backlog_under_patterns_is_analysed_without_ner(make_pipeline: Callabl
 def test_a_backlog_under_patterns_with_the_real_engine(
     make_pipeline: Callable[..., Pipeline], real_engine: Any
 ) -> None:
-    """Real engine: patterns still catch e-mail addresses; a name only the model would find survives."""
+    """Real engine: patterns still catch e-mail addresses; a name only the model would find (no cue, in no
+    name list) survives."""
     pipeline = make_pipeline(policy=RedactionPolicy(max_lag_seconds=5, on_overload="patterns"))
     end_chat(
         pipeline,
         "old",
-        ["The invoice went to Brandauer Ottilie and margaret.thornton@example.com"],
+        ["The invoice went to Zorvath Quillmere and margaret.thornton@example.com"],
         end_time=_old_end_time(),
     )
     pipeline.flush(60_000)
@@ -573,7 +574,7 @@ def test_a_backlog_under_patterns_with_the_real_engine(
     assert "<EMAIL_ADDRESS>" in text
     assert span.attributes["redaction.engine"] == "presidio patterns-only"
     assert span.attributes["redaction.pii.types"] == ("EMAIL_ADDRESS",)
-    assert text.startswith("The invoice went to Brandauer Ottilie and ")
+    assert text.startswith("The invoice went to Zorvath Quillmere and ")
 
 
 # --- off the application thread --------------------------------------------------------------------

@@ -121,6 +121,7 @@ SCENARIOS: dict[str, tuple[dict[str, str], str]] = {
         RESULT["processors"] = processor_names(provider)
         RESULT["exporter_is_given"] = processors(provider)[0].span_exporter is memory
         RESULT["loaded_after_instrument"] = heavy_loaded()
+        RESULT["httpx_ready_after_instrument"] = hasattr(sys.modules.get("httpx"), "Timeout")
         provider.get_tracer("app").start_span("no content").end()
         RESULT["flushed_plain"] = handle.force_flush()
         RESULT["loaded_after_plain_span"] = heavy_loaded()
@@ -246,6 +247,9 @@ def test_instrument_with_content_builds_a_redacting_processor(scenarios: dict[st
 def test_presidio_is_imported_late_and_on_the_worker(scenarios: dict[str, Any]) -> None:
     result = result_of(scenarios, "redacted")
     assert result["loaded_after_instrument"] == []
+    # spaCy's first import (on the worker) imports the legacy httpx, which the openai SDK reads from
+    # sys.modules on every request: it is complete before the worker can start importing it.
+    assert result["httpx_ready_after_instrument"] is True
     assert result["flushed_plain"] is True
     assert result["loaded_after_plain_span"] == []  # a span without content needs no engine
     assert "presidio_analyzer" in result["loaded_after_flush"]

@@ -468,6 +468,10 @@ class PiiDetected(_BuiltIn):
         self._policy = policy
         self._detector = detector
         self._lock = threading.Lock()
+        if detector is None:  # the engine will load on the evaluation worker: see settle_engine_imports
+            from otel_genai.redaction.engine import settle_engine_imports
+
+            settle_engine_imports()
 
     def _get_detector(self) -> Any:
         if self._detector is None:

@@ -72,10 +72,16 @@ _NOT_A_STREET = (
     r"(?!(?:Google|Hard|Flash|Network|Shared|Team|My|Virtual|Local|External|USB|Cloud|One|Test|Fast|"
     r"Express|Milky)\s)"
 )
-# A street's name before its English type: one to four capitalised words (or "14th Cross", "MG")
+# A street's direction after its type: "Queen Street West", "Ring Road East", "Main St NW", "5th Ave. S."
+_DIRECTION = (
+    r"(?:(?:North|South|East|West)(?:[\- ]?(?:east|west|East|West))?|Northeast|Northwest|Southeast|Southwest"
+    r"|(?:N|S|E|W|NE|NW|SE|SW)\.?)(?![\p{L}\d])"
+)
+# A street's name before its English type: one to four capitalised words or ordinals ("Holloway", "Jan
+# Smuts", "5th", "14th Cross", "MG"), then the type and a direction
 _EN_STREET = (
-    rf"{_NOT_A_STREET}(?:{_W}\.?[ \t]+){{1,4}}?{_EN_SUFFIX}"
-    r"(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)(?![\p{L}\d]))?(?:[ \t]+\d{1,3}(?=[ \t]*,))?"
+    rf"{_NOT_A_STREET}(?:(?:{_W}|\d{{1,3}}(?i:st|nd|rd|th)(?![\p{{L}}\d]))\.?[ \t]+){{1,4}}?{_EN_SUFFIX}"
+    rf"(?:[ \t]+{_DIRECTION})?(?:[ \t]+\d{{1,3}}(?=[ \t]*,))?"
 )
 # Korean road names: "Teheran-ro", "Sejong-daero", "Insadong 5-gil"
 _KR_ROAD = r"\p{Lu}\p{Ll}++(?:\s\d{1,3})?-(?:ro|gil|daero)(?:\s?\d{1,3}(?:-gil)?)?(?![\p{L}\d])"
@@ -98,7 +104,7 @@ _FR_TYPE_AMBIGUOUS = r"(?:Avenue|Av\.|Boulevard|Place|Cours|Route|Square|Passage
 # ones ("Via", "Plaza", "Corso") need a postcode after them ("Via Roma 10, 00184 Roma").
 _SOUTH_TYPE = (
     r"(?:[Cc]alle|C/|[Aa]venida|Avda\.|[Cc]arrer|Carretera|Travesía|Glorieta|[Rr]ua|[Tt]ravessa|Praça|"
-    r"Praca|Rodovia|[Vv]iale|[Pp]iazza(?:le)?|[Vv]icolo|Contrada|Jalan|Jl\.)"
+    r"Praca|Rodovia|[Vv]iale|[Pp]iazza(?:le)?|[Vv]icolo|Contrada|Jalan|Jl\.|Jir[óo]n|Pasaje|Psje\.)"
 )
 _SOUTH_TYPE_AMBIGUOUS = (
     r"(?:Via|via|Plaza|Largo|Corso|Paseo|Camino|Alameda|Estrada|Ronda|Av\.|Rue|Avenue|Boulevard|[Pp]rospect)"
@@ -222,7 +228,7 @@ _COUNTRY_ALONE = rf"{_COUNTRY}(?=[ \t]*(?:[,.;:!?)\n]|$))"
 _POSTCODE = (
     r"(?<![\w.\-])(?:(?i:cep|pin|pincode|zip|plz|postcode|post[ \t]code|cp)[ \t]*:?[ \t]*)?"
     r"(?:\d{5}-\d{3}|\d{3}-\d{4}|\d{4}-\d{3}|\d{2}-\d{3}|\d{4}[ \t]?[A-Z]{2}(?![\p{L}\d])|\d{3}[ \t]\d{2}"
-    r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]\d{2}[ \t]?[A-Z\d]{4}|\d{4,6}"
+    r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]\d{2}[ \t]?[A-Z\d]{4}|\d{4,7}"
     # Argentina's CPA: a province letter, four digits, the block's three letters ("C1043", "C1043AAB")
     r"|[A-HJ-NP-Z]\d{4}(?:[A-Z]{3})?)"
     r"(?![\w\-.:/]?\d|[\w\-])"
@@ -245,10 +251,12 @@ _SIDE = (
 _UNIT = (
     r"(?:(?i:apt|apto|apartamento|apartment|suite|ste|unit|flat|floor|fl|piso|planta|andar|sala|bloco|"
     r"esc|escalera|puerta|pta|interno|int|scala|stiege|top|étage|etage|bâtiment|bât|dept|depto|dpto|"
-    r"casa|door|level|lvl|block|bl|kv|kw|kvartira|ap|daire|kat|korp|korpus|etazh)(?![\p{L}])[.:]?"
+    r"casa|door|level|lvl|block|bl|kv|kw|kvartira|ap|daire|kat|korp|korpus|etazh|house|wohnung|whg|lokal|"
+    r"oficina|of|mieszkanie|lok)(?![\p{L}])[.:]?"
     r"[ \t]*(?:n[º°o]\.?[ \t]*)?#?[ \t]*[\p{L}\d][\p{L}\d\-]{0,4}(?![\p{L}\d])\.?"
     # Romanian "sc. B", "et. 3" (with the dot: "et" and "sc" are words too)
-    r"|(?i:sc|et)\.[ \t]*[\p{L}\d]{1,3}(?![\p{L}\d])"
+    # and Polish "m. 6" (mieszkanie, a flat)
+    r"|(?i:sc|et|m)\.[ \t]*[\p{L}\d]{1,3}(?![\p{L}\d])"
     rf"|\d{{1,2}}[ \t]*\.?[ \t]*[º°ª]{_SIDE}?\.?"
     # a floor without a number: "bajo B", "entresuelo 2ª", "r/c Esq."
     r"|(?i:bajo|bajos|entresuelo|entlo|[aá]tico|sobre[aá]tico|s[oó]tano|r/c|cave|loja|cobertura)"
@@ -268,7 +276,9 @@ _ELEMENT = (
 # Elements after a comma (or " - ", "São Paulo - SP"); a new line only before a postcode ("...\n10969 Berlin")
 # "Apt 4B" or "#12" after a street without a comma
 _SPACED_UNIT = (
-    r"[ \t]+(?:(?i:apt|apartment|suite|ste|unit|flat)(?![\p{L}])\.?[ \t]*#?|#)[ \t]*[\p{L}\d][\p{L}\d\-]{0,4}"
+    r"[ \t]+(?:(?i:apt|apartment|suite|ste|unit|flat|depto|dpto|piso|wohnung|whg|lok)(?![\p{L}])\.?[ \t]*#?"
+    r"|m\.[ \t]*|#)"
+    r"[ \t]*[\p{L}\d][\p{L}\d\-]{0,4}"
     r"(?![\p{L}\d])"
 )
 _TAIL = (
@@ -289,6 +299,44 @@ _LOCALITY_AHEAD = (
     r"[ \t]*(?:[,.;\n]|$)))"
 )
 
+# --- addresses in CJK scripts: the administrative units' characters anchor them, a number ends them --------
+# Kanji and katakana (no hiragana: the grammar's particles, "渋谷区で3-4人", stop a name), digits any width
+_KANJI_KANA = r"[\p{Han}\p{Katakana}\u30fc\u3005\u30f6]"
+_CJK_DASH = r"[\-\u2212\uff0d\u30fc\u2010]"
+# A run of kanji and katakana that starts at its word (no kanji before it) with a city, ward, town, village
+# or district character (市区町村郡) in its first 24 (prefecture, city, the district's name), then the block
+# numbers. Words have those characters too (市場 market, 区間 interval): one unit and a block of two numbers
+# ("市場1-2位") need a postal code or a prefecture (都道府県) before; three numbers ("神宮前1-2-3") or the
+# block words ("2丁目8番1号") do not.
+_JP_UNIT_AHEAD = rf"(?<!{_KANJI_KANA})(?={_KANJI_KANA}{{0,24}}?[市区町村郡])"
+_JP_BLOCK = rf"\d{{1,4}}(?:(?:丁目|番地?|号|{_CJK_DASH})\d{{1,4}}){{1,3}}(?:番地?|号)?(?![\d\-])"
+_JP_FULL_BLOCK = (
+    rf"\d{{1,4}}(?:(?:丁目|番地?|号)\d{{1,4}}(?:(?:番地?|号|{_CJK_DASH})\d{{1,4}})?(?:番地?|号)?"
+    rf"|(?:{_CJK_DASH}\d{{1,4}}){{2,3}})(?![\d\-])"
+)
+_JP_ADDRESS = (
+    rf"\u3012[ \t\u3000]*\d{{3}}{_CJK_DASH}?\d{{4}}[ \t\u3000]*"
+    rf"{_JP_UNIT_AHEAD}{_KANJI_KANA}{{1,32}}?{_JP_BLOCK}"
+    rf"|(?<!{_KANJI_KANA})(?={_KANJI_KANA}{{0,12}}?[都道府県]{_KANJI_KANA}{{0,12}}?[市区町村郡])"
+    rf"{_KANJI_KANA}{{1,32}}?{_JP_BLOCK}"
+    rf"|{_JP_UNIT_AHEAD}{_KANJI_KANA}{{1,32}}?{_JP_FULL_BLOCK}"
+)
+# Chinese: up to 30 characters (province, city, district) before a road or street and its number (号),
+# floors and rooms after it:
+# "北京市朝阳区建国路88号", "上海市黄浦区南京东路100号5楼"
+_ZH_ADDRESS = (
+    r"\p{Han}{1,30}?(?:路|街|大道|巷|弄|胡同)\d{1,5}(?:号|號)"
+    r"(?:\p{Han}{0,8}?\d{1,5}(?:室|楼|樓|栋|棟|层|層|单元|單元|号|號))*"
+)
+# Korean: a city or province, a district (구, 군, 시), then a road and its building number ("테헤란로 152",
+# "세종대로 209", "강남대로 94길 12") or a neighbourhood and its lot number ("역삼동 123-45")
+_KO_ADDRESS = (
+    r"(?<!\p{Hangul})(?:\p{Hangul}{1,8}(?:특별시|광역시|특별자치시|특별자치도|시|도)[ \t]+)?"
+    r"(?:\p{Hangul}{1,8}(?:시|군|구)[ \t]+){1,2}(?:\p{Hangul}{1,8}(?:읍|면)[ \t]+)?"
+    r"(?:\p{Hangul}{1,10}(?:대로|로|길)[ \t]*\d{1,4}(?:[ \t]*번?길[ \t]*\d{1,4})?"
+    r"|\p{Hangul}{1,8}(?:동|리|가)[ \t]*\d{1,4}(?:-\d{1,4})?(?:[ \t]*번지)?)(?:-\d{1,4})?(?![\d])"
+)
+
 _ADDRESS_PATTERNS = (
     # 31 Jan Smuts Avenue, Parktown, Johannesburg 2193 / 14th Cross Road / 123 Teheran-ro, Gangnam-gu
     ("number_street", rf"{_NUM}[ \t]+(?:{_EN_STREET}|{_KR_ROAD}){_TAIL}", 0.6),
@@ -303,11 +351,12 @@ _ADDRESS_PATTERNS = (
     (
         "street_number",
         rf"(?<![\p{{L}}\d])(?:(?:{_SOUTH_TYPE}|{_EAST_TYPE})[ \t]+{_STOP}{_ROMANCE_NAME},?[ \t]*"
-        rf"{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?(?![\w.:/]?\d|\w)"
+        rf"{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}}[A-Za-z]?)?(?![\w.:/]?\d|\w)"
         rf"|{_SOUTH_TYPE_AMBIGUOUS}[ \t]+{_ROMANCE_NAME},?[ \t]*{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?"
         rf"(?![\w.:/]?\d|\w){_POSTCODE_AHEAD}"
         # Av. Corrientes 1234, Piso 5, ... / Av. Paulista, 1000 - Bela Vista, ...
-        rf"|Av\.[ \t]+{_STOP}{_ROMANCE_NAME},?[ \t]*{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?(?![\w.:/]?\d|\w)"
+        # (Peru's "Jr. Junín 455, Miraflores, Lima": a jirón)
+        rf"|(?:Av|Jr)\.[ \t]+{_STOP}{_ROMANCE_NAME},?[ \t]*{_NUMBER_WORD}\d{{1,5}}[A-Za-z]?(?![\w.:/]?\d|\w)"
         rf"{_LOCALITY_AHEAD}){_TAIL}",
         0.6,
     ),
@@ -316,7 +365,7 @@ _ADDRESS_PATTERNS = (
         "compound_street_number",
         rf"(?:(?:{_COMPOUND}|{_SEPARATE_GERMANIC}|{_KR_ROAD}){_HOUSE_AFTER}|{_TURKISH}"
         rf"|{_WORD_START}{_NOT_A_STREET}(?:{_W}[ \t]+){{1,3}}?{_EN_SUFFIX_BEFORE_NUMBER}{_HOUSE_AFTER}"
-        rf"(?=[ \t]*,[ \t]*(?:{_CITY}|{_POSTCODE})|[ \t]+{_POSTCODE})){_TAIL}",
+        rf"(?=[ \t]*,[ \t]*(?:{_UNIT}|{_CITY}|{_POSTCODE})|[ \t]+{_POSTCODE})){_TAIL}",
         0.6,
     ),
     # Flat 2, 27 Holloway Road / House 12, Ngong Road / Flat 402, Shanti Apartments, 14th Cross Road /
@@ -328,6 +377,9 @@ _ADDRESS_PATTERNS = (
         rf"|{_UNIT_WORD_NUMBERLESS}{_UNIT_NUMBER}{_UNIT_SEP}(?:{_BUILDING}{_UNIT_SEP})?{_EN_STREET}"
         # Flat 302, Sai Residency, Indiranagar, Bengaluru 560038 (a locality or a postcode must follow)
         rf"|{_UNIT_WORD_NUMBERLESS}{_UNIT_NUMBER}{_UNIT_SEP}{_RESIDENCE}"
+        rf"(?=[ \t]*,[ \t]*(?:{_CITY}|{_POSTCODE}))"
+        # Bole Road, House 77, Addis Ababa (a street without a number, then its house; a locality follows)
+        rf"|{_WORD_START}{_EN_STREET}[ \t]*,[ \t]*{_UNIT_WORD_NUMBERLESS}{_UNIT_NUMBER}"
         rf"(?=[ \t]*,[ \t]*(?:{_CITY}|{_POSTCODE}))"
         rf"){_TAIL}",
         0.6,
@@ -348,6 +400,9 @@ _ADDRESS_PATTERNS = (
         rf"(?![\w.]?\d){_TAIL}",
         0.6,
     ),
+    # Addresses in Japanese, Chinese and Korean script (no spaces between words in the first two):
+    # 〒150-0001 東京都渋谷区神宮前1-2-3 / 北京市朝阳区建国路88号 / 서울특별시 강남구 테헤란로 152
+    ("cjk_address", rf"{_ZH_ADDRESS}|{_JP_ADDRESS}|{_KO_ADDRESS}", 0.6),
 )
 
 
@@ -392,10 +447,10 @@ _STREET_NUMBER_WORDS = frozenset(
         "calle|c|avenida|avda|carrer|carretera|traves|glorieta|rua|travessa|praca|rodovia|viale|piazza|piazzale|"
         "vicolo|contrada|jalan|jl|ul|ulica|ulitsa|vul|vulytsia|prospekt|prosp|ploshchad|pereulok|piata|pr|pl|"
         "bulevardul|bulvar|dul|bd|bul|strada|str|splaiul|soseaua|oseaua|calea|aleea|via|plaza|largo|corso|paseo|"
-        "camino|alameda|estrada|ronda|av|rue|avenue|boulevard|prospect"
+        "camino|alameda|estrada|ronda|av|rue|avenue|boulevard|prospect|jr|jiron|pasaje|psje"
     )
 )
-_STREET_NUMBER_ACCENTED = ("pra\u00e7a", "pia\u021ba")
+_STREET_NUMBER_ACCENTED = ("pra\u00e7a", "pia\u021ba", "jir\u00f3n")
 # a street word right before the house number: "Lindenstraße 42", "Karl Johans gate 22", "Rothschild Blvd 22"
 _BEFORE_NUMBER = _listed(
     "stra\u00dfe|strasse|weg|gasse|allee|platz|damm|ufer|chaussee|steig|pfad|straat|gracht|laan|plein|kade|"
@@ -433,10 +488,12 @@ _UNIT_WORDS = _listed(
     "Flat|House|Plot|Apt|Apartment|Unit|Villa|Bungalow|Door|No.|Erf|Stand|Blk|Suite|Level|Floor|Shop|"
     "Building|Bldg|Block"
 )
-# a house number (its digit, up to two letters: "221B", "14th"), blanks, and a street's capitalised name
-_NUMBER_THEN_CAPITAL = re.compile(r"\d\S{0,2}[ \t]+[A-Z\u0080-\U0010ffff]")
+# a house number (its digit, up to two letters: "221B", "14th"), blanks, and a street's capitalised name or
+# ordinal ("350 5th Avenue")
+_NUMBER_THEN_CAPITAL = re.compile(r"\d\S{0,2}[ \t]+(?:[A-Z\u0080-\U0010ffff]|\d{1,3}(?i:st|nd|rd|th))")
 _has_number_street_word = _has_word(_NUMBER_STREET_WORDS)
 _CHOME = re.compile(r"\d-\d")
+_CJK_UNIT = re.compile("[市区町村郡路街道巷弄胡구군시]")
 _COLOMBIA = re.compile(r"(?:Calle|Carrera|Cra\.|Kra\.|Cl\.|Avenida|Diagonal|Transversal|Av\.)[ \t]+\d")
 _GATES: dict[str, Any] = {
     "number_street": lambda text: (
@@ -448,6 +505,8 @@ _GATES: dict[str, Any] = {
     "unit_street": lambda text: any(word in text for word in _UNIT_WORDS),
     "japan_chome": _CHOME.search,
     "colombia_grid": _COLOMBIA.search,
+    # every CJK address has one of these units' characters (Japanese, Chinese or Korean)
+    "cjk_address": _CJK_UNIT.search,
 }
 
 

@@ -7,25 +7,31 @@ installed English pipeline is loaded with only what NER needs, and nothing is ev
 Where the time goes (measured on a 2-core VM, see benchmarks/): spaCy NER is ~85 % of Presidio's cost,
 so the detector (1) runs NER through ``nlp.pipe`` in batches, (2) runs each pattern recognizer only on
 texts a one-pass pre-scan says it could match, (3) replaces Presidio's phone recognizer (phonenumbers
-scans the whole text once per region) with one that scans only digit runs, and (4) skips NER on texts
-without a letter. Each text is analysed inside ``nlp.memory_zone()`` so a long-running service does
-not grow spaCy's string store without bound.
+scans the whole text once per region) with one that scans only digit runs, (4) skips NER on texts
+without a letter, and (5) runs the recognizers through ``_analysis.LeanAnalyzer`` (Presidio's
+``AnalyzerEngine.analyze`` steps without its per-call overhead; identical findings). Each text is
+analysed inside ``nlp.memory_zone()`` so a long-running service does not grow spaCy's string store
+without bound.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import importlib.util
 import itertools
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from otel_genai.redaction._analysis import LeanAnalyzer
 from otel_genai.redaction.addresses import address_recognizers
+from otel_genai.redaction.bare_names import bare_names
 from otel_genai.redaction.findings import Finding
 from otel_genai.redaction.names import name_recognizers, refine_names
 from otel_genai.redaction.policy import NER_ENTITIES, RedactionPolicy
@@ -94,6 +100,28 @@ __all__ = [
 ]
 
 
+# Modules the engine's first load imports that another library reads from ``sys.modules`` on the
+# application's thread: spaCy imports the legacy ``httpx`` (spacy.cli -> weasel), and the openai SDK
+# (3.x, on httpx2) looks up ``sys.modules["httpx"]`` on every request; while the worker is half-way
+# through importing it, the application's call fails with AttributeError.
+_IMPORTED_BEFORE_THE_WORKER = ("httpx",)
+
+
+def settle_engine_imports() -> None:
+    """Import, on the calling (application) thread, what the engine's first load on a worker thread
+    would otherwise import while the application runs (~0.1 s, once; only where spaCy is installed)."""
+    try:
+        importlib.metadata.distribution("spacy")  # installed? (a find_spec would count as its import)
+    except Exception:
+        return
+    try:
+        for name in _IMPORTED_BEFORE_THE_WORKER:
+            if name not in sys.modules and importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+    except Exception:
+        logger.debug("otel_genai: could not import the engine's dependencies early", exc_info=True)
+
+
 def find_model(configured: str | None) -> str | None:
     """The spaCy pipeline to use: the configured name or path, else the best installed English one.
 
@@ -134,8 +162,12 @@ class EngineUnavailable(RuntimeError):
 class PresidioDetector:
     """Finds PII in batches of texts. Built lazily; thread-safe (analyses take turns: `_analysis_lock`)."""
 
-    def __init__(self, policy: RedactionPolicy) -> None:
+    def __init__(self, policy: RedactionPolicy, *, lean: bool = True) -> None:
+        """``lean=False`` analyses through Presidio's ``AnalyzerEngine.analyze`` (the oracle tests compare
+        ``_analysis.LeanAnalyzer`` with); it is not a setting."""
         self.policy = policy
+        self._use_lean = lean
+        self._lean: LeanAnalyzer | None = None
         self.model_name: str | None = None
         self._lock = threading.Lock()
         # One analysis at a time: spaCy's memory zones are per pipeline, not per thread, and the span and log
@@ -213,7 +245,6 @@ class PresidioDetector:
         with_ner = [use_ner and has_letter for has_letter in lettered]
         ner_texts = [text for text, flag in zip(texts, with_ner, strict=True) if flag]
         other_texts = [text for text, flag in zip(texts, with_ner, strict=True) if not flag]
-        language = self.policy.language
         batch = self.policy.ner_batch_size
         with (
             self._analysis_lock,
@@ -228,17 +259,28 @@ class PresidioDetector:
                 if not entities:
                     yield []
                     continue
-                artifacts = self._nlp_engine._doc_to_nlp_artifact(doc, language)
-                results = self._analyzer.analyze(
-                    text=text,
-                    language=language,
-                    entities=list(entities),
-                    score_threshold=self.policy.score_threshold,
-                    nlp_artifacts=artifacts,
-                    allow_list=list(self.policy.allow_list) or None,
+                findings = (
+                    self._lean.analyze(text, entities, doc)
+                    if self._lean is not None
+                    else self._presidio_findings(text, entities, doc)
                 )
-                findings = [Finding(r.start, r.end, r.entity_type, float(r.score)) for r in results]
-                yield refine_names(text, refine_patterns(text, findings))
+                # names the gazetteers alone recognise, refined with the rest (bare_names.py)
+                yield bare_names(
+                    text, refine_patterns(text, findings), refine=refine_names, person="PERSON" in entities
+                )
+
+    def _presidio_findings(self, text: str, entities: tuple[str, ...], doc: Any) -> list[Finding]:
+        """Presidio's own ``AnalyzerEngine.analyze``: what ``LeanAnalyzer`` reproduces (and its oracle)."""
+        language = self.policy.language
+        results = self._analyzer.analyze(
+            text=text,
+            language=language,
+            entities=list(entities),
+            score_threshold=self.policy.score_threshold,
+            nlp_artifacts=self._nlp_engine._doc_to_nlp_artifact(doc, language),
+            allow_list=list(self.policy.allow_list) or None,
+        )
+        return [Finding(r.start, r.end, r.entity_type, float(r.score)) for r in results]
 
     def _entities_for(self, text: str, has_letter: bool | None = None) -> tuple[str, ...]:
         entities: list[str] = list(self._always)
@@ -329,6 +371,10 @@ class PresidioDetector:
         self._analyzer = AnalyzerEngine(
             registry=registry, nlp_engine=nlp_engine, supported_languages=[language]
         )
+        if self._use_lean and LeanAnalyzer.applies(self._analyzer, self.policy.score_threshold):
+            self._lean = LeanAnalyzer(
+                self._analyzer, nlp_engine, language, self.policy.score_threshold, self.policy.allow_list
+            )
 
 
 # --- helpers -----------------------------------------------------------------------------------------

@@ -32,6 +32,12 @@ from otel_genai.redaction.policy import NER_ENTITIES, RedactionPolicy
 # `CrashLoopBackOff`); names contain no digits, underscores or brackets, nor several inner capitals.
 _CODE_LIKE = re.compile(r"[0-9_=(){}\[\]<>/\\@#$%^*+|~`]|\.[a-z]|[a-z][A-Z][a-z]+[A-Z]")
 
+
+def _word_set(*parts: str) -> frozenset[str]:
+    """The words of ``parts``, separated by white space (word lists kept readable, several to a line)."""
+    return frozenset(" ".join(parts).split())
+
+
 # --- what a name looks like -----------------------------------------------------------------------------
 # Capitalised words that open a name's place but are never one there (greetings to a group, days,
 # sign-off words, pronouns, departments, place suffixes).
@@ -246,10 +252,12 @@ _GAP = r"[ \t]*[:,]?[ \t]+"
 # Cues after which any capitalised name is one (case of the cue ignored, of the name kept).
 _HONORIFIC = (
     r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Mme|Mlle|Herr|Frau|Sra|Srta|Rev|Capt|Sgt|Dame|Sir|Khun|Shri|Smt|"
-    r"Shrimati|Bapak|Doña|Sheikh|Alhaji|Alhaja)\.?[ \t]+"
+    r"Shrimati|Bapak|Doña|Sheikh|Alhaji|Alhaja|Madame|Monsieur|Mademoiselle|Señora|Señorita|Señor|Senhora|"
+    r"Senhor|Dra|Dott\.ssa|Dott|Dottor|Dottoressa|Sig\.(?:ra|na)|Sig|Signora|Signorina|Signor|Mevrouw|Mevr|"
+    r"Meneer|Dhr|Fru|Doktor|Dokter|Pani|Sr(?=\.))\.?[ \t]+"
 )
 # titles that are also words or name parts ("Chief Executive", "Sri Lanka"): the name must be a known one
-_SOFT_HONORIFIC = r"\b(?:Sri|Pak|Ibu|Sr|Don|Chief|Madam)\.?[ \t]+"
+_SOFT_HONORIFIC = r"\b(?:Sri|Pak|Ibu|Sr|Don|Chief|Madam|Pan)\.?[ \t]+"
 _RELATION = (
     r"(?i:\b(?:my|our|his|her|their|your)[ \t]+(?:(?:late|dear|older|younger|elder|little|big|best|great|"
     r"step|ex|twin|new|old)[ \t\-]*)*(?:grand(?:mother|father|ma|pa|mum|mom|dad|son|daughter|child|kid)|"
@@ -258,6 +266,23 @@ _RELATION = (
     r"girlfriend|friend|colleague|co-?worker|boss|manager|supervisor|neighbou?r|room-?mate|flatmate|"
     r"landlord|landlady|tenant|client|patient|doctor|nurse|therapist|lawyer|attorney|accountant|teacher|"
     r"tutor|student|assistant|caregiver|carer|(?:mother|father|brother|sister|son|daughter)-in-law)s?)" + _GAP
+)
+# the same in the languages of Europe: "Mia madre Giuseppina", "mi hermana Lucía", "Mój brat Kacper"
+_FOREIGN_RELATION = (
+    r"(?i:\b(?:(?:il|la|o|a)[ \t]+)?(?:mein|meine|meinem|meinen|meiner|unser|unsere|mon|ma|mes|notre|mi|mis|"
+    r"nuestr[oa]|meu|minha|mia|mio|mijn|onze|min|mitt|mina|v\u00e5r|m\u00f3j|moja|mojego|mojej)[ \t]+"
+    r"(?:mutter|vater|bruder|schwester|sohn|tochter|frau|mann|freund|freundin|kollege|kollegin|oma|opa|"
+    r"tante|onkel|cousine?|nachbarin|nachbar|chef|chefin|m\u00e8re|p\u00e8re|fr\u00e8re|s\u0153ur|fils|"
+    r"fille|femme|mari|amie?|coll\u00e8gue|grand-m\u00e8re|grand-p\u00e8re|oncle|cousin|voisine?|madre|"
+    r"padre|herman[oa]|hij[oa]|espos[oa]|marido|mujer|amig[oa]|compa\u00f1er[oa]|abuel[oa]|t\u00eda|"
+    r"t\u00edo|prim[oa]|vecin[oa]|jef[ea]|m\u00e3e|pai|irm\u00e3o|irm\u00e3|filh[oa]|colega|av\u00f3|"
+    r"av\u00f4|tia|tio|vizinh[oa]|fratello|sorella|figli[oa]|moglie|marito|amic[oa]|collega|nonn[ao]|"
+    r"zi[ao]|cugin[oa]|vicin[oa]|capo|moeder|vader|broer|zus|zoon|dochter|vrouw|man|vriend|vriendin|oma|"
+    r"opa|oom|neef|nicht|buurman|buurvrouw|baas|mamma|mor|pappa|far|bror|syster|son|dotter|fru|v\u00e4n|"
+    r"kollega|mormor|farmor|morfar|farfar|moster|faster|morbror|farbror|kusin|granne|mama|matka|tata|"
+    r"ojciec|brat|siostra|syn|c\u00f3rka|\u017cona|m\u0105\u017c|przyjaciel|przyjaci\u00f3\u0142ka|kolega|"
+    r"kole\u017canka|babcia|dziadek|ciocia|wujek|kuzynka|kuzyn|s\u0105siadka|s\u0105siad|szefowa|szef))"
+    r"[ \t]*,?[ \t]+"
 )
 # a relation word alone before a capitalised name: "Wife Sigrid at bedside", "son Tevita will pick up"
 _BARE_RELATION = (
@@ -272,11 +297,19 @@ _STRONG_CUE = (
     r"forwarded[ \t]+to|spoke[ \t]+(?:to|with)|speak[ \t]+(?:to|with)|talked[ \t]+(?:to|with)|"
     r"met[ \t]+with|married[ \t]+to|care[ \t]+of|sign[ \t]+it(?:[ \t]+as)?|"
     r"under[ \t]+the[ \t]+name(?:[ \t]+of)?|"
-    r"(?:a|en)[ \t]+nombre[ \t]+de|au[ \t]+nom[ \t]+de|im[ \t]+namen[ \t]+von)\b\.?)" + _GAP
+    r"(?:a|en)[ \t]+nombre[ \t]+de|au[ \t]+nom[ \t]+de|im[ \t]+namen[ \t]+von|"
+    # "my name is" in the languages of Europe: "je m'appelle", "ich heiße", "me llamo", "nazywam się"
+    r"je[ \t]+m['\u2019][ \t]*appelle|ich[ \t]+hei(?:ße|sse)|mein[ \t]+name[ \t]+ist|me[ \t]+llamo|"
+    r"mi[ \t]+nombre[ \t]+es|me[ \t]+chamo|chamo-me|meu[ \t]+nome[ \t]+é|mi[ \t]+chiamo|"
+    r"il[ \t]+mio[ \t]+nome[ \t]+è|ik[ \t]+heet|mijn[ \t]+naam[ \t]+is|jag[ \t]+heter|"
+    r"mitt[ \t]+namn[ \t]+är|nazywam[ \t]+się|mam[ \t]+na[ \t]+imię)\b\.?)" + _GAP
 )
 _GREETING_WORD = (
     r"(?i:(?:^|(?<=[\n.!?][ \t]{0,8}))(?:hi|hello|hey|hiya|dear|good[ \t]+(?:morning|afternoon|evening)|"
-    r"morning|thanks|thank[ \t]+you|thx|cheers|welcome|congrats|congratulations))"
+    r"morning|thanks|thank[ \t]+you|thx|cheers|welcome|congrats|congratulations|"
+    # the languages of Europe: "Hej Elin!", "Liebe Anna,", "Beste Sanne,", "Prezado João"
+    r"hej|hallo|hola|ol\u00e1|bonjour|salut|ciao|buongiorno|hoi|witaj|moin|servus|liebe|lieber|querida|"
+    r"querido|cara|caro|ch\u00e8re|cher|beste|estimad[oa]|prezad[oa]|gentile|szanown[ay]|geachte))"
 )
 _GREETING = _GREETING_WORD + r"[ \t]*,?[ \t]+"
 # "Hi, this is Anh" / "hello its kemal": who writes introduces themself
@@ -352,7 +385,9 @@ _FOREIGN_SIGN_OFF = (
     r"merci|gracias|danke|grazie|obrigad[oa]|saludos|groetjes|h\u00e4lsningar|mvh|talofa|cheers|thx|ta|asante|"
     r"bises|bisous|besos|abrazos|un[ \t]+abrazo|cordialement|amiti\u00e9s|atenciosamente|abra\u00e7os|"
     r"(?:liebe|viele|beste|herzliche|sch\u00f6ne)[ \t]+gr\u00fc(?:\u00df|ss)e|lg|mfg|groeten|saluti|"
-    r"un[ \t]+saluto"
+    r"un[ \t]+saluto|kram|kramar|pozdrawiam|pozdrowienia|z[ \t]+powa\u017caniem|atentamente|"
+    r"cordiali[ \t]+saluti|distinti[ \t]+saluti|met[ \t]+vriendelijke[ \t]+groet(?:en)?|"
+    r"mit[ \t]+freundlichen[ \t]+gr\u00fc(?:\u00df|ss)en|(?:med[ \t]+)?v\u00e4nliga[ \t]+h\u00e4lsningar"
 )
 # the sign-off words of a letter ("Kind regards", "Liebe Grüße"): never a name themselves
 _SIGN_OFF_WORDS = (
@@ -388,6 +423,9 @@ _STRONG_PATTERNS = (
         0.7,
     ),
     ("relation", rf"{_RELATION}\K{_NAME}", 0.85),
+    ("foreign_relation", rf"{_FOREIGN_RELATION}\K{_NAME}", 0.8),
+    # an initial, a particle and a surname: "P. de Vries", "J. van der Berg"
+    ("initial_particle", rf"\b{_UPPER}\.[ \t]*(?:{_PARTICLE}[ \t]+)+{_TOKEN}{_END}", 0.7),
     ("cue", rf"{_STRONG_CUE}\K{_NAME}", 0.8),
     # the name must end the greeting: "Hi Oluwaseun," / "Dear Ms Nakamura" (honorific above)
     ("greeting", rf"{_GREETING}\K{_NAME}(?=[ \t]*(?:[,!:.\-\u2014\u2013]|\r?\n|$))", 0.8),
@@ -502,26 +540,44 @@ _PLACE_PART = (
     rf"{_PLACE_TOKEN}(?:[ \t]+(?:(?:de|do|da|del|upon|on|am|la|el|al|of)[ \t]+)?{_PLACE_TOKEN}){{0,2}}"
 )
 # "Johor Bahru, Malaysia", "Rotorua, New Zealand", "Manchester, UK"
-_PLACE = rf"{_PLACE_PART}(?:,[ \t]*{_PLACE_PART})?(?![\w'\u2019])"
+_PLACE = rf"{_PLACE_PART}(?:,[ \t]*{_PLACE_PART})?(?!\w|['\u2019]\w)"  # a closing quote may follow
 # what a person does at a place: lives, moved, was born, flies home, travels, "I'm in"
 _PLACE_CUE = (
     r"(?i:\b(?:live[sd]?|living|moved|moving|move|relocat(?:ed|ing|es?)|based|born|raised|grew[ \t]+up|"
     r"resides?|residing|settled|home|hometown|flies|fly|flying|flew|travel(?:s|led|ed|ling|ing)?|"
-    r"commutes?|commuting|staying|stays?|stayed|i'm|i\u2019m|i[ \t]+am|im|we're|we[ \t]+are|he's|she's|"
+    r"commutes?|commuting|staying|stays?|stayed|landed|arriv(?:ed|ing|es?)|visiting|heading|headed|"
+    r"returning|returned|i'm|i\u2019m|i[ \t]+am|im|we're|we[ \t]+are|he's|she's|"
     r"he[ \t]+is|she[ \t]+is|they're|they[ \t]+are)(?:[ \t]+(?:back|home|here|now|currently|still|out|"
-    r"over|up|down|mostly|originally|permanently|again))*[ \t]+(?:in|to|from|at|near|outside|around)"
+    r"over|up|down|mostly|originally|permanently|again|in|off|away|recently|just))*[ \t]+"
+    r"(?:in|to|from|at|near|outside|around)"
     r"[ \t]+)"
 )
 # a field of a record: `City: Manchester, UK`, `"city": "Recife"`
+# the prefix of a key that says whose place it is: `MailingCity=`, `home_city:`, `profile_country=`
+_PLACE_KEY_PREFIX = (
+    r"(?:(?:mailing|billing|shipping|home|birth|current|user|customer|profile|residence|delivery|postal|"
+    r"contact|client|patient|member|account)[ _]?)?"
+)
+_PLACE_FIELD_KEYS = (
+    r"[\"']?(?:" + _PLACE_KEY_PREFIX + r"(?:city|town|hometown|home[ _]town|birthplace|place[ _]of[ _]birth|"
+    r"country[ _]of[ _]residence|residence)|"
+    + _PLACE_KEY_PREFIX.removesuffix("?")
+    + r"(?:country|region|state|province|county))[\"']?"
+)
+# a key opening a line or a field (`City: Recife`, `{"city": "Recife"`), or of a log's key=value pairs
 _PLACE_FIELD = (
-    r"(?im:(?:^[ \t>]*|(?<=[,{;(][ \t]{0,8}))[\"']?(?:city|town|hometown|home[ _]town|birthplace|"
-    r"place[ _]of[ _]birth|country[ _]of[ _]residence|residence)[\"']?[ \t]*[:=][ \t]*[\"']?)"
+    r"(?im:(?:(?:^[ \t>]*|(?<=[,{;(&?][ \t]{0,8}))"
+    + _PLACE_FIELD_KEYS
+    + r"[ \t]*[:=]|(?<=\s)"
+    + _PLACE_FIELD_KEYS
+    + r"=)[ \t]*[\"']?)"
 )
 # fields that hold a place in a person's record, but also in other records ("Location: Room B"): a place
 # under them is personal only when a person is named in the text
 _PERSON_PLACE_FIELD = (
-    r"(?im:(?:^[ \t>]*|(?<=[\s,{;(][ \t]{0,8}))[\"']?(?:country|location(?:[ \t]+given)?|region|state|"
-    r"province|county|city|town|hometown|residence)[\"']?[ \t]*[:=][ \t]*[\"']?)"
+    r"(?im:(?:^[ \t>]*|(?<=[\s,{;(&?][ \t]{0,8}))[\"']?" + _PLACE_KEY_PREFIX + r"(?:country|"
+    r"location(?:[ \t]+given)?|region|state|province|county|city|town|hometown|residence)[\"']?[ \t]*[:=]"
+    r"[ \t]*[\"']?)"
 )
 _PLACE_PATTERNS = (
     ("place_cue", rf"{_PLACE_CUE}\K{_PLACE}", 0.6),
@@ -541,6 +597,45 @@ _PLACE_PATTERNS = (
         rf"\K{_PLACE}",
         0.6,
     ),
+)
+
+# the verbs of living somewhere of the languages of Europe, conjugated (said of a person), then a
+# preposition of place: "wohne seit März in", "j'habite à", "vive en", "mora em", "abito a", "woont in",
+# "bor i", "mieszkam w"; in lower case (a capital would read "NATO" as "nato")
+_FOREIGN_RESIDENCE_VERBS = _word_set(
+    "wohne wohnt wohnen wohnte wohnten lebe lebt leben lebte lebten umgezogen geboren aufgewachsen habite "
+    "habites habitons habitez habitent habitais habitait vis vit vivons vivez vivent originaire vivo vive "
+    "vives vivimos viven vivono viviamo resido reside residen mudei mudou moro mora moras moramos moram "
+    "nasci nasceu abito abita abiti abitiamo abitano nato nata trasferito trasferita woon woont wonen "
+    "woonde verhuisd bor bodde flyttar flyttade mieszkam mieszka mieszkamy "
+    # being, arriving or travelling somewhere: "estou em", "estoy de viaje en", "llego a", "kommer till"
+    "estou estoy estamos viaje viagem viaggio llego llega llegamos chego chegou chegamos kommer verhuist "
+    "verhuizen verhuizing reise reisen sono soy sou"
+)
+_FOREIGN_RESIDENCE_CUE = (
+    r"(?<!\w)(?:"
+    + "|".join(
+        f"[{verb[0]}{verb[0].upper()}]{verb[1:]}"  # a verb opening a sentence too: "Bor numera i Malmö"
+        for verb in sorted(_FOREIGN_RESIDENCE_VERBS, key=lambda verb: (-len(verb), verb))
+    )
+    + r"|d\u00e9m\u00e9nag\w*|n\u00e9e?|mud(?:\u00e9|\u00f3)|nac(?:\u00ed|i\u00f3)|f\u00f6dd|"
+    r"mieszkaj\u0105|mieszka\u0142[ae]?m?|przeprowadzi\w*|urodzi\w*|pochodz\w*)(?:-(?:se|me|nos))?"
+    r"(?:[ \t]+[^\s.,;!?]+){0,3}?[ \t]+(?:in|nach|aus|\u00e0|a|au|aux|en|em|no|na|nel|nella|i|w|we|z|ze|"
+    r"de|uit|fr\u00e5n|para|naar|till)[ \t]+(?:(?:o|el|la|le)[ \t]+)?"
+)
+# a place in lower case, or a place NER does not know, where a place is said of a person: "lives in
+# durban", `city=durban`; the recognizer keeps only places of the gazetteer
+_PLACE_LOWER_WORD = r"\p{Ll}[\p{Ll}\p{M}]{2,}+"
+_PLACE_LOWER_END = r"(?![\w'\u2019\-])"
+_KNOWN_PLACE_PATTERNS = (
+    ("known_place_cue", rf"{_PLACE_CUE}\K{_PLACE_LOWER_WORD}{_PLACE_LOWER_END}", 0.6),
+    (
+        "known_place_cue",
+        rf"{_PLACE_CUE}\K{_PLACE_LOWER_WORD}[ \t]+{_PLACE_LOWER_WORD}{_PLACE_LOWER_END}",
+        0.6,
+    ),
+    ("known_place_field", rf"{_PERSON_PLACE_FIELD}\K{_PLACE_LOWER_WORD}{_PLACE_LOWER_END}", 0.55),
+    ("known_place_foreign", rf"{_FOREIGN_RESIDENCE_CUE}\K{_PLACE}", 0.6),
 )
 
 # "Joy from billing", "Hope from accounts": a given name or a name that is also a word, then a team
@@ -626,6 +721,25 @@ def word_names() -> frozenset[str]:
     return _gazetteer("word_names.txt")
 
 
+@functools.cache
+def places() -> frozenset[str]:
+    """Lower-case names of cities of 15 000 people or more, countries and US states (GeoNames, CC BY 4.0;
+    ~38 000, ~400 KB): a place is told from another word by it only where a person's context already
+    allows a place (``Aigerim Bekova (Almaty)``, ``city=durban``)."""
+    return _gazetteer("places.txt")
+
+
+def is_known_place(value: str) -> bool:
+    """Whether ``value`` (any case, one or more words) is a place of the gazetteer."""
+    return " ".join(value.split()).lower() in places()
+
+
+def _place_forms(value: str) -> tuple[str, ...]:
+    """``value`` and the forms a place's name takes after a Polish preposition ("w Lublinie" -> Lublin,
+    "w Warszawie" -> Warszawa, "w Gdańsku" -> Gdańsk)."""
+    return (value, value[:-2], value[:-2] + "a", value[:-1], value[:-3] + "a") if len(value) > 5 else (value,)
+
+
 def is_given_name(word: str) -> bool:
     """Whether ``word`` (any case) is a given name of the gazetteer, not an English word."""
     return word.lower() in given_names()
@@ -652,7 +766,14 @@ _CAPITAL = r"(?:[A-Z]|[^\x00-\x7f])"
 _QUOTED_VALUE = re.compile(rf"[:=][ \t]*[\"']{_CAPITAL}")
 _FIELD_VALUE = re.compile(rf"[:=][ \t]*[\"']?{_CAPITAL}")  # place fields: `City: Recife`
 _HEADER_VALUE = re.compile(rf":[ \t]*{_CAPITAL}")  # header: `From: Amara`
-_HERE = re.compile(r"[ \t]here")  # name_here: "Ayodele here."
+_HERE = re.compile(r"[ \t]here")
+_FOREIGN_POSSESSIVE = re.compile(
+    r"(?i)(?<!\w)(?:mein|meine|meinem|meinen|meiner|unser|unsere|mon|ma|mes|notre|mi|mis|nuestr[oa]|meu|"
+    r"minha|mia|mio|mijn|onze|min|mitt|mina|v\u00e5r|m\u00f3j|moja|mojego|mojej)[ \t]"
+)
+_INITIAL_PARTICLE = re.compile(
+    r"\b[A-Z]\.[ \t]*(?:van|von|de|der|den|del|della|di|da|do|dos|das|du|la|le|ter|ten)[ \t]"
+)  # name_here: "Ayodele here."
 
 
 def _any_case(word: str) -> str:
@@ -678,6 +799,51 @@ _PREPOSITION_PLACE = re.compile(
     + "|".join(_any_case(word) for word in ("in", "to", "from", "at", "near", "outside", "around"))
     + rf")[ \t]+{_CAPITAL}"
 )
+# known_place_cue: "lives in durban" (a preposition, then a word in lower case)
+_PREPOSITION_LOWER = re.compile(
+    r"[ \t](?:"
+    + "|".join(_any_case(word) for word in ("in", "to", "from", "at", "near", "outside", "around"))
+    + r")[ \t]+[a-z\u00df-\u024f]"
+)
+# known_place_field: `city=durban`
+_PLACE_KEY = re.compile(
+    r"(?i:city|town|country|region|state|province|county|residence|location)[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"[a-z\u00df-\u024f]"
+)
+# place_field, person_place_field: a key of a place, then ":" or "="
+_PLACE_KEY_WORD = re.compile(
+    r"(?i:city|town|country|region|state|province|county|residence|birthplace|location(?:[ \t]+given)?|"
+    r"birth)[\"']?[ \t]*[:=]"
+)
+# foreign_relation: a possessive and a word of kin ("Mia madre", "mi hermana", "Mój brat")
+# (their ASCII forms and runs: "mère" reads "m", "re" and is left out; "irmão" reads "irm")
+_KIN_WORDS = _word_set(
+    "mutter vater bruder schwester sohn tochter frau mann freund freundin kollege kollegin oma opa tante",
+    "onkel cousin cousine nachbar nachbarin chef chefin fils fille femme mari ami amie oncle voisin voisine",
+    "madre padre hermano hermana hijo hija esposo esposa marido mujer amigo amiga abuelo abuela primo prima",
+    "vecino vecina jefe jefa irm filho filha colega tio vizinho vizinha fratello sorella figlio figlia",
+    "moglie marito amico amica collega nonno nonna zio zia cugino cugina vicino vicina capo moeder vader",
+    "broer zus zoon dochter vrouw vriend vriendin oom neef nicht buurman buurvrouw baas mamma pappa bror",
+    "syster dotter fru kollega mormor farmor morfar farfar moster faster morbror farbror kusin granne mama",
+    "matka tata ojciec brat siostra syn przyjaciel kolega babcia dziadek ciocia wujek kuzyn kuzynka szef",
+    "szefowa",
+)
+
+
+def _foreign_relation(text: str) -> bool:
+    return _FOREIGN_POSSESSIVE.search(text) is not None and not _KIN_WORDS.isdisjoint(folded_words(text)[1])
+
+
+def _known_place_cue(text: str) -> bool:
+    """known_place_cue: a verb of living or travelling, a preposition, a word in lower case, and a word of
+    the text (in any case) that is a place of the gazetteer."""
+    return (
+        _PREPOSITION_LOWER.search(text) is not None
+        and "known_place_cue" in _cued_patterns(text)
+        and not places().isdisjoint(folded_words(text)[1])
+    )
+
+
 # literal: a quote opening a call's argument or following a comma in one, then a capital
 _LITERAL_QUOTE = re.compile(rf"[(,][ \t]*[\"']{_CAPITAL}")
 
@@ -705,6 +871,35 @@ _GREETING_WORDS = (
     "welcome",
     "congrats",
     "congratulations",
+    "hej",
+    "hallo",
+    "hola",
+    "ol",
+    "bonjour",
+    "salut",
+    "ciao",
+    "buongiorno",
+    "hoi",
+    "witaj",
+    "moin",
+    "servus",
+    "liebe",
+    "lieber",
+    "querida",
+    "querido",
+    "cara",
+    "caro",
+    "ch",
+    "cher",
+    "beste",
+    "estimado",
+    "estimada",
+    "prezado",
+    "prezada",
+    "gentile",
+    "szanowna",
+    "szanowny",
+    "geachte",
 )
 _ROLE_WORDS = (
     "customer",
@@ -783,6 +978,19 @@ _CUE_WORDS: dict[str, tuple[str, ...]] = {
         "nombre",
         "nom",
         "namen",
+        "appelle",
+        "hei",
+        "heisse",
+        "llamo",
+        "chamo",
+        "nome",
+        "chiamo",
+        "heet",
+        "naam",
+        "heter",
+        "namn",
+        "nazywam",
+        "imi",
     ),
     "greeting": _GREETING_WORDS,
     "self_intro": _GREETING_WORDS,
@@ -864,6 +1072,28 @@ _CUE_WORDS: dict[str, tuple[str, ...]] = {
         "caller",
     ),
     "booked_for": ("booked", "reserved", "booking", "reservation", "held", "table", "room"),
+    # the first words of _PLACE_CUE: "lives in", "moved to", "i'm from", "we're in"
+    "known_place_cue": (
+        *("live", "lives", "lived", "living", "moved", "moving", "move", "relocated", "relocating"),
+        *("relocate", "relocates", "based", "born", "raised", "grew", "reside", "resides", "residing"),
+        *("settled", "home", "hometown", "flies", "fly", "flying", "flew", "travel", "travels", "travelled"),
+        *("traveled", "travelling", "traveling", "commute", "commutes", "commuting", "staying", "stays"),
+        *("stay", "stayed", "i", "im", "we", "he", "she", "they", "re", "s", "landed", "arrived"),
+        *("arriving", "arrive", "arrives", "visiting", "heading", "headed", "returning", "returned"),
+    ),
+    # the ASCII words of the verbs (non-ASCII forms: their ASCII runs, "d", "m", "nag" of "déménage")
+    "known_place_foreign": (
+        *_FOREIGN_RESIDENCE_VERBS,
+        "mud",
+        "nac",
+        "mieszkaj",
+        "mieszka",
+        "przeprowadzi",
+        "przeprowadzi\u0142",
+        "urodzi",
+        "pochodz",
+        "pochodzi",
+    ),
     # a given name doing what people do: the verb (of "is allergic", "has been", "was born": the second word)
     "given_name_verb": (
         "said",
@@ -965,7 +1195,7 @@ def _cue_gate(pattern: str) -> Any:
     return lambda text: pattern in _cued_patterns(text)
 
 
-_SOFT_HONORIFICS = ("Sri", "Pak", "Ibu", "Sr", "Don", "Chief", "Madam")
+_SOFT_HONORIFICS = ("Sri", "Pak", "Ibu", "Sr", "Don", "Chief", "Madam", "Pan")
 
 
 def _soft_honorific(text: str) -> bool:
@@ -991,9 +1221,18 @@ _GATES: dict[str, Any] = {
     "place_pair": _PREPOSITION_PLACE.search,
     "name_from_team": _FROM.search,
     "and_i": _AND_I.search,
-    "place_field": _FIELD_VALUE.search,
-    "person_place_field": _FIELD_VALUE.search,
+    "place_field": lambda text: (
+        _FIELD_VALUE.search(text) is not None and _PLACE_KEY_WORD.search(text) is not None
+    ),
+    "known_place_cue": _known_place_cue,
+    "known_place_field": _PLACE_KEY.search,
+    "known_place_foreign": _cue_gate("known_place_foreign"),
+    "person_place_field": lambda text: (
+        _FIELD_VALUE.search(text) is not None and _PLACE_KEY_WORD.search(text) is not None
+    ),
     "header": _HEADER_VALUE.search,
+    "initial_particle": _INITIAL_PARTICLE.search,
+    "foreign_relation": _foreign_relation,
     # a sign-off on its own line, then the name
     "signature": lambda text: "\n" in text,
     # the name ends the text: the comma or the dash is on its last line
@@ -1194,8 +1433,18 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
             ),
         )
 
-    places = (
-        [build(PatternRecognizer, "LOCATION", "otel_genai_place_of_a_person", _PLACE_PATTERNS)]
+    class _KnownPlaceRecognizer(PatternRecognizer):
+        """A match counts only when it is a place of the gazetteer ("durban", not "production")."""
+
+        def invalidate_result(self, pattern_text: str) -> bool:
+            first = pattern_text.split(",")[0]
+            return not any(is_known_place(form) for form in _place_forms(first))
+
+    place_recognizers = (
+        [
+            build(PatternRecognizer, "LOCATION", "otel_genai_place_of_a_person", _PLACE_PATTERNS),
+            build(_KnownPlaceRecognizer, "LOCATION", "otel_genai_known_place", _KNOWN_PLACE_PATTERNS),
+        ]
         if "LOCATION" in wanted
         else []
     )
@@ -1240,7 +1489,7 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
             return not (is_given_name(pattern_text) or pattern_text.lower() in word_names())
 
     # load the gazetteers and compile the filter's patterns here, on the worker thread, not during analyses
-    given_names(), surnames(), word_names()
+    given_names(), surnames(), word_names(), places()
     for source in _filter_patterns():
         _pattern(source)
     return [
@@ -1256,7 +1505,7 @@ def name_recognizers(policy: RedactionPolicy) -> list[Any]:
         build(_WordNameRecognizer, "PERSON", "otel_genai_person_word_name", _WORD_NAME_PATTERNS),
         build(_BookingRecognizer, "PERSON", "otel_genai_person_booking", _BOOKING_PATTERNS),
         build(_TeamMemberRecognizer, "PERSON", "otel_genai_person_from_a_team", _TEAM_PATTERNS),
-        *places,
+        *place_recognizers,
     ]
 
 
@@ -1506,19 +1755,37 @@ _INSTRUCTION_OBJECT = frozenset(
 _RESIDENCE = re.compile(
     r"(?i:\b(?:lives?|living|lived|moved|moving|relocat\w*|based|resid\w*|born|grew[ \t]+up|raised|"
     r"hometown|home|from|address|settled|stays?|staying|stayed|located|hails|domiciled|citizen|native|"
-    r"travel\w*|fl(?:y|ies|ew|ying)|commut\w*|"
+    r"travel\w*|fl(?:y|ies|ew|ying)|commut\w*|landed|arriv\w*|visit\w*|trip|back|return\w*|heading|headed|"
+    r"off[ \t]+to|reach\w*|welcom\w*|join(?:s|ed|ing)?|driv(?:e|es|ing)|drove|"
     r"(?:i'm|i\u2019m|i[ \t]+am|we're|he's|she's)[ \t]+(?:\w+[ \t]+)?in)\b)"
 )
+# what only a person does at a place, said right before it: "lives alone in Busan", "born in Ibadan",
+# "I'm from Hilo"; and the same verbs of the languages of Europe, conjugated ("wohne seit März in",
+# "j'habite à", "vive en", "mora em", "abito a", "woont in", "bor i", "mieszkam w")
+_STRONG_RESIDENCE = re.compile(
+    r"(?i:\b(?:(?:lives?|living|lived|resides?|residing|born|grew[ \t]+up|raised)"
+    r"(?:[ \t]+(?:alone|here|now|currently|still|mostly|originally|permanently|together|happily|with[ \t]+"
+    r"(?:my|his|her|their|our)[ \t]+\w+))*[ \t]+(?:in|at|near|outside)|hometown[ \t]+(?:is|of)|"
+    r"(?:i'm|i\u2019m|im|i[ \t]+am)[ \t]+(?:originally[ \t]+)?from|"
+    r"(?:my|his|her|their|our|your)[ \t]+(?:brother|sister|mother|father|mum|mom|dad|son|daughter|wife|"
+    r"husband|partner|parents|family|relatives|cousin|aunt|uncle|grandmother|grandfather|grandparents|"
+    r"in-laws|kids|children)s?[ \t]+(?:in|from|at|near))[ \t]+)\Z"
+)
+_FOREIGN_RESIDENCE = re.compile(_FOREIGN_RESIDENCE_CUE + r"\Z")
 _PERSONAL = re.compile(
     r"\b(?:I|I'm|I've|(?i:me|my|mine|we|our|us|he|she|they|his|her|hers|him|them|their|i'm|i\u2019m|i've))\b"
     r"|(?<![\w'\u2019.\-])i(?![\w'\u2019\-])"
     r"|(?i:\b(?:man|woman|boy|girl|patient|customer|client|guest|user|passenger|tenant|caller|resident|"
     r"\d{1,3}[ \-]year[ \-]old)[ \t]+(?:from|in|of|living|who|based|lives|lived|moved|resides|"
     r"relocated|is[ \t]+based|was[ \t]+born|grew[ \t]+up)\b)"
+    # an age: "34yo male", "Ana Tuimavave, 29, from Apia"
+    r"|\b\d{1,3}[ \t]*(?:yo|y/o|y\.o\.)(?!\w)|(?i:\b(?:male|female)\b)"
+    r"|,[ \t]*\d{1,3}[ \t]*,[ \t]*(?:from|living|lives|based)\b"
 )
 # a person of a place: "holder Ingrid Vik of Tromsø"
 _OF_BEFORE = re.compile(r"[ \t]+(?:of|from)[ \t]+\Z")
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+# a sentence ends at a full stop, but not at an initial's ("P. de Vries")
+_SENTENCE_END = re.compile(r"(?<!(?<![\w.])[A-Z])[.!?](?:\s|$)|\n")
 _WINDOW = 100
 _PREVIOUS_NAME_WORD = rf"(?<![\w'\u2019\-.])({_TOKEN})[ \t]\Z"
 _SURNAME = rf"[ \t]+({_TOKEN.replace(_STOP, '')}){_END}"
@@ -1531,6 +1798,10 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
     kept: list[Finding] = []
     findings = [_trimmed(text, f) if f.entity_type in NER_ENTITIES else f for f in findings]
     findings = [_name_inside_code(text, f) if f.entity_type in NER_ENTITIES else f for f in findings]
+    findings = [
+        _without_leading_function_words(text, f) if f.entity_type == "PERSON" else f for f in findings
+    ]
+    findings = [f for f in findings if f.end > f.start]
     # a given name NER read as a place, with a person's context: "Say hi to Olivia!", "Somchai wants ..."
     findings = _unique(
         [
@@ -1556,21 +1827,21 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
         and not (f.entity_type == "LOCATION" and (f.start, f.end) in full_names)
     ]
     findings = [_extended(text, f) if f.entity_type == "PERSON" else f for f in findings]
-    person_flags = [f.entity_type == "PERSON" and _is_person(text, f) for f in findings]
+    values = frozenset(f.start for f in findings if f.entity_type == "PERSON")
+    person_flags = [f.entity_type == "PERSON" and _is_person(text, f, values) for f in findings]
     persons = [f for f, is_person in zip(findings, person_flags, strict=True) if is_person]
     for finding, is_person in zip(findings, person_flags, strict=True):
         if finding.entity_type in NER_ENTITIES and _CODE_LIKE.search(text, finding.start, finding.end):
             continue
         if finding.entity_type == "PERSON" and not is_person:
             place = Finding(finding.start, finding.end, "LOCATION", finding.score)
-            if _is_place_word_after_from(text, finding) and _is_personal_place(
-                text, place, findings, persons
-            ):
+            if _could_be_place(text, finding) and _is_personal_place(text, place, findings, persons):
                 kept.append(place)  # "joins us from Lviv": NER's one-word person is a place
             continue
         if finding.entity_type == "LOCATION" and not _is_personal_place(text, finding, findings, persons):
             continue
         kept.append(finding)
+    kept += _places_of_persons(text, kept, findings)
     return kept + _list_continuations(text, kept)
 
 
@@ -1630,7 +1901,8 @@ def _is_person_not_place(text: str, finding: Finding) -> bool:
 
 _PLACE_WORDS = frozenset(
     "island islands city town bay beach springs falls park hill hills valley lake mount point port "  # noqa: SIM905
-    "mountain mountains river heights harbour harbor".split()
+    "mountain mountains river heights harbour harbor wall bridge tower palace castle cathedral square "
+    "gate".split()
 )
 
 
@@ -1642,6 +1914,132 @@ def _is_full_name(text: str, start: int, end: int) -> bool:
         # "Sunny Park" is a person after a cue ("reported by"), "Central Park" a place
         return (is_given_name(words[0]) or words[0].lower() in word_names()) and _has_cue_before(text, start)
     return is_given_name(words[0])
+
+
+def _could_be_place(text: str, finding: Finding) -> bool:
+    """Whether NER's span that is no person's name may be a place: one capitalised word after "from" or
+    "in", a place's shape ("Ho Chi Minh City", "Port Harcourt"), or a place of the gazetteer."""
+    value = text[finding.start : finding.end]
+    if _CODE_LIKE.search(value) or not value[:1].isupper():
+        return False
+    words = value.split()
+    return (
+        _is_place_word_after_from(text, finding)
+        or (_is_place_shaped(words) and not _is_business(words))
+        or is_known_place(value)
+        or (
+            len(words) == 1
+            and _pattern(_FOREIGN_LOCATIVE).search(text[max(0, finding.start - 8) : finding.start])
+            is not None
+        )
+    )
+
+
+# a preposition only a place follows: "en Lyon", "wohnt im Allgäu", "i Malmö" (English's and Swedish's
+# "i", Polish's and English's "we" only in a text of another language); a dative's "a", "à", "nach" ("merci
+# à Marie", "fragen Sie nach Anna") only before a place of the gazetteer
+_FOREIGN_PLACE_PREPOSITION = (
+    r"(?<![\w'\u2019])(?:(en|em|im|uit|nel|nella|w)|(i|we)|(\u00e0|a|nach|naar|till))[ \t]+\Z"
+)
+
+
+def _after_foreign_place_preposition(text: str, start: int, value: str) -> bool:
+    match = _pattern(_FOREIGN_PLACE_PREPOSITION).search(text[max(0, start - 8) : start])
+    if match is None:
+        return False
+    if match.group(1):
+        return True
+    if match.group(2):
+        return _text_language(text) != "en"
+    return is_known_place(value)
+
+
+# a preposition of place of the languages of Europe: "vive en Málaga", "abita a Verona"
+_FOREIGN_LOCATIVE = r"(?<![\w'\u2019])(?:\u00e0|a|en|em|nach|aus|i|w|we|uit|nel|nella)[ \t]+\Z"
+# a place in brackets or after "from" / "of" right after a person's name: "Aigerim Bekova (Almaty)",
+# "Olha Shevchenko (Kyiv, Ukraine)", "Leilani from Hilo", "Rahul Verma (rahul@x.example) from Pune"
+_PLACE_WORD = r"\p{Lu}[\p{L}\p{M}]*+(?:[\-'\u2019]\p{L}[\p{L}\p{M}]*+)*+"
+_PLACE_NAME = rf"{_PLACE_WORD}(?:[ \t]+{_PLACE_WORD}){{0,3}}"
+_AFTER_PERSON_PLACE = (
+    rf"[ \t]*(?:\([ \t]*({_PLACE_NAME})[ \t]*(?:,[ \t]*({_PLACE_NAME})[ \t]*)?\)|"
+    rf"(?:\([^()\n]{{0,80}}\)[ \t]*)?,?[ \t]+(?:from|of)[ \t]+({_PLACE_NAME})(?:,[ \t]*({_PLACE_NAME}))?)"
+)
+# a person joining or moving to a site named by its city: "Ama Owusu joins the Kumasi team"
+_JOINS_A_SITE = (
+    r"[ \t]+(?:joins|joined|is[ \t]+joining|will[ \t]+join|moves[ \t]+to|moved[ \t]+to|"
+    r"is[ \t]+moving[ \t]+to|transfers[ \t]+to|transferred[ \t]+to|starts[ \t]+(?:in|at))"
+    r"[ \t]+(?:the|our)[ \t]+"
+    rf"({_PLACE_NAME})[ \t]+(?:office|team|branch|site|hub|campus|store|clinic|ward)\b"
+)
+# a field of a record: a CSV cell, an argument of a call, a value of SQL VALUES
+_RECORD_FIELD = r"(?:^|(?<=[,;|\t(]))[ \t]*[\"']?([^,;|\t\"'()\n]{3,40}?)[\"']?[ \t]*(?=[,;|\t)]|$)"
+
+
+def _places_of_persons(text: str, kept: list[Finding], findings: list[Finding]) -> list[Finding]:
+    """Places said of a named person that NER missed or did not keep: in brackets or after "from" right
+    after the name, the place next to a kept one ("Kyiv, Ukraine"), a field of the person's record
+    ("Wei Zhang,wei.zhang@example.org,China"). Only places of the gazetteer or of NER count."""
+    persons = [f for f in kept if f.entity_type == "PERSON"]
+    if not persons:
+        return []
+    ner_places = {(f.start, f.end) for f in findings if f.entity_type == "LOCATION"}
+    taken = [(f.start, f.end) for f in kept]
+    added: list[Finding] = []
+
+    def add(start: int, end: int, score: float) -> None:
+        if any(s < end and start < e for s, e in taken):
+            return
+        taken.append((start, end))
+        added.append(Finding(start, end, "LOCATION", score))
+
+    def place_at(start: int, end: int) -> tuple[int, int] | None:
+        """The longest place of the gazetteer or of NER at the start of ``text[start:end]``."""
+        words = list(_pattern(_PLACE_WORD).finditer(text, start, end))
+        for count in range(len(words), 0, -1):
+            stop = words[count - 1].end()
+            if (start, stop) in ner_places or is_known_place(text[start:stop]):
+                return start, stop
+        return None
+
+    for person in persons:
+        site = _pattern(_JOINS_A_SITE).match(text, person.end)
+        if site is not None:
+            place = place_at(site.start(1), site.end(1))
+            if place is not None:
+                add(*place, 0.6)  # "Aminata Diallo joins the Dakar team": where she works
+        match = _pattern(_AFTER_PERSON_PLACE).match(text, person.end)
+        if match is not None:
+            for group in range(1, 5):
+                if match.start(group) < 0:
+                    continue
+                place = place_at(match.start(group), match.end(group))
+                if place is None:
+                    break
+                add(*place, 0.6)
+        line_start = text.rfind("\n", 0, person.start) + 1
+        line_end = text.find("\n", person.end)
+        line_end = len(text) if line_end < 0 else line_end
+        if sum(text.count(sep, line_start, line_end) for sep in ",;|\t") < 2:
+            continue
+        cells = re.split(r"[,;|\t()]", text[line_start:line_end])
+        if any(sum(word.isalpha() and word.islower() for word in cell.split()) >= 5 for cell in cells):
+            continue  # prose with commas, not a record
+        for field in _pattern(_RECORD_FIELD).finditer(text, line_start, line_end):
+            value = field.group(1)
+            if (
+                value[:1].isupper()
+                and value.lower() not in _FUNCTION_WORDS
+                and ((field.start(1), field.end(1)) in ner_places or is_known_place(value))
+            ):
+                add(field.start(1), field.end(1), 0.55)
+    # the second of a pair after a kept place: "Tulsa, Oklahoma", "Da Nang, Vietnam"
+    for first in [f for f in kept + added if f.entity_type == "LOCATION"]:
+        pair = _pattern(rf",[ \t]*({_PLACE_NAME})").match(text, first.end)
+        if pair is not None:
+            second = place_at(pair.start(1), pair.end(1))
+            if second is not None:
+                add(*second, first.score)
+    return added
 
 
 def _is_place_word_after_from(text: str, finding: Finding) -> bool:
@@ -1709,6 +2107,8 @@ def _extended(text: str, finding: Finding) -> Finding:
     word = before.group(1)
     if word.lower() in _TECH_WORDS or word.lower() in _IMPERATIVE or word.lower() in _NOT_PEOPLE:
         return finding
+    if _is_function_word(word):
+        return finding  # "Szanowna Pani Kowalczyk": the name is "Kowalczyk"
     if _opens_sentence(text, before.start(1)) and not is_given_name(word):
         return finding
     return Finding(before.start(1), finding.end, finding.entity_type, finding.score)
@@ -1734,9 +2134,298 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return sentence_start, after.start() if after else min(len(text), end + _WINDOW)
 
 
-def _is_person(text: str, finding: Finding) -> bool:
+# Words of the languages of Europe that NER's English model takes for names when capitalised: pronouns,
+# articles, determiners, forms of address and politeness ("Können Sie", "Ihr Termin", "Il Suo"). A span
+# with one of them capitalised is not a name; short words that are also surnames (Le, Do, Ma, Son, Han,
+# Min, Su, Lo, Ni, Tu, My, Van, De, Da, Di, Del) are left out, and name particles in lower case stay.
+_FUNCTION_WORDS = _word_set(
+    # German
+    "sie ihr ihre ihren ihrem ihrer ihres ihnen der die dem ein eine einen einem einer eines und oder mit "
+    "für bei zum zur am vom ich er es wir mir mich dich uns euch euer eure mein meine meinen dein deine "
+    "seine unser unsere kein keine nicht bitte können könnten sollten würden wird werden ist sind haben hat "
+    "sehr geehrte geehrter geehrtes guten tag vielen dank liebe lieber herzliche herzlichen aufgrund wie was "
+    "wann warum dass auch noch schon hier diese dieser dieses alle gerne freundliche freundlichen grüße "
+    "grüßen gruß betreff hinweis "
+    # French
+    "je il nous vous ils elles une aux votre vos notre nos mon mes tes ses leur leurs ce cette ces et pour "
+    "avec sur dans merci bonjour bonsoir cordialement objet chère chers madame monsieur messieurs mesdames "
+    # Spanish
+    "los las unos unas sus mis tus nuestro nuestra usted ustedes él nosotros ellos ellas con por para "
+    "estimado estimada estimados hola gracias asunto nota atentamente saludos señor señora sra srta "
+    # Portuguese
+    "os um uma seu sua seus suas meu minha você vocês ele ela nós eles pelo pela pelos pelas nos nas com "
+    "prezado prezada prezados olá obrigado obrigada assunto equipe atenciosamente abraços "
+    # Italian
+    "gli uno suo suoi tuo tua nostro vostro vostra noi voi loro dei degli delle gentile egregio egregia "
+    "il buongiorno grazie oggetto cordiali saluti distinti sig dott "
+    # Dutch
+    "het een uw jij jouw wij ons onze zij hij zijn mijn met voor geachte beste hartelijk groet groeten "
+    "onderwerp mevrouw meneer "
+    # Swedish
+    "jag dem det ditt er ert era vår vårt och eller med för på hej tack kram kramar hälsningar vänliga "
+    "ärende "
+    # Polish
+    "pani państwo szanowny szanowna szanowni ona wy oni mój moja twój nasz wasz dla dzień dobry dziękujemy "
+    "dziękuję dział obsługi temat pozdrawiam "
+    # greetings: "Hallo Katarzyna" is "Katarzyna"
+    "hallo ciao hoi witaj moin servus "
+    # a team signing a letter: "Ihr Kundenservice", "Kundtjänst", "Equipe de Atendimento"
+    "kundenservice kundendienst buchhaltung kundtjänst klantenservice servizio servicio serviço atendimento "
+    "atención équipe equipo obsługa"
+)
+# Field labels of forms and tickets: the label before the colon is not the name, the value after it is
+# ("Requester: Grace Holloway", "Paciente: Luis ..."); other labels are found by shape (see below).
+_FIELD_LABELS = _word_set(
+    "requester reporter assignee owner customer client patient paciente patiente cliente kunde kundin "
+    "patientin klant kund klient antragsteller status priority priorität prioridad priorité priorità "
+    "prioriteit subject summary component description asunto objet oggetto onderwerp ärende temat betreff "
+    "nota note notes hinweis ville city stadt ciudad cidade città stad miasto nom prénom nombre apellido "
+    "apellidos nome cognome naam voornaam achternaam namn efternamn förnamn imię nazwisko land country "
+    "país pays paese kraj adresse dirección endereço indirizzo adres datum fecha data telefon teléfono "
+    "telefone telefono motivo estado diagnose diagnosis diagnóstico diagnosi empfänger absender "
+    "destinatario remitente expéditeur destinataire mittente afzender ontvanger avsändare mottagare "
+    "nadawca odbiorca agent user benutzer usuario utilisateur utente gebruiker användare użytkownik "
+    "contact kontakt contacto contato contatto agenda minutes",
+    # a record's contact fields: "Email: x@example.com", "Tel: ..."
+    "email mail tel tele phone mobile mobil handy fax web website url homepage dob geburtsdatum iban bic",
+)
+# markers of code comments and logs, in capitals: "FIXME: ...", "NOTE:"
+_CODE_MARKERS = _word_set(
+    "todo fixme xxx note nb hack bug warn warning error info debug tbd wip optimize review deprecated "
+    "security important caution tip notice fatal trace"
+)
+# a business's kind, opening its name in several languages: "Hotel Sonnenhof", "Pousada Mar Azul"
+_BUSINESS_WORDS = _word_set(
+    "hotel hôtel hotell hostel hostal pension pensión pensione gasthaus gasthof pousada posada auberge "
+    "restaurant restaurante ristorante restauracja café cafe caffè caffe kawiarnia cafetería cafeteria "
+    "pizzeria trattoria osteria taverna brasserie bistro bistrot boulangerie pâtisserie bäckerei "
+    "konditorei apotheke farmacia pharmacie apteka motel resort inn lodge camping hacienda "
+    "klinik clinica clínica praxis"
+)
+# a business's kind ending its name: "Sonnenhof Hotel", "Harbour Inn"
+_BUSINESS_LAST = _word_set("hotel hostel inn motel resort café cafe restaurant bistro pizzeria")
+# a geographic feature opening a place's name: "Wadi Rum", "Mount Kenya", "Port Harcourt", "Lake Como"
+_GEO_PREFIXES = _word_set(
+    "wadi mount mt lake cape port fort isla isle lago lac loch jebel jabal djebel gunung pulau bukit "
+    "playa puerto cabo cerro bahía bahia golfo gulf"
+)
+
+
+# a street's kind opening its name: "Rua Augusta", "Calle Mayor", "Via Roma"
+_STREET_FIRST = _word_set(
+    "rua rue calle avenida avda avenue via viale piazza praça plaza largo travessa carrer camino paseo "
+    "boulevard chemin allée ulica aleja"
+)
+# what ends the name of an agreement, an event or an award, not a person's: "Paris Agreement"
+_THING_LAST = _word_set(
+    "agreement agreements accord accords treaty protocol convention declaration act summit conference "
+    "award awards prize cup festival marathon games olympics expo generator server client platform "
+    "storage cloud sdk framework library runtime plugin extension dataset policy support",
+    # an institution, a field of work
+    "university college institute school hospital foundation corporation agency ministry council",
+    "committee association society learning streaming logging computing networking processing hosting",
+    "monitoring testing training engineering marketing consulting accounting publishing manufacturing",
+    # a company's line of business or legal form ending its name: "Contoso Retail", "Nordwind Logistik AG"
+    "retail holdings holding logistics logistik solutions systems group gruppe groep grupo gmbh kg ag ab sa "
+    "bv nv ltd inc llc corp plc partners ventures technologies tech labs industries enterprises services "
+    "trading media networks insurance pharma motors foods airlines bank",
+)
+
+
+def _is_function_word(word: str) -> bool:
+    """A capitalised function word of a language of Europe ("Sie", "Ihr", "Il", "Prezado")."""
+    return word[:1].isupper() and word.strip(".,:;!?").lower() in _FUNCTION_WORDS
+
+
+# articles and possessives: the word after one is a noun, not a name ("mein Konto", "ein Zimmer")
+_DETERMINERS = _word_set(
+    "der die das dem den des ein eine einen einem einer eines mein meine meinen dein deine sein seine ihr "
+    "ihre ihren ihrem ihrer unser unsere kein keine le la les un une mon ma mes ton ta tes son sa ses votre "
+    "vos notre nos el los las una unos unas su sus mi mis tu tus o os um uma seu sua seus suas meu minha "
+    "il lo gli uno suo mio tuo het een uw mijn zijn onze din ditt min mitt ert mój moja twój nasz "
+    "wasz"
+)
+_TITLES = _word_set("sr sra srta dr dra mr mrs ms mx prof sig dott herr frau fru pani pan")
+_LEADING_WORD = re.compile(r"([^\s]+)[ \t]+")
+
+
+def _without_leading_function_words(text: str, finding: Finding) -> Finding:
+    """NER's span without the words of a language's grammar it opens with: "Hej Elin" -> "Elin",
+    "Je m'appelle Élodie Marchand" -> "Élodie Marchand"; what is left must be a given name or follow a
+    cue ("Können Sie", "Ihr Termin", "ein Zimmer" -> nothing)."""
+    start = finding.start
+    while start < finding.end:
+        match = _LEADING_WORD.match(text, start, finding.end)
+        word = match.group(1) if match else text[start : finding.end]
+        if match is None or not (word.strip(".,:;!?").lower() in _FUNCTION_WORDS or word[:1].islower()):
+            break  # the last word stays: "hi its deepika" has its name in lower case
+        start = match.end() if match else finding.end
+    if start == finding.start:
+        return finding
+    rest = text[start : finding.end].split()
+    if not any(word[:1].isupper() for word in rest):
+        return Finding(start, start, finding.entity_type, finding.score)  # "ich kann", "su duda"
+    last = text[finding.start : start].split()[-1].lower()
+    if last in _DETERMINERS and not _has_cue_before(text, finding.start):
+        return Finding(start, start, finding.entity_type, finding.score)  # "mein Konto", "Ihr Termin"
+    if len(rest) == 1 and rest[0].strip(".").lower() in _TITLES:
+        return Finding(start, start, finding.entity_type, finding.score)  # "Prezado Sr"
+    if (
+        not any(is_given_name(word.strip(".,:;!?")) for word in rest)
+        and not _has_cue_before(text, start)
+        and not (len(rest) > 1 and rest[0].strip(".").lower() in _ADDRESS_WORDS)  # "Sie Frau Ziegler"
+    ):
+        return Finding(start, start, finding.entity_type, finding.score)
+    return Finding(start, finding.end, finding.entity_type, finding.score)
+
+
+def _is_code_identifier(text: str, word: str) -> bool:
+    """Whether ``text`` uses ``word`` as an identifier in code: `Marshall()`, `o.Marshall`, `Marshall::`."""
+    for marked, offset in ((word + "(", 0), (word + "::", 0), ("." + word, 1)):
+        index = text.find(marked)
+        while index >= 0:
+            start = index + offset
+            end = start + len(word)
+            before = text[start - 1] if start > 0 else " "
+            after = text[end] if end < len(text) else " "
+            if (offset or not (before.isalnum() or before in "_'\u2019")) and not (
+                offset and (after.isalnum() or after == "_")
+            ):
+                return True
+            index = text.find(marked, index + 1)
+    return False
+
+
+def _is_place_shaped(words: list[str]) -> bool:
+    """A place's name by its first or last word: "Wadi Rum", "Ho Chi Minh City", "Port Harcourt"."""
+    return len(words) > 1 and (words[0].lower() in _GEO_PREFIXES or words[-1].lower() in _PLACE_WORDS)
+
+
+def _is_business(words: list[str]) -> bool:
+    return len(words) > 1 and (
+        words[0].lower().strip("'\u2019") in _BUSINESS_WORDS or words[-1].lower() in _BUSINESS_LAST
+    )
+
+
+# holidays and festivals NER reads as names: "call after Hari Raya", "back after Diwali"
+_HOLIDAYS = frozenset(
+    " ".join(holiday.split())
+    for holiday in (  # noqa: SIM905
+        "hari raya|hari raya aidilfitri|hari raya haji|diwali|deepavali|eid|eid al-fitr|eid al-adha|"
+        "eid ul-fitr|eid mubarak|ramadan|ramadhan|hanukkah|chanukah|thanksgiving|nowruz|norouz|christmas|"
+        "easter|passover|pesach|purim|sukkot|yom kippur|rosh hashanah|vesak|wesak|songkran|lunar new year|"
+        "chinese new year|tet|holi|navratri|durga puja|onam|pongal|lohri|baisakhi|vaisakhi|ugadi|"
+        "raksha bandhan|dussehra|kwanzaa|halloween|midsummer|midsommar|weihnachten|ostern|pfingsten|"
+        "silvester|noël|navidad|semana santa|pâques|pascua|páscoa|natale|pasqua|ferragosto|kerst|pasen|"
+        "carnaval|carnival|karneval|fasching|obon|chuseok|seollal|timkat|meskel|tabaski|mawlid|matariki|"
+        "waitangi|hogmanay|boxing day|new year|new year's|new year's eve|id al-fitr|lebaran|galungan|nyepi"
+    ).split("|")
+)
+# titles and forms of address: a span of them alone is no name ("Estimado Sr." -> the name after it)
+_ADDRESS_WORDS = _word_set(
+    "sr sra srta dr dra mr mrs ms mx prof sig dott herr frau fru pani pan señor señora senor senora don "
+    "doña dona dom mme mlle monsieur madame sir madam signor signora sig.ra dhr mevr hr dr. mw"
+)
+
+
+# the commonest words of a language (ASCII ones): which language a text is in, by how many it has
+_LANGUAGE_WORDS = {
+    "en": _word_set("the and is are was you your with this that have for not will from be"),
+    "de": _word_set(
+        "der die das und nicht ist sie wir ich mit auf den dem des ein eine bitte zu von sehr uns bei im um",
+        "nach oder auch noch wird werden sonst",
+    ),
+    "fr": _word_set(
+        "les des est une vous nous pour dans avec sur pas sont que qui au aux du le et nos vos seront sera",
+        "ont avons bonjour madame monsieur merci",
+    ),
+    "es": _word_set("los las el por para con una que del es y usted su muy al"),
+    "pt": _word_set("os as uma para com nao voce seu sua do da dos das em que no"),
+    "it": _word_set("il gli della che per con una sono non del alla di ci"),
+    "nl": _word_set("het een van de en is niet met voor zijn wij u uw naar op ik"),
+    "sv": _word_set("och att det som en ett inte med vi jag har till av om kan ska hej tack ses"),
+}
+# words that open a sentence of a language and that NER reads as a name there: articles, pronouns,
+# common verbs ("Les commandes seront ...", "Bor numera i Malmö")
+_SENTENCE_OPENERS = {
+    "fr": _word_set("les le la des du un une ce ces cette nos vos leur leurs il elle ils elles on nous vous"),
+    "es": _word_set("los las el la un una unos unas este esta estos estas nuestro nuestra le les"),
+    "pt": _word_set("os as o a um uma este esta estes estas nosso nossa"),
+    "it": _word_set("il lo la gli le un una questo questa questi queste"),
+    "nl": _word_set("de het een deze dit die onze wij"),
+    "sv": _word_set("den det de en ett denna detta vi bor har är kan ska vill kommer finns gäller"),
+}
+# a German article, possessive or demonstrative, maybe an adjective, before a noun: "auf die alte Karte"
+_GERMAN_DETERMINER_BEFORE = (
+    r"(?i:\b(?:der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines|kein|keine|keinen|mein|meine|"
+    r"meinen|dein|deine|sein|seine|seinen|ihr|ihre|ihren|unser|unsere|unseren|euer|eure|dies(?:e[rmns]?)?|"
+    r"jede[rmns]?|alle|zum|zur|im|am|vom|beim))[ \t]+(?:\p{Ll}[\p{L}\p{M}]*[ \t]+)?\Z"
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _is_about_travel(text: str) -> bool:
+    return _pattern(_TRAVEL_TOPIC).search(text) is not None
+
+
+@functools.lru_cache(maxsize=8)
+def _text_language(text: str) -> str:
+    """The language of ``text`` ("en" unless at least two common words of another outnumber English's)."""
+    words = folded_words(text)[1]
+    counts = {language: len(common & words) for language, common in _LANGUAGE_WORDS.items()}
+    best = max(counts, key=lambda language: counts[language])
+    return best if counts[best] >= 2 and counts[best] > counts["en"] else "en"
+
+
+def _is_common_word_of_language(text: str, finding: Finding, words: list[str]) -> bool:
+    """Whether NER's span is a common word of the text's language, not a name: a verb of living opening a
+    sentence ("Bor numera i Malmö"), an article opening one ("Les commandes ..."), a German noun (German
+    capitalises them all: "die alte Karte", "Angebot Nr.", "Leitlinie:") the gazetteers do not know or
+    after an article, when no cue marks a name."""
+    if len(words) > 2:
+        return False
+    first = words[0].strip(".,:;!?")
+    language = _text_language(text)
+    if (
+        len(words) == 1
+        and first.lower() in _FOREIGN_RESIDENCE_VERBS
+        and _pattern(_FOREIGN_RESIDENCE_CUE).match(text, finding.start)
+    ):
+        common = True
+    elif language == "en" or any(word.strip(".,:;").lower() in _ADDRESS_WORDS for word in words):
+        return False  # "Herr Vogelsang": a title says a name
+    elif language != "de":
+        common = (
+            len(words) == 1
+            and first.lower() in _SENTENCE_OPENERS.get(language, frozenset())
+            and _opens_sentence(text, finding.start)
+        )
+    else:
+        common = _pattern(_GERMAN_DETERMINER_BEFORE).search(
+            text[max(0, finding.start - 30) : finding.start]
+        ) is not None or not any(
+            is_given_name(word.strip(".,:;!?")) or is_surname(word.strip(".,:;!?")) for word in words
+        )
+    # the cue last: its pattern is the dearest
+    return common and not _has_cue_before(text, finding.start)
+
+
+def _is_title_or_holiday(value: str) -> bool:
+    words = value.split()
+    if all(word.strip(".,:;").lower() in _ADDRESS_WORDS for word in words):
+        return True
+    return " ".join(words).strip(".,:;!?").lower() in _HOLIDAYS
+
+
+def _is_person(text: str, finding: Finding, values: frozenset[int] = frozenset()) -> bool:
+    """Whether a PERSON finding is a name where it is; ``values`` are where other PERSON findings start (a
+    label before one of them is not a name)."""
     value = text[finding.start : finding.end]
     words = value.split()
+    if not words or _is_title_or_holiday(value):
+        return False
+    if _is_common_word_of_language(text, finding, words):
+        return False
     full_name = len(words) >= 2 and all(word[:1].isupper() for word in words)
     if (
         _COMMAND_LINE.match(_line_of(text, finding.start))
@@ -1746,11 +2435,20 @@ def _is_person(text: str, finding: Finding) -> bool:
         return False
     if any(word.lower() in _TECH_WORDS or word.lower() in _NOT_PEOPLE for word in words):
         return False  # "Will Kubernetes scale"
-    if not _is_name_shaped(text, finding, words):
+    if not _is_name_shaped(text, finding, words, values):
         return False
     after_a_preposition = _pattern(_LOCATIVE_BEFORE).search(text[max(0, finding.start - 12) : finding.start])
     if len(words) == 1 and after_a_preposition and not _pattern(r"['\u2019]s\b").match(text, finding.end):
         return False  # "an office in Valencia": a place, whatever names it shares
+    if len(words) == 1 and _after_foreign_place_preposition(text, finding.start, value):
+        return False  # "aura lieu à Lyon", "wohnt in Graz", "vi ses i Lund": a place
+    if (
+        len(words) == 1
+        and _is_about_travel(text)
+        and not _has_cue_before(text, finding.start)
+        and not _pattern(_PERSON_AFTER).match(text, finding.end)
+    ):
+        return False  # "Is Jordan a good destination? How does Petra compare": a place to visit
     if len(words) != 1 or (is_given_name(value) and not (len(value) > 1 and value.isupper())):
         return True  # a known given name, but not an acronym ("JSON")
     word = value.strip("'\u2019\".,:;!?").lower()
@@ -1787,7 +2485,9 @@ _CODE_DECLARATION = (
 )
 
 
-def _is_name_shaped(text: str, finding: Finding, words: list[str]) -> bool:
+def _is_name_shaped(
+    text: str, finding: Finding, words: list[str], values: frozenset[int] = frozenset()
+) -> bool:
     """Whether NER's span looks like a name where it is: not a sign-off ("Liebe Grüße"), not words in lower
     case ("Nos vemos mañana"), not acronyms ("WAN IP"), not a place's name ("Victoria Falls") or a common
     place ("Jordan") without a person's cue, not an identifier declared in code, not a heading."""
@@ -1795,6 +2495,8 @@ def _is_name_shaped(text: str, finding: Finding, words: list[str]) -> bool:
     before = text[max(0, finding.start - 60) : finding.start]
     cue = _pattern(_CUE_BEFORE).search(before) is not None
     if not cue and _pattern(rf"(?i:{_SIGN_OFF_WORDS})").fullmatch(value.rstrip(" \t,.!")):
+        return False
+    if not _is_name_in_its_language(text, finding, words, cue):
         return False
     if len(words) > 1 and any(
         word[:1].islower() and not _pattern(_PARTICLE).fullmatch(word) for word in words
@@ -1823,6 +2525,14 @@ def _is_name_shaped(text: str, finding: Finding, words: list[str]) -> bool:
         and not _pattern(_PERSON_AFTER).match(text, finding.end)
     ):
         return False
+    if len(words) == 1 and _opens_field(text, finding.start):
+        label = _pattern(r"[ \t]*:[ \t]*").match(text, finding.end)
+        if label and (value.lower() in _FIELD_LABELS or label.end() in values):
+            return False  # "Requester: Grace Holloway": the label, not the name after it
+        if label and not is_given_name(value) and _pattern(r"[^\s]*[@\d+]").match(text, label.end()):
+            return False  # "Email: weiting.chen@example.com", "Ref: 2025-117": a value no name has
+        if label and not _opens_line(text, finding.start) and not (is_given_name(value) or is_surname(value)):
+            return False  # "x = 1  # Valid: 19, 20", "Priority: P2 | Status: open"
     if len(words) != 1 or not _opens_line(text, finding.start) or not text.startswith(":", finding.end):
         return True
     # a heading: a noun ("Summary: ..."), or a word the gazetteer does not know alone on its line
@@ -1837,6 +2547,98 @@ def _opens_line(text: str, start: int) -> bool:
     return not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t#*>-")
 
 
+def _opens_field(text: str, start: int) -> bool:
+    """Whether ``start`` opens a line or a field of one: "Priority: P2 | Requester: ..."."""
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    return not line.strip(" \t#*>-") or line.rstrip(" \t").endswith(
+        ("|", ";", "\t", ".", "!", "?", "#", "//")
+    )
+
+
+# name particles that may open a name in lower case ("van der Merwe"); others ("das", "la") need a known
+# name after them: "da Silva", but not "das Gerät"
+_OPENING_PARTICLES = frozenset(["van", "von", "ter", "ten", "bin", "binti", "ibn", "al", "af", "zu"])
+
+
+# after a name: a company's legal form ("Marshall & Price GmbH"), or a thing named after someone
+# ("Addison's disease", "Bayes' theorem")
+_COMPANY_OR_EPONYM_AFTER = (
+    r"(?:[ \t]+(?:&|and|und|et|y|e|en)?[ \t]*\p{Lu}[\p{L}\p{M}]*+){0,3}[ \t]*,?[ \t]+(?:GmbH|AG|Ltd|Inc|LLC|"
+    r"LLP|Corp|SA|S\.A\.|SL|S\.L\.|SRL|S\.r\.l\.|BV|B\.V\.|NV|N\.V\.|AB|Oy|ASA|A/S|Pty|PLC|plc|KG|OHG|SE|"
+    r"SpA|S\.p\.A\.|Sp\.[ \t]*z[ \t]*o\.o\.|S\.A\.S\.|SAS|SARL|Lda|Ltda)(?![\w])|"
+    r"['\u2019]s?[ \t]+(?:disease|syndrome|law|theorem|principle|rule|algorithm|equation|constant|effect|"
+    r"paradox|method|test|sign|criteria|lemma|conjecture|distribution|inequality|razor|palsy|sarcoma|"
+    r"lymphoma|phenomenon|reflex)\b"
+)
+
+
+# letters after a name that are not an acronym of a product: "Dr. Amara Obi MD", "Jane Doe RN"
+_POST_NOMINALS = _word_set("md rn dds dmd cpa qc kc mp obe mbe cbe phd jr sr ii iii iv")
+# third-person verbs opening a docstring's sentence: "Returns None for ...", "Converts Timestamp to ..."
+_DOC_VERBS = _word_set(
+    "returns raises yields converts creates loads gets sets checks computes builds parses reads writes "
+    "sends adds removes updates deletes handles runs calls wraps makes"
+)
+_CODE_LITERALS = frozenset(["none", "null", "nil", "true", "false", "undefined", "nan"])
+
+
+def _is_technical_span(text: str, finding: Finding, words: list[str]) -> bool:
+    """Words NER joins into a name in technical prose: an acronym last ("Admin API", "Server VAD"), a code
+    literal ("Returns None"), an instruction's or a docstring's verb first at a sentence's opening ("Add
+    Matcher", "Converts Timestamp"), a gerund first ("Getting Started")."""
+    last = words[-1].strip(".,:;!?")
+    if len(last) > 1 and last.isupper() and last.isalpha() and last.lower() not in _POST_NOMINALS:
+        return True
+    if len(words[0]) > 2 and words[0].isupper() and words[0].isalpha():
+        return True  # "API Key", "SLSA Provenance" ("JJ Abrams" keeps its initials)
+    if any(word.strip(".,:;!?").lower() in _CODE_LITERALS for word in words):
+        return True
+    first = words[0].lower()
+    if first in _DOC_VERBS or (first in _IMPERATIVE and _opens_sentence(text, finding.start)):
+        return not is_given_name(first)
+    return len(first) > 5 and first.endswith("ing") and not (is_given_name(first) or is_surname(first))
+
+
+def _is_name_in_its_language(text: str, finding: Finding, words: list[str], cue: bool) -> bool:
+    """Whether NER's span can be a name in the language around it: no pronoun, article or form of address
+    ("Können Sie", "Ihr Termin", "Il Suo"), no label and value ("Oggetto: Richiesta"), not a business
+    ("Pousada Mar Azul") or a place by its feature ("Wadi Rum"), not a marker in code ("FIXME") or a word
+    the text uses as an identifier ("Marshall()")."""
+    if not words:
+        return False
+    value = text[finding.start : finding.end]
+    if ":" in value:
+        return False
+    if _is_function_word(words[0]) or (len(words) == 1 and value.strip(".,:;!?").lower() in _FUNCTION_WORDS):
+        return False
+    if not cue and any(_is_function_word(word) for word in words[1:]):
+        return False
+    if (
+        len(words) > 1
+        and words[0][:1].islower()
+        and words[0] not in _OPENING_PARTICLES
+        and not cue
+        and not any(is_surname(word) or is_given_name(word) for word in words[1:] if word[:1].isupper())
+    ):
+        return False  # "das Gerät"
+    if _is_business(words) or (len(words) > 1 and words[0].lower() in _STREET_FIRST):
+        return False  # "Atenciosamente,\nPousada Mar Azul": a business signs too; "Rua Augusta"
+    if not cue and len(words) > 1 and words[0].lower() in _GEO_PREFIXES:
+        return False
+    if len(words) > 1 and words[-1].strip(".,:;!?").lower() in _THING_LAST:
+        return False  # "Paris Agreement", "Kyoto Protocol", "Openapi Generator"
+    if len(words) > 1 and _is_technical_span(text, finding, words):
+        return False
+    if _pattern(_COMPANY_OR_EPONYM_AFTER).match(text, finding.end):
+        return False  # "Marshall & Price Freight GmbH", "Addison's disease"
+    if len(words) == 1:
+        if value.isupper() and value.lower() in _CODE_MARKERS:
+            return False
+        if _is_code_identifier(text, value):
+            return False
+    return True
+
+
 # what marks the word after it as a name (the cues of the recognizers above)
 _CUE_BEFORE = (
     rf"(?:{_HONORIFIC}|{_RELATION}|{_STRONG_CUE}|{_SELF_INTRO}|{_GREETING}|{_SIGN_OFF}|{_HEADER}|{_ROLE}|"
@@ -1848,6 +2650,11 @@ _CUE_BEFORE = (
 
 
 _LOCATIVE_BEFORE = r"(?i:\b(?:in|near|via|around|outside|across|throughout))[ \t]+\Z"
+# a text about places to visit: a place that is also a given name there is a place ("Petra", "Florence")
+_TRAVEL_TOPIC = (
+    r"(?i:\b(?:destinations?|itinerary|itineraries|sightseeing|tourists?|tourism|travel[ \t]+guide|"
+    r"day[ \t]+trips?|road[ \t]+trip|worth[ \t]+visiting|places[ \t]+to[ \t]+visit)\b)"
+)
 _CUE_AFTER = rf"[ \t]+and[ \t]+(?:I|me)\b|:[ \t]|{_DEPARTMENT}"
 _NUMBER_BEFORE = r"\d[ \t]*\Z"
 _PERSON_AFTER = (
@@ -1872,11 +2679,26 @@ def _filter_patterns() -> tuple[str, ...]:
         _PLACE_FIELD + r"\Z",
         _PERSON_PLACE_FIELD + r"\Z",
         _PERSON_PLACE_PREPOSITION,
+        _COMPANY_SEAT,
+        _SUBJECT_BEFORE,
+        _FOREIGN_PLACE_PREPOSITION,
+        _GERMAN_DETERMINER_BEFORE,
+        _FOREIGN_RESIDENCE_CUE,
         _PARTICLE,
         _NUMBER_BEFORE,
         _LOCATIVE_BEFORE,
+        _TRAVEL_TOPIC,
+        _CARD_AFTER,
         _GREETING_BEFORE,
         _ADDRESSING_BEFORE,
+        _FOREIGN_LOCATIVE,
+        _AFTER_PERSON_PLACE,
+        _JOINS_A_SITE,
+        _PLACE_OF_A_THING,
+        _RESIDENCE_AFTER,
+        _COMPANY_OR_EPONYM_AFTER,
+        _RECORD_FIELD,
+        _PLACE_WORD,
         _CODE_DECLARATION,
         rf"[ \t]+{_PERSON_VERB}\b",
         rf"(?i:{_SIGN_OFF_WORDS})",
@@ -1903,6 +2725,23 @@ def _opens_sentence(text: str, start: int) -> bool:
 def _is_personal_place(text: str, finding: Finding, findings: list[Finding], persons: list[Finding]) -> bool:
     if text[finding.start : finding.end].strip().lower() in _TECH_WORDS:
         return False
+    if " ".join(text[finding.start : finding.end].split()).lower() in _CONTINENTS:
+        return False  # "the team lives in Europe": too wide to tell anyone apart
+    if text[finding.start : finding.end].lower() in _LANGUAGES or _pattern(_CARD_AFTER).match(
+        text, finding.end
+    ):
+        return False  # "a reminder in Tamil and English", "the Discover card": a language, a brand
+    if _pattern(_PLACE_OF_A_THING).match(text, finding.end) and not any(
+        0 <= finding.start - p.end <= 24 for p in persons
+    ):
+        return False  # "from our Rotterdam warehouse" (but "Yuki Sato from our Osaka team" is hers)
+    before = text[max(0, finding.start - 60) : finding.start]
+    if _pattern(_COMPANY_SEAT).search(before):
+        return False  # "Müller & Söhne KG (Sitz in Hamburg)": a company's seat, not a person's place
+    if _STRONG_RESIDENCE.search(before) or _FOREIGN_RESIDENCE.search(before):
+        return True  # "lives in Tulsa", "j'habite à Lyon"
+    if _pattern(_RESIDENCE_AFTER).match(text, finding.end):
+        return True  # "Auckland, where they both live now"
     # part of an address: next to a street address or a postcode finding
     for other in findings:
         if other.entity_type in ("STREET_ADDRESS",) and (
@@ -1926,7 +2765,7 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
     ):
         return True  # "I met Will Turner in Paris.", "Heinz Müller aus München."
     previous_place = re.search(r"(\S[^,.\n]{0,40}),[ \t]*\Z", text[sentence_start : finding.start])
-    pair_first = re.search(r"([^\s,][^,.\n]{0,40}),[ \t]*\Z", text[sentence_start : finding.start])
+    pair_first = re.search(r"([^\s,(][^,.(\n]{0,40}),[ \t]*\Z", text[sentence_start : finding.start])
     if (previous_place and _of_a_person(text, sentence_start + previous_place.start(1), persons)) or (
         pair_first and _after_a_person(text, sentence_start + pair_first.start(1), persons)
     ):
@@ -1944,11 +2783,65 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
         sentence_start <= p.start < sentence_end and not (p.start < finding.end and finding.start < p.end)
         for p in persons
     ) or (_PERSONAL.search(text, sentence_start, sentence_end) is not None)
+    if not said_of_a_person:
+        # a given name is the sentence's subject: "Kavya is based in Pune" (NER may read it as a place)
+        subject = _pattern(_SUBJECT_BEFORE).search(text[sentence_start : cue.start()])
+        said_of_a_person = (
+            subject is not None
+            and (is_given_name(subject.group(1)) or subject.group(1).lower() in word_names())
+            and subject.group(1).lower() not in _COMMON_PLACES
+        )
     # a note about a person leaves the subject out: "Moved from Gothenburg to Oslo in January."
     elided = not text[sentence_start : cue.start()].strip(" \t\"'*-")
     return said_of_a_person or elided
 
 
+# a company's seat: "Sitz in Hamburg", "siège social à Lyon", "headquartered in Austin", "a firm based in"
+_COMPANY_SEAT = (
+    r"(?i:(?:\b(?:sitz|firmensitz|hauptsitz|unternehmenssitz|si\u00e8ge(?:[ \t]+social)?|siege|"
+    r"sede(?:[ \t]+(?:social|legal|central|legale))?|headquartered|headquarters|hq|registered[ \t]+"
+    r"(?:office|address)|incorporated|zetel|s\u00e4te)|\b(?:company|firm|startup|vendor|supplier|"
+    r"business|corporation|gmbh|ag|kg|ltd|inc|llc|bv|ab|sa|plc|empresa|entreprise|firma|unternehmen|"
+    r"azienda|bedrijf|f\u00f6retag)\b[^.\n]{0,30}\b(?:based|located|registered|ans\u00e4ssig))"
+    r"[ \t]*(?:in|im|at|a|\u00e0|en|em|di|de|du|i|:)?[ \t]*\Z)"
+)
+# a capitalised word, then the verb before a cue of residence: "Kavya is based", "Tomás has moved"
+_SUBJECT_BEFORE = (
+    r"(?<![\w'\u2019\-])(\p{Lu}[\p{Ll}\p{M}]++)[ \t]+(?:(?:is|was|has|had|have|will|now|just|recently|"
+    r"been|be|currently)[ \t]+)*\Z"
+)
+# where someone lives, said after the place: "in Auckland, where they both live now"
+_RESIDENCE_AFTER = (
+    r"[ \t]*,?[ \t]+where[ \t]+(?:[\w'\u2019]+[ \t]+){0,3}?(?:live|lives|lived|living|grew[ \t]+up|"
+    r"was[ \t]+born|were[ \t]+born|resides?|settled)\b"
+)
+_CONTINENTS = _word_set("europe asia africa oceania antarctica scandinavia caribbean") | {
+    "north america",
+    "south america",
+    "latin america",
+    "central america",
+    "the middle east",
+    "middle east",
+    "southeast asia",
+    "east asia",
+    "west africa",
+    "east africa",
+}
+# languages NER reads as places ("write it in Tamil"), and a card's brand ("the Discover card")
+_LANGUAGES = _word_set(
+    "english french spanish german italian portuguese dutch swedish norwegian danish finnish polish czech "
+    "slovak hungarian romanian greek turkish russian ukrainian arabic hebrew persian farsi urdu hindi "
+    "bengali tamil telugu kannada malayalam marathi gujarati punjabi sinhala nepali thai vietnamese "
+    "indonesian malay tagalog filipino chinese mandarin cantonese japanese korean swahili amharic yoruba "
+    "igbo hausa zulu xhosa afrikaans somali"
+)
+_CARD_AFTER = r"[ \t]+(?:credit[ \t]+|debit[ \t]+|gift[ \t]+)?cards?\b"
+# a place naming a site of an organisation, not where a person is: "the Rotterdam warehouse"
+_PLACE_OF_A_THING = (
+    r"[ \t]+(?:office|offices|warehouse|warehouses|hub|branch|store|shop|site|plant|factory|depot|"
+    r"headquarters|hq|campus|data[ \t]?cent(?:er|re)|region|server|servers|cluster|facility|team|desk|"
+    r"airport|terminal|port|fulfil?ment[ \t]+cent(?:er|re)|distribution[ \t]+cent(?:er|re))\b"
+)
 # a place said in a sentence about a named person: "in Paris", "aus München", "à Lyon"
 _PERSON_PLACE_PREPOSITION = r"(?i:\b(?:in|at|from|of|aus|de|\u00e0|en))[ \t]+\Z"
 

@@ -32,6 +32,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from otel_genai import _export, _sdk_internals
+from otel_genai.redaction.engine import settle_engine_imports
 from otel_genai.redaction.policy import OnOverload, RedactionPolicy
 from otel_genai.redaction.redactor import Redactor
 
@@ -88,6 +89,8 @@ class _Worker:
         self.dropped = 0
         self._dropped_counted = 0
         self._name = name
+        if redactor.policy.isolation != "process":  # the engine will load on this process's worker thread
+            settle_engine_imports()
         self._thread = self._start()
         if hasattr(os, "register_at_fork"):
             # A pre-fork server (gunicorn --preload) forks after instrument(): each child needs its own

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from otel_genai.redaction.addresses import _NOT_A_STREET
@@ -84,11 +84,41 @@ _API_KEY_PATTERNS = (
     ("aws_access_key_id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b", 0.9),
     ("aws_secret", r"(?i:aws.{0,20}secret.{0,20}?[=:]\s*[\"']?)\K[A-Za-z0-9/+]{40}", 0.9),
     ("github", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b", 0.9),
-    ("slack", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}", 0.9),
+    ("slack", r"\bxox[abposre]-[A-Za-z0-9\-]{10,}", 0.9),
     ("huggingface", r"\bhf_[A-Za-z0-9]{30,}\b", 0.9),
-    ("gitlab", r"\bglpat-[A-Za-z0-9_\-]{20,}", 0.9),
+    ("gitlab", r"\bgl(?:pat|ptt|dt|rt|cbt|oas|ft|imt|soat)-[A-Za-z0-9_\-]{20,}", 0.9),
     ("google", r"\bAIza[0-9A-Za-z_\-]{35}\b", 0.9),
     ("stripe", r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}", 0.9),
+    # provider tokens with a fixed prefix, as secret scanners list them (gitleaks, trufflehog): each a
+    # whole token of the provider's length and alphabet
+    ("npm", r"\bnpm_[A-Za-z0-9]{36}\b", 0.9),
+    ("pypi", r"\bpypi-AgE[A-Za-z0-9_\-]{50,}", 0.9),
+    ("twilio_sid", r"\b(?:SK|AC)[0-9a-f]{32}\b", 0.9),
+    ("sendgrid", r"\bSG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,64}\b", 0.9),
+    ("mailgun", r"\bkey-[0-9a-f]{32}\b", 0.9),
+    ("digitalocean", r"\bdo[opr]_v1_[a-f0-9]{64}\b", 0.9),
+    ("shopify", r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b", 0.9),
+    ("atlassian", r"\bATATT3[A-Za-z0-9_\-=]{100,}", 0.9),
+    ("linear", r"\blin_(?:api|oauth)_[A-Za-z0-9]{40}\b", 0.9),
+    ("doppler", r"\bdp\.(?:pt|st|ct|sa|scim|audit)\.[A-Za-z0-9_\-]{40,}", 0.9),
+    ("vault", r"\bhv[sbr]\.[A-Za-z0-9_\-]{24,}", 0.9),
+    ("slack_app", r"\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+\b", 0.9),
+    ("stripe_webhook", r"\bwhsec_[A-Za-z0-9]{32,}\b", 0.9),
+    ("google_oauth", r"\bya29\.[0-9A-Za-z_\-]{30,}", 0.9),
+    ("postman", r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b", 0.9),
+    ("databricks", r"\bdapi[a-f0-9]{32}(?:-\d)?\b", 0.9),
+    ("groq", r"\bgsk_[A-Za-z0-9]{48,}\b", 0.9),
+    ("replicate", r"\br8_[A-Za-z0-9]{37}\b", 0.9),
+    ("perplexity", r"\bpplx-[A-Za-z0-9]{48}\b", 0.9),
+    ("langsmith", r"\blsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}\b", 0.9),
+    ("pinecone", r"\bpcsk_[A-Za-z0-9_]{40,}", 0.9),
+    ("supabase", r"\bsbp_[a-f0-9]{40}\b", 0.9),
+    ("notion", r"\b(?:secret_[A-Za-z0-9]{43}|ntn_\d{11}[A-Za-z0-9]{35})\b", 0.9),
+    ("airtable", r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b", 0.9),
+    ("newrelic", r"\bNR(?:AK|AA|II)-[A-Z0-9]{27}\b", 0.9),
+    ("square", r"\bsq0(?:atp|csp)-[0-9A-Za-z_\-]{22,43}", 0.9),
+    ("sentry", r"\bsntr[ysu]s?_[A-Za-z0-9_=+/]{40,}", 0.9),
+    ("telegram_bot", r"\b\d{8,10}:AA[0-9A-Za-z_\-]{33}\b", 0.9),
     ("jwt", r"\beyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}", 0.9),
     ("bearer", r"(?i:\bbearer\s+)\K[A-Za-z0-9\-._~+/]{16,}=*", 0.8),
     (
@@ -111,23 +141,58 @@ _MONTH = (
     r"|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?)"
 )
 _DAY = r"\d{1,2}(?i:st|nd|rd|th)?\b"
-# months of the languages LLM traffic brings most after English (Spanish, French, Portuguese, German)
+# months of the languages LLM traffic brings most after English (Spanish, French, Portuguese, German,
+# Italian, Dutch, Swedish, Polish in the genitive of dates and the nominative), and their abbreviations
+# that are no word of those languages
 _FOREIGN_MONTH = (
     r"(?i:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre|"
     r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
     r"janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro|"
-    r"januar|j[äa]nner|februar|m[äa]erz|m[äa]rz|juni|juli|oktober|dezember)(?![A-Za-z\u00c0-\u017f])"
+    r"januar|j[äa]nner|februar|m[äa]erz|m[äa]rz|april|juni|juli|august|september|oktober|november|dezember|"
+    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    r"januari|februari|maart|mei|augustus|augusti|maj|"
+    r"stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[śs]nia|pa[źz]dziernika|listopada|"
+    r"grudnia|stycze[ńn]|luty|marzec|kwiecie[ńn]|czerwiec|lipiec|sierpie[ńn]|wrzesie[ńn]|pa[źz]dziernik|"
+    r"listopad|grudzie[ńn]|"
+    r"(?:janv|f[ée]vr|avr|juil|d[ée]c|okt|dez|mrt|ene|abr|dic|giu|lug|ott)(?![A-Za-z\u00c0-\u017f])\.?)"
+    r"(?![A-Za-z\u00c0-\u017f])"
 )
-# a time of day after a date: 10:30, 9h45, 15h, 2:15 pm, 3pm, 14 Uhr; after "at", "à", "a las", "às", "um"
+# A time of day after a date: 10:30, 9h45, 15h, 2:15 pm, 3pm, 14 Uhr, 8.15 Uhr, 10:00-11:30. After a word
+# that says a time follows ("at", "à", "a las", "às", "um", "alle", "om", "kl.", "o godz."), a bare hour or
+# one with a dot too ("alle 10", "kl. 10.00").
+_CLOCK = r"(?:[01]?\d|2[0-3])"
+_TIME_UNIT = r"[ \t]*(?i:[ap]\.?m\b|uhr\b|uur\b|h(?![A-Za-z\d])|hrs\b|horas\b|heures?\b)"
 _TIME = (
-    r"(?:[01]?\d|2[0-3])(?:[:h][0-5]\d(?![:\d])|h(?![A-Za-z\d])|[ \t]*(?i:uhr)\b|(?=[ \t]*(?i:[ap]\.?m\b)))"
-    r"(?:[ \t]*(?i:[ap]\.?m\b))?"
+    rf"{_CLOCK}(?:[:h][0-5]\d(?![:\d])(?:{_TIME_UNIT})?|\.[0-5]\d(?={_TIME_UNIT}){_TIME_UNIT}"
+    rf"|h(?![A-Za-z\d])|(?={_TIME_UNIT}){_TIME_UNIT}"
+    # "7-9am", "2-4 pm": an hour before a range whose end has the unit
+    rf"|(?=[ \t]*[\-\u2013][ \t]*{_CLOCK}(?:[:.][0-5]\d)?{_TIME_UNIT}))"
+    rf"(?:[ \t]*[\-\u2013][ \t]*{_CLOCK}(?:[:h.][0-5]\d(?![:\d]))?(?:{_TIME_UNIT})?(?![\d:]))?"
 )
-_TIME_WORD = r"(?i:at|à|a[ \t]+las|a[ \t]+la|às|um|alle)"
+_TIME_WORD = (
+    r"(?i:at|@|à|a[ \t]+las|a[ \t]+la|às|um|alle(?:[ \t]+ore)?|ore|om|kl\.?|klockan|"
+    r"o(?:[ \t]+godz\.?)?|godz\.?|"
+    # a time's bounds: "from 15:00", "after 2pm", "between 9 and 11", "ab 14 Uhr", "à partir de 10h",
+    # "desde las 9", "vanaf 10.00 uur", "från kl. 9", "od 10:00", "dalle 9"
+    r"(?:from|after|before|between|by|until|till|ab|nach|vor|zwischen|von|bis|d[èe]s|apr[èe]s|avant|"
+    r"entre|[àa][ \t]+partir[ \t]+de|desde|despu[ée]s[ \t]+de|antes[ \t]+de|vanaf|na|voor|tussen|"
+    r"fr[åa]n|efter|f[öo]re|mellan|od|po|przed|mi[ęe]dzy|dalle|dopo|prima[ \t]+delle|tra|fra|depois[ \t]+das|"
+    r"antes[ \t]+das)(?:[ \t]+(?:las|la|les|kl\.?|klockan|ore|godz\.?|the|das|den))?)"
+)
+# the end of a time's bounds ("between 9 and 11", "zwischen 10 und 12 Uhr", "entre las 9 y las 11")
+_TIME_AND = r"(?i:and|und|et|y|e|en|och|i|a|to|bis|tot|till|och)(?:[ \t]+(?:las|les|kl\.?|ore|das))?"
+# a time zone after a time: "14:00 CET", "13:00 NZST", "10am EET", "9:00 UTC+2"
+_TIME_ZONE = (
+    r"(?:[ \t]*\(?(?:[A-Z]{2,4}T|UTC|GMT|MSK|WIB|HKT|SGT)(?:[+\-]\d{1,2}(?::?\d{2})?)?\)?(?![A-Za-z]))"
+)
+_TIME_AFTER_WORD = (
+    rf"{_CLOCK}(?:[:h.][0-5]\d(?![:\d]))?(?:{_TIME_UNIT})?(?![\d%]|[.,:/]\d)"
+    rf"(?:[ \t]*[\-\u2013][ \t]*{_CLOCK}(?:[:h.][0-5]\d(?![:\d]))?(?:{_TIME_UNIT})?(?![\d:]))?"
+)
 # 2025-03-14, 14/03/2025, 03/14/25, 14.03.2025, March 14(, 2025), Mar. 14th, 14 March 2025, the 3rd of June,
 # 14/01 at 15h, 8 de mayo, le 3 juin, am 3. Juni
 _DATE = (
-    r"(?:(?<![\d.])(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2}))(?![\d.]\d)"
+    r"(?:(?<![\d.])(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2}))(?!\d|\.\d)"
     rf"|(?<![\d./])\d{{1,2}}/\d{{1,2}}(?=[ T]\d{{1,2}}:\d{{2}}|[ \t]+{_TIME_WORD}[ \t]+{_TIME})"
     rf"|{_MONTH}\s*{_DAY}(?:,?\s+\d{{4}}\b(?![\-/.]\d))?"
     rf"|(?<!\d)(?i:the\s+)?{_DAY}(?:\s*|-)(?i:of\s+)?{_MONTH}(?:(?:,?\s+|-)\d{{4}}\b(?![\-/.]\d))?"
@@ -135,26 +200,49 @@ _DATE = (
     r"(?:[ \t]+(?i:de[ \t]+)?\d{4}\b)?)"
 )
 _DOB_WORDS = (
-    r"(?:(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born)(?![A-Za-z]))"
-    r"|(?<![A-Za-z.])b\.(?=[ \t]*\d))"  # "(b. 1944-08-02)", "Walter Ames, b. 12/03/1950"
+    r"(?:(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born|"
+    # German, Spanish, Portuguese, French, Italian, Dutch, Nordic, Polish
+    r"geburtsdatum|geburtstag|geboren|fecha[\s_]+de[\s_]+nac(?:imiento|\.)|nacid[oa]|cumpleaños|"
+    r"data[\s_]+de[\s_]+nascimento|nascid[oa]|date[\s_]+de[\s_]+naissance|n[ée]e?[ \t]+le|"
+    r"data[\s_]+di[\s_]+nascita|nat[oa][ \t]+il|geboortedatum|f[öo]delsedatum|f[öo]dd|f[øo]dselsdato|"
+    r"f[øo]dt|data[\s_]+urodzenia|urodzon[ya])(?![A-Za-z\u00c0-\u017f]))"
+    # "(b. 1944-08-02)", "Walter Ames, b. 12/03/1950", "geb. 12.05.1968", "ur. 3.04.1990"
+    r"|(?<![A-Za-z.])(?:b|geb|ur)\.(?=[ \t]*\d))"
 )
 _DATE_OF_BIRTH_PATTERN = ("date_of_birth", rf"{_DOB_WORDS}\.?[^\n\d]{{0,24}}?\K{_DATE}", 0.85)
 _DATE_OF_BIRTH_SCORE = 0.85
 # A date said of a person: an appointment, admission, visit, discharge, death, operation (HIPAA's and the
 # GDPR's dates). The cue comes before the date within a few words, or right after it ("14 March: seen by").
+_VISIT_KIND = (
+    r"(?:follow-?up|clinic|home|gp|hospital|doctor'?s?|last|next|first|initial|annual|routine|antenatal|"
+    r"postnatal|midwife|nurse|virtual|site|field|house|in-person|technician'?s?|engineer'?s?|video|phone|"
+    r"telephone|telehealth|online|remote|dental|vet)"
+)
 _PERSONAL_CUE = (
     r"(?<![A-Za-z])(?i:appointments?|appts?|(?:slots?|bookings?|dod|visit(?:[_\-]?date)?|check[_\-]?(?:in|out)|"
     r"arrival|departure|reservation)(?=[\"']?\s*[:=])|interview|fitting|viewing|lesson|"
-    # Spanish, French, Portuguese, German: a booking, an appointment, a consultation
+    # booked for someone: "demo booked for", "booked Thu 20 Nov"; a wedding
+    r"(?:re)?booked|reserved|(?:get|getting|got|be|being)\s+married|marry(?:ing)?|married\s+on|"
+    # Spanish, French, Portuguese, German, Italian, Dutch, Swedish, Polish: a booking, an appointment, a
+    # consultation, a visit
     r"reservas?|reservaci[oó]n|cita|consulta|rendez-vous|rdv|r[ée]servation|agendamento|marca[çc][ãa]o|"
-    r"(?:arzt)?termin|reservierung|"
+    r"(?:arzt)?termin|reservierung|blutabnahme|sprechstunde|appuntamento|prenotazione|visita|visite|"
+    r"afspraak|bes[öo]k(?:et)?|wizyt[aęy]|"
     r"admitted|admission|readmitted|attended|"
-    r"(?:follow-?up|clinic|home|gp|hospital|doctor'?s?|last|next|first|initial|annual|routine|antenatal|"
-    r"postnatal|midwife|nurse|virtual)\s+visit|visit\s+(?:on|date)|(?:was|were|been|being)\s+seen|"
+    rf"{_VISIT_KIND}(?:\s+{_VISIT_KIND})?\s+visit|visit\s+(?:on|date)|(?:was|were|been|being)\s+seen|"
     r"discharged?|died|death|deceased|passed\s+away|funeral|surgery|operation|operated|"
     r"(?<!operating\s)(?<!standard\s)procedure|scheduled|rescheduled|check-?up|follow-?up|consultation|"
     r"consult|(?:next|follow-?up)\s+review|referred|diagnosed|vaccinated|vaccination|hospitali[sz]ed|"
-    r"gave\s+birth|due\s+date|edd|turns\s+\d{1,3}|anniversary|wedding|"
+    r"gave\s+birth|give\s+birth|giving\s+birth|due\s+date|edd|turns\s+\d{1,3}|anniversary|wedding|"
+    # a person's coming and going: arriving, starting a job, on leave, a ward round, a callback
+    r"arriv(?:es|ing)|will\s+arrive|courier|start(?:ing)?\s+date|"
+    r"on\s+leave|off\s+until|back\s+on|ward\s+rounds?|call\s*back|"
+    r"(?:flying|driving|travel+ing|moving|heading)\s+(?:to|out|home|back)|"
+    # the same in German, Spanish, French, Italian, Dutch, Portuguese: an admission, a discharge, a
+    # callback, meeting someone, arriving
+    r"aufnahme\s+am|aufgenommen|entlassung|entlassen|r[üu]ckruf|ingres(?:a|[óo]|ar|o)|(?:de|el)\s+alta|vernos|nos\s+vemos|"
+    r"quedamos|hospitalis[ée]e?|admise?|sortie\s+(?:le|pr[ée]vue)|ricoverat[oa]|ricovero|dimess[oa]|"
+    r"opgenomen|opname|ontslag|internad[oa]|interna[çc][ãa]o|"
     r"(?:i|i'm|we|we're|she|he|they)\s+(?:land|arrive|fly|leave|move|travel)\w*|my\s+flight|"
     r"date[\s_\-]+of[\s_\-]+(?:death|admission|discharge|visit|service|surgery|injury))(?![A-Za-z])"
 )
@@ -188,14 +276,121 @@ _MONTH_NAMES = (
     "december",
 )
 _DATE_LEAD_WORDS = frozenset(("the", "sept", *_MONTH_NAMES, *(month[:3] for month in _MONTH_NAMES)))
-_DATE_FOLLOWERS = frozenset("-/. \tsnrtSNRT")
+_DATE_FOLLOWERS = frozenset("-/. \tsnrtSNRTeEº")
 _TIMESTAMP_AFTER = re.compile(r"[T ]\d{2}:\d{2}:\d{2}")
-# "Thursday, 6 February 2025", "Mon 10/02/2025", "Tue 4 Mar"; "2025-04-08 09:40", "12 March 2025 at 10:30"
-_WEEKDAY_BEFORE = re.compile(
-    r"\b(?i:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
-    r"sat(?:urday)?|sun(?:day)?)\.?,?[ \t]+$"
+# "Thursday, 6 February 2025", "Mon 10/02/2025", "Tue 4 Mar", "Dienstag, den 8. Oktober", "martes 12 de
+# marzo", "lunedì 4 novembre", "segunda-feira, dia 3", "måndag den 3 juni", "we wtorek 8 października";
+# "2025-04-08 09:40", "12 March 2025 at 10:30", "12 de marzo a las 9:00", "8. Oktober um 8:15 Uhr"
+_WEEKDAY = (
+    r"(?i:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|"
+    r"sun(?:day)?|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|mo|di|mi|do|fr|sa|so|"
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lun|mar|mer|jeu|ven|sam|dim|"
+    r"lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|mi[ée]|jue|vie|s[áa]b|dom|"
+    r"segunda|ter[çc]a|quarta|quinta|sexta|(?:segunda|ter[çc]a|quarta|quinta|sexta)-feira|seg|qua|qui|sex|"
+    r"luned[iì]|marted[iì]|mercoled[iì]|gioved[iì]|venerd[iì]|sabato|domenica|gio|sab|"
+    r"maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|ma|wo|vr|za|zo|"
+    r"m[åa]ndag|tisdag|onsdag|torsdag|fredag|l[öo]rdag|s[öo]ndag|mån|tis|ons|tors|fre|lör|sön|"
+    r"poniedzia[łl]ek|wtorek|[śs]rod[aęy]|czwartek|pi[ąa]tek|sobot[aęy]|niedziel[aęi]|pon|wt|[śs]r|czw|pt|"
+    r"sob|niedz)"
 )
-_TIME_AFTER = re.compile(rf"(?:,?[ \t]+(?:{_TIME_WORD}[ \t]+)?|T){_TIME}")
+_WEEKDAY_BEFORE = re.compile(
+    rf"(?<![A-Za-z\u00c0-\u017f]){_WEEKDAY}\.?,?[ \t]+(?:(?i:den|le|el|the|dia|il)[ \t]+)?$"
+)
+_WEEKDAY_REACH = 24
+_TIME_AFTER = re.compile(
+    rf"(?:,?[ \t]+{_TIME_WORD}[ \t]+{_TIME_AFTER_WORD}(?:[ \t]+{_TIME_AND}[ \t]+{_TIME_AFTER_WORD})?"
+    rf"|(?:,?[ \t]+|T){_TIME})(?![A-Za-z]){_TIME_ZONE}?"
+)
+# a range of days before a date's day ("11 to 14 October", "9-12 January", "11.-14. Oktober", "du 3 au 5
+# juin", "del 3 al 5 de junio"), and after a month-first date's ("October 11-14", "Oct 11 to 14")
+_RANGE_WORD = (
+    r"(?:[\-\u2013\u2014]|(?i:to|through|thru|till|until|and|bis|au|al|a|ao|tot|t/m|do|och|und|et|y|e)"
+    r"(?![A-Za-z]))"
+)
+_RANGE_BEFORE = re.compile(
+    rf"(?<![\w.,:/\-])\d{{1,2}}(?:(?i:st|nd|rd|th|er)|\.|º)?[ \t]*{_RANGE_WORD}[ \t]*$"
+)
+_RANGE_REACH = 16
+# the word that opens a range of days ("du 10 au 14 février", "from 11 to 14 October", "vom 3. bis 5. Mai")
+_RANGE_OPEN_BEFORE = re.compile(
+    r"(?<![A-Za-z\u00c0-\u017f])(?i:du|from|del|dal|vom|von|van|fr[åa]n|od|desde|entre|between)[ \t]+$"
+)
+# Dates that are dates only in their context: a day and month alone ("18/03"), an ordinal day ("the 14th"),
+# a weekday with only a time ("donderdag om 10.00 uur", "Friday at 3pm"). A short date is cued, or a
+# candidate (promoted by its sentence, as every other) after a word that puts a date there; an ordinal day
+# only cued; neither before a word that makes it a fraction or a century ("3/4 of", "the 14th century").
+_SHORT_DATE = re.compile(
+    r"(?<![\d./:\-])(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])"
+    r"(?![\d/]|[.,:\-]\d|[ \t]+(?i:of|de|du|des|di)\b)"
+)
+_SHORT_DATE_BEFORE = re.compile(
+    r"(?<![A-Za-z\u00c0-\u017f])(?i:on|am|le|el|il|op|den|per|until|till|by|from|for|dia|vom|bis|"
+    r"until|before|after|since|ab|seit|desde|hasta|jusqu'au|au|tot|t/m|till|sedan|od|do)[ \t]+$"
+)
+_ORDINAL_DAY = re.compile(
+    r"(?i:the)[ \t]+(?:[12]?\d|3[01])(?i:st|nd|rd|th)"
+    r"(?=[ \t]*(?:[.,;:!?)\n]|$)|[ \t]+(?i:at|or|and|instead|works|would|is|then|from|until|in[ \t]+the|"
+    r"morning|afternoon|evening|for|on|with|if|because|so|but|please)\b)"
+)
+_WEEKDAY_NAME = (
+    r"(?:(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|"
+    r"freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|mi[ée]rcoles|"
+    r"jueves|viernes|s[áa]bado|domingo|(?:segunda|ter[çc]a|quarta|quinta|sexta)-feira|luned[iì]|"
+    r"marted[iì]|mercoled[iì]|gioved[iì]|venerd[iì]|sabato|domenica|maandag|dinsdag|woensdag|donderdag|"
+    r"vrijdag|zaterdag|zondag|m[åa]ndag|tisdag|onsdag|torsdag|fredag|l[öo]rdag|s[öo]ndag|"
+    r"poniedzia[łl]ek|wtorek|[śs]rod[aęy]|czwartek|pi[ąa]tek|sobot[aęy]|niedziel[aęi])|"
+    r"Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)"
+)
+_WEEKDAY_TIME_BEFORE = re.compile(
+    rf"(?<![A-Za-z\u00c0-\u017f]){_WEEKDAY_NAME}\.?(?=,?[ \t]+(?:[^\d\n \t]{{1,12}}[ \t]+){{0,2}}$)"
+)
+_WEEKDAY_TIME_REACH = 40
+# the word right before a weekday's time: the weekday itself ("Friday 15:00") or a word _TIME_WORD ends
+# with ("Friday at 3pm", "viernes a las 9", "donderdag om 10.00"): a set lookup before the pattern's search
+_BEFORE_WEEKDAY_TIME = frozenset(
+    (
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag"),
+        *("dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lundi", "mardi"),
+        *("mercredi", "jeudi", "vendredi", "samedi", "dimanche", "lunes", "martes", "miércoles"),
+        *("miercoles", "jueves", "viernes", "sábado", "sabado", "domingo", "segunda-feira", "terça-feira"),
+        *("terca-feira", "quarta-feira", "quinta-feira", "sexta-feira", "lunedì", "lunedi", "martedì"),
+        *("martedi", "mercoledì", "mercoledi", "giovedì", "giovedi", "venerdì", "venerdi", "sabato"),
+        *("domenica", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+        *("måndag", "mandag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "lordag", "söndag"),
+        *("sondag", "poniedziałek", "poniedzialek", "wtorek", "środa", "sroda", "środę", "srode"),
+        *("środy", "srody", "czwartek", "piątek", "piatek", "sobota", "sobotę", "sobote", "soboty"),
+        *("niedziela", "niedzielę", "niedziele", "niedzieli", "mon", "tue", "tues", "wed", "thu"),
+        *("thur", "thurs", "fri", "sat", "sun"),
+        *("at", "@", "à", "a", "las", "la", "les", "às", "um", "alle", "ore", "om", "kl", "klockan", "o"),
+        *("godz", "from", "after", "before", "between", "by", "until", "till", "ab", "nach", "vor"),
+        *("zwischen", "von", "bis", "dès", "des", "après", "apres", "avant", "entre", "de", "desde"),
+        *("vanaf", "na", "voor", "tussen", "från", "fran", "efter", "före", "fore", "mellan", "od", "po"),
+        *("przed", "między", "miedzy", "dalle", "delle", "dopo", "tra", "fra", "das", "the", "den"),
+    )
+)
+# what can follow the hour of a weekday's time ("15:00", "10h", "3pm", "16 Uhr")
+_TIME_FOLLOWERS = frozenset(":hapAPuU")
+_RANGE_AFTER = re.compile(
+    rf"[ \t]*{_RANGE_WORD}[ \t]*\d{{1,2}}(?i:st|nd|rd|th)?(?![\w:/%]|[.,]\d)"
+    r"(?:,?[ \t]+\d{4}(?![\w]|[.,/:\-]\d))?"
+)
+_ENDS_WITH_YEAR = re.compile(r"\d{4}$")
+# a date and time at the start of a log line ("[audit] 2024-04-02 17:31 actor=...", "INFO 2024-04-02 17:31")
+_LOG_LINE_HEAD = re.compile(
+    r"[ \t]*(?:(?:\[[^\]\n]{1,24}\]|(?i:info|warn(?:ing)?|error|debug|trace|fatal|critical|notice|"
+    r"audit))[ \t]*:?[ \t]*)*"
+)
+_LOG_HEAD_REACH = 60
+_LOG_LINE_AFTER = re.compile(
+    r"[ \t]+(?:\[|[\w.\-]+=|(?i:info|warn(?:ing)?|error|debug|trace|fatal|critical|notice)\b|"
+    r"[\w.\-]+(?:\[\d+\])?:[ \t])"
+)
+# A version that reads as a date: after a version specifier ("urllib3>=1.26.14", "shibuya==2026.7.12"), glued
+# to a name by "@" ("kb-embeddings@2025-03-10"), a version key's value ('api_version="2024-05-01-preview"')
+_VERSION_DATE_BEFORE = re.compile(
+    r"(?:(?:[<>=!~]=|(?<=[\w)\]])<)[ \t]*|(?<=\w)@|(?i:version|ver)[\"']?[ \t]*[:=][ \t]*[\"']?)$"
+)
+_VERSION_DATE_AFTER = re.compile(r"-(?i:preview|alpha|beta|rc|dev|snapshot)|\.\d")
 # Every date the scan finds and no cue claims is a PERSONAL_DATE of this score (a candidate, told apart
 # from cue-found ones by it): refine_patterns promotes it (to the cue score) or drops it.
 DATE_CANDIDATE_SCORE = 0.5
@@ -320,7 +515,10 @@ _PHONE_CUE = (
     # the same in the languages our other cues cover: Nummer, numéro, número, Handy, móvil, celular, ...
     r"(?:mitt|min|mein(?:e)?|meu|minha|mi|mon|ma|il\s+mio)\s+(?:\w+\s+)?(?:nummer|numéro|número|numero)|"
     r"telefon(?:nummer)?|teléfono|telefone|téléphone|telefono|handy|móvil|celular|portable|"
-    r"cellulare|mobiltelefon|puhelin)\b)"
+    r"cellulare|mobiltelefon|puhelin|"
+    # contact labels: Swedish/Norwegian/Danish, German, Dutch, Polish, Finnish, Spanish, Portuguese
+    r"tfn|tlf|mobil(?:nummer|nr)?|telefonnr|rufnummer|festnetz|durchwahl|natel|telefoonnummer|mobiel|gsm|"
+    r"numer\s+telefonu|kom|puh|m[óo]vil|celu|telem[óo]vel|tél|t[ée]l[ée]phone)\b)"
 )
 # Numbers first (digits are rare in text, cue words are not), then the cue in the few characters before.
 _LOCAL_NUMBER = re.compile(
@@ -347,6 +545,17 @@ _ID_CUE = re.compile(
     r"member|user|id)\b(?:[\s_\-]*(?:number|num|no\.?|id|#|code))?[\s:=#\"']*$)"
 )
 _PHONE_CONTEXT = re.compile(_PHONE_CUE)
+# A number in a country's national format (the trunk prefix 0, separators: "070-174 06 55", "06 12 34 56
+# 78", "0151 23456789", "(0)20 7946 0958") in brackets right after a capitalised word, a person's name
+# ("Anna Lind (070-174 06 55)"): a phone number when phonenumbers finds it valid in one of the regions
+# that dial a trunk 0.
+_NATIONAL_NUMBER = re.compile(r"(?:\(0\)[ ]?|0)\d{1,4}(?:[ \-/]\d{2,8}){1,4}(?![\w]|[.\-/:]\d)")
+_NAME_BRACKET_BEFORE = re.compile(r"(?<![\w.])[A-Z\u00c0-\u00de][\w'\u2019\-]+[ \t]*([(\[])[ \t]*$")
+_TRUNK_ZERO_REGIONS = (
+    *("SE", "DE", "AT", "CH", "FR", "BE", "NL", "GB", "IE", "FI", "IT", "TR", "RU", "UA", "IL", "EG"),
+    *("ZA", "NG", "KE", "GH", "MA", "IN", "PK", "BD", "JP", "KR", "CN", "TW", "TH", "MY", "ID", "PH"),
+    *("VN", "AU", "NZ", "AR", "PE", "BR", "IR", "SA", "AE", "RO", "HU", "BG", "RS", "HR", "SI", "SK"),
+)
 # written without a phone's format: a digit run, or a decimal number ("[12345.678901]" in a kernel log)
 _UNFORMATTED = re.compile(r"\[?\d+(?:\.\d+)?\]?")
 _CONTEXT_CHARS = 40
@@ -378,6 +587,9 @@ def find_phones(text: str) -> list[tuple[int, int]]:
             continue
         found.append(match.span())
     taken = {span[0] for span in found}
+    if "(" in text or "[" in text:
+        found.extend(_national_numbers(text, taken, phonenumbers))
+        taken = {span[0] for span in found}
     for match in _US_LOCAL_NUMBER.finditer(text):
         start = match.start()
         if start in taken or _UNIT_AFTER.match(text, match.end()):
@@ -386,6 +598,33 @@ def find_phones(text: str) -> list[tuple[int, int]]:
         cued = _PHONE_CUE_BEFORE.search(before) and not _ID_CUE.search(before)
         if cued or _LOCAL_CUE_BEFORE.search(before):
             found.append(match.span())
+    return found
+
+
+def _national_numbers(text: str, taken: set[int], phonenumbers: Any) -> list[tuple[int, int]]:
+    """Numbers in a national format in brackets after a capitalised word (``_NATIONAL_NUMBER``)."""
+    found: list[tuple[int, int]] = []
+    for match in _NATIONAL_NUMBER.finditer(text):
+        start, end = match.span()
+        if start in taken or start + 1 in taken:
+            continue
+        name = _NAME_BRACKET_BEFORE.search(text, max(0, start - _CONTEXT_CHARS), start)
+        if name is None or _DATE_RE.fullmatch(text, start, end):
+            continue
+        if _ID_CUE.search(text, max(0, start - _CONTEXT_CHARS), name.start(1)):  # "Order (0123 456 789)"
+            continue
+        national = "0" + text[start + 3 : end] if text.startswith("(0)", start) else match.group()
+        digits = sum(char.isdigit() for char in national)
+        if not 8 <= digits <= 12:
+            continue
+        for region in _TRUNK_ZERO_REGIONS:
+            try:
+                parsed = phonenumbers.parse(national, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(parsed):
+                found.append((start, end))
+                break
     return found
 
 
@@ -400,17 +639,47 @@ def find_dates(text: str) -> list[tuple[int, int, str, float]]:
             if cued:  # refine_patterns decides, as before
                 found.append((start, end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))
             continue
-        weekday = _WEEKDAY_BEFORE.search(text, max(0, start - 12), start)
+        if text[start].isdigit() and (
+            _VERSION_DATE_BEFORE.search(text, max(0, start - 16), start)
+            or _VERSION_DATE_AFTER.match(text, end)
+        ):
+            continue
+        days = _RANGE_BEFORE.search(text, max(0, start - _RANGE_REACH), start)
+        if days is not None:
+            start = days.start()
+            opener = _RANGE_OPEN_BEFORE.search(text, max(0, start - 12), start)
+            if opener is not None:
+                start = opener.start()
+            # the cue is read before the range ("Reservierung vom 11.-14. Oktober")
+            cued = cued or bool(_PERSONAL_CUE_BEFORE.search(text, max(0, start - 80), start))
+        elif text[start].isalpha() and not _ENDS_WITH_YEAR.search(text, start, end):
+            days = _RANGE_AFTER.match(text, end)
+            if days is not None:
+                end = days.end()
+        weekday = _WEEKDAY_BEFORE.search(text, max(0, start - _WEEKDAY_REACH), start)
         if weekday is not None:
             start = weekday.start()
         time = _TIME_AFTER.match(text, end)
         if time is not None:
+            if not cued and _log_line_head(text, start, time.end()):
+                continue  # "[audit] 2024-04-02 17:31 actor=...": a log line's timestamp
             end = time.end()
         if cued:
             found.append((start, end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))
         else:
             found.append((start, end, "PERSONAL_DATE", DATE_CANDIDATE_SCORE))
     return found
+
+
+def _log_line_head(text: str, start: int, end: int) -> bool:
+    """Whether the date and time at ``start:end`` head a log line: only a log's tags or level before them
+    on their line, and a tag, a level, a process or a key=value after them when nothing is before."""
+    line = text.rfind("\n", max(0, start - _LOG_HEAD_REACH), start) + 1
+    if line == 0 and start > _LOG_HEAD_REACH:
+        return False
+    if _LOG_LINE_HEAD.fullmatch(text, line, start) is None:
+        return False
+    return (line < start and not text[line:start].isspace()) or _LOG_LINE_AFTER.match(text, end) is not None
 
 
 def _scan_dates(text: str) -> list[tuple[int, int, bool]]:
@@ -424,22 +693,78 @@ def _scan_dates(text: str) -> list[tuple[int, int, bool]]:
         words = head.split()
         lead = words[-1] if words else ""
         starts = [run_start]
+        follower = text[run_end : run_end + 1]
         if lead.rstrip(".,").lower() in _DATE_LEAD_WORDS:
             starts.insert(0, run_start - len(head) + head.rindex(lead))
-        elif text[run_end : run_end + 1] not in _DATE_FOLLOWERS:
+        elif follower not in _DATE_FOLLOWERS:
+            if follower in _TIME_FOLLOWERS:  # "Friday at 15:00", "vendredi à 10h", "Friday at 3pm"
+                extra = _contextual_date(text, run_start, run_end, run_start, lead)
+                if extra is not None:
+                    covered = max(covered, extra[1])
+                    found.append(extra)
             continue
         # "Sept 3 May 2025" reads two ways: both are tried (overlapping findings are merged later)
+        dated = False
         for start in starts:
             date = _DATE_RE.match(text, start)
             if date is None or date.end() <= run_start:
                 continue
+            dated = True
             covered = max(covered, date.end())
             cued = bool(
                 _PERSONAL_CUE_BEFORE.search(text, max(0, start - 80), start)
                 or _PERSONAL_CUE_AFTER.match(text, date.end())
             )
             found.append((date.start(), date.end(), cued))
+        if not dated:
+            extra = _contextual_date(text, run_start, run_end, starts[0], lead)
+            if extra is not None:
+                covered = max(covered, extra[1])
+                found.append(extra)
     return found
+
+
+def _contextual_date(
+    text: str, run_start: int, run_end: int, lead: int, word: str
+) -> tuple[int, int, bool] | None:
+    """A day and month alone, an ordinal day or a weekday's time (``_SHORT_DATE``, ``_ORDINAL_DAY``,
+    ``_WEEKDAY_TIME_BEFORE``) at the digit run ``run_start:run_end`` that no date starts at (``lead``:
+    where "the" starts; ``word``: the word before the run). Each test is tried only when a cheap
+    necessary condition holds (a "/" after the run, "the" before it, a weekday's name shortly before it)."""
+    if run_end - run_start > 2:
+        return None
+    span: tuple[int, int] | None = None
+    if word.lower() == "the":
+        ordinal = _ORDINAL_DAY.match(text, lead)
+        # an ordinal day alone is a date only by its cue ("on the 22nd for my grandma's funeral"; not
+        # "the direct debit on the 20th")
+        if ordinal is not None and _personally_cued(text, *ordinal.span()):
+            return ordinal.start(), ordinal.end(), True
+        return None
+    elif text.startswith("/", run_end):
+        short = _SHORT_DATE.match(text, run_start)
+        if short is not None:
+            cued = _personally_cued(text, run_start, short.end())
+            if cued or _SHORT_DATE_BEFORE.search(text, max(0, run_start - 12), run_start):
+                return run_start, short.end(), cued
+        return None
+    else:
+        if word.rstrip(".,").lower() not in _BEFORE_WEEKDAY_TIME:
+            return None
+        weekday = _WEEKDAY_TIME_BEFORE.search(text, max(0, run_start - _WEEKDAY_TIME_REACH), run_start)
+        if weekday is not None:
+            time = _TIME_AFTER.match(text, weekday.end())
+            if time is not None and time.end() > run_start:
+                span = weekday.start(), time.end()
+    if span is None:
+        return None
+    return span[0], span[1], _personally_cued(text, span[0], span[1])
+
+
+def _personally_cued(text: str, start: int, end: int) -> bool:
+    return bool(
+        _PERSONAL_CUE_BEFORE.search(text, max(0, start - 80), start) or _PERSONAL_CUE_AFTER.match(text, end)
+    )
 
 
 # --- IBANs: country code, check digits, groups; mod 97 and the country's format --------------------
@@ -478,12 +803,13 @@ IBAN_LENGTHS: dict[str, int] = {
 }
 
 
-def iban_valid(value: str) -> bool:
-    """Mod-97 check of an IBAN written with or without spaces or dashes, and its country's length."""
+def iban_valid(value: str, *, any_length: bool = False) -> bool:
+    """Mod-97 check of an IBAN written with or without spaces or dashes, and its country's length (unless
+    ``any_length``: an account number mistyped by a group still passes mod 97 only by 1 chance in 97)."""
     compact = value.replace(" ", "").replace("-", "").upper()
     if not 15 <= len(compact) <= 34 or not compact[:2].isalpha() or not compact.isalnum():
         return False
-    if len(compact) != IBAN_LENGTHS.get(compact[:2], len(compact)):
+    if not any_length and len(compact) != IBAN_LENGTHS.get(compact[:2], len(compact)):
         return False
     rearranged = compact[4:] + compact[:4]
     return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
@@ -494,17 +820,33 @@ def find_ibans(text: str) -> list[tuple[int, int]]:
     capitals must be of a country with a known IBAN length (random ids in lower case are not IBANs)."""
     found: list[tuple[int, int]] = []
     for match in _IBAN_CANDIDATE.finditer(text):
-        value = match.group()
-        while len(value) >= 15:
-            length = _iban_length(value)
-            if length:
-                found.append((match.start(), match.start() + length))
-                break
-            cut = max(value.rfind(" "), value.rfind("-"))
-            if cut < 4:
-                break
-            value = value[:cut]
+        length = _iban_prefix(match.group(), _iban_length)
+        if not length and match.group()[:2] in IBAN_LENGTHS:
+            # a known country's code in capitals and a valid checksum at another length: an IBAN with a
+            # group too many or too few is still an account number ("DE44 3704 0044 0532 0130 0099")
+            length = _iban_prefix(match.group(), _iban_any_length)
+        if length:
+            found.append((match.start(), match.start() + length))
     return found
+
+
+def _iban_prefix(value: str, length_of: Callable[[str], int]) -> int:
+    """The IBAN's length at the start of a candidate: the whole of it, or with groups cut off its end."""
+    while len(value) >= 15:
+        length = length_of(value)
+        if length:
+            return length
+        cut = max(value.rfind(" "), value.rfind("-"))
+        if cut < 4:
+            return 0
+        value = value[:cut]
+    return 0
+
+
+def _iban_any_length(value: str) -> int:
+    """All of ``value`` when it is written in capitals and digits only ("... 0099 from" is cut first)."""
+    written = value[2:4].isdigit() and value.isupper() and not value[-1].isalpha()
+    return len(value) if written and iban_valid(value, any_length=True) else 0
 
 
 def _iban_length(value: str) -> int:
@@ -679,15 +1021,58 @@ def _windows(text: str) -> list[tuple[int, int]]:
 
 
 _STRONG_PERSONAL_CUE = re.compile(
-    r"(?i:\b(?:appointments?|appts?|admitted|admission|discharged?|died|death|deceased|passed\s+away|"
+    r"(?i:\b(?:appointments?|appts?|follow-?up\s+(?:meeting|call)|(?:meeting|call)\s+(?:re)?booked|"
+    r"admitted|admission|discharged?|died|death|deceased|passed\s+away|"
     r"surgery|operation|patient|born)\b)"
 )
 
 
-# a version's, a release's or a build's number is no IP address even when it has four parts
-_VERSION_BEFORE = re.compile(
-    r"(?i:(?<![A-Za-z])(?:version|ver|v|release|rel|build|rev)\.?)[ \t]*[:=#]?[ \t]*$"
+# A version's, a release's, a build's or a firmware's number is no IP address even when it has four parts:
+# right after such a word or key ("version 10.2.0.14", "firmware 10.4.255.1", "__version__ = '1.2.3.4'",
+# "APP_VERSION=1.2.3.4", "driver v5.1.2.3") or a package pin ("mypkg==1.2.3.4"). Never when an address's
+# word is in the key or just before ("version_ip=", "ver from 192.0.2.7"). Nothing else makes one a version:
+# "VPN client 5.1.2.44" stays redacted, because "VPN client 198.51.100.9 disconnected" is an address and a
+# redacted version number costs less than a leaked address.
+_DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+# (and the numbers of a document's sections: "RFC 5890, section 2.3.2.4")
+_VERSION_WORDS = frozenset(
+    (
+        *("version", "ver", "v", "release", "rel", "build", "rev", "revision", "firmware", "driver"),
+        *("kernel", "sdk", "bios", "package", "pkg", "section", "sec", "chapter", "clause", "paragraph"),
+        "para",
+    )
 )
+# a word or key right before the number (its parts split at "_" and "-" are looked up), or a version
+# specifier after a package's name ("mypkg==1.2.3.4", "brotlicffi>=1.2.0.0", "<5.0.0,>=3.7.4.1"; not a lone
+# ">", which ends an HTML tag: "<td>192.0.2.7</td>")
+_KEY_BEFORE = re.compile(
+    r"(?:(?<![\w\-])(_*[A-Za-z][A-Za-z0-9_\-]{0,30})\.?[\"']?[ \t]*[:=#]?[ \t]*[\"']?[ \t]*(?:v[ \t]?)?"
+    r"|(?<=[\w\]),])[ \t]*(?:[<>=!~]=|===|<)[ \t]*[\"']?)$"
+)
+_KEY_PARTS = re.compile(r"[_\-]+")
+_ADDRESS_WORD = re.compile(
+    r"(?i:(?<![A-Za-z])(?:ips?|ipv4|addr|address|host|hostname|from|src|source|dst|dest|destination|remote|"
+    r"peer|connect\w*|server|gateway|gw|dns|nameserver|proxy|endpoint|inet|ping|ssh|listen\w*|bind|route|"
+    r"via|nat|wan|lan|subnet|forwarded|origin|node|dhcp|nfs|smb|ntp|ldap|radius|tcp|udp|https?|"
+    r"ip_?addr\w*)(?![A-Za-z]))"
+)
+_VERSION_REACH = 40
+
+
+def _is_version_number(text: str, finding: Finding) -> bool:
+    """Whether an IP_ADDRESS finding is a dotted version number rather than an address."""
+    if text.startswith("::", finding.start) and finding.end == finding.start + 2:
+        return True  # "::" alone, the unspecified address: "Environment :: Console", "with ``pip``::"
+    if not _DOTTED_QUAD.fullmatch(text, finding.start, finding.end):
+        return False
+    line = text.rfind("\n", max(0, finding.start - _VERSION_REACH), finding.start) + 1
+    before = max(line, finding.start - _VERSION_REACH)
+    if _ADDRESS_WORD.search(text, before, finding.start) is not None:
+        return False
+    key = _KEY_BEFORE.search(text, before, finding.start)
+    if key is None:
+        return False
+    return key.group(1) is None or not _VERSION_WORDS.isdisjoint(_KEY_PARTS.split(key.group(1).lower()))
 
 
 def refine_patterns(text: str, findings: list[Finding]) -> list[Finding]:
@@ -713,10 +1098,8 @@ def refine_patterns(text: str, findings: list[Finding]) -> list[Finding]:
     for finding in findings:
         if finding.entity_type == "PHONE_NUMBER" and not _phone_confirmed(text, finding):
             continue
-        if finding.entity_type == "IP_ADDRESS" and _VERSION_BEFORE.search(
-            text, max(0, finding.start - 16), finding.start
-        ):  # "agent version 10.2.0.14", "build 4.1.0.2"
-            continue
+        if finding.entity_type == "IP_ADDRESS" and _is_version_number(text, finding):
+            continue  # "agent version 10.2.0.14", "build 4.1.0.2", "mypkg==1.2.3.4"
         if finding.entity_type == "UK_NHS" and any(
             start <= finding.start and finding.end <= end for start, end in international
         ):  # "+7 701 000 2290": the phone number's digits, not an NHS number
@@ -748,6 +1131,10 @@ def _phone_confirmed(text: str, finding: Finding) -> bool:
         and _ID_PREFIX.search(text, max(0, finding.start - 16), finding.start)
     ):  # "INV-2024-000873", but not "UK/020 7946 0123", "Ph#(212) 555-0147"
         return False
+    if _DATE_RE.fullmatch(value) and not _PHONE_CONTEXT.search(
+        text, max(0, finding.start - 24), finding.start
+    ):
+        return False  # "gültig bis 30.04.2025": a date phonenumbers reads as a German number
     if not _UNFORMATTED.fullmatch(value):
         return True
     before = max(0, finding.start - _CONTEXT_CHARS)
@@ -788,19 +1175,34 @@ def _personal_date_confirmed(text: str, finding: Finding) -> bool:
 # near it, or its sentence a date of birth ("fix the DOB from 03/09/1987 to 09/03/1987") ------------
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 _DOB_CUE = re.compile(_DOB_WORDS)
-_CLINICAL_CONTEXT = re.compile(r"(?i:\b(?:patients?|mrn|triage|referrals?|referred|clinic|ward|admitted)\b)")
+# a clinical record: a patient, a ward, a diagnosis, vital signs, a prescription, a vaccination record
+_CLINICAL_CONTEXT = re.compile(
+    r"(?i:\b(?:patients?|mrn|triage|referrals?|referred|clinic|ward|admitted|soap|symptoms?|fever|"
+    r"diagnos(?:is|ed)|prescri(?:bed|ption)|medications?|bp|mmhg|immuni[sz]ations?|vaccin(?:e|es|ated|ation)|"
+    r"gp|nhs)\b)"
+)
 _PROCEDURE_NEAR = re.compile(
     r"(?i:\b(?:mri|ct|scans?|echo(?:cardiogram)?|x-?rays?|biopsy|surgery|operation|consult(?:ation)?|"
-    r"ultrasound|endoscopy|colonoscopy|booked\s+for)\b)"
+    r"ultrasound|endoscopy|colonoscopy|booked\s+for|review|dose|booster|jab|vaccin(?:e|ation)|injection|"
+    r"bloods|blood\s+tests?|screening|smear)\b)"
 )
 # words that make a date in a sentence with a name about a thing rather than the person
 _IMPERSONAL_CANDIDATE_CONTEXT = re.compile(
     rf"(?i:\b(?:{_IMPERSONAL_WORDS}|commit(?:ted)?|releasing|ship(?:ped|s)?|incident|bill|court|deadline|"
     r"quarter|q[1-4]|fiscal|earnings|report|filed|founded|ipo|acquired|acquisition|company|inc|ltd|llc|"
-    r"corp|gmbh|info|warn(?:ing)?|error|debug|trace|log(?:ged)?|timestamp|created_at|updated_at|"
+    r"corp|gmbh|info|warn(?:ing)?|error|debug|trace|log(?:ged)?(?![ \t]+(?:in|out)\b)|timestamp|created_at|"
+    r"updated_at|"
     # a price, a sale, an offer: a product's date, even when its name reads like a person's
     r"prices?|priced|pricing|sales?|offers?|discount(?:ed|s)?|available|availability|"
-    r"usd|eur|gbp|chf|jpy)\b|[$€£¥]\s?\d)"
+    r"usd|eur|gbp|chf|jpy|"
+    # a contract's, an offer's, a price list's or the terms' validity: from when and until when they hold
+    # (of a business, not of a person: "Rahmenvertrag bis 31.12.2026", "gültig bis", "gäller från 1 maj")
+    r"\w*vertr[äa]g\w*|angebot\w*|\w*preisliste\w*|agb|bedingungen|g[üu]ltig\w*|gilt|wirksam|in[ \t]+kraft|"
+    r"valid(?:ity)?|effective|expir(?:es|y|ation)|terms|conditions|price[ \t]+list|quotes?|quotation|"
+    r"contracts?|contrat\w*|contratt\w*|contrato\w*|umow\w*|avtal\w*|overeenkomst|offert\w*|ofert\w*|"
+    r"offre|listino|listini|tarif\w*|prislista|prijslijst|villkor\w*|voorwaarden|condizioni|condiciones|"
+    r"warunki|g[äa]ller|g[äa]llande|geldig\w*|valable|vigueur|vigore|vigor|vigente|validit[àa]|"
+    r"v[áa]lid[oa]|obowi[ąa]zuj\w*|wa[żz]n[aey])\b|[$€£¥]\s?\d)"
 )
 # a possessive that makes a date a person's: "your visa interview", "my check-up", "her review" (not
 # "our" or "their": a company's office hours, a vendor's launch)
@@ -868,7 +1270,8 @@ def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding
         personal = _any_within(possessives, start, end) or _person_within(persons, person_starts, start, end)
         if not personal and _PROCEDURE_NEAR.search(text, *near):
             if clinical is None:
-                clinical = _CLINICAL_CONTEXT.search(text) is not None
+                # a clinical record, or one with a date of birth: a record about a person
+                clinical = bool(dob_cues) or _CLINICAL_CONTEXT.search(text) is not None
             personal = clinical
         if personal and not _any_within(impersonal, start, end):
             result.append(Finding(finding.start, finding.end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))

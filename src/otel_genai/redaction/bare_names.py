@@ -1,0 +1,782 @@
+"""Person names with nothing marking them as names but the name itself: one cheap scan over a text's words.
+
+NER misses names it has not seen ("Deepa says the invoice is wrong", "Dilnoza Karimova"), names in lower
+case or capitals ("lerato mokoena", "SOMCHAI WONGSAKUL"), initials with particles ("P. de Vries") and names
+in Chinese, Japanese or Korean script ("佐藤 花子"); ``names.py`` adds names only after a cue (a title, a
+greeting, a header, a relation). ``bare_names`` adds the names that the gazetteers alone recognise:
+
+* ``lone``: a capitalised given name of ``data/lone_given_names.txt`` (built by
+  ``scripts/build_bare_names.py``: Faker's curated names, minus English words, places and common words of
+  other languages), not written in lower case elsewhere in the text ("Dict"/"dict"), not in code
+  (``os.Path``, ``Camila(``), not after a place preposition ("in Valencia");
+* ``possessive``: any given name of the gazetteer followed by ``'s`` and a word ("Priyanka's line");
+* ``suffix_surname``: a capitalised word and a surname of a distinctive form ("Karimova", "Petrenko",
+  "Ionescu", "Jovanović", "Beridze", "Papadopoulos", "Karaoğlu");
+* ``initials``: initials and particles before a capitalised word ("P. de Vries", "J. van der Berg",
+  "A. al-Rashid");
+* ``caps_pair``: a given name and a surname of the gazetteers, both in capitals ("SOMCHAI WONGSAKUL" in a
+  quoted or key value); not in lower case, where such pairs are as often words ("ivar param");
+* ``romanised``: a hyphenated romanised Korean or Chinese given name, both syllables of such names
+  ("Ji-woo", "Mei-ling", "Seo-yeon");
+* ``last_line``: one or two capitalised words alone on a text's last line after a blank line or a dash,
+  where a note is signed ("...\\n\\n- Sipho");
+* ``cjk``: a Chinese, Japanese or Korean name: a common family name (``data/cjk_family_names.txt``) and
+  1-2 more ideographs with an honorific after (様, さん, 先生, 氏, 女士, 小姐), or with a space between
+  family and given name ("佐藤 花子").
+
+* ``arabic``: a given name, then bin/bint/ibn/abu/abd or an al-/el- article and a name ("Layla al-Hashimi",
+  "Maryam bint Saeed");
+* ``trailer``, ``blame``: the name of a commit trailer ("Reported-by: Ana Lee") or a ``git blame`` line;
+* ``and_me``: a given name before "and I" and its forms in other languages ("Björn och jag");
+* ``vocative``: a given name (or a name that is a word) opening a line, then a request ("Mark, can you");
+* ``named``: a capitalised word ending a clause after "I'm", "this is", "she's" ("i'm Hemi, she's Kalena");
+* ``lower``: a lower-case given name (and surname) after a self-introduction or a name key ("soy wilson
+  mamani", "user: sanjana pillai") or in ``TODO(olena)``;
+* ``feminine``: a feminine Czech or Slovak surname alone ("Frau Horváthová");
+* ``initial_quoted``: an initial and a surname, a whole quoted value (``"name":"J. Bautista"``);
+* ``name_age``: two capitalised words, then an age or a birth date ("Ana Tuimavave, 29, from Apia");
+* ``apposition``, ``key_name``, ``asked``: a given name (or a name that is a word) in a person's place:
+  between commas after a role ("the technician, Joy, never came"), ending a role's value ("Assigned:
+  Mark."), after "ask", "tell", "ping", "remind" ("tell Sunny I'll be late", "ask priya");
+* ``field``: the value of a first or last name field ("?first=lerato&last=mokoena", "LastName=Park"), of a
+  user name or "name" field the gazetteers know (``"username": "amani"``), the user of an sshd log line;
+* ``last_word``: one given name of the gazetteer alone on the text's last line ("...\nDeepika",
+  "Abraço,\nLuciana").
+
+Then the other mentions of a name found are added (``_same_person``: "Bethany Rourke ... ask Bethany"),
+when the gazetteers know a word of the full name.
+
+The capitalised findings pass through ``refine_names`` with the rest (it drops what is code, a heading, a
+place); the capital, CJK and signature ones are added after it (its filter reads such spans as no name).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from importlib import resources
+
+from otel_genai.redaction.findings import Finding
+from otel_genai.redaction.names import (
+    _COMMON_PLACES,
+    _NOT_PEOPLE,
+    _STOP_WORDS,
+    _TECH_WORDS,
+    given_names,
+    surnames,
+    word_names,
+)
+
+__all__ = ["bare_names", "cjk_family_names", "lone_given_names"]
+
+_SCORE = 0.6
+_POSSESSIVE_ENDINGS = ("'s", "\u2019s")
+
+# A word: letters (any script but CJK, which has no spaces to find words by), with inner hyphens or
+# apostrophes ("Ji-woo", "O'Neil"). No nested quantifier can retry: each part is delimited by its separator.
+_WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+(?:['\u2019\-][^\W\d_]+)*")
+_PARTICLES = frozenset(
+    "van von der den de del della di da do dos das du la le bin binti ibn al el ter ten af zu y".split()  # noqa: SIM905
+)
+# a place, an organisation, a thing: the capitalised word after a given name makes it no person's name
+_NOT_SURNAMES = frozenset(
+    """street road avenue drive lane way place square park city town county island islands bay beach hill
+    hills valley lake mount river falls springs hospital clinic university college school institute
+    center centre hotel cafe restaurant bank group inc ltd llc corp foundation project model api sdk
+    library framework airport station church museum gallery theatre theater arena stadium""".split()  # noqa: SIM905
+)
+_STOP = frozenset(word.lower() for word in _STOP_WORDS) | _PARTICLES
+_SIGN_OFF_WORDS = frozenset(
+    """thanks thank regards best cheers sincerely yours love warmly ciao bye merci gracias danke grazie
+    obrigado obrigada saludos groeten kram hugs xoxo talofa asante""".split()  # noqa: SIM905
+)
+# a place preposition before a one-word name makes it a place ("an office in Valencia")
+_LOCATIVE = re.compile(r"(?:^|[^\w])(?:in|near|via|around|outside|across|throughout)[ \t]+\Z", re.I)
+# what marks a word as code around it: `os.Path`, `Camila(`, `Camila_id`, `Camila=`, `@Camila`, `$Camila`
+_CODE_BEFORE = frozenset("._/\\@#$%&*=<>{}[]|~^`")
+_CODE_AFTER = frozenset("(_[{=<>@/\\|`")
+# surnames of a distinctive form (Slavic, Baltic, Romanian, Georgian, Armenian, Greek, Turkish, Persian)
+_SURNAME_FORM = re.compile(
+    r"(?:ova|eva|ová|ovna|evna|ovich|evich|enko|chenko|escu|ovic|evic|ović|ević|shvili|adze|idze|yan|"
+    r"opoulos|poulos|akis|idis|oğlu|oglu|zadeh|owski|ewski|owska|ewska|inski|inska|skyi|ckyi|auskas|"
+    r"ienė|aitė|ytė)\Z"
+)
+# honorifics after a CJK name, and family names that open one
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HANGUL = r"\uac00-\ud7af"
+_KANA = r"\u3040-\u30ff"
+_CJK_HONORIFIC = r"(?:様|さま|さん|くん|君|ちゃん|先生|氏|殿|女士|小姐|老师|老師)"
+# a name before an honorific: "佐藤花子様", "田中さん", "王先生"; a family name, a space, a given name:
+# "佐藤 花子" (CJK prose has no spaces between words); Korean: three syllables and 씨 ("김민준 씨")
+_CJK_NAME = re.compile(
+    rf"(?<![{_CJK}{_KANA}])(?P<honored>[{_CJK}]{{1,4}})[ \u3000]?(?={_CJK_HONORIFIC})"
+    rf"|(?<![{_CJK}{_KANA}])(?P<family>[{_CJK}]{{1,2}})[ \u3000](?P<given>[{_CJK}{_KANA}]{{1,3}})"
+    rf"(?![{_CJK}{_KANA}])"
+    rf"|(?<![{_HANGUL}])(?P<korean>[{_HANGUL}]{{3}})(?:[ ]?씨(?![{_HANGUL}])|[ ]씨)"
+)
+_CJK_GATE = re.compile(rf"[{_CJK}{_HANGUL}]")
+# the text's last line: one or two capitalised words, after a blank line or a dash ("\n\n- Sipho")
+_LAST_LINE = re.compile(
+    r"(?:\n[ \t]*\n|\n[ \t]*[\-\u2013\u2014~]+)[ \t]*(?:[\-\u2013\u2014~]+[ \t]*)?"
+    r"(?P<name>[^\W\d_][^\W\d_'\u2019\-]*(?:[ \t]+[^\W\d_][^\W\d_'\u2019\-]*)?)[ \t]*[.!]?[ \t]*\Z"
+)
+# a capitalised word (Latin, Greek, Cyrillic capitals; case checked after), with a possessive 's
+_CAPITAL_WORD = re.compile(
+    r"(?<![^\W_])[A-Z\u00c0-\u00de\u0100-\u024f\u0386-\u03ab\u0400-\u042f][^\W\d_]*"
+    r"(?:['\u2019\-][^\W\d_]+)*"
+)
+_CAPITAL_GATE = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u024f\u0386-\u03ab\u0400-\u042f]")
+_PREVIOUS_WORD = re.compile(r"([^\W\d_]+(?:['\u2019\-][^\W\d_]+)*)[ \t]\Z")
+_PARTICLE_SOURCE = "van|von|der|den|de|del|della|di|da|do|dos|das|du|la|le|bin|binti|ibn|ter|ten|af|zu"
+_NEXT_WORDS = re.compile(
+    rf"[ ](?P<particles>(?:(?:{_PARTICLE_SOURCE})[ ])*)(?P<word>[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*)"
+)
+# initials, then particles or an Arabic article, then a capitalised word: "P. de Vries", "A. al-Rashid"
+_INITIALS_TAIL = re.compile(
+    rf"\.[ \t]?(?:(?:(?:{_PARTICLE_SOURCE})[ \t]+){{1,3}}[A-Z][a-z\u00e0-\u024f]+"
+    r"|(?:al|el)-[A-Z][a-z\u00e0-\u024f]+)"
+    r"(?![\w\-])"
+)
+_INITIALS_HEAD = re.compile(r"(?<![\w.\\/@])[A-Z]\.(?:[ \t]?[A-Z]\.){0,3}\Z")
+_CAPS_SECOND = re.compile(r"[ ]([^\W\d_a-z]{3,})(?![^\W_])")
+# syllables of romanised Korean (Revised Romanization, McCune-Reischauer) and Chinese (pinyin) given names
+_ROMANISED_SYLLABLES = frozenset(
+    """a ae ah bin bo chae chan chang cheol chul dae do dong eun gi gyu ha hae han ho hoon hun hwa hwan hye
+    hyeon hyo hyuk hyun hyung il ja jae jeong ji jin jong joo ju jun jung kang ki kyu kyung min mi myung na
+    nam ok rin seo seok seon seong seung shin sik so sol soo su sun sung suk tae won woo woong ye yeon yeong
+    yong young yoon yu yun yul ai an bao bei bing chen cheng chun dan di fang fei feng gang guo hai hao hong
+    hua hui jia jian jie jing kai lan lei li lian liang lin ling long mei ming ning peng ping qi qian qiang
+    qing rong rui shan sheng shu si tao ting wei wen xi xia xian xiang xiao xin xing xiu xu ya yan yang yi
+    ying yuan yue zhen zhi zhong""".split()  # noqa: SIM905
+)
+_ROMANISED_TAIL = re.compile(r"-([a-z]{1,5})(?![\w\-])")
+_FAMILY_AFTER = re.compile(r"[ ]([A-Z][a-z]{1,11})(?![\w\-])")
+_ROMANISED_HEAD = re.compile(r"(?<![\w\-.'])([A-Z][a-z]{0,4})\Z")
+# a name's possessive before a condition, a law or a method named after someone: "Addison's disease"
+_EPONYM_AFTER = re.compile(
+    r"['\u2019]s[ \t]+(?:\w+[ \t]+)?(?:disease|syndrome|disorder|palsy|sign|test|law|laws|theorem|lemma|"
+    r"principle|rule|razor|constant|equation|algorithm|method|paradox|conjecture|hypothesis|effect|number|"
+    r"triangle|distribution)\b",
+    re.IGNORECASE,
+)
+# a company: "Marshall & Price", "Keller Logistics GmbH"
+_COMPANY_AFTER = re.compile(
+    r"(?:[ \t]*&|(?:[ \t]+[A-Z][\w'\-]*){0,3}[ \t,]+"
+    r"(?:GmbH|Ltd|Inc|LLC|LLP|AG|SA|SAS|SRL|plc|Pty|BV|NV|KG|Corp|"
+    r"Co\b|Limited|Group|Holdings))"
+)
+_VERSION_AFTER = re.compile(r"[ ]?v?\d")
+_PLACE_PREFIXES = frozenset(
+    "san santa sao são st saint sainte los las new port fort mount lake cape north south east west upper "  # noqa: SIM905
+    "lower".split()
+)
+# titles before a surname: the surname alone is the name ("Frau Horváthová", "pan Kowalski")
+_TITLES = frozenset(
+    "mr mrs ms miss dr prof herr frau monsieur madame mme sr sra señor señora pan pani paní pane gospodin "  # noqa: SIM905
+    "gospodja sig signor signora sayin dhr mevr".split()
+)
+_ENGLISH_ENDING = re.compile(r"(?:ing|ed|tion|sion|ly|ment|ness|able|ible|ful|less|ous|ive|ize|ise)\Z")
+
+
+# cues after a space, one scan for all: a name and the writer ("Björn och jag", "Ana and I", "Jonas und
+# ich"); an Arabic name's particle ("Layla al-Hashimi", "Maryam bint Saeed", "Yusuf Abd el-Rahman"), the
+# given name checked before them; a lower-case name after a self-introduction ("soy wilson mamani")
+_SPACE_CUES = re.compile(
+    # the look-ahead skips the spaces before a letter no cue begins with (a third of the scan's time)
+    r"[ ](?=[aeiouyjbABEtmnsShHpr])"
+    r"(?:(?:[sS]he|[hH]e)(?:'s|[ ]is)[ ](?P<named_other>[A-Z][a-z]{2,})(?=[,.!?;]|\Z)"
+    r"|(?:ask|tell|ping|remind)[ ](?P<asked>[A-Za-z][a-z]{2,})(?![\w\-'\u2019.(])"
+    r"|(?P<and_me>and[ ]I|och[ ]jag|og[ ]jeg|und[ ]ich|et[ ]moi|y[ ]yo|e[ ]eu|en[ ]ik|ja[ ]minä)"
+    r"(?![\w\-'\u2019])"
+    r"|(?P<arabic>(?:b(?:in|int|inti|en)|ibn|[aA]b[ud]|[bB]ou)[ ](?:[aAeE]l-)?[A-Z][a-z]+"
+    r"|[aAeE]l-[A-Z][a-z]+)(?![\w\-])"
+    r"|(?:i'?m|i[ ]am|this[ ]is|my[ ]name[ ]is|name'?s|soy|me[ ]llamo|sou|ich[ ]bin|ik[ ]ben|je[ ]suis|sono|"
+    r"mi[ ]chiamo|jag[ ]heter|jeg[ ]heter)[ ]+"
+    r"(?:(?P<named>[A-Z][a-z]{2,})(?=[,.!?;]|\Z)|(?P<first>[a-z\u00e0-\u024f]{2,})"
+    r"(?:[ ](?P<second>[a-z\u00e0-\u024f]{2,}))?(?![\w\-])))"
+)
+# a word after "I'm", "she's" that is no name: a nationality, a language ("she's Brazilian", "he's Dutch")
+_NOT_NAMED = re.compile(r"(?:ian|ese|ish|ch|ic|ean|an|ing|ed|ly|ful|less|ous|ive|able|ry)\Z")
+_NAME_BEFORE = re.compile(r"(?<![\w\-.'\u2019])([A-Z][^\W\d_]+)\Z")
+# commit trailers and `git blame` lines: "Reported-by: Tatenda Chikwanha",
+# "(Ana Lee 2024-11-02 14:22:10 +0100 42)"
+_TRAILER = re.compile(
+    r"\b(?:Signed-off|Co-authored|Reported|Reviewed|Acked|Tested|Suggested|Helped|Requested|Approved)-by:"
+    r"[ \t]+(?P<name>[A-Z][^\W\d_]+(?:[\-'\u2019][^\W\d_]+)*(?:[ \t]+(?:[a-z]{1,3}[ \t]+){0,2}"
+    r"[A-Z][^\W\d_]+(?:[\-'\u2019][^\W\d_]+)*){0,3})",
+    re.IGNORECASE,
+)
+_BLAME = re.compile(
+    r"\((?P<name>[^\W\d_][^\W\d_'\u2019.\-]*(?:[ ][^\W\d_][^\W\d_'\u2019.\-]*){0,3})[ ]+"
+    r"\d{4}-\d\d-\d\d[ ]\d\d:\d\d:\d\d[ ][+\-]\d{4}[ ]+\d+\)"
+)
+# an initial and a surname, the whole of a quoted value: "name":"J. Bautista"
+_INITIAL_QUOTED = re.compile(r"[\"'][A-Z]\.[ ]?[A-Z][a-z\u00e0-\u024f]+(?:[\-'][A-Z][a-z]+)?[\"']")
+# a name, then an age, as intake notes and news write it: "Ana Tuimavave, 29, from Apia", "Li Wei, 41 y/o"
+_AGE_AFTER = re.compile(
+    r",[ ](?:(?:1[0-1]\d|[1-9]?\d)(?:,|[ ](?:years?[ ]old|y/?o|yo|yrs)\b)|(?:born|b\.|DOB:?|d\.o\.b\.?)[ ]\d)"
+)
+_NAME_BEFORE_AGE = re.compile(r"(?<![\w\-])([A-Z][a-z]+)[ ]([A-Z][a-z]+(?:[\-'][A-Z]?[a-z]+)?)\Z")
+# a name's field in a query string, a log's key=value or JSON: "first=lerato&last=mokoena",
+# "FirstName=Ji-woo; LastName=Park", "username": "amani"; and the user of an sshd log line
+_NAME_FIELD_KEYS = ("name", "first", "last")
+# the separator and the value after a key found by its name ("name", "first", "last"), the key checked before
+_NAME_FIELD = re.compile(
+    r"[\"']?(?:=|[ ]?:[ ]?[\"'])(?P<value>[^\W\d_]{2,}(?:[\-'][^\W\d_]+)?)(?=[\"'&;,\s]|\Z)"
+)
+_NAME_FIELD_KEY = re.compile(
+    r"(?<![\w\-])(?P<key>(?:first|last|given|family|sur|f|l|user)?[_\-]?name|first|last)\Z", re.IGNORECASE
+)
+_SSHD_USER = re.compile(
+    r"(?:Accepted|Failed)[ ]\w+[ ]for[ ](?:invalid[ ]user[ ])?(?P<value>[a-z][a-z\-]{1,30})[ ]from[ ]"
+)
+# a given name addressed at the start of a line, then a request: "Mark, can you sign off ..."
+_VOCATIVE = re.compile(r",[ \t]+(?:can|could|would|will|please|pls|are|do|did|have)[ \t]")
+_VOCATIVE_NAME = re.compile(r"(?:^|\n)[ \t]*([A-Z][a-z]+)\Z")
+# a person's role, then the name between commas: "the technician, Joy, never came"; a role's key, then a
+# name ending the value: "Assigned: Mark.", "Owner: Faith"
+_APPOSITION = re.compile(r",[ ](?P<name>[A-Z][a-z]{2,}),[ ]")
+_ROLE_BEFORE = re.compile(
+    r"(?<![\w\-])(?:technician|engineer|nurse|doctor|driver|agent|manager|colleague|friend|wife|husband|partner|"
+    r"son|daughter|sister|brother|mother|father|mum|mom|dad|boss|neighbou?r|landlord|landlady|tenant|courier|"
+    r"rep|assistant|teacher|coach|midwife|carer|caregiver)\Z",
+    re.IGNORECASE,
+)
+_KEY_NAME = re.compile(r":[ ]?(?P<name>[A-Z][a-z]{2,})(?=[.,;|]?(?:\n|\Z)|[ ]?\|)")
+_ROLE_KEY_BEFORE = re.compile(
+    r"(?<![\w\-])(?:owner|assigned(?:[ ]to)?|assignee|reporter|author|contact|requester|agent|rep|"
+    r"technician|handled[ ]by|closed[ ]by|updated[ ]by|created[ ]by|approved[ ]by)\Z",
+    re.IGNORECASE,
+)
+# a feminine Czech or Slovak surname, alone: "Frau Horváthová", "paní Dvořáková"
+_FEMININE_SURNAME = re.compile(r"(?<![\w\-])[A-Z\u010c\u0160\u017d\u0158][^\W\d_]{3,}ová(?![\w\-])")
+# a lower-case name after a chat self-introduction or a name key: "soy wilson mamani", "user: sanjana pillai",
+# "TODO(olena)"
+_LOWER_NAME = r"(?P<first>[a-z\u00e0-\u024f]{2,})(?:[ ](?P<second>[a-z\u00e0-\u024f]{2,}))?(?![\w\-])"
+_LOWER_KEY = re.compile(
+    r":[ ]?(?P<first>[a-z\u00e0-\u024f]{2,})(?:[ ](?P<second>[a-z\u00e0-\u024f]{2,}))?(?![\w\-])"
+)
+_LOWER_KEY_BEFORE = re.compile(
+    r"(?<![\w\-])(?:user|name|customer|contact|client|patient|owner|assignee|reporter|author|requester)"
+    r"[\"']?[ \t]*\Z",
+    re.IGNORECASE,
+)
+_TODO = re.compile(r"\b(?:TODO|FIXME|XXX|HACK)\((?P<name>[a-z][a-z\-]{1,30})\)")
+# the last line, one word, a given name (no word), after a line that ends a sentence or a closing
+# ("...call 07700 900412.\nDeepika", "Abraço,\nLuciana", "lol\n\n- Zanele")
+_LAST_WORD = re.compile(
+    r"\n[ \t]*(?:[\-\u2013\u2014~]+[ \t]*)?(?P<name>[A-Z][^\W\d_]{2,})[ \t]*[.!]?[ \t]*\Z"
+)
+
+
+def _data(filename: str) -> frozenset[str]:
+    text = resources.files("otel_genai.redaction").joinpath(f"data/{filename}").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@functools.cache
+def lone_given_names() -> frozenset[str]:
+    """Lower-case given names that are a name alone, capitalised (``data/lone_given_names.txt``)."""
+    return _data("lone_given_names.txt") - _NOT_PEOPLE - _TECH_WORDS - _COMMON_PLACES
+
+
+@functools.cache
+def cjk_family_names() -> frozenset[str]:
+    """Common Chinese, Japanese and Korean family names in their script (``data/cjk_family_names.txt``)."""
+    return _data("cjk_family_names.txt")
+
+
+def _title(word: str) -> bool:
+    """``Deepa``, ``Ji-woo``, ``O'Neil``: a capital, then lower case (after a hyphen or apostrophe too)."""
+    return word[0].isupper() and (len(word) == 1 or word[1:].replace("-", "").replace("'", "").islower())
+
+
+def _is_known(word: str) -> bool:
+    lower = word.lower()
+    return lower in given_names() or lower in surnames()
+
+
+def _in_code(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if text.startswith(_POSSESSIVE_ENDINGS, end):
+        after = text[end + 2] if end + 2 < len(text) else " "
+    if before in _CODE_BEFORE or after in _CODE_AFTER:
+        return True
+    # `Camila.run`, `Camila::x`, "Camila:" ends no code, "Camila." a sentence
+    return after in ".:" and end + 1 < len(text) and (text[end + 1].isalnum() or text[end + 1] in "_:")
+
+
+def _scan(text: str) -> list[tuple[str, int, int]]:
+    """(rule, start, end) of every name the rules find (overlaps allowed)."""
+    found: list[tuple[str, int, int]] = []
+    if _CAPITAL_GATE.search(text):
+        caps = _capitalised(text, found)
+        # initials: found from their particle after a dot (a pattern with a literal start scans fast)
+        for match in _INITIALS_TAIL.finditer(text):
+            head = _INITIALS_HEAD.search(text, max(0, match.start() - 12), match.start() + 1)
+            if head is not None:
+                found.append(("initials", head.start(), match.end()))
+        # romanised given names: from the hyphen
+        for match in _ROMANISED_TAIL.finditer(text):
+            head = _ROMANISED_HEAD.search(text, max(0, match.start() - 6), match.start())
+            if head is not None:
+                first, second = head.group(1).lower(), match.group(1)
+                if first != second and first in _ROMANISED_SYLLABLES and second in _ROMANISED_SYLLABLES:
+                    # the family name after it, whatever word it is: "Ji-woo Park", "Mei-ling Lim"
+                    family = _FAMILY_AFTER.match(text, match.end())
+                    stop = family.end() if family and family.group(1).lower() not in _STOP else match.end()
+                    found.append(("romanised", head.start(1), stop))
+        for word in caps:
+            for start, end in _occurrences(text, word):
+                _caps_pair(text, start, end, found)
+        _last_line(text, found)
+        _formats(text, found)
+    if "TODO(" in text or "FIXME(" in text or "XXX(" in text or "HACK(" in text:
+        for match in _TODO.finditer(text):
+            if _is_known(match.group("name")):
+                found.append(("lower", match.start("name"), match.end("name")))
+    _space_cues(text, found)
+    _fields(text, found)
+    if _CJK_GATE.search(text):
+        _cjk(text, found)
+    return found
+
+
+def _capitalised(text: str, found: list[tuple[str, int, int]]) -> list[str]:
+    """lone, possessive and suffix_surname: one look-up per distinct capitalised word of the text. Returns
+    the given names in capitals (for caps_pair)."""
+    lone = lone_given_names()
+    given = given_names()
+    candidates: list[tuple[str, str]] = []
+    caps: list[str] = []
+    for word in set(_CAPITAL_WORD.findall(text)):
+        if not _title(word):
+            if len(word) >= 3 and word.isupper() and word.lower() in given:
+                caps.append(word)
+            continue
+        possessive = word[-2:] in _POSSESSIVE_ENDINGS
+        base = word[:-2] if possessive else word
+        lower = base.lower()
+        if lower in lone:
+            candidates.append(("lone", base))
+        elif possessive and lower in given:
+            candidates.append(("possessive", base))
+        if len(base) >= 6 and _SURNAME_FORM.search(lower) and lower not in _COMMON_PLACES:
+            candidates.append(("suffix_surname", base))
+    for rule, word in candidates:
+        # a word the text also has in lower case is a word of it, not a name ("Dict ... dict")
+        if rule != "suffix_surname" and _lower_case_elsewhere(text, word.lower()):
+            continue
+        for start, end in _occurrences(text, word):
+            if rule == "suffix_surname":
+                _suffix_surname(text, start, end, found)
+            elif _in_code(text, start, end):
+                continue
+            elif rule == "possessive":
+                if _EPONYM_AFTER.match(text, end):
+                    continue
+                if (
+                    text.startswith(_POSSESSIVE_ENDINGS, end)
+                    and text[end + 2 : end + 3] == " "
+                    and text[end + 3 : end + 4].islower()
+                ):
+                    found.append(("possessive", start, end))
+            else:
+                _lone(text, word, start, end, found)
+    return caps
+
+
+def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
+    """Where ``word`` stands as a whole word (a possessive 's may follow)."""
+    spans = []
+    position = text.find(word)
+    while position >= 0:
+        end = position + len(word)
+        if (position == 0 or not _is_word_char(text[position - 1])) and (
+            end == len(text)
+            or not _is_word_char(text[end])
+            or text.startswith(_POSSESSIVE_ENDINGS, end)
+            or (text[end] in "'\u2019" and not text[end + 1 : end + 2].isalpha())
+        ):
+            spans.append((position, end))
+        position = text.find(word, end)
+    return spans
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[max(0, start - 6) : start].rstrip(" \t\"'*`>([-")
+    return not before or before[-1] in ".!?:;\n"
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "_-'\u2019"
+
+
+def _suffix_surname(text: str, start: int, end: int, found: list[tuple[str, int, int]]) -> None:
+    """ "Dilnoza Karimova": a capitalised word before a surname of a distinctive form."""
+    before = _PREVIOUS_WORD.search(text, max(0, start - 30), start)
+    if before is None:
+        return
+    first = before.group(1)
+    lower = first.lower()
+    if lower in _TITLES:
+        found.append(("suffix_surname", start, end))  # "Herr Petrenko": the surname alone
+        return
+    if not _title(first) or lower in _STOP or lower in _NOT_SURNAMES or lower in _PLACE_PREFIXES:
+        return
+    if lower not in given_names() and _opens_sentence(text, before.start(1)):
+        return  # "See Supernova": a capitalised verb, not a given name
+    if _in_code(text, before.start(1), end):
+        return
+    found.append(("suffix_surname", before.start(1), end))
+
+
+def _lone(text: str, word: str, start: int, end: int, found: list[tuple[str, int, int]]) -> None:
+    """A given name alone, or with the rest of its name: "Deepa", "Élodie Marchand", "Ana de Souza"."""
+    if _LOCATIVE.search(text, max(0, start - 12), start):
+        return  # "an office in Valencia"
+    before = _PREVIOUS_WORD.search(text, max(0, start - 30), start)
+    if before is not None and before.group(1).lower() in _PLACE_PREFIXES:
+        return  # "San Francisco", "Port Elizabeth"
+    if before is not None and before.group(1).lower() in ("the", "a", "an"):
+        return  # "the Nile", "a Camila": a thing named so, not a person
+    if _VERSION_AFTER.match(text, end):
+        return  # "Gemma 2", "Bria 3.2": a product
+    if _EPONYM_AFTER.match(text, end) or _COMPANY_AFTER.match(text, end):
+        return  # "Addison's disease", "Marshall & Price Freight GmbH"
+    stop = end
+    rest = _NEXT_WORDS.match(text, end)
+    if rest is not None:
+        following = rest.group("word")
+        lower_following = following.lower()
+        if _title(following) and lower_following not in _STOP and lower_following not in _NOT_SURNAMES:
+            if not _in_code(text, rest.start("word"), rest.end("word")):
+                stop = rest.end("word") - (2 if following[-2:] in _POSSESSIVE_ENDINGS else 0)
+        elif not rest.group("particles") and (lower_following in _NOT_SURNAMES or following.isupper()):
+            return  # "Camila Street", "Bria API"
+    found.append(("lone", start, stop))
+
+
+@functools.lru_cache(maxsize=64)
+def _lower_case_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w\-'\u2019@./]){re.escape(word)}(?![\w\-@]|\.\w)")
+
+
+def _lower_case_elsewhere(text: str, lower: str) -> bool:
+    return lower in text and _lower_case_pattern(lower).search(text) is not None
+
+
+def _caps_pair(text: str, start: int, first_end: int, found: list[tuple[str, int, int]]) -> None:
+    """ "SOMCHAI WONGSAKUL": a given name in capitals (at ``start``) and a surname or a given name, or a
+    word in capitals that ends a quoted or key value with it."""
+    match = _CAPS_SECOND.match(text, first_end)
+    if match is None or not match.group(1).isupper():
+        return
+    lower_second = match.group(1).lower()
+    known = lower_second in surnames() or lower_second in given_names()
+    end = match.end(1)
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    quoted = before in "\"'=" and after in "\"',;|&"
+    if known or quoted:
+        found.append(("caps_pair", start, end))
+
+
+def _last_line(text: str, found: list[tuple[str, int, int]]) -> None:
+    """One or two capitalised words alone on the last line, after a blank line or a dash: a signature."""
+    last = _LAST_LINE.search(text, max(0, len(text) - 80))
+    if last is None:
+        return
+    parts = last.group("name").split()
+    previous = text[: last.start()].rstrip()
+    previous_line = previous[previous.rfind("\n") + 1 :].lstrip()
+    if len(previous) < 20 or previous[-1] not in ".!?)\"'\u2019" or previous_line[:1] in "-*\u2022#>|":
+        return  # a list ("Steps:\n\n- Install"), a heading, a table: no signature
+    if all(
+        _title(part)
+        and part.lower() not in _STOP
+        and part.lower() not in _SIGN_OFF_WORDS
+        and part.lower() not in _TECH_WORDS
+        and part.lower() not in _NOT_PEOPLE
+        and part.lower() not in word_names()
+        and not _ENGLISH_ENDING.search(part.lower())
+        for part in parts
+    ) and (len(parts) == 1 or _is_known(parts[0]) or _is_known(parts[1])):
+        found.append(("last_line", last.start("name"), last.end("name")))
+
+
+def _formats(text: str, found: list[tuple[str, int, int]]) -> None:
+    """arabic, trailer, blame, and_me, vocative, feminine, last_word: names of a format or a grammar."""
+    given = given_names()
+    if "-by:" in text or "-By:" in text:
+        for match in _TRAILER.finditer(text):
+            found.append(("trailer", match.start("name"), match.end("name")))
+    if "0 " in text:
+        for match in _BLAME.finditer(text):
+            found.append(("blame", match.start("name"), match.end("name")))
+    for match in _VOCATIVE.finditer(text):
+        head = _VOCATIVE_NAME.search(text, max(0, match.start() - 20), match.start())
+        lower = head.group(1).lower() if head is not None else ""
+        if (lower in given or lower in word_names()) and lower not in _STOP and lower not in _TECH_WORDS:
+            found.append(("vocative", head.start(1), head.end(1)))  # type: ignore[union-attr]
+    for match in _APPOSITION.finditer(text):
+        if _ROLE_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+            _person_word(match.group("name"), match.start("name"), "apposition", found)
+    for match in _KEY_NAME.finditer(text):
+        if _ROLE_KEY_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+            _person_word(match.group("name"), match.start("name"), "key_name", found)
+    if '."' in text or ".'" in text or ". " in text:
+        for match in _INITIAL_QUOTED.finditer(text):
+            word = text[match.start() + 1 : match.end() - 1].split(".")[-1].strip().lower()
+            if word not in _STOP and word not in _TECH_WORDS and word not in _NOT_PEOPLE:
+                found.append(("initial_quoted", match.start() + 1, match.end() - 1))
+    for match in _AGE_AFTER.finditer(text):
+        head = _NAME_BEFORE_AGE.search(text, max(0, match.start() - 40), match.start())
+        if head is not None and not any(
+            word in _STOP or word in _NOT_PEOPLE or word in _TECH_WORDS or word in _COMMON_PLACES
+            for word in (head.group(1).lower(), head.group(2).lower())
+        ):
+            found.append(("name_age", head.start(1), head.end(2)))
+    if "ová" in text:
+        for match in _FEMININE_SURNAME.finditer(text):
+            if match.group().lower() not in _COMMON_PLACES:
+                found.append(("feminine", match.start(), match.end()))
+    last = _LAST_WORD.search(text, max(0, len(text) - 40))
+    if last is not None:
+        lower = last.group("name").lower()
+        previous = text[: last.start()].rstrip()
+        if (
+            lower in given
+            and lower not in word_names()
+            and lower not in _STOP
+            and lower not in _SIGN_OFF_WORDS
+            and lower not in _TECH_WORDS
+            and lower not in _NOT_PEOPLE
+            and len(previous) >= 20
+            and (previous[-1] in ".!?,)" or previous[-1].isalpha())
+            and previous[previous.rfind("\n") + 1 :].lstrip()[:1] not in "-*\u2022#>|"
+        ):
+            found.append(("last_word", last.start("name"), last.end("name")))
+
+
+def _fields(text: str, found: list[tuple[str, int, int]]) -> None:
+    """field: the value of a name's field (query string, key=value, JSON) or an sshd log line's user."""
+    lowered = text.lower()
+    # (lower case of a few letters is longer: "İ" is "i̇"; then the offsets differ, and the keys are not read)
+    for name in _NAME_FIELD_KEYS if len(lowered) == len(text) else ():
+        stem = lowered.find(name)
+        while stem >= 0:
+            stem += len(name)
+            match = _NAME_FIELD.match(text, stem)
+            head = _NAME_FIELD_KEY.search(text, max(0, stem - 12), stem) if match is not None else None
+            stem = lowered.find(name, stem)
+            if match is None or head is None:
+                continue
+            value, key = match.group("value"), head.group("key").lower()
+            # a user name or a "name" (of anything) is a name when the gazetteers know it; a first or last
+            # name field, any word
+            if key.strip("_-").startswith(("user", "name")) and not _is_known(value):
+                continue
+            if value.lower() not in _STOP and value.lower() not in _TECH_WORDS:
+                found.append(("field", match.start("value"), match.end("value")))
+    if " for " in text and "from " in text:
+        for match in _SSHD_USER.finditer(text):
+            if _is_known(match.group("value")):
+                found.append(("field", match.start("value"), match.end("value")))
+
+
+def _person_word(word: str, start: int, rule: str, found: list[tuple[str, int, int]]) -> None:
+    """A word in a person's place: a name when it is a given name, or a name that is also a word."""
+    lower = word.lower()
+    if (lower in given_names() or lower in word_names()) and not (
+        lower in _STOP or lower in _TECH_WORDS or lower in _NOT_PEOPLE or lower in _COMMON_PLACES
+    ):
+        found.append((rule, start, start + len(word)))
+
+
+def _space_cues(text: str, found: list[tuple[str, int, int]]) -> None:
+    """and_me, arabic, lower (after a self-introduction), lower (after a name key: "user: sanjana pillai")."""
+    given = given_names()
+    lower_names: list[tuple[str, str | None, int]] = []
+    for match in _SPACE_CUES.finditer(" " + text):  # a space before the text: a cue at its start too
+        if match.group("first") is not None:
+            lower_names.append((match.group("first"), match.group("second"), match.start("first") - 1))
+            continue
+        asked = match.group("asked")
+        if asked is not None:
+            start = match.start("asked") - 1
+            if asked[0].isupper():
+                _person_word(asked, start, "asked", found)
+            elif asked in lone_given_names() and asked not in _STOP:
+                found.append(("asked", start, start + len(asked)))
+            continue
+        named = match.group("named") or match.group("named_other")
+        if named is not None:
+            lower = named.lower()
+            if not (
+                lower in _STOP
+                or lower in _NOT_PEOPLE
+                or lower in _TECH_WORDS
+                or lower in _COMMON_PLACES
+                or lower in word_names()
+                or lower in _SIGN_OFF_WORDS
+                or _NOT_NAMED.search(lower)
+            ):
+                start = match.start("named" if match.group("named") else "named_other") - 1
+                found.append(("named", start, start + len(named)))
+            continue
+        space = match.start() - 1  # where the space before the cue is in the text
+        head = _NAME_BEFORE.search(text, max(0, space - 20), max(0, space))
+        lower = head.group(1).lower() if head is not None else ""
+        if lower not in given or lower in _STOP or lower in _TECH_WORDS or lower in _NOT_PEOPLE:
+            continue
+        if match.group("arabic") is not None:
+            found.append(("arabic", head.start(1), match.end() - 1))  # type: ignore[union-attr]
+        else:
+            found.append(("and_me", head.start(1), head.end(1)))  # type: ignore[union-attr]
+    for match in _LOWER_KEY.finditer(text):
+        if _LOWER_KEY_BEFORE.search(text, max(0, match.start() - 16), match.start()):
+            lower_names.append((match.group("first"), match.group("second"), match.start("first")))
+    for first, second, start in lower_names:
+        if first in _STOP or first not in given:
+            continue
+        if second is not None and second not in _STOP and second in surnames() and second not in word_names():
+            found.append(("lower", start, start + len(first) + 1 + len(second)))
+        elif first in lone_given_names():
+            found.append(("lower", start, start + len(first)))
+
+
+def _cjk(text: str, found: list[tuple[str, int, int]]) -> None:
+    family_names = cjk_family_names()
+    for match in _CJK_NAME.finditer(text):
+        group = match.lastgroup or ""
+        if group == "korean":
+            if match.group("korean")[0] in family_names:
+                found.append(("cjk", match.start("korean"), match.end("korean")))
+        elif group == "given":
+            if match.group("family") in family_names:
+                found.append(("cjk", match.start("family"), match.end("given")))
+        else:
+            name = match.group("honored")
+            if name[:2] in family_names or name[:1] in family_names:
+                found.append(("cjk", match.start("honored"), match.end("honored")))
+
+
+# rules whose spans refine_names reads as no name (capitals, one CJK word, a signature the gazetteer does not
+# know): added after it, each rule with its own guards
+_AFTER_REFINE = frozenset(
+    "caps_pair cjk last_line romanised arabic vocative and_me named trailer blame lower last_word feminine "  # noqa: SIM905
+    "initial_quoted name_age field apposition key_name asked".split()
+)
+
+
+def _covered(start: int, end: int, findings: list[Finding]) -> bool:
+    """Whether a PERSON finding covers the span, or a finding of another type overlaps it."""
+    return any(
+        f.start < end and start < f.end and (f.entity_type != "PERSON" or (f.start <= start and end <= f.end))
+        for f in findings
+    )
+
+
+def _named_elsewhere(text: str, finding: Finding, findings: list[Finding]) -> bool:
+    """Whether the words of ``finding`` are part of a PERSON finding elsewhere in the text."""
+    value = text[finding.start : finding.end]
+    return any(
+        f.entity_type == "PERSON"
+        and (f.end <= finding.start or f.start >= finding.end)
+        and value in text[f.start : f.end].split()
+        for f in findings
+    )
+
+
+def bare_names(
+    text: str,
+    findings: list[Finding],
+    *,
+    refine: Callable[[str, list[Finding]], list[Finding]] | None = None,
+    person: bool = True,
+) -> list[Finding]:
+    """``findings`` (refined by ``refine`` when given) plus the PERSON names of the rules above that no
+    other finding covers. Never raises of its own: on an error in its rules the findings go on without
+    additions."""
+    try:
+        spans = _scan(text) if person else []
+    except Exception:
+        spans = []
+    if not spans:
+        result = refine(text, findings) if refine is not None else list(findings)
+        try:
+            return result + _same_person(text, result)
+        except Exception:
+            return result
+    before: list[Finding] = []
+    deferred: list[Finding] = []
+    places: set[tuple[int, int]] = set()
+    for rule, start, end in spans:
+        if rule in _AFTER_REFINE:
+            continue
+        # a finding there (NER's own PERSON, with code around it, or a place or an organisation): the name
+        # waits for the filter, and goes in alone when what held it was dropped ("// Tamati said")
+        others = [f.entity_type for f in findings if f.start < end and start < f.end]
+        (deferred if others else before).append(Finding(start, end, "PERSON", _SCORE))
+        if "LOCATION" in others:
+            places.add((start, end))
+    result = refine(text, findings + before) if refine is not None else findings + before
+    try:
+        for finding in deferred:
+            if (finding.start, finding.end) in places and not _named_elsewhere(text, finding, result):
+                continue  # NER's place ("the Nile"), unless the text names a person so ("Yamamoto Kenji")
+            if not _covered(finding.start, finding.end, result):
+                # what held the span went in the filter ("Rizal" read as a place): the name alone, refined
+                kept = refine(text, [finding]) if refine is not None else []
+                result += [
+                    f for f in kept if f.entity_type == "PERSON" and not _covered(f.start, f.end, result)
+                ]
+        for rule, start, end in spans:
+            if rule in _AFTER_REFINE and not _covered(start, end, result):
+                result.append(Finding(start, end, "PERSON", _SCORE))
+        result += _same_person(text, result)
+    except Exception:
+        pass
+    return result
+
+
+def _name_parts(text: str, findings: list[Finding]) -> set[str]:
+    """The words of the full names found that the gazetteers know as part of a name ("Bethany Rourke":
+    "Bethany", "Rourke"; "Oluwaseun Bakare": both, by the surname), and lone given names found alone."""
+    parts: set[str] = set()
+    for finding in findings:
+        if finding.entity_type != "PERSON":
+            continue
+        words = [word.strip(".,;:!?\"'()[]") for word in text[finding.start : finding.end].split()]
+        words = [word for word in words if len(word) >= 3 and _title(word)]
+        lowers = [word.lower() for word in words]
+        if any(lower in _STOP or lower in _NOT_PEOPLE or lower in _TECH_WORDS for lower in lowers):
+            continue
+        if len(words) == 1 and lowers[0] in lone_given_names():
+            parts.add(words[0])
+        elif len(words) >= 2 and (
+            any(
+                (lower in lone_given_names() or lower in surnames()) and lower not in word_names()
+                for lower in lowers
+            )
+            or all(lower in word_names() or _is_known(lower) for lower in lowers)
+        ):
+            parts.update(words)
+    return parts
+
+
+def _same_person(text: str, findings: list[Finding]) -> list[Finding]:
+    """Other mentions of a name found: "Employee Bethany Rourke ... confirm with Bethany" (a word that is
+    also an English word only inside a sentence: "ask Bill before", not "Bill the client")."""
+    added: list[Finding] = []
+    for word in _name_parts(text, findings):
+        for start, end in _occurrences(text, word):
+            if _covered(start, end, findings + added) or _in_code(text, start, end):
+                continue
+            if word.lower() in word_names() and _opens_sentence(text, start):
+                continue
+            added.append(Finding(start, end, "PERSON", _SCORE))
+    return added

@@ -1,0 +1,358 @@
+"""bare_names: person names recognised by the gazetteers alone, with no cue (all example names invented)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+
+import pytest
+
+from otel_genai.redaction.bare_names import _scan, bare_names, cjk_family_names, lone_given_names
+from otel_genai.redaction.findings import Finding
+
+
+def names(text: str) -> list[tuple[str, str]]:
+    return [(rule, text[start:end]) for rule, start, end in _scan(text)]
+
+
+def found(text: str) -> list[str]:
+    return [text[f.start : f.end] for f in bare_names(text, [])]
+
+
+# --- lone: a capitalised given name that is no English word -------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Deepa says the invoice is wrong", "Deepa"),
+        ("please forward the contract to Kenji before noon", "Kenji"),
+        ("The parcel for Wambui arrived damaged.", "Wambui"),
+        ("Je m'appelle Élodie Marchand et j'habite à Lyon.", "Élodie Marchand"),
+        ("the lease is in the name of Tomasz de Vos now", "Tomasz de Vos"),
+        ('fake_user = {"first": "Amani", "birthday": "1994-05-27"}', "Amani"),
+    ],
+)
+def test_lone_given_name(text: str, name: str) -> None:
+    assert ("lone", name) in names(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We will hope for the best and mark the date.",  # names that are words, used as words
+        "Use the Dict type here; a dict is fine too.",  # the word in lower case elsewhere: a word of the text
+        "The Easter Sunday offset and the German postal code.",  # no person's sense first
+        "She opened an office in Valencia last year.",  # a place preposition
+        "call os.Kenji() and Kenji_id and obj.Kenji.run",  # code
+        "Kenji Street is closed; Bria 3.2 is a model.",  # a street, a product with a version
+        "San Francisco and Santa Monica",  # places
+        "## Summary\n\nThe Release Notes list Changes.",  # headings, capitalised words
+    ],
+)
+def test_lone_given_name_not_there(text: str) -> None:
+    assert [rule for rule, _ in names(text) if rule == "lone"] == []
+
+
+def test_lone_names_are_filtered_at_build_time() -> None:
+    lone = lone_given_names()
+    assert {"deepa", "kenji", "wambui", "ingrid", "emily"} <= lone
+    # English words, places, other languages' words, software: not lone names
+    assert not {"will", "hope", "mark", "easter", "german", "prisma", "conda", "entra", "paris"} & lone
+
+
+# --- possessive: any given name of the gazetteer, then 's and a word ----------------------------------------
+def test_possessive() -> None:
+    assert ("possessive", "Priyanka") in names("Priyanka's direct line is on file.")
+    assert names("Bazel's cache, in bazel mode") == []  # the word in lower case elsewhere
+    assert [r for r, _ in names("Python's typing module") if r == "possessive"] == []
+
+
+# --- suffix_surname -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Customer Dilnoza Karimova asks us to delete her account", "Dilnoza Karimova"),
+        ("the tenant Oksana Petrenko paid late", "Oksana Petrenko"),
+        ("approved for Mihai Ionescu yesterday", "Mihai Ionescu"),
+        ("Nikos Papadopoulos called", "Nikos Papadopoulos"),
+    ],
+)
+def test_suffix_surname(text: str, name: str) -> None:
+    assert ("suffix_surname", name) in names(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Casanova library and Lake Geneva.",
+        "See Supernova for details",  # one word
+        "The Gaussian and Bayesian models",
+        "the_var = Foo.Karimova",
+    ],
+)
+def test_suffix_surname_not_there(text: str) -> None:
+    assert [r for r, _ in names(text) if r == "suffix_surname"] == []
+
+
+# --- initials -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Merged 'P. de Vries' into the older record", "P. de Vries"),
+        ("signed by J. van der Berg on Monday", "J. van der Berg"),
+        ("A. al-Rashid will attend", "A. al-Rashid"),
+        ("J.R. de la Cruz", "J.R. de la Cruz"),
+    ],
+)
+def test_initials(text: str, name: str) -> None:
+    assert ("initials", name) in names(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["see Fig. 3 and e.g. Python", "U.S. de facto", "version 1.2. de", "x.y. van"]
+)
+def test_initials_not_there(text: str) -> None:
+    assert [r for r, _ in names(text) if r == "initials"] == []
+
+
+# --- caps_pair ----------------------------------------------------------------------------------------------
+def test_caps_pair() -> None:
+    assert ("caps_pair", "SOMCHAI WONGSAKUL") in names('declined holder="SOMCHAI WONGSAKUL" reason=x')
+    assert ("caps_pair", "PRIYA SHARMA") in names("NAME ON CARD PRIYA SHARMA EXP 12/27")
+    assert names("WARN DEBUG MODE ENABLED, NOT FOUND") == []
+    assert names('status="INTERNAL ERROR"') == []
+
+
+# --- last_line ----------------------------------------------------------------------------------------------
+def test_last_line() -> None:
+    assert ("last_line", "Sipho") in names("Help me write a firm but polite reply?\n- Sipho")
+    assert ("last_line", "Rizal") in names("Say hello to our new colleague!\n\nRizal")
+    assert names("Some notes.\n\nThanks") == []
+    assert names("Some notes.\n\nDone") == []
+    assert names("Steps:\n\n- Install") == []
+
+
+# --- CJK ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("顧客: 佐藤 花子 (Sato)", "佐藤 花子"),
+        ("田中さん、こんにちは", "田中"),
+        ("佐藤花子様へのご連絡", "佐藤花子"),
+        ("王先生说明天见", "王"),
+        ("김민준 씨에게 연락해 주세요", "김민준"),
+    ],
+)
+def test_cjk(text: str, name: str) -> None:
+    assert ("cjk", name) in names(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["東京 大阪 名古屋", "今日はいい天気です", "오늘 날씨가 좋네요", "这是一个测试"]
+)
+def test_cjk_not_there(text: str) -> None:
+    assert names(text) == []
+
+
+def test_cjk_family_names_loaded() -> None:
+    assert {"佐藤", "王", "김"} <= cjk_family_names()
+
+
+# --- merging with other findings ----------------------------------------------------------------------------
+def test_keeps_input_and_skips_covered() -> None:
+    text = "Deepa wrote to deepa@example.com"
+    email = Finding(15, 32, "EMAIL_ADDRESS", 1.0)
+    person = Finding(0, 5, "PERSON", 0.85)
+    assert bare_names(text, [email, person]) == [email, person]
+    result = bare_names(text, [email])
+    assert result[0] == email and Finding(0, 5, "PERSON", 0.6) in result
+
+
+def test_no_person_over_another_type() -> None:
+    text = "contact Deepa now"
+    other = Finding(8, 13, "LOCATION", 0.9)
+    assert bare_names(text, [other]) == [other]
+
+
+def test_refine_sees_the_capitalised_ones_only() -> None:
+    seen: list[list[Finding]] = []
+
+    def refine(text: str, findings: list[Finding]) -> list[Finding]:
+        seen.append(list(findings))
+        return findings
+
+    text = 'Deepa paid; holder="SOMCHAI WONGSAKUL"'
+    result = bare_names(text, [], refine=refine)
+    assert [text[f.start : f.end] for f in seen[0]] == ["Deepa"]
+    assert [text[f.start : f.end] for f in result] == ["Deepa", "SOMCHAI WONGSAKUL"]
+
+
+def test_person_off() -> None:
+    assert bare_names("Deepa says hi", [], person=False) == []
+
+
+# --- never raises, linear -----------------------------------------------------------------------------------
+def _adversarial() -> list[str]:
+    rng = random.Random(17)
+    blob = bytes(rng.randrange(256) for _ in range(38_000))
+    return [
+        json.dumps([{"k": i, "v": "Deepa" * 3, "x": "a" * 40} for i in range(700)], separators=(",", ":")),
+        base64.b64encode(blob).decode(),
+        "A. " * 17_000,
+        "A. de " * 9_000,
+        "Deepa " * 9_000,
+        "SOMCHAI " * 7_000,
+        "佐藤 " * 20_000,
+        "佐" * 50_000,
+        "\n\n- " * 15_000,
+        "'" * 50_000,
+        "Karimova " * 6_000,
+        "".join(chr(rng.randrange(0x20, 0x3000)) for _ in range(50_000)),
+        "",
+        " ",
+    ]
+
+
+@pytest.mark.parametrize("text", _adversarial())
+def test_adversarial_inputs(text: str) -> None:
+    result = bare_names(text, [])
+    assert all(0 <= f.start < f.end <= len(text) and f.entity_type == "PERSON" for f in result)
+
+
+def test_json_and_base64_add_no_name() -> None:
+    rng = random.Random(3)
+    blob = base64.b64encode(bytes(rng.randrange(256) for _ in range(30_000))).decode()
+    assert found(blob) == []
+
+
+# --- romanised ----------------------------------------------------------------------------------------------
+def test_romanised_given_name() -> None:
+    assert ("romanised", "Ji-woo") in names("Export row: FirstName=Ji-woo; LastName=Park")
+    assert ("romanised", "Seo-yeon") in names("Seo-yeon called about the refund")
+    text = "Ha-ha, a So-so Co-op set-up; Re-use, Log-in, Opt-in, E-mail, Pre-war, Self-host"
+    assert [r for r, _ in names(text) if r == "romanised"] == []
+
+
+# --- eponyms and companies stay -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is Addison's disease related to Cushing's syndrome?",
+        "Company: Marshall & Price Freight GmbH; HQ: Hamburg",
+        "Deepa Logistics GmbH ships on Fridays",
+    ],
+)
+def test_eponyms_and_companies(text: str) -> None:
+    assert [r for r, _ in names(text) if r in ("lone", "possessive")] == []
+
+
+# --- a name NER read as a place -----------------------------------------------------------------------------
+def test_place_of_ner_kept_unless_named_elsewhere() -> None:
+    def refine(text: str, findings: list[Finding]) -> list[Finding]:
+        return [f for f in findings if f.entity_type != "LOCATION"]  # the filter drops NER's place
+
+    text = "potassium 6.1 for Kenji (Yamamoto Kenji in the chart)"
+    place = Finding(18, 23, "LOCATION", 0.85)
+    person = Finding(25, 39, "PERSON", 0.85)
+    assert [text[f.start : f.end] for f in bare_names(text, [place, person], refine=refine)] == [
+        "Yamamoto Kenji",
+        "Kenji",
+    ]
+    text = "The Amazon and the Kenji are long rivers"
+    place = Finding(19, 24, "LOCATION", 0.85)
+    assert bare_names(text, [place], refine=refine) == []
+
+
+def test_lone_name_after_an_article() -> None:
+    assert names("The Amazon and the Nile are the two longest rivers") == []
+    assert ("lone", "Deepa") in names("The invoice Deepa sent is wrong")
+
+
+# --- round 2: names of a format or a grammar ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "rule", "name"),
+    [
+        ("msg from Rania al-Qadiri: the router is down", "arabic", "Rania al-Qadiri"),
+        ("his wife Salma bint Hamad will call", "arabic", "Salma bint Hamad"),
+        ("fix rounding\n\nReported-by: Kudzai Moyo-Banda\n", "trailer", "Kudzai Moyo-Banda"),
+        ("9b1e2c4d (Adaeze Okafor 2024-03-02 10:11:12 +0100  7)  x = 1", "blame", "Adaeze Okafor"),
+        ("Hej!\n\nMalin och jag kommer på fredag.", "and_me", "Malin"),
+        ("Mark, can you approve this before Friday?", "vocative", "Mark"),
+        ("we landed late. i'm Keoni, she's Leilani", "named", "Leilani"),
+        ("hola, soy rosa quispe y necesito ayuda", "lower", "rosa quispe"),
+        ("Affected user: priya raman (lower case in CRM)", "lower", "priya raman"),
+        ("# TODO(olena): remove before release", "lower", "olena"),
+        ("Guten Tag Frau Dvořáková,\n\nIhre Bestellung", "feminine", "Dvořáková"),
+        ('{"name":"R. Okonkwo","amount":"9.00"}', "initial_quoted", "R. Okonkwo"),
+        ("Intake: Mele Fifita, 34, from Nuku'alofa", "name_age", "Mele Fifita"),
+        ("The parcel is at the depot; call 07700 900123.\nWambui", "last_word", "Wambui"),
+        ("Segue o código da reserva.\n\nAbraço,\nGraciela", "last_word", "Graciela"),
+        ("Vaccination record: Keala Kahale, born 6 July 2019, dose 2", "name_age", "Keala Kahale"),
+        ("GET /api/users?first=naledi&last=dube&city=x 200", "field", "naledi"),
+        ("GET /api/users?first=naledi&last=dube&city=x 200", "field", "dube"),
+        ("Export: FirstName=Ji-woo; LastName=Park; City=Busan", "field", "Park"),
+        ('{"username": "amani", "role": "admin"}', "field", "amani"),
+        ("sshd[2211]: Accepted publickey for mwangi from 2001:db8::1 port 22", "field", "mwangi"),
+        ("Customer says the technician, Joy, never came on Monday", "apposition", "Joy"),
+        ("Priority: medium. Assigned: Mark.", "key_name", "Mark"),
+        ("Stage: demo booked | Owner: Faith", "key_name", "Faith"),
+        ("ok thanks. ask priya to call me back", "asked", "priya"),
+        ("pls tell Sunny I'll be late", "asked", "Sunny"),
+    ],
+)
+def test_format_and_grammar_rules(text: str, rule: str, name: str) -> None:
+    assert (rule, name) in names(text)
+    assert name in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The al-Jazeera report and the El-Nino season",  # an article with no given name before it
+        "Signed: the team. Reviewed by Legal.",  # no trailer
+        "Python and I are old friends; the API and I disagree.",  # no given name
+        "Note, can you see the pattern? Build, please wait.",  # no given name opens the line
+        "she's German and he's Brazilian; she is Happy.",  # nationalities, words
+        "this is fine, i'm going home, my name is on the list",  # lower-case words
+        "status: open\nowner: release team\nuser: admin",  # key values that are no names
+        "# TODO(perf): cache this",  # no name in the TODO
+        "Nová verze je hotová.",  # Czech words in -ová shorter than a surname
+        'print("E. coli") and "U.S. Army"',  # no surname after the initial
+        "Table 2, 29, shows the results; Version 3, 4, and 5.",  # no name before the number
+        "Install the package.\nThen run the tests.\nExample",  # a last line that is a word
+        '{"name": "search", "args": {"name": "one"}}',  # a name field of a thing: no name of a person
+        "username=admin; Accepted password for root from 192.0.2.1",  # accounts that are no names
+        "The parser, Lark, is fast; the driver, Postgres, too.",  # a role noun before no given name
+        "Owner: Platform\nAssigned: Backend.",  # teams
+        "ask Python to parse it, tell pytest to skip, ping Redis first",  # tools
+    ],
+)
+def test_format_and_grammar_rules_not_there(text: str) -> None:
+    assert found(text) == []
+
+
+def test_same_person_other_mentions() -> None:
+    text = "Employee Bethany Rourke entered it. Please confirm with Bethany."
+    person = Finding(text.index("Bethany Rourke"), text.index(" entered"), "PERSON", 0.85)
+    assert "Bethany" in [text[f.start : f.end] for f in bare_names(text, [person])][1:]
+    # a name that is a word: only inside a sentence ("ask Bill", not "Bill the client")
+    text = "ask Bill before changing it; ask Bill Tanner. Bill the client."
+    person = Finding(text.index("Bill Tanner"), text.index("Bill Tanner") + 11, "PERSON", 0.85)
+    mentions = [f.start for f in bare_names(text, [person]) if text[f.start : f.end] == "Bill"]
+    assert mentions == [4]
+    # a finding no gazetteer knows a word of ("Conda Version"): no other mention
+    text = "Conda Version badge; see the Version table"
+    assert bare_names(text, [Finding(0, 13, "PERSON", 0.85)]) == [Finding(0, 13, "PERSON", 0.85)]
+
+
+def test_ner_person_with_code_around_it_keeps_the_name() -> None:
+    def refine(text: str, findings: list[Finding]) -> list[Finding]:
+        return [f for f in findings if text[f.start].isalpha()]  # drops "// Tamati"
+
+    text = 'TOKEN = "x"; // Tamati said this one is read-only'
+    result = bare_names(text, [Finding(13, 22, "PERSON", 0.85)], refine=refine)
+    assert [text[f.start : f.end] for f in result] == ["Tamati"]
+
+
+def test_name_before_a_closing_quote() -> None:
+    assert ("lone", "Hollis") in names("pls summarise: 'ref PR-2231. Regards, Hollis'")
