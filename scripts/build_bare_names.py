@@ -139,12 +139,9 @@ def main() -> int:
     any_case = {word.lower() for word in words if word}
     places = faker_places() | geonames_places()
     kept: set[str] = set()
-    dict_names: set[str] = set()
     for name in sorted(gazetteer & faker_given):
         if len(name) < 4 or name in CALENDAR or name in places or name in NOT_LONE:
             continue
-        if name in any_case and name in english_faker:
-            dict_names.add(name)
         if name in any_case and not (
             name in english_faker
             and ENGLISH_NAME_ZIPF[0] <= zipf_frequency(name, "en") < ENGLISH_NAME_ZIPF[1]

@@ -500,41 +500,41 @@ def test_not_an_address_to_the_address_recognizers(text: str) -> None:
     assert [text[r.start : r.end] for r in recognizer.analyze(text, ["STREET_ADDRESS"])] == []
 
 
-def test_addresses_in_one_text_are_separate(detector) -> None:
-    text = (
-        "Old: Lindenstraße 4, 10969 Berlin. New: 12 rue des Lilas, 69003 Lyon. Office hours 9-17, Building 5."
-    )
+@pytest.mark.parametrize(
+    ("text", "addresses"),
+    [
+        pytest.param(
+            "Old: Lindenstraße 4, 10969 Berlin. New: 12 rue des Lilas, 69003 Lyon. "
+            "Office hours 9-17, Building 5.",
+            ["12 rue des Lilas, 69003 Lyon", "Lindenstraße 4, 10969 Berlin"],
+            id="addresses_in_one_text_are_separate",
+        ),
+        pytest.param(
+            "Send it to Via Roma 10, 00184 Roma, Thanks, Marco",
+            ["Via Roma 10, 00184 Roma"],
+            id="tail_stops_at_the_sentence",
+        ),
+        pytest.param(
+            "Old: Moda Caddesi No: 61, 34710 Kad\u0131köy/İstanbul. Flights Kad\u0131köy/İstanbul 2 daily.",
+            ["Moda Caddesi No: 61, 34710 Kad\u0131köy/İstanbul"],
+            id="slash_joined_city_belongs_to_the_address_only_in_its_tail",
+        ),
+        pytest.param(
+            "Ship to 6 Marina Road, Lagos, Nigeria. Nigeria 2, Ghana 1 tonight.",
+            ["6 Marina Road, Lagos, Nigeria"],
+            id="country_closes_the_tail_only_after_an_address",
+        ),
+        pytest.param(
+            "Post to Lindenstraße 8, 10969 Berlin Germany. Also 12 Main Street\nCanada Day plans",
+            ["12 Main Street", "Lindenstraße 8, 10969 Berlin Germany"],
+            id="country_without_a_comma_must_end_its_clause",
+        ),
+    ],
+)
+def test_the_addresses_of_a_text_are_exactly_these(detector, text: str, addresses: list[str]) -> None:
     (findings,) = detector.analyze([text], ner=False)
     found = sorted(text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS")
-    assert found == ["12 rue des Lilas, 69003 Lyon", "Lindenstraße 4, 10969 Berlin"]
-
-
-def test_tail_stops_at_the_sentence(detector) -> None:
-    text = "Send it to Via Roma 10, 00184 Roma, Thanks, Marco"
-    (findings,) = detector.analyze([text], ner=False)
-    found = [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"]
-    assert found == ["Via Roma 10, 00184 Roma"]
-
-
-def test_slash_joined_city_belongs_to_the_address_only_in_its_tail(detector) -> None:
-    text = "Old: Moda Caddesi No: 61, 34710 Kad\u0131köy/İstanbul. Flights Kad\u0131köy/İstanbul 2 daily."
-    (findings,) = detector.analyze([text], ner=False)
-    found = [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"]
-    assert found == ["Moda Caddesi No: 61, 34710 Kad\u0131köy/İstanbul"]
-
-
-def test_country_closes_the_tail_only_after_an_address(detector) -> None:
-    text = "Ship to 6 Marina Road, Lagos, Nigeria. Nigeria 2, Ghana 1 tonight."
-    (findings,) = detector.analyze([text], ner=False)
-    found = [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"]
-    assert found == ["6 Marina Road, Lagos, Nigeria"]
-
-
-def test_country_without_a_comma_must_end_its_clause(detector) -> None:
-    text = "Post to Lindenstraße 8, 10969 Berlin Germany. Also 12 Main Street\nCanada Day plans"
-    (findings,) = detector.analyze([text], ner=False)
-    found = sorted(text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS")
-    assert found == ["12 Main Street", "Lindenstraße 8, 10969 Berlin Germany"]
+    assert found == addresses
 
 
 ADVERSARIAL = {

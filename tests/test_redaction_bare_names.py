@@ -305,6 +305,15 @@ def test_format_and_grammar_rules(text: str, rule: str, name: str) -> None:
     assert name in found(text)
 
 
+def test_name_fields_in_a_text_with_a_dotted_capital_i() -> None:
+    # "İ" lower-cases to two characters: the fields are found on the case-folded view, same offsets
+    text = 'İzmir depot: {"first": "lerato", "last": "mokoena"}'
+    assert [(rule, name) for rule, name in names(text) if rule == "field"] == [
+        ("field", "lerato"),
+        ("field", "mokoena"),
+    ]
+
+
 @pytest.mark.parametrize(
     "text",
     [

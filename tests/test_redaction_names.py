@@ -876,3 +876,17 @@ def test_cities_a_person_travels_to_visits_or_moves_to_are_redacted(detector, te
 @pytest.mark.parametrize("text", TRAVELS_OF_NO_ONE)
 def test_cities_of_companies_and_code_stay(detector, text):
     assert _redacted(detector, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("We had a great week. Zorbalt and I will come back in May.", "Zorbalt"),
+        ("The parcel came today. Many thanks, Quillon", "Quillon"),
+    ],
+)
+def test_sentence_start_cues_find_a_name_after_a_full_stop_without_a_model(text, name):
+    detector = shared_detector(RedactionPolicy(model="none"))
+    (findings,) = detector.analyze([text])
+    redacted = redact_text(text, list(findings), RedactionPolicy(model="none"))[0]
+    assert name not in redacted, redacted

@@ -471,7 +471,7 @@ class PiiDetected(_BuiltIn):
         if detector is None:  # the engine will load on the evaluation worker: see settle_engine_imports
             from otel_genai.redaction.engine import settle_engine_imports
 
-            settle_engine_imports()
+            settle_engine_imports(self._policy or RedactionPolicy())
 
     def _get_detector(self) -> Any:
         if self._detector is None:

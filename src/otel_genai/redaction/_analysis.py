@@ -27,7 +27,7 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from otel_genai.redaction._gates import plain_pattern_recognizer, scan_patterns
+from otel_genai.redaction._gates import plain_pattern_recognizer, remove_contained, scan_patterns
 from otel_genai.redaction.findings import Finding
 
 _LAZY_PARTS = frozenset(
@@ -95,10 +95,12 @@ class LeanAnalyzer:
         self._id_key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
         self._enhanced_key = RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
         self._artifacts_type = _lazy_artifacts_type(NlpArtifacts)
-        self._selected: dict[tuple[str, ...], tuple[list[tuple[Any, bool]], dict[str, Any]]] = {}
+        self._selected: dict[tuple[str, ...], tuple[list[tuple[Any, str | None]], dict[str, Any]]] = {}
         self._keyword_memo: dict[str, tuple[str, ...]] = {}
 
-    def _select(self, entities: tuple[str, ...]) -> tuple[list[tuple[Any, bool]], dict[str, Any]]:
+    def _select(self, entities: tuple[str, ...]) -> tuple[list[tuple[Any, str | None]], dict[str, Any]]:
+        """The recognizers for ``entities`` (each with its entity when ``scan_patterns`` can match for it),
+        and by id."""
         selected = self._selected.get(entities)
         if selected is None:
             recognizers = [
@@ -110,7 +112,13 @@ class LeanAnalyzer:
             if not recognizers:  # as Presidio's registry
                 raise ValueError("No matching recognizers were found to serve the request.")
             selected = (
-                [(recognizer, plain_pattern_recognizer(recognizer)) for recognizer in recognizers],
+                [
+                    (
+                        recognizer,
+                        recognizer.supported_entities[0] if plain_pattern_recognizer(recognizer) else None,
+                    )
+                    for recognizer in recognizers
+                ],
                 {recognizer.id: recognizer for recognizer in recognizers},
             )
             self._selected[entities] = selected
@@ -123,17 +131,16 @@ class LeanAnalyzer:
         id_key, enhanced_key = self._id_key, self._enhanced_key
         threshold = self._threshold
         kept: list[_Span] = []
-        for recognizer, plain in recognizers:
+        for recognizer, plain_entity in recognizers:
             if not recognizer.is_loaded:
                 recognizer.load()
                 recognizer.is_loaded = True
-            if plain:  # Presidio's pattern matching, without a result object per match
-                entity = recognizer.supported_entities[0]
+            if plain_entity is not None:  # Presidio's pattern matching, without a result object per match
                 for start, end, score in scan_patterns(recognizer, text):
                     if recognizer.context:
                         score = self._enhanced(text, start, score, recognizer.context, artifacts)
                     if score >= threshold:
-                        kept.append((entity, start, end, score))
+                        kept.append((plain_entity, start, end, score))
                 continue
             results = recognizer.analyze(text=text, entities=requested, nlp_artifacts=artifacts)
             if not results:
@@ -218,18 +225,9 @@ def _n_words(index: int, count: int, lemmas: list[str], keywords: set[str], step
 def _remove_duplicates(results: list[_Span]) -> list[_Span]:
     """EntityRecognizer.remove_duplicates on tuples: drops zero scores and results contained in another of
     the same type with an equal or higher score; returns them ordered by score, start, longest first."""
-    ordered = sorted(set(results), key=lambda r: (r[0], r[1], -(r[2] - r[1]), -r[3]))
     kept: list[_Span] = []
-    for _, group in itertools.groupby(ordered, key=lambda r: r[0]):
-        active: list[_Span] = []
-        for result in group:
-            if result[3] == 0:
-                continue
-            _, start, end, score = result
-            active = [other for other in active if other[2] >= start]
-            if not any(start >= o[1] and end <= o[2] and score <= o[3] for o in active):
-                kept.append(result)
-                active.append(result)
+    for entity, group in itertools.groupby(sorted(results), key=lambda r: r[0]):
+        kept.extend((entity, *span) for span in remove_contained([r[1:] for r in group]))
     return sorted(kept, key=lambda r: (-r[3], r[1], -(r[2] - r[1])))
 
 

@@ -84,10 +84,10 @@ def gated_recognizer(
                     spans.extend(scan_patterns(each, text))
             if not spans:
                 return []
-            # the results its parts' analyze would give, reported as this recognizer's (its context words
-            # apply to them), then deduplicated across parts
+            # the results its parts' analyze would give, deduplicated across parts, reported as this
+            # recognizer's (its context words apply to them)
             name, identifier = self.name, self.id
-            results = [
+            return [
                 RecognizerResult(
                     entity,
                     start,
@@ -99,9 +99,8 @@ def gated_recognizer(
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
                     },
                 )
-                for start, end, score in spans
+                for start, end, score in remove_contained(spans)
             ]
-            return EntityRecognizer.remove_duplicates(results)
 
         def _analyze_parts(self, text: str, entities: list[str], *args: Any, **kw: Any) -> Any:
             """Through each part's ``PatternRecognizer.analyze`` (what ``scan_patterns`` reproduces)."""

@@ -173,9 +173,15 @@ _NUMBERED_ROAD = (
     r"(?:Road|Rd\.?|Street|St\.?|Lane|Avenue|Sector|Block)[ \t]*(?:No\.?[ \t]*)?\d{1,4}[A-Z]?(?![\w.:]?\d|\w)"
 )
 
+
+def _listed(words: str) -> tuple[str, ...]:
+    """``"a|b|c"`` as a tuple."""
+    return tuple(words.split("|"))
+
+
 # --- countries: only ever the last element of an address's tail ("..., 2196, South Africa") ----------
 # ~200 English names and local spellings (any case: "SOUTH AFRICA"), then the short forms (exact case).
-_COUNTRY_NAMES_TEXT = (
+_COUNTRY_NAMES = _listed(
     "Afghanistan|Albania|Algeria|Andorra|Angola|Anguilla|Antigua and Barbuda|Argentina|Armenia|Aruba|"
     "Australia|Austria|Azerbaijan|Bahamas|The Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|"
     "Benin|Bermuda|Bhutan|Bolivia|Bosnia and Herzegovina|Bosnia|Botswana|Brazil|Brasil|Brunei|Bulgaria|"
@@ -205,12 +211,10 @@ _COUNTRY_NAMES_TEXT = (
     "United States of America|Uruguay|Uzbekistan|Vanuatu|Vatican City|Venezuela|Vietnam|Viet Nam|Yemen|"
     "Zambia|Zimbabwe"
 )
-_COUNTRY_SHORT_FORMS_TEXT = "USA|U.S.A.|US|U.S.|UK|U.K.|UAE|U.A.E.|GB|NZ|N.Z.|KSA|RSA|PRC|DRC"
-_COUNTRY_NAMES = _COUNTRY_NAMES_TEXT.split("|")
-_COUNTRY_SHORT_FORMS = _COUNTRY_SHORT_FORMS_TEXT.split("|")
+_COUNTRY_SHORT_FORMS = _listed("USA|U.S.A.|US|U.S.|UK|U.K.|UAE|U.A.E.|GB|NZ|N.Z.|KSA|RSA|PRC|DRC")
 
 
-def _alternation(words: list[str]) -> str:
+def _alternation(words: tuple[str, ...]) -> str:
     """Longest first (so "Republic of Ireland" wins over "Ireland"); spaces match runs of blanks."""
     ordered = sorted(words, key=len, reverse=True)
     return "|".join(r"[ \t]+".join(re.escape(part) for part in word.split(" ")) for word in ordered)
@@ -410,11 +414,6 @@ _ADDRESS_PATTERNS = (
 # needs), so a text that fails it is not scanned by the pattern. Words read in any case are looked up among
 # the text's words folded to lower-case ASCII (the letters ``regex``'s ``(?i:...)`` reads as a-z: A-Z, and
 # \u0130, \u212a, \u017f; and \u00c9 as \u00e9): one scan per text, shared by the gates.
-def _listed(words: str) -> tuple[str, ...]:
-    """``"a|b|c"`` as a tuple."""
-    return tuple(words.split("|"))
-
-
 def _has_word(words: frozenset[str], accented: tuple[str, ...] = ()) -> Any:
     """A gate: the folded text has one of ``words`` as a run of a-z, or contains one of ``accented``."""
 

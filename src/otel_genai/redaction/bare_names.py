@@ -57,12 +57,15 @@ import re
 from collections.abc import Callable
 from importlib import resources
 
+from otel_genai.redaction._gates import folded_words
 from otel_genai.redaction.findings import Finding
 from otel_genai.redaction.names import (
     _COMMON_PLACES,
+    _LOCATIVE_BEFORE,
     _NOT_PEOPLE,
     _STOP_WORDS,
     _TECH_WORDS,
+    _word_set,
     given_names,
     surnames,
     word_names,
@@ -73,26 +76,23 @@ __all__ = ["bare_names", "cjk_family_names", "lone_given_names"]
 _SCORE = 0.6
 _POSSESSIVE_ENDINGS = ("'s", "\u2019s")
 
-# A word: letters (any script but CJK, which has no spaces to find words by), with inner hyphens or
-# apostrophes ("Ji-woo", "O'Neil"). No nested quantifier can retry: each part is delimited by its separator.
-_WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+(?:['\u2019\-][^\W\d_]+)*")
-_PARTICLES = frozenset(
-    "van von der den de del della di da do dos das du la le bin binti ibn al el ter ten af zu y".split()  # noqa: SIM905
+_PARTICLES = _word_set(
+    "van von der den de del della di da do dos das du la le bin binti ibn al el ter ten af zu y"
 )
 # a place, an organisation, a thing: the capitalised word after a given name makes it no person's name
-_NOT_SURNAMES = frozenset(
+_NOT_SURNAMES = _word_set(
     """street road avenue drive lane way place square park city town county island islands bay beach hill
     hills valley lake mount river falls springs hospital clinic university college school institute
     center centre hotel cafe restaurant bank group inc ltd llc corp foundation project model api sdk
-    library framework airport station church museum gallery theatre theater arena stadium""".split()  # noqa: SIM905
+    library framework airport station church museum gallery theatre theater arena stadium"""
 )
 _STOP = frozenset(word.lower() for word in _STOP_WORDS) | _PARTICLES
-_SIGN_OFF_WORDS = frozenset(
+_SIGN_OFF_WORDS = _word_set(
     """thanks thank regards best cheers sincerely yours love warmly ciao bye merci gracias danke grazie
-    obrigado obrigada saludos groeten kram hugs xoxo talofa asante""".split()  # noqa: SIM905
+    obrigado obrigada saludos groeten kram hugs xoxo talofa asante"""
 )
 # a place preposition before a one-word name makes it a place ("an office in Valencia")
-_LOCATIVE = re.compile(r"(?:^|[^\w])(?:in|near|via|around|outside|across|throughout)[ \t]+\Z", re.I)
+_LOCATIVE = re.compile(_LOCATIVE_BEFORE)
 # what marks a word as code around it: `os.Path`, `Camila(`, `Camila_id`, `Camila=`, `@Camila`, `$Camila`
 _CODE_BEFORE = frozenset("._/\\@#$%&*=<>{}[]|~^`")
 _CODE_AFTER = frozenset("(_[{=<>@/\\|`")
@@ -122,13 +122,12 @@ _LAST_LINE = re.compile(
     r"(?P<name>[^\W\d_][^\W\d_'\u2019\-]*(?:[ \t]+[^\W\d_][^\W\d_'\u2019\-]*)?)[ \t]*[.!]?[ \t]*\Z"
 )
 # a capitalised word (Latin, Greek, Cyrillic capitals; case checked after), with a possessive 's
-_CAPITAL_WORD = re.compile(
-    r"(?<![^\W_])[A-Z\u00c0-\u00de\u0100-\u024f\u0386-\u03ab\u0400-\u042f][^\W\d_]*"
-    r"(?:['\u2019\-][^\W\d_]+)*"
-)
-_CAPITAL_GATE = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u024f\u0386-\u03ab\u0400-\u042f]")
+_CAPITAL = r"[A-Z\u00c0-\u00de\u0100-\u024f\u0386-\u03ab\u0400-\u042f]"
+_CAPITAL_WORD = re.compile(rf"(?<![^\W_]){_CAPITAL}[^\W\d_]*(?:['\u2019\-][^\W\d_]+)*")
+_CAPITAL_GATE = re.compile(_CAPITAL)
 _PREVIOUS_WORD = re.compile(r"([^\W\d_]+(?:['\u2019\-][^\W\d_]+)*)[ \t]\Z")
-_PARTICLE_SOURCE = "van|von|der|den|de|del|della|di|da|do|dos|das|du|la|le|bin|binti|ibn|ter|ten|af|zu"
+# the particles inside a name (al-/el- are read with their hyphen, "y" joins two names)
+_PARTICLE_SOURCE = "|".join(sorted(_PARTICLES - {"al", "el", "y"}))
 _NEXT_WORDS = re.compile(
     rf"[ ](?P<particles>(?:(?:{_PARTICLE_SOURCE})[ ])*)(?P<word>[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*)"
 )
@@ -141,14 +140,14 @@ _INITIALS_TAIL = re.compile(
 _INITIALS_HEAD = re.compile(r"(?<![\w.\\/@])[A-Z]\.(?:[ \t]?[A-Z]\.){0,3}\Z")
 _CAPS_SECOND = re.compile(r"[ ]([^\W\d_a-z]{3,})(?![^\W_])")
 # syllables of romanised Korean (Revised Romanization, McCune-Reischauer) and Chinese (pinyin) given names
-_ROMANISED_SYLLABLES = frozenset(
+_ROMANISED_SYLLABLES = _word_set(
     """a ae ah bin bo chae chan chang cheol chul dae do dong eun gi gyu ha hae han ho hoon hun hwa hwan hye
     hyeon hyo hyuk hyun hyung il ja jae jeong ji jin jong joo ju jun jung kang ki kyu kyung min mi myung na
     nam ok rin seo seok seon seong seung shin sik so sol soo su sun sung suk tae won woo woong ye yeon yeong
     yong young yoon yu yun yul ai an bao bei bing chen cheng chun dan di fang fei feng gang guo hai hao hong
     hua hui jia jian jie jing kai lan lei li lian liang lin ling long mei ming ning peng ping qi qian qiang
     qing rong rui shan sheng shu si tao ting wei wen xi xia xian xiang xiao xin xing xiu xu ya yan yang yi
-    ying yuan yue zhen zhi zhong""".split()  # noqa: SIM905
+    ying yuan yue zhen zhi zhong"""
 )
 _ROMANISED_TAIL = re.compile(r"-([a-z]{1,5})(?![\w\-])")
 _FAMILY_AFTER = re.compile(r"[ ]([A-Z][a-z]{1,11})(?![\w\-])")
@@ -167,16 +166,19 @@ _COMPANY_AFTER = re.compile(
     r"Co\b|Limited|Group|Holdings))"
 )
 _VERSION_AFTER = re.compile(r"[ ]?v?\d")
-_PLACE_PREFIXES = frozenset(
-    "san santa sao são st saint sainte los las new port fort mount lake cape north south east west upper "  # noqa: SIM905
-    "lower".split()
+_PLACE_PREFIXES = _word_set(
+    "san santa sao são st saint sainte los las new port fort mount lake cape north south east west upper "
+    "lower"
 )
 # titles before a surname: the surname alone is the name ("Frau Horváthová", "pan Kowalski")
-_TITLES = frozenset(
-    "mr mrs ms miss dr prof herr frau monsieur madame mme sr sra señor señora pan pani paní pane gospodin "  # noqa: SIM905
-    "gospodja sig signor signora sayin dhr mevr".split()
+_TITLES = _word_set(
+    "mr mrs ms miss dr prof herr frau monsieur madame mme sr sra señor señora pan pani paní pane gospodin "
+    "gospodja sig signor signora sayin dhr mevr"
 )
 _ENGLISH_ENDING = re.compile(r"(?:ing|ed|tion|sion|ly|ment|ness|able|ible|ful|less|ous|ive|ize|ise)\Z")
+
+# a lower-case name (and surname) after a chat self-introduction or a name key: "soy wilson mamani"
+_LOWER_NAME = r"(?P<first>[a-z\u00e0-\u024f]{2,})(?:[ ](?P<second>[a-z\u00e0-\u024f]{2,}))?(?![\w\-])"
 
 
 # cues after a space, one scan for all: a name and the writer ("Björn och jag", "Ana and I", "Jonas und
@@ -193,8 +195,7 @@ _SPACE_CUES = re.compile(
     r"|[aAeE]l-[A-Z][a-z]+)(?![\w\-])"
     r"|(?:i'?m|i[ ]am|this[ ]is|my[ ]name[ ]is|name'?s|soy|me[ ]llamo|sou|ich[ ]bin|ik[ ]ben|je[ ]suis|sono|"
     r"mi[ ]chiamo|jag[ ]heter|jeg[ ]heter)[ ]+"
-    r"(?:(?P<named>[A-Z][a-z]{2,})(?=[,.!?;]|\Z)|(?P<first>[a-z\u00e0-\u024f]{2,})"
-    r"(?:[ ](?P<second>[a-z\u00e0-\u024f]{2,}))?(?![\w\-])))"
+    rf"(?:(?P<named>[A-Z][a-z]{{2,}})(?=[,.!?;]|\Z)|{_LOWER_NAME}))"
 )
 # a word after "I'm", "she's" that is no name: a nationality, a language ("she's Brazilian", "he's Dutch")
 _NOT_NAMED = re.compile(r"(?:ian|ese|ish|ch|ic|ean|an|ing|ed|ly|ful|less|ous|ive|able|ry)\Z")
@@ -251,12 +252,8 @@ _ROLE_KEY_BEFORE = re.compile(
 )
 # a feminine Czech or Slovak surname, alone: "Frau Horváthová", "paní Dvořáková"
 _FEMININE_SURNAME = re.compile(r"(?<![\w\-])[A-Z\u010c\u0160\u017d\u0158][^\W\d_]{3,}ová(?![\w\-])")
-# a lower-case name after a chat self-introduction or a name key: "soy wilson mamani", "user: sanjana pillai",
-# "TODO(olena)"
-_LOWER_NAME = r"(?P<first>[a-z\u00e0-\u024f]{2,})(?:[ ](?P<second>[a-z\u00e0-\u024f]{2,}))?(?![\w\-])"
-_LOWER_KEY = re.compile(
-    r":[ ]?(?P<first>[a-z\u00e0-\u024f]{2,})(?:[ ](?P<second>[a-z\u00e0-\u024f]{2,}))?(?![\w\-])"
-)
+# a lower-case name after a name key: "user: sanjana pillai"
+_LOWER_KEY = re.compile(rf":[ ]?{_LOWER_NAME}")
 _LOWER_KEY_BEFORE = re.compile(
     r"(?<![\w\-])(?:user|name|customer|contact|client|patient|owner|assignee|reporter|author|requester)"
     r"[\"']?[ \t]*\Z",
@@ -563,15 +560,14 @@ def _formats(text: str, found: list[tuple[str, int, int]]) -> None:
 
 def _fields(text: str, found: list[tuple[str, int, int]]) -> None:
     """field: the value of a name's field (query string, key=value, JSON) or an sshd log line's user."""
-    lowered = text.lower()
-    # (lower case of a few letters is longer: "İ" is "i̇"; then the offsets differ, and the keys are not read)
-    for name in _NAME_FIELD_KEYS if len(lowered) == len(text) else ():
-        stem = lowered.find(name)
+    folded = folded_words(text)[0]  # the text's case-folded view, shared with the gates (same offsets)
+    for name in _NAME_FIELD_KEYS:
+        stem = folded.find(name)
         while stem >= 0:
             stem += len(name)
             match = _NAME_FIELD.match(text, stem)
             head = _NAME_FIELD_KEY.search(text, max(0, stem - 12), stem) if match is not None else None
-            stem = lowered.find(name, stem)
+            stem = folded.find(name, stem)
             if match is None or head is None:
                 continue
             value, key = match.group("value"), head.group("key").lower()
@@ -666,9 +662,9 @@ def _cjk(text: str, found: list[tuple[str, int, int]]) -> None:
 
 # rules whose spans refine_names reads as no name (capitals, one CJK word, a signature the gazetteer does not
 # know): added after it, each rule with its own guards
-_AFTER_REFINE = frozenset(
-    "caps_pair cjk last_line romanised arabic vocative and_me named trailer blame lower last_word feminine "  # noqa: SIM905
-    "initial_quoted name_age field apposition key_name asked".split()
+_AFTER_REFINE = _word_set(
+    "caps_pair cjk last_line romanised arabic vocative and_me named trailer blame lower last_word feminine "
+    "initial_quoted name_age field apposition key_name asked"
 )
 
 

@@ -107,16 +107,20 @@ __all__ = [
 _IMPORTED_BEFORE_THE_WORKER = ("httpx",)
 
 
-def settle_engine_imports() -> None:
+def settle_engine_imports(policy: RedactionPolicy) -> None:
     """Import, on the calling (application) thread, what the engine's first load on a worker thread
-    would otherwise import while the application runs (~0.1 s, once; only where spaCy is installed)."""
+    would otherwise import while the application runs (~0.1 s, once; only where spaCy is installed and the
+    engine loads in this process, not in an isolated one)."""
+    missing = [name for name in _IMPORTED_BEFORE_THE_WORKER if name not in sys.modules]
+    if not missing or policy.isolation == "process":
+        return
     try:
         importlib.metadata.distribution("spacy")  # installed? (a find_spec would count as its import)
     except Exception:
         return
     try:
-        for name in _IMPORTED_BEFORE_THE_WORKER:
-            if name not in sys.modules and importlib.util.find_spec(name) is not None:
+        for name in missing:
+            if importlib.util.find_spec(name) is not None:
                 importlib.import_module(name)
     except Exception:
         logger.debug("otel_genai: could not import the engine's dependencies early", exc_info=True)
@@ -286,7 +290,9 @@ class PresidioDetector:
         entities: list[str] = list(self._always)
         # Names and places: by the NER model on texts it read (``doc`` from the NER pipeline), and by the
         # context recognizers of names.py on every text with a letter, with or without a model.
-        if has_letter if has_letter is not None else _LETTER.search(text) is not None:
+        if has_letter is None:
+            has_letter = _LETTER.search(text) is not None
+        if has_letter:
             entities.extend(self._ner_entities)
         for gated, test in self._gates:
             if test(text):

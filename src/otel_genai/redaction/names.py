@@ -257,9 +257,12 @@ _HONORIFIC = (
     r"Meneer|Dhr|Fru|Doktor|Dokter|Pani|Sr(?=\.))\.?[ \t]+"
 )
 # titles that are also words or name parts ("Chief Executive", "Sri Lanka"): the name must be a known one
-_SOFT_HONORIFIC = r"\b(?:Sri|Pak|Ibu|Sr|Don|Chief|Madam|Pan)\.?[ \t]+"
+_SOFT_HONORIFICS = ("Sri", "Pak", "Ibu", "Sr", "Don", "Chief", "Madam", "Pan")
+_SOFT_HONORIFIC = r"\b(?:" + "|".join(_SOFT_HONORIFICS) + r")\.?[ \t]+"
+_POSSESSIVES = ("my", "our", "his", "her", "their", "your")
 _RELATION = (
-    r"(?i:\b(?:my|our|his|her|their|your)[ \t]+(?:(?:late|dear|older|younger|elder|little|big|best|great|"
+    r"(?i:\b(?:" + "|".join(_POSSESSIVES) + r")[ \t]+"
+    r"(?:(?:late|dear|older|younger|elder|little|big|best|great|"
     r"step|ex|twin|new|old)[ \t\-]*)*(?:grand(?:mother|father|ma|pa|mum|mom|dad|son|daughter|child|kid)|"
     r"mother|father|mom|mum|mommy|mummy|dad|daddy|parent|wife|husband|spouse|partner|son|daughter|child|"
     r"kid|baby|brother|sister|sibling|aunt|auntie|aunty|uncle|cousin|nephew|niece|fianc[ée]e?|boyfriend|"
@@ -267,10 +270,14 @@ _RELATION = (
     r"landlord|landlady|tenant|client|patient|doctor|nurse|therapist|lawyer|attorney|accountant|teacher|"
     r"tutor|student|assistant|caregiver|carer|(?:mother|father|brother|sister|son|daughter)-in-law)s?)" + _GAP
 )
-# the same in the languages of Europe: "Mia madre Giuseppina", "mi hermana Lucía", "Mój brat Kacper"
+# the possessives of the languages of Europe ("mein", "mi", "mój"), and a relation after one: "Mia madre
+# Giuseppina", "mi hermana Lucía", "Mój brat Kacper"
+_FOREIGN_POSSESSIVE_WORD = (
+    r"(?:mein|meine|meinem|meinen|meiner|unser|unsere|mon|ma|mes|notre|mi|mis|nuestr[oa]|meu|minha|mia|mio|"
+    r"mijn|onze|min|mitt|mina|v\u00e5r|m\u00f3j|moja|mojego|mojej)"
+)
 _FOREIGN_RELATION = (
-    r"(?i:\b(?:(?:il|la|o|a)[ \t]+)?(?:mein|meine|meinem|meinen|meiner|unser|unsere|mon|ma|mes|notre|mi|mis|"
-    r"nuestr[oa]|meu|minha|mia|mio|mijn|onze|min|mitt|mina|v\u00e5r|m\u00f3j|moja|mojego|mojej)[ \t]+"
+    r"(?i:\b(?:(?:il|la|o|a)[ \t]+)?" + _FOREIGN_POSSESSIVE_WORD + r"[ \t]+"
     r"(?:mutter|vater|bruder|schwester|sohn|tochter|frau|mann|freund|freundin|kollege|kollegin|oma|opa|"
     r"tante|onkel|cousine?|nachbarin|nachbar|chef|chefin|m\u00e8re|p\u00e8re|fr\u00e8re|s\u0153ur|fils|"
     r"fille|femme|mari|amie?|coll\u00e8gue|grand-m\u00e8re|grand-p\u00e8re|oncle|cousin|voisine?|madre|"
@@ -285,10 +292,11 @@ _FOREIGN_RELATION = (
     r"[ \t]*,?[ \t]+"
 )
 # a relation word alone before a capitalised name: "Wife Sigrid at bedside", "son Tevita will pick up"
-_BARE_RELATION = (
-    r"(?i:\b(?:wife|husband|partner|spouse|son|daughter|mother|father|mum|mom|dad|sister|brother|aunt|uncle|"
-    r"grandmother|grandfather|cousin|niece|nephew|friend|colleague|boss|manager|neighbou?r))[ \t]*,?[ \t]+"
+_BARE_RELATION_WORDS = _word_set(
+    "wife husband partner spouse son daughter mother father mum mom dad sister brother aunt uncle",
+    "grandmother grandfather cousin niece nephew friend colleague boss manager neighbour neighbor",
 )
+_BARE_RELATION = r"(?i:\b(?:" + "|".join(sorted(_BARE_RELATION_WORDS)) + r"))[ \t]*,?[ \t]+"
 _STRONG_CUE = (
     r"(?i:\b(?:cc|bcc|attn|attention|signed|my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]+is|"
     r"this[ \t]+is[ \t]+(?:dr|mr|mrs|ms)|on[ \t]+behalf[ \t]+of|c/o|assigned[ \t]+to|"
@@ -424,8 +432,7 @@ _STRONG_PATTERNS = (
     ),
     ("relation", rf"{_RELATION}\K{_NAME}", 0.85),
     ("foreign_relation", rf"{_FOREIGN_RELATION}\K{_NAME}", 0.8),
-    # an initial, a particle and a surname: "P. de Vries", "J. van der Berg"
-    ("initial_particle", rf"\b{_UPPER}\.[ \t]*(?:{_PARTICLE}[ \t]+)+{_TOKEN}{_END}", 0.7),
+    # (an initial, a particle and a surname, "P. de Vries", is bare_names.py's ``initials`` rule)
     ("cue", rf"{_STRONG_CUE}\K{_NAME}", 0.8),
     # the name must end the greeting: "Hi Oluwaseun," / "Dear Ms Nakamura" (honorific above)
     ("greeting", rf"{_GREETING}\K{_NAME}(?=[ \t]*(?:[,!:.\-\u2014\u2013]|\r?\n|$))", 0.8),
@@ -439,13 +446,13 @@ _STRONG_PATTERNS = (
     # "Gracias, Valentina" ending a text; a last line of a name after a line ending with a comma
     (
         "sign_off_comma",
-        rf"(?:^|(?<=[.!?][ \t]{0, 8}))(?i:{_SIGN_OFF_WORDS})[ \t]*,[ \t]*\K{_NAME}"
+        rf"(?:^|(?<=[.!?][ \t]{{0,8}}))(?i:{_SIGN_OFF_WORDS})[ \t]*,[ \t]*\K{_NAME}"
         r"(?=[ \t]*[.!]?[ \t]*\Z)",
         0.8,
     ),
     ("last_line", rf",[ \t]*\r?\n[ \t]*\K{_TOKEN}(?:[ \t]+{_TOKEN}){{0,2}}{_END}(?=[ \t]*\Z)", 0.7),
     # "Sunny and I", "me and Will": a person beside the writer
-    ("and_i", rf"(?:^|(?<=[\n.!?][ \t]{0, 8})){_NAME}(?=[ \t]+and[ \t]+(?:I|me)\b)", 0.7),
+    ("and_i", rf"(?:^|(?<=[\n.!?][ \t]{{0,8}})){_NAME}(?=[ \t]+and[ \t]+(?:I|me)\b)", 0.7),
     ("and_me", rf"(?i:\b(?:me|I)[ \t]+and[ \t]+)\K{_NAME}", 0.7),
     # a note's next of kin: "NOK: wife, Funmilayo", "emergency contact: husband - Tariq"
     ("kin", rf"{_KIN}\K{_NAME}", 0.75),
@@ -579,6 +586,20 @@ _PERSON_PLACE_FIELD = (
     r"location(?:[ \t]+given)?|region|state|province|county|city|town|hometown|residence)[\"']?[ \t]*[:=]"
     r"[ \t]*[\"']?)"
 )
+# "a woman from Mombasa"
+_PERSON_NOUNS = (
+    "man",
+    "woman",
+    "boy",
+    "girl",
+    "patient",
+    "customer",
+    "client",
+    "guest",
+    "user",
+    "passenger",
+    "caller",
+)
 _PLACE_PATTERNS = (
     ("place_cue", rf"{_PLACE_CUE}\K{_PLACE}", 0.6),
     # "moved from Gothenburg to Oslo"
@@ -593,7 +614,7 @@ _PLACE_PATTERNS = (
     ),
     (
         "place_of_a_person_noun",
-        r"(?i:\b(?:man|woman|boy|girl|patient|customer|client|guest|user|passenger|caller)[ \t]+from[ \t]+)"
+        r"(?i:\b(?:" + "|".join(_PERSON_NOUNS) + r")[ \t]+from[ \t]+)"
         rf"\K{_PLACE}",
         0.6,
     ),
@@ -642,8 +663,9 @@ _KNOWN_PLACE_PATTERNS = (
 _TEAM_PATTERNS = (("name_from_team", rf"\b{_WORD_START}{_TOKEN}(?={_DEPARTMENT})", 0.7),)
 _WORD_NAME_PATTERNS = (("word_name_surname", rf"\b{_WORD_START}{_TOKEN}[ \t]+{_TOKEN}{_END}", 0.65),)
 # a booking in a name: "reserved for Hunter Young", "table booked for Amina"
+_BOOKED_FOR_WORDS = ("booked", "reserved", "booking", "reservation", "held", "table", "room")
 _BOOKED_FOR = (
-    r"(?i:\b(?:booked|reserved|booking|reservation|held|table|room)[ \t]+(?:is[ \t]+|was[ \t]+)?"
+    r"(?i:\b(?:" + "|".join(_BOOKED_FOR_WORDS) + r")[ \t]+(?:is[ \t]+|was[ \t]+)?"
     r"(?:for|under))[ \t]+"
 )
 _BOOKING_PATTERNS = (("booked_for", rf"{_BOOKED_FOR}\K{_NAME}", 0.7),)
@@ -766,14 +788,8 @@ _CAPITAL = r"(?:[A-Z]|[^\x00-\x7f])"
 _QUOTED_VALUE = re.compile(rf"[:=][ \t]*[\"']{_CAPITAL}")
 _FIELD_VALUE = re.compile(rf"[:=][ \t]*[\"']?{_CAPITAL}")  # place fields: `City: Recife`
 _HEADER_VALUE = re.compile(rf":[ \t]*{_CAPITAL}")  # header: `From: Amara`
-_HERE = re.compile(r"[ \t]here")
-_FOREIGN_POSSESSIVE = re.compile(
-    r"(?i)(?<!\w)(?:mein|meine|meinem|meinen|meiner|unser|unsere|mon|ma|mes|notre|mi|mis|nuestr[oa]|meu|"
-    r"minha|mia|mio|mijn|onze|min|mitt|mina|v\u00e5r|m\u00f3j|moja|mojego|mojej)[ \t]"
-)
-_INITIAL_PARTICLE = re.compile(
-    r"\b[A-Z]\.[ \t]*(?:van|von|de|der|den|del|della|di|da|do|dos|das|du|la|le|ter|ten)[ \t]"
-)  # name_here: "Ayodele here."
+_HERE = re.compile(r"[ \t]here")  # name_here: "Ayodele here."
+_FOREIGN_POSSESSIVE = re.compile(rf"(?i)(?<!\w){_FOREIGN_POSSESSIVE_WORD}[ \t]")
 
 
 def _any_case(word: str) -> str:
@@ -793,17 +809,14 @@ _FROM = re.compile(r"[ \t]from[ \t]")  # name_from_team: "Joy from billing"
 _AND_I = re.compile(r"[ \t]and[ \t]+(?:I|me)")  # and_i: "Sunny and I"
 
 
+_PLACE_PREPOSITIONS = ("in", "to", "from", "at", "near", "outside", "around")  # those of _PLACE_CUE
 # place_cue, place_pair: "lives in Lagos", "moved from Gothenburg to Oslo" (a preposition in any case)
 _PREPOSITION_PLACE = re.compile(
-    r"[ \t](?:"
-    + "|".join(_any_case(word) for word in ("in", "to", "from", "at", "near", "outside", "around"))
-    + rf")[ \t]+{_CAPITAL}"
+    r"[ \t](?:" + "|".join(_any_case(word) for word in _PLACE_PREPOSITIONS) + rf")[ \t]+{_CAPITAL}"
 )
 # known_place_cue: "lives in durban" (a preposition, then a word in lower case)
 _PREPOSITION_LOWER = re.compile(
-    r"[ \t](?:"
-    + "|".join(_any_case(word) for word in ("in", "to", "from", "at", "near", "outside", "around"))
-    + r")[ \t]+[a-z\u00df-\u024f]"
+    r"[ \t](?:" + "|".join(_any_case(word) for word in _PLACE_PREPOSITIONS) + r")[ \t]+[a-z\u00df-\u024f]"
 )
 # known_place_field: `city=durban`
 _PLACE_KEY = re.compile(
@@ -855,7 +868,6 @@ def _last_line(text: str) -> str:
 # The cue patterns read their cue words in any case: one shared scan per text finds which cue words it
 # has, as whole words of its letters folded to lower-case ASCII (the letters ``regex``'s ``(?i:...)`` reads
 # as a-z: A-Z, and \u0130, \u212a, \u017f), and each pattern needs one of the first words of its cues.
-_POSSESSIVES = ("my", "our", "his", "her", "their", "your")
 _GREETING_WORDS = (
     "hi",
     "hello",
@@ -994,34 +1006,7 @@ _CUE_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "greeting": _GREETING_WORDS,
     "self_intro": _GREETING_WORDS,
-    "bare_relation": (
-        "wife",
-        "husband",
-        "partner",
-        "spouse",
-        "son",
-        "daughter",
-        "mother",
-        "father",
-        "mum",
-        "mom",
-        "dad",
-        "sister",
-        "brother",
-        "aunt",
-        "uncle",
-        "grandmother",
-        "grandfather",
-        "cousin",
-        "niece",
-        "nephew",
-        "friend",
-        "colleague",
-        "boss",
-        "manager",
-        "neighbour",
-        "neighbor",
-    ),
+    "bare_relation": tuple(_BARE_RELATION_WORDS),
     "and_me": ("and",),
     "kin": ("kin", "nok", "emergency", "guardian"),
     "weak_cue": (
@@ -1058,20 +1043,8 @@ _CUE_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "lower_case": _POSSESSIVES + _GREETING_WORDS,
     "role": _ROLE_WORDS + tuple(word + "s" for word in _ROLE_WORDS),
-    "place_of_a_person_noun": (
-        "man",
-        "woman",
-        "boy",
-        "girl",
-        "patient",
-        "customer",
-        "client",
-        "guest",
-        "user",
-        "passenger",
-        "caller",
-    ),
-    "booked_for": ("booked", "reserved", "booking", "reservation", "held", "table", "room"),
+    "place_of_a_person_noun": _PERSON_NOUNS,
+    "booked_for": _BOOKED_FOR_WORDS,
     # the first words of _PLACE_CUE: "lives in", "moved to", "i'm from", "we're in"
     "known_place_cue": (
         *("live", "lives", "lived", "living", "moved", "moving", "move", "relocated", "relocating"),
@@ -1195,11 +1168,13 @@ def _cue_gate(pattern: str) -> Any:
     return lambda text: pattern in _cued_patterns(text)
 
 
-_SOFT_HONORIFICS = ("Sri", "Pak", "Ibu", "Sr", "Don", "Chief", "Madam", "Pan")
-
-
 def _soft_honorific(text: str) -> bool:
     return any(title in text for title in _SOFT_HONORIFICS)
+
+
+def _place_field(text: str) -> bool:
+    """place_field, person_place_field: a key of a place, then a value in capitals."""
+    return _FIELD_VALUE.search(text) is not None and _PLACE_KEY_WORD.search(text) is not None
 
 
 _GATES: dict[str, Any] = {
@@ -1221,17 +1196,12 @@ _GATES: dict[str, Any] = {
     "place_pair": _PREPOSITION_PLACE.search,
     "name_from_team": _FROM.search,
     "and_i": _AND_I.search,
-    "place_field": lambda text: (
-        _FIELD_VALUE.search(text) is not None and _PLACE_KEY_WORD.search(text) is not None
-    ),
+    "place_field": _place_field,
     "known_place_cue": _known_place_cue,
     "known_place_field": _PLACE_KEY.search,
     "known_place_foreign": _cue_gate("known_place_foreign"),
-    "person_place_field": lambda text: (
-        _FIELD_VALUE.search(text) is not None and _PLACE_KEY_WORD.search(text) is not None
-    ),
+    "person_place_field": _place_field,
     "header": _HEADER_VALUE.search,
-    "initial_particle": _INITIAL_PARTICLE.search,
     "foreign_relation": _foreign_relation,
     # a sign-off on its own line, then the name
     "signature": lambda text: "\n" in text,
@@ -2245,7 +2215,6 @@ _DETERMINERS = _word_set(
     "il lo gli uno suo mio tuo het een uw mijn zijn onze din ditt min mitt ert mój moja twój nasz "
     "wasz"
 )
-_TITLES = _word_set("sr sra srta dr dra mr mrs ms mx prof sig dott herr frau fru pani pan")
 _LEADING_WORD = re.compile(r"([^\s]+)[ \t]+")
 
 
@@ -2268,7 +2237,7 @@ def _without_leading_function_words(text: str, finding: Finding) -> Finding:
     last = text[finding.start : start].split()[-1].lower()
     if last in _DETERMINERS and not _has_cue_before(text, finding.start):
         return Finding(start, start, finding.entity_type, finding.score)  # "mein Konto", "Ihr Termin"
-    if len(rest) == 1 and rest[0].strip(".").lower() in _TITLES:
+    if len(rest) == 1 and rest[0].strip(".").lower() in _ADDRESS_WORDS:
         return Finding(start, start, finding.entity_type, finding.score)  # "Prezado Sr"
     if (
         not any(is_given_name(word.strip(".,:;!?")) for word in rest)

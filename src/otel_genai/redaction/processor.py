@@ -89,8 +89,7 @@ class _Worker:
         self.dropped = 0
         self._dropped_counted = 0
         self._name = name
-        if redactor.policy.isolation != "process":  # the engine will load on this process's worker thread
-            settle_engine_imports()
+        settle_engine_imports(redactor.policy)  # before the worker can load the engine
         self._thread = self._start()
         if hasattr(os, "register_at_fork"):
             # A pre-fork server (gunicorn --preload) forks after instrument(): each child needs its own

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from otel_genai.redaction.addresses import _NOT_A_STREET
@@ -376,13 +376,11 @@ _RANGE_AFTER = re.compile(
 )
 _ENDS_WITH_YEAR = re.compile(r"\d{4}$")
 # a date and time at the start of a log line ("[audit] 2024-04-02 17:31 actor=...", "INFO 2024-04-02 17:31")
-_LOG_LINE_HEAD = re.compile(
-    r"[ \t]*(?:(?:\[[^\]\n]{1,24}\]|(?i:info|warn(?:ing)?|error|debug|trace|fatal|critical|notice|"
-    r"audit))[ \t]*:?[ \t]*)*"
-)
+_LOG_LEVEL = r"info|warn(?:ing)?|error|debug|trace|fatal|critical|notice"
+_LOG_LINE_HEAD = re.compile(rf"[ \t]*(?:(?:\[[^\]\n]{{1,24}}\]|(?i:{_LOG_LEVEL}|audit))[ \t]*:?[ \t]*)*")
 _LOG_HEAD_REACH = 60
 _LOG_LINE_AFTER = re.compile(
-    r"[ \t]+(?:\[|[\w.\-]+=|(?i:info|warn(?:ing)?|error|debug|trace|fatal|critical|notice)\b|"
+    rf"[ \t]+(?:\[|[\w.\-]+=|(?i:{_LOG_LEVEL})\b|"
     r"[\w.\-]+(?:\[\d+\])?:[ \t])"
 )
 # A version that reads as a date: after a version specifier ("urllib3>=1.26.14", "shibuya==2026.7.12"), glued
@@ -820,20 +818,21 @@ def find_ibans(text: str) -> list[tuple[int, int]]:
     capitals must be of a country with a known IBAN length (random ids in lower case are not IBANs)."""
     found: list[tuple[int, int]] = []
     for match in _IBAN_CANDIDATE.finditer(text):
-        length = _iban_prefix(match.group(), _iban_length)
-        if not length and match.group()[:2] in IBAN_LENGTHS:
+        value = match.group()
+        length = _iban_prefix(value)
+        if not length and value[:2] in IBAN_LENGTHS:
             # a known country's code in capitals and a valid checksum at another length: an IBAN with a
             # group too many or too few is still an account number ("DE44 3704 0044 0532 0130 0099")
-            length = _iban_prefix(match.group(), _iban_any_length)
+            length = _iban_prefix(value, any_length=True)
         if length:
             found.append((match.start(), match.start() + length))
     return found
 
 
-def _iban_prefix(value: str, length_of: Callable[[str], int]) -> int:
+def _iban_prefix(value: str, *, any_length: bool = False) -> int:
     """The IBAN's length at the start of a candidate: the whole of it, or with groups cut off its end."""
     while len(value) >= 15:
-        length = length_of(value)
+        length = _iban_length(value, any_length=any_length)
         if length:
             return length
         cut = max(value.rfind(" "), value.rfind("-"))
@@ -843,14 +842,13 @@ def _iban_prefix(value: str, length_of: Callable[[str], int]) -> int:
     return 0
 
 
-def _iban_any_length(value: str) -> int:
-    """All of ``value`` when it is written in capitals and digits only ("... 0099 from" is cut first)."""
-    written = value[2:4].isdigit() and value.isupper() and not value[-1].isalpha()
-    return len(value) if written and iban_valid(value, any_length=True) else 0
-
-
-def _iban_length(value: str) -> int:
-    """How much of ``value`` is an IBAN: all of it, or its country's length with only letters after it."""
+def _iban_length(value: str, *, any_length: bool = False) -> int:
+    """How much of ``value`` is an IBAN: all of it, or its country's length with only letters after it.
+    ``any_length``: all of it, at any length, when written in capitals and digits only ("... 0099 from"
+    is cut first)."""
+    if any_length:
+        written = value[2:4].isdigit() and value.isupper() and not value[-1].isalpha()
+        return len(value) if written and iban_valid(value, any_length=True) else 0
     country = value[:2].upper()
     if not value.isupper() and country not in IBAN_LENGTHS:
         return 0
