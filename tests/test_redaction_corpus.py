@@ -45,16 +45,16 @@ DIGIT_KINDS = ("PHONE", "CREDIT_CARD", "US_SSN", "IBAN")
 # The output-messages schema spells OpenAI's finish reasons its own way.
 SEMCONV_FINISH_REASON = {"stop": "stop", "tool_calls": "tool_call"}
 
-# Bounds set just beside what was measured with en_core_web_sm over all seven corpora (979 texts; run with -s
-# for the report): PERSON 0.948, ADDRESS 0.973, LOCATION 0.932, PERSONAL_DATE 0.895, DATE_OF_BIRTH 0.968,
-# 6 of 293 clean texts altered. Recall here counts whole words of the exported strings, a little stricter
+# Bounds set just beside what was measured with en_core_web_sm over all eleven corpora (1,662 texts; run with
+# -s for the report): PERSON 0.952, ADDRESS 0.980, LOCATION 0.879, PERSONAL_DATE 0.925, DATE_OF_BIRTH 0.976,
+# 8 of 479 clean texts altered. Recall here counts whole words of the exported strings, a little stricter
 # than benchmarks/redaction_quality.py's characters (a weekday left beside a date is a miss).
-MIN_PERSON_RECALL = 0.93
-MIN_ADDRESS_RECALL = 0.95
-MIN_DATE_OF_BIRTH_RECALL = 0.95
-MIN_LOCATION_RECALL = 0.90
-MIN_PERSONAL_DATE_RECALL = 0.87
-MAX_CLEAN_ALTERED = 9
+MIN_PERSON_RECALL = 0.94
+MIN_ADDRESS_RECALL = 0.96
+MIN_DATE_OF_BIRTH_RECALL = 0.96
+MIN_LOCATION_RECALL = 0.86
+MIN_PERSONAL_DATE_RECALL = 0.90
+MAX_CLEAN_ALTERED = 11
 
 
 @dataclass
@@ -208,6 +208,16 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
+# a number written with any separators: "512 345 678", "512-345-678", "(512) 345.678"
+_NUMBER_RUN = re.compile(r"\d[\d \-.()/+]*")
+
+
+def _number_runs(text: str) -> list[str]:
+    """The digits of each number in ``text``: a value re-written with other separators is still found,
+    but the digits of two numbers apart in the text (an id and a timestamp) are never joined."""
+    return [_digits(run) for run in _NUMBER_RUN.findall(text)]
+
+
 def _survives_as_word(token: str, strings: list[str]) -> bool:
     word = re.compile(rf"(?<!\w){re.escape(token)}(?!\w)")
     return any(word.search(text) for text in strings)
@@ -294,7 +304,7 @@ def test_every_call_was_exported_once_and_redacted_by_the_ner_engine(run: Run) -
 
 def test_no_pattern_value_survives_anywhere(run: Run) -> None:
     everything = [text for span in run.spans for text in span_strings(span)]
-    everything_digits = [_digits(text) for text in everything]
+    everything_digits = [run for text in everything for run in _number_runs(text)]
     leaks = []
     checked = 0
     for item in PII_TEXTS:

@@ -238,10 +238,10 @@ def test_without_a_model_patterns_still_run_and_the_gap_is_said_loudly() -> None
     )
     assert result.returncode == 0, result.stderr
     assert "NO NER MODEL" in result.stderr
-    # a name nothing marks and no name list knows is the model's to find; one a cue introduces is found
-    # without it
+    # a name no name list knows is found without the model too: by the name scorer's add model (two
+    # name-like capitalised words after "went to"); one a cue introduces by the cue recognizers
     assert result.stdout.splitlines() == [
-        "presidio patterns-only ['EMAIL_ADDRESS']",
+        "presidio patterns-only ['EMAIL_ADDRESS', 'PERSON']",
         "presidio patterns-only ['PERSON']",
     ]
 
@@ -271,6 +271,61 @@ def test_only_1640_to_1699_are_four_digit_phone_numbers_in_presidios_regions() -
         if any(True for _ in phonenumbers.PhoneNumberMatcher(f"{number:04d}", region, leniency=1))
     }
     assert phones and all(1640 <= number <= 1699 for number in phones)
+
+
+def _phone_windows(count: int, seed: int) -> list[str]:
+    """Windows in every shape the region pre-check reasons about: plus signs (full-width too), trunk and
+    international prefixes, extensions, vanity letters, non-ASCII digits, brackets, slashes."""
+    rng = random.Random(seed)
+    pieces = ["+", "\uff0b", "(", ")", "[", "]", "-", "\u2013", ".", " ", "/", "\\", "+1 ", "+44 ", "0", "00"]
+    pieces += ["011", "ext. ", "x", "X", "#", ",", ";", ";ext=", "~", "tel:", "\n", "доб", "\u00a0", "٣٠"]
+    pieces += ["²", "FLOWERS", "1-800-", ":", "$", "%", "\u3000", "call", "at", "order", "id", "e", "a"]
+    windows = []
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randint(2, 12)):
+            if rng.random() < 0.55:
+                parts.append("".join(rng.choice("0123456789") for _ in range(rng.randint(1, 6))))
+            else:
+                parts.append(rng.choice(pieces))
+        windows.append("".join(parts))
+    return windows
+
+
+def test_a_region_the_phone_pre_check_skips_never_has_a_match() -> None:
+    """The digit-run recognizer skips a region's PhoneNumberMatcher where no string it would parse can
+    be a valid number of that region; on every probe window, such a region's matcher finds nothing."""
+    import phonenumbers
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    from otel_genai.redaction.recognizers import _NumberShape, _parsed_strings, _phone_region, _windows
+
+    texts = [item.text for item in PII_TEXTS] + list(CLEAN_TEXTS) + _synthetic_texts(300, seed=3)
+    windows = [text[start:end] for text in texts for start, end in _windows(text)]
+    windows += _phone_windows(2500, seed=5)
+    skipped = matched = 0
+    for window in windows:
+        parsed = _parsed_strings(window)
+        shapes = [_NumberShape(string) for string in parsed] if parsed is not None else None
+        for code in PhoneRecognizer.DEFAULT_SUPPORTED_REGIONS:
+            found = list(phonenumbers.PhoneNumberMatcher(window, code, leniency=1))
+            matched += bool(found)
+            if shapes is not None and not _phone_region(code).could_match(shapes):
+                skipped += 1
+                assert not found, (code, window)
+    assert skipped > len(windows) and matched > 500  # the check skips much, the probe has phone numbers
+
+
+def test_the_phone_pre_check_runs_regions_it_cannot_bound() -> None:
+    from otel_genai.redaction.recognizers import _first_digits, _phone_region
+
+    assert _phone_region("US").known and _phone_region("US").lengths == {7, 10}  # Canada's 7-digit numbers
+    assert _phone_region("AR").known is False  # its national prefix rule adds a "9"
+    assert _phone_region("ZZ").known is False
+    assert _first_digits("0|180020") == {0, 1}
+    assert _first_digits("(?:0|90)(?:(1[245])(\\d{10,11}))?") == {0, 9}
+    assert _first_digits("0?1") == set(range(10))
+    assert _first_digits("[01]") == set(range(10))
 
 
 # --- the lean analysis (redaction/_analysis.py) against Presidio's AnalyzerEngine.analyze -------------------

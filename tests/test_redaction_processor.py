@@ -557,8 +557,8 @@ def test_a_backlog_under_patterns_is_analysed_without_ner(make_pipeline: Callabl
 def test_a_backlog_under_patterns_with_the_real_engine(
     make_pipeline: Callable[..., Pipeline], real_engine: Any
 ) -> None:
-    """Real engine: patterns still catch e-mail addresses; a name only the model would find (no cue, in no
-    name list) survives."""
+    """Real engine: patterns still catch e-mail addresses (a name in no name list and after no cue is the
+    model's and the name scorer's to find: not asserted here)."""
     pipeline = make_pipeline(policy=RedactionPolicy(max_lag_seconds=5, on_overload="patterns"))
     end_chat(
         pipeline,
@@ -573,8 +573,8 @@ def test_a_backlog_under_patterns_with_the_real_engine(
     assert "margaret.thornton@example.com" not in text
     assert "<EMAIL_ADDRESS>" in text
     assert span.attributes["redaction.engine"] == "presidio patterns-only"
-    assert span.attributes["redaction.pii.types"] == ("EMAIL_ADDRESS",)
-    assert text.startswith("The invoice went to Zorvath Quillmere and ")
+    assert "EMAIL_ADDRESS" in span.attributes["redaction.pii.types"]
+    assert text.startswith("The invoice went to ")
 
 
 # --- off the application thread --------------------------------------------------------------------

@@ -350,6 +350,59 @@ def test_dates_of_birth_in_every_format(detector, text: str, date: str) -> None:
     assert _covered(detector, text, date, "DATE_OF_BIRTH")
 
 
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # a CJK date after an English cue, a birth noun as a log key, Indonesian and Turkish cues
+        ("Applicant profile, DOB per passport: 1985年11月23日", "1985年11月23日"),
+        ("생년월일 1979년 3월 8일 확인", "1979년 3월 8일"),
+        ("WARN signup: nascimento=2001-06-30, plano=basic", "2001-06-30"),
+        ("Data pasien: tgl lahir 9 Maret 1970, golongan darah O.", "9 Maret 1970"),
+        ("Müşteri kayd\u0131: doğum tarihi 21.11.1983, şehir İzmir.", "21.11.1983"),
+        ("Sổ khám: ngày sinh 15/08/1991.", "15/08/1991"),
+        ("Ref. (d. 30.04.1952) in the archive card", "30.04.1952"),
+    ],
+)
+def test_dates_of_birth_in_more_languages_and_scripts(detector, text: str, date: str) -> None:
+    assert _covered(detector, text, date, "DATE_OF_BIRTH")
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # admissions, discharges, deaths and appointments in Polish, Turkish, Italian, Dutch, Indonesian
+        ("Notatka: pan Zbigniew Lis, ur. 2.02.1949, przyjęty 11.03.2026 na oddział.", "11.03.2026"),
+        ("Kay\u0131t: 04.05.2026 tarihinde taburcu edildi.", "04.05.2026"),
+        ("Hat\u0131rlatma: 22.06.2026 tarihli randevunuz iptal edildi.", "22.06.2026"),
+        ("Scheda: dimissione prevista il 07/04/2026.", "07/04/2026"),
+        ("Bericht: op 9 maart 2026 overleden in het ziekenhuis.", "9 maart 2026"),
+        ("Ringkasan: pasien dirawat sejak 3 Juni 2026.", "3 Juni 2026"),
+        # a sentence goes on past a short abbreviation before a number: the name makes the date personal
+        ("Akte Helga Brandt, geb. 03.03.1950, Termin verschoben auf 14.05.2026.", "14.05.2026"),
+        ("Frau Helga Brandt (geb. 03.03.1950) kam am 14.05.2026 wieder.", "14.05.2026"),
+        # a pronoun of the cue languages makes a date personal as "her" does
+        ("Nota: la próxima llamada con ella será el 3 de marzo de 2026.", "3 de marzo de 2026"),
+    ],
+)
+def test_personal_dates_in_more_languages(detector, text: str, date: str) -> None:
+    assert _covered(detector, text, date, "PERSONAL_DATE") or _covered(detector, text, date, "DATE_OF_BIRTH")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The flu vaccination campaign for all staff runs from 1 to 30 November in building C.",
+        "Kampagne zur Grippeimpfung: Termine vom 3. bis 28. Oktober im Foyer.",
+        "Nuestra campaña de vacunación se realiza del 5 al 20 de mayo en la sede central.",
+        "El mes de marzo de 2026 cierra el trimestre.",
+    ],
+)
+def test_a_campaigns_dates_are_not_personal(detector, text: str) -> None:
+    findings = detector.analyze([text], ner=False)[0]
+    dates = [f for f in findings if f.entity_type in ("PERSONAL_DATE", "DATE_OF_BIRTH")]
+    assert not dates, dates
+
+
 def _reference_personal_dates(text: str) -> list[tuple[int, int]]:
     """The slow definition: every date anywhere, kept when a cue is just before or right after it."""
     from otel_genai.redaction.recognizers import _DATE_RE, _PERSONAL_CUE_AFTER, _PERSONAL_CUE_BEFORE
@@ -1087,10 +1140,28 @@ def test_national_card_networks_are_cards(detector, prefix: str) -> None:
         ("Meine Telefonnummer: 030 901 82 07", "030 901 82 07"),
         ("Mi teléfono es 91 000 12 34 por la tarde.", "91 000 12 34"),
         ("Mon numéro : 06 00 00 12 34", "06 00 00 12 34"),
+        # "reachable at": the number's every group, also the fifth of a French one
+        ("Ärendet gäller Nils. Han nås på 073-000 12 45 efter lunch.", "073-000 12 45"),
+        ("Frau Brandt ist erreichbar unter 040 000 81 22.", "040 000 81 22"),
+        ("Le client est joignable au 07 00 00 45 19 le matin.", "07 00 00 45 19"),
+        ("Meneer De Vries is bereikbaar op 06 0001 2345.", "06 0001 2345"),
     ],
 )
 def test_local_numbers_after_a_cue_in_other_languages(detector, text: str, phone: str) -> None:
     assert _covered(detector, text, phone, "PHONE_NUMBER"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sie ist erreichbar, Bestellung 20260045 ist unterwegs.",
+        "Je suis joignable, commande 40071288 en attente.",
+        "call me about order 5550143 when it ships",
+    ],
+)
+def test_an_order_number_after_a_phone_cue_is_no_phone(detector, text: str) -> None:
+    """The order word between the cue and the digits makes them the order's (in several languages)."""
+    assert _found(detector, [text], "PHONE_NUMBER") == [set()], text
 
 
 # --- personal dates: the weekday, the time and the range written with the date, in every language --------
@@ -1298,6 +1369,9 @@ def test_ip_refinement_stays_linear_on_50kb_adversarial_texts() -> None:
         "ATATT3" + "xFfGF0a1B2c3D4e5" * 8,
         "gsk_" + "a1B2c3D4e5" * 5 + "ab",
         "r8_" + "a1B2c3D4e5" * 3 + "abcdefg",
+        # a little off the provider's length (mistyped, truncated, or a made-up example): still a key
+        "SG." + "q7Lm2Xv9Rt4B" + "." + "Zk3Wn8Pc5Hd1Jf6Gs0Yb4Tv7Qa2",
+        "AIza" + "Sy" + "Qm4Vk8Rp2Xz6Lc1Nb5Hd9Fj3Gt7Wy",
     ],
 )
 def test_provider_tokens_are_api_keys(detector, key: str) -> None:
@@ -1400,3 +1474,165 @@ def test_round_two_rules_stay_linear_on_50kb_adversarial_texts() -> None:
         findings = [Finding(s, e, kind, score) for s, e, kind, score in find_dates(text)]
         assert all(f.end - f.start < 80 for f in refine_patterns(text, findings)), unit
         assert all(end - start < 40 for start, end in find_phones(text)), unit
+
+
+# --- the sixth blind set's dates, as rules (own texts; issue 17) ------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # a weekday, a day and a clock time: an appointment's shape, personal with no cue word
+        ("Kofi collects the keys Fri 7 Mar 2025, 16:30 at the desk.", "Fri 7 Mar 2025, 16:30"),
+        ("dinner with the in-laws Sat 22 Feb 19:00", "Sat 22 Feb 19:00"),
+        ("De schilder komt woensdag 12 maart om 9:15 langs.", "woensdag 12 maart om 9:15"),
+        ("La recogida es el viernes 7 de marzo a las 17:30.", "viernes 7 de marzo a las 17:30"),
+        # Indonesian weekdays, months and "pukul"
+        ("Teknisi datang hari Senin, 3 Maret pukul 09.30 WIB.", "Senin, 3 Maret pukul 09.30 WIB"),
+        ("Pengiriman dijadwalkan Jumat, 15 Agustus pukul 14.00.", "Jumat, 15 Agustus pukul 14.00"),
+        # an estimated arrival's key
+        ("courier=7 eta='Tue 18 Mar 11:00' zone=4", "Tue 18 Mar 11:00"),
+    ],
+)
+def test_an_appointments_shape_makes_a_date_personal(text: str, date: str) -> None:
+    assert _refined_dates(text).get(date) == "PERSONAL_DATE", _refined_dates(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sprint demo Tue 4 Mar 2025 at 10:00 in the big room.",  # a team's event
+        "Weekly sync moved to Thu 6 Mar 15:00.",
+        "The support desk is closed until Monday 06:00 UTC.",  # a weekday and a time, no day
+        "Release 4.2 ships Wed 12 Mar 2025 at 09:00.",  # a release
+    ],
+)
+def test_an_appointments_shape_among_a_teams_or_a_things_words_stays(text: str) -> None:
+    assert _refined_dates(text) == {}
+
+
+def test_a_birthday_in_portuguese_is_a_date_of_birth() -> None:
+    text = "Oi! Meu aniversário é 03/09/1988, tem desconto?"
+    assert _refined_dates(text) == {"03/09/1988": "DATE_OF_BIRTH"}
+
+
+@pytest.mark.parametrize("weekday", ["środę", "srodę", "srode", "sobote", "niedziele", "niedzielę"])
+def test_polish_weekday_forms_with_and_without_their_ogonek_take_a_time(weekday: str) -> None:
+    """The word set before a weekday's time and the weekday pattern hold the same Polish forms."""
+    from otel_genai.redaction.recognizers import _BEFORE_WEEKDAY_TIME, _WEEKDAY_NAME
+
+    assert weekday in _BEFORE_WEEKDAY_TIME
+    assert re.fullmatch(_WEEKDAY_NAME, weekday)
+
+
+def test_a_noun_ner_reads_as_a_person_at_a_sentences_start_makes_no_date_personal() -> None:
+    text = "Drum unit swapped on floor 2. Cartridge replaced 2025-01-14."
+    assert _refined_dates(text, ("Cartridge",)) == {}
+    # a given name there still does
+    text = "The visa came through. Kofi flew in on 2025-01-14."
+    assert _refined_dates(text, ("Kofi",)) == {"2025-01-14": "PERSONAL_DATE"}
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # a window's last word read whole: "professionnel" is no "pr" (pull request)
+        ("Elle a rendez-vous le 4 mars à 9h pour le dossier professionnel.", "4 mars à 9h"),
+        (
+            "Reunión con el abogado: cita el 9 de abril a las 10:00, procedimiento nuevo.",
+            "9 de abril a las 10:00",
+        ),
+        # Turkish months, a date of birth after "doğum tarihi"
+        (
+            "Hastan\u0131n do\u011fum tarihi 9 May\u0131s 1975, kontrol randevusu 2 Kas\u0131m 2026.",
+            "9 May\u0131s 1975",
+        ),
+        (
+            "Hastan\u0131n do\u011fum tarihi 9 May\u0131s 1975, kontrol randevusu 2 Kas\u0131m 2026.",
+            "2 Kas\u0131m 2026",
+        ),
+        # a range opened by a day and month ("vom 3.5. bis 9.5.2026", "de 02/03 a 06/03")
+        ("Herr Jonas Brandt lag vom 3.5. bis 9.5.2026 auf Station 4.", "vom 3.5. bis 9.5.2026"),
+        ("La reserva de Marta Gil es de 02/03 a 06/03, habitación doble.", "de 02/03 a 06/03"),
+        # an honorific's dot ends no sentence: the person is in the date's sentence
+        ("Visit note 03/02/2026 - Mrs. Okafor reports less pain.", "03/02/2026"),
+        # leave of a kind, a conversation, a hospitalisation, a discharge, Vietnamese appointments
+        ("Priya goes on maternity leave from 2 May 2027, per HR.", "2 May 2027"),
+        ("Termin: Gespräch am 14.01.2027 mit der Kundin.", "14.01.2027"),
+        ("Après son hospitalisation du 4 au 9 mars, il reprend.", "du 4 au 9 mars"),
+        ("Internado desde 02/11. Alta prevista para 09/11.", "09/11"),
+        ("Tôi muốn đổi lịch hẹn khám ngày 14/03.", "14/03"),
+        ("Guest record: check-in 2027-03-08, room 12.", "2027-03-08"),
+        # a weekday's ordinal day, lower case too
+        ("can we push my physio appt from mon 2nd to thu 5th?", "mon 2nd"),
+        ("can we push my physio appt from mon 2nd to thu 5th?", "thu 5th"),
+        ("Sam Reyes and I left early (Sun 14th) for a funeral.", "Sun 14th"),
+    ],
+)
+def test_blind_round_date_gaps_are_closed(detector, text: str, date: str) -> None:
+    (findings,) = detector.analyze([text], ner=True)
+    spans = [(f.start, f.end) for f in findings if f.entity_type in ("PERSONAL_DATE", "DATE_OF_BIRTH")]
+    start = text.index(date)
+    assert any(s <= start and start + len(date) <= e for s, e in spans), (text, spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ('{"id": 7, "dateNaissance": "1966-02-19"}', "1966-02-19"),
+        ('{"dateOfBirth": "1966-02-19"}', "1966-02-19"),
+        ("Cliente: Ana Reis. Nasc. 19/02/1966.", "19/02/1966"),
+        ("Patient: Uwe Stahl. Geb. 19.02.1966.", "19.02.1966"),
+        ('    p = Person(name="Ines", born=date(1966, 2, 19))', "date(1966, 2, 19)"),
+    ],
+)
+def test_dates_of_birth_as_keys_abbreviations_and_code(detector, text: str, date: str) -> None:
+    assert _covered(detector, text, date, "DATE_OF_BIRTH"), text
+
+
+def test_a_backup_person_is_no_backup_job(detector) -> None:
+    text = "Noor Bakr is off on parental leave from 3 June 2027. Backup contact: Omar Said."
+    assert "3 June 2027" in _personal(detector, text)
+
+
+def test_code_that_reads_a_secret_and_a_years_invoice_number_are_no_findings(detector) -> None:
+    texts = [
+        'STRIPE_SECRET = os.environ["STRIPE_SECRET_KEY"]',
+        "api_key = process.env.MAPS_API_KEY",
+        'token = os.getenv("GH_TOKEN")',
+        "Ihre Rechnung Nr. 2027-03-0815 ist beigefügt.",
+    ]
+    assert _found(detector, texts[:3], "API_KEY") == [set(), set(), set()]
+    assert _found(detector, texts[3:], "PHONE_NUMBER") == [set()]
+    assert _found(detector, ['password = "Hunter2(x)99"'], "API_KEY") == [{"Hunter2(x)99"}]
+
+
+def test_a_slices_step_is_no_ip_and_an_emergency_visit_date_is_personal(detector) -> None:
+    code = "evens = values[-2::-2]\nhead = rows[3::]"
+    assert _found(detector, [code], "IP_ADDRESS") == [set()]
+    assert _found(detector, ["host 2001:db8:7::4 refused"], "IP_ADDRESS") == [{"2001:db8:7::4"}]
+    text = "Hasta Deniz Ak. 5 Ocak 2027 tarihinde acil servise getirildi."
+    assert "5 Ocak 2027" in _personal(detector, text, ner=False)
+
+
+def test_the_thousands_of_an_amount_before_a_street_word_are_no_address(detector) -> None:
+    text = "Deal value 72,500 GBP. Close expected in May."
+    assert _found(detector, [text], "STREET_ADDRESS") == [set()]
+    assert _found(detector, ["Send it to 12 Ocean Close, Bristol"], "STREET_ADDRESS") != [set()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gracias.\n\n> El 9 feb 2027, a las 10:12, Lucía Vidal <l.vidal@example.org> escribió:\n> ¿mi cita?",
+        "Tudo certo.\n\n---- Em qua., 3 de mar. de 2027 Tiago Lima <t.lima@example.com> escreveu ----",
+        "Grazie.\n\n> Il giorno mar 9 feb, Marco Rossi ha scritto:\n> Posso spostare l'appuntamento?",
+        "Aviso: la consulta de Dermatología estará cerrada el 6 de enero. Las citas se reprogramarán.",
+        "All — the Berlin off-site moves to the Porto office (same dates, 8-10 Mar). Agenda to follow.",
+    ],
+)
+def test_a_quoted_messages_date_a_closure_and_an_offsite_are_no_personal_dates(detector, text: str) -> None:
+    assert _personal(detector, text) == set(), text
+
+
+def test_shots_due_in_a_vaccination_record_are_a_personal_date(detector) -> None:
+    text = "Immunisation record: infant Ana Tupou (DOB 2 Jan 2027), 8-week shots due 27 Feb 2027."
+    assert "27 Feb 2027" in _personal(detector, text)

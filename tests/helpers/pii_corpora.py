@@ -11,7 +11,11 @@
 * ``unseen``: ``pii_corpus_unseen.py``, written blind by a fifth author at the start of the second session;
   measured once after its first round, then read and tuned on in the second;
 * ``sixth``: ``pii_corpus_sixth.py``, written blind by a sixth author during that round and measured once
-  after it: the honest numbers for text nobody tuned on (``benchmarks/results/redaction_quality_history.md``).
+  after it, then read and tuned on in the third session;
+* ``seventh``, ``eighth``, ``ninth``, ``tenth``: ``pii_corpus_seventh.py`` ..., written blind by four more
+  authors in the third session; each measured once before anyone read it (seventh after the first round,
+  eighth and ninth after the second, tenth after the third), then read and tuned on (but tenth), see
+  ``benchmarks/results/redaction_quality_history.md``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,14 @@ from types import ModuleType
 from helpers import (
     pii_corpus,
     pii_corpus_dev,
+    pii_corpus_eighth,
     pii_corpus_final,
     pii_corpus_fresh,
     pii_corpus_holdout,
+    pii_corpus_ninth,
+    pii_corpus_seventh,
     pii_corpus_sixth,
+    pii_corpus_tenth,
     pii_corpus_unseen,
 )
 from helpers.pii_corpus import Labelled
@@ -37,6 +45,10 @@ CORPORA: dict[str, ModuleType] = {
     "final": pii_corpus_final,
     "unseen": pii_corpus_unseen,
     "sixth": pii_corpus_sixth,
+    "seventh": pii_corpus_seventh,
+    "eighth": pii_corpus_eighth,
+    "ninth": pii_corpus_ninth,
+    "tenth": pii_corpus_tenth,
 }
 
 

@@ -10,7 +10,8 @@ arithmetic, so its findings are identical (same spans, types, scores and order),
 * matches a plain ``PatternRecognizer``'s patterns with ``_gates.scan_patterns`` (no result object and
   explanation per match);
 * builds the artifacts lazily: the lemmas and keywords only when a result's recognizer has context words,
-  the NER entities only when a recognizer reads them;
+  the NER entities only when a recognizer reads them; lemmas and token ends from one array copy of the
+  doc (``Doc.to_array``), not a ``Token`` object per token;
 * enhances scores on plain tuples (no deep copy), finding a match's token by bisection and looking keywords
   up in a set.
 
@@ -252,8 +253,11 @@ def _lazy_artifacts_type(base: type) -> type:
                     engine._get_entities(doc), engine._get_scores_for_entities(doc)
                 )
                 self.entities, self.scores = entities, scores if scores else [0.85] * len(entities)
-            elif name == "lemmas":
-                self.lemmas = [token.lemma_ for token in doc]
+            elif name == "lemmas":  # token.lemma_ of each token, without building a Token per token
+                from spacy.attrs import LEMMA
+
+                strings = doc.vocab.strings
+                self.lemmas = [strings[lemma] for lemma in doc.to_array(LEMMA).tolist()]
             elif name == "tokens_indices":
                 self.tokens_indices = [token.idx for token in doc]
             elif name == "lower_lemmas":
@@ -270,10 +274,13 @@ def _lazy_artifacts_type(base: type) -> type:
                 ]
             elif name == "keyword_set":
                 self.keyword_set = self._keyword_builder(self.lemmas)
-            else:  # token_ends
-                ends = [token.idx + len(token) for token in doc]
+            else:  # token_ends: each token's idx + len, in one array copy (not a Python loop per token)
+                from spacy.attrs import IDX, LENGTH
+
+                starts_lengths = doc.to_array([IDX, LENGTH])
                 # bisection needs strictly increasing ends: every token has a character
-                self.token_ends = ends if all(len(token) for token in doc) else None
+                nonempty = len(doc) == 0 or bool(starts_lengths[:, 1].all())
+                self.token_ends = starts_lengths.sum(axis=1).tolist() if nonempty else None
             return self.__dict__[name]
 
         def token_at(self, start: int) -> int | None:

@@ -129,7 +129,14 @@ _COMPOUND = (
     r"(?<![\p{L}\-])(?!(?i:brigade|renegade|ferweg)\b)\p{Lu}[\p{Ll}\p{M}]{2,}?"
     r"(?:straße|strasse|weg|gasse|allee|platz|damm|ufer|chaussee|steig|pfad|straat|gracht|laan|plein|"
     r"kade|singel|dijk|steeg|gatan|gata|vägen|väg|veien|gaten|gade|vej|katu|kuja)"
+    # Finnish "-tie" (a road) only before a house and a Finnish postcode: "Garantie 2" is no street
+    r"|(?<![\p{L}\-])\p{Lu}\p{Ll}{3,}?tie(?=[ \t]+\d{1,4}(?:[ \t]?[A-Za-z])?(?:[ \t]+\d{1,3})?[ \t]*,"
+    r"[ \t]*\d{5}[ \t]+\p{Lu})"
     r"|(?<![\p{L}\-])\p{Lu}\p{Ll}{3,}?str\."
+    # a street named after a person or a place, hyphenated to its type: "Karl-Marx-Straße 5",
+    # "Rosa-Luxemburg-Platz 2", "Konrad-Adenauer-Ring 11", "Van-Gogh-Laan 3"
+    r"|(?<![\p{L}\-])\p{Lu}[\p{L}\p{M}]{1,20}(?:-\p{L}[\p{L}\p{M}]{0,20}){0,3}-"
+    r"(?:Straße|Strasse|Str\.|Weg|Gasse|Allee|Platz|Damm|Ufer|Ring|Chaussee|Steig|Pfad|Straat|Laan|Plein|Kade)"
 )
 # (and the Eastern European types after the name, "Nevsky Prospekt 88": one scan of the words for both)
 _SEPARATE_GERMANIC = (
@@ -145,7 +152,11 @@ _TURKISH = (
     # a floor and a flat without a comma: "No: 12 K: 3 D: 7", "No:5 Daire 2"
     r"(?:[ \t]+(?:Kat|K)[:.][ \t]*\d{1,2}(?!\w))?(?:[ \t]+(?:Daire|D)(?:[:.][ \t]*|[ \t]+)\d{1,3}(?!\w))?"
 )
-_HOUSE_AFTER = r"[ \t]+\d{1,4}(?:[ \t]?[a-zA-Z](?![\p{L}\d]))?(?:[\-/]\d{1,4}[a-zA-Z]?)?(?![\w.,:]?\d|\w)"
+# (a house letter after a dash, "221-H"; a stair's letter and a flat's number before a comma, "14 B 22,")
+_HOUSE_AFTER = (
+    r"[ \t]+\d{1,4}(?:[ \t]?-?[a-zA-Z](?![\p{L}\d])(?:[ \t]+\d{1,3}(?=[ \t]*,))?)?"
+    r"(?:[\-/]\d{1,4}[a-zA-Z]?)?(?![\w.,:]?\d|\w)"
+)
 # A unit or house before the street: "Flat 2, ", "Unit 5/", "House 12, ", "Suite 400, "
 _UNIT_WORD_NUMBERLESS = r"(?:Flat|House|Plot|Apt\.?|Apartment|Unit|Villa|Bungalow|Door|No\.|Erf|Stand|Blk\.?)"
 _UNIT_WORD = rf"(?:{_UNIT_WORD_NUMBERLESS}|Suite|Level|Floor|Shop|Building|Bldg\.?|Block)"
@@ -240,7 +251,9 @@ _POSTCODE = (
 _REGION = r"[A-Z]{2,3}(?![\p{L}\d.\-])"
 # a district and its city joined by a slash ("Kadikoy/Istanbul", "Cankaya / Ankara") count as one
 _CITY = (
-    r"(?:(?:Col|Urb|Fracc|Bo|Qr)\.[ \t]*|(?:Colonia|Bairro|Barrio|Quartier)[ \t]+)?"
+    # (a Vietnamese ward or district in lower case: "phường Hải Châu 1", "quận 3")
+    r"(?:(?:Col|Urb|Fracc|Bo|Qr|TP|Tp)\.[ \t]*|(?:Colonia|Bairro|Barrio|Quartier|ph\u01b0\u1eddng|qu\u1eadn|"
+    r"huy\u1ec7n)[ \t]+)?"
     rf"{_STOP}{_W}(?:[ \t]+(?:(?:de|do|da|dos|das|del|di|la|le|of|upon|on|am|im|sur|en)[ \t]+)?{_STOP}{_W})"
     rf"{{0,3}}(?:[ \t]?/[ \t]?{_STOP}{_W}(?:[ \t]+{_W})?)?"
     # a locality's phase or stage: "Lekki Phase 1", "Banashankari Stage II"
@@ -281,6 +294,8 @@ _ELEMENT = (
 # "Apt 4B" or "#12" after a street without a comma
 _SPACED_UNIT = (
     r"[ \t]+(?:(?i:apt|apartment|suite|ste|unit|flat|depto|dpto|piso|wohnung|whg|lok)(?![\p{L}])\.?[ \t]*#?"
+    # the house's number after a kilometre marker or a block: "Jl. Kaliurang Km 7 No. 21"
+    r"|No\.?[ \t]*(?=\d)"
     r"|m\.[ \t]*|#)"
     r"[ \t]*[\p{L}\d][\p{L}\d\-]{0,4}"
     r"(?![\p{L}\d])"
@@ -339,6 +354,35 @@ _KO_ADDRESS = (
     r"(?:\p{Hangul}{1,8}(?:시|군|구)[ \t]+){1,2}(?:\p{Hangul}{1,8}(?:읍|면)[ \t]+)?"
     r"(?:\p{Hangul}{1,10}(?:대로|로|길)[ \t]*\d{1,4}(?:[ \t]*번?길[ \t]*\d{1,4})?"
     r"|\p{Hangul}{1,8}(?:동|리|가)[ \t]*\d{1,4}(?:-\d{1,4})?(?:[ \t]*번지)?)(?:-\d{1,4})?(?![\d])"
+)
+# Vietnam: a number and a street's name, then its ward, district or city by the unit's word ("112 Lê Lợi,
+# Phường Bến Thành, Quận 1, TP. Hồ Chí Minh"); Thailand: a lane (soi) or a road (thanon) and its number, or a
+# village (moo) after the house's ("59/12 Sukhumvit Soi 31, Khlong Toei Nuea, Bangkok 10110", "99 Moo 4,
+# Thanon Chang Phueak")
+_VN_UNIT = (
+    r"(?:[Pp]h\u01b0\u1eddng|[PQ]\.[ \t]*(?=\d)|[Qq]u\u1eadn|[Hh]uy\u1ec7n|X\u00e3|Th\u1ecb[ \t]+x\u00e3|"
+    r"Th\u00e0nh[ \t]+ph\u1ed1|TP\.|Tp\.)"
+)
+# a letter only Vietnamese writes (ơ, ư, đ, ă and the stacked tone marks)
+_VN_LETTER = "[\u0102\u0103\u0110\u0111\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]"
+# the cities such an address ends with (a list of names before one is not an address)
+_VN_CITY = (
+    r"(?:H\u00e0[ \t]+N\u1ed9i|(?:TP\.?[ \t]*)?H\u1ed3[ \t]+Ch\u00ed[ \t]+Minh|TP\.?[ \t]*HCM|"
+    r"S\u00e0i[ \t]+G\u00f2n|\u0110\u00e0[ \t]+N\u1eb5ng|H\u1ea3i[ \t]+Ph\u00f2ng|C\u1ea7n[ \t]+Th\u01a1|"
+    r"Hu\u1ebf|Nha[ \t]+Trang|\u0110\u00e0[ \t]+L\u1ea1t|V\u0169ng[ \t]+T\u00e0u|Bi\u00ean[ \t]+H\u00f2a|"
+    r"Quy[ \t]+Nh\u01a1n|H\u1ea1[ \t]+Long|Vinh)(?![\p{L}])"
+)
+_SOUTHEAST_ASIAN = (
+    rf"{_NUM}[ \t]+(?:{_W}[ \t]+){{0,3}}{_W}(?=[ \t]*,[ \t]*{_VN_UNIT}[ \t]*(?:{_W}|\d))"
+    rf"|{_NUM}[ \t]+(?:(?:{_W}[ \t]+){{1,3}}(?:Soi|Moo|Mu)[ \t]+\d{{1,3}}(?![\w.:/]?\d|\w)"
+    rf"(?:[ \t]*,?[ \t]*(?:Thanon|Soi)[ \t]+{_W}(?:[ \t]+{_W}){{0,2}})?"
+    rf"|(?:Soi|Moo|Mu)[ \t]+\d{{1,3}}(?![\w.:/]?\d|\w)"
+    rf"|(?:Soi|Thanon)[ \t]+{_W}(?:[ \t]+{_W}){{0,2}}{_LOCALITY_AHEAD}"
+    # a Vietnamese street with no unit word, written with Vietnamese letters, then a district and a city
+    # ("25 Lê Thánh Tông, Hoàn Kiếm, Hà Nội")
+    # (inside the group that follows the house number)
+    rf"|(?=[^\n]{{0,60}}?{_VN_LETTER})(?:{_W}[ \t]+){{1,3}}{_W}"
+    rf"(?=(?:[ \t]*,[ \t]*{_W}(?:[ \t]+{_W}){{0,3}}){{1,2}}[ \t]*,[ \t]*{_VN_CITY}))"
 )
 
 _ADDRESS_PATTERNS = (
@@ -407,6 +451,8 @@ _ADDRESS_PATTERNS = (
     # Addresses in Japanese, Chinese and Korean script (no spaces between words in the first two):
     # 〒150-0001 東京都渋谷区神宮前1-2-3 / 北京市朝阳区建国路88号 / 서울특별시 강남구 테헤란로 152
     ("cjk_address", rf"{_ZH_ADDRESS}|{_JP_ADDRESS}|{_KO_ADDRESS}", 0.6),
+    # 112 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh / 59/12 Sukhumvit Soi 31, Bangkok 10110
+    ("southeast_asian", rf"(?:{_SOUTHEAST_ASIAN}){_TAIL}", 0.6),
 )
 
 
@@ -453,7 +499,7 @@ _STREET_NUMBER_ACCENTED = ("pra\u00e7a", "pia\u021ba", "jir\u00f3n")
 # a street word right before the house number: "Lindenstraße 42", "Karl Johans gate 22", "Rothschild Blvd 22"
 _BEFORE_NUMBER = _listed(
     "stra\u00dfe|strasse|weg|gasse|allee|platz|damm|ufer|chaussee|steig|pfad|straat|gracht|laan|plein|kade|"
-    "singel|dijk|steeg|gatan|gata|v\u00e4gen|v\u00e4g|veien|gaten|gade|vej|katu|kuja|str.|Stra\u00dfe|"
+    "singel|dijk|steeg|gatan|gata|v\u00e4gen|v\u00e4g|veien|gaten|gade|vej|katu|kuja|tie|str.|Stra\u00dfe|"
     "Strasse|Str.|Weg|Gasse|Allee|Platz|Damm|Ufer|Ring|Chaussee|gate|vei|Prospekt|prospekt|Ulitsa|ulitsa|"
     "Vulytsia|vulytsia|Pereulok|pereulok|Shosse|shosse|Naberezhnaya|naberezhnaya|Bulvar|bulvar|utca|\u00fat|"
     "k\u00f6r\u00fat|t\u00e9r|Street|St|St.|Road|Rd|Rd.|Avenue|Ave|Ave.|Boulevard|Blvd|Blvd.|Lane|"
@@ -494,6 +540,10 @@ _has_number_street_word = _has_word(_NUMBER_STREET_WORDS)
 _CHOME = re.compile(r"\d-\d")
 _CJK_UNIT = re.compile("[市区町村郡路街道巷弄胡구군시]")
 _COLOMBIA = re.compile(r"(?:Calle|Carrera|Cra\.|Kra\.|Cl\.|Avenida|Diagonal|Transversal|Av\.)[ \t]+\d")
+_SOUTHEAST_ASIAN_WORD = re.compile(
+    r"[Pp]h\u01b0\u1eddng|[Qq]u\u1eadn|[Hh]uy\u1ec7n|X\u00e3|TP\.|Tp\.|Th\u00e0nh ph\u1ed1|[PQ]\. ?\d|"
+    r"Soi |Moo |Mu |Thanon |" + _VN_LETTER
+)
 _GATES: dict[str, Any] = {
     "number_street": lambda text: (
         _NUMBER_THEN_CAPITAL.search(text) is not None and _has_number_street_word(text)
@@ -506,6 +556,7 @@ _GATES: dict[str, Any] = {
     "colombia_grid": _COLOMBIA.search,
     # every CJK address has one of these units' characters (Japanese, Chinese or Korean)
     "cjk_address": _CJK_UNIT.search,
+    "southeast_asian": _SOUTHEAST_ASIAN_WORD.search,
 }
 
 

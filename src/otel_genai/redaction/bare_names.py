@@ -41,7 +41,13 @@ greeting, a header, a relation). ``bare_names`` adds the names that the gazettee
 * ``field``: the value of a first or last name field ("?first=lerato&last=mokoena", "LastName=Park"), of a
   user name or "name" field the gazetteers know (``"username": "amani"``), the user of an sshd log line;
 * ``last_word``: one given name of the gazetteer alone on the text's last line ("...\nDeepika",
-  "Abraço,\nLuciana").
+  "Abraço,\nLuciana");
+* ``user_name``: a given name and a surname joined by a dot or an underscore, in a mention too
+  ("@amina_bouzid"), or an initial before a surname ("j.okoro");
+* ``surname_comma_given``: a surname of the list in capitals, a comma, a given name in capitals ("NKOSI,
+  THANDO", as records list people);
+* ``product_given_surname``: a given name that is also a product's before a surname ("Hugo Lefèvre");
+* ``vietnamese``: a common Vietnamese family name and the syllables of a name ("Bui Anh Tuan").
 
 Then the other mentions of a name found are added (``_same_person``: "Bethany Rourke ... ask Bethany"),
 when the gazetteers know a word of the full name.
@@ -65,8 +71,10 @@ from otel_genai.redaction.names import (
     _NOT_PEOPLE,
     _STOP_WORDS,
     _TECH_WORDS,
+    _text_language,
     _word_set,
     given_names,
+    is_known_place,
     surnames,
     word_names,
 )
@@ -89,7 +97,9 @@ _NOT_SURNAMES = _word_set(
 _STOP = frozenset(word.lower() for word in _STOP_WORDS) | _PARTICLES
 _SIGN_OFF_WORDS = _word_set(
     """thanks thank regards best cheers sincerely yours love warmly ciao bye merci gracias danke grazie
-    obrigado obrigada saludos groeten kram hugs xoxo talofa asante"""
+    obrigado obrigada saludos groeten kram hugs xoxo talofa asante salam
+    sayg\u0131lar\u0131mla sayg\u0131lar\u0131m\u0131zla te\u015fekk\u00fcrler atenciosamente cordialement
+    pozdrawiam"""
 )
 # a place preposition before a one-word name makes it a place ("an office in Valencia")
 _LOCATIVE = re.compile(_LOCATIVE_BEFORE)
@@ -100,7 +110,9 @@ _CODE_AFTER = frozenset("(_[{=<>@/\\|`")
 _SURNAME_FORM = re.compile(
     r"(?:ova|eva|ová|ovna|evna|ovich|evich|enko|chenko|escu|ovic|evic|ović|ević|shvili|adze|idze|yan|"
     r"opoulos|poulos|akis|idis|oğlu|oglu|zadeh|owski|ewski|owska|ewska|inski|inska|skyi|ckyi|auskas|"
-    r"ienė|aitė|ytė)\Z"
+    r"ienė|aitė|ytė|"
+    # Russian and Central Asian surnames of men ("Serikbayev", "Smirnov"), Kazakh patronymic surnames
+    r"ov|ev|uly|kyzy)\Z"
 )
 # honorifics after a CJK name, and family names that open one
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -156,7 +168,9 @@ _ROMANISED_HEAD = re.compile(r"(?<![\w\-.'])([A-Z][a-z]{0,4})\Z")
 _EPONYM_AFTER = re.compile(
     r"['\u2019]s[ \t]+(?:\w+[ \t]+)?(?:disease|syndrome|disorder|palsy|sign|test|law|laws|theorem|lemma|"
     r"principle|rule|razor|constant|equation|algorithm|method|paradox|conjecture|hypothesis|effect|number|"
-    r"triangle|distribution)\b",
+    r"triangle|distribution)\b"
+    # not a thing of theirs named so: "Pavel's test card", "Ana's test account"
+    r"(?![ \t]+(?:cards?|accounts?|users?|data|logins?|phones?|numbers?|devices?|emails?|servers?|keys?))",
     re.IGNORECASE,
 )
 # a company: "Marshall & Price", "Keller Logistics GmbH"
@@ -186,17 +200,21 @@ _LOWER_NAME = r"(?P<first>[a-z\u00e0-\u024f]{2,})(?:[ ](?P<second>[a-z\u00e0-\u0
 # given name checked before them; a lower-case name after a self-introduction ("soy wilson mamani")
 _SPACE_CUES = re.compile(
     # the look-ahead skips the spaces before a letter no cue begins with (a third of the scan's time)
-    r"[ ](?=[aeiouyjbABEtmnsShHpr])"
+    r"[ ](?=[aeiouyjbABEtmnsShHprc])"
     r"(?:(?:[sS]he|[hH]e)(?:'s|[ ]is)[ ](?P<named_other>[A-Z][a-z]{2,})(?=[,.!?;]|\Z)"
     r"|(?:ask|tell|ping|remind)[ ](?P<asked>[A-Za-z][a-z]{2,})(?![\w\-'\u2019.(])"
     r"|(?P<and_me>and[ ]I|och[ ]jag|og[ ]jeg|und[ ]ich|et[ ]moi|y[ ]yo|e[ ]eu|en[ ]ik|ja[ ]minä)"
     r"(?![\w\-'\u2019])"
     r"|(?P<arabic>(?:b(?:in|int|inti|en)|ibn|[aA]b[ud]|[bB]ou)[ ](?:[aAeE]l-)?[A-Z][a-z]+"
     r"|[aAeE]l-[A-Z][a-z]+)(?![\w\-])"
-    r"|(?:i'?m|i[ ]am|this[ ]is|my[ ]name[ ]is|name'?s|soy|me[ ]llamo|sou|ich[ ]bin|ik[ ]ben|je[ ]suis|sono|"
+    r"|(?:i'?m|i[ ]am|this[ ]is|my[ ]name[ ]is|name'?s|it'?s|soy|me[ ]llamo|sou(?:[ ][ao])?|ich[ ]bin|"
+    # "aqui é o", "hier" (German "here's"), "c'est", Polish "jestem"
+    r"ik[ ]ben|je[ ]suis|sono|aqui[ ]\u00e9(?:[ ][ao])?|hier|c'est|jestem|"
     r"mi[ ]chiamo|jag[ ]heter|jeg[ ]heter)[ ]+"
     rf"(?:(?P<named>[A-Z][a-z]{{2,}})(?=[,.!?;]|\Z)|{_LOWER_NAME}))"
 )
+# a letter only German spells with: a text with one says "im" (in the), not "I'm"
+_GERMAN_LETTER = re.compile("[äöüßÄÖÜ]")
 # a word after "I'm", "she's" that is no name: a nationality, a language ("she's Brazilian", "he's Dutch")
 _NOT_NAMED = re.compile(r"(?:ian|ese|ish|ch|ic|ean|an|ing|ed|ly|ful|less|ous|ive|able|ry)\Z")
 _NAME_BEFORE = re.compile(r"(?<![\w\-.'\u2019])([A-Z][^\W\d_]+)\Z")
@@ -260,10 +278,55 @@ _LOWER_KEY_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _TODO = re.compile(r"\b(?:TODO|FIXME|XXX|HACK)\((?P<name>[a-z][a-z\-]{1,30})\)")
+# a user name of a given name and a name joined by a dot or an underscore: "roberto.mancini",
+# "zarina_akhmedova" (not a module's attribute, a file, a host or an e-mail's local part)
+# (a mention "@nkosi_dlamini" too, and an initial before a surname: "j.okoro", "s.kuznetsova")
+_USER_NAME = re.compile(
+    r"(?:(?<![\w.@/\\\-])|(?<=(?<![\w.])@))(?P<first>[a-z]{3,}|[a-z](?=\.))[._]"
+    r"(?P<last>[a-z]{2,}(?:-[a-z]{2,})?)(?![\w@\-(\[=]|\.\w)"
+)
+# a full name in capitals after a name's label: "Name: KAGISO MOLEFE", "name on card DWAYNE R PARKS"
+_CAPS_NAME_LABEL = re.compile(
+    r"(?i:\b(?:(?:full[ \t_]?|card[ \t_]?holder[ \t_]?)?name(?:[ \t]+on[ \t]+(?:the[ \t]+)?card)?|"
+    r"card[ \t_]?holder))[ \t]*[:=\-]?[ \t]*"
+    r"(?P<name>[A-Z]{2,}(?:['\-][A-Z]{2,})?(?:[ ][A-Z]\.?)?(?:[ ][A-Z]{2,}(?:['\-][A-Z]{2,})?){1,2})"
+    r"(?![\w'\-])"
+)
+_NOT_CAPS_NAMES = _word_set("test user admin none unknown null demo sample customer guest name card holder")
+# an initial and a surname of an Irish or Scottish form: "M. O'Leary", "J. McKenzie"
+_INITIAL_PREFIXED = re.compile(
+    r"(?<![\w.\-])[A-Z]\.[ \t]?(?:O['\u2019]|Mc|Mac)[A-Z][a-z\u00e0-\u024f]+(?![\w\-])"
+)
+# a name that is also a word ("Grace", "Hunter", "Rose"), alone, read as a name only before what a person
+# says or does: "Grace said", "Hunter just texted me", "Rose is on leave"
+_PERSON_ACT_AFTER = re.compile(
+    r"[ \t]+(?:(?:just|also|already|then|finally|has)[ \t]+)?(?:said|says|texted|emailed|messaged|replied|"
+    r"asked|told|phoned|rang|wrote|"
+    r"is[ \t]+(?:on[ \t]+(?:leave|holiday|vacation)|off[ \t]+sick|out[ \t]+sick))"
+    r"(?![\w\-])"
+)
+_WORD_NAME_BEFORE_ACT = re.compile(r"(?<![\w\-.'\u2019@#$])([A-Z][a-z]{2,})\Z")
+# two names joined, then a plural verb: "Skye & Will are coming", "Grace and Hunter were there"
+_NAME_PAIR = re.compile(
+    r"(?<![\w\-.'\u2019])(?P<first>[A-Z][a-z]{2,})[ \t]+(?:&|and)[ \t]+(?P<second>[A-Z][a-z]{2,})[ \t]+"
+    r"(?:are|were|have|both|aren't|weren't|haven't)\b"
+)
+# the writer and another, then a plural verb: "me and Aigerim are flying out", "Me and Tafadzwa were"
+_ME_AND = re.compile(
+    r"(?<![\w\-])(?:[mM]e|I)[ \t]+and[ \t]+(?P<name>[A-Z][a-z]{2,})[ \t]+(?:are|were|have|will|both)\b"
+)
+# who acts or is acted on in a log line, before a user name: "granted admin to x.y by z.w"
+_USER_ACTOR_BEFORE = re.compile(r"(?<![\w\-])(?:by|to|for|user|from)[ \t]+['\"]?\Z")
+_CALENDAR_WORDS = _word_set(
+    "january february march april may june july august september october november december monday tuesday "
+    "wednesday thursday friday saturday sunday"
+)
 # the last line, one word, a given name (no word), after a line that ends a sentence or a closing
 # ("...call 07700 900412.\nDeepika", "Abraço,\nLuciana", "lol\n\n- Zanele")
+# (or after a dash at the end of the last sentence: "... not my work mail. - Vusi")
 _LAST_WORD = re.compile(
-    r"\n[ \t]*(?:[\-\u2013\u2014~]+[ \t]*)?(?P<name>[A-Z][^\W\d_]{2,})[ \t]*[.!]?[ \t]*\Z"
+    r"(?:\n[ \t]*(?:[\-\u2013\u2014~]+[ \t]*)?|(?<=[.!?])[ \t]+[\-\u2013\u2014~]+[ \t]*)"
+    r"(?P<name>[A-Z][^\W\d_]{2,})[ \t]*[.!]?[ \t]*\Z"
 )
 
 
@@ -328,12 +391,18 @@ def _scan(text: str) -> list[tuple[str, int, int]]:
         for word in caps:
             for start, end in _occurrences(text, word):
                 _caps_pair(text, start, end, found)
+                _surname_comma_given(text, start, end, found)
+        _product_given_surname(text, found)
+        _vietnamese(text, found)
         _last_line(text, found)
         _formats(text, found)
+        _shapes(text, found)
     if "TODO(" in text or "FIXME(" in text or "XXX(" in text or "HACK(" in text:
         for match in _TODO.finditer(text):
             if _is_known(match.group("name")):
                 found.append(("lower", match.start("name"), match.end("name")))
+    if "." in text or "_" in text:
+        _user_names(text, found)
     _space_cues(text, found)
     _fields(text, found)
     if _CJK_GATE.search(text):
@@ -360,7 +429,12 @@ def _capitalised(text: str, found: list[tuple[str, int, int]]) -> list[str]:
             candidates.append(("lone", base))
         elif possessive and lower in given:
             candidates.append(("possessive", base))
-        if len(base) >= 6 and _SURNAME_FORM.search(lower) and lower not in _COMMON_PLACES:
+        if (
+            len(base) >= 6
+            and _SURNAME_FORM.search(lower)
+            and lower not in _COMMON_PLACES
+            and not is_known_place(lower)
+        ):
             candidates.append(("suffix_surname", base))
     for rule, word in candidates:
         # a word the text also has in lower case is a word of it, not a name ("Dict ... dict")
@@ -481,6 +555,60 @@ def _caps_pair(text: str, start: int, first_end: int, found: list[tuple[str, int
         found.append(("caps_pair", start, end))
 
 
+# a surname in capitals, a comma, then the given name: "holder DLAMINI, THANDO", "pt NKOSI, Ayanda"
+_SURNAME_COMMA = re.compile(r"(?<![\w\-'])([A-Z]{2,}(?:-[A-Z]{2,})?),[ \t]+\Z")
+
+
+def _surname_comma_given(text: str, start: int, end: int, found: list[tuple[str, int, int]]) -> None:
+    """A given name in capitals (at ``start``) after a surname of the list in capitals and a comma: the
+    order of records and registers."""
+    before = _SURNAME_COMMA.search(text, max(0, start - 40), start)
+    if before is not None and before.group(1).lower() in surnames():
+        found.append(("surname_comma_given", before.start(1), end))
+
+
+# a given name that is also a product's ("Hugo", "Julia", "Claude"), then a capitalised word
+_PRODUCT_GIVEN = re.compile(
+    r"(?<![\w.@/\\\-])(?P<first>" + "|".join(sorted(word.title() for word in _NOT_PEOPLE)) + r")[ \t]+"
+    r"(?P<last>[A-Z\u00c0-\u00de][^\W\d_]+)(?![\w\-])"
+)
+
+
+def _product_given_surname(text: str, found: list[tuple[str, int, int]]) -> None:
+    """product_given_surname: a product's given name is a person's before a surname of the list ("Hugo
+    Lefèvre", "Julia Schmidt"; not "Kafka Streams")."""
+    for match in _PRODUCT_GIVEN.finditer(text):
+        last = match.group("last").lower()
+        if last in surnames() and last not in word_names() and last not in _TECH_WORDS:
+            found.append(("product_given_surname", match.start(), match.end()))
+
+
+# The most common Vietnamese family names (nine in ten people bear one; Wikipedia, "Vietnamese name"),
+# with their marks; without them only those that are no word of a language of Europe (not Le, Do, Ho, Vo)
+_VIETNAMESE_FAMILY = (
+    "Nguy\u1ec5n|Tr\u1ea7n|L\u00ea|Ph\u1ea1m|Ho\u00e0ng|Hu\u1ef3nh|Phan|V\u0169|V\u00f5|\u0110\u1eb7ng|"
+    "B\u00f9i|\u0110\u1ed7|H\u1ed3|Ng\u00f4|D\u01b0\u01a1ng|L\u00fd|Tr\u01b0\u01a1ng|\u0110inh|"
+    "Nguyen|Tran|Pham|Hoang|Huynh|Dang|Bui|Duong|Ngo|Truong|Dinh"
+)
+# a syllable of a Vietnamese name: one capital and at most five letters ("Anh", "Tuấn", "Thanh")
+_VIETNAMESE_SYLLABLE = r"[A-Z\u00c0-\u1ef9][a-z\u00e0-\u1ef9]{1,5}"
+# a family name first, then one to three syllables ("Bui Anh Tuan", "Trần Văn Hùng")
+_VIETNAMESE_NAME = re.compile(
+    rf"(?<![\w\-'])(?:{_VIETNAMESE_FAMILY})(?:[ \t]+{_VIETNAMESE_SYLLABLE}){{1,3}}(?![\w\-])"
+)
+
+
+def _vietnamese(text: str, found: list[tuple[str, int, int]]) -> None:
+    """vietnamese: a common Vietnamese family name before the syllables of a name."""
+    for match in _VIETNAMESE_NAME.finditer(text):
+        parts = match.group().split()
+        if any(part.lower() in _STOP - _PARTICLES or part.lower() in _TECH_WORDS for part in parts[1:]):
+            continue
+        if _in_code(text, match.start(), match.end()):
+            continue
+        found.append(("vietnamese", match.start(), match.end()))
+
+
 def _last_line(text: str, found: list[tuple[str, int, int]]) -> None:
     """One or two capitalised words alone on the last line, after a blank line or a dash: a signature."""
     last = _LAST_LINE.search(text, max(0, len(text) - 80))
@@ -558,6 +686,70 @@ def _formats(text: str, found: list[tuple[str, int, int]]) -> None:
             found.append(("last_word", last.start("name"), last.end("name")))
 
 
+def _user_names(text: str, found: list[tuple[str, int, int]]) -> None:
+    """user_name: a given name and a surname (or a name of a surname's form) joined by a dot or an
+    underscore, as user names are made: "roberto.mancini", "amina_bouzid" ("max.length" is no name)."""
+    given = given_names()
+    for match in _USER_NAME.finditer(text):
+        first, last = match.group("first"), match.group("last")
+        if first in _STOP or first in _TECH_WORDS or first in _NOT_PEOPLE:
+            continue
+        if last in _STOP or last in _TECH_WORDS or last in _COMMON_PLACES:
+            continue
+        form = len(last) >= 6 and _SURNAME_FORM.search(last) is not None
+        if len(first) == 1:  # an initial: only before a surname of the list or of a surname's form
+            if len(last) >= 4 and (last in surnames() or form) and last not in word_names():
+                found.append(("user_name", match.start(), match.end()))
+            continue
+        if first in given and (last in surnames() or form):
+            found.append(("user_name", match.start(), match.end()))
+        elif (
+            form
+            and len(first) >= 4
+            and _USER_ACTOR_BEFORE.search(text, max(0, match.start() - 8), match.start()) is not None
+        ):  # "to dilnoza.yusupova by ...": a surname's form and an actor's place make a given name unknown
+            found.append(("user_name", match.start(), match.end()))
+
+
+def _word_name(word: str) -> bool:
+    """Whether ``word`` is a given name (a word too or not) that no other list makes a thing."""
+    lower = word.lower()
+    return (lower in given_names() or lower in word_names()) and not (
+        lower in _STOP
+        or lower in _TECH_WORDS
+        or lower in _NOT_PEOPLE
+        or lower in _COMMON_PLACES
+        or lower in _CALENDAR_WORDS
+    )
+
+
+def _shapes(text: str, found: list[tuple[str, int, int]]) -> None:
+    """caps_label, initial_prefixed, acted, pair: names of a shape or with a person's act after them."""
+    for match in _CAPS_NAME_LABEL.finditer(text):
+        words = re.split(r"[ ]", match.group("name"))
+        if not any(word.lower().rstrip(".") in _NOT_CAPS_NAMES | _STOP | _TECH_WORDS for word in words):
+            found.append(("caps_label", match.start("name"), match.end("name")))
+    if "." in text:
+        for match in _INITIAL_PREFIXED.finditer(text):
+            found.append(("initial_prefixed", match.start(), match.end()))
+    for match in _PERSON_ACT_AFTER.finditer(text):
+        head = _WORD_NAME_BEFORE_ACT.search(text, max(0, match.start() - 20), match.start())
+        if head is not None and _word_name(head.group(1)) and not _in_code(text, head.start(1), head.end(1)):
+            found.append(("acted", head.start(1), head.end(1)))
+    if " and " in text:
+        for match in _ME_AND.finditer(text):
+            if match.group("name").lower() not in _STOP | _TECH_WORDS | _NOT_PEOPLE | _COMMON_PLACES:
+                found.append(("pair", match.start("name"), match.end("name")))
+    if "&" in text or " and " in text:
+        for match in _NAME_PAIR.finditer(text):
+            first, second = match.group("first"), match.group("second")
+            if not (_word_name(first) and _word_name(second)):
+                continue
+            if first.lower() in lone_given_names() or second.lower() in lone_given_names():
+                found.append(("pair", match.start("first"), match.end("first")))
+                found.append(("pair", match.start("second"), match.end("second")))
+
+
 def _fields(text: str, found: list[tuple[str, int, int]]) -> None:
     """field: the value of a name's field (query string, key=value, JSON) or an sshd log line's user."""
     folded = folded_words(text)[0]  # the text's case-folded view, shared with the gates (same offsets)
@@ -611,6 +803,12 @@ def _space_cues(text: str, found: list[tuple[str, int, int]]) -> None:
         named = match.group("named") or match.group("named_other")
         if named is not None:
             lower = named.lower()
+            if match.group().startswith((" im ", " Im ")) and (
+                _text_language(text) == "de" or _GERMAN_LETTER.search(text) is not None
+            ):
+                continue  # "Übergabe im Stationszimmer": German "im" (in the), no "I'm"
+            if match.group()[1:3].lower() == "it":
+                continue  # "it's Friday": after "it's" only a lone given name in lower case ("its priya")
             if not (
                 lower in _STOP
                 or lower in _NOT_PEOPLE
@@ -664,7 +862,8 @@ def _cjk(text: str, found: list[tuple[str, int, int]]) -> None:
 # know): added after it, each rule with its own guards
 _AFTER_REFINE = _word_set(
     "caps_pair cjk last_line romanised arabic vocative and_me named trailer blame lower last_word feminine "
-    "initial_quoted name_age field apposition key_name asked"
+    "initial_quoted name_age field apposition key_name asked user_name caps_label initial_prefixed acted",
+    "pair surname_comma_given product_given_surname",
 )
 
 
@@ -673,6 +872,15 @@ def _covered(start: int, end: int, findings: list[Finding]) -> bool:
     return any(
         f.start < end and start < f.end and (f.entity_type != "PERSON" or (f.start <= start and end <= f.end))
         for f in findings
+    )
+
+
+def _place_stands(text: str, finding: Finding, findings: list[Finding]) -> bool:
+    """Whether NER's place at ``finding`` is still a place: refining kept it, or the gazetteer knows it.
+    A lone given name NER read as a place that refining dropped ("on Thursday, Agnieszka has the
+    charger", "pt Nadia, 29") is the person's name."""
+    return is_known_place(text[finding.start : finding.end]) or any(
+        f.entity_type == "LOCATION" and f.start < finding.end and finding.start < f.end for f in findings
     )
 
 
@@ -722,7 +930,11 @@ def bare_names(
     result = refine(text, findings + before) if refine is not None else findings + before
     try:
         for finding in deferred:
-            if (finding.start, finding.end) in places and not _named_elsewhere(text, finding, result):
+            if (
+                (finding.start, finding.end) in places
+                and _place_stands(text, finding, result)
+                and not _named_elsewhere(text, finding, result)
+            ):
                 continue  # NER's place ("the Nile"), unless the text names a person so ("Yamamoto Kenji")
             if not _covered(finding.start, finding.end, result):
                 # what held the span went in the filter ("Rizal" read as a place): the name alone, refined

@@ -7,7 +7,8 @@ installed English pipeline is loaded with only what NER needs, and nothing is ev
 Where the time goes (measured on a 2-core VM, see benchmarks/): spaCy NER is ~85 % of Presidio's cost,
 so the detector (1) runs NER through ``nlp.pipe`` in batches, (2) runs each pattern recognizer only on
 texts a one-pass pre-scan says it could match, (3) replaces Presidio's phone recognizer (phonenumbers
-scans the whole text once per region) with one that scans only digit runs, (4) skips NER on texts
+scans the whole text once per region) with one that scans only digit runs, and only with the regions a
+number there could be valid in, (4) skips NER on texts
 without a letter, and (5) runs the recognizers through ``_analysis.LeanAnalyzer`` (Presidio's
 ``AnalyzerEngine.analyze`` steps without its per-call overhead; identical findings). Each text is
 analysed inside ``nlp.memory_zone()`` so a long-running service does not grow spaCy's string store
@@ -33,6 +34,7 @@ from otel_genai.redaction._analysis import LeanAnalyzer
 from otel_genai.redaction.addresses import address_recognizers
 from otel_genai.redaction.bare_names import bare_names
 from otel_genai.redaction.findings import Finding
+from otel_genai.redaction.name_scorer import rescore_names
 from otel_genai.redaction.names import name_recognizers, refine_names
 from otel_genai.redaction.policy import NER_ENTITIES, RedactionPolicy
 from otel_genai.redaction.recognizers import (
@@ -269,9 +271,14 @@ class PresidioDetector:
                     else self._presidio_findings(text, entities, doc)
                 )
                 # names the gazetteers alone recognise, refined with the rest (bare_names.py)
-                yield bare_names(
+                final = bare_names(
                     text, refine_patterns(text, findings), refine=refine_names, person="PERSON" in entities
                 )
+                if "PERSON" in entities:
+                    # a learned second look at PERSON findings only (name_scorer.py; never raises)
+                    ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents] if flag else []
+                    final = rescore_names(text, findings, final, ents)
+                yield final
 
     def _presidio_findings(self, text: str, entities: tuple[str, ...], doc: Any) -> list[Finding]:
         """Presidio's own ``AnalyzerEngine.analyze``: what ``LeanAnalyzer`` reproduces (and its oracle)."""

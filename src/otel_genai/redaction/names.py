@@ -258,7 +258,8 @@ _HONORIFIC = (
 )
 # titles that are also words or name parts ("Chief Executive", "Sri Lanka"): the name must be a known one
 _SOFT_HONORIFICS = ("Sri", "Pak", "Ibu", "Sr", "Don", "Chief", "Madam", "Pan")
-_SOFT_HONORIFIC = r"\b(?:" + "|".join(_SOFT_HONORIFICS) + r")\.?[ \t]+"
+# (and Portuguese "D." of Dona and Dom: "a D. Maria do Carmo")
+_SOFT_HONORIFIC = r"\b(?:" + "|".join(_SOFT_HONORIFICS) + r"|D(?=\.[ \t]))\.?[ \t]+"
 _POSSESSIVES = ("my", "our", "his", "her", "their", "your")
 _RELATION = (
     r"(?i:\b(?:" + "|".join(_POSSESSIVES) + r")[ \t]+"
@@ -313,17 +314,25 @@ _STRONG_CUE = (
     r"mitt[ \t]+namn[ \t]+är|nazywam[ \t]+się|mam[ \t]+na[ \t]+imię)\b\.?)" + _GAP
 )
 _GREETING_WORD = (
-    r"(?i:(?:^|(?<=[\n.!?][ \t]{0,8}))(?:hi|hello|hey|hiya|dear|good[ \t]+(?:morning|afternoon|evening)|"
+    # a chat line's speaker label may come first: "user: hi this is ..."
+    r"(?i:(?:^|(?<=[\n.!?:][ \t]{0,8}))(?:hi|hello|hey|hiya|dear|good[ \t]+(?:morning|afternoon|evening)|"
     r"morning|thanks|thank[ \t]+you|thx|cheers|welcome|congrats|congratulations|"
     # the languages of Europe: "Hej Elin!", "Liebe Anna,", "Beste Sanne,", "Prezado João"
     r"hej|hallo|hola|ol\u00e1|bonjour|salut|ciao|buongiorno|hoi|witaj|moin|servus|liebe|lieber|querida|"
-    r"querido|cara|caro|ch\u00e8re|cher|beste|estimad[oa]|prezad[oa]|gentile|szanown[ay]|geachte))"
+    r"querido|cara|caro|ch\u00e8re|cher|beste|estimad[oa]|prezad[oa]|gentile|szanown[ay]|geachte|"
+    # Turkish and Indonesian: "Merhaba Elif", "Halo kak Budi"
+    r"merhaba|selam|halo|"
+    # Portuguese and Polish: "oi! aqui é a ...", "dzień dobry, tu ..."
+    r"oi|dzie\u0144[ \t]+dobry))"
 )
 _GREETING = _GREETING_WORD + r"[ \t]*,?[ \t]+"
 # "Hi, this is Anh" / "hello its kemal": who writes introduces themself
 _SELF_INTRO = (
     _GREETING_WORD + r"[ \t]*[,!.]?[ \t]+(?i:this[ \t]+is|it's|it\u2019s|its|it[ \t]+is|i'm|i\u2019m|im|"
-    r"i[ \t]+am|my[ \t]+name[ \t]+is|my[ \t]+name's)[ \t]+"
+    r"i[ \t]+am|my[ \t]+name[ \t]+is|my[ \t]+name's|"
+    # the same in the languages of Europe: "aqui é a", "soy", "je suis", "ich bin", "sono", "tu" (Polish)
+    r"aqui[ \t]+(?:\u00e9|es)(?:[ \t]+[ao])?|sou(?:[ \t]+[ao])?|soy|je[ \t]+suis|c['\u2019]est|ich[ \t]+bin|"
+    r"hier[ \t]+ist|sono|jestem|tu|ik[ \t]+ben|jag[ \t]+\u00e4r|ben)[ \t]+"
 )
 # the lead of a key-value pair naming a person: `"name": "..."`, `contact_name="..."`, `author='...'`
 _KEY_WORD = r"(?:name|author|assignee|reporter|owner|requester|recipient|holder)"
@@ -391,6 +400,8 @@ _ROLE = (
 )
 _FOREIGN_SIGN_OFF = (
     r"merci|gracias|danke|grazie|obrigad[oa]|saludos|groetjes|h\u00e4lsningar|mvh|talofa|cheers|thx|ta|asante|"
+    # Indonesian and Malay, Turkish
+    r"salam|hormat[ \t]+kami|terima[ \t]+kasih|sayg\u0131lar\u0131m(?:\u0131z)?la|te\u015fekk\u00fcrler|"
     r"bises|bisous|besos|abrazos|un[ \t]+abrazo|cordialement|amiti\u00e9s|atenciosamente|abra\u00e7os|"
     r"(?:liebe|viele|beste|herzliche|sch\u00f6ne)[ \t]+gr\u00fc(?:\u00df|ss)e|lg|mfg|groeten|saluti|"
     r"un[ \t]+saluto|kram|kramar|pozdrawiam|pozdrowienia|z[ \t]+powa\u017caniem|atentamente|"
@@ -528,7 +539,13 @@ _WEAK_PATTERNS = (
 _KNOWN_NAME_PATTERNS = (
     ("role", rf"{_ROLE}\K{_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_TOKEN}){{1,2}}{_END}", 0.7),
     # "Chief Okonkwo", "Pak Budi" ("Sri" only before a given name: the pattern of the gazetteer recognizer)
-    ("soft_honorific", rf"(?!Sri\b){_SOFT_HONORIFIC}\K{_TOKEN}(?:[ \t]+{_TOKEN})?{_END}", 0.75),
+    # (a name with particles too: "D. Maria do Carmo Vasconcelos")
+    (
+        "soft_honorific",
+        rf"(?!Sri\b){_SOFT_HONORIFIC}\K{_TOKEN}"
+        rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+)+{_TOKEN}(?:[ \t]+{_TOKEN})?|(?:[ \t]+{_TOKEN})?){_END}",
+        0.75,
+    ),
     # a person's name as a quoted value: subject="Kemal Aydoğan", "customerName": "Nkem Obi"
     ("person_key_value", rf"{_PERSON_KEY}\K{_LITERAL_NAME}", 0.75),
     # a string literal of a call or of SQL VALUES: assertEquals("Nkem Obi <...>", ...)
@@ -559,6 +576,11 @@ _PLACE_CUE = (
     r"(?:in|to|from|at|near|outside|around)"
     r"[ \t]+)"
 )
+# a place key of a person's record in the languages of Europe, Turkish and Indonesian
+_FOREIGN_PLACE_KEYS = (
+    r"wohnort|stadt|ville|ciudad|cidade|citt\u00e0|woonplaats|miasto|miejscowo\u015b\u0107|ort|ikamet|"
+    r"\u0130kamet|\u015fehir|kota|domicile|domicilio|residencia|resid\u00eancia|residenza|naturalidade|bostad"
+)
 # a field of a record: `City: Manchester, UK`, `"city": "Recife"`
 # the prefix of a key that says whose place it is: `MailingCity=`, `home_city:`, `profile_country=`
 _PLACE_KEY_PREFIX = (
@@ -583,7 +605,9 @@ _PLACE_FIELD = (
 # under them is personal only when a person is named in the text
 _PERSON_PLACE_FIELD = (
     r"(?im:(?:^[ \t>]*|(?<=[\s,{;(&?][ \t]{0,8}))[\"']?" + _PLACE_KEY_PREFIX + r"(?:country|"
-    r"location(?:[ \t]+given)?|region|state|province|county|city|town|hometown|residence)[\"']?[ \t]*[:=]"
+    r"location(?:[ \t]+given)?|region|state|province|county|city|town|hometown|residence|"
+    # the same keys in the languages of Europe, Turkish and Indonesian: "Wohnort: Graz", "İkamet: Bursa"
+     + _FOREIGN_PLACE_KEYS + r")[\"']?[ \t]*[:=]"
     r"[ \t]*[\"']?)"
 )
 # "a woman from Mombasa"
@@ -631,7 +655,13 @@ _FOREIGN_RESIDENCE_VERBS = _word_set(
     "woonde verhuisd bor bodde flyttar flyttade mieszkam mieszka mieszkamy "
     # being, arriving or travelling somewhere: "estou em", "estoy de viaje en", "llego a", "kommer till"
     "estou estoy estamos viaje viagem viaggio llego llega llegamos chego chegou chegamos kommer verhuist "
-    "verhuizen verhuizing reise reisen sono soy sou"
+    "verhuizen verhuizing reise reisen sono soy sou "
+    # "je suis à Dakar", "har flyttet til Tromsø", "viaja seguido a Bogotá", "natural de Fortaleza"
+    "suis sommes flyttet flyttat flyttede flytter viaja viajo viajamos viajan viajou natural naturale "
+    "oriundo oriunda",
+    # a resident's or a stay's words: "residente a Bari", "domiciliada en", "ik zit die dag in", "estancia en"
+    "residente residenti domiciliato domiciliata domiciliado domiciliada zit zitten soggiorno estancia "
+    "estadia",
 )
 _FOREIGN_RESIDENCE_CUE = (
     r"(?<!\w)(?:"
@@ -640,9 +670,11 @@ _FOREIGN_RESIDENCE_CUE = (
         for verb in sorted(_FOREIGN_RESIDENCE_VERBS, key=lambda verb: (-len(verb), verb))
     )
     + r"|d\u00e9m\u00e9nag\w*|n\u00e9e?|mud(?:\u00e9|\u00f3)|nac(?:\u00ed|i\u00f3)|f\u00f6dd|"
-    r"mieszkaj\u0105|mieszka\u0142[ae]?m?|przeprowadzi\w*|urodzi\w*|pochodz\w*)(?:-(?:se|me|nos))?"
-    r"(?:[ \t]+[^\s.,;!?]+){0,3}?[ \t]+(?:in|nach|aus|\u00e0|a|au|aux|en|em|no|na|nel|nella|i|w|we|z|ze|"
-    r"de|uit|fr\u00e5n|para|naar|till)[ \t]+(?:(?:o|el|la|le)[ \t]+)?"
+    r"mieszkaj\u0105|mieszka\u0142[ae]?m?|przeprowadzi\w*|urodzi\w*|pochodz\w*|install\u00e9e?s?)"
+    r"(?:-(?:se|me|nos))?"
+    # up to four words between: "né le 3 juin 1983 à", "nata il 5 maggio 1958 a"
+    r"(?:[ \t]+[^\s.,;!?]+){0,4}?[ \t]+(?:in|nach|aus|\u00e0|a|au|aux|en|em|no|na|nel|nella|i|w|we|z|ze|"
+    r"de|uit|fr\u00e5n|para|naar|till|til)[ \t]+(?:(?:o|el|la|le)[ \t]+)?"
 )
 # a place in lower case, or a place NER does not know, where a place is said of a person: "lives in
 # durban", `city=durban`; the recognizer keeps only places of the gazetteer
@@ -657,6 +689,8 @@ _KNOWN_PLACE_PATTERNS = (
     ),
     ("known_place_field", rf"{_PERSON_PLACE_FIELD}\K{_PLACE_LOWER_WORD}{_PLACE_LOWER_END}", 0.55),
     ("known_place_foreign", rf"{_FOREIGN_RESIDENCE_CUE}\K{_PLACE}", 0.6),
+    # in lower case, as chat writes: "vivo en medellín" (a place of the gazetteer only)
+    ("known_place_foreign", rf"{_FOREIGN_RESIDENCE_CUE}\K{_PLACE_LOWER_WORD}{_PLACE_LOWER_END}", 0.6),
 )
 
 # "Joy from billing", "Hope from accounts": a given name or a name that is also a word, then a team
@@ -716,6 +750,7 @@ _NOT_PEOPLE = frozenset(
         "nova",
         "aurora",
         "luna",
+        "okta",
     ]
 )
 
@@ -826,7 +861,7 @@ _PLACE_KEY = re.compile(
 # place_field, person_place_field: a key of a place, then ":" or "="
 _PLACE_KEY_WORD = re.compile(
     r"(?i:city|town|country|region|state|province|county|residence|birthplace|location(?:[ \t]+given)?|"
-    r"birth)[\"']?[ \t]*[:=]"
+    r"birth|" + _FOREIGN_PLACE_KEYS + r")[\"']?[ \t]*[:=]"
 )
 # foreign_relation: a possessive and a word of kin ("Mia madre", "mi hermana", "Mój brat")
 # (their ASCII forms and runs: "mère" reads "m", "re" and is left out; "irmão" reads "irm")
@@ -912,6 +947,11 @@ _GREETING_WORDS = (
     "szanowna",
     "szanowny",
     "geachte",
+    "merhaba",
+    "selam",
+    "halo",
+    "oi",
+    "dzie",
 )
 _ROLE_WORDS = (
     "customer",
@@ -1066,6 +1106,8 @@ _CUE_WORDS: dict[str, tuple[str, ...]] = {
         "urodzi",
         "pochodz",
         "pochodzi",
+        "install",
+        "n",
     ),
     # a given name doing what people do: the verb (of "is allergic", "has been", "was born": the second word)
     "given_name_verb": (
@@ -1169,7 +1211,7 @@ def _cue_gate(pattern: str) -> Any:
 
 
 def _soft_honorific(text: str) -> bool:
-    return any(title in text for title in _SOFT_HONORIFICS)
+    return "D. " in text or any(title in text for title in _SOFT_HONORIFICS)
 
 
 def _place_field(text: str) -> bool:
@@ -1610,6 +1652,7 @@ _IMPERATIVE = frozenset(
 # Words NER tags as people or places in technical prose.
 _TECH_WORDS = frozenset(
     [
+        "bearer",
         "docker",
         "kubernetes",
         "k8s",
@@ -1746,6 +1789,7 @@ _PERSONAL = re.compile(
     r"\b(?:I|I'm|I've|(?i:me|my|mine|we|our|us|he|she|they|his|her|hers|him|them|their|i'm|i\u2019m|i've))\b"
     r"|(?<![\w'\u2019.\-])i(?![\w'\u2019\-])"
     r"|(?i:\b(?:man|woman|boy|girl|patient|customer|client|guest|user|passenger|tenant|caller|resident|"
+    r"pt|employee|member|applicant|candidate|cardholder|policyholder|holder|student|traveller|traveler|"
     r"\d{1,3}[ \-]year[ \-]old)[ \t]+(?:from|in|of|living|who|based|lives|lived|moved|resides|"
     r"relocated|is[ \t]+based|was[ \t]+born|grew[ \t]+up)\b)"
     # an age: "34yo male", "Ana Tuimavave, 29, from Apia"
@@ -1931,8 +1975,11 @@ _FOREIGN_LOCATIVE = r"(?<![\w'\u2019])(?:\u00e0|a|en|em|nach|aus|i|w|we|uit|nel|
 _PLACE_WORD = r"\p{Lu}[\p{L}\p{M}]*+(?:[\-'\u2019]\p{L}[\p{L}\p{M}]*+)*+"
 _PLACE_NAME = rf"{_PLACE_WORD}(?:[ \t]+{_PLACE_WORD}){{0,3}}"
 _AFTER_PERSON_PLACE = (
-    rf"[ \t]*(?:\([ \t]*({_PLACE_NAME})[ \t]*(?:,[ \t]*({_PLACE_NAME})[ \t]*)?\)|"
-    rf"(?:\([^()\n]{{0,80}}\)[ \t]*)?,?[ \t]+(?:from|of)[ \t]+({_PLACE_NAME})(?:,[ \t]*({_PLACE_NAME}))?)"
+    # "(Kijów -> Wrocław)", "(Almaty → Berlin)": where a person moves from and to
+    rf"[ \t]*(?:\([ \t]*({_PLACE_NAME})[ \t]*(?:(?:,|->|\u2192|\u2013|to)[ \t]*({_PLACE_NAME})[ \t]*)?\)|"
+    # "from" in the languages of Europe and in Indonesian: "Pieter de Wit uit Utrecht", "Budi dari Surabaya"
+    rf"(?:\([^()\n]{{0,80}}\)[ \t]*)?,?[ \t]+(?:from|of|uit|aus|fr\u00e5n|fra|dari|z|ze|de)[ \t]+"
+    rf"({_PLACE_NAME})(?:,[ \t]*({_PLACE_NAME}))?)"
 )
 # a person joining or moving to a site named by its city: "Ama Owusu joins the Kumasi team"
 _JOINS_A_SITE = (
@@ -1983,6 +2030,14 @@ def _places_of_persons(text: str, kept: list[Finding], findings: list[Finding]) 
                 if match.start(group) < 0:
                     continue
                 place = place_at(match.start(group), match.end(group))
+                if (
+                    place is None
+                    and group == 1
+                    and match.start(2) >= 0
+                    and place_at(match.start(2), match.end(2)) is not None
+                ):  # a place the gazetteer lacks (an exonym: "Kijów"), paired in brackets with a known one
+                    add(match.start(1), match.end(1), 0.55)
+                    continue
                 if place is None:
                     break
                 add(*place, 0.6)
@@ -2069,8 +2124,46 @@ def _name_inside_code(text: str, finding: Finding) -> Finding:
     )
 
 
+# the rest of a name after its particles: "Alejandro Fuentes| de la Vega", "Maria| do Carmo Vasconcelos"
+_PARTICLES_AFTER = (
+    rf"[ \t]+(?:(?:van|von|der|den|de|del|della|di|da|do|dos|das|du|la|le|ter|ten|y)[ \t]+){{1,2}}"
+    rf"{_TOKEN.replace(_STOP, '')}(?:[ \t]+{_TOKEN}){{0,1}}{_END}"
+)
+
+
+# a third word after a given name and a surname, ending the name: the mother's surname of Spanish and
+# Portuguese names ("Inés Romero Vidal, 54", "Tomás Ibarra Cruz.")
+_SECOND_SURNAME = r"[ \t]+(\p{Lu}[\p{Ll}\p{M}]{1,}+)(?=[ \t]*(?:[,.;:)\n]|\Z))"
+
+
+def _is_second_surname(name: str, word: str) -> bool:
+    """Whether ``word`` after the two-word ``name`` is its second surname: the name's last word a known
+    surname, ``word`` a known surname or given name, and neither a word name ("Hope"), a place nor a
+    technical word."""
+    words = name.split()
+    lower = word.lower()
+    return (
+        len(words) == 2
+        and is_surname(words[1].strip(".,"))
+        and (is_surname(word) or is_given_name(word))
+        and lower not in word_names()
+        and lower not in _TECH_WORDS
+        and lower not in _NOT_PEOPLE
+        and not is_known_place(word)
+    )
+
+
 def _extended(text: str, finding: Finding) -> Finding:
-    """A surname NER found, with the given name before it: "for Olumide Adebayo"."""
+    """A surname NER found, with the given name before it: "for Olumide Adebayo"; a name, with the rest of
+    it after its particles: "Alejandro Fuentes de la Vega"."""
+    second = _pattern(_SECOND_SURNAME).match(text, finding.end)
+    if second is not None and _is_second_surname(text[finding.start : finding.end], second.group(1)):
+        finding = Finding(finding.start, second.end(1), finding.entity_type, finding.score)
+    after = _pattern(_PARTICLES_AFTER).match(text, finding.end)
+    if after is not None and not any(
+        word.lower() in _TECH_WORDS or is_known_place(word) for word in after.group().split()[-2:]
+    ):
+        finding = Finding(finding.start, after.end(), finding.entity_type, finding.score)
     before = _pattern(_PREVIOUS_NAME_WORD).search(text, max(0, finding.start - 40), finding.start)
     if before is None:
         return finding
@@ -2139,6 +2232,10 @@ _FUNCTION_WORDS = _word_set(
     "dziękuję dział obsługi temat pozdrawiam "
     # greetings: "Hallo Katarzyna" is "Katarzyna"
     "hallo ciao hoi witaj moin servus "
+    # Turkish and Indonesian: "Merhaba, ben Elif", "Halo kak, saya Budi"
+    "merhaba selam say\u0131n sayg\u0131lar\u0131mla sayg\u0131lar\u0131m\u0131zla te\u015fekk\u00fcrler "
+    "halo yth "
+    "kak terima kasih anda kami kita saya mereka "
     # a team signing a letter: "Ihr Kundenservice", "Kundtjänst", "Equipe de Atendimento"
     "kundenservice kundendienst buchhaltung kundtjänst klantenservice servizio servicio serviço atendimento "
     "atención équipe equipo obsługa"
@@ -2173,7 +2270,13 @@ _BUSINESS_WORDS = _word_set(
     "klinik clinica clínica praxis"
 )
 # a business's kind ending its name: "Sonnenhof Hotel", "Harbour Inn"
-_BUSINESS_LAST = _word_set("hotel hostel inn motel resort café cafe restaurant bistro pizzeria")
+_BUSINESS_LAST = _word_set(
+    "hotel hostel inn motel resort café cafe restaurant bistro pizzeria",
+    # the trade a company's name ends with: "Acme Analytics", "Northwind Maritime", "Seaview Physio"
+    "analytics crafts maritime physio physiotherapy logistics solutions systems consulting consultants "
+    "holdings ventures technologies labs studios interiors outfitters supplies foods farms freight "
+    "shipping robotics software networks dental optics textiles apparel bakery brewery winery",
+)
 # a geographic feature opening a place's name: "Wadi Rum", "Mount Kenya", "Port Harcourt", "Lake Como"
 _GEO_PREFIXES = _word_set(
     "wadi mount mt lake cape port fort isla isle lago lac loch jebel jabal djebel gunung pulau bukit "
@@ -2189,16 +2292,32 @@ _STREET_FIRST = _word_set(
 # what ends the name of an agreement, an event or an award, not a person's: "Paris Agreement"
 _THING_LAST = _word_set(
     "agreement agreements accord accords treaty protocol convention declaration act summit conference "
+    "plus premium ultra "
     "award awards prize cup festival marathon games olympics expo generator server client platform "
     "storage cloud sdk framework library runtime plugin extension dataset policy support",
     # an institution, a field of work
     "university college institute school hospital foundation corporation agency ministry council",
+    "clinic clinics klinik practice pharmacy",
     "committee association society learning streaming logging computing networking processing hosting",
     "monitoring testing training engineering marketing consulting accounting publishing manufacturing",
     # a company's line of business or legal form ending its name: "Contoso Retail", "Nordwind Logistik AG"
     "retail holdings holding logistics logistik solutions systems group gruppe groep grupo gmbh kg ag ab sa "
     "bv nv ltd inc llc corp plc partners ventures technologies tech labs industries enterprises services "
     "trading media networks insurance pharma motors foods airlines bank",
+)
+
+
+# what opens the name of an institution, a company or a vendor's product, not a person's, in the languages
+# of Europe: "Grupo Andino", "Secretaria de Saúde", "Stadtwerke Nord", "Microsoft Entra"
+_THING_FIRST = _word_set(
+    "grupo gruppe groupe groep gruppo secretaria secretaría secretariat ministerio ministério ministère "
+    "ministerium ministero ministry hospital hospitale clínica clinica klinik klinikum banco banca banque "
+    "universidad universidade università universität université instituto istituto institut fundación "
+    "fundação fondazione stiftung empresa prefeitura ayuntamiento comune gemeinde stadtwerke abteilung "
+    "departamento dipartimento département servicio serviço servizio compañía companhia compagnie "
+    "société sociedad sociedade società",
+    # vendors whose next word is their product
+    "microsoft google amazon aws azure apple oracle ibm adobe salesforce sap atlassian cisco",
 )
 
 
@@ -2235,8 +2354,10 @@ def _without_leading_function_words(text: str, finding: Finding) -> Finding:
     if not any(word[:1].isupper() for word in rest):
         return Finding(start, start, finding.entity_type, finding.score)  # "ich kann", "su duda"
     last = text[finding.start : start].split()[-1].lower()
-    if last in _DETERMINERS and not _has_cue_before(text, finding.start):
-        return Finding(start, start, finding.entity_type, finding.score)  # "mein Konto", "Ihr Termin"
+    full_name = len(rest) >= 2 and is_given_name(rest[0].strip(".,:;!?")) and rest[1][:1].isupper()
+    if last in _DETERMINERS and not full_name and not _has_cue_before(text, finding.start):
+        # "mein Konto", "Ihr Termin"; but "Cześć, tu Katarzyna Zając" ("here is"): a full name stays
+        return Finding(start, start, finding.entity_type, finding.score)
     if len(rest) == 1 and rest[0].strip(".").lower() in _ADDRESS_WORDS:
         return Finding(start, start, finding.entity_type, finding.score)  # "Prezado Sr"
     if (
@@ -2303,6 +2424,8 @@ _LANGUAGE_WORDS = {
     "de": _word_set(
         "der die das und nicht ist sie wir ich mit auf den dem des ein eine bitte zu von sehr uns bei im um",
         "nach oder auch noch wird werden sonst",
+        # the telegraphic German of records and logs: "Rahmenvertrag Nr. ... bis", "beim Abruf", "ab KW 9"
+        "bis beim ab nr gmbh neuer neue neuen vom zum zur aus uhr bzw",
     ),
     "fr": _word_set(
         "les des est une vous nous pour dans avec sur pas sont que qui au aux du le et nos vos seront sera",
@@ -2351,10 +2474,10 @@ def _is_common_word_of_language(text: str, finding: Finding, words: list[str]) -
     sentence ("Bor numera i Malmö"), an article opening one ("Les commandes ..."), a German noun (German
     capitalises them all: "die alte Karte", "Angebot Nr.", "Leitlinie:") the gazetteers do not know or
     after an article, when no cue marks a name."""
-    if len(words) > 2:
-        return False
-    first = words[0].strip(".,:;!?")
     language = _text_language(text)
+    if len(words) > 2 and not (language == "de" and len(words) == 3 and words[1].islower()):
+        return False  # (but "Abruf der Wechselkurse": two German nouns and an article)
+    first = words[0].strip(".,:;!?")
     if (
         len(words) == 1
         and first.lower() in _FOREIGN_RESIDENCE_VERBS
@@ -2386,6 +2509,106 @@ def _is_title_or_holiday(value: str) -> bool:
     return " ".join(words).strip(".,:;!?").lower() in _HOLIDAYS
 
 
+# A team or a department signs a letter as a person would ("Regards, Finance team", "Camila — Financeiro",
+# "Med vänliga hälsningar\nEkonomiavdelningen", "Ihre Rechtsabteilung"): its words in the languages of
+# Europe, and the endings of a department's compound
+_TEAM_WORDS = _word_set(
+    """team teams teamet teamit tiimi equipe équipe equipo squadra zespół dział department dept division
+    afdeling avdeling avdelning abteilung finance finances financeiro financeira finanzas finanzen finanza
+    finanse finans ekonomi ekonomia økonomi økonomiavdelingen billing faturamento facturación facturacion
+    fakturering fatturazione rozliczenia accounting accounts contabilidade contabilidad buchhaltung
+    redovisning boekhouding contabilità księgowość payroll support suporte soporte supporto wsparcie
+    sales vendas ventas vertrieb försäljning verkoop vendite sprzedaż comercial commerciale marketing rh
+    rrhh hr legal jurídico juridico compliance helpdesk servicedesk operations logistics logística
+    logistik reception recepção recepción empfang kundservice kundeservice kundesenter asiakaspalvelu
+    administração administración administration verwaltung secretaria secretaría sekretariat tesouraria
+    tesorería cobrança cobranza inkasso facilities procurement purchasing einkauf"""
+)
+_TEAM_ENDING = re.compile(
+    r"(?:avdelningen|avdelning|avdelingen|avdeling|afdelingen|afdeling|abteilung|osasto|teamet|tjänst|"
+    r"tjenesten|tjenester)\Z"
+)
+# an interface's label or a sales stage, not a person: "click 'Change Name'", "moved to Closed Won" (an
+# instruction's verb or a participle first, and no word a known name)
+_LABEL_FIRST_ENDING = re.compile(r"[a-z]{3,}ed\Z")
+# a log line's program, not a person: "kernel: [ 1842.117203] ...", "systemd[1]: Started ..."
+_LOG_PROGRAM_AFTER = r"(?:\[\d+\])?:[ \t]+\[|\[\d+\]:"
+
+
+def _is_team(words: list[str]) -> bool:
+    """Whether every word of a PERSON finding names a team or a department (``_TEAM_WORDS``)."""
+    stripped = [word.strip(".,:;!?\"'()").lower() for word in words]
+    return all(word in _TEAM_WORDS or _TEAM_ENDING.search(word) is not None for word in stripped if word)
+
+
+def _is_label(words: list[str]) -> bool:
+    """Whether a PERSON finding of two or three capitalised words is an interface's label or a stage
+    ("Change Name", "Closed Won"): an instruction's verb or a participle first, and no known name."""
+    stripped = [word.strip(".,:;!?\"'()") for word in words]
+    if not 2 <= len(stripped) <= 3 or not all(word[:1].isupper() for word in stripped):
+        return False
+    first = stripped[0].lower()
+    if first not in _IMPERATIVE and _LABEL_FIRST_ENDING.search(first) is None:
+        return False
+    return not any(is_given_name(word) or is_surname(word) for word in stripped)
+
+
+# a German noun's ending: "Stationszimmer", "Einkaufsleitung", "Frühdienst" (names rarely end so)
+_GERMAN_NOUN_ENDING = r"\p{L}{4,}(?:ung|heit|keit|schaft|zimmer|dienst|stelle|leitung)\Z"
+# a place that names a company's site, not a person: "the Lyon office", "our Graz warehouse"
+_SITE_AFTER = (
+    r"[ \t]+(?:office|offices|offsite|branch|site|campus|store|shop|warehouse|plant|factory|hub|"
+    r"headquarters|HQ|depot|airport|data[ \t]+cent(?:er|re))\b"
+)
+# a product or service a software integrates with: "the Acme Rewards integration", "Foo Bar plugin"
+_PRODUCT_AFTER = (
+    r"[ \t]+(?:integration|integrations|plugin|plugins|plug-in|connector|connectors|extension|add-on|"
+    r"addon|module|SDK|API|app|widget|webhook|subscription|loyalty[ \t]+program)\b"
+)
+
+
+@functools.cache
+def lone_given_names() -> frozenset[str]:
+    """The curated given names that are a name alone (``data/lone_given_names.txt``, no foreign words)."""
+    return _gazetteer("lone_given_names.txt")
+
+
+def _is_thing_by_shape_or_use(text: str, finding: Finding, words: list[str]) -> bool:
+    """Whether a PERSON finding with no cue before it is a thing by its shape or by what follows it: one
+    word in lower case ("procesados hoy"); a German noun's ending; a word of a text not in English that
+    no curated given name, surname or word name lists ("Gamla nycklar": the long given-name gazetteer
+    holds words of every language); a known place naming a site ("the Lyon office"); a product a
+    software integrates with ("the Marriott Bonvoy integration")."""
+    if _has_cue_before(text, finding.start):
+        return False
+    stripped = [word.strip(".,:;!?\"'()") for word in words]
+    known = [
+        word.lower() in lone_given_names() or is_surname(word) or word.lower() in word_names()
+        for word in stripped
+    ]
+    if any(
+        _pattern(_GERMAN_NOUN_ENDING).search(word) and not (is_given_name(word) or is_surname(word))
+        for word in stripped
+    ):
+        return True
+    if len(stripped) == 1 and not known[0] and _text_language(text) != "en":
+        return not _pattern(_CUE_AFTER).match(text, finding.end)
+    if len(stripped) == 1 and is_known_place(stripped[0]) and _pattern(_SITE_AFTER).match(text, finding.end):
+        return True
+    if (
+        len(stripped) > 1
+        and is_known_place(" ".join(stripped))
+        and (
+            _after_foreign_place_preposition(text, finding.start, " ".join(stripped))
+            or _pattern(_LOCATIVE_BEFORE).search(text[max(0, finding.start - 12) : finding.start])
+        )
+    ):
+        return True  # "lojas em Belo Horizonte", "an office in Santa Cruz": a place of several words
+    return _pattern(_PRODUCT_AFTER).match(text, finding.end) is not None and not any(
+        word.lower() in lone_given_names() for word in stripped
+    )
+
+
 def _is_person(text: str, finding: Finding, values: frozenset[int] = frozenset()) -> bool:
     """Whether a PERSON finding is a name where it is; ``values`` are where other PERSON findings start (a
     label before one of them is not a name)."""
@@ -2393,7 +2616,13 @@ def _is_person(text: str, finding: Finding, values: frozenset[int] = frozenset()
     words = value.split()
     if not words or _is_title_or_holiday(value):
         return False
+    if _is_team(words) or _is_label(words):
+        return False
+    if len(words) == 1 and _pattern(_LOG_PROGRAM_AFTER).match(text, finding.end):
+        return False
     if _is_common_word_of_language(text, finding, words):
+        return False
+    if _is_thing_by_shape_or_use(text, finding, words):
         return False
     full_name = len(words) >= 2 and all(word[:1].isupper() for word in words)
     if (
@@ -2404,6 +2633,8 @@ def _is_person(text: str, finding: Finding, values: frozenset[int] = frozenset()
         return False
     if any(word.lower() in _TECH_WORDS or word.lower() in _NOT_PEOPLE for word in words):
         return False  # "Will Kubernetes scale"
+    if len(words) > 1 and words[0].lower() in _THING_FIRST:
+        return False  # "Grupo Andino", "Secretaria de Saúde", "Microsoft Entra": an institution, a product
     if not _is_name_shaped(text, finding, words, values):
         return False
     after_a_preposition = _pattern(_LOCATIVE_BEFORE).search(text[max(0, finding.start - 12) : finding.start])
@@ -2538,6 +2769,8 @@ _COMPANY_OR_EPONYM_AFTER = (
     r"['\u2019]s?[ \t]+(?:disease|syndrome|law|theorem|principle|rule|algorithm|equation|constant|effect|"
     r"paradox|method|test|sign|criteria|lemma|conjecture|distribution|inequality|razor|palsy|sarcoma|"
     r"lymphoma|phenomenon|reflex)\b"
+    # not a thing of theirs named so: "Pavel's test card", "Ana's test account"
+    r"(?![ \t]+(?:cards?|accounts?|users?|data|logins?|phones?|numbers?|devices?|emails?|servers?|keys?)\b)"
 )
 
 
@@ -2618,7 +2851,11 @@ _CUE_BEFORE = (
 )
 
 
-_LOCATIVE_BEFORE = r"(?i:\b(?:in|near|via|around|outside|across|throughout))[ \t]+\Z"
+# ("via" after an introduction is a person's: "intro via Karim", "introduced via Amara")
+_LOCATIVE_BEFORE = (
+    r"(?i:\b(?:in|near|(?<!intro[ \t])(?<!introduced[ \t])(?<!introduction[ \t])via|around|outside|across|"
+    r"throughout))[ \t]+\Z"
+)
 # a text about places to visit: a place that is also a given name there is a place ("Petra", "Florence")
 _TRAVEL_TOPIC = (
     r"(?i:\b(?:destinations?|itinerary|itineraries|sightseeing|tourists?|tourism|travel[ \t]+guide|"
@@ -2694,12 +2931,16 @@ def _opens_sentence(text: str, start: int) -> bool:
 def _is_personal_place(text: str, finding: Finding, findings: list[Finding], persons: list[Finding]) -> bool:
     if text[finding.start : finding.end].strip().lower() in _TECH_WORDS:
         return False
+    if text[finding.start : finding.end].strip(" ,!").lower() in _GREETING_WORDS:
+        return False  # "Merhaba, ben Elif": a greeting NER read as a place
     if " ".join(text[finding.start : finding.end].split()).lower() in _CONTINENTS:
         return False  # "the team lives in Europe": too wide to tell anyone apart
     if text[finding.start : finding.end].lower() in _LANGUAGES or _pattern(_CARD_AFTER).match(
         text, finding.end
     ):
         return False  # "a reminder in Tamil and English", "the Discover card": a language, a brand
+    if _pattern(_PERSON_MOVES_TO).search(text[max(0, finding.start - 40) : finding.start]):
+        return True  # "she's moving to Leeds office": a person's new place, even a site of her firm
     if _pattern(_PLACE_OF_A_THING).match(text, finding.end) and not any(
         0 <= finding.start - p.end <= 24 for p in persons
     ):
@@ -2760,8 +3001,10 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
             and (is_given_name(subject.group(1)) or subject.group(1).lower() in word_names())
             and subject.group(1).lower() not in _COMMON_PLACES
         )
-    # a note about a person leaves the subject out: "Moved from Gothenburg to Oslo in January."
-    elided = not text[sentence_start : cue.start()].strip(" \t\"'*-")
+    # a note about a person leaves the subject out: "Moved from Gothenburg to Oslo in January.", also in a
+    # field of a record: "Mobile +1 ... | Based in Tulsa."
+    opening = re.split(r"[|;\t]", text[sentence_start : cue.start()])[-1]
+    elided = not opening.strip(" \t\"'*-")
     return said_of_a_person or elided
 
 
@@ -2810,6 +3053,12 @@ _PLACE_OF_A_THING = (
     r"[ \t]+(?:office|offices|warehouse|warehouses|hub|branch|store|shop|site|plant|factory|depot|"
     r"headquarters|hq|campus|data[ \t]?cent(?:er|re)|region|server|servers|cluster|facility|team|desk|"
     r"airport|terminal|port|fulfil?ment[ \t]+cent(?:er|re)|distribution[ \t]+cent(?:er|re))\b"
+)
+# a person moving to a place, said with a pronoun: "she's moving to the Leeds office", "I'm relocating to"
+_PERSON_MOVES_TO = (
+    r"(?i:\b(?:i'm|i\u2019m|i[ \t]+am|she's|she\u2019s|he's|he\u2019s|she[ \t]+is|he[ \t]+is|they're|"
+    r"they[ \t]+are|we're)[ \t]+(?:now[ \t]+)?(?:moving|relocating|transferring)[ \t]+to[ \t]+"
+    r"(?:the[ \t]+|our[ \t]+|their[ \t]+)?)\Z"
 )
 # a place said in a sentence about a named person: "in Paris", "aus München", "à Lyon"
 _PERSON_PLACE_PREPOSITION = r"(?i:\b(?:in|at|from|of|aus|de|\u00e0|en))[ \t]+\Z"

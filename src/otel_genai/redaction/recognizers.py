@@ -9,13 +9,18 @@ context says is not personal data goes (before the name filter in ``names.py``).
 from __future__ import annotations
 
 import bisect
+import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from otel_genai.redaction._gates import remove_contained
 from otel_genai.redaction.addresses import _NOT_A_STREET
 from otel_genai.redaction.findings import Finding
 from otel_genai.redaction.policy import RedactionPolicy
+
+logger = logging.getLogger("otel_genai")
 
 # --- pre-scan: which pattern recognizers could possibly match a text ------------------------------
 # Each gate is a necessary condition for its entities (verified against Presidio on our corpus and on
@@ -67,7 +72,8 @@ _STREET_ADDRESS_PATTERNS = (
     (
         "street",
         # not names that end in a street word but are products and media ("3 Google Drive", "10 Fast Lane")
-        rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+{_NOT_A_STREET}"
+        # (not the thousands of an amount: "184,000 EUR. Close date")
+        rf"\b(?<!\d[,.])\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+{_NOT_A_STREET}"
         rf"(?:{_WORD}\.?\s+){{1,3}}{_STREET_SUFFIX}\b\.?"
         rf"(?:,?\s*(?i:apt|apartment|suite|ste|unit|flat|floor|fl|#)\.?\s*#?[\w\-]{{1,6}})?"
         rf"(?:,\s*{_WORD}(?:\s{_WORD}){{0,2}})?"
@@ -87,14 +93,16 @@ _API_KEY_PATTERNS = (
     ("slack", r"\bxox[abposre]-[A-Za-z0-9\-]{10,}", 0.9),
     ("huggingface", r"\bhf_[A-Za-z0-9]{30,}\b", 0.9),
     ("gitlab", r"\bgl(?:pat|ptt|dt|rt|cbt|oas|ft|imt|soat)-[A-Za-z0-9_\-]{20,}", 0.9),
-    ("google", r"\bAIza[0-9A-Za-z_\-]{35}\b", 0.9),
+    # (a prefix this distinctive is a key at a length a little off the provider's: a mistyped or
+    # truncated key is still a key, as an IBAN of the wrong length is still an account)
+    ("google", r"\bAIza[0-9A-Za-z_\-]{30,40}\b", 0.9),
     ("stripe", r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}", 0.9),
     # provider tokens with a fixed prefix, as secret scanners list them (gitleaks, trufflehog): each a
     # whole token of the provider's length and alphabet
     ("npm", r"\bnpm_[A-Za-z0-9]{36}\b", 0.9),
     ("pypi", r"\bpypi-AgE[A-Za-z0-9_\-]{50,}", 0.9),
     ("twilio_sid", r"\b(?:SK|AC)[0-9a-f]{32}\b", 0.9),
-    ("sendgrid", r"\bSG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,64}\b", 0.9),
+    ("sendgrid", r"\bSG\.[A-Za-z0-9_\-]{10,32}\.[A-Za-z0-9_\-]{20,64}\b", 0.9),
     ("mailgun", r"\bkey-[0-9a-f]{32}\b", 0.9),
     ("digitalocean", r"\bdo[opr]_v1_[a-f0-9]{64}\b", 0.9),
     ("shopify", r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b", 0.9),
@@ -126,7 +134,9 @@ _API_KEY_PATTERNS = (
         # HF_TOKEN=..., secret_key = "...", "apiKey": "..."
         r"(?i:(?<![A-Za-z])(?:api[_\-]?key|secret(?:[_\-]?(?:access[_\-]?)?key)?|token|password|passwd|pwd|"
         r"access[_\-]?key)(?![A-Za-z])[\"']?\s*[:=]\s*[\"']?)"
-        r"\K[^\s\"',;]{8,}",
+        # not code that reads the secret: os.environ["KEY"], os.getenv("KEY"), process.env.KEY
+        r"\K(?!(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*(?:[\[(\s\"',;)]|$)"
+        r"|(?i:\w*(?:env|environ|secrets?|config|settings|vault|credentials?))[\[(])[^\s\"',;]{8,}",
         0.6,
     ),
 )
@@ -151,6 +161,11 @@ _FOREIGN_MONTH = (
     r"januar|j[äa]nner|februar|m[äa]erz|m[äa]rz|april|juni|juli|august|september|oktober|november|dezember|"
     r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
     r"januari|februari|maart|mei|augustus|augusti|maj|"
+    # Indonesian (Malay) months not spelt as a Dutch or German one
+    r"maret|agustus|desember|"
+    # Turkish (the dotless i or the dotted one: "Aral\u0131k", "ARALIK")
+    r"ocak|[şs]ubat|mart|nisan|may[\u0131i]s|haziran|temmuz|a[ğg]ustos|eyl[üu]l|ekim|kas[\u0131i]m|"
+    r"aral[\u0131i]k|"
     r"stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[śs]nia|pa[źz]dziernika|listopada|"
     r"grudnia|stycze[ńn]|luty|marzec|kwiecie[ńn]|czerwiec|lipiec|sierpie[ńn]|wrzesie[ńn]|pa[źz]dziernik|"
     r"listopad|grudzie[ńn]|"
@@ -171,7 +186,7 @@ _TIME = (
 )
 _TIME_WORD = (
     r"(?i:at|@|à|a[ \t]+las|a[ \t]+la|às|um|alle(?:[ \t]+ore)?|ore|om|kl\.?|klockan|"
-    r"o(?:[ \t]+godz\.?)?|godz\.?|"
+    r"o(?:[ \t]+godz\.?)?|godz\.?|pukul|"
     # a time's bounds: "from 15:00", "after 2pm", "between 9 and 11", "ab 14 Uhr", "à partir de 10h",
     # "desde las 9", "vanaf 10.00 uur", "från kl. 9", "od 10:00", "dalle 9"
     r"(?:from|after|before|between|by|until|till|ab|nach|vor|zwischen|von|bis|d[èe]s|apr[èe]s|avant|"
@@ -197,17 +212,28 @@ _DATE = (
     rf"|{_MONTH}\s*{_DAY}(?:,?\s+\d{{4}}\b(?![\-/.]\d))?"
     rf"|(?<!\d)(?i:the\s+)?{_DAY}(?:\s*|-)(?i:of\s+)?{_MONTH}(?:(?:,?\s+|-)\d{{4}}\b(?![\-/.]\d))?"
     rf"|(?<![\d.])\d{{1,2}}(?:\.|º|er)?[ \t]+(?i:de[ \t]+)?{_FOREIGN_MONTH}"
-    r"(?:[ \t]+(?i:de[ \t]+)?\d{4}\b)?)"
+    r"(?:[ \t]+(?i:de[ \t]+)?\d{4}\b)?"
+    # Japanese, Chinese and Korean: 1990年4月2日, 1990년 4월 2일
+    r"|(?<!\d)\d{4}[ \t]*[年년][ \t]*\d{1,2}[ \t]*[月월][ \t]*\d{1,2}[ \t]*[日일])"
 )
 _DOB_WORDS = (
-    r"(?:(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]+of[\s_\-]+birth|birth[\s_\-]*date|birthday|born|"
+    r"(?:(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]*of[\s_\-]*birth|birth[\s_\-]*date|birthday|born|"
     # German, Spanish, Portuguese, French, Italian, Dutch, Nordic, Polish
     r"geburtsdatum|geburtstag|geboren|fecha[\s_]+de[\s_]+nac(?:imiento|\.)|nacid[oa]|cumpleaños|"
-    r"data[\s_]+de[\s_]+nascimento|nascid[oa]|date[\s_]+de[\s_]+naissance|n[ée]e?[ \t]+le|"
+    r"data[\s_]*de[\s_]*nascimento|nascid[oa]|anivers[áa]rio|date[\s_]*(?:de[\s_]*)?naissance|"
+    r"n[ée]e?[ \t]+le|"
     r"data[\s_]+di[\s_]+nascita|nat[oa][ \t]+il|geboortedatum|f[öo]delsedatum|f[öo]dd|f[øo]dselsdato|"
-    r"f[øo]dt|data[\s_]+urodzenia|urodzon[ya])(?![A-Za-z\u00c0-\u017f]))"
-    # "(b. 1944-08-02)", "Walter Ames, b. 12/03/1950", "geb. 12.05.1968", "ur. 3.04.1990"
-    r"|(?<![A-Za-z.])(?:b|geb|ur)\.(?=[ \t]*\d))"
+    r"f[øo]dt|data[\s_]+urodzenia|urodzon[ya]|"
+    # the noun of birth alone, as a form's key or label ("nascimento=", "Geburt:"), and Indonesian,
+    # Turkish and Vietnamese ("tgl lahir", "doğum tarihi", "ngày sinh", "sinh ngày")
+    r"nascimento|nacimiento|naissance|nascita|geboorte|geburt|lahir|do[ğg]um(?:[ \t]+tarihi)?|do[ğg]umlu|"
+    r"ng[àa]y[ \t]+sinh|sinh[ \t]+ng[àa]y|sinh[ \t]+n[ăa]m|"
+    # Japanese, Chinese and Korean
+    r"生年月日|出生日期|出生|生まれ|誕生日|생년월일|출생)(?![A-Za-z\u00c0-\u017f]))"
+    # "(b. 1944-08-02)", "Walter Ames, b. 12/03/1950", "geb. 12.05.1968", "ur. 3.04.1990", Turkish "d."
+    # (doğum) or English "d." (died): a person's date either way
+    # ("Geb. 04.09.1971", "Nasc. 30/01/1990")
+    r"|(?<![A-Za-z.])(?:b|[Gg]eb|ur|d|[Nn]asc|[Nn]ac)\.(?=[ \t]*\d))"
 )
 _DATE_OF_BIRTH_PATTERN = ("date_of_birth", rf"{_DOB_WORDS}\.?[^\n\d]{{0,24}}?\K{_DATE}", 0.85)
 _DATE_OF_BIRTH_SCORE = 0.85
@@ -220,15 +246,18 @@ _VISIT_KIND = (
 )
 _PERSONAL_CUE = (
     r"(?<![A-Za-z])(?i:appointments?|appts?|(?:slots?|bookings?|dod|visit(?:[_\-]?date)?|check[_\-]?(?:in|out)|"
-    r"arrival|departure|reservation)(?=[\"']?\s*[:=])|interview|fitting|viewing|lesson|"
+    r"arrival|departure|reservation|eta)(?=[\"']?\s*[:=])|check-(?:in|out)(?=[ \t]+(?:\d|$))|"
+    r"interview|fitting|viewing|lesson|"
     # booked for someone: "demo booked for", "booked Thu 20 Nov"; a wedding
     r"(?:re)?booked|reserved|(?:get|getting|got|be|being)\s+married|marry(?:ing)?|married\s+on|"
     # Spanish, French, Portuguese, German, Italian, Dutch, Swedish, Polish: a booking, an appointment, a
     # consultation, a visit
     r"reservas?|reservaci[oó]n|cita|consulta|rendez-vous|rdv|r[ée]servation|agendamento|marca[çc][ãa]o|"
-    r"(?:arzt)?termin|reservierung|blutabnahme|sprechstunde|appuntamento|prenotazione|visita|visite|"
+    r"(?:arzt)?termin|gespr[äa]ch|reservierung|blutabnahme|sprechstunde|appuntamento|prenotazione|visita|visite|"
     r"afspraak|bes[öo]k(?:et)?|wizyt[aęy]|"
     r"admitted|admission|readmitted|attended|"
+    # a visit to the emergency department (Turkish "acil servise")
+    r"acil[ \t]+servis\w*|emergency[ \t]+(?:department|room)|"
     rf"{_VISIT_KIND}(?:\s+{_VISIT_KIND})?\s+visit|visit\s+(?:on|date)|(?:was|were|been|being)\s+seen|"
     r"discharged?|died|death|deceased|passed\s+away|funeral|surgery|operation|operated|"
     r"(?<!operating\s)(?<!standard\s)procedure|scheduled|rescheduled|check-?up|follow-?up|consultation|"
@@ -236,26 +265,46 @@ _PERSONAL_CUE = (
     r"gave\s+birth|give\s+birth|giving\s+birth|due\s+date|edd|turns\s+\d{1,3}|anniversary|wedding|"
     # a person's coming and going: arriving, starting a job, on leave, a ward round, a callback
     r"arriv(?:es|ing)|will\s+arrive|courier|start(?:ing)?\s+date|"
-    r"on\s+leave|off\s+until|back\s+on|ward\s+rounds?|call\s*back|"
+    r"on\s+(?:(?:parental|maternity|paternity|sick|medical|annual|compassionate)\s+)?leave|off\s+until|back\s+on|ward\s+rounds?|call\s*back|"
     r"(?:flying|driving|travel+ing|moving|heading)\s+(?:to|out|home|back)|"
     # the same in German, Spanish, French, Italian, Dutch, Portuguese: an admission, a discharge, a
     # callback, meeting someone, arriving
     r"aufnahme\s+am|aufgenommen|entlassung|entlassen|r[üu]ckruf|ingres(?:a|[óo]|ar|o)|(?:de|el)\s+alta|vernos|nos\s+vemos|"
-    r"quedamos|hospitalis[ée]e?|admise?|sortie\s+(?:le|pr[ée]vue)|ricoverat[oa]|ricovero|dimess[oa]|"
+    r"quedamos|hospitalis[ée]e?|hospitali[sz]a(?:tion|ci[óo]n|[çc][ãa]o)|alta\s+(?:prevista|m[ée]dica|hospitalar)|"
+    # Vietnamese: an appointment, a medical examination
+    r"l[ịi]ch\s+h[ẹe]n|khám|admise?|sortie\s+(?:le|pr[ée]vue)|ricoverat[oa]|ricovero|dimess[oa]|"
     r"opgenomen|opname|ontslag|internad[oa]|interna[çc][ãa]o|"
+    # an admission, a discharge, a death, an appointment in Italian, Polish, Turkish, Dutch, German,
+    # Spanish, Portuguese, French, Indonesian, Swedish (Turkish words take suffixes: "randevunuz")
+    r"dimission[ei]|decedut[oa]|decesso|przyj[ęe]t[yaei]|wypisan[yaei]|wypis|zgon|zmar[łl]\w*|"
+    r"yat[\u0131i]r[\u0131i]l\w*|yat[\u0131i][şs]\w*|taburcu\w*|randevu\w*|ameliyat\w*|vefat\w*|muayene\w*|"
+    r"overleden|overlijden|verstorben|gestorben|falleci\w*|defunci[óo]n|falecid[oa]|falecimento|[óo]bito|"
+    r"d[ée]c[ée]d[ée]e?|d[ée]c[èe]s|meninggal|dirawat|rawat[ \t]+inap|janji[ \t]+temu|avled|inlagd|"
+    r"utskriven|"
     r"(?:i|i'm|we|we're|she|he|they)\s+(?:land|arrive|fly|leave|move|travel)\w*|my\s+flight|"
     r"date[\s_\-]+of[\s_\-]+(?:death|admission|discharge|visit|service|surgery|injury))(?![A-Za-z])"
 )
 _PERSONAL_CUE_BEFORE = re.compile(rf"{_PERSONAL_CUE}[^\n\d]{{0,48}}$")
 _PERSONAL_CUE_AFTER = re.compile(rf"[^\n\d]{{0,24}}?{_PERSONAL_CUE}")
 _PERSONAL_DATE_SCORE = 0.6
+# a campaign is an organisation's, in any of the cue languages
+_CAMPAIGN_WORDS = (
+    r"campaigns?|campagnes?|campa[ñn]as?|campanhas?|campagn[ae]|kampagnen?|kampanj(?:en)?|kampani[ae]|"
+    r"kampanya"
+)
 # Words of a date that is not about a person (a release, a law, a job): near a cue-found date they drop
 # it (unless a strong cue is near too); in the sentence of a candidate they keep it from being promoted.
 _IMPERSONAL_WORDS = (
     r"release[sd]?|launch(?:ed|es)?|deploy(?:ed|s|ment)?|version|v\d+(?:\.\d+)*|changelog|sprint|"
     r"milestone|roadmap|maintenance|outage|migration|deprecat\w*|end[\s\-]of[\s\-]life|eol|act|law|"
-    r"regulation|directive|ruling|published|build|cron|job|backup|webinar|conference|pr|pull\s+request|"
-    r"merged?|standup|warehouse|shipment|package|invoice|contract"
+    r"regulation|directive|ruling|published|build|cron|job|"
+    # a backup job, not a backup person ("Backup contact: ...")
+    r"backup(?![ \t]+(?:contact|person|owner|approver|on-?call|doctor|carer))|"
+    r"webinar|conference|pr|pull\s+request|"
+    r"merged?|standup|warehouse|shipment|package|invoice|contract|off-?site|"
+    # a place closed on a day (a clinic's, a shop's holiday), in the cue languages
+    r"closed|chius[oa]|geschlossen|ferm[ée]e?|cerrad[oa]|fechad[oa]|gesloten|st[äa]ngt|"
+    rf"{_CAMPAIGN_WORDS}"
 )
 _IMPERSONAL_DATE_CONTEXT = re.compile(rf"(?i:\b(?:{_IMPERSONAL_WORDS}|commit|meeting)\b)")
 _DATE_RE = re.compile(_DATE)
@@ -276,7 +325,12 @@ _MONTH_NAMES = (
     "december",
 )
 _DATE_LEAD_WORDS = frozenset(("the", "sept", *_MONTH_NAMES, *(month[:3] for month in _MONTH_NAMES)))
-_DATE_FOLLOWERS = frozenset("-/. \tsnrtSNRTeEº")
+_DATE_FOLLOWERS = frozenset("-/. \tsnrtSNRTeEº年년")
+# a date written as code: Python's date(1987, 4, 12), datetime(2026, 12, 3, ...) is read from "date("
+_CODE_DATE = re.compile(
+    r"date\((?:1[89]|20)\d{2},[ \t]*(?:0?[1-9]|1[0-2]),[ \t]*(?:0?[1-9]|[12]\d|3[01])(?:\)|(?=,))"
+)
+_CODE_DATE_KEY = re.compile(rf"(?:{_DOB_WORDS}|{_PERSONAL_CUE})[\w\"']*[ \t]*[:=][ \t]*$")
 _TIMESTAMP_AFTER = re.compile(r"[T ]\d{2}:\d{2}:\d{2}")
 # "Thursday, 6 February 2025", "Mon 10/02/2025", "Tue 4 Mar", "Dienstag, den 8. Oktober", "martes 12 de
 # marzo", "lunedì 4 novembre", "segunda-feira, dia 3", "måndag den 3 juni", "we wtorek 8 października";
@@ -290,8 +344,8 @@ _WEEKDAY = (
     r"luned[iì]|marted[iì]|mercoled[iì]|gioved[iì]|venerd[iì]|sabato|domenica|gio|sab|"
     r"maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|ma|wo|vr|za|zo|"
     r"m[åa]ndag|tisdag|onsdag|torsdag|fredag|l[öo]rdag|s[öo]ndag|mån|tis|ons|tors|fre|lör|sön|"
-    r"poniedzia[łl]ek|wtorek|[śs]rod[aęy]|czwartek|pi[ąa]tek|sobot[aęy]|niedziel[aęi]|pon|wt|[śs]r|czw|pt|"
-    r"sob|niedz)"
+    r"poniedzia[łl]ek|wtorek|[śs]rod[aęey]|czwartek|pi[ąa]tek|sobot[aęey]|niedziel[aęei]|pon|wt|[śs]r|czw|pt|"
+    r"sob|niedz|senin|selasa|rabu|kamis|jumat|sabtu|minggu)"
 )
 _WEEKDAY_BEFORE = re.compile(
     rf"(?<![A-Za-z\u00c0-\u017f]){_WEEKDAY}\.?,?[ \t]+(?:(?i:den|le|el|the|dia|il)[ \t]+)?$"
@@ -308,12 +362,13 @@ _RANGE_WORD = (
     r"(?![A-Za-z]))"
 )
 _RANGE_BEFORE = re.compile(
-    rf"(?<![\w.,:/\-])\d{{1,2}}(?:(?i:st|nd|rd|th|er)|\.|º)?[ \t]*{_RANGE_WORD}[ \t]*$"
+    # a day and month may open it too ("vom 24.11. bis 02.12.2026", "de 15/07 a 19/07/2026")
+    rf"(?<![\w.,:/\-])\d{{1,2}}(?:(?i:st|nd|rd|th|er)|\.|º|[./]\d{{1,2}}\.?)?[ \t]*{_RANGE_WORD}[ \t]*$"
 )
 _RANGE_REACH = 16
 # the word that opens a range of days ("du 10 au 14 février", "from 11 to 14 October", "vom 3. bis 5. Mai")
 _RANGE_OPEN_BEFORE = re.compile(
-    r"(?<![A-Za-z\u00c0-\u017f])(?i:du|from|del|dal|vom|von|van|fr[åa]n|od|desde|entre|between)[ \t]+$"
+    r"(?<![A-Za-z\u00c0-\u017f])(?i:du|from|del|dal|de|vom|von|van|fr[åa]n|od|desde|entre|between)[ \t]+$"
 )
 # Dates that are dates only in their context: a day and month alone ("18/03"), an ordinal day ("the 14th"),
 # a weekday with only a time ("donderdag om 10.00 uur", "Friday at 3pm"). A short date is cued, or a
@@ -323,6 +378,8 @@ _SHORT_DATE = re.compile(
     r"(?<![\d./:\-])(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])"
     r"(?![\d/]|[.,:\-]\d|[ \t]+(?i:of|de|du|des|di)\b)"
 )
+# a short date that ends a range opened by another ("de 15/07 a 19/07", "3/5 - 7/5")
+_SHORT_RANGE_BEFORE = re.compile(rf"(?<![\d./])\d{{1,2}}/\d{{1,2}}[ \t]*{_RANGE_WORD}[ \t]*$")
 _SHORT_DATE_BEFORE = re.compile(
     r"(?<![A-Za-z\u00c0-\u017f])(?i:on|am|le|el|il|op|den|per|until|till|by|from|for|dia|vom|bis|"
     r"until|before|after|since|ab|seit|desde|hasta|jusqu'au|au|tot|t/m|till|sedan|od|do)[ \t]+$"
@@ -338,8 +395,19 @@ _WEEKDAY_NAME = (
     r"jueves|viernes|s[áa]bado|domingo|(?:segunda|ter[çc]a|quarta|quinta|sexta)-feira|luned[iì]|"
     r"marted[iì]|mercoled[iì]|gioved[iì]|venerd[iì]|sabato|domenica|maandag|dinsdag|woensdag|donderdag|"
     r"vrijdag|zaterdag|zondag|m[åa]ndag|tisdag|onsdag|torsdag|fredag|l[öo]rdag|s[öo]ndag|"
-    r"poniedzia[łl]ek|wtorek|[śs]rod[aęy]|czwartek|pi[ąa]tek|sobot[aęy]|niedziel[aęi])|"
+    r"poniedzia[łl]ek|wtorek|[śs]rod[aęey]|czwartek|pi[ąa]tek|sobot[aęey]|niedziel[aęei]|"
+    r"senin|selasa|rabu|kamis|jum'?at|sabtu|minggu)|"
     r"Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)"
+)
+_ENGLISH_WEEKDAYS = frozenset(
+    (
+        *("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs"),
+        *("thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"),
+    )
+)
+_WEEKDAY_ORDINAL = re.compile(
+    r"(?<![A-Za-z])(?i:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?i:day)?\.?,?[ \t]+"
+    r"(?:(?i:the)[ \t]+)?(?:[12]?\d|3[01])(?i:st|nd|rd|th)(?![A-Za-z\d])"
 )
 _WEEKDAY_TIME_BEFORE = re.compile(
     rf"(?<![A-Za-z\u00c0-\u017f]){_WEEKDAY_NAME}\.?(?=,?[ \t]+(?:[^\d\n \t]{{1,12}}[ \t]+){{0,2}}$)"
@@ -359,7 +427,8 @@ _BEFORE_WEEKDAY_TIME = frozenset(
         *("måndag", "mandag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "lordag", "söndag"),
         *("sondag", "poniedziałek", "poniedzialek", "wtorek", "środa", "sroda", "środę", "srode"),
         *("środy", "srody", "czwartek", "piątek", "piatek", "sobota", "sobotę", "sobote", "soboty"),
-        *("niedziela", "niedzielę", "niedziele", "niedzieli", "mon", "tue", "tues", "wed", "thu"),
+        *("niedziela", "niedzielę", "niedziele", "niedzieli", "srodę", "mon", "tue", "tues", "wed", "thu"),
+        *("senin", "selasa", "rabu", "kamis", "jumat", "jum'at", "sabtu", "minggu", "pukul"),
         *("thur", "thurs", "fri", "sat", "sun"),
         *("at", "@", "à", "a", "las", "la", "les", "às", "um", "alle", "ore", "om", "kl", "klockan", "o"),
         *("godz", "from", "after", "before", "between", "by", "until", "till", "ab", "nach", "vor"),
@@ -516,11 +585,14 @@ _PHONE_CUE = (
     r"cellulare|mobiltelefon|puhelin|"
     # contact labels: Swedish/Norwegian/Danish, German, Dutch, Polish, Finnish, Spanish, Portuguese
     r"tfn|tlf|mobil(?:nummer|nr)?|telefonnr|rufnummer|festnetz|durchwahl|natel|telefoonnummer|mobiel|gsm|"
-    r"numer\s+telefonu|kom|puh|m[óo]vil|celu|telem[óo]vel|tél|t[ée]l[ée]phone)\b)"
+    r"numer\s+telefonu|kom|puh|m[óo]vil|celu|telem[óo]vel|tél|t[ée]l[ée]phone|"
+    # "reachable at" in those languages: "nås på", "erreichbar unter", "joignable au", "bereikbaar op", ...
+    r"n[åa]s\s+p[åa]|erreichbar|joignable|localizable|raggiungibile|bereikbaar|contact[áa]vel|"
+    r"pod\s+numerem|numaras[\u0131i]|hubungi|nomor(?:\s+hp)?)\b)"
 )
 # Numbers first (digits are rare in text, cue words are not), then the cue in the few characters before.
 _LOCAL_NUMBER = re.compile(
-    r"(?<![\w+])(\(?\d{2,5}\)?(?:[ \-.]?\d{2,5}){1,3})"
+    r"(?<![\w+])(\(?\d{2,5}\)?(?:[ \-.]?\d{2,5}){1,4})"
     r"(?:\s*(?:ext\.?|x|extension)\s*\d{1,5})?(?![\w]|[.\-/:]\d)"
 )
 _PHONE_CUE_BEFORE = re.compile(_PHONE_CUE + r"[^\d\n]{0,20}$")
@@ -540,7 +612,11 @@ _ID_CUE = re.compile(
     r"(?i:\b(?:orders?|ticket|tickets|invoice|invoices|inv|tracking|track|shipment|parcel|package|ref|"
     r"reference|po|purchase\s+order|case|incident|issue|bug|build|job|batch|transaction|txn|receipt|"
     r"confirmation|booking|reservation|order_id|serial|sku|part|model|version|account|acct|customer|"
-    r"member|user|id)\b(?:[\s_\-]*(?:number|num|no\.?|id|#|code))?[\s:=#\"']*$)"
+    r"member|user|id|"
+    # the same in the languages of our phone cues: "Bestellung 12345678", "commande", "pedido", "ärende"
+    r"bestellung|auftrag|rechnung|kundennummer|commande|facture|pedido|factura|fattura|ordine|"
+    r"zam[óo]wienie|faktura|fatura|sipari[şs]|pesanan|tiket|[äa]rende|bestelling)\b"
+    r"(?:[\s_\-]*(?:number|num|no\.?|id|#|code|nr\.?|n[º°o]\.?))?[\s:=#\"']*$)"
 )
 _PHONE_CONTEXT = re.compile(_PHONE_CUE)
 # A number in a country's national format (the trunk prefix 0, separators: "070-174 06 55", "06 12 34 56
@@ -581,7 +657,7 @@ def find_phones(text: str) -> list[tuple[int, int]]:
         if not 7 <= digits <= 13 or _DATE_RE.fullmatch(match.group(1)):
             continue
         cue = _PHONE_CUE_BEFORE.search(text, max(0, start - _CONTEXT_CHARS), start)
-        if cue is None or _ID_CUE.search(text, cue.end(), start):  # "call about order 5550143"
+        if cue is None or _ID_CUE.search(text, cue.start(), start):  # "call about order 5550143"
             continue
         found.append(match.span())
     taken = {span[0] for span in found}
@@ -626,6 +702,16 @@ def _national_numbers(text: str, taken: set[int], phonenumbers: Any) -> list[tup
     return found
 
 
+def _range_start(text: str, start: int, days_before: re.Pattern[str]) -> int | None:
+    """Where a range that ends in the date at ``start`` begins ("11.-14. Oktober", "vom 24.11. bis"), with
+    the word that opens it; None when no range's first day is right before."""
+    days = days_before.search(text, max(0, start - _RANGE_REACH), start)
+    if days is None:
+        return None
+    opener = _RANGE_OPEN_BEFORE.search(text, max(0, days.start() - 12), days.start())
+    return opener.start() if opener is not None else days.start()
+
+
 def find_dates(text: str) -> list[tuple[int, int, str, float]]:
     """``(start, end, entity, score)`` of every date, with a weekday before it and a time after it: a
     ``PERSONAL_DATE`` when a personal cue is near, else a candidate (score ``DATE_CANDIDATE_SCORE``)
@@ -642,12 +728,9 @@ def find_dates(text: str) -> list[tuple[int, int, str, float]]:
             or _VERSION_DATE_AFTER.match(text, end)
         ):
             continue
-        days = _RANGE_BEFORE.search(text, max(0, start - _RANGE_REACH), start)
-        if days is not None:
-            start = days.start()
-            opener = _RANGE_OPEN_BEFORE.search(text, max(0, start - 12), start)
-            if opener is not None:
-                start = opener.start()
+        range_start = _range_start(text, start, _RANGE_BEFORE)
+        if range_start is not None:
+            start = range_start
             # the cue is read before the range ("Reservierung vom 11.-14. Oktober")
             cued = cued or bool(_PERSONAL_CUE_BEFORE.search(text, max(0, start - 80), start))
         elif text[start].isalpha() and not _ENDS_WITH_YEAR.search(text, start, end):
@@ -695,6 +778,14 @@ def _scan_dates(text: str) -> list[tuple[int, int, bool]]:
         if lead.rstrip(".,").lower() in _DATE_LEAD_WORDS:
             starts.insert(0, run_start - len(head) + head.rindex(lead))
         elif follower not in _DATE_FOLLOWERS:
+            if follower == "," and head.endswith("date("):  # code: date(1987, 4, 12)
+                code = _CODE_DATE.match(text, run_start - 5)
+                # a date in code is a person's only as the value of a birth's or a visit's key
+                # ("born=date(1987, 4, 12)"), not a test's reference day ("age_on(date(2025, 1, 1))")
+                if code is not None and _CODE_DATE_KEY.search(text, max(0, code.start() - 32), code.start()):
+                    covered = max(covered, code.end())
+                    found.append((code.start(), code.end(), _personally_cued(text, *code.span())))
+                continue
             if follower in _TIME_FOLLOWERS:  # "Friday at 15:00", "vendredi à 10h", "Friday at 3pm"
                 extra = _contextual_date(text, run_start, run_end, run_start, lead)
                 if extra is not None:
@@ -725,13 +816,19 @@ def _scan_dates(text: str) -> list[tuple[int, int, bool]]:
 def _contextual_date(
     text: str, run_start: int, run_end: int, lead: int, word: str
 ) -> tuple[int, int, bool] | None:
-    """A day and month alone, an ordinal day or a weekday's time (``_SHORT_DATE``, ``_ORDINAL_DAY``,
-    ``_WEEKDAY_TIME_BEFORE``) at the digit run ``run_start:run_end`` that no date starts at (``lead``:
+    """A day and month alone (or ending a range of them), an ordinal day (alone or after a weekday) or a
+    weekday's time (``_SHORT_DATE``, ``_ORDINAL_DAY``, ``_WEEKDAY_ORDINAL``, ``_WEEKDAY_TIME_BEFORE``) at the
+    digit run ``run_start:run_end`` that no date starts at (``lead``:
     where "the" starts; ``word``: the word before the run). Each test is tried only when a cheap
     necessary condition holds (a "/" after the run, "the" before it, a weekday's name shortly before it)."""
     if run_end - run_start > 2:
         return None
     span: tuple[int, int] | None = None
+    if word.strip("([.,").lower() in _ENGLISH_WEEKDAYS:
+        # "tue 3rd", "(Sat 21st)": a weekday's ordinal day, a date whatever its case
+        for weekday_day in _WEEKDAY_ORDINAL.finditer(text, max(0, run_start - 16), run_end + 2):
+            if weekday_day.end() > run_start:
+                return weekday_day.start(), weekday_day.end(), _personally_cued(text, *weekday_day.span())
     if word.lower() == "the":
         ordinal = _ORDINAL_DAY.match(text, lead)
         # an ordinal day alone is a date only by its cue ("on the 22nd for my grandma's funeral"; not
@@ -745,6 +842,9 @@ def _contextual_date(
             cued = _personally_cued(text, run_start, short.end())
             if cued or _SHORT_DATE_BEFORE.search(text, max(0, run_start - 12), run_start):
                 return run_start, short.end(), cued
+            start = _range_start(text, run_start, _SHORT_RANGE_BEFORE)
+            if start is not None:
+                return start, short.end(), _personally_cued(text, start, short.end())
         return None
     else:
         if word.rstrip(".,").lower() not in _BEFORE_WEEKDAY_TIME:
@@ -987,17 +1087,47 @@ def _fast_phone_recognizer(base: type) -> Any:
 
     ``phonenumbers.PhoneNumberMatcher`` scans the full text once per region (8 by default), ~4 ms/KB;
     a phone number has at least 4 digits, so only windows around such runs can hold one.
+
+    In a window, the matcher of a region runs only where ``_PhoneRegion.could_match`` says one of the
+    strings it would parse could be a valid number of that region (a shape and digit-count test, no
+    parsing); the matches are Presidio's (same regions, leniency, deduplication and score).
     """
+    import phonenumbers
+    from presidio_analyzer import RecognizerResult
 
     class DigitRunPhoneRecognizer(base):
         def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            results: list[Any] = []
+            found: dict[tuple[int, int], str] = {}
+            regions = [_phone_region(region) for region in self.supported_regions]
             for start, end in _windows(text):
-                for result in super().analyze(text[start:end], entities, nlp_artifacts):
-                    result.start += start
-                    result.end += start
-                    results.append(result)
-            return self.remove_duplicates(results) if results else results
+                window = text[start:end]
+                # below VALID the matcher keeps numbers that are not valid: nothing to skip
+                parsed = _guarded_parsed_strings(window) if self.leniency >= 1 else None
+                shapes = [_NumberShape(string) for string in parsed] if parsed is not None else None
+                for region in regions:
+                    if shapes is not None and not region.could_match(shapes):
+                        continue
+                    for match in phonenumbers.PhoneNumberMatcher(window, region.code, leniency=self.leniency):
+                        found.setdefault((start + match.start, start + match.end), region.code)
+            if not found:
+                return []
+            # Presidio's results deduplicated (all one score); its explanation names the matching region
+            kept = remove_contained([(start, end, self.SCORE) for start, end in found])
+            metadata = {
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            }
+            return [
+                RecognizerResult(
+                    self.supported_entities[0],
+                    start,
+                    end,
+                    score,
+                    self._get_analysis_explanation(found[start, end]),
+                    dict(metadata),
+                )
+                for start, end, score in kept
+            ]
 
     return DigitRunPhoneRecognizer()
 
@@ -1016,6 +1146,239 @@ def _windows(text: str) -> list[tuple[int, int]]:
         else:
             windows.append((start, end))
     return windows
+
+
+# Why a region's matcher can be skipped (phonenumbers 8.x/9.x, leniency VALID and stricter). The matcher
+# parses only ``_parsed_strings(window)`` (its candidates and their inner groups) and keeps a number only
+# if ``is_valid_number``, which needs the national significant number's length to be a possible length
+# of the number's region. Without a plus sign the country code is the default region's or follows an
+# international prefix (``_PhoneRegion.idd_first``: the digits it starts with; then at least 4 digits).
+# The national number is made of the string's digits (and of its ASCII letters when it has three or
+# more: vanity numbers), and of all of them, less a national prefix or the country code, when the
+# string is only ASCII digits, spaces and ``().-`` (no extension, no second number, no letters); regions
+# whose national prefix rule may add digits (Argentina's "9") are always run.
+_PLAIN_PHONE_STRING = re.compile(r"[0-9 ().\-]*")
+_PLUS_SIGNS = ("+", "\uff0b")
+_ALL_DIGITS = frozenset(range(10))
+_MIN_AFTER_IDD = 4  # the prefix's first digit, a country code, two national digits
+# the major versions of phonenumbers whose matcher _parsed_strings follows, and what it reads of it
+_KNOWN_PHONENUMBERS = ("8", "9")
+_MATCHER_PARTS = ("_PATTERN", "_INNER_MATCHES")
+_UTIL_PARTS = ("_SECOND_NUMBER_START_PATTERN", "_UNWANTED_END_CHAR_PATTERN")
+_GROUPS_ONLY = re.compile(r"(?:\\\d)+")  # a national prefix rewrite that only keeps captured digits
+
+
+def _parsed_strings(window: str) -> list[str] | None:
+    """Every string ``PhoneNumberMatcher`` (any region) would parse in ``window`` while nothing matches
+    (its ``_find`` and ``_extract_inner_match`` without the parsing), or None when unsure."""
+    import phonenumbers
+    from phonenumbers import phonenumbermatcher as matcher
+    from phonenumbers import phonenumberutil as util
+
+    if (
+        phonenumbers.__version__.split(".")[0] not in _KNOWN_PHONENUMBERS
+        or not all(hasattr(matcher, name) for name in _MATCHER_PARTS)
+        or not all(hasattr(util, name) for name in _UTIL_PARTS)
+    ):
+        return None  # a matcher we have not read: run every region
+    strings: list[str] = []
+    index = 0
+    match = matcher._PATTERN.search(window, index)
+    while match is not None:
+        start = match.start()
+        candidate = window[start : match.end()]
+        second = util._SECOND_NUMBER_START_PATTERN.search(candidate)
+        if second is not None:
+            candidate = candidate[: second.start()]
+        if not candidate:
+            return None
+        strings.append(candidate)
+        for inner in matcher._INNER_MATCHES:
+            group = inner.search(candidate)
+            first = True
+            while group is not None:
+                if first:
+                    strings.append(_trim_unwanted_end(candidate[: group.start()], util))
+                    first = False
+                strings.append(_trim_unwanted_end(group.group(1), util))
+                group = inner.search(candidate, group.start() + 1)
+        index = start + len(candidate)
+        match = matcher._PATTERN.search(window, index)
+    return strings
+
+
+def _guarded_parsed_strings(window: str) -> list[str] | None:
+    """``_parsed_strings``, or None (run every region) if phonenumbers' private names behave otherwise."""
+    try:
+        return _parsed_strings(window)
+    except Exception:
+        logger.debug("phone pre-check off for a window", exc_info=True)
+        return None
+
+
+def _trim_unwanted_end(candidate: str, util: Any) -> str:
+    trailing = util._UNWANTED_END_CHAR_PATTERN.search(candidate)
+    return candidate[: trailing.start()] if trailing is not None else candidate
+
+
+class _NumberShape:
+    """What ``_PhoneRegion`` asks of one string the matcher would parse."""
+
+    __slots__ = ("any_plus", "bound", "count", "digits", "first", "plain", "values")
+
+    def __init__(self, string: str) -> None:
+        self.any_plus = any(plus in string for plus in _PLUS_SIGNS)
+        digits = [char for char in string if char.isdigit()]
+        self.count = len(digits)
+        self.plain = _PLAIN_PHONE_STRING.fullmatch(string) is not None
+        self.first = int(digits[0]) if self.plain and digits else -1
+        self.digits = "".join(digits) if self.plain else ""
+        letters = 0 if self.plain else sum(char.isascii() and char.isalpha() for char in string)
+        self.bound = self.count + (letters if letters >= 3 else 0)
+        self.values = frozenset(unicodedata.digit(char, -1) for char in digits)
+
+
+class _PhoneRegion:
+    """What a valid number parsed with this default region needs (from phonenumbers' metadata)."""
+
+    def __init__(self, code: str) -> None:
+        from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
+        from phonenumbers.phonenumberutil import (
+            _MIN_LENGTH_FOR_NSN,
+            _is_number_matching_desc,
+            region_code_for_country_code,
+        )
+        from phonenumbers.re_util import re_compile
+
+        self.code = code
+        self.known = False
+        metadata = PhoneMetadata.metadata_for_region(code.upper(), None)
+        if metadata is None:
+            return  # unknown: always run its matcher
+        country = metadata.country_code
+        if country is None:
+            return
+        main = PhoneMetadata.metadata_for_region_or_calling_code(
+            country, region_code_for_country_code(country)
+        )
+        rules = [
+            each.national_prefix_transform_rule if each is not None else "?" for each in (metadata, main)
+        ]
+        if any(rule and not _GROUPS_ONLY.fullmatch(rule) for rule in rules):
+            return  # a national prefix rule may add digits: no bound
+        lengths: set[int] = set()
+        # a plain string's national number is one of its digit string's suffixes unless a rule rewrites it
+        self.descriptions: dict[int, list[Any]] | None = None if any(rules) else {}
+        for region in COUNTRY_CODE_TO_REGION_CODE.get(country, ()):
+            other = PhoneMetadata.metadata_for_region_or_calling_code(country, region)
+            general = other.general_desc if other is not None else None
+            possible = general.possible_length if general is not None else ()
+            if general is None or not possible:
+                return
+            lengths.update(possible)
+            if self.descriptions is not None:
+                for length in possible:
+                    self.descriptions.setdefault(length, []).append(general)
+        if not lengths:
+            return
+        self.lengths = frozenset(lengths)
+        self.min_length = max(min(lengths), _MIN_LENGTH_FOR_NSN)
+        national_prefix = metadata.national_prefix_for_parsing or metadata.national_prefix
+        self.strip_first = (
+            _first_digits(national_prefix) | {int(str(country)[0])} if national_prefix else _ALL_DIGITS
+        )
+        self.idd_first = _first_digits(metadata.international_prefix or "")
+        self.idd = re_compile(metadata.international_prefix) if metadata.international_prefix else None
+        self.matches_description = _is_number_matching_desc
+        self.known = True
+
+    def could_match(self, shapes: list[_NumberShape]) -> bool:
+        return not self.known or any(self._could_be_valid(shape) for shape in shapes)
+
+    def _could_be_valid(self, shape: _NumberShape) -> bool:
+        if shape.any_plus:
+            return True
+        if not shape.count:
+            return False
+        if shape.plain:
+            # after an international prefix (phonenumbers' own test of it)
+            after_idd = shape.first in self.idd_first and shape.count >= _MIN_AFTER_IDD
+            if after_idd and (self.idd is None or self.idd.match(shape.digits)):
+                return True
+            if self.descriptions is None:
+                return shape.count in self.lengths or (
+                    shape.first in self.strip_first and shape.count - 1 >= self.min_length
+                )
+            # the national number: the digits, or (after a national prefix or the country code) a suffix;
+            # valid only if it matches the general description of one of the country's regions
+            cuts = range(shape.count - 1) if shape.first in self.strip_first else (0,)
+            return any(
+                self.matches_description(shape.digits[cut:], description)
+                for cut in cuts
+                for description in self.descriptions.get(shape.count - cut, ())
+            )
+        after_idd = shape.bound >= _MIN_AFTER_IDD and not shape.values.isdisjoint(self.idd_first)
+        return shape.bound >= self.min_length or after_idd
+
+
+def _first_digits(pattern: str) -> frozenset[int]:
+    """The digits a match of ``pattern`` can start with (all ten when the pattern is not a plain
+    alternation of digit-led branches)."""
+    if not pattern:
+        return _ALL_DIGITS
+    found: set[int] = set()
+    for branch in _branches(pattern):
+        if branch[:1].isdigit() and branch[1:2] not in ("?", "*", "{"):
+            found.add(int(branch[0]))
+        elif branch.startswith("(?:"):
+            depth, close = 0, -1
+            for index, char in enumerate(branch):
+                depth += (char == "(") - (char == ")")
+                if depth == 0:
+                    close = index
+                    break
+            if close < 0 or branch[close + 1 : close + 2] in ("?", "*", "{") or "\\" in branch[:close]:
+                return _ALL_DIGITS
+            found |= _first_digits(branch[3:close])
+        else:
+            return _ALL_DIGITS
+    return frozenset(found)
+
+
+def _branches(pattern: str) -> list[str]:
+    """``pattern``'s top-level alternatives."""
+    branches, depth, start = [], 0, 0
+    for index, char in enumerate(pattern):
+        depth += (char == "(") - (char == ")")
+        if char == "|" and depth == 0:
+            branches.append(pattern[start:index])
+            start = index + 1
+    branches.append(pattern[start:])
+    return branches
+
+
+_PHONE_REGIONS: dict[str, _PhoneRegion] = {}
+
+
+class _UnboundRegion(_PhoneRegion):
+    """A region whose metadata could not be read (a phonenumbers release that moved a private name):
+    its matcher always runs, as without the pre-check."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.known = False
+
+
+def _phone_region(code: str) -> _PhoneRegion:
+    region = _PHONE_REGIONS.get(code)
+    if region is None:
+        try:
+            region = _PhoneRegion(code)
+        except Exception:  # private names of phonenumbers gone or changed: never skip a region
+            logger.debug("phone pre-check off for region %s", code, exc_info=True)
+            region = _UnboundRegion(code)
+        _PHONE_REGIONS[code] = region
+    return region
 
 
 _STRONG_PERSONAL_CUE = re.compile(
@@ -1055,12 +1418,20 @@ _ADDRESS_WORD = re.compile(
     r"ip_?addr\w*)(?![A-Za-z]))"
 )
 _VERSION_REACH = 40
+# one number and "::", as a slice writes it
+_SLICE_LIKE = re.compile(r"\d{1,4}::|::\d{1,4}")
 
 
 def _is_version_number(text: str, finding: Finding) -> bool:
-    """Whether an IP_ADDRESS finding is a dotted version number rather than an address."""
+    """Whether an IP_ADDRESS finding is a dotted version number (or a slice) rather than an address."""
     if text.startswith("::", finding.start) and finding.end == finding.start + 2:
         return True  # "::" alone, the unspecified address: "Environment :: Console", "with ``pip``::"
+    if (
+        _SLICE_LIKE.fullmatch(text, finding.start, finding.end)
+        and finding.start > 0
+        and text[finding.start - 1] in "[-"
+    ):
+        return True  # "digits[-1::-2]", "row[2::]": a slice's step, not "1::" as an address
     if not _DOTTED_QUAD.fullmatch(text, finding.start, finding.end):
         return False
     line = text.rfind("\n", max(0, finding.start - _VERSION_REACH), finding.start) + 1
@@ -1118,6 +1489,8 @@ _ID_PREFIX = re.compile(
 )
 # written as a phone number, not as an identifier: a space, a parenthesis or a dot between its digits, or
 # a North American number in full (212-555-0147, 1-800-555-0199)
+# an identifier numbered by its year ("2026-11-0442", "2025-004512")
+_YEAR_FIRST_ID = re.compile(r"(?:19|20)\d{2}-\d")
 _PHONE_LAYOUT = re.compile(r"[ ().]|^(?:1-)?\d{3}-\d{3}-\d{4}$")
 
 
@@ -1129,6 +1502,12 @@ def _phone_confirmed(text: str, finding: Finding) -> bool:
         and _ID_PREFIX.search(text, max(0, finding.start - 16), finding.start)
     ):  # "INV-2024-000873", but not "UK/020 7946 0123", "Ph#(212) 555-0147"
         return False
+    if (
+        _YEAR_FIRST_ID.match(value)
+        and _PHONE_LAYOUT.search(value) is None
+        and _ID_CUE.search(text, max(0, finding.start - _CONTEXT_CHARS), finding.start)
+    ):
+        return False  # "Rechnung Nr. 2026-11-0442": a number of the year, not a phone number
     if _DATE_RE.fullmatch(value) and not _PHONE_CONTEXT.search(
         text, max(0, finding.start - 24), finding.start
     ):
@@ -1159,19 +1538,59 @@ def _card_confirmed(text: str, finding: Finding) -> bool:
     return _ID_CUE.search(text, max(0, finding.start - _CONTEXT_CHARS), finding.start) is None
 
 
+# A campaign's dates are an organisation's, however far back in the line it is named ("la campagne de
+# vaccination antigrippale du personnel se déroule du 1er au 31 octobre"): as far as a cue is read.
+_CAMPAIGN = re.compile(rf"(?i:\b(?:{_CAMPAIGN_WORDS})\b)")
+_CAMPAIGN_REACH = 80
+
+
 def _personal_date_confirmed(text: str, finding: Finding) -> bool:
-    if _TIMESTAMP_AFTER.match(text, finding.end):
+    if _TIMESTAMP_AFTER.match(text, finding.end) or _in_reply_header(text, finding):
         return False
     start = max(0, finding.start - 50)
-    end = min(len(text), finding.end + 30)
-    if _IMPERSONAL_DATE_CONTEXT.search(text, start, end) is None:
+    end = _word_end(text, min(len(text), finding.end + 30))
+    if _IMPERSONAL_DATE_CONTEXT.search(text, start, end) is None and (
+        _CAMPAIGN.search(text, max(0, finding.start - _CAMPAIGN_REACH), finding.start) is None
+    ):
         return True
     return _STRONG_PERSONAL_CUE.search(text, start, end) is not None
 
 
+def _word_end(text: str, end: int) -> int:
+    """``end`` moved past the rest of the word it cuts, so that a window's last word is read whole (a
+    search ending in "pro" would otherwise find the word "pr")."""
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return end
+
+
+# The attribution line of a quoted message: "On 3 May 2025, Ana wrote:", "El 3 dic 2026, ... escribió:",
+# "Em ter., 1 de dez. de 2026 ... escreveu", "Il giorno lun 30 nov, ... ha scritto:", "Am ... schrieb",
+# "Le ... a écrit", "Op ... schreef", "Den ... skrev", "W dniu ... napisał": a message's date, not a
+# person's appointment
+_REPLY_HEADER_AFTER = re.compile(
+    r"(?i:\b(?:wrote|escribi[óo]|escreveu|ha[ \t]+scritto|schrieb|a[ \t]+[ée]crit|schreef|skrev|"
+    r"napisa[łl]a?)\b)"
+)
+_REPLY_HEADER_REACH = 120
+
+
+def _in_reply_header(text: str, finding: Finding) -> bool:
+    line_end = text.find("\n", finding.end, finding.end + _REPLY_HEADER_REACH)
+    if line_end < 0:
+        line_end = min(len(text), finding.end + _REPLY_HEADER_REACH)
+    return _REPLY_HEADER_AFTER.search(text, finding.end, line_end) is not None
+
+
 # --- date candidates: a date is personal when its sentence names a person, a clinical text a procedure
 # near it, or its sentence a date of birth ("fix the DOB from 03/09/1987 to 09/03/1987") ------------
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# (not the dot of a short lower-case abbreviation before a number: "ur. 19.06.1957", "geb. 21-03-1940",
+# "d. 14.07.1965", "nr. 5" go on with their sentence)
+_SENTENCE_END = re.compile(
+    # (nor the dot of an honorific: "Mr. Tesfaye reports" goes on)
+    r"[!?](?=\s)|\n|(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bProf)\.(?=\s)"
+    r"(?!(?:(?<=[\s(][a-z]\.)|(?<=[\s(][a-z]{2}\.)|(?<=[\s(][a-z]{3}\.))[ \t]*\d)"
+)
 _DOB_CUE = re.compile(_DOB_WORDS)
 # a clinical record: a patient, a ward, a diagnosis, vital signs, a prescription, a vaccination record
 _CLINICAL_CONTEXT = re.compile(
@@ -1182,7 +1601,7 @@ _CLINICAL_CONTEXT = re.compile(
 _PROCEDURE_NEAR = re.compile(
     r"(?i:\b(?:mri|ct|scans?|echo(?:cardiogram)?|x-?rays?|biopsy|surgery|operation|consult(?:ation)?|"
     r"ultrasound|endoscopy|colonoscopy|booked\s+for|review|dose|booster|jab|vaccin(?:e|ation)|injection|"
-    r"bloods|blood\s+tests?|screening|smear)\b)"
+    r"bloods|blood\s+tests?|screening|smear|shots?)\b)"
 )
 # words that make a date in a sentence with a name about a thing rather than the person
 _IMPERSONAL_CANDIDATE_CONTEXT = re.compile(
@@ -1204,18 +1623,61 @@ _IMPERSONAL_CANDIDATE_CONTEXT = re.compile(
 )
 # a possessive that makes a date a person's: "your visa interview", "my check-up", "her review" (not
 # "our" or "their": a company's office hours, a vendor's launch)
-_POSSESSIVE = re.compile(r"(?i:\b(?:your|my|her|his)\b)")
+# (and the same words in the cue languages: Spanish, Portuguese, French, Italian, German, Dutch; words no
+# other of them reads otherwise: not "su", "ma", "mon", "lei", "el")
+_POSSESSIVE = re.compile(
+    r"(?i:\b(?:your|my|her|his|mis?|tus?|ella|él|usted|conmigo|contigo|meu|minha|seu|sua|você|ela|ele|"
+    r"votre|vos|elle|lui|mio|mia|tuo|tua|mein(?:e[mnrs]?)?|dein(?:e[mnrs]?)?|ihre[mnrs]?|ihm|mijn|jouw|"
+    r"uw|hem)\b)"
+)
 # where a clause ends inside a sentence: a date of birth's cue makes the dates of its clause dates of
 # birth ("fix the DOB from 03/09/1987 to 09/03/1987"), not a later event's ("born 6 July 2019 and her
 # dose 2 was given on 12 August 2025"). A comma before a correction ("..., should be ...") goes on.
 _CLAUSE_END = re.compile(
-    r";|\b(?:and|but|while|whereas|then|after|before|when|since|until)\b(?![ \t]*(?:the[ \t]+)?\d)|"
+    r";|\)|\b(?:and|but|while|whereas|then|after|before|when|since|until)\b(?![ \t]*(?:the[ \t]+)?\d)|"
     r",(?![ \t]*(?:should|not|or|is|was|it's|correct(?:ed)?|actually|i[ \t]+mean|sorry|no)\b)"
 )
 _CANDIDATE_CUE_BEFORE = 48
 _CANDIDATE_CUE_AFTER = 24
 # how far from a candidate its sentence is read (a text without sentence ends, minified JSON, is one)
 _SENTENCE_REACH = 200
+
+
+# A weekday, a day and a clock time is an appointment's shape ("Wed 15 Jan 2025, 11:00", "dinsdag 11
+# februari om 8:30", "Kamis, 13 Februari pukul 10.00"): a candidate of that shape is personal unless its
+# sentence is about a thing (``_IMPERSONAL_CANDIDATE_CONTEXT``) or a team's event ("Quarterly review Friday
+# 15 Aug at 09:30", "sprint demo Tue 4 Mar 10:00")
+_APPOINTMENT_START = re.compile(rf"{_WEEKDAY}\.?,?[ \t]")
+_APPOINTMENT_CLOCK = re.compile(r"\d(?:[:h.][0-5]\d|[ \t]*(?i:[ap]\.?m\b|uhr\b|uur\b|h\b))")
+_TEAM_EVENT = re.compile(
+    r"(?i:\b(?:review|meeting|sync|stand-?up|retro(?:spective)?|demo|webinar|workshop|training|planning|"
+    r"kick-?off|all-hands|town[ \t]+hall|presentation|session|sprint|launch|deadline|quarterly|weekly|"
+    r"monthly|team)\b)"
+)
+
+
+def _is_appointment_shaped(text: str, finding: Finding) -> bool:
+    return (
+        _APPOINTMENT_START.match(text, finding.start) is not None
+        and _APPOINTMENT_CLOCK.search(text, finding.start, finding.end) is not None
+        and _DATE_RE.search(text, finding.start, finding.end) is not None  # a day, not "Monday 06:00"
+    )
+
+
+def _opening_word(text: str, finding: Finding) -> bool:
+    """Whether a PERSON finding is one capitalised word no gazetteer knows, opening a sentence or a line
+    before a lower-case word: NER's reading of a noun there ("Toner replaced 2024-12-02") makes no date a
+    person's ("Kofi flew in on 3 May" does)."""
+    value = text[finding.start : finding.end]
+    if " " in value or not value[:1].isupper():
+        return False
+    before = text[max(0, finding.start - 3) : finding.start].rstrip(" \t")
+    following = text[finding.end : finding.end + 2]
+    if (before and before[-1] not in ".!?\n") or following[:1] != " " or not following[1:2].islower():
+        return False
+    from otel_genai.redaction.names import is_given_name, is_surname  # the gazetteers, loaded once
+
+    return not (is_given_name(value) or is_surname(value))
 
 
 def _is_date_candidate(finding: Finding) -> bool:
@@ -1246,7 +1708,9 @@ def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding
     clause_ends = [match.end() for match in _CLAUSE_END.finditer(text)] if dob_cues else []
     possessives = [match.start() for match in _POSSESSIVE.finditer(text)]
     impersonal = [match.start() for match in _IMPERSONAL_CANDIDATE_CONTEXT.finditer(text)]
-    persons = sorted((f.start, f.end) for f in findings if f.entity_type == "PERSON")
+    persons = sorted(
+        (f.start, f.end) for f in findings if f.entity_type == "PERSON" and not _opening_word(text, f)
+    )
     person_starts = [start for start, _ in persons]
     clinical: bool | None = None
     result: list[Finding] = []
@@ -1271,7 +1735,9 @@ def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding
                 # a clinical record, or one with a date of birth: a record about a person
                 clinical = bool(dob_cues) or _CLINICAL_CONTEXT.search(text) is not None
             personal = clinical
-        if personal and not _any_within(impersonal, start, end):
+        if not personal and _is_appointment_shaped(text, finding):
+            personal = _TEAM_EVENT.search(text, start, end) is None
+        if personal and not _any_within(impersonal, start, end) and not _in_reply_header(text, finding):
             result.append(Finding(finding.start, finding.end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))
     return result
 
