@@ -34,7 +34,23 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from otel_genai.redaction.bare_names import lone_given_names
 from otel_genai.redaction.findings import Finding
+from otel_genai.redaction.names import (
+    _CONTINENTS,
+    _HOLIDAYS,
+    _LANGUAGES,
+    _NOT_PEOPLE,
+    _TEAM_WORDS,
+    _TECH_WORDS,
+    _has_cue_before,
+    _text_language,
+    _word_set,
+    given_names,
+    places,
+    surnames,
+    word_names,
+)
 
 logger = logging.getLogger("otel_genai")
 
@@ -70,38 +86,34 @@ _QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb`"
 _BULLETS = " \t\"'\u201c\u2018(*\u2022>-#0123456789)"
 
 
-def _words(*parts: str) -> frozenset[str]:
-    return frozenset(" ".join(parts).split())
-
-
-_GREETING = _words(
+_GREETING = _word_set(
     "hi hello hey dear hej hallo hola bonjour ciao ola olá merhaba salut thanks thank cheers morning "
     "afternoon evening welcome congrats congratulations bye ahoj cześć czesc privet servus moin "
     "goeiemorgen buongiorno buenos buenas selam"
 )
-_PERSON_BEFORE = _words(
+_PERSON_BEFORE = _word_set(
     "with by to cc for ask asked told tell call called contact contacted met meet per via and or from "
     "mr mrs ms dr prof sir madam herr frau señor senor señora sra sr monsieur madame signor signora "
     "mit und und avec et y e och og ja i"
 )
-_PLACE_BEFORE = _words("in at near into across around outside inside towards nach aus en em à dans")
-_DETERMINER = _words(
+_PLACE_BEFORE = _word_set("in at near into across around outside inside towards nach aus en em à dans")
+_DETERMINER = _word_set(
     "the a an this that these those our your my their his her its der die das den dem des ein eine le la "
     "les un une el los las il lo gli het een"
 )
-_PERSON_AFTER = _words(
+_PERSON_AFTER = _word_set(
     "said says wrote writes asked asks called calls replied replies confirmed confirms mentioned agreed "
     "will would can could is was has had and thinks thought wants wanted needs needed joined joins "
     "sent sends signed approved here"
 )
-_SIGN_OFF = _words(
+_SIGN_OFF = _word_set(
     "regards thanks thank cheers best sincerely yours love warmly cordially respectfully "
     "saludos grüße gruesse gruß hälsningar halsningar cordialement atenciosamente abraços abracos "
     "cumprimentos saluti distinti groeten pozdrawiam pozdrav terveisin hilsen mvh vh"
 )
 # words of a company, a team, a department or a role rather than of a person ("Reef Logistics", "Tim
 # Billing", "VP Ops"): with names.py's team words, what a false alarm of NER on a capitalised noun holds
-_ORG_WORDS = _words(
+_ORG_WORDS = _word_set(
     "group groep grupo gruppe gruppo groupe holding holdings logistics logistik logistica logística "
     "logistique bank banco banque banca solutions systems services software labs lab tech technologies "
     "technology energy energie energia stadtwerke werke versicherung seguros insurance pharma media "
@@ -203,10 +215,10 @@ FEATURES = (
 # what only the keep model reads: whether the gazetteers know every word and how common the words are
 # (the add model, fitted on runs again with their gazetteer features cleared so that it adds the names the
 # lists lack, must not learn that a word they lack is no name)
-KEEP_FEATURES = _words("unknown_words all_known any_common any_very_common first_common person_ent_only")
+KEEP_FEATURES = _word_set("unknown_words all_known any_common any_very_common first_common person_ent_only")
 # what the add model reads: not which recognizer found what (it is fitted on every capitalised run, found
 # or not, so that it learns what a name looks like rather than what the rules already found)
-SOURCE_FEATURES = _words(
+SOURCE_FEATURES = _word_set(
     "is_finding ner_person ner_person_exact ner_other ner_place ner_org cue_person cue_score analysed_place "
     "final_score added_by_rules next_to_person person_ent_only"
 )
@@ -274,10 +286,6 @@ class NameScorer:
     """Features of the candidates of a text, and the rescored findings."""
 
     def __init__(self, lexicon: Lexicon, model: Model | None = None) -> None:
-        from otel_genai.redaction import names
-        from otel_genai.redaction.bare_names import lone_given_names
-        from otel_genai.redaction.names import given_names, places, surnames, word_names
-
         self.lexicon = lexicon
         self.model = model
         self._given = given_names()
@@ -286,12 +294,9 @@ class NameScorer:
         self._word_names = word_names()
         self._places = places()
         self._not_people: frozenset[str] = frozenset().union(
-            *(
-                getattr(names, attribute, frozenset())
-                for attribute in ("_NOT_PEOPLE", "_TECH_WORDS", "_HOLIDAYS", "_LANGUAGES", "_CONTINENTS")
-            )
+            _NOT_PEOPLE, _TECH_WORDS, _HOLIDAYS, _LANGUAGES, _CONTINENTS
         )
-        self._org_words = _ORG_WORDS | getattr(names, "_TEAM_WORDS", frozenset())
+        self._org_words = _ORG_WORDS | _TEAM_WORDS
         self._words: dict[str, tuple[float, ...]] = {}
 
     # --- word evidence (cached: a service sees the same words again) ----------------------------------
@@ -592,12 +597,6 @@ class NameScorer:
         return [f for f in final if id(f) not in dropped] + added
 
 
-def _has_cue_before(text: str, start: int) -> bool:
-    from otel_genai.redaction.names import _has_cue_before as cue_before
-
-    return cue_before(text, start)
-
-
 def _rejected_by_rules(candidate: Candidate, analysed: Sequence[Finding]) -> bool:
     """Whether the analysis found a PERSON here that the rules then took out (a holiday, a company, a
     label): the rules' explicit no is not overturned."""
@@ -612,8 +611,6 @@ class _TextContext:
     def __init__(
         self, text: str, analysed: Sequence[Finding], final: Sequence[Finding], ents: Sequence[Entity]
     ) -> None:
-        from otel_genai.redaction.names import _text_language
-
         self.text = text
         self.analysed = analysed
         self.final = final

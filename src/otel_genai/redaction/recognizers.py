@@ -9,6 +9,7 @@ context says is not personal data goes (before the name filter in ``names.py``).
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import re
 import unicodedata
@@ -382,7 +383,7 @@ _SHORT_DATE = re.compile(
 _SHORT_RANGE_BEFORE = re.compile(rf"(?<![\d./])\d{{1,2}}/\d{{1,2}}[ \t]*{_RANGE_WORD}[ \t]*$")
 _SHORT_DATE_BEFORE = re.compile(
     r"(?<![A-Za-z\u00c0-\u017f])(?i:on|am|le|el|il|op|den|per|until|till|by|from|for|dia|vom|bis|"
-    r"until|before|after|since|ab|seit|desde|hasta|jusqu'au|au|tot|t/m|till|sedan|od|do)[ \t]+$"
+    r"before|after|since|ab|seit|desde|hasta|jusqu'au|au|tot|t/m|sedan|od|do)[ \t]+$"
 )
 _ORDINAL_DAY = re.compile(
     r"(?i:the)[ \t]+(?:[12]?\d|3[01])(?i:st|nd|rd|th)"
@@ -1171,15 +1172,10 @@ _GROUPS_ONLY = re.compile(r"(?:\\\d)+")  # a national prefix rewrite that only k
 def _parsed_strings(window: str) -> list[str] | None:
     """Every string ``PhoneNumberMatcher`` (any region) would parse in ``window`` while nothing matches
     (its ``_find`` and ``_extract_inner_match`` without the parsing), or None when unsure."""
-    import phonenumbers
     from phonenumbers import phonenumbermatcher as matcher
     from phonenumbers import phonenumberutil as util
 
-    if (
-        phonenumbers.__version__.split(".")[0] not in _KNOWN_PHONENUMBERS
-        or not all(hasattr(matcher, name) for name in _MATCHER_PARTS)
-        or not all(hasattr(util, name) for name in _UTIL_PARTS)
-    ):
+    if not _matcher_readable():
         return None  # a matcher we have not read: run every region
     strings: list[str] = []
     index = 0
@@ -1205,6 +1201,20 @@ def _parsed_strings(window: str) -> list[str] | None:
         index = start + len(candidate)
         match = matcher._PATTERN.search(window, index)
     return strings
+
+
+@functools.cache
+def _matcher_readable() -> bool:
+    """Whether the installed phonenumbers has the matcher ``_parsed_strings`` follows (checked once)."""
+    import phonenumbers
+    from phonenumbers import phonenumbermatcher as matcher
+    from phonenumbers import phonenumberutil as util
+
+    return (
+        phonenumbers.__version__.split(".")[0] in _KNOWN_PHONENUMBERS
+        and all(hasattr(matcher, name) for name in _MATCHER_PARTS)
+        and all(hasattr(util, name) for name in _UTIL_PARTS)
+    )
 
 
 def _guarded_parsed_strings(window: str) -> list[str] | None:
