@@ -323,3 +323,138 @@ def test_the_redacting_processor_exports_with_instrumentation_suppressed() -> No
     assert processor.force_flush() is True
     assert seen == [False]
     provider.shutdown()
+
+
+# --- many values into one histogram ---------------------------------------------------------------------
+
+CHUNK_VALUES = [0.003, 0.0, 0.02, 0.5, 0.003, 7.0, 0.0001, 0.04] * 6
+CHUNK_ATTRIBUTES = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "server.port": 443}
+
+
+def histogram_points(
+    record: Any, *, delta: bool = False, views: tuple[Any, ...] = (), values: list[float] = CHUNK_VALUES
+) -> list[tuple[Any, ...]]:
+    """The points (and exemplars) a histogram exports after ``record(histogram, values, attributes,
+    context)``, timestamps left out: the same for the public path and ``record_values``."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.metrics import Histogram, MeterProvider
+    from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
+
+    temporality = {Histogram: AggregationTemporality.DELTA} if delta else {}
+    reader = InMemoryMetricReader(preferred_temporality=temporality)
+    meter = MeterProvider(metric_readers=[reader], views=list(views)).get_meter("test")
+    histogram = meter.create_histogram("h", unit="s", explicit_bucket_boundaries_advisory=[0.01, 0.1, 1.0])
+    span = TracerProvider().get_tracer("test").start_span("chat m")
+    record(histogram, values, CHUNK_ATTRIBUTES, trace.set_span_in_context(span))
+    points = []
+    for metric in reader.get_metrics_data().resource_metrics[0].scope_metrics[0].metrics:
+        for point in metric.data.data_points:
+            exemplars = [(e.value, e.filtered_attributes, e.span_id, e.trace_id) for e in point.exemplars]
+            points.append(
+                (
+                    dict(point.attributes),
+                    point.count,
+                    point.sum,
+                    tuple(point.bucket_counts),
+                    point.min,
+                    point.max,
+                )
+            )
+            ours = span.get_span_context()
+            points.append(
+                tuple(
+                    (value, attributes, span_id == ours.span_id, trace_id == ours.trace_id)
+                    for value, attributes, span_id, trace_id in exemplars
+                )
+            )
+    return points
+
+
+def public_records(histogram: Any, values: list[float], attributes: dict[str, Any], context: Any) -> None:
+    for value in values:
+        histogram.record(value, attributes, context=context)
+
+
+def test_histogram_values_take_the_short_path_on_this_sdk() -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    histogram = MeterProvider(metric_readers=[InMemoryMetricReader()]).get_meter("t").create_histogram("h")
+    histogram.record(0.1, CHUNK_ATTRIBUTES)
+    assert isinstance(_sdk_internals._find_route(histogram, CHUNK_ATTRIBUTES), _sdk_internals._Route)
+
+
+@pytest.mark.parametrize("delta", [False, True])
+def test_histogram_values_export_what_one_public_record_each_exports(delta: bool) -> None:
+    expected = histogram_points(public_records, delta=delta)
+    assert histogram_points(_sdk_internals.record_values, delta=delta) == expected
+    assert expected[0][1] == len(CHUNK_VALUES)
+
+
+def test_histogram_values_under_a_view_that_picks_attributes_take_the_public_path() -> None:
+    from opentelemetry.sdk.metrics.view import View
+
+    view = View(instrument_name="h", attribute_keys={"gen_ai.request.model"})
+    expected = histogram_points(public_records, views=(view,))
+    assert histogram_points(_sdk_internals.record_values, views=(view,)) == expected
+
+
+def test_invalid_histogram_values_are_treated_as_the_public_record_treats_them() -> None:
+    """Negative values dropped; NaN and infinities dropped too (or, by SDK 1.40, recorded)."""
+    values = [0.02, -1.0, float("nan"), 0.5, float("inf"), 0.003]
+    expected = histogram_points(public_records, values=values)
+    assert repr(histogram_points(_sdk_internals.record_values, values=values)) == repr(expected)  # nan != nan
+
+
+def test_a_recorder_used_call_after_call_exports_what_public_records_export() -> None:
+    """Attribute sets seen again take the remembered route; True and 1, "1" and 1 stay different sets."""
+    sets = [
+        CHUNK_ATTRIBUTES,
+        {**CHUNK_ATTRIBUTES, "server.port": 8080},
+        {**CHUNK_ATTRIBUTES, "flag": True},
+        {**CHUNK_ATTRIBUTES, "flag": 1},
+        {**CHUNK_ATTRIBUTES, "flag": "1"},
+    ]
+
+    def calls(record_one: Any) -> Any:
+        def record(histogram: Any, values: list[float], attributes: dict[str, Any], context: Any) -> None:
+            for index, value in enumerate(values):
+                record_one(histogram, value, sets[index % len(sets)], context)
+
+        return record
+
+    def public(histogram: Any, value: float, attributes: dict[str, Any], context: Any) -> None:
+        histogram.record(value, attributes, context=context)
+
+    recorders: dict[int, _sdk_internals.HistogramRecorder] = {}
+
+    def routed(histogram: Any, value: float, attributes: dict[str, Any], context: Any) -> None:
+        recorder = recorders.setdefault(id(histogram), _sdk_internals.HistogramRecorder(histogram))
+        recorder.record(value, attributes, context)
+
+    expected = histogram_points(calls(public))
+    assert histogram_points(calls(routed)) == expected
+    # (the current SDK keeps "flag": True and "flag": 1 as two points, 1.40 as one: the same either way)
+    (recorder,) = recorders.values()
+    assert sum(isinstance(r, _sdk_internals._Route) for r in recorder._routes.values()) == len(sets)
+    assert _sdk_internals._route_key({"stop": ["a", "b"]}) is None  # unhashable: always the public path
+
+
+def test_a_remembered_route_points_each_exemplar_at_its_own_calls_span() -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    reader = InMemoryMetricReader()
+    histogram = MeterProvider(metric_readers=[reader]).get_meter("t").create_histogram("h")
+    tracer = TracerProvider().get_tracer("test")
+    first, second = tracer.start_span("first"), tracer.start_span("second")
+    _sdk_internals.record_value(histogram, 0.5, CHUNK_ATTRIBUTES, trace.set_span_in_context(first))
+    _sdk_internals.record_value(histogram, 0.6, CHUNK_ATTRIBUTES, trace.set_span_in_context(second))
+    (point,) = reader.get_metrics_data().resource_metrics[0].scope_metrics[0].metrics[0].data.data_points
+    (exemplar,) = (e for e in point.exemplars if e.value == 0.6)
+    assert exemplar.span_id == second.get_span_context().span_id
+    assert isinstance(
+        histogram._otel_genai_recorder._routes[_sdk_internals._route_key(CHUNK_ATTRIBUTES)],
+        _sdk_internals._Route,
+    )

@@ -1,7 +1,8 @@
 """The only module that reads or writes private OpenTelemetry SDK attributes.
 
 The public SDK API cannot list a provider's processors, put one in front of those already added, name the
-exporter behind a log-record processor, see a batch processor's queue or bound its shutdown. Where we need
+exporter behind a log-record processor, see a batch processor's queue or bound its shutdown, nor record
+many values with one attribute set without cleaning and hashing that set for each value. Where we need
 one of these, a function here does it, and nothing else in ``otel_genai`` touches an SDK ``_name``:
 
 * each function knows the layout of the supported SDKs (``opentelemetry-sdk`` 1.40 to today, the range
@@ -17,10 +18,13 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 import threading
-from collections.abc import Callable, Sized
+from collections.abc import Callable, Sequence, Sized
+from time import time_ns
 from typing import Any
 
+from opentelemetry.context import Context, get_current
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
@@ -225,3 +229,210 @@ def _takes(function: Callable[..., Any], parameter: str) -> bool:
         return parameter in inspect.signature(function).parameters
     except (TypeError, ValueError):
         return False
+
+
+# --- histogram records without cleaning the same attribute set again ---------------------------------------
+
+# Where a synchronous SDK instrument sends its measurements: the consumer (with the exemplar filter in its
+# SDK configuration), one storage per metric reader, and per storage the view matches of the instrument, each
+# keeping one aggregation per attribute set.
+_CONSUMER, _STORAGES, _SDK_CONFIG = "_measurement_consumer", "_reader_storages", "_sdk_config"
+_MATCHES, _AGGREGATIONS = "_get_or_init_view_instrument_match", "_attributes_aggregation"
+_ROUTES_PER_HISTOGRAM = 1024  # attribute sets remembered per histogram; more take the public path
+_PUBLIC = object()  # an attribute set whose values always take the public path
+
+
+class _Route:
+    """The aggregations the SDK files one attribute set under, and what each measurement needs besides."""
+
+    __slots__ = ("aggregations", "attributes", "should_sample", "storages", "template")
+
+    def __init__(self, template: Any, should_sample: Any, aggregations: list[Any], storages: Any) -> None:
+        self.template = template  # a measurement the SDK built (its cleaned attributes among its fields)
+        self.attributes = template.attributes
+        self.should_sample = should_sample  # the SDK's exemplar filter
+        self.aggregations = aggregations
+        self.storages = (
+            storages  # the consumer's reader storages when found (replaced when a reader is added)
+        )
+
+
+class HistogramRecorder:
+    """``histogram.record(value, attributes, context=context)``, in fewer steps for an attribute set seen
+    before.
+
+    Each public ``record`` cleans, copies and hashes its attribute set to find the aggregation it belongs to:
+    two thirds of its cost, and the same work every time for the handful of sets a process records again and
+    again (one per model and server; all of a stream's ``time_per_output_chunk`` values share one). The first
+    value of a set goes through the public ``record``, which creates the aggregation under the SDK's own
+    rules (views, cardinality limit); the route it took is kept, and later values of that set go straight to
+    those aggregations, each with its own measurement (value, time, context) and the SDK's exemplar filter
+    asked for each: the exported points and exemplars are the ones the public calls give. Whenever the SDK is
+    set up otherwise (delta temporality, a view that picks attributes, an overflowed attribute set, a disabled
+    meter, a non-SDK meter), a value is invalid or unhashable, or the SDK lays its objects out differently,
+    the public ``record`` it is.
+    """
+
+    __slots__ = ("_routes", "histogram")
+
+    def __init__(self, histogram: Any) -> None:
+        self.histogram = histogram
+        self._routes: dict[Any, Any] = {}
+
+    def record(self, value: float, attributes: dict[str, Any], context: Any = None) -> None:
+        self.record_values((value,), attributes, context)
+
+    def record_values(self, values: Sequence[float], attributes: dict[str, Any], context: Any = None) -> None:
+        """Each value as one ``record`` with these attributes and context (a stream's chunk intervals)."""
+        if not values:
+            return
+        histogram = self.histogram
+        key = _route_key(attributes)
+        route = self._routes.get(key) if key is not None else _PUBLIC
+        first = 0
+        if route is None:  # a new attribute set: the public path, then remember where it went
+            value = values[0]
+            histogram.record(value, attributes, context=context)
+            route = _PUBLIC
+            # a value the SDK dropped created nothing to find; past the limit, nothing more is remembered
+            if value >= 0 and math.isfinite(value) and len(self._routes) < _ROUTES_PER_HISTOGRAM:
+                route = self._routes[key] = _find_route(histogram, attributes)
+            first = 1
+        elif isinstance(route, _Route) and not _still_valid(route, histogram):
+            self._routes.pop(key, None)  # a reader added since, a meter turned off: find it again next time
+            route = _PUBLIC
+        if not isinstance(route, _Route):  # _PUBLIC
+            for value in values[first:]:
+                histogram.record(value, attributes, context=context)
+            return
+        _aggregate(route, histogram, values[first:], attributes, context or get_current())
+
+
+# the attribute of a histogram that holds its recorder (which lives and dies with it)
+_RECORDER = "_otel_genai_recorder"
+
+
+def recorder_of(histogram: Any) -> HistogramRecorder | None:
+    """The recorder of a histogram, made on first use; None for an instrument that takes no attribute."""
+    recorder: HistogramRecorder | None = getattr(histogram, _RECORDER, None)
+    if recorder is None:
+        recorder = HistogramRecorder(histogram)
+        try:
+            setattr(histogram, _RECORDER, recorder)
+        except AttributeError:
+            return None
+    return recorder
+
+
+def record_value(histogram: Any, value: float, attributes: dict[str, Any], context: Any) -> None:
+    """``histogram.record(value, attributes, context=context)``, through its ``HistogramRecorder``."""
+    recorder = recorder_of(histogram)
+    if recorder is None:
+        histogram.record(value, attributes, context=context)
+    else:
+        recorder.record_values((value,), attributes, context)
+
+
+def record_values(histogram: Any, values: Sequence[float], attributes: dict[str, Any], context: Any) -> None:
+    """Each value as one ``histogram.record(value, attributes, context=context)``, through its recorder."""
+    recorder = recorder_of(histogram)
+    if recorder is None:
+        for value in values:
+            histogram.record(value, attributes, context=context)
+    else:
+        recorder.record_values(values, attributes, context)
+
+
+def _aggregate(route: _Route, histogram: Any, values: Sequence[float], attributes: Any, context: Any) -> None:
+    new_measurement, set_field = object.__new__, object.__setattr__
+    measurement_class, fields = type(route.template), route.template.__dict__
+    should_sample, aggregations, cleaned = route.should_sample, route.aggregations, route.attributes
+    for value in values:
+        if not (value >= 0 and math.isfinite(value)):  # the public call warns and drops it
+            histogram.record(value, attributes, context=context)
+            continue
+        measurement = new_measurement(measurement_class)
+        measurement.__dict__.update(fields)
+        now = time_ns()
+        set_field(measurement, "value", value)
+        set_field(measurement, "time_unix_nano", now)
+        set_field(measurement, "context", context)
+        sample = should_sample(value, now, cleaned, context)
+        for aggregation in aggregations:
+            aggregation.aggregate(measurement, sample)
+
+
+def _route_key(attributes: dict[str, Any]) -> Any:
+    """A hashable key for an attribute set that tells apart what the SDK tells apart (``True`` from ``1``);
+    None for a set that cannot be one (a list value)."""
+    key = tuple(
+        (name, value) if type(value) is str else (name, type(value), value)
+        for name, value in attributes.items()
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _still_valid(route: _Route, histogram: Any) -> bool:
+    enabled = getattr(histogram, "_is_enabled", None)
+    if enabled is not None and not enabled():
+        return False
+    return getattr(getattr(histogram, _CONSUMER, None), _STORAGES, None) is route.storages
+
+
+def _find_route(histogram: Any, attributes: dict[str, Any]) -> Any:
+    """The route the public ``record`` just took with ``attributes``; ``_PUBLIC`` when values of this set
+    must keep taking the public path."""
+    try:
+        from opentelemetry.sdk.metrics._internal.instrument import Histogram
+        from opentelemetry.sdk.metrics._internal.measurement import Measurement
+    except ImportError:
+        return _PUBLIC
+    if not isinstance(histogram, Histogram):
+        return _PUBLIC  # the API's no-op or proxy instrument: nothing to aggregate here
+    try:
+        enabled = getattr(histogram, "_is_enabled", None)  # releases before meter configuration lack it
+        if enabled is not None and not enabled():
+            return _PUBLIC
+        consumer = getattr(histogram, _CONSUMER)
+        should_sample = getattr(consumer, _SDK_CONFIG).exemplar_filter.should_sample
+        # each measurement made from it gets its own context: the template holds none of a span's
+        template = Measurement(0.0, time_ns(), histogram, Context(), attributes)
+        if not isinstance(getattr(template, "__dict__", None), dict):
+            raise AttributeError("Measurement.__dict__")
+        key, swaps = _attribute_key(template.attributes)
+        storages = getattr(consumer, _STORAGES)
+        aggregations = []
+        for storage in storages.values():
+            for match in getattr(storage, _MATCHES)(histogram):
+                if (swaps and match._reset_on_collect) or match._view._attribute_keys is not None:
+                    return _PUBLIC  # delta temporality (collect swaps aggregations), a view picks attributes
+                aggregation = getattr(match, _AGGREGATIONS).get(key)
+                if aggregation is None:
+                    return _PUBLIC  # over the cardinality limit: the SDK's overflow set took the first value
+                aggregations.append(aggregation)
+        return _Route(template, should_sample, aggregations, storages)
+    except AttributeError:
+        _unsupported(
+            "synchronous instrument internals (_measurement_consumer, view matches, aggregations)",
+            "every histogram value is recorded through the public API (slower, same data)",
+        )
+        return _PUBLIC
+    except Exception:
+        logger.debug("otel_genai: histogram values take the public path", exc_info=True)
+        return _PUBLIC
+
+
+def _attribute_key(attributes: Any) -> tuple[Any, bool]:
+    """The key the SDK files an attribute set's aggregation under (a lookup with a wrong key finds nothing,
+    and the values then take the public path), and whether this SDK may swap a view match's aggregations
+    when it collects (``_reset_on_collect``, which releases that key by ``_hash_attributes`` have; the older
+    ones, keying by the frozen set of items, keep each aggregation for good)."""
+    try:
+        from opentelemetry.sdk.metrics._internal._view_instrument_match import _hash_attributes
+    except ImportError:
+        return frozenset(dict(attributes or {}).items()), False
+    return _hash_attributes(dict(attributes or {})), True

@@ -337,6 +337,10 @@ def limit_parts(messages: list[Any], limit: int | None) -> list[Any]:
     return limited
 
 
+# ``json.dumps`` with options builds a new encoder on every call; ``encode`` keeps no state between calls.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def to_json(value: Any) -> str:
     """Compact JSON; anything the encoder cannot handle becomes its ``str()``."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
