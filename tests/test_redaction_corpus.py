@@ -45,16 +45,16 @@ DIGIT_KINDS = ("PHONE", "CREDIT_CARD", "US_SSN", "IBAN")
 # The output-messages schema spells OpenAI's finish reasons its own way.
 SEMCONV_FINISH_REASON = {"stop": "stop", "tool_calls": "tool_call"}
 
-# Bounds set just beside what was measured with en_core_web_sm over all eleven corpora (1,662 texts; run with
-# -s for the report): PERSON 0.952, ADDRESS 0.980, LOCATION 0.879, PERSONAL_DATE 0.925, DATE_OF_BIRTH 0.976,
-# 8 of 479 clean texts altered. Recall here counts whole words of the exported strings, a little stricter
-# than benchmarks/redaction_quality.py's characters (a weekday left beside a date is a miss).
-MIN_PERSON_RECALL = 0.94
-MIN_ADDRESS_RECALL = 0.96
+# Bounds set just beside what was measured with en_core_web_sm over all thirteen corpora (2,005 texts; run
+# with -s for the report): PERSON 0.957, ADDRESS 0.992, LOCATION 0.888, PERSONAL_DATE 0.903, DATE_OF_BIRTH
+# 0.970, 8 of 577 clean texts altered. Recall here counts whole words of the exported strings, a little
+# stricter than benchmarks/redaction_quality.py's characters (a weekday left beside a date is a miss).
+MIN_PERSON_RECALL = 0.945
+MIN_ADDRESS_RECALL = 0.98
 MIN_DATE_OF_BIRTH_RECALL = 0.96
-MIN_LOCATION_RECALL = 0.86
-MIN_PERSONAL_DATE_RECALL = 0.90
-MAX_CLEAN_ALTERED = 11
+MIN_LOCATION_RECALL = 0.87
+MIN_PERSONAL_DATE_RECALL = 0.89
+MAX_CLEAN_ALTERED = 10
 
 
 @dataclass
@@ -314,7 +314,12 @@ def test_no_pattern_value_survives_anywhere(run: Run) -> None:
             checked += 1
             if any(value in text for text in everything):
                 leaks.append((kind, value, "verbatim"))
-            elif kind in DIGIT_KINDS and any(_digits(value) in digits for digits in everything_digits):
+            # (a number read out in words has no digits to look for)
+            elif (
+                kind in DIGIT_KINDS
+                and _digits(value)
+                and any(_digits(value) in digits for digits in everything_digits)
+            ):
                 leaks.append((kind, value, "digits"))
     print(f"\npattern values checked: {checked}, surviving: {len(leaks)}")
     assert checked >= 400

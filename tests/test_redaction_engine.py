@@ -153,6 +153,48 @@ def test_ner_runs_inside_a_memory_zone_so_the_string_store_does_not_grow(detecto
     assert len(strings) - before < 50  # 6000 unique tokens went through
 
 
+def test_the_ner_pipeline_finds_what_the_models_own_pipeline_finds_without_an_unheard_tok2vec(
+    detector,
+) -> None:
+    """The shared tok2vec feeds only the tagger and parser in spaCy's core pipelines: dropped, the NER
+    entities stay exactly those of the model loaded as it ships."""
+    import spacy
+
+    if detector._ner_nlp is None:
+        pytest.skip("no NER model installed")
+    assert "tok2vec" not in detector._ner_nlp.pipe_names
+    shipped = spacy.load(detector.model_name)
+    texts = [item.text for item in PII_TEXTS] + list(CLEAN_TEXTS)
+    ours = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in detector._ner_nlp.pipe(texts)]
+    theirs = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in shipped.pipe(texts)]
+    assert ours == theirs
+
+
+def test_a_tok2vec_a_component_listens_to_is_kept() -> None:
+    from otel_genai.redaction.engine import _drop_unheard_tok2vec
+
+    class Pipe:
+        def __init__(self, listeners: list[str]) -> None:
+            self.listening_components = listeners
+
+    class Nlp:
+        def __init__(self, listeners: list[str]) -> None:
+            self.pipe_names = ["tok2vec", "ner"]
+            self._tok2vec = Pipe(listeners)
+
+        def get_pipe(self, name: str) -> Pipe:
+            return self._tok2vec
+
+        def remove_pipe(self, name: str) -> None:
+            self.pipe_names.remove(name)
+
+    heard, unheard = Nlp(["ner"]), Nlp([])
+    _drop_unheard_tok2vec(heard)
+    _drop_unheard_tok2vec(unheard)
+    assert heard.pipe_names == ["tok2vec", "ner"]
+    assert unheard.pipe_names == ["ner"]
+
+
 def test_analyses_from_several_threads_take_turns_and_agree_with_a_serial_run(detector) -> None:
     """The span and log processors share one detector; spaCy's memory zones are per pipeline, so two
     overlapping analyses used to fail ("[E018] Can't retrieve string for hash") and redact nothing."""

@@ -1089,3 +1089,205 @@ def test_a_site_a_person_moves_to_is_her_place():
 )
 def test_a_second_surname_goes_with_the_name(detector, text, name):
     assert name.split()[-1] not in _redacted(detector, text)
+
+
+# --- round 5: offices, greeted groups, sign-off lines, households, places in other languages -------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sehr geehrte Damen und Herren,\nIhr Antrag liegt vor.\nMit freundlichen Grüßen\nFinanzamt Nord",
+        "Hola,\nsu cita está confirmada.\nAtentamente,\nAyuntamiento",
+        "Bonjour,\nvotre dossier est complet.\nCordialement,\nPréfecture",
+        "Hej,\nlönen betalas ut den 25:e.\nHälsningar,\nEkonomikontoret",
+        "Hi there,\nyour interview is booked for Monday.\nRegards,\nRecruitment",
+        "Dear Guardian,\nthe school trip leaves at 8.\nThanks,\nThe Office",
+        "Liebe Eltern,\nder Ausflug beginnt um 8 Uhr.",
+        "Cari colleghi,\nla riunione è spostata a giovedì.",
+        "Merhaba,\nşifreniz değiştirildi.\nSayg\u0131lar\u0131m\u0131zla,\nDestek Ekibi",
+    ],
+)
+def test_offices_and_greeted_groups_are_no_names(detector, text):
+    assert _redacted(detector, text) == text
+
+
+def test_a_name_signed_under_a_closing_ner_read_with_it(detector):
+    text = "Guten Tag,\nIhre Unterlagen sind angekommen.\nViele Grüße\nMax Reindl\nKundenservice"
+    assert "Max Reindl" not in _redacted(detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Pt Amira Khoury, 9F. Family relocated from Amman to Lyon last year.", ["Amman", "Lyon"]),
+        ("servus, ich bin Lukas Hofbauer aus Salzburg und brauche Hilfe mit dem Konto.", ["Salzburg"]),
+        ('lookup(ad="Emre Koç") -> {"sehir": "Bursa", "durum": "aktif"}', ["Bursa"]),
+        ("Nota: la cliente Chiara Galli ha cambiato banca. Vive a Milano.", ["Milano"]),
+    ],
+)
+def test_places_of_a_household_an_origin_a_record_and_an_endonym(detector, text, places):
+    redacted = _redacted(detector, text)
+    for place in places:
+        assert place not in redacted, redacted
+
+
+def test_a_warehouse_moving_between_cities_is_no_personal_place(detector):
+    text = "Hej,\nvi flyttar lagret från Uppsala till Västerås i mars. Leveranser kan bli sena."
+    assert _redacted(detector, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("selam, ben Kerem Ayd\u0131n, Eskişehir'de oturuyorum. hesab\u0131m kilitlendi", "Eskişehir"),
+        ("Catatan: Ibu Sri Wahyuni tinggal di Semarang, minta kartu baru.", "Semarang"),
+        ("Client 360: Lina Haddad, Gold. Home: Beirut. Card renewal sent.", "Beirut"),
+        ("servus, ich wohn jetzt in Linz, bitte Adresse ändern. Grüße, Paul Huber", "Linz"),
+        ("La cliente Amélie Roux conteste un achat fait pendant son séjour à Toulouse.", "Toulouse"),
+    ],
+)
+def test_places_said_of_a_person_in_turkish_indonesian_a_record_and_by_a_stay(detector, text, place):
+    assert place not in _redacted(detector, text)
+
+
+def test_a_home_key_of_a_page_is_no_place(detector):
+    text = "Customer: Ana Lima. Home: Settings page is broken"
+    assert "Settings" in _redacted(detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Reklamation: Gutschrift an Fr. Wagenknecht bitte bis Freitag.", "Wagenknecht"),
+        ("Reclamo: la signora Carla Di Stefano non ha ricevuto il rimborso.", "Di Stefano"),
+        ("Laporan: rekening a.n. Made Suartini diblokir sementara.", "Made Suartini"),
+        ("Nota: el señor Quiroga pidió la baja del servicio.", "Quiroga"),
+    ],
+)
+def test_abbreviated_and_lower_case_titles_mark_a_name(detector, text, name):
+    assert name not in _redacted(detector, text)
+
+
+def test_two_persons_with_only_particles_between_are_one_name():
+    text = "Titular: Joana dos Reis Barbosa"
+    first = text.index("Joana")
+    second = text.index("Reis")
+    found = refine_names(
+        text,
+        [Finding(first, first + len("Joana"), "PERSON", 0.85), Finding(second, len(text), "PERSON", 0.85)],
+    )
+    assert [text[f.start : f.end] for f in found if f.entity_type == "PERSON"] == ["Joana dos Reis Barbosa"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Liebe Kundinnen und Kunden,\nunser Shop ist am Montag geschlossen.",
+        "Say\u0131n M\u00fc\u015fterimiz,\nsipari\u015finiz kargoya verildi.\nM\u00fc\u015fteri Hizmetleri",
+    ],
+)
+def test_customers_greeted_and_a_service_signing_are_no_names(detector, text):
+    assert _redacted(detector, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # speakers of a transcript and a form's role are no names (the names they introduce are)
+        ("Operator: how can I help? Caller: yes hi, it's about the bill. Operator: sure", []),
+        ("Atención 3/11 - Paciente: refiere dolor lumbar desde ayer. Médico: reposo", []),
+        # businesses of a list, a cooperative, an estate, a segment, a restaurant or a chain after a name
+        ("Approved suppliers: Northgate Tyres, Halden Motors, Officina Rossi Nord, Taller Ramos.", []),
+        ("Reunión con la cooperativa Sol Naciente (Murcia) el martes sobre tarifas.", []),
+        ("Awaria oświetlenia na osiedle Słoneczne Wzgórze, klatka C.", []),
+        ("Campanha 'Casas Verdes': 2.310 clientes, adesão de 4 %.", []),
+        ("Menu of 'Casa de Lucia' changes on Friday; Maria Hotels opens a new site.", []),
+        ("class InvoiceState(str, Enum):\n    DRAFT = 'draft'", []),
+    ],
+)
+def test_roles_businesses_and_named_things_are_no_names(detector, text, kept):
+    assert _redacted(detector, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Said her neighbour Mr. Oyewole saw it.", "Mr. Oyewole"),
+        ("Klacht van mevr. Verhoeven over de factuur.", "mevr. Verhoeven"),
+        ("R7: Wiśniewska, Halina | R8: 1950-02-11", "Wiśniewska, Halina"),
+        ('export failed for employee="PETROVA Olga" ssn=redacted', "PETROVA Olga"),
+        ("Apellidos y nombre:\nFERNÁNDEZ ROJAS, Ana Belén\nDomicilio: ...", "FERNÁNDEZ ROJAS, Ana Belén"),
+    ],
+)
+def test_a_title_and_a_records_surname_before_a_name_are_masked_with_it(detector, text, name):
+    redacted = _redacted(detector, text)
+    assert name not in redacted
+    assert not any(part in redacted for part in name.replace(",", " ").split())
+
+
+def test_greetings_before_a_name_are_no_surnames(detector):
+    assert "Hi," in _redacted(detector, "Hi, Maria, thanks for the note.")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Contacto de emergencia: hermana Paz, +56 9 5550 0000.", "Paz"),
+        ("First interview done with Joy (HR); panel next week.", "Joy"),
+        ("Pref. name Bee. Full name Blessing Okonkwo-Eze, seen today.", "Blessing Okonkwo-Eze"),
+    ],
+)
+def test_word_names_after_a_relation_a_department_or_a_full_name_cue(detector, text, name):
+    assert name not in _redacted(detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        (
+            "Arztbrief: Frau Edith Kraus, geb. 02.02.1950. Wohnhaft in Innsbruck. Diagnose: Fraktur.",
+            "Innsbruck",
+        ),
+        ("halo kak, saya Made Wirawan, saya lagi di Denpasar, tolong cek tagihan", "Denpasar"),
+        (
+            "Hasta notu: Zeynep Kaya, \u0130zmir'de k\u0131z\u0131yla ya\u015f\u0131yor. Tel yok.",
+            "\u0130zmir",
+        ),
+    ],
+)
+def test_places_said_of_a_person_by_more_residence_words(detector, text, place):
+    assert place not in _redacted(detector, text)
+
+
+def test_place_key_and_foreign_relation_gates_give_what_their_scans_give() -> None:
+    """``_place_key`` tests for ":" or "=" before its scan, ``_foreign_relation`` looks up its kin words
+    before its scan: on keys, possessives, kin words and separators glued together at random, each says
+    exactly what the scans alone say."""
+    import random
+
+    from otel_genai.redaction._gates import folded_words
+    from otel_genai.redaction.names import (
+        _FOREIGN_POSSESSIVE,
+        _KIN_WORDS,
+        _PLACE_KEY,
+        _foreign_relation,
+        _place_key,
+    )
+
+    rng = random.Random(23)
+    pieces = [
+        *("City", "town", "COUNTRY", "state", "Location", "residence", "durban", "Ölüdeniz", "x"),
+        *("mi", "Mein", "meine", "mój", "ma", "mon", "Mia", "minha", *sorted(_KIN_WORDS)[:40]),
+        *(":", "=", " ", " ", "\t", '"', "'", ",", "\n", "é"),
+    ]
+    place_keys = relations = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        expected_key = _PLACE_KEY.search(text) is not None
+        assert _place_key(text) == expected_key, text
+        place_keys += expected_key
+        expected_relation = _FOREIGN_POSSESSIVE.search(text) is not None and not _KIN_WORDS.isdisjoint(
+            folded_words(text)[1]
+        )
+        assert _foreign_relation(text) == expected_relation, text
+        relations += expected_relation
+    assert place_keys > 100 and relations > 20  # both sides met

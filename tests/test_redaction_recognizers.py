@@ -1636,3 +1636,185 @@ def test_a_quoted_messages_date_a_closure_and_an_offsite_are_no_personal_dates(d
 def test_shots_due_in_a_vaccination_record_are_a_personal_date(detector) -> None:
     text = "Immunisation record: infant Ana Tupou (DOB 2 Jan 2027), 8-week shots due 27 Feb 2027."
     assert "27 Feb 2027" in _personal(detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # Vietnamese admission and discharge, an arrival at the emergency department
+        ("Bà Trần Thị Mai nhập viện ngày 04/01/2027 vì sốt cao.", "04/01/2027"),
+        ("Ông Phạm Quang xuất viện ngày 9/1/2027.", "9/1/2027"),
+        ("Triage note: 41F, arrived 12 Jan 2027 02:15 by ambulance.", "12 Jan 2027"),
+        # a meeting about one child
+        ("We moved Lior's parent-teacher meeting to 20 February 2027.", "20 February 2027"),
+    ],
+)
+def test_admissions_arrivals_and_a_meeting_about_one_person_are_personal_dates(
+    detector, text: str, date: str
+) -> None:
+    assert any(date in value for value in _personal(detector, text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "node ip-10-0-3-17 drained; pod web-7f9c rescheduled to ip-10-0-4-21",
+        "Blood drive at the town hall: the vaccination drive runs from 3 to 7 March 2027.",
+    ],
+)
+def test_a_hosts_numbered_name_and_an_organisations_drive_are_no_personal_dates(detector, text: str) -> None:
+    assert _personal(detector, text) == set(), text
+
+
+def test_a_variable_that_holds_a_secret_is_no_secret(detector) -> None:
+    texts = [
+        "client = OpenAI(api_key=OPENAI_API_KEY)",
+        "headers = auth(token=refreshToken, retries=3)",
+    ]
+    assert _found(detector, texts, "API_KEY") == [set(), set()]
+    assert _found(detector, ["api_key=Zx81bQ7pLm2VnT0k"], "API_KEY") == [{"Zx81bQ7pLm2VnT0k"}]
+
+
+def test_every_api_key_gate_passes_every_text_its_pattern_matches() -> None:
+    """A key pattern's gate is a necessary condition: on keys, their prefixes in other cases and look-alikes
+    glued together at random, whenever a pattern matches, its gate lets the text through."""
+    import random
+
+    import regex
+
+    from otel_genai.redaction.recognizers import _API_KEY_PATTERNS, API_KEY_GATES
+
+    rng = random.Random(18)
+    pieces = [
+        *(
+            "sk-",
+            "SK",
+            "AC",
+            "AKIA",
+            "aws",
+            "AWS",
+            "secret",
+            "SECRET",
+            "Secret",
+            "token",
+            "Bearer ",
+            "bearer ",
+        ),
+        *("api_key", "API-KEY", "password", "PWD", "passwd", "=", ": ", '"', " ", "\n", "_", "-", ".", "eyJ"),
+        *(
+            "ghp_",
+            "xoxb-",
+            "hf_",
+            "glpat-",
+            "AIza",
+            "sk_live_",
+            "rk_test_",
+            "npm_",
+            "pypi-AgE",
+            "SG.",
+            "key-",
+        ),
+        *("dop_v1_", "shpat_", "ATATT3", "lin_api_", "dp.pt.", "hvs.", "xapp-1-", "whsec_", "ya29.", "PMAK-"),
+        *("dapi", "gsk_", "r8_", "pplx-", "lsv2_pt_", "pcsk_", "sbp_", "secret_", "ntn_", "pat", "NRAK-"),
+        *("sq0atp-", "sntrys_", "123456789:AA", "\u212aey", "\u017fecret", "A1B2-", "-X"),
+        *("0123456789abcdef", "a1B2c3D4e5F6g7H8", "Zx81bQ7pLm2VnT0k", "0123456789", "abcdefABCDEF"),
+        *("0123456789abcdef" * 4, "a1B2c3D4e5" * 5, "A1B2C3D4E5" * 3),
+    ]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(2, 12))) for _ in range(6000)]
+    flags = regex.DOTALL | regex.MULTILINE
+    exercised = 0
+    for name, pattern, _ in _API_KEY_PATTERNS:
+        compiled = regex.compile(pattern, flags)
+        matched = [text for text in texts if compiled.search(text)]
+        assert all(API_KEY_GATES[name](text) for text in matched), (name, matched[:3])
+        exercised += bool(matched)
+    assert exercised >= 22  # the texts reach most patterns, the case-insensitive ones among them
+
+
+def test_a_discord_bot_token_is_a_key_and_a_dotted_name_is_not(detector) -> None:
+    """Three dotted base64 parts (the bot's id, a 6-character timestamp, an HMAC) are a key; a package's
+    dotted name or a reference to a secret store is none."""
+    token = "Qm9vZXRydW5Ub2tlbjQ1Njc4.Gh7Ka2.x9Ld83kPq0ZsWmNb4Rt7Uy1Vc6XeAo2"
+    texts = [
+        f"bot = Bot(); bot.run('{token}')",
+        "see com.example.payments.internalServiceRegistry.v2 docs",
+        "DB_PASSWORD=${VAULT:db/prod/password}\nTOKEN={{ secrets.DEPLOY_TOKEN }}",
+    ]
+    assert _found(detector, texts, "API_KEY") == [{token}, set(), set()]
+
+
+def test_phone_numbers_in_nordic_and_polish_formats_and_read_out_in_words(detector) -> None:
+    """A Swedish or Finnish number written the national way needs no cue; a Polish 3-3-3 number follows
+    "numer" (not an order's "numer zamówienia"); a number read out digit by digit follows a phone cue."""
+    spoken = "zero seven nine double one four five six triple two"
+    texts = [
+        "Mvh Lena, 073-555 12 34",
+        "Kontakt: 040-123 4567",
+        "prosimy o kontakt, numer 602 118 345 po 17",
+        "numer zamówienia 602 118 345 jest gotowy",
+        f"Agent: best number to reach you? Caller: {spoken}",
+        "I counted one two three four five six seven eight sheep",
+    ]
+    assert _found(detector, texts, "PHONE_NUMBER") == [
+        {"073-555 12 34"},
+        {"040-123 4567"},
+        {"602 118 345"},
+        set(),
+        {spoken},
+        set(),
+    ]
+
+
+def test_identifiers_after_another_schemes_word_are_no_bank_or_phone_number(detector) -> None:
+    """A frequent-flyer number after its code and a parcel's tracking number are kept; a bank account's
+    number stays found."""
+    texts = [
+        "merge accounts FF 88120044 and FF 88120911",
+        "wire to bank account 88120044 today",
+        "Order shipped, tracking 7731 9902 41, delivery Friday",
+    ]
+    assert _found(detector, texts, "US_BANK_NUMBER") == [set(), {"88120044"}, set()]
+    assert _found(detector, texts, "PHONE_NUMBER") == [set(), set(), set()]
+
+
+def test_dates_of_a_maintenance_or_a_resource_are_impersonal(detector) -> None:
+    texts = [
+        "Wartung am Samstag 14.12. 23:00 bis 03:00 Uhr, Dienste nicht erreichbar",
+        "Pemeliharaan jaringan untuk pelanggan dijadwalkan pada Sabtu pukul 23.00 WIB.",
+        "# test droplet for Amira's booking demo, delete after 15 Jan",
+    ]
+    assert _found(detector, texts, "PERSONAL_DATE") == [set(), set(), set()]
+
+
+def test_dates_of_birth_on_forms_in_capitals_and_read_out(detector) -> None:
+    """A form's date on the line after its label, German "Geb.-Datum", Turkish "d.t.", an airline's
+    glued date, and a date of birth said with an ordinal word."""
+    texts = [
+        "Geb.-Datum:\n  03.05.1977\nAnschrift: Ringstraße 4",
+        "Name: Ada Obi\nDate of Birth\n\n 12 MAR 1990\nNationality",
+        "Hasta: Can Demir, d.t. 11.02.1975, kontrol",
+        "PAX 1: MR OBI/ADA\nDOB: 09FEB1988",
+        "Caller: her date of birth is the twenty-first of may 1979",
+    ]
+    assert _found(detector, texts, "DATE_OF_BIRTH") == [
+        {"03.05.1977"},
+        {"12 MAR 1990"},
+        {"11.02.1975"},
+        {"09FEB1988"},
+        {"the twenty-first of may 1979"},
+    ]
+
+
+def test_dates_of_an_application_an_accident_a_session_or_a_notice_are_personal(detector) -> None:
+    texts = [
+        "Başvuru tarihi: 12 Ekim 2026, kontrol",
+        "Date de l'accident : 3 mars 2026",
+        "First counselling session Tue 9 Dec, 3pm.",
+        "ich kündige meinen Vertrag zum 30.06.2027",
+    ]
+    assert _found(detector, texts, "PERSONAL_DATE") == [
+        {"12 Ekim 2026"},
+        {"3 mars 2026"},
+        {"Tue 9 Dec, 3pm"},
+        {"30.06.2027"},
+    ]

@@ -195,7 +195,7 @@ class LeanAnalyzer:
             memo.clear()
         engine, language = self._nlp_engine, self._language
         keywords: set[str] = set()
-        for lemma in lemmas:
+        for lemma in set(lemmas):  # each distinct lemma once: the union is the same
             pieces = memo.get(lemma)
             if pieces is None:
                 keep = (
@@ -257,11 +257,11 @@ def _lazy_artifacts_type(base: type) -> type:
                 from spacy.attrs import LEMMA
 
                 strings = doc.vocab.strings
-                self.lemmas = [strings[lemma] for lemma in doc.to_array(LEMMA).tolist()]
+                self.lemmas = list(map(strings.__getitem__, doc.to_array(LEMMA).tolist()))
             elif name == "tokens_indices":
                 self.tokens_indices = [token.idx for token in doc]
             elif name == "lower_lemmas":
-                self.lower_lemmas = [lemma.lower() for lemma in self.lemmas]
+                self.lower_lemmas = list(map(str.lower, self.lemmas))
             elif name == "keywords":
                 self.keywords = [
                     piece

@@ -80,7 +80,9 @@ _DIRECTION = (
 # A street's name before its English type: one to four capitalised words or ordinals ("Holloway", "Jan
 # Smuts", "5th", "14th Cross", "MG"), then the type and a direction
 _EN_STREET = (
-    rf"{_NOT_A_STREET}(?:(?:{_W}|\d{{1,3}}(?i:st|nd|rd|th)(?![\p{{L}}\d]))\.?[ \t]+){{1,4}}?{_EN_SUFFIX}"
+    # (a direction may come first: "3100 W Main St", "22 North Shore Road")
+    rf"{_NOT_A_STREET}(?:(?:N|S|E|W|NE|NW|SE|SW)\.?[ \t]+(?=\p{{Lu}}))?"
+    rf"(?:(?:{_W}|\d{{1,3}}(?i:st|nd|rd|th)(?![\p{{L}}\d]))\.?[ \t]+){{1,4}}?{_EN_SUFFIX}"
     rf"(?:[ \t]+{_DIRECTION})?(?:[ \t]+\d{{1,3}}(?=[ \t]*,))?"
 )
 # Korean road names: "Teheran-ro", "Sejong-daero", "Insadong 5-gil"
@@ -269,7 +271,7 @@ _UNIT = (
     r"(?:(?i:apt|apto|apartamento|apartment|suite|ste|unit|flat|floor|fl|piso|planta|andar|sala|bloco|"
     r"esc|escalera|puerta|pta|interno|int|scala|stiege|top|étage|etage|bâtiment|bât|dept|depto|dpto|"
     r"casa|door|level|lvl|block|bl|kv|kw|kvartira|ap|daire|kat|korp|korpus|etazh|house|wohnung|whg|lokal|"
-    r"oficina|of|mieszkanie|lok)(?![\p{L}])[.:]?"
+    r"oficina|of|mieszkanie|lok|lgh)(?![\p{L}])[.:]?"
     r"[ \t]*(?:n[º°o]\.?[ \t]*)?#?[ \t]*[\p{L}\d][\p{L}\d\-]{0,4}(?![\p{L}\d])\.?"
     # Romanian "sc. B", "et. 3" (with the dot: "et" and "sc" are words too)
     # and Polish "m. 6" (mieszkanie, a flat)
@@ -293,7 +295,9 @@ _ELEMENT = (
 # Elements after a comma (or " - ", "São Paulo - SP"); a new line only before a postcode ("...\n10969 Berlin")
 # "Apt 4B" or "#12" after a street without a comma
 _SPACED_UNIT = (
-    r"[ \t]+(?:(?i:apt|apartment|suite|ste|unit|flat|depto|dpto|piso|wohnung|whg|lok)(?![\p{L}])\.?[ \t]*#?"
+    # (Swedish "lgh 1102", a lägenhet's number)
+    r"[ \t]+(?:(?i:apt|apartment|suite|ste|unit|flat|depto|dpto|piso|wohnung|whg|lok|lgh)(?![\p{L}])"
+    r"\.?[ \t]*#?"
     # the house's number after a kilometre marker or a block: "Jl. Kaliurang Km 7 No. 21"
     r"|No\.?[ \t]*(?=\d)"
     r"|m\.[ \t]*|#)"
@@ -302,7 +306,10 @@ _SPACED_UNIT = (
 )
 _TAIL = (
     rf"(?:(?:[ \t]*,[ \t]*|[ \t]+-[ \t]+){_ELEMENT}|{_SPACED_UNIT}"
-    rf"|[ \t]*\n[ \t]*(?:{_POSTCODE}(?:[ \t]+{_CITY})?|{_CITY}(?:[ \t]+{_REGION})?[ \t]+{_POSTCODE})){{0,8}}"
+    rf"|[ \t]*\n[ \t]*(?:{_POSTCODE}(?:[ \t]+{_CITY})?|{_CITY}(?:[ \t]+{_REGION})?[ \t]+{_POSTCODE})"
+    # a locality said or typed without a comma, ending its clause or before a postcode: "6 Wilmslow Road
+    # Manchester", "22 Harbour Street Leith Edinburgh EH6 6LN" (a call's transcript)
+    rf"|[ \t]+{_CITY}(?:[ \t]+{_POSTCODE})?(?=[ \t]*(?:[,.;:!?)\"'\n]|$))){{0,8}}"
     # a country after the rest without a comma, or on its own line
     rf"(?:(?:[ \t]+|[ \t]*\n[ \t]*){_COUNTRY_ALONE})?"
 )
@@ -317,6 +324,15 @@ _LOCALITY_AHEAD = (
     rf"(?=(?:[ \t]*,[ \t]*|[ \t]+-[ \t]+)(?:{_UNIT}|{_POSTCODE}|{_STOP}{_W}(?:[ \t]+{_STOP}{_W}){{0,3}}"
     r"[ \t]*(?:[,.;\n]|$)))"
 )
+
+# the label of a form's postcode field (German, English, French, Italian, Swedish, Polish, Spanish)
+_POSTCODE_LABEL = (
+    # ("ZIP" and Italian "CAP" in capitals only: "cap: 5000 Tokens" is a limit)
+    r"(?<![\p{L}])(?:(?i:plz(?:[ \t]*/[ \t]*ort)?|postleitzahl|post[ \t]?code|zip[ \t]*code|"
+    r"code[ \t]postal|postnummer|kod[ \t]pocztowy|c[óo]digo[ \t]postal)|ZIP|CAP)(?![\p{L}])"
+)
+_POSTCODE_LABEL_WORDS = frozenset(("plz", "postleitzahl", "postcode", "post", "zip", "code", "cap"))
+_POSTCODE_LABEL_WORDS |= frozenset(("postnummer", "kod", "digo", "c"))
 
 # --- addresses in CJK scripts: the administrative units' characters anchor them, a number ends them --------
 # Kanji and katakana (no hiragana: the grammar's particles, "渋谷区で3-4人", stop a name), digits any width
@@ -388,6 +404,15 @@ _SOUTHEAST_ASIAN = (
 _ADDRESS_PATTERNS = (
     # 31 Jan Smuts Avenue, Parktown, Johannesburg 2193 / 14th Cross Road / 123 Teheran-ro, Gangnam-gu
     ("number_street", rf"{_NUM}[ \t]+(?:{_EN_STREET}|{_KR_ROAD}){_TAIL}", 0.6),
+    # 42, 3rd Cross, Indiranagar (a locality or a postcode must follow) / 221 Kingsway, Apt 9B, Vancouver
+    # (a street without a type word, then a unit and a locality)
+    (
+        "number_street_untyped",
+        rf"{_NUM}(?:[ \t]*,?[ \t]+{_ORDINAL_ROAD}(?=[ \t]*,[ \t]*(?:{_CITY}|{_POSTCODE}))"
+        rf"|[ \t]+{_NOT_A_STREET}{_W}(?:[ \t]+{_W}){{0,2}}"
+        rf"(?=[ \t]*,[ \t]*{_UNIT_WORD}{_UNIT_NUMBER}[ \t]*,[ \t]*(?:{_CITY}|{_POSTCODE}))){_TAIL}",
+        0.6,
+    ),
     # 12 rue des Lilas, 69003 Lyon / 3 bis, avenue Jean Jaurès
     (
         "number_romance_street",
@@ -426,6 +451,11 @@ _ADDRESS_PATTERNS = (
         # Flat 302, Sai Residency, Indiranagar, Bengaluru 560038 (a locality or a postcode must follow)
         rf"|{_UNIT_WORD_NUMBERLESS}{_UNIT_NUMBER}{_UNIT_SEP}{_RESIDENCE}"
         rf"(?=[ \t]*,[ \t]*(?:{_CITY}|{_POSTCODE}))"
+        # Marina Heights, Tower B, Unit 1804, Dubai Marina (a residence, its tower, the unit; a locality
+        # follows)
+        rf"|{_WORD_START}{_RESIDENCE}"
+        rf"(?:[ \t]*,[ \t]*(?:Tower|Block|Wing|Building)[ \t]+[A-Z\d]{{1,2}}(?![\p{{L}}\d]))?"
+        rf"[ \t]*,[ \t]*{_UNIT_WORD}{_UNIT_NUMBER}(?=[ \t]*,[ \t]*{_CITY})"
         # Bole Road, House 77, Addis Ababa (a street without a number, then its house; a locality follows)
         rf"|{_WORD_START}{_EN_STREET}[ \t]*,[ \t]*{_UNIT_WORD_NUMBERLESS}{_UNIT_NUMBER}"
         rf"(?=[ \t]*,[ \t]*(?:{_CITY}|{_POSTCODE}))"
@@ -453,6 +483,12 @@ _ADDRESS_PATTERNS = (
     ("cjk_address", rf"{_ZH_ADDRESS}|{_JP_ADDRESS}|{_KO_ADDRESS}", 0.6),
     # 112 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh / 59/12 Sukhumvit Soi 31, Bangkok 10110
     ("southeast_asian", rf"(?:{_SOUTHEAST_ASIAN}){_TAIL}", 0.6),
+    # a form's postcode field with the town after it: "PLZ/Ort: 04109 Leipzig", "Code postal : 69003 Lyon"
+    (
+        "postcode_field",
+        rf"{_POSTCODE_LABEL}[ \t]*:[ \t]*\K\d{{4,5}}[ \t]+{_CITY}",
+        0.6,
+    ),
 )
 
 
@@ -537,6 +573,7 @@ _UNIT_WORDS = _listed(
 # ordinal ("350 5th Avenue")
 _NUMBER_THEN_CAPITAL = re.compile(r"\d\S{0,2}[ \t]+(?:[A-Z\u0080-\U0010ffff]|\d{1,3}(?i:st|nd|rd|th))")
 _has_number_street_word = _has_word(_NUMBER_STREET_WORDS)
+_has_ordinal_road_word = _has_word(frozenset(_listed("cross|main|stage|phase|block|sector")))
 _CHOME = re.compile(r"\d-\d")
 _CJK_UNIT = re.compile("[市区町村郡路街道巷弄胡구군시]")
 _COLOMBIA = re.compile(r"(?:Calle|Carrera|Cra\.|Kra\.|Cl\.|Avenida|Diagonal|Transversal|Av\.)[ \t]+\d")
@@ -548,6 +585,9 @@ _GATES: dict[str, Any] = {
     "number_street": lambda text: (
         _NUMBER_THEN_CAPITAL.search(text) is not None and _has_number_street_word(text)
     ),
+    "number_street_untyped": lambda text: (
+        any(word in text for word in _UNIT_WORDS) or _has_ordinal_road_word(text)
+    ),
     "number_romance_street": _has_word(_ROMANCE_STREET_WORDS, _ROMANCE_STREET_ACCENTED),
     "street_number": _has_word(_STREET_NUMBER_WORDS, _STREET_NUMBER_ACCENTED),
     "compound_street_number": _compound_gate,
@@ -557,6 +597,7 @@ _GATES: dict[str, Any] = {
     # every CJK address has one of these units' characters (Japanese, Chinese or Korean)
     "cjk_address": _CJK_UNIT.search,
     "southeast_asian": _SOUTHEAST_ASIAN_WORD.search,
+    "postcode_field": _has_word(_POSTCODE_LABEL_WORDS, ("código", "CÓDIGO")),
 }
 
 

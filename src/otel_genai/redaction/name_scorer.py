@@ -22,10 +22,13 @@ The scorer only drops or adds PERSON findings; on any error the findings go on a
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
+import itertools
 import json
 import logging
 import math
+import operator
 import re
 import threading
 import zlib
@@ -59,6 +62,10 @@ WEIGHTS_FILE = "name_scorer.json"
 Entity = tuple[int, int, str]
 
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019\-](?=[^\W\d_]))*")
+# the words of _WORD that do not begin with a-z, at the same starts (a letter no word reaches): a run of
+# capitalised words needs only them, and a letter between two of them (a word in a-z) ends the run
+_WORD_NOT_A_TO_Z = re.compile(r"(?<![^\W\d_])(?<![^\W\d_]['\u2019\-])(?![a-z])" + _WORD.pattern)
+_LETTER = re.compile(r"[^\W\d_]")
 # between the words of a run: spaces, a middle initial ("Anna K. Berg", "DWAYNE R PARKS")
 _SEPARATOR = re.compile(r"[ \t]+(?:[^\W\d_]\.?[ \t]+)?\Z")
 _INITIAL = re.compile(r"[ \t]+[^\W\d_]\.?[ \t]+")
@@ -363,9 +370,17 @@ class NameScorer:
     def _free_runs(self, text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         runs: list[list[tuple[int, int]]] = []
         previous_end = -1
-        for match in _WORD.finditer(text):
+        # ``taken`` is sorted by start: a word [start, end) overlaps one iff the furthest end of those that
+        # start before ``end`` lies after ``start`` (a bisection per word, not a scan of every finding)
+        taken_starts = [s for s, _ in taken]
+        furthest = list(itertools.accumulate((e for _, e in taken), max))
+        last_end = 0  # of the previous word not in a-z
+        for match in _WORD_NOT_A_TO_Z.finditer(text):
             word = match.group()
             start, end = match.span()
+            if previous_end >= 0 and _LETTER.search(text, last_end, start):
+                previous_end = -1  # a word in a-z in between: not capitalised, it ends the run
+            last_end = end
             if len(word) == 1 and word.isupper() and previous_end >= 0:
                 continue  # a middle initial: the separator of the run allows it
             if not word[0].isupper() or len(word) < 2 or _CONTRACTION.match(word):
@@ -376,7 +391,8 @@ class NameScorer:
             ):
                 previous_end = -1
                 continue
-            if any(s < end and start < e for s, e in taken):
+            before_end = bisect.bisect_left(taken_starts, end)
+            if before_end and furthest[before_end - 1] > start:
                 previous_end = -1
                 continue
             if (
@@ -421,7 +437,10 @@ class NameScorer:
         if not words:
             return None
         evidence = [self.word(w) for w in words]
-        grams = [e[0] for e in evidence]
+        # each evidence column once (sum, max and all over a column: the values of the per-word loops)
+        grams, given, surname, lone, word_name, place, not_person, very_common, common, org, noun = zip(
+            *evidence, strict=True
+        )
         n = len(words)
         ner_person = ner_exact = ner_other = ner_place = ner_org = 0.0
         for s, e, label in context.ents:
@@ -492,20 +511,20 @@ class NameScorer:
             min(grams),
             sum(grams) / n,
             max(grams),
-            sum(e[1] for e in evidence) / n,
+            sum(given) / n,
             evidence[0][1],
-            sum(e[2] for e in evidence) / n,
+            sum(surname) / n,
             evidence[-1][2],
-            sum(e[3] for e in evidence) / n,
-            sum(e[4] for e in evidence) / n,
+            sum(lone) / n,
+            sum(word_name) / n,
             max(
-                max(e[5] for e in evidence),
+                max(place),
                 self._place_with_neighbours(text, start, end, previous_words, after),
             ),
-            max(e[6] for e in evidence),
-            sum(e[7] for e in evidence) / n,
-            sum(e[8] for e in evidence) / n,
-            float(all(e[8] for e in evidence)),
+            max(not_person),
+            sum(very_common) / n,
+            sum(common) / n,
+            float(all(common)),
             float(n == 1),
             float(n == 2),
             float(n >= 3),
@@ -555,12 +574,12 @@ class NameScorer:
             else float(any(e <= start or end <= s for s, e in context.persons)),
             sum(e[8] and not (e[1] or e[2] or e[3] or e[4]) for e in evidence) / n,
             float(tail.startswith(",") and not tail[1:].strip() and line_end_at < len(text)),
-            max(e[9] for e in evidence),
-            max(e[10] for e in evidence),
+            max(org),
+            max(noun),
             known.count(False) / n,
             float(all(known)),
-            max(e[8] for e in evidence),
-            max(e[7] for e in evidence),
+            max(common),
+            max(very_common),
             evidence[0][8],
             float(context.language not in ("en", "de")),
             float(any(w.isupper() and len(w) <= 4 for w in words) and not all(w.isupper() for w in words)),
@@ -572,7 +591,10 @@ class NameScorer:
     def probability(self, candidate: Candidate) -> float:
         assert self.model is not None
         weights = self.model.keep_weights if candidate.finding is not None else self.model.add_weights
-        z = sum(w * x for w, x in zip(weights, candidate.features, strict=True))
+        features = candidate.features
+        if len(weights) != len(features):
+            raise ValueError("the features do not match the weights")
+        z = sum(map(operator.mul, weights, features))  # the same products summed in the same order
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def rescore(
@@ -632,7 +654,7 @@ class _TextContext:
     def lower_words(self) -> set[str]:
         """The words of the text in lower case (computed at the first candidate that asks)."""
         if self._lower_words is None:
-            self._lower_words = {word for word in _WORD.findall(self.text) if word.islower()}
+            self._lower_words = set(filter(str.islower, _WORD.findall(self.text)))
         return self._lower_words
 
 

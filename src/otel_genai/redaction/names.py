@@ -254,7 +254,11 @@ _HONORIFIC = (
     r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|Miss|Mme|Mlle|Herr|Frau|Sra|Srta|Rev|Capt|Sgt|Dame|Sir|Khun|Shri|Smt|"
     r"Shrimati|Bapak|Doña|Sheikh|Alhaji|Alhaja|Madame|Monsieur|Mademoiselle|Señora|Señorita|Señor|Senhora|"
     r"Senhor|Dra|Dott\.ssa|Dott|Dottor|Dottoressa|Sig\.(?:ra|na)|Sig|Signora|Signorina|Signor|Mevrouw|Mevr|"
-    r"Meneer|Dhr|Fru|Doktor|Dokter|Pani|Sr(?=\.))\.?[ \t]+"
+    r"Meneer|Dhr|Fru|Doktor|Dokter|Pani|Sr(?=\.)|mevr|mevrouw|dhr|meneer|"
+    # German "Fr." and "Hr.", Indonesian "a.n." (in the name of); Romance titles in lower case inside a
+    # sentence: "la signora Giulia De Santis", "el señor Ruiz", "a senhora Costa"
+    r"Fr(?=\.)|Hr(?=\.)|a\.n(?=\.)|signora|signorina|signor|se\u00f1ora|se\u00f1orita|se\u00f1or|"
+    r"senhora|senhor|madame|monsieur)\.?[ \t]+"
 )
 # titles that are also words or name parts ("Chief Executive", "Sri Lanka"): the name must be a known one
 _SOFT_HONORIFICS = ("Sri", "Pak", "Ibu", "Sr", "Don", "Chief", "Madam", "Pan")
@@ -296,6 +300,12 @@ _FOREIGN_RELATION = (
 _BARE_RELATION_WORDS = _word_set(
     "wife husband partner spouse son daughter mother father mum mom dad sister brother aunt uncle",
     "grandmother grandfather cousin niece nephew friend colleague boss manager neighbour neighbor",
+    # the same in the languages of Europe: "Contacto: hija Paz", "Tochter Summer", "córka Joy"
+    "hija hijo esposa esposo marido madre padre hermana hermano nieta nieto sobrina sobrino filha filho "
+    "esposa mãe irmã irmão neta neto figlia figlio moglie marito sorella fratello nipote tochter sohn "
+    "ehefrau ehemann mutter vater schwester bruder enkelin enkel fille épouse mère père sœur frère "
+    "dochter zoon echtgenote echtgenoot moeder vader broer córka żona mąż matka ojciec siostra "
+    "dotter hustru maka syster bror",
 )
 _BARE_RELATION = r"(?i:\b(?:" + "|".join(sorted(_BARE_RELATION_WORDS)) + r"))[ \t]*,?[ \t]+"
 _STRONG_CUE = (
@@ -306,6 +316,8 @@ _STRONG_CUE = (
     r"forwarded[ \t]+to|spoke[ \t]+(?:to|with)|speak[ \t]+(?:to|with)|talked[ \t]+(?:to|with)|"
     r"met[ \t]+with|married[ \t]+to|care[ \t]+of|sign[ \t]+it(?:[ \t]+as)?|"
     r"under[ \t]+the[ \t]+name(?:[ \t]+of)?|"
+    # a record's or a moderator's note: "Full name Blessing Okoro", "real name Rose Otieno"
+    r"(?:full|real|legal|birth|maiden)[ \t]+name|"
     r"(?:a|en)[ \t]+nombre[ \t]+de|au[ \t]+nom[ \t]+de|im[ \t]+namen[ \t]+von|"
     # "my name is" in the languages of Europe: "je m'appelle", "ich heiße", "me llamo", "nazywam się"
     r"je[ \t]+m['\u2019][ \t]*appelle|ich[ \t]+hei(?:ße|sse)|mein[ \t]+name[ \t]+ist|me[ \t]+llamo|"
@@ -474,6 +486,9 @@ _DEPARTMENT = (
     r"marketing|engineering|ops|operations|procurement|compliance|security|dispatch|logistics|reception|"
     r"admin|facilities|front[ \t]+desk|help[ \t]?desk|customer[ \t]+(?:service|care|success)|"
     r"accounting|pharmacy|radiology|the[ \t]+(?:office|team|clinic|bank))\b"
+    # or its department in brackets: "done with Joy (HR)", "ask Faith (Finance)"
+    r"|[ \t]+\((?:HR|IT|Finance|Payroll|Legal|Sales|Support|Billing|Marketing|Recruiting|Recruitment|"
+    r"Ops|Operations|Compliance|Procurement|Accounts|Reception|Admin|People|Talent)\)"
 )
 # Weak cues: the name's first word must be a given name of the gazetteer ("this is Python" stays).
 _WEAK_CUE = (
@@ -579,7 +594,7 @@ _PLACE_CUE = (
 # a place key of a person's record in the languages of Europe, Turkish and Indonesian
 _FOREIGN_PLACE_KEYS = (
     r"wohnort|stadt|ville|ciudad|cidade|citt\u00e0|woonplaats|miasto|miejscowo\u015b\u0107|ort|ikamet|"
-    r"\u0130kamet|\u015fehir|kota|domicile|domicilio|residencia|resid\u00eancia|residenza|naturalidade|bostad"
+    r"\u0130kamet|\u015fehir|sehir|kota|domicile|domicilio|residencia|resid\u00eancia|residenza|naturalidade|bostad"
 )
 # a field of a record: `City: Manchester, UK`, `"city": "Recife"`
 # the prefix of a key that says whose place it is: `MailingCity=`, `home_city:`, `profile_country=`
@@ -650,6 +665,7 @@ _PLACE_PATTERNS = (
 _FOREIGN_RESIDENCE_VERBS = _word_set(
     "wohne wohnt wohnen wohnte wohnten lebe lebt leben lebte lebten umgezogen geboren aufgewachsen habite "
     "habites habitons habitez habitent habitais habitait vis vit vivons vivez vivent originaire vivo vive "
+    "wohn "
     "vives vivimos viven vivono viviamo resido reside residen mudei mudou moro mora moras moramos moram "
     "nasci nasceu abito abita abiti abitiamo abitano nato nata trasferito trasferita woon woont wonen "
     "woonde verhuisd bor bodde flyttar flyttade mieszkam mieszka mieszkamy "
@@ -662,6 +678,14 @@ _FOREIGN_RESIDENCE_VERBS = _word_set(
     # a resident's or a stay's words: "residente a Bari", "domiciliada en", "ik zit die dag in", "estancia en"
     "residente residenti domiciliato domiciliata domiciliado domiciliada zit zitten soggiorno estancia "
     "estadia",
+    # a stay, a move or a future stay: "son séjour à Marseille", "se muda a Medellín", "sarò a Torino",
+    # "zieht nach Graz", "se traslada a Vigo"
+    "s\u00e9jour sejour aufenthalt muda mudo mudamos mudan mudar\u00e1 traslada trasladamos trasladan "
+    "sar\u00f2 sar\u00e0 saremo saranno zieht ziehe ziehen gezogen",
+    # Indonesian and Malay: "tinggal di Bandung", "lahir di Medan", "pindah ke Surabaya", "berasal dari"
+    "tinggal berdomisili domisili lahir pindah berasal menetap",
+    # "wohnhaft in Graz", "saya lagi di Denpasar", "siamo di Bologna", "nous arrivons de Marseille"
+    "wohnhaft lagi sedang siamo arrivons arriviamo llegamos venimos",
 )
 _FOREIGN_RESIDENCE_CUE = (
     r"(?<!\w)(?:"
@@ -674,7 +698,13 @@ _FOREIGN_RESIDENCE_CUE = (
     r"(?:-(?:se|me|nos))?"
     # up to four words between: "né le 3 juin 1983 à", "nata il 5 maggio 1958 a"
     r"(?:[ \t]+[^\s.,;!?]+){0,4}?[ \t]+(?:in|nach|aus|\u00e0|a|au|aux|en|em|no|na|nel|nella|i|w|we|z|ze|"
-    r"de|uit|fr\u00e5n|para|naar|till|til)[ \t]+(?:(?:o|el|la|le)[ \t]+)?"
+    r"de|uit|fr\u00e5n|para|naar|till|til|di|ke|dari)[ \t]+(?:(?:o|el|la|le)[ \t]+)?"
+)
+_TURKISH_PLACE = r"(?<![\w'\u2019])\p{Lu}[\p{Ll}\p{M}]+(?:[ \t]+\p{Lu}[\p{Ll}\p{M}]+)?"
+_HOME_KEY = r"(?:^|(?<=[\s,;|(]))(?i:home)[ \t]*:[ \t]*"
+_TURKISH_RESIDENCE_AFTER = (
+    r"['\u2019](?:de|da|te|ta|den|dan|ten|tan|a|e|ya|ye)[ \t]+(?:[\p{Ll}\p{M}]+[ \t]+)?"  # a word between
+    r"(?:otur|ya[\u015fs][\u0131i]|ikamet|do[\u011fg]|b[\u00fcu]y[\u00fcu]|ta[\u015fs][\u0131i]n)\w*"
 )
 # a place in lower case, or a place NER does not know, where a place is said of a person: "lives in
 # durban", `city=durban`; the recognizer keeps only places of the gazetteer
@@ -691,6 +721,11 @@ _KNOWN_PLACE_PATTERNS = (
     ("known_place_foreign", rf"{_FOREIGN_RESIDENCE_CUE}\K{_PLACE}", 0.6),
     # in lower case, as chat writes: "vivo en medellín" (a place of the gazetteer only)
     ("known_place_foreign", rf"{_FOREIGN_RESIDENCE_CUE}\K{_PLACE_LOWER_WORD}{_PLACE_LOWER_END}", 0.6),
+    # a person's record: "Home: Muscat" (a place of the gazetteer only: "Home: Settings" is a page)
+    ("known_place_home", rf"{_HOME_KEY}\K{_PLACE}", 0.55),
+    # Turkish says where with a suffix, then the verb: "Izmir'de oturuyorum" (I live in Izmir), "Bursa'da
+    # ya\u015f\u0131yor", "Konya'da do\u011fdum"
+    ("known_place_turkish", rf"{_TURKISH_PLACE}(?={_TURKISH_RESIDENCE_AFTER})", 0.6),
 )
 
 # "Joy from billing", "Hope from accounts": a given name or a name that is also a word, then a team
@@ -879,7 +914,19 @@ _KIN_WORDS = _word_set(
 
 
 def _foreign_relation(text: str) -> bool:
-    return _FOREIGN_POSSESSIVE.search(text) is not None and not _KIN_WORDS.isdisjoint(folded_words(text)[1])
+    # the kin word first: a set lookup on the shared folded words, most texts stop there (the possessive's
+    # case-free scan costs ten times more)
+    return not _KIN_WORDS.isdisjoint(folded_words(text)[1]) and _FOREIGN_POSSESSIVE.search(text) is not None
+
+
+def _place_key(text: str) -> bool:
+    """known_place_field: every match of ``_PLACE_KEY`` has a ":" or a "=" (a text without one skips the
+    case-free scan of its keys)."""
+    return ("=" in text or ":" in text) and _PLACE_KEY.search(text) is not None
+
+
+_HOME_KEY_GATE = re.compile(r"(?i:home)[ \t]*:")  # known_place_home: "Home: Muscat"
+_TURKISH_APOSTROPHE = re.compile(r"\w['\u2019](?:d|t|y|a|e)")  # known_place_turkish: "İzmir'de"
 
 
 def _known_place_cue(text: str) -> bool:
@@ -1108,6 +1155,9 @@ _CUE_WORDS: dict[str, tuple[str, ...]] = {
         "pochodzi",
         "install",
         "n",
+        "jour",  # "séjour"
+        "sar",  # "sarò", "sarà"
+        "mudar",  # "mudará"
     ),
     # a given name doing what people do: the verb (of "is allergic", "has been", "was born": the second word)
     "given_name_verb": (
@@ -1240,8 +1290,10 @@ _GATES: dict[str, Any] = {
     "and_i": _AND_I.search,
     "place_field": _place_field,
     "known_place_cue": _known_place_cue,
-    "known_place_field": _PLACE_KEY.search,
+    "known_place_field": _place_key,
     "known_place_foreign": _cue_gate("known_place_foreign"),
+    "known_place_turkish": _TURKISH_APOSTROPHE.search,
+    "known_place_home": _HOME_KEY_GATE.search,
     "person_place_field": _place_field,
     "header": _HEADER_VALUE.search,
     "foreign_relation": _foreign_relation,
@@ -1790,6 +1842,8 @@ _PERSONAL = re.compile(
     r"|(?<![\w'\u2019.\-])i(?![\w'\u2019\-])"
     r"|(?i:\b(?:man|woman|boy|girl|patient|customer|client|guest|user|passenger|tenant|caller|resident|"
     r"pt|employee|member|applicant|candidate|cardholder|policyholder|holder|student|traveller|traveler|"
+    r"family|household|parents|mother|father|mum|mom|dad|wife|husband|spouse|partner|son|daughter|"
+    r"brother|sister|grandmother|grandfather|kids|children|"
     r"\d{1,3}[ \-]year[ \-]old)[ \t]+(?:from|in|of|living|who|based|lives|lived|moved|resides|"
     r"relocated|is[ \t]+based|was[ \t]+born|grew[ \t]+up)\b)"
     # an age: "34yo male", "Ana Tuimavave, 29, from Apia"
@@ -1847,6 +1901,10 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
     for finding, is_person in zip(findings, person_flags, strict=True):
         if finding.entity_type in NER_ENTITIES and _CODE_LIKE.search(text, finding.start, finding.end):
             continue
+        if finding.entity_type in NER_ENTITIES and not _pattern(r"\p{L}").search(
+            text[finding.start : finding.end]
+        ):
+            continue  # an emoji or a symbol NER read as a place ("flight 🙁")
         if finding.entity_type == "PERSON" and not is_person:
             place = Finding(finding.start, finding.end, "LOCATION", finding.score)
             if _could_be_place(text, finding) and _is_personal_place(text, place, findings, persons):
@@ -1856,7 +1914,98 @@ def refine_names(text: str, findings: list[Finding]) -> list[Finding]:
             continue
         kept.append(finding)
     kept += _places_of_persons(text, kept, findings)
-    return kept + _list_continuations(text, kept)
+    kept = _joined_across_particles(text, kept)
+    kept += _list_continuations(text, kept)
+    return [with_title_and_surname(text, f) if f.entity_type == "PERSON" else f for f in kept]
+
+
+# a title before a name, any case, in the languages of Europe: "Mr. Hassan", "mevr. Bakker", "Sra. Paz"
+_TITLE_BEFORE = (
+    r"(?<![\w.])(?i:mr|mrs|ms|mx|miss|dr|dra|prof|mme|mlle|madame|monsieur|herr|frau|hr|fr|sra|srta|sr|"
+    r"señora|señor|senhora|senhor|sig|sig\.ra|signora|signor|dott|dott\.ssa|mevr|mevrouw|dhr|meneer|"
+    r"pani|pan|fru)\.?[ \t]+\Z"
+)
+# a surname before the given name in a record: "Kowalski, Piotr", "Krüger,Hannelore", "SOKOLOVA Irina",
+# "GUTIÉRREZ LOZANO, María José" (a run that opens its field or line)
+_SURNAME_WORD = r"\p{Lu}[\p{L}\p{M}'\u2019\-]*+"
+_SURNAMES_BEFORE = (
+    rf"(?:^|(?<=[\n\t\"'=:|>(\[]))[ \t]*\K({_SURNAME_WORD}(?:[ \t]+{_SURNAME_WORD})?)"
+    r"(?:[ \t]*,[ \t]*|[ \t]+)\Z"
+)
+
+
+_NOT_SURNAMES = frozenset(word.lower() for word in _STOP_WORDS)
+
+
+def _is_common_lead_word(word: str, caps: bool = False) -> bool:
+    """A word that opens a line before a name but is no surname: "Hi, Maria", "Thanks, Piotr", "Name:"; a
+    given name only in title case ("Maria, Anna": two given names; "ROJAS, Ana": a surname in capitals)."""
+    lower = word.strip(".,;:!?").lower()
+    return (
+        lower in _NOT_SURNAMES
+        or lower in _GREETING_WORDS
+        or lower in _FUNCTION_WORDS
+        or lower in _FIELD_LABELS
+        or lower in _TECH_WORDS
+        or lower in _SIGN_OFF_LEAD_WORDS
+        or (not caps and is_given_name(lower) and not is_surname(lower))
+    )
+
+
+# words that open a reply or a closing before a name, not surnames
+_SIGN_OFF_LEAD_WORDS = _word_set(
+    "yes no ok okay sure sorry please cheers regards thanks thank welcome congrats congratulations well oh "
+    "bye goodbye night morning evening afternoon love best"
+)
+
+
+def with_title_and_surname(text: str, finding: Finding) -> Finding:
+    """A PERSON finding with the title before it ("Mr. Hassan": the whole of what names the person) and
+    the surname a record writes before the given name ("Kowalski, Piotr", "SOKOLOVA Irina")."""
+    start = finding.start
+    words = text[finding.start : finding.end].split()
+    before = text[max(0, start - 40) : start]
+    surname = _pattern(_SURNAMES_BEFORE).search(before)
+    if surname is not None and words and words[0][:1].isupper():
+        run = surname.group(1).split()
+        caps = all(word.isupper() and len(word) > 1 for word in run)
+        comma = "," in before[surname.end(1) :]
+        known = all(is_surname(word.lower()) for word in run)
+        # a record's field ends after the given name: "A2: Kowalski, Piotr |", '"Oyelaran, Bisi",'
+        field_end = _pattern(r"[ \t]*(?:[\"'|,;\t\n]|\Z)").match(text, finding.end) is not None
+        if ((caps and (comma or known or len(run) == 1)) or (comma and (known or field_end))) and not any(
+            _is_common_lead_word(word, caps) for word in run
+        ):
+            start = max(0, start - 40) + surname.start(1)
+    title = _pattern(_TITLE_BEFORE).search(text[max(0, start - 12) : start])
+    if title is not None:
+        start = max(0, start - 12) + title.start()
+    if start == finding.start:
+        return finding
+    return Finding(start, finding.end, finding.entity_type, finding.score)
+
+
+_BETWEEN_PARTICLES = rf"[ \t]+(?:{_PARTICLE}[ \t]+){{1,3}}"
+
+
+def _joined_across_particles(text: str, kept: list[Finding]) -> list[Finding]:
+    """Two PERSON findings with only a name's particles between are one name: "Maria| dos |Santos Ferreira"
+    (NER splits it at the lower-case particle)."""
+    persons = sorted((f for f in kept if f.entity_type == "PERSON"), key=lambda f: f.start)
+    runs: list[Finding] = []
+    for person in persons:
+        last = runs[-1] if runs else None
+        if (
+            last is not None
+            and last.end < person.start
+            and _pattern(_BETWEEN_PARTICLES).fullmatch(text, last.end, person.start)
+        ):
+            runs[-1] = Finding(last.start, person.end, "PERSON", max(last.score, person.score))
+        else:
+            runs.append(person)
+    if len(runs) == len(persons):
+        return kept
+    return [f for f in kept if f.entity_type != "PERSON"] + runs
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:
@@ -2088,16 +2237,30 @@ _NAME_BEFORE_SYNTAX = (
 )
 
 
+# "from" inside a span NER read as one name: "Jonas Vogelsang aus Leipzig", "Pieter de Wit uit Utrecht"
+_ORIGIN_IN_SPAN = r"[ \t]+(?:from|aus|uit|fr\u00e5n|fra|dari|of)[ \t]+(?=\p{Lu})"
+
+
 def _trimmed(text: str, finding: Finding) -> Finding:
     """NER's span cut to its first line and without trailing punctuation ("Liam O'Sullivan\n+353")."""
     value = text[finding.start : finding.end]
-    first_line = value.split("\n", 1)[0]
+    first_line, _, rest = value.partition("\n")
+    # a letter's closing and the name signed under it: "Beste Grüße\nMax Pichler" -> "Max Pichler"
+    if rest.strip() and _pattern(rf"(?i:{_SIGN_OFF_WORDS})").fullmatch(first_line.strip(" \t\r,.!:-")):
+        skipped = len(value) - len(rest)
+        return _trimmed(
+            text, Finding(finding.start + skipped, finding.end, finding.entity_type, finding.score)
+        )
     # a span that runs into the next key of a log line, or into a quote or a bracket:
     # "Juan Pablo Castillo dob=1992-" -> "Juan Pablo Castillo"
     syntax = _pattern(_SPAN_SYNTAX).search(first_line, 1)
     if syntax is not None and _pattern(_NAME_BEFORE_SYNTAX).fullmatch(first_line, 0, syntax.start()):
         first_line = first_line[: syntax.start()]
     first_line = first_line.rstrip(" \t\r,;:.+-\"'`")
+    if finding.entity_type == "PERSON":
+        origin = _pattern(_ORIGIN_IN_SPAN).search(first_line)
+        if origin is not None and is_known_place(first_line[origin.end() :].strip()):
+            first_line = first_line[: origin.start()]  # "Jonas Vogelsang aus Leipzig": the place apart
     if first_line == value or not first_line.strip():
         return finding
     return Finding(finding.start, finding.start + len(first_line), finding.entity_type, finding.score)
@@ -2267,7 +2430,10 @@ _BUSINESS_WORDS = _word_set(
     "restaurant restaurante ristorante restauracja café cafe caffè caffe kawiarnia cafetería cafeteria "
     "pizzeria trattoria osteria taverna brasserie bistro bistrot boulangerie pâtisserie bäckerei "
     "konditorei apotheke farmacia pharmacie apteka motel resort inn lodge camping hacienda "
-    "klinik clinica clínica praxis"
+    "klinik clinica clínica praxis",
+    # a garage, a workshop, a cooperative: "Carrozzeria Milano Sud", "Taller Hermanos", "Autohaus Nord"
+    "carrozzeria autofficina officina taller talleres garage garaje garagem werkstatt autohaus autowerkstatt "
+    "cooperativa cooperative coop genossenschaft spółdzielnia kooperatywa coöperatie kooperativ",
 )
 # a business's kind ending its name: "Sonnenhof Hotel", "Harbour Inn"
 _BUSINESS_LAST = _word_set(
@@ -2276,6 +2442,9 @@ _BUSINESS_LAST = _word_set(
     "analytics crafts maritime physio physiotherapy logistics solutions systems consulting consultants "
     "holdings ventures technologies labs studios interiors outfitters supplies foods farms freight "
     "shipping robotics software networks dental optics textiles apparel bakery brewery winery",
+    # a chain or a trade in the plural: "Rosa Hotels", "Brentford Motors", "Harbour Garages"
+    "hotels hostels inns motels resorts restaurants cafés cafes bistros motors garages autos cars tyres "
+    "tires repairs rentals travel tours airways",
 )
 # a geographic feature opening a place's name: "Wadi Rum", "Mount Kenya", "Port Harcourt", "Lake Como"
 _GEO_PREFIXES = _word_set(
@@ -2524,9 +2693,64 @@ _TEAM_WORDS = _word_set(
     administração administración administration verwaltung secretaria secretaría sekretariat tesouraria
     tesorería cobrança cobranza inkasso facilities procurement purchasing einkauf"""
 )
+# an office or a service that signs a letter or is greeted, in the languages of Europe, Turkish and
+# Indonesian: "Atentamente,\nDelegación", "Grüßen\nBürgeramt Mitte", "Best, Onboarding"
+_INSTITUTION_WORDS = _word_set(
+    """onboarding admissions admission recruitment recruiting enrollment enrolment registrar registry bursar
+    bursary scheduling dispatch concierge membership administration management office front desk helpdesk
+    claims underwriting collections fulfilment fulfillment bookings reservations housekeeping maintenance
+    safeguarding pastoral careers alumni outreach partnerships payments renewals retention disputes
+    moderation editorial talent benefits wellness pharmacy radiology admin scholarships registrations
+    delegación subdelegación ayuntamiento consejería jefatura comisaría oficina secretaría gerencia
+    dirección tesorería agencia hacienda registro juzgado ministerio consulado embajada prefeitura
+    cartório receita departamento direção diretoria coordenação ouvidoria atendimento mairie préfecture
+    sous-préfecture direction secrétariat accueil caisse trésorerie ambassade consulat rectorat scolarité
+    comune anagrafe questura prefettura ufficio segreteria amministrazione direzione servizio kundenservice
+    praxis praxisteam rathaus gemeinde stadtwerke kanzlei gemeente klantenservice administratie
+    secretariaat kommun kommunen kundtjänst kansliet expeditionen skatteetaten nav verohallinto
+    maistraatti asiakaspalvelu toimisto kela urząd biuro dziekanat kantor bagian kelurahan kecamatan
+    ekibi ekip birimi departman\u0131 güvenlik destek muhasebe hizmetleri hizmetler layanan pelanggan
+    dukungan keuangan"""
+)
+# the people a letter greets as a group or by their role: "Dear Parent", "Liebe Kolleginnen und Kollegen"
+_GREETED_ROLE_WORDS = _word_set(
+    """parent parents guardian guardians colleague colleagues everyone all friends sir madam neighbour
+    neighbours neighbor neighbors customers patients residents tenants students applicants members
+    subscribers participants attendees volunteers families staff kolleginnen kollegen kollegin kollege
+    mitarbeitende mitarbeiterinnen mitarbeiter kundin eltern nachbarn teilnehmende teilnehmer mieter
+    collègues collègue client cliente clients clientes colegas compañeros compañeras padres familias
+    vecinos vecinas socios alumnos colleghi genitori clienti soci famiglie kollegor kolleger föräldrar
+    medlemmar foreldre ouders collega's collega klanten leden bewoners rodzice klienci państwo veliler
+    kunden kundinnen kundschaft nutzer nutzerinnen bewohner bewohnerinnen studierende mitglieder
+    habitants adhérents membres residenti studenti associati mieszkańcy moradores associados asiakas
+    asiakkaat jäsenet beboere medlemmer pelanggan m\u00fc\u015fterimiz m\u00fc\u015fteriler
+    m\u00fc\u015fteri de\u011ferli velilerimiz \u00f6\u011frenciler \u00fcyelerimiz"""
+)
+# a speaker's or a form's role, not a name: "Agent: ... Caller: yeah", "Paciente: Joana", "Nurse:", and
+# a group a letter is signed by ("People Team"), in the languages of Europe
+_ROLE_LABEL_WORDS = _word_set(
+    """caller callers agent agents nurse doctor operator dispatcher interviewer interviewee speaker host
+    moderator advisor adviser representative rep clerk receptionist pharmacist therapist technician
+    engineer supervisor assistant bot customer patient client user tenant landlord guest passenger people
+    llamante agente operador operadora asesor asesora enfermera enfermero médico médica medico paciente
+    atendente enfermeira utente cliente inquilino huésped hóspede anrufer anruferin arzt ärztin
+    pflegekraft berater beraterin mitarbeiter mitarbeiterin patient patientin mieter mieterin vermieter
+    appelant appelante médecin infirmier infirmière conseiller conseillère interlocuteur locataire
+    chiamante operatore operatrice infermiere infermiera dottore dottoressa paziente inquilino beller arts
+    verpleegkundige medewerker huurder uppringare handläggare läkare sjuksköterska patienten hyresgäst
+    innringer lege sykepleier saksbehandler leietaker dzwoniący konsultant konsultantka lekarz
+    pielęgniarka pacjent pacjentka najemca"""
+)
 _TEAM_ENDING = re.compile(
     r"(?:avdelningen|avdelning|avdelingen|avdeling|afdelingen|afdeling|abteilung|osasto|teamet|tjänst|"
     r"tjenesten|tjenester)\Z"
+)
+# a compound naming an office: "Bürgeramt", "Finanzamt", "Jobcenter", "Lönekontoret", "Skatteverket",
+# "Försäkringskassan", "Arbetsförmedlingen", "Belastingdienst", "Verovirasto", "Nüfus Müdürlüğü"
+_INSTITUTION_ENDING = re.compile(
+    r"\w{3,}(?:amt|ämter|behörde|kasse|kassan|kassen|büro|zentrum|center|centre|verwaltung|kontoret|kontor|"
+    r"kontorer|verket|förmedlingen|nämnden|enheten|byrån|etaten|senteret|kantoor|loket|dienst|virasto|"
+    r"toimisto|keskus|müdürlüğü|belediyesi|başkanl\u0131ğ\u0131|dairesi)\Z"
 )
 # an interface's label or a sales stage, not a person: "click 'Change Name'", "moved to Closed Won" (an
 # instruction's verb or a participle first, and no word a known name)
@@ -2536,9 +2760,30 @@ _LOG_PROGRAM_AFTER = r"(?:\[\d+\])?:[ \t]+\[|\[\d+\]:"
 
 
 def _is_team(words: list[str]) -> bool:
-    """Whether every word of a PERSON finding names a team or a department (``_TEAM_WORDS``)."""
+    """Whether every word of a PERSON finding names a team, a department, an office or a group greeted by
+    its role (``_TEAM_WORDS``, ``_INSTITUTION_WORDS``, ``_GREETED_ROLE_WORDS``), or its first word names an
+    office and no given name follows."""
     stripped = [word.strip(".,:;!?\"'()").lower() for word in words]
-    return all(word in _TEAM_WORDS or _TEAM_ENDING.search(word) is not None for word in stripped if word)
+    stripped = [word for word in stripped if word]
+    if len(stripped) > 1 and stripped[0] == "tim":
+        stripped = stripped[1:]  # Indonesian "Tim Layanan Pelanggan" (not "Tim" alone, a given name)
+    if all(
+        word in _TEAM_WORDS
+        or word in _INSTITUTION_WORDS
+        or word in _GREETED_ROLE_WORDS
+        or word in _ROLE_LABEL_WORDS
+        or word in ("und", "and", "et", "y", "e", "och", "og", "en", "i", "ve", "dan", "the")
+        or _TEAM_ENDING.search(word) is not None
+        or _INSTITUTION_ENDING.fullmatch(word) is not None
+        for word in stripped
+    ):
+        return True
+    # an office and its district or town: "Bürgeramt Mitte", "Oficina Central" (no given name after it)
+    return (
+        len(stripped) > 1
+        and (stripped[0] in _INSTITUTION_WORDS or _INSTITUTION_ENDING.fullmatch(stripped[0]) is not None)
+        and not any(word in lone_given_names() for word in stripped[1:])
+    )
 
 
 def _is_label(words: list[str]) -> bool:
@@ -2609,6 +2854,67 @@ def _is_thing_by_shape_or_use(text: str, finding: Finding, words: list[str]) -> 
     )
 
 
+# a word that names the thing after it, not a person: a housing estate or a cooperative ("osiedle Zielone
+# Wzgórze", "la cooperativa Agua Clara"), a customer segment or a campaign ("Segmento 'Famílias Eco'"), a
+# restaurant named after its owner ("La Casa de Rosa", "chez Marcel"), in the languages of Europe
+_THING_BEFORE = (
+    r"(?i:\b(?:osiedle|osiedlu|osiedla|spółdzielnia|spółdzielni|cooperativa|cooperative|co-op|coop|"
+    r"genossenschaft|coöperatie|kooperativ|residencial|condominio|condomínio|urbanización|urbanizacion|"
+    r"fraccionamiento|siedlung|wohnanlage|housing[ \t]+estate|estate|segment|segmento|segmentu|campaign|"
+    r"campaña|campanha|campagne|kampagne|kampania|casa[ \t]+de|casa[ \t]+di|chez|maison|hotel|hôtel|hotell|"
+    r"restaurant|restaurante|ristorante|trattoria|pizzeria|taverna)[ \t]+[\"'\u2018\u201c\u00ab]?)\Z"
+)
+# a list of businesses or partners: "Garage partner list Q4: AutoFix Leeds, Brentford Motors, ..."
+_BUSINESS_LIST_CUE = (
+    r"(?i:\b(?:partner|partners|supplier|suppliers|vendor|vendors|garage|garages|dealer|dealers|stockist|"
+    r"stockists|retailer|retailers|merchant|merchants|"
+    r"proveedores|fornecedores|fornitori|lieferanten|fournisseurs|leveranciers|leverantörer|dostawcy|"
+    r"socios|parceiros|partenaires)\b[^:\n]{0,20}:[ \t]*)"
+)
+# a class's bases in code: `class ClaimStatus(str, Enum):`, `def f(Request)`
+_DECLARATION_ARGUMENTS = (
+    r"^[ \t]*(?:class|def|fn|func|function|interface|struct|record)[ \t]+\w+[ \t]*[(<][^)\n]*\Z"
+)
+
+
+def _is_named_thing(text: str, finding: Finding, words: list[str]) -> bool:
+    """Whether a PERSON finding names a thing by what is around it: an estate, a cooperative, a segment or
+    a restaurant by the word before it; an item of a list of businesses (a list cue before it, or a
+    business of the same list); a class's base in code."""
+    before = text[max(0, finding.start - 40) : finding.start]
+    if _pattern(_THING_BEFORE).search(before):
+        return True
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    if _pattern(_DECLARATION_ARGUMENTS).search(text[line_start : finding.start]):
+        return True
+    return _in_business_list(text, finding, line_start)
+
+
+_LIST_ITEM = r"[ \t]*(?:,|\band\b|&)[ \t]*"
+_LIST_NAME = r"\p{Lu}[\p{L}\p{M}'\u2019\-]*+(?:[ \t]+\p{Lu}[\p{L}\p{M}'\u2019\-]*+){0,3}"
+
+
+def _in_business_list(text: str, finding: Finding, line_start: int) -> bool:
+    """Whether a finding is one item of a comma list on its line that a list cue opens ("suppliers: ...")
+    or in which another item is a business by its words ("Brentford Motors", "Taller Hermanos")."""
+    line_end = text.find("\n", finding.end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    start = finding.start - line_start
+    end = finding.end - line_start
+    # the list around the finding: the run of items joined by commas, up to a sentence's end or a colon
+    head = max(line.rfind(":", 0, start), line.rfind(". ", 0, start))
+    tail_candidates = [i for i in (line.find(". ", end), line.find(":", end)) if i >= 0]
+    tail = min(tail_candidates) if tail_candidates else len(line)
+    items = [item.strip(" \t.'\"") for item in _pattern(_LIST_ITEM).split(line[head + 1 : tail])]
+    items = [item for item in items if item]
+    # a list of three or more capitalised runs only, the finding one of them
+    if len(items) < 3 or not all(_pattern(_LIST_NAME).fullmatch(item) for item in items):
+        return False
+    if head >= 0 and line[head] == ":" and _pattern(_BUSINESS_LIST_CUE + r"\Z").search(line[: head + 1]):
+        return True
+    return any(_is_business(item.split()) for item in items)
+
+
 def _is_person(text: str, finding: Finding, values: frozenset[int] = frozenset()) -> bool:
     """Whether a PERSON finding is a name where it is; ``values`` are where other PERSON findings start (a
     label before one of them is not a name)."""
@@ -2618,6 +2924,15 @@ def _is_person(text: str, finding: Finding, values: frozenset[int] = frozenset()
         return False
     if _is_team(words) or _is_label(words):
         return False
+    if _is_named_thing(text, finding, words):
+        return False
+    if (
+        len(words) == 1
+        and is_known_place(value)
+        and text[finding.start - 1 : finding.start] == "("
+        and text[finding.end : finding.end + 1] == ")"
+    ):
+        return False  # "la cooperativa Sol Naciente (Murcia)": a known place in brackets qualifies a name
     if len(words) == 1 and _pattern(_LOG_PROGRAM_AFTER).match(text, finding.end):
         return False
     if _is_common_word_of_language(text, finding, words):
@@ -2693,7 +3008,7 @@ def _is_name_shaped(
     place ("Jordan") without a person's cue, not an identifier declared in code, not a heading."""
     value = text[finding.start : finding.end]
     before = text[max(0, finding.start - 60) : finding.start]
-    cue = _pattern(_CUE_BEFORE).search(before) is not None
+    cue = _cue_ends(before)
     if not cue and _pattern(rf"(?i:{_SIGN_OFF_WORDS})").fullmatch(value.rstrip(" \t,.!")):
         return False
     if not _is_name_in_its_language(text, finding, words, cue):
@@ -2798,7 +3113,11 @@ def _is_technical_span(text: str, finding: Finding, words: list[str]) -> bool:
     first = words[0].lower()
     if first in _DOC_VERBS or (first in _IMPERATIVE and _opens_sentence(text, finding.start)):
         return not is_given_name(first)
-    return len(first) > 5 and first.endswith("ing") and not (is_given_name(first) or is_surname(first))
+    return (
+        len(first) > 5
+        and first.endswith("ing")
+        and not (is_given_name(first) or is_surname(first) or first in word_names())  # "Blessing Okoro"
+    )
 
 
 def _is_name_in_its_language(text: str, finding: Finding, words: list[str], cue: bool) -> bool:
@@ -2874,7 +3193,7 @@ _PERSON_AFTER = (
 def _filter_patterns() -> tuple[str, ...]:
     """The patterns ``refine_names`` compiles with ``_pattern`` (compiled when the recognizers are built)."""
     return (
-        _CUE_BEFORE,
+        "(?r)" + _CUE_BEFORE,
         _PERSON_AFTER,
         _CUE_AFTER,
         _SURNAME,
@@ -2920,7 +3239,15 @@ def _pattern(source: str) -> Any:
 
 
 def _has_cue_before(text: str, start: int) -> bool:
-    return _pattern(_CUE_BEFORE).search(text[max(0, start - 60) : start]) is not None
+    return _cue_ends(text[max(0, start - 60) : start])
+
+
+@functools.lru_cache(maxsize=256)
+def _cue_ends(before: str) -> bool:
+    """Whether ``before`` ends with a person's cue. Searched right to left (``regex``'s ``(?r)``): every
+    match must end at ``\\Z``, so a reverse search fails at once where a forward one tries each start
+    (same answer, ~20x faster); cached, since a finding's slice is asked about several times."""
+    return _pattern("(?r)" + _CUE_BEFORE).search(before) is not None
 
 
 def _opens_sentence(text: str, start: int) -> bool:
@@ -2948,10 +3275,14 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
     before = text[max(0, finding.start - 60) : finding.start]
     if _pattern(_COMPANY_SEAT).search(before):
         return False  # "Müller & Söhne KG (Sitz in Hamburg)": a company's seat, not a person's place
+    if _pattern(_SITE_MOVED).search(before):
+        return False  # "vi flyttar lagret från Malmö": a warehouse moves, not a person
     if _STRONG_RESIDENCE.search(before) or _FOREIGN_RESIDENCE.search(before):
         return True  # "lives in Tulsa", "j'habite à Lyon"
-    if _pattern(_RESIDENCE_AFTER).match(text, finding.end):
-        return True  # "Auckland, where they both live now"
+    if _pattern(_RESIDENCE_AFTER).match(text, finding.end) or _pattern(_TURKISH_RESIDENCE_AFTER).match(
+        text, finding.end
+    ):
+        return True  # "Auckland, where they both live now", "İzmir'de oturuyorum"
     # part of an address: next to a street address or a postcode finding
     for other in findings:
         if other.entity_type in ("STREET_ADDRESS",) and (
@@ -2960,6 +3291,8 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
             return True
     if _pattern(_PLACE_FIELD + r"\Z").search(text[max(0, finding.start - 40) : finding.start]):
         return True  # "City: Recife"
+    if persons and _pattern(_HOME_KEY + r"\Z").search(text[max(0, finding.start - 12) : finding.start]):
+        return True  # "Omar Al-Farsi, Platinum. Home: Muscat"
     if persons and _pattern(_PERSON_PLACE_FIELD + r"\Z").search(
         text[max(0, finding.start - 40) : finding.start]
     ):
@@ -3008,6 +3341,15 @@ def _is_personal_place(text: str, finding: Finding, findings: list[Finding], per
     return said_of_a_person or elided
 
 
+# a site or goods that a firm moves, right before the place: "flyttar lagret från Malmö", "verlegen das
+# Lager nach Leipzig", "moving the warehouse from Malmö", "trasladamos la oficina a Sevilla"
+_SITE_MOVED = (
+    r"(?i:\b(?:lag(?:e?r)\w*|warehouse\w*|kontor\w*|offices?|b\u00fcro\w*|entrep\u00f4t\w*|almac\u00e9n\w*|"
+    r"magazzin\w*|magazijn\w*|fabri\w*|factory|plant|butik\w*|stores?|shops?|servers?|stock|inventory|"
+    r"depot|headquarters|filial\w*|oficina|ufficio|bureau|kantoor|production|data[ \t]+cent\w+)"
+    r"(?:[ \t]+[^\s.!?]+){0,3}?[ \t]+"
+    r"(?:from|to|in|fr\u00e5n|till|i|nach|aus|von|de|a|\u00e0|en|em|da|naar|uit)[ \t]+\Z)"
+)
 # a company's seat: "Sitz in Hamburg", "siège social à Lyon", "headquartered in Austin", "a firm based in"
 _COMPANY_SEAT = (
     r"(?i:(?:\b(?:sitz|firmensitz|hauptsitz|unternehmenssitz|si\u00e8ge(?:[ \t]+social)?|siege|"
@@ -3099,6 +3441,8 @@ def _list_continuations(text: str, findings: list[Finding]) -> list[Finding]:
                 stop = surname.end()  # "Sun-hee Kang": a full name needs no gazetteer
             elif not is_given_name(match.group(1)):
                 break
+            if not _is_person(text, Finding(start, stop, "PERSON", finding.score)):
+                break  # "AutoFix Leeds, Brentford Motors": a list of businesses, not of names
             if (start, stop) not in taken and not any(s <= start < e for s, e in covered):
                 added.append(Finding(start, stop, "PERSON", finding.score))
                 taken.add((start, stop))

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from otel_genai.redaction._gates import remove_contained
+from otel_genai.redaction._gates import folded_words, gated_recognizer, remove_contained
 from otel_genai.redaction.addresses import _NOT_A_STREET
 from otel_genai.redaction.findings import Finding
 from otel_genai.redaction.policy import RedactionPolicy
@@ -54,7 +54,8 @@ GATES: tuple[tuple[frozenset[str], Any], ...] = (
         ),
         _SEVEN_DIGITS.search,
     ),
-    (frozenset({"PHONE_NUMBER"}), _DIGIT_RUN.search),
+    # (or a number read out in words: "oh seven seven double oh nine ...")
+    (frozenset({"PHONE_NUMBER"}), lambda text: _DIGIT_RUN.search(text) is not None or _spoken_words(text)),
     (frozenset({"EMAIL_ADDRESS"}), lambda text: "@" in text),
     (frozenset({"IP_ADDRESS"}), _IP_LIKE.search),
     # every date format we know has a digit (a year, a day, 03/14)
@@ -129,6 +130,14 @@ _API_KEY_PATTERNS = (
     ("sentry", r"\bsntr[ysu]s?_[A-Za-z0-9_=+/]{40,}", 0.9),
     ("telegram_bot", r"\b\d{8,10}:AA[0-9A-Za-z_\-]{33}\b", 0.9),
     ("jwt", r"\beyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}", 0.9),
+    # a Discord bot token: the base64 of the bot's id, a 6-character timestamp, a 27+ character HMAC,
+    # joined by dots; mixed case and digits in the first part (not a dotted name or a version)
+    (
+        "discord_bot",
+        r"(?<![\w.\-])(?=[A-Za-z\d_\-]{0,27}\d)(?=[A-Za-z\d_\-]{0,27}[a-z])(?=[A-Za-z\d_\-]{0,27}[A-Z])"
+        r"[A-Za-z\d_\-]{23,28}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,40}(?![\w.\-])",
+        0.9,
+    ),
     ("bearer", r"(?i:\bbearer\s+)\K[A-Za-z0-9\-._~+/]{16,}=*", 0.8),
     (
         "assigned_secret",
@@ -137,10 +146,76 @@ _API_KEY_PATTERNS = (
         r"access[_\-]?key)(?![A-Za-z])[\"']?\s*[:=]\s*[\"']?)"
         # not code that reads the secret: os.environ["KEY"], os.getenv("KEY"), process.env.KEY
         r"\K(?!(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*(?:[\[(\s\"',;)]|$)"
-        r"|(?i:\w*(?:env|environ|secrets?|config|settings|vault|credentials?))[\[(])[^\s\"',;]{8,}",
+        r"|(?i:\w*(?:env|environ|secrets?|config|settings|vault|credentials?))[\[(]"
+        # nor a reference a secret store resolves: ${SECRETS_MANAGER:app/api-key}, {{ secrets.TOKEN }}
+        r"|\$\{|\{\{"
+        # nor a variable's name: api_key=OPENAI_API_KEY), token=authToken
+        r"|[A-Za-z_]\w*(?i:key|token|secret|password|passwd|pwd)(?:[)\]\s\"',;]|$))[^\s\"',;]{8,}",
         0.6,
     ),
 )
+# A gate per key pattern: literals every match contains (the provider's prefix, case as written; the words
+# of the case-insensitive ones looked up in the case-folded text), so that a text is scanned only by the
+# patterns it could match (results identical: tests check each gate against its pattern).
+_API_KEY_LITERALS: dict[str, tuple[str, ...]] = {
+    "openai_anthropic": ("sk-",),
+    "aws_access_key_id": ("AKIA", "ASIA", "AGPA", "AIDA", "AROA"),
+    "github": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "slack": ("xox",),
+    "huggingface": ("hf_",),
+    "gitlab": ("glpat-", "glptt-", "gldt-", "glrt-", "glcbt-", "gloas-", "glft-", "glimt-", "glsoat-"),
+    "google": ("AIza",),
+    "stripe": ("_live_", "_test_"),
+    "npm": ("npm_",),
+    "pypi": ("pypi-AgE",),
+    "twilio_sid": ("SK", "AC"),
+    "sendgrid": ("SG.",),
+    "mailgun": ("key-",),
+    "digitalocean": ("_v1_",),
+    "shopify": ("shp",),
+    "atlassian": ("ATATT3",),
+    "linear": ("lin_",),
+    "doppler": ("dp.",),
+    "vault": ("hvs.", "hvb.", "hvr."),
+    "slack_app": ("xapp-",),
+    "stripe_webhook": ("whsec_",),
+    "google_oauth": ("ya29.",),
+    "postman": ("PMAK-",),
+    "databricks": ("dapi",),
+    "groq": ("gsk_",),
+    "replicate": ("r8_",),
+    "perplexity": ("pplx-",),
+    "langsmith": ("lsv2_",),
+    "pinecone": ("pcsk_",),
+    "supabase": ("sbp_",),
+    "notion": ("secret_", "ntn_"),
+    "airtable": ("pat",),
+    "newrelic": ("NRAK-", "NRAA-", "NRII-"),
+    "square": ("sq0",),
+    "sentry": ("sntr",),
+    "telegram_bot": (":AA",),
+    "jwt": ("eyJ",),
+    "discord_bot": (".",),
+}
+_API_KEY_FOLDED_WORDS: dict[str, tuple[str, ...]] = {
+    "aws_secret": ("aws",),
+    "bearer": ("bearer",),
+    "assigned_secret": ("key", "secret", "token", "passw", "pwd"),
+}
+
+
+def _literal_gate(literals: tuple[str, ...]) -> Any:
+    return lambda text: any(literal in text for literal in literals)
+
+
+def _folded_gate(words: tuple[str, ...]) -> Any:
+    return lambda text: any(word in folded_words(text)[0] for word in words)
+
+
+API_KEY_GATES: dict[str, Any] = {
+    **{name: _literal_gate(literals) for name, literals in _API_KEY_LITERALS.items()},
+    **{name: _folded_gate(words) for name, words in _API_KEY_FOLDED_WORDS.items()},
+}
 _PRIVATE_KEY_PATTERN = (
     "pem",
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY"
@@ -207,20 +282,32 @@ _TIME_AFTER_WORD = (
 )
 # 2025-03-14, 14/03/2025, 03/14/25, 14.03.2025, March 14(, 2025), Mar. 14th, 14 March 2025, the 3rd of June,
 # 14/01 at 15h, 8 de mayo, le 3 juin, am 3. Juni
+_ORDINAL_WORD = (
+    r"(?:(?:twenty|thirty)[ \-])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|tenth|"
+    r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
+    r"twentieth|thirtieth"
+)
 _DATE = (
-    r"(?:(?<![\d.])(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2}))(?!\d|\.\d)"
+    # (not the last parts of a longer dashed number: "ip-10-0-3-17")
+    r"(?:(?<![\d.])(?<!\d[\-/])(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2}))"
+    r"(?!\d|\.\d)"
     rf"|(?<![\d./])\d{{1,2}}/\d{{1,2}}(?=[ T]\d{{1,2}}:\d{{2}}|[ \t]+{_TIME_WORD}[ \t]+{_TIME})"
     rf"|{_MONTH}\s*{_DAY}(?:,?\s+\d{{4}}\b(?![\-/.]\d))?"
     rf"|(?<!\d)(?i:the\s+)?{_DAY}(?:\s*|-)(?i:of\s+)?{_MONTH}(?:(?:,?\s+|-)\d{{4}}\b(?![\-/.]\d))?"
     rf"|(?<![\d.])\d{{1,2}}(?:\.|º|er)?[ \t]+(?i:de[ \t]+)?{_FOREIGN_MONTH}"
     r"(?:[ \t]+(?i:de[ \t]+)?\d{4}\b)?"
     # Japanese, Chinese and Korean: 1990年4月2日, 1990년 4월 2일
-    r"|(?<!\d)\d{4}[ \t]*[年년][ \t]*\d{1,2}[ \t]*[月월][ \t]*\d{1,2}[ \t]*[日일])"
+    r"|(?<!\d)\d{4}[ \t]*[年년][ \t]*\d{1,2}[ \t]*[月월][ \t]*\d{1,2}[ \t]*[日일]"
+    # airline and military dates, in capitals and glued: 15JUN2019, 19DEC, 04OCT86
+    r"|(?<![A-Za-z\d])\d{1,2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(?:\d{4}|\d{2})?(?![A-Za-z\d])"
+    # a day said as an ordinal word, with its year: "fourteenth of march 1988" (a date read out in a call)
+    rf"|(?i:(?<![A-Za-z])(?:the\s+)?(?:{_ORDINAL_WORD})\s+(?:of\s+)?){_MONTH}\s*,?\s+\d{{4}}\b)"
 )
 _DOB_WORDS = (
     r"(?:(?i:(?<![A-Za-z])(?:d\.?o\.?b|date[\s_\-]*of[\s_\-]*birth|birth[\s_\-]*date|birthday|born|"
     # German, Spanish, Portuguese, French, Italian, Dutch, Nordic, Polish
-    r"geburtsdatum|geburtstag|geboren|fecha[\s_]+de[\s_]+nac(?:imiento|\.)|nacid[oa]|cumpleaños|"
+    r"geburtsdatum|geb\.?-?[ \t]?datum|geburtstag|geboren|"
+    r"fecha[\s_]+de[\s_]+nac(?:imiento|\.)|nacid[oa]|cumpleaños|"
     r"data[\s_]*de[\s_]*nascimento|nascid[oa]|anivers[áa]rio|date[\s_]*(?:de[\s_]*)?naissance|"
     r"n[ée]e?[ \t]+le|"
     r"data[\s_]+di[\s_]+nascita|nat[oa][ \t]+il|geboortedatum|f[öo]delsedatum|f[öo]dd|f[øo]dselsdato|"
@@ -234,9 +321,16 @@ _DOB_WORDS = (
     # "(b. 1944-08-02)", "Walter Ames, b. 12/03/1950", "geb. 12.05.1968", "ur. 3.04.1990", Turkish "d."
     # (doğum) or English "d." (died): a person's date either way
     # ("Geb. 04.09.1971", "Nasc. 30/01/1990")
-    r"|(?<![A-Za-z.])(?:b|[Gg]eb|ur|d|[Nn]asc|[Nn]ac)\.(?=[ \t]*\d))"
+    # Turkish "d.t." (doğum tarihi)
+    r"|(?<![A-Za-z.])(?:b|[Gg]eb|ur|d|d\.[ \t]?t|[Nn]asc|[Nn]ac)\.(?=[ \t]*\d))"
 )
-_DATE_OF_BIRTH_PATTERN = ("date_of_birth", rf"{_DOB_WORDS}\.?[^\n\d]{{0,24}}?\K{_DATE}", 0.85)
+# the date on the label's line, or (a scanned form, an OCR'd ID) alone on one of the next lines after a
+# label line with no digit: "Date of birth / Date de naissance\n04 OCT 1986", "Geb.-Datum:\n  17.02.1984"
+_DATE_OF_BIRTH_PATTERN = (
+    "date_of_birth",
+    rf"{_DOB_WORDS}\.?(?:[^\n\d]{{0,24}}?|[^\n\d]{{0,40}}\n[ \t\n]{{0,8}})\K{_DATE}",
+    0.85,
+)
 _DATE_OF_BIRTH_SCORE = 0.85
 # A date said of a person: an appointment, admission, visit, discharge, death, operation (HIPAA's and the
 # GDPR's dates). The cue comes before the date within a few words, or right after it ("14 March: seen by").
@@ -265,7 +359,7 @@ _PERSONAL_CUE = (
     r"consult|(?:next|follow-?up)\s+review|referred|diagnosed|vaccinated|vaccination|hospitali[sz]ed|"
     r"gave\s+birth|give\s+birth|giving\s+birth|due\s+date|edd|turns\s+\d{1,3}|anniversary|wedding|"
     # a person's coming and going: arriving, starting a job, on leave, a ward round, a callback
-    r"arriv(?:es|ing)|will\s+arrive|courier|start(?:ing)?\s+date|"
+    r"arriv(?:es|ed|ing)|will\s+arrive|courier|start(?:ing)?\s+date|"
     r"on\s+(?:(?:parental|maternity|paternity|sick|medical|annual|compassionate)\s+)?leave|off\s+until|back\s+on|ward\s+rounds?|call\s*back|"
     r"(?:flying|driving|travel+ing|moving|heading)\s+(?:to|out|home|back)|"
     # the same in German, Spanish, French, Italian, Dutch, Portuguese: an admission, a discharge, a
@@ -273,7 +367,7 @@ _PERSONAL_CUE = (
     r"aufnahme\s+am|aufgenommen|entlassung|entlassen|r[üu]ckruf|ingres(?:a|[óo]|ar|o)|(?:de|el)\s+alta|vernos|nos\s+vemos|"
     r"quedamos|hospitalis[ée]e?|hospitali[sz]a(?:tion|ci[óo]n|[çc][ãa]o)|alta\s+(?:prevista|m[ée]dica|hospitalar)|"
     # Vietnamese: an appointment, a medical examination
-    r"l[ịi]ch\s+h[ẹe]n|khám|admise?|sortie\s+(?:le|pr[ée]vue)|ricoverat[oa]|ricovero|dimess[oa]|"
+    r"l[ịi]ch\s+h[ẹe]n|khám|nh[ậa]p\s+vi[ệe]n|xu[ấa]t\s+vi[ệe]n|qua\s+đ[ờo]i|admise?|sortie\s+(?:le|pr[ée]vue)|ricoverat[oa]|ricovero|dimess[oa]|"
     r"opgenomen|opname|ontslag|internad[oa]|interna[çc][ãa]o|"
     # an admission, a discharge, a death, an appointment in Italian, Polish, Turkish, Dutch, German,
     # Spanish, Portuguese, French, Indonesian, Swedish (Turkish words take suffixes: "randevunuz")
@@ -282,6 +376,18 @@ _PERSONAL_CUE = (
     r"overleden|overlijden|verstorben|gestorben|falleci\w*|defunci[óo]n|falecid[oa]|falecimento|[óo]bito|"
     r"d[ée]c[ée]d[ée]e?|d[ée]c[èe]s|meninggal|dirawat|rawat[ \t]+inap|janji[ \t]+temu|avled|inlagd|"
     r"utskriven|"
+    # a person's application to a clinic (Turkish "başvurdu"), an accident or a claim's day (German
+    # "Schadentag", French "sinistre"), a counselling session, an examination, a notice or a lease
+    r"ba[şs]vur\w*|accident|unfall\w*|schadentag|schadensdatum|sinistre|siniestro|sinistro|"
+    r"counsel+ing|therapy|exam(?:ination)?[ \t]+date|seen(?=[ \t]+(?:on[ \t]+)?(?:\d|$))|untersuchung|"
+    r"vorsorge\w*|k[üu]ndig\w*|sjukskriven|lease|tenancy|signed_at|signature|"
+    # a joining day, an interview panel, a wound's dressing, a booking in Swedish or French, a stay's
+    # check-in, a cancellation someone made
+    r"joining[\s_\-]+date|(?:interview[ \t]+)?panel(?=[ \t]+on\b)|dressing[ \t]+change|"
+    r"bok(?:a|ade|at|ning(?:en)?)|r[ée]serv[ée]e?s?|checked[ \t]+(?:in|out)|"
+    r"(?:i|he|she|they|we)[ \t]+cancel+ed|"
+    # a passenger's flight in a booking record: "FLT LOS-LHR 19DEC"
+    r"flt|"
     r"(?:i|i'm|we|we're|she|he|they)\s+(?:land|arrive|fly|leave|move|travel)\w*|my\s+flight|"
     r"date[\s_\-]+of[\s_\-]+(?:death|admission|discharge|visit|service|surgery|injury))(?![A-Za-z])"
 )
@@ -302,9 +408,14 @@ _IMPERSONAL_WORDS = (
     # a backup job, not a backup person ("Backup contact: ...")
     r"backup(?![ \t]+(?:contact|person|owner|approver|on-?call|doctor|carer))|"
     r"webinar|conference|pr|pull\s+request|"
+    # an organisation's event over days: "the vaccination drive runs from 10 to 24 January", "a blood drive"
+    r"(?:vaccination|blood|donation|food|recruitment|fundraising|donor)\s+drives?|"
     r"merged?|standup|warehouse|shipment|package|invoice|contract|off-?site|"
     # a place closed on a day (a clinic's, a shop's holiday), in the cue languages
     r"closed|chius[oa]|geschlossen|ferm[ée]e?|cerrad[oa]|fechad[oa]|gesloten|st[äa]ngt|"
+    # maintenance in the cue languages, and a resource's or a payroll's date, not a person's
+    r"pemeliharaan|wartung\w*|mantenimiento|manuten[çc][ãa]o|manutenzione|onderhoud|underh[åa]ll|"
+    r"konserwacj\w*|bak[\u0131i]m\w*|payroll|delete[ds]?|deletion|teardown|cleanup|"
     rf"{_CAMPAIGN_WORDS}"
 )
 _IMPERSONAL_DATE_CONTEXT = re.compile(rf"(?i:\b(?:{_IMPERSONAL_WORDS}|commit|meeting)\b)")
@@ -326,7 +437,7 @@ _MONTH_NAMES = (
     "december",
 )
 _DATE_LEAD_WORDS = frozenset(("the", "sept", *_MONTH_NAMES, *(month[:3] for month in _MONTH_NAMES)))
-_DATE_FOLLOWERS = frozenset("-/. \tsnrtSNRTeEº年년")
+_DATE_FOLLOWERS = frozenset("-/. \tsnrtSNRTeEº年년JFMAOD")  # and 15JUN2019
 # a date written as code: Python's date(1987, 4, 12), datetime(2026, 12, 3, ...) is read from "date("
 _CODE_DATE = re.compile(
     r"date\((?:1[89]|20)\d{2},[ \t]*(?:0?[1-9]|1[0-2]),[ \t]*(?:0?[1-9]|[12]\d|3[01])(?:\)|(?=,))"
@@ -589,7 +700,10 @@ _PHONE_CUE = (
     r"numer\s+telefonu|kom|puh|m[óo]vil|celu|telem[óo]vel|tél|t[ée]l[ée]phone|"
     # "reachable at" in those languages: "nås på", "erreichbar unter", "joignable au", "bereikbaar op", ...
     r"n[åa]s\s+p[åa]|erreichbar|joignable|localizable|raggiungibile|bereikbaar|contact[áa]vel|"
-    r"pod\s+numerem|numaras[\u0131i]|hubungi|nomor(?:\s+hp)?)\b)"
+    r"pod\s+numerem|numaras[\u0131i]|hubungi|nomor(?:\s+hp)?|"
+    # Polish "numer"/"numeru" (the number, of an invoice contact too): an identifier's number is skipped
+    # below when its word ("numer zamówienia 123 456 789") comes right before the digits
+    r"numer(?:u|em)?)\b)"
 )
 # Numbers first (digits are rare in text, cue words are not), then the cue in the few characters before.
 _LOCAL_NUMBER = re.compile(
@@ -616,7 +730,8 @@ _ID_CUE = re.compile(
     r"member|user|id|"
     # the same in the languages of our phone cues: "Bestellung 12345678", "commande", "pedido", "ärende"
     r"bestellung|auftrag|rechnung|kundennummer|commande|facture|pedido|factura|fattura|ordine|"
-    r"zam[óo]wienie|faktura|fatura|sipari[şs]|pesanan|tiket|[äa]rende|bestelling)\b"
+    r"zam[óo]wieni[aeu]|faktur[ayę]?|konta|klienta|zg[łl]oszenia|przesy[łl]ki|paczki|sprawy|"
+    r"fatura|sipari[şs]|pesanan|tiket|[äa]rende|bestelling)\b"
     r"(?:[\s_\-]*(?:number|num|no\.?|id|#|code|nr\.?|n[º°o]\.?))?[\s:=#\"']*$)"
 )
 _PHONE_CONTEXT = re.compile(_PHONE_CUE)
@@ -631,6 +746,24 @@ _TRUNK_ZERO_REGIONS = (
     *("ZA", "NG", "KE", "GH", "MA", "IN", "PK", "BD", "JP", "KR", "CN", "TW", "TH", "MY", "ID", "PH"),
     *("VN", "AU", "NZ", "AR", "PE", "BR", "IR", "SA", "AE", "RO", "HU", "BG", "RS", "HR", "SI", "SK"),
 )
+# The Swedish and Finnish way of writing a number: trunk 0 and area code, a dash, then the subscriber
+# number in groups of two or three ("070-987 65 43", "08-123 456 78", "040-123 4567"): no date, amount or
+# identifier is written so; a phone number when phonenumbers finds it valid in Sweden or Finland.
+_NORDIC_NATIONAL_NUMBER = re.compile(r"(?<![\w+\-./:])0\d{1,3}-\d{2,4}(?:[ ]\d{2,4}){1,3}(?![\w]|[.\-/:]\d)")
+_NORDIC_REGIONS = ("SE", "FI")
+# A number read out in words in a call transcript ("oh seven seven double oh nine ..."): seven or more
+# digits said one by one (or doubled, tripled), after a phone cue; numbers spelled out any other way
+# ("twenty three") are not caught.
+_SPOKEN_DIGIT = r"(?:zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine)"
+_SPOKEN_DIGITS = re.compile(
+    rf"(?i:(?<![A-Za-z])(?:(?:double|triple)[ \t]+)?{_SPOKEN_DIGIT}"
+    rf"(?:[ \t,\-]+(?:(?:double|triple)[ \t]+)?{_SPOKEN_DIGIT}){{4,}}(?![A-Za-z]))"
+)
+_SPOKEN_REPEAT = {"double": 2, "triple": 3}
+_SPOKEN_DIGIT_WORDS = frozenset(("zero", "oh", "o", "nought", "one", "two", "three", "four", "five"))
+_SPOKEN_DIGIT_WORDS |= frozenset(("six", "seven", "eight", "nine"))
+_SPOKEN_CUE_REACH = 60
+_PHONE_CUE_BEFORE_SPOKEN = re.compile(_PHONE_CUE + r"[^\d\n]{0,48}$")
 # written without a phone's format: a digit run, or a decimal number ("[12345.678901]" in a kernel log)
 _UNFORMATTED = re.compile(r"\[?\d+(?:\.\d+)?\]?")
 _CONTEXT_CHARS = 40
@@ -665,6 +798,10 @@ def find_phones(text: str) -> list[tuple[int, int]]:
     if "(" in text or "[" in text:
         found.extend(_national_numbers(text, taken, phonenumbers))
         taken = {span[0] for span in found}
+    if "-" in text:
+        found.extend(_nordic_numbers(text, taken, phonenumbers))
+        taken = {span[0] for span in found}
+    found.extend(_spoken_numbers(text))
     for match in _US_LOCAL_NUMBER.finditer(text):
         start = match.start()
         if start in taken or _UNIT_AFTER.match(text, match.end()):
@@ -672,6 +809,46 @@ def find_phones(text: str) -> list[tuple[int, int]]:
         before = text[max(0, start - _CONTEXT_CHARS) : start]
         cued = _PHONE_CUE_BEFORE.search(before) and not _ID_CUE.search(before)
         if cued or _LOCAL_CUE_BEFORE.search(before):
+            found.append(match.span())
+    return found
+
+
+def _nordic_numbers(text: str, taken: set[int], phonenumbers: Any) -> list[tuple[int, int]]:
+    """Numbers written the Swedish or Finnish way (``_NORDIC_NATIONAL_NUMBER``), valid in those regions."""
+    found: list[tuple[int, int]] = []
+    for match in _NORDIC_NATIONAL_NUMBER.finditer(text):
+        if match.start() in taken or not 8 <= sum(char.isdigit() for char in match.group()) <= 11:
+            continue
+        for region in _NORDIC_REGIONS:
+            try:
+                parsed = phonenumbers.parse(match.group(), region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(parsed):
+                found.append(match.span())
+                break
+    return found
+
+
+def _spoken_words(text: str) -> bool:
+    """Whether a number read out in words is in ``text`` (the phone gate of a text without digits)."""
+    return (
+        not _SPOKEN_DIGIT_WORDS.isdisjoint(folded_words(text)[1]) and _SPOKEN_DIGITS.search(text) is not None
+    )
+
+
+def _spoken_numbers(text: str) -> list[tuple[int, int]]:
+    """Phone numbers read out digit by digit after a phone cue (``_SPOKEN_DIGITS``)."""
+    found: list[tuple[int, int]] = []
+    for match in _SPOKEN_DIGITS.finditer(text):
+        words = match.group().lower().replace(",", " ").replace("-", " ").split()
+        # each digit word is one digit; "double" and "triple" add the repeats of the next one
+        digits = sum(_SPOKEN_REPEAT.get(word, 2) - 1 for word in words)
+        if not 7 <= digits <= 13:
+            continue
+        start = match.start()
+        cue = _PHONE_CUE_BEFORE_SPOKEN.search(text, max(0, start - _SPOKEN_CUE_REACH), start)
+        if cue is not None and not _ID_CUE.search(text, cue.start(), start):
             found.append(match.span())
     return found
 
@@ -1001,7 +1178,14 @@ def pattern_recognizers(policy: RedactionPolicy) -> list[Any]:
         _offline_email_recognizer(EmailRecognizer),
         _fast_phone_recognizer(PhoneRecognizer),
         recognizer("STREET_ADDRESS", _STREET_ADDRESS_PATTERNS, context=["address", "live", "ship"]),
-        recognizer("API_KEY", _API_KEY_PATTERNS),
+        gated_recognizer(
+            PatternRecognizer,
+            entity="API_KEY",
+            name="otel_genai_api_key",
+            patterns=_API_KEY_PATTERNS,
+            gates=API_KEY_GATES,
+            flags=flags,
+        ),
         recognizer("PRIVATE_KEY", [_PRIVATE_KEY_PATTERN]),
         recognizer("DATE_OF_BIRTH", [_DATE_OF_BIRTH_PATTERN]),
         _dates_recognizer(LocalRecognizer, RecognizerResult),
@@ -1394,7 +1578,7 @@ def _phone_region(code: str) -> _PhoneRegion:
 _STRONG_PERSONAL_CUE = re.compile(
     r"(?i:\b(?:appointments?|appts?|follow-?up\s+(?:meeting|call)|(?:meeting|call)\s+(?:re)?booked|"
     r"admitted|admission|discharged?|died|death|deceased|passed\s+away|"
-    r"surgery|operation|patient|born)\b)"
+    r"surgery|operation|patient|born|parent[\s\-]+teacher|parents'?\s+evening)\b)"
 )
 
 
@@ -1487,6 +1671,8 @@ def refine_patterns(text: str, findings: list[Finding]) -> list[Finding]:
             continue
         if finding.entity_type == "PERSONAL_DATE" and not _personal_date_confirmed(text, finding):
             continue
+        if finding.entity_type == "US_BANK_NUMBER" and not _bank_number_confirmed(text, finding):
+            continue
         kept.append(finding)
     return kept
 
@@ -1502,6 +1688,13 @@ _ID_PREFIX = re.compile(
 # an identifier numbered by its year ("2026-11-0442", "2025-004512")
 _YEAR_FIRST_ID = re.compile(r"(?:19|20)\d{2}-\d")
 _PHONE_LAYOUT = re.compile(r"[ ().]|^(?:1-)?\d{3}-\d{3}-\d{4}$")
+
+
+_PARCEL_CUE = re.compile(
+    r"(?i:\b(?:tracking|track|shipment|parcel|package|order|invoice|ticket|case|booking|confirmation|"
+    r"receipt|transaction|serial|sendung|colis|paquete|pacote|przesy[łl]k[aiy]|paczk[aiy])\b"
+    r"(?:[\s_\-]*(?:number|num|no\.?|id|#|code|nr\.?|n[º°o]\.?))?[\s:=#\"']*$)"
+)
 
 
 def _phone_confirmed(text: str, finding: Finding) -> bool:
@@ -1522,9 +1715,15 @@ def _phone_confirmed(text: str, finding: Finding) -> bool:
         text, max(0, finding.start - 24), finding.start
     ):
         return False  # "gültig bis 30.04.2025": a date phonenumbers reads as a German number
-    if not _UNFORMATTED.fullmatch(value):
-        return True
     before = max(0, finding.start - _CONTEXT_CHARS)
+    if not _UNFORMATTED.fullmatch(value):
+        # grouped digits right after a parcel's or an order's word, with no phone word near: "tracking
+        # 7731 9902 41" (a number in a phone's brackets or international form stays a phone number)
+        return (
+            value.startswith(("+", "("))
+            or _PARCEL_CUE.search(text, before, finding.start) is None
+            or _PHONE_CONTEXT.search(text, before, finding.start) is not None
+        )
     if _US_LOCAL_NUMBER.fullmatch(text, finding.start, finding.end) and _LOCAL_CUE_BEFORE.search(
         text, before, finding.start
     ):  # "she's on 555.0190 today"
@@ -1536,6 +1735,24 @@ def _phone_confirmed(text: str, finding: Finding) -> bool:
         _PHONE_CONTEXT.search(text, before, finding.start) is not None
         or _PHONE_CONTEXT.search(text, finding.end, finding.end + _CONTEXT_CHARS) is not None
     )
+
+
+# the word right before a bank account number: a bank's word or a number's ("account no. 12345678")
+_WORD_BEFORE = re.compile(r"([A-Za-z/]+)[^A-Za-z\d\n]{0,4}$")
+_BANK_WORDS = frozenset(
+    (
+        *("account", "accounts", "acct", "a/c", "ac", "bank", "routing", "aba", "checking", "savings"),
+        *("deposit", "number", "no", "nr", "num", "konto", "kontonummer", "rekening", "cuenta", "compte"),
+        *("conto", "is", "to", "from", "into", "at", "in"),
+    )
+)
+
+
+def _bank_number_confirmed(text: str, finding: Finding) -> bool:
+    """Presidio's US bank number (8 to 17 digits near "account") is dropped when the word right before it
+    is another scheme's: "accounts FF 88120044" is a frequent-flyer number, "PO 88120044" an order's."""
+    word = _WORD_BEFORE.search(text, max(0, finding.start - 24), finding.start)
+    return word is None or word.group(1).lower() in _BANK_WORDS
 
 
 def _card_confirmed(text: str, finding: Finding) -> bool:
@@ -1717,7 +1934,7 @@ def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding
     dob_cues = [match.start() for match in _DOB_CUE.finditer(text)]
     clause_ends = [match.end() for match in _CLAUSE_END.finditer(text)] if dob_cues else []
     possessives = [match.start() for match in _POSSESSIVE.finditer(text)]
-    impersonal = [match.start() for match in _IMPERSONAL_CANDIDATE_CONTEXT.finditer(text)]
+    impersonal: list[int] | None = None  # scanned at the first personal candidate (slow, rarely needed)
     persons = sorted(
         (f.start, f.end) for f in findings if f.entity_type == "PERSON" and not _opening_word(text, f)
     )
@@ -1747,7 +1964,9 @@ def _promote_date_candidates(text: str, findings: list[Finding]) -> list[Finding
             personal = clinical
         if not personal and _is_appointment_shaped(text, finding):
             personal = _TEAM_EVENT.search(text, start, end) is None
-        if personal and not _any_within(impersonal, start, end) and not _in_reply_header(text, finding):
+        if personal and impersonal is None:
+            impersonal = [match.start() for match in _IMPERSONAL_CANDIDATE_CONTEXT.finditer(text)]
+        if personal and not _any_within(impersonal or [], start, end) and not _in_reply_header(text, finding):
             result.append(Finding(finding.start, finding.end, "PERSONAL_DATE", _PERSONAL_DATE_SCORE))
     return result
 
