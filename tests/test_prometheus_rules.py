@@ -108,7 +108,10 @@ def instruments() -> dict[str, tuple[str, str]]:
     from otel_genai.telemetry.metrics import GenAIMetrics
 
     provider = MeterProvider()
-    created: list[Any] = list(vars(GenAIMetrics("tests", provider)).values())
+    # (each histogram of GenAIMetrics is held by its HistogramRecorder)
+    created: list[Any] = [
+        getattr(value, "histogram", value) for value in vars(GenAIMetrics("tests", provider)).values()
+    ]
     created.append(Evaluations(provider, lambda: None, content=False)._score)
     created.extend(Redactor(RedactionPolicy(), meter_provider=provider)._metrics())
     found = {}

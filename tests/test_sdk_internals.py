@@ -375,6 +375,10 @@ def public_records(histogram: Any, values: list[float], attributes: dict[str, An
         histogram.record(value, attributes, context=context)
 
 
+def routed_records(histogram: Any, values: list[float], attributes: dict[str, Any], context: Any) -> None:
+    _sdk_internals.HistogramRecorder(histogram).record_values(values, attributes, context)
+
+
 def test_histogram_values_take_the_short_path_on_this_sdk() -> None:
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -387,7 +391,7 @@ def test_histogram_values_take_the_short_path_on_this_sdk() -> None:
 @pytest.mark.parametrize("delta", [False, True])
 def test_histogram_values_export_what_one_public_record_each_exports(delta: bool) -> None:
     expected = histogram_points(public_records, delta=delta)
-    assert histogram_points(_sdk_internals.record_values, delta=delta) == expected
+    assert histogram_points(routed_records, delta=delta) == expected
     assert expected[0][1] == len(CHUNK_VALUES)
 
 
@@ -396,14 +400,14 @@ def test_histogram_values_under_a_view_that_picks_attributes_take_the_public_pat
 
     view = View(instrument_name="h", attribute_keys={"gen_ai.request.model"})
     expected = histogram_points(public_records, views=(view,))
-    assert histogram_points(_sdk_internals.record_values, views=(view,)) == expected
+    assert histogram_points(routed_records, views=(view,)) == expected
 
 
 def test_invalid_histogram_values_are_treated_as_the_public_record_treats_them() -> None:
     """Negative values dropped; NaN and infinities dropped too (or, by SDK 1.40, recorded)."""
     values = [0.02, -1.0, float("nan"), 0.5, float("inf"), 0.003]
     expected = histogram_points(public_records, values=values)
-    assert repr(histogram_points(_sdk_internals.record_values, values=values)) == repr(expected)  # nan != nan
+    assert repr(histogram_points(routed_records, values=values)) == repr(expected)  # nan != nan
 
 
 def test_a_recorder_used_call_after_call_exports_what_public_records_export() -> None:
@@ -449,12 +453,13 @@ def test_a_remembered_route_points_each_exemplar_at_its_own_calls_span() -> None
     histogram = MeterProvider(metric_readers=[reader]).get_meter("t").create_histogram("h")
     tracer = TracerProvider().get_tracer("test")
     first, second = tracer.start_span("first"), tracer.start_span("second")
-    _sdk_internals.record_value(histogram, 0.5, CHUNK_ATTRIBUTES, trace.set_span_in_context(first))
-    _sdk_internals.record_value(histogram, 0.6, CHUNK_ATTRIBUTES, trace.set_span_in_context(second))
+    recorder = _sdk_internals.HistogramRecorder(histogram)
+    recorder.record(0.5, CHUNK_ATTRIBUTES, trace.set_span_in_context(first))
+    recorder.record(0.6, CHUNK_ATTRIBUTES, trace.set_span_in_context(second))
     (point,) = reader.get_metrics_data().resource_metrics[0].scope_metrics[0].metrics[0].data.data_points
     (exemplar,) = (e for e in point.exemplars if e.value == 0.6)
     assert exemplar.span_id == second.get_span_context().span_id
     assert isinstance(
-        histogram._otel_genai_recorder._routes[_sdk_internals._route_key(CHUNK_ATTRIBUTES)],
+        recorder._routes[_sdk_internals._route_key(CHUNK_ATTRIBUTES)],
         _sdk_internals._Route,
     )

@@ -308,41 +308,6 @@ class HistogramRecorder:
         _aggregate(route, histogram, values[first:], attributes, context or get_current())
 
 
-# the attribute of a histogram that holds its recorder (which lives and dies with it)
-_RECORDER = "_otel_genai_recorder"
-
-
-def recorder_of(histogram: Any) -> HistogramRecorder | None:
-    """The recorder of a histogram, made on first use; None for an instrument that takes no attribute."""
-    recorder: HistogramRecorder | None = getattr(histogram, _RECORDER, None)
-    if recorder is None:
-        recorder = HistogramRecorder(histogram)
-        try:
-            setattr(histogram, _RECORDER, recorder)
-        except AttributeError:
-            return None
-    return recorder
-
-
-def record_value(histogram: Any, value: float, attributes: dict[str, Any], context: Any) -> None:
-    """``histogram.record(value, attributes, context=context)``, through its ``HistogramRecorder``."""
-    recorder = recorder_of(histogram)
-    if recorder is None:
-        histogram.record(value, attributes, context=context)
-    else:
-        recorder.record_values((value,), attributes, context)
-
-
-def record_values(histogram: Any, values: Sequence[float], attributes: dict[str, Any], context: Any) -> None:
-    """Each value as one ``histogram.record(value, attributes, context=context)``, through its recorder."""
-    recorder = recorder_of(histogram)
-    if recorder is None:
-        for value in values:
-            histogram.record(value, attributes, context=context)
-    else:
-        recorder.record_values(values, attributes, context)
-
-
 def _aggregate(route: _Route, histogram: Any, values: Sequence[float], attributes: Any, context: Any) -> None:
     new_measurement, set_field = object.__new__, object.__setattr__
     measurement_class, fields = type(route.template), route.template.__dict__

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import functools
 import hashlib
 import itertools
 import json
@@ -642,20 +643,22 @@ class _TextContext:
         self.has_pii = float(any(f.entity_type not in _NOT_PERSONAL for f in final))
         self.persons = [(f.start, f.end) for f in final if f.entity_type == "PERSON"]
         self.language = _text_language(text)
-        parts: set[str] = set()
-        for match in _EMAIL_LOCAL.finditer(text):
-            parts.update(p.lower() for p in re.split(r"[._+\-]", match.group(1)) if len(p) > 1)
-        for match in _DOTTED_USER.finditer(text):
-            parts.update((match.group(1), match.group(2)))
-        self.user_parts = parts
-        self._lower_words: set[str] | None = None
 
-    @property
+    @functools.cached_property
+    def user_parts(self) -> set[str]:
+        """The parts of the text's e-mail local parts and dotted user names (at the first candidate that
+        asks)."""
+        parts: set[str] = set()
+        for match in _EMAIL_LOCAL.finditer(self.text):
+            parts.update(p.lower() for p in re.split(r"[._+\-]", match.group(1)) if len(p) > 1)
+        for match in _DOTTED_USER.finditer(self.text):
+            parts.update((match.group(1), match.group(2)))
+        return parts
+
+    @functools.cached_property
     def lower_words(self) -> set[str]:
-        """The words of the text in lower case (computed at the first candidate that asks)."""
-        if self._lower_words is None:
-            self._lower_words = set(filter(str.islower, _WORD.findall(self.text)))
-        return self._lower_words
+        """The words of the text in lower case (at the first candidate that asks)."""
+        return set(filter(str.islower, _WORD.findall(self.text)))
 
 
 # --- weights: loaded once, lazily ------------------------------------------------------------------------

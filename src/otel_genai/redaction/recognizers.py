@@ -209,7 +209,11 @@ def _literal_gate(literals: tuple[str, ...]) -> Any:
 
 
 def _folded_gate(words: tuple[str, ...]) -> Any:
-    return lambda text: any(word in folded_words(text)[0] for word in words)
+    def gate(text: str) -> bool:
+        folded = folded_words(text)[0]
+        return any(word in folded for word in words)
+
+    return gate
 
 
 API_KEY_GATES: dict[str, Any] = {
@@ -723,6 +727,8 @@ _UNIT_AFTER = re.compile(
     r"usd|eur|gbp|dollars?|euros?|points?|steps?|runs?|times?|records?|lines?)(?![A-Za-z]))"
 )
 # Identifiers that are not phone numbers unless written as one: the digits right after these words
+# what follows an identifier's word, up to its value: "order number: ", "Ticket #", "Rechnung Nr. "
+_ID_NUMBER_AFTER = r"(?:[\s_\-]*(?:number|num|no\.?|id|#|code|nr\.?|n[º°o]\.?))?[\s:=#\"']*$"
 _ID_CUE = re.compile(
     r"(?i:\b(?:orders?|ticket|tickets|invoice|invoices|inv|tracking|track|shipment|parcel|package|ref|"
     r"reference|po|purchase\s+order|case|incident|issue|bug|build|job|batch|transaction|txn|receipt|"
@@ -732,7 +738,7 @@ _ID_CUE = re.compile(
     r"bestellung|auftrag|rechnung|kundennummer|commande|facture|pedido|factura|fattura|ordine|"
     r"zam[óo]wieni[aeu]|faktur[ayę]?|konta|klienta|zg[łl]oszenia|przesy[łl]ki|paczki|sprawy|"
     r"fatura|sipari[şs]|pesanan|tiket|[äa]rende|bestelling)\b"
-    r"(?:[\s_\-]*(?:number|num|no\.?|id|#|code|nr\.?|n[º°o]\.?))?[\s:=#\"']*$)"
+    rf"{_ID_NUMBER_AFTER})"
 )
 _PHONE_CONTEXT = re.compile(_PHONE_CUE)
 # A number in a country's national format (the trunk prefix 0, separators: "070-174 06 55", "06 12 34 56
@@ -801,7 +807,8 @@ def find_phones(text: str) -> list[tuple[int, int]]:
     if "-" in text:
         found.extend(_nordic_numbers(text, taken, phonenumbers))
         taken = {span[0] for span in found}
-    found.extend(_spoken_numbers(text))
+    if _has_spoken_digit(text):
+        found.extend(_spoken_numbers(text))
     for match in _US_LOCAL_NUMBER.finditer(text):
         start = match.start()
         if start in taken or _UNIT_AFTER.match(text, match.end()):
@@ -830,11 +837,14 @@ def _nordic_numbers(text: str, taken: set[int], phonenumbers: Any) -> list[tuple
     return found
 
 
+def _has_spoken_digit(text: str) -> bool:
+    """Whether a digit's word is among the text's words: what every number read out in words needs."""
+    return not _SPOKEN_DIGIT_WORDS.isdisjoint(folded_words(text)[1])
+
+
 def _spoken_words(text: str) -> bool:
     """Whether a number read out in words is in ``text`` (the phone gate of a text without digits)."""
-    return (
-        not _SPOKEN_DIGIT_WORDS.isdisjoint(folded_words(text)[1]) and _SPOKEN_DIGITS.search(text) is not None
-    )
+    return _has_spoken_digit(text) and _SPOKEN_DIGITS.search(text) is not None
 
 
 def _spoken_numbers(text: str) -> list[tuple[int, int]]:
@@ -1693,7 +1703,7 @@ _PHONE_LAYOUT = re.compile(r"[ ().]|^(?:1-)?\d{3}-\d{3}-\d{4}$")
 _PARCEL_CUE = re.compile(
     r"(?i:\b(?:tracking|track|shipment|parcel|package|order|invoice|ticket|case|booking|confirmation|"
     r"receipt|transaction|serial|sendung|colis|paquete|pacote|przesy[łl]k[aiy]|paczk[aiy])\b"
-    r"(?:[\s_\-]*(?:number|num|no\.?|id|#|code|nr\.?|n[º°o]\.?))?[\s:=#\"']*$)"
+    rf"{_ID_NUMBER_AFTER})"
 )
 
 

@@ -3,24 +3,23 @@
 Recorded on the calling thread when a span ends. The SDK cleans and hashes the attribute set on every
 ``Histogram.record`` (about 6 µs plus 1 µs per attribute here), and the conventions record
 ``time_per_output_chunk`` once per chunk after the first: that was most of what a stream cost us. A process
-records the same few attribute sets again and again (all of a stream's intervals share one), so values go
-through ``_sdk_internals.record_value`` / ``record_values``: a set's first value through ``Histogram.record``,
-later ones straight to the aggregations it reached (the same exported points and exemplars, about a third of
-the cost). The chunk metric can still be turned off
-(``OTEL_GENAI_CHUNK_TIMING_METRIC=false``). We tried a background thread for all of this: it
-lowered the median latency of a call but not the CPU it costs, and added GIL stalls; see
-``docs/architecture.md``.
+records the same few attribute sets again and again (all of a stream's intervals share one), so each
+histogram is wrapped in an ``_sdk_internals.HistogramRecorder``: a set's first value through
+``Histogram.record``, later ones straight to the aggregations it reached (the same exported points and
+exemplars, about a third of the cost). The chunk metric can still be turned off
+(``OTEL_GENAI_CHUNK_TIMING_METRIC=false``). We tried a background thread for all of this: it lowered the
+median latency of a call but not the CPU it costs, and added GIL stalls; see ``docs/architecture.md``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from opentelemetry.metrics import Histogram, MeterProvider, get_meter
+from opentelemetry.metrics import MeterProvider, get_meter
 from opentelemetry.trace import Span, set_span_in_context
 
 from otel_genai import semconv as sc
-from otel_genai._sdk_internals import record_value, record_values
+from otel_genai._sdk_internals import HistogramRecorder
 from otel_genai.telemetry.records import (
     AgentInvocation,
     Inference,
@@ -54,9 +53,16 @@ class GenAIMetrics:
     def __init__(self, scope_name: str, meter_provider: MeterProvider | None = None) -> None:
         meter = get_meter(scope_name, __version__, meter_provider)
 
-        def histogram(name: str, unit: str, description: str, buckets: tuple[float, ...]) -> Histogram:
-            return meter.create_histogram(
-                name, unit=unit, description=description, explicit_bucket_boundaries_advisory=list(buckets)
+        def histogram(
+            name: str, unit: str, description: str, buckets: tuple[float, ...]
+        ) -> HistogramRecorder:
+            return HistogramRecorder(
+                meter.create_histogram(
+                    name,
+                    unit=unit,
+                    description=description,
+                    explicit_bucket_boundaries_advisory=list(buckets),
+                )
             )
 
         self._token_usage = histogram(
@@ -111,7 +117,7 @@ class GenAIMetrics:
         """Record one finished invocation; the span's context lets trace-based exemplars point at it."""
         context = set_span_in_context(span) if span is not None else None
         if is_database_call(record):
-            record_value(self._db_duration, duration, database_attributes(record), context)
+            self._db_duration.record(duration, database_attributes(record), context)
             return
         scope = record.scope  # llmops.engine.Derived: release (all metrics); tenant, feature, prompt (spend)
         if isinstance(record, (AgentInvocation, WorkflowInvocation)):
@@ -121,7 +127,7 @@ class GenAIMetrics:
             tool_attributes = _tool_metric_attributes(record)
             if scope is not None and scope.metric:
                 tool_attributes.update(scope.metric)
-            record_value(self._tool_duration, duration, tool_attributes, context)
+            self._tool_duration.record(duration, tool_attributes, context)
             return
         attributes = operation_attributes(record)
         if scope is not None and scope.metric:
@@ -134,7 +140,7 @@ class GenAIMetrics:
             attributes.update(record.metric_attributes)
         if record.error_type:
             attributes[sc.ERROR_TYPE] = record.error_type
-        record_value(self._duration, duration, attributes, context)
+        self._duration.record(duration, attributes, context)
         outcome = record.outcome  # llmops.engine.Outcome: cost and drift
         if outcome is not None and outcome.drift:
             self._record_drift(outcome.drift, attributes)
@@ -144,16 +150,16 @@ class GenAIMetrics:
         spend = {**attributes, **scope.spend} if scope is not None and scope.spend else attributes
         if record.input_tokens is not None:
             input_attributes = {**spend, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
-            record_value(self._token_usage, record.input_tokens, input_attributes, context)
+            self._token_usage.record(record.input_tokens, input_attributes, context)
         if outcome is not None and outcome.cost is not None:
             cost = outcome.cost
             cost_attributes = {**spend, sc.GEN_AI_USAGE_COST_CURRENCY: cost.currency}
-            record_value(self._cost, cost.amount, cost_attributes, context)
+            self._cost.record(cost.amount, cost_attributes, context)
         if not isinstance(record, Inference):
             return
         if record.output_tokens is not None:
             output_attributes = {**spend, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
-            record_value(self._token_usage, record.output_tokens, output_attributes, context)
+            self._token_usage.record(record.output_tokens, output_attributes, context)
         if record.time_to_first_chunk is None and not record.chunk_intervals:
             return
         # The conventions add the provider refinements (openai.*) to token and duration metrics only.
@@ -161,9 +167,9 @@ class GenAIMetrics:
         if record.metric_attributes:
             chunk_attributes = {k: v for k, v in attributes.items() if k not in record.metric_attributes}
         if record.time_to_first_chunk is not None:
-            record_value(self._time_to_first_chunk, record.time_to_first_chunk, chunk_attributes, context)
+            self._time_to_first_chunk.record(record.time_to_first_chunk, chunk_attributes, context)
         if record.chunk_intervals:  # collected only when the metric is on
-            record_values(self._time_per_output_chunk, record.chunk_intervals, chunk_attributes, context)
+            self._time_per_output_chunk.record_values(record.chunk_intervals, chunk_attributes, context)
 
     def _record_invocation(
         self, record: AgentInvocation | WorkflowInvocation, duration: float, scope: Any, context: Any
@@ -190,7 +196,7 @@ class GenAIMetrics:
             )
         if scope is not None and scope.metric:
             attributes.update(scope.metric)
-        record_value(instrument, duration, attributes, context)
+        instrument.record(duration, attributes, context)
 
     def _record_drift(self, kinds: list[str], attributes: dict[str, Any]) -> None:
         """One count per kind: the release, the operation and the provider say where."""
