@@ -13,6 +13,7 @@ from otel_genai.telemetry.content import (
     TRUNCATION_MARK,
     limit_parts,
     parse_json_arguments,
+    parts_json,
     semconv_finish_reason,
     text_part,
     to_json,
@@ -139,6 +140,18 @@ def test_limit_at_or_above_the_length_changes_nothing() -> None:
 def test_no_limit_returns_the_messages_unchanged(limit: int | None) -> None:
     messages = _messages()
     assert limit_parts(messages, limit) is messages
+
+
+@pytest.mark.parametrize(
+    "limit", [None, 0, 1, 5, 6, 10, 29, 30, 31, 40, 41, 60, 61, 62, 99, 100, 200, 32_768]
+)
+def test_parts_json_is_the_json_of_the_limited_parts(limit: int | None) -> None:
+    """Skipping the walk when the JSON is short is exact: escapes, non-ASCII text, strings just under, at
+    and just over the limit, structured arguments, bare parts and odd items: limit_parts, then JSON."""
+    instructions = [text_part("i" * 30), {"type": "text", "content": "ok"}]
+    odd = [{"role": "assistant", "parts": [{"type": "tool_call", "arguments": {"q": "w" * 31}}, "odd"]}, "x"]
+    for value in (_messages(), instructions, odd, [text_part("\n" * 29 + "é")], [text_part("z" * 100)]):
+        assert parts_json(value, limit) == to_json(limit_parts(value, limit))
 
 
 def test_limit_parts_on_system_instructions(validate_schema: Callable[[str, Any], None]) -> None:

@@ -181,6 +181,35 @@ def test_several_blocks_are_their_texts_joined_by_newlines():
     assert instructions_fingerprint([{"text": second}, {"text": first}]) != joined
 
 
+def test_plain_chat_messages_are_read_as_the_general_walk_reads_them():
+    """The shortcut for plain ``{"role", "content": str}`` dicts gives what walking the value gives, and
+    hands every other shape (a text block, a guard, a content list, parts, an empty or missing content)
+    to the walk."""
+    from otel_genai.llmops import fingerprint
+
+    def walked(value):
+        pieces = []
+        fingerprint._collect_text(value, pieces, 0)
+        text = "\n".join(piece for piece in pieces if piece)
+        return blake(text) if text else None
+
+    messages = [
+        {"role": "system", "content": "You are terse."},
+        {"role": "system", "content": ""},
+        {"role": "developer", "content": "Answer in French."},
+        {"role": "system", "content": None, "parts": ["From parts."]},
+        {"role": "system", "text": "A block's text.", "content": "not this"},
+        {"role": "system", "text": None, "content": "a null text key"},
+        {"role": "system", "guardContent": {"text": {"text": "Guarded."}}},
+        {"role": "system", "content": [{"type": "text", "text": "A content list."}]},
+        {"role": "system"},
+    ]
+    shapes = [[m] for m in messages] + [messages[:3], messages, messages[:1] * 3, [messages[2], messages[0]]]
+    for shape in shapes:
+        assert instructions_fingerprint(shape) == walked(shape), shape
+        assert instructions_fingerprint(tuple(shape)) == walked(shape), shape
+
+
 def test_images_in_the_system_part_do_not_count_as_text():
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
 

@@ -8,6 +8,7 @@ application's telemetry keeps flowing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -403,6 +404,44 @@ def test_histogram_values_under_a_view_that_picks_attributes_take_the_public_pat
     assert histogram_points(routed_records, views=(view,)) == expected
 
 
+def test_a_batch_offers_each_bucket_its_last_value_and_exports_the_same_exemplars() -> None:
+    """The histogram's exemplar reservoir keeps the last value offered per bucket, so a batch offers only
+    those: with two views of other bucket boundaries on one histogram, each keeps its own buckets' last."""
+    from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
+
+    views = (
+        View(instrument_name="h"),
+        View(
+            instrument_name="h",
+            name="h.fine",
+            aggregation=ExplicitBucketHistogramAggregation([0.001, 0.005, 0.05]),
+        ),
+    )
+    values = [0.0004, 0.003, 0.02, 0.004, 0.5, 0.002, 7.0, 0.03, 0.0002, 0.6, 0.004]
+    expected = histogram_points(public_records, views=views, values=values)
+    assert histogram_points(routed_records, views=views, values=values) == expected
+    exemplar_values = {value for point in expected[1::2] for value, *_ in point}
+    assert {0.0002, 0.004, 0.03, 0.6, 7.0} <= exemplar_values  # each bucket's last value, in both views
+    assert 0.0004 not in exemplar_values  # overwritten by a later value of its bucket
+
+
+def test_the_batch_offers_every_value_to_a_reservoir_that_is_not_the_aligned_one() -> None:
+    """A reservoir of another type (a subclass too: it may keep what it likes) is offered every value."""
+    from opentelemetry.sdk.metrics._internal.exemplar import AlignedHistogramBucketExemplarReservoir
+    from opentelemetry.sdk.metrics.view import View
+
+    offered: list[float] = []
+
+    class Recording(AlignedHistogramBucketExemplarReservoir):
+        def offer(self, value: Any, *args: Any) -> None:
+            offered.append(value)
+            super().offer(value, *args)
+
+    view = View(instrument_name="h", exemplar_reservoir_factory=lambda _aggregation: Recording)
+    histogram_points(routed_records, views=(view,))
+    assert offered == CHUNK_VALUES
+
+
 def test_invalid_histogram_values_are_treated_as_the_public_record_treats_them() -> None:
     """Negative values dropped; NaN and infinities dropped too (or, by SDK 1.40, recorded)."""
     values = [0.02, -1.0, float("nan"), 0.5, float("inf"), 0.003]
@@ -463,3 +502,265 @@ def test_a_remembered_route_points_each_exemplar_at_its_own_calls_span() -> None
         recorder._routes[_sdk_internals._route_key(CHUNK_ATTRIBUTES)],
         _sdk_internals._Route,
     )
+
+
+# --- a call's metrics through its plan (GenAIMetrics: attribute sets built once per kind of call) ----------
+
+
+def chat(model: str = "m", **fields: Any) -> Any:
+    from otel_genai.telemetry.records import Inference
+
+    values: dict[str, Any] = {
+        "request_model": model,
+        "server_address": "api.example.com",
+        "server_port": 443,
+        "response_model": f"{model}-2024",
+        "input_tokens": 31,
+        "output_tokens": 58,
+    }
+    return Inference("chat", "openai", **{**values, **fields})
+
+
+def scope(spend: dict[str, Any], metric: dict[str, Any] | None = None) -> Any:
+    """A request's scope as ``llmops`` derives it: a new object per scope, its metric and spend attributes."""
+    from otel_genai.llmops.engine import Derived
+
+    release = {"otel_genai.release.feature": "support", "otel_genai.release.version": "7"}
+    return Derived(None, {}, {}, dict(release if metric is None else metric), dict(spend), None)
+
+
+def costed(record: Any, amount: float = 0.0004, currency: str = "USD") -> Any:
+    from otel_genai.llmops.engine import Outcome
+    from otel_genai.llmops.prices import Cost
+
+    record.outcome = Outcome(Cost(amount, currency, "local", "t"), [])
+    return record
+
+
+def calls() -> list[tuple[Any, float]]:
+    """Records of several kinds, each kind more than once, in an order that mixes them."""
+    from otel_genai.telemetry.records import Embedding
+
+    tenant_a, tenant_a_again = scope({"otel_genai.tenant.id": "a"}), scope({"otel_genai.tenant.id": "a"})
+    refined = {"openai.response.service_tier": "default"}
+    kinds = [
+        lambda: costed(chat()),
+        lambda: costed(chat(metric_attributes=dict(refined))),
+        lambda: chat("other", server_port=8080),
+        lambda: chat(error_type="RateLimitError"),
+        lambda: costed(chat(scope=tenant_a)),
+        lambda: costed(chat(scope=tenant_a_again)),  # an equal scope of another request
+        lambda: costed(chat(scope=scope({"otel_genai.tenant.id": "b"}))),
+        lambda: costed(chat(scope=scope({"otel_genai.tenant.id": "b"}, metric={}))),
+        lambda: chat(metric_attributes={"flag": True}),
+        lambda: chat(metric_attributes={"flag": 1}),  # not the same set as True
+        lambda: costed(chat(metric_attributes={"flag": "1"}), currency="EUR"),
+        lambda: chat(
+            stream=True,
+            time_to_first_chunk=0.004,
+            chunk_intervals=list(CHUNK_VALUES),
+            metric_attributes=dict(refined),
+        ),
+        lambda: chat(stream=True, time_to_first_chunk=0.02, chunk_intervals=[0.001, 0.3]),
+        lambda: Embedding("embeddings", "openai", request_model="e", input_tokens=7),
+        lambda: chat(input_tokens=None, output_tokens=None),
+        lambda: chat(input_tokens=-1),  # dropped by the SDK, with its warning
+    ]
+    durations = [0.25, 1.5, 0.004, 12.0, 0.08]
+    return [(kinds[i % len(kinds)](), durations[i % len(durations)]) for i in range(len(kinds) * 3)]
+
+
+def genai_points(
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    planned: bool,
+    readers: int = 1,
+    delta: bool = False,
+    views: tuple[Any, ...] = (),
+    exemplar_filter: Any = None,
+    unsampled: bool = False,
+    limit: int | None = None,
+) -> list[tuple[Any, ...]]:
+    """What ``GenAIMetrics`` exports for ``calls()`` (each with its span; collected halfway and at the end):
+    ``planned`` as it runs, else each value through the public ``Histogram.record`` (no plan kept, no route
+    found). Exemplars name the span by its call's index."""
+    from opentelemetry.sdk.metrics import Histogram, MeterProvider
+    from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    from otel_genai.telemetry import metrics
+
+    with monkeypatch.context() as patched:
+        if not planned:
+            patched.setattr(metrics, "_PLANS", 0)
+            patched.setattr(
+                _sdk_internals, "_find_route", lambda histogram, attributes: _sdk_internals._PUBLIC
+            )
+        elif limit is not None:
+            patched.setattr(metrics, "_PLANS", limit)
+        temporality = {Histogram: AggregationTemporality.DELTA} if delta else {}
+        all_readers = [InMemoryMetricReader(preferred_temporality=temporality) for _ in range(readers)]
+        options: dict[str, Any] = {"exemplar_filter": exemplar_filter} if exemplar_filter else {}
+        provider = MeterProvider(metric_readers=all_readers, views=list(views), **options)
+        genai = metrics.GenAIMetrics("test", provider)
+        tracer = TracerProvider(**({"sampler": ALWAYS_OFF} if unsampled else {})).get_tracer("test")
+        spans: dict[int, int] = {}
+        collected: list[Any] = []
+        records = calls()
+        for index, (record, duration) in enumerate(records):
+            span = tracer.start_span(f"call {index}")
+            spans[span.get_span_context().span_id] = index
+            genai.record(record, duration, span if index % 7 else None)  # some without a span
+            span.end()
+            if index == len(records) // 2:
+                collected += [reader.get_metrics_data() for reader in all_readers]
+        collected += [reader.get_metrics_data() for reader in all_readers]
+        if planned and limit is not None:
+            assert len(genai._plans) == limit
+    points: list[tuple[Any, ...]] = []
+    for data in collected:
+        for metric in data.resource_metrics[0].scope_metrics[0].metrics:
+            for point in metric.data.data_points:
+                exemplars = tuple(
+                    (e.value, e.filtered_attributes, spans.get(e.span_id), e.trace_id is not None)
+                    for e in point.exemplars
+                )
+                summary = (point.count, point.sum, tuple(point.bucket_counts), point.min, point.max)
+                points.append((metric.name, repr(dict(point.attributes)), *summary, exemplars))
+    return points
+
+
+def test_a_calls_metrics_through_its_plan_export_what_public_records_export(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = genai_points(monkeypatch, planned=False)
+    assert genai_points(monkeypatch, planned=True) == expected
+    names = {name for name, *_ in expected}
+    assert {"gen_ai.client.operation.time_per_output_chunk", "gen_ai.client.operation.cost"} <= names
+    assert any(exemplars for *_, exemplars in expected)
+    assert internals_warnings(caplog) == []
+
+
+@pytest.mark.parametrize("delta", [False, True])
+def test_planned_metrics_with_two_readers_export_what_public_records_export(
+    monkeypatch: pytest.MonkeyPatch, delta: bool
+) -> None:
+    expected = genai_points(monkeypatch, planned=False, readers=2, delta=delta)
+    assert genai_points(monkeypatch, planned=True, readers=2, delta=delta) == expected
+
+
+def test_planned_metrics_under_a_view_that_picks_attributes_export_what_public_records_export(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from opentelemetry.sdk.metrics.view import View
+
+    view = View(instrument_name="gen_ai.client.token.usage", attribute_keys={"gen_ai.token.type"})
+    expected = genai_points(monkeypatch, planned=False, views=(view,))
+    assert genai_points(monkeypatch, planned=True, views=(view,)) == expected
+
+
+class EveryOtherValue:
+    """A filter of the application's own: asked for each value (it does not decide on the context alone)."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def should_sample(self, value: float, time_unix_nano: int, attributes: Any, context: Any) -> bool:
+        self.asked += 1
+        return self.asked % 2 == 0
+
+
+def exemplar_filters() -> dict[str, Any]:
+    from opentelemetry.sdk.metrics import (
+        AlwaysOffExemplarFilter,
+        AlwaysOnExemplarFilter,
+        ExemplarFilter,
+        TraceBasedExemplarFilter,
+    )
+
+    class LargeValuesOfSampledSpans(TraceBasedExemplarFilter):
+        """A subclass of the SDK's own: not assumed to decide on the context alone."""
+
+        def should_sample(self, value: float, time_unix_nano: int, attributes: Any, context: Any) -> bool:
+            return value > 0.01 and super().should_sample(value, time_unix_nano, attributes, context)
+
+    every_other = type("EveryOther", (EveryOtherValue, ExemplarFilter), {})
+    return {
+        "always_on": AlwaysOnExemplarFilter,
+        "always_off": AlwaysOffExemplarFilter,
+        "trace_based": TraceBasedExemplarFilter,
+        "trace_based_subclass": LargeValuesOfSampledSpans,
+        "custom": every_other,
+    }
+
+
+@pytest.mark.parametrize("unsampled", [False, True])
+@pytest.mark.parametrize("name", list(exemplar_filters()))
+def test_planned_metrics_make_the_exemplars_each_filter_makes(
+    monkeypatch: pytest.MonkeyPatch, name: str, unsampled: bool
+) -> None:
+    make = exemplar_filters()[name]
+    expected = genai_points(monkeypatch, planned=False, exemplar_filter=make(), unsampled=unsampled)
+    found = genai_points(monkeypatch, planned=True, exemplar_filter=make(), unsampled=unsampled)
+    assert found == expected
+    has_exemplars = any(exemplars for *_, exemplars in expected)
+    assert has_exemplars == (name != "always_off" and (name in ("always_on", "custom") or not unsampled))
+
+
+def test_the_plans_kept_are_bounded_and_the_calls_past_the_bound_export_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = genai_points(monkeypatch, planned=False)
+    assert genai_points(monkeypatch, planned=True, limit=3) == expected  # (asserts that 3 were kept)
+
+
+def test_one_plan_per_kind_of_call_equal_scopes_of_different_requests_share_one() -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    from otel_genai.telemetry.metrics import GenAIMetrics
+
+    genai = GenAIMetrics("test", MeterProvider(metric_readers=[InMemoryMetricReader()]))
+    for _ in range(2):
+        for tenant in ("a", "a", "b"):
+            genai.record(costed(chat(scope=scope({"otel_genai.tenant.id": tenant}))), 0.5)
+        for flag in (True, 1, "1", 1.0):
+            genai.record(chat(metric_attributes={"flag": flag}), 0.5)
+        genai.record(chat(error_type="Timeout"), 0.5)
+        with contextlib.suppress(TypeError):  # (which SDK 1.40 itself raises, as the handler logs)
+            genai.record(chat(metric_attributes={"stop": ["a", "b"]}), 0.5)  # unhashable: planned per call
+    assert len(genai._plans) == 2 + 4 + 1
+
+
+def test_planned_metrics_on_an_sdk_that_renamed_its_internals_take_the_public_path(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = genai_points(monkeypatch, planned=False)
+    monkeypatch.setattr(_sdk_internals, "_AGGREGATIONS", "_renamed_by_a_future_sdk")
+    assert genai_points(monkeypatch, planned=True) == expected
+    warned = internals_warnings(caplog)
+    assert len(warned) == 1 and "synchronous instrument internals" in warned[0], warned
+
+
+def test_a_plan_follows_a_reader_added_after_its_routes_were_found() -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    from otel_genai.telemetry.metrics import GenAIMetrics
+
+    provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    if not hasattr(provider, "add_metric_reader"):
+        pytest.skip("this SDK adds no reader to a running provider")
+    genai = GenAIMetrics("test", provider)
+    for _ in range(3):
+        genai.record(costed(chat()), 0.5)
+    late = InMemoryMetricReader()
+    provider.add_metric_reader(late)
+    for _ in range(3):
+        genai.record(costed(chat()), 0.25)
+    points = {
+        metric.name: [(p.count, p.sum) for p in metric.data.data_points]
+        for metric in late.get_metrics_data().resource_metrics[0].scope_metrics[0].metrics
+    }
+    assert points["gen_ai.client.operation.duration"] == [(3, 0.75)]
+    assert sorted(points["gen_ai.client.token.usage"]) == [(3, 93), (3, 174)]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from otel_genai.telemetry import streams
 from otel_genai.telemetry.records import Inference
 from otel_genai.telemetry.streams import AsyncStreamProxy, StreamAccumulator, SyncStreamProxy
 
@@ -60,6 +61,21 @@ class Broken(Recorder):
 
     def on_end(self) -> None:
         raise ValueError("cannot summarise")
+
+
+class Interrupted(BaseException):
+    """Not an ``Exception``: what a reader must never swallow (like ``KeyboardInterrupt``)."""
+
+
+class InterruptedAtB(Recorder):
+    """An accumulator whose reading of the second chunk is interrupted."""
+
+    __slots__ = ()
+
+    def on_chunk(self, chunk: Any) -> None:
+        super().on_chunk(chunk)
+        if chunk == "b":
+            raise Interrupted
 
 
 class FakeResponse:
@@ -120,6 +136,18 @@ class FakeStream(_FakeStreamState):
         return f"helper of {len(self._chunks)}"
 
 
+class CountingStream(FakeStream):
+    """Counts how often it is asked for a chunk."""
+
+    def __init__(self, chunks: list[Any]) -> None:
+        super().__init__(chunks)
+        self.asked = 0
+
+    def __next__(self) -> Any:
+        self.asked += 1
+        return super().__next__()
+
+
 class AsyncFakeStream(_FakeStreamState):
     """A minimal SDK-like asynchronous stream."""
 
@@ -153,18 +181,38 @@ def _record() -> Inference:
     return record
 
 
-def sync_proxy(stream: FakeStream, accumulator_class: type[Recorder] = Recorder) -> tuple[Any, Any, Any]:
+def _accumulator(accumulator_class: type[Recorder], chunk_timing: bool) -> Recorder:
     handler = FakeHandler()
-    accumulator = accumulator_class(handler, _record())
-    return SyncStreamProxy(stream, accumulator), accumulator, handler
+    handler.chunk_timing = chunk_timing
+    return accumulator_class(handler, _record())
+
+
+def sync_proxy(
+    stream: FakeStream, accumulator_class: type[Recorder] = Recorder, chunk_timing: bool = True
+) -> tuple[Any, Any, Any]:
+    accumulator = _accumulator(accumulator_class, chunk_timing)
+    return SyncStreamProxy(stream, accumulator), accumulator, accumulator.handler
 
 
 def async_proxy(
-    stream: AsyncFakeStream, accumulator_class: type[Recorder] = Recorder
+    stream: AsyncFakeStream, accumulator_class: type[Recorder] = Recorder, chunk_timing: bool = True
 ) -> tuple[Any, Any, Any]:
-    handler = FakeHandler()
-    accumulator = accumulator_class(handler, _record())
-    return AsyncStreamProxy(stream, accumulator), accumulator, handler
+    accumulator = _accumulator(accumulator_class, chunk_timing)
+    return AsyncStreamProxy(stream, accumulator), accumulator, accumulator.handler
+
+
+@pytest.fixture
+def ticks(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The streams' clock made to read 1, 2, 4, 8, ... seconds (and the readings kept): which moments a time
+    to first chunk or an interval spans is then exact."""
+    readings: list[float] = []
+
+    def clock() -> float:
+        readings.append(float(2 ** len(readings)))
+        return readings[-1]
+
+    monkeypatch.setattr(streams, "_clock", clock)
+    return readings
 
 
 # --- synchronous --------------------------------------------------------------------------------
@@ -335,6 +383,84 @@ def test_sync_failing_accumulator_does_not_break_iteration() -> None:
     assert accumulator.record.time_to_first_chunk is not None
 
 
+def test_sync_intervals_span_consecutive_arrivals_however_they_were_read(ticks: list[float]) -> None:
+    """A loop's iterator and ``next(proxy)`` mixed: every chunk is read once and timed from the one before."""
+    proxy, accumulator, handler = sync_proxy(FakeStream(["a", "b", "c", "d"]))
+    record = accumulator.record
+    record.start_time = 0.0
+    iterator = iter(proxy)
+    assert next(iterator) == "a"  # arrives at 1
+    assert next(proxy) == "b"  # at 2
+    assert next(iterator) == "c"  # at 4
+    assert list(iterator) == ["d"]  # at 8, then the end
+    assert accumulator.chunks == ["a", "b", "c", "d"]
+    assert record.time_to_first_chunk == 1.0
+    assert record.chunk_intervals == [1.0, 2.0, 4.0]
+    assert handler.finished == [record]
+
+
+def test_sync_loop_after_next_times_the_rest(ticks: list[float]) -> None:
+    proxy, accumulator, handler = sync_proxy(FakeStream(CHUNKS))
+    accumulator.record.start_time = 0.0
+    assert next(proxy) == "a"
+    assert list(proxy) == ["b", "c"]
+    assert accumulator.chunks == CHUNKS
+    assert accumulator.record.time_to_first_chunk == 1.0
+    assert accumulator.record.chunk_intervals == [1.0, 2.0]
+    assert handler.finished == [accumulator.record]
+
+
+@pytest.mark.parametrize("read", ["loop", "next"])
+def test_sync_without_the_chunk_metric_only_the_first_chunk_is_timed(ticks: list[float], read: str) -> None:
+    proxy, accumulator, _ = sync_proxy(FakeStream(CHUNKS), chunk_timing=False)
+    accumulator.record.start_time = 0.0
+    assert (list(proxy) if read == "loop" else [next(proxy) for _ in CHUNKS]) == CHUNKS
+    assert ticks == [1.0]
+    assert accumulator.record.time_to_first_chunk == 1.0
+    assert accumulator.record.chunk_intervals is None
+    assert accumulator.chunks == CHUNKS
+
+
+@pytest.mark.parametrize("chunks", [[], CHUNKS])
+def test_sync_loop_asks_the_stream_until_it_ends_and_no_further(chunks: list[Any]) -> None:
+    stream = CountingStream(chunks)
+    proxy, accumulator, handler = sync_proxy(stream)
+    assert list(proxy) == chunks
+    assert stream.asked == len(chunks) + 1
+    assert handler.finished == [accumulator.record]
+    assert accumulator.summaries == 1
+    if not chunks:
+        assert accumulator.record.time_to_first_chunk is None
+        assert accumulator.record.chunk_intervals is None
+
+
+def test_sync_iterator_kept_alone_ends_the_span_at_the_end() -> None:
+    """``for chunk in client.chat.completions.create(stream=True)``: only the loop holds the proxy."""
+    proxy, accumulator, handler = sync_proxy(FakeStream(CHUNKS))
+    iterator = iter(proxy)
+    del proxy
+    gc.collect()
+    assert next(iterator) == "a"
+    gc.collect()
+    assert handler.ends == 0
+    assert list(iterator) == ["b", "c"]
+    assert handler.finished == [accumulator.record]
+
+
+def test_sync_reader_interrupted_mid_loop_fails_once_with_the_same_exception() -> None:
+    proxy, accumulator, handler = sync_proxy(FakeStream(CHUNKS), InterruptedAtB)
+    seen = []
+    with pytest.raises(Interrupted) as raised:
+        for chunk in proxy:
+            seen.append(chunk)
+    assert seen == ["a"]
+    assert handler.failed == [(accumulator.record, raised.value)]
+    assert handler.finished == []
+    del proxy
+    gc.collect()
+    assert handler.ends == 1
+
+
 # --- asynchronous -------------------------------------------------------------------------------
 
 
@@ -459,3 +585,56 @@ async def test_async_failing_accumulator_does_not_break_iteration() -> None:
     proxy, accumulator, handler = async_proxy(AsyncFakeStream(CHUNKS), Broken)
     assert [chunk async for chunk in proxy] == CHUNKS
     assert handler.finished == [accumulator.record]
+
+
+async def test_async_intervals_span_consecutive_arrivals_however_they_were_read(ticks: list[float]) -> None:
+    proxy, accumulator, handler = async_proxy(AsyncFakeStream(["a", "b", "c", "d"]))
+    record = accumulator.record
+    record.start_time = 0.0
+    iterator = aiter(proxy)
+    assert await anext(iterator) == "a"
+    assert await proxy.__anext__() == "b"
+    assert await anext(iterator) == "c"
+    assert [chunk async for chunk in iterator] == ["d"]
+    assert accumulator.chunks == ["a", "b", "c", "d"]
+    assert record.time_to_first_chunk == 1.0
+    assert record.chunk_intervals == [1.0, 2.0, 4.0]
+    assert handler.finished == [record]
+
+
+async def test_async_without_the_chunk_metric_only_the_first_chunk_is_timed(ticks: list[float]) -> None:
+    proxy, accumulator, handler = async_proxy(AsyncFakeStream(CHUNKS), chunk_timing=False)
+    accumulator.record.start_time = 0.0
+    assert [chunk async for chunk in proxy] == CHUNKS
+    assert ticks == [1.0]
+    assert accumulator.record.time_to_first_chunk == 1.0
+    assert accumulator.record.chunk_intervals is None
+    assert handler.finished == [accumulator.record]
+
+
+async def test_async_empty_stream_finishes_once() -> None:
+    proxy, accumulator, handler = async_proxy(AsyncFakeStream([]))
+    assert [chunk async for chunk in proxy] == []
+    assert handler.finished == [accumulator.record]
+    assert accumulator.record.time_to_first_chunk is None
+
+
+async def test_async_iterator_kept_alone_ends_the_span_at_the_end() -> None:
+    proxy, accumulator, handler = async_proxy(AsyncFakeStream(CHUNKS))
+    iterator = aiter(proxy)
+    del proxy
+    gc.collect()
+    assert await anext(iterator) == "a"
+    gc.collect()
+    assert handler.ends == 0
+    assert [chunk async for chunk in iterator] == ["b", "c"]
+    assert handler.finished == [accumulator.record]
+
+
+async def test_async_reader_interrupted_mid_loop_fails_once_with_the_same_exception() -> None:
+    proxy, accumulator, handler = async_proxy(AsyncFakeStream(CHUNKS), InterruptedAtB)
+    with pytest.raises(Interrupted) as raised:
+        async for _ in proxy:
+            pass
+    assert handler.failed == [(accumulator.record, raised.value)]
+    assert handler.finished == []

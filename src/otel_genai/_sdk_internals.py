@@ -20,7 +20,9 @@ import inspect
 import logging
 import math
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Sequence, Sized
+from functools import partial
 from time import time_ns
 from typing import Any
 
@@ -235,26 +237,82 @@ def _takes(function: Callable[..., Any], parameter: str) -> bool:
 
 # Where a synchronous SDK instrument sends its measurements: the consumer (with the exemplar filter in its
 # SDK configuration), one storage per metric reader, and per storage the view matches of the instrument, each
-# keeping one aggregation per attribute set.
+# keeping one aggregation per attribute set. The instruments of one meter share its consumer and its
+# configuration (which says whether the meter is on).
 _CONSUMER, _STORAGES, _SDK_CONFIG = "_measurement_consumer", "_reader_storages", "_sdk_config"
 _MATCHES, _AGGREGATIONS = "_get_or_init_view_instrument_match", "_attributes_aggregation"
+_METER_CONFIG, _IS_ENABLED = "_meter_config", "_is_enabled"
 _ROUTES_PER_HISTOGRAM = 1024  # attribute sets remembered per histogram; more take the public path
 _PUBLIC = object()  # an attribute set whose values always take the public path
+
+
+def _context_only_filters() -> tuple[type, ...]:
+    """The SDK's own exemplar filters: each decides on the measurement's context alone (always, never, or
+    whether its span is sampled), so one decision serves every value recorded with one context. Any other
+    filter, a subclass of these included, is asked for each value."""
+    try:
+        from opentelemetry.sdk.metrics import (
+            AlwaysOffExemplarFilter,
+            AlwaysOnExemplarFilter,
+            TraceBasedExemplarFilter,
+        )
+    except ImportError:  # pragma: no cover - part of every supported SDK
+        return ()
+    return AlwaysOffExemplarFilter, AlwaysOnExemplarFilter, TraceBasedExemplarFilter
+
+
+def _aligned_exemplar_boundaries(aggregation: Any) -> Sequence[float] | None:
+    """The bucket boundaries of an aggregation whose exemplar reservoir is the SDK's histogram default
+    (``AlignedHistogramBucketExemplarReservoir``: it keeps the last measurement offered per bucket); None
+    for any other reservoir, which is offered every value."""
+    try:
+        from opentelemetry.sdk.metrics._internal.exemplar import AlignedHistogramBucketExemplarReservoir
+    except ImportError:
+        return None
+    reservoir = getattr(aggregation, "_reservoir", None)
+    if type(reservoir) is not AlignedHistogramBucketExemplarReservoir:
+        return None
+    boundaries = getattr(reservoir, "_boundaries", None)
+    return tuple(boundaries) if isinstance(boundaries, Sequence) else None
+
+
+def _last_of_each_bucket(values: Sequence[float], boundaries: Sequence[float]) -> set[int]:
+    """The positions of the values an aligned reservoir would keep from this batch: the last valid value of
+    each bucket (a value lands in the first bucket whose upper boundary is not below it)."""
+    if all(map(math.isfinite, values)) and min(values) >= 0:  # the usual batch: every value valid
+        buckets = map(partial(bisect_left, boundaries), values)
+        return set(dict(zip(buckets, range(len(values)), strict=True)).values())
+    last: dict[int, int] = {}
+    for position, value in enumerate(values):
+        if value >= 0 and math.isfinite(value):
+            last[bisect_left(boundaries, value)] = position
+    return set(last.values())
 
 
 class _Route:
     """The aggregations the SDK files one attribute set under, and what each measurement needs besides."""
 
-    __slots__ = ("aggregations", "attributes", "should_sample", "storages", "template")
+    __slots__ = (
+        "aggregations",
+        "attributes",
+        "decides_on_context",
+        "exemplar_boundaries",
+        "fields",
+        "measurement_class",
+        "should_sample",
+        "storages",
+    )
 
-    def __init__(self, template: Any, should_sample: Any, aggregations: list[Any], storages: Any) -> None:
-        self.template = template  # a measurement the SDK built (its cleaned attributes among its fields)
+    def __init__(self, template: Any, exemplar_filter: Any, aggregations: list[Any], storages: Any) -> None:
+        # a measurement the SDK built: each value's copies its fields (the cleaned attributes among them)
+        self.measurement_class, self.fields = type(template), template.__dict__
         self.attributes = template.attributes
-        self.should_sample = should_sample  # the SDK's exemplar filter
+        self.should_sample = exemplar_filter.should_sample
+        self.decides_on_context = type(exemplar_filter) in _context_only_filters()
         self.aggregations = aggregations
-        self.storages = (
-            storages  # the consumer's reader storages when found (replaced when a reader is added)
-        )
+        # per aggregation, the boundaries of its aligned exemplar reservoir (None: another reservoir)
+        self.exemplar_boundaries = tuple(_aligned_exemplar_boundaries(a) for a in aggregations)
+        self.storages = storages  # the consumer's reader storages (replaced when a reader is added)
 
 
 class HistogramRecorder:
@@ -266,11 +324,11 @@ class HistogramRecorder:
     again (one per model and server; all of a stream's ``time_per_output_chunk`` values share one). The first
     value of a set goes through the public ``record``, which creates the aggregation under the SDK's own
     rules (views, cardinality limit); the route it took is kept, and later values of that set go straight to
-    those aggregations, each with its own measurement (value, time, context) and the SDK's exemplar filter
-    asked for each: the exported points and exemplars are the ones the public calls give. Whenever the SDK is
-    set up otherwise (delta temporality, a view that picks attributes, an overflowed attribute set, a disabled
-    meter, a non-SDK meter), a value is invalid or unhashable, or the SDK lays its objects out differently,
-    the public ``record`` it is.
+    those aggregations, each with its own measurement (value, time, context) and the SDK's exemplar decision
+    (asked once per context of the SDK's own filters, per value of any other): the exported points and
+    exemplars are the ones the public calls give. Whenever the SDK is set up otherwise (delta temporality, a
+    view that picks attributes, an overflowed attribute set, a disabled meter, a non-SDK meter), a value is
+    invalid or unhashable, or the SDK lays its objects out differently, the public ``record`` it is.
     """
 
     __slots__ = ("_routes", "histogram")
@@ -280,14 +338,19 @@ class HistogramRecorder:
         self._routes: dict[Any, Any] = {}
 
     def record(self, value: float, attributes: dict[str, Any], context: Any = None) -> None:
-        self.record_values((value,), attributes, context)
+        self._record((value,), attributes, _route_key(attributes), context)
 
     def record_values(self, values: Sequence[float], attributes: dict[str, Any], context: Any = None) -> None:
         """Each value as one ``record`` with these attributes and context (a stream's chunk intervals)."""
-        if not values:
-            return
+        if values:
+            self._record(values, attributes, _route_key(attributes), context)
+
+    def route_of(self, key: Any) -> Any:
+        """The route remembered for the attribute set of this ``_route_key`` (None: not yet found)."""
+        return self._routes.get(key) if key is not None else _PUBLIC
+
+    def _record(self, values: Sequence[float], attributes: dict[str, Any], key: Any, context: Any) -> None:
         histogram = self.histogram
-        key = _route_key(attributes)
         route = self._routes.get(key) if key is not None else _PUBLIC
         first = 0
         if route is None:  # a new attribute set: the public path, then remember where it went
@@ -305,26 +368,119 @@ class HistogramRecorder:
             for value in values[first:]:
                 histogram.record(value, attributes, context=context)
             return
-        _aggregate(route, histogram, values[first:], attributes, context or get_current())
+        _aggregate(route, histogram, values[first:], attributes, context or get_current(), None)
 
 
-def _aggregate(route: _Route, histogram: Any, values: Sequence[float], attributes: Any, context: Any) -> None:
-    new_measurement, set_field = object.__new__, object.__setattr__
-    measurement_class, fields = type(route.template), route.template.__dict__
+class _Target:
+    """One histogram and one attribute set of a ``RecordPlan``."""
+
+    __slots__ = ("attributes", "histogram", "key", "many", "recorder", "route")
+
+    def __init__(self, recorder: HistogramRecorder, attributes: dict[str, Any], many: bool) -> None:
+        self.recorder, self.histogram, self.attributes = recorder, recorder.histogram, attributes
+        self.many = many  # given a sequence of values per call, not one value
+        self.key = _route_key(attributes)
+        self.route: Any = None  # the recorder's route for this set, once it has one
+
+
+class RecordPlan:
+    """Where the values of one kind of call go: for each histogram, the attribute set it records them with.
+
+    A call records a few values (duration, tokens, cost, a stream's timings), each with an attribute set
+    that only depends on what identifies the call (operation, model, server, scope, error): the caller
+    builds those sets once per kind of call and keeps the plan, so a call seen before builds no attribute
+    set and no key. Per call, the plan checks once that the meter is on and its readers are the ones the
+    routes were found with (the histograms share one meter), and makes the exemplar decision of the SDK's
+    own filters once for the call's context; each value is still its own measurement, aggregated where its
+    set's route leads. A set without a usable route (not seen yet, always public, or found before a reader
+    was added) goes through its ``HistogramRecorder``, which finds it again.
+    """
+
+    __slots__ = ("_consumer", "_enabled", "_targets")
+
+    def __init__(self, targets: Sequence[tuple[HistogramRecorder, dict[str, Any], bool]]) -> None:
+        self._targets = tuple(_Target(recorder, attributes, many) for recorder, attributes, many in targets)
+        histograms = [target.histogram for target in self._targets]
+        first = histograms[0] if histograms else None
+        consumer, config = getattr(first, _CONSUMER, None), getattr(first, _METER_CONFIG, None)
+        shared = all(
+            getattr(histogram, _CONSUMER, None) is consumer
+            and getattr(histogram, _METER_CONFIG, None) is config
+            for histogram in histograms
+        )
+        # histograms of several meters: no route is ever current, each set goes through its recorder
+        self._consumer = consumer if shared else None
+        self._enabled = getattr(first, _IS_ENABLED, None)  # releases before meter configuration lack it
+
+    def record(self, values: Sequence[Any], context: Any = None) -> None:
+        """``values[i]`` into the i-th histogram (None: nothing; a sequence for one given many values), each
+        value as one ``record`` with that histogram's attribute set and ``context``."""
+        storages = self._current_storages()
+        context = context or get_current()
+        sample = None  # the exemplar decision for this context, once the SDK's own filter made it
+        for target, value in zip(self._targets, values, strict=False):
+            if value is None:
+                continue
+            batch = value if target.many else (value,)
+            route = target.route
+            if type(route) is _Route and route.storages is storages:
+                sample = _aggregate(route, target.histogram, batch, target.attributes, context, sample)
+            elif route is _PUBLIC:
+                for one in batch:
+                    target.histogram.record(one, target.attributes, context=context)
+            else:  # not found yet, or found before a reader was added or the meter turned off
+                target.recorder._record(batch, target.attributes, target.key, context)
+                target.route = target.recorder.route_of(target.key)
+
+    def _current_storages(self) -> Any:
+        """The reader storages of the meter's consumer; None while the meter is off."""
+        enabled = self._enabled
+        if enabled is not None and not enabled():
+            return None
+        return getattr(self._consumer, _STORAGES, None)
+
+
+def _aggregate(
+    route: _Route, histogram: Any, values: Sequence[float], attributes: Any, context: Any, sample: bool | None
+) -> bool | None:
+    """Each value as its own measurement (value, time, context) to the route's aggregations. ``sample`` is
+    the exemplar decision already made for this context (None: none yet); returned for the next values when
+    the filter decides on the context alone."""
+    new_measurement, measurement_class, fields = object.__new__, route.measurement_class, route.fields
     should_sample, aggregations, cleaned = route.should_sample, route.aggregations, route.attributes
-    for value in values:
+    once = route.decides_on_context
+    if not once:
+        sample = None
+    # Several values with one context, one decision: an aligned reservoir keeps only the last value offered
+    # per bucket, so only those are offered (a stream's chunk intervals: a few offers instead of ~50). The
+    # exported exemplars are the same; only a collection running on another thread in the middle of this
+    # batch could see a bucket's exemplar one batch later.
+    keep: tuple[set[int] | None, ...] | None = None
+    if once and len(values) > 1 and any(b is not None for b in route.exemplar_boundaries):
+        keep = tuple(
+            _last_of_each_bucket(values, b) if b is not None else None for b in route.exemplar_boundaries
+        )
+    for position, value in enumerate(values):
         if not (value >= 0 and math.isfinite(value)):  # the public call warns and drops it
             histogram.record(value, attributes, context=context)
             continue
-        measurement = new_measurement(measurement_class)
-        measurement.__dict__.update(fields)
         now = time_ns()
-        set_field(measurement, "value", value)
-        set_field(measurement, "time_unix_nano", now)
-        set_field(measurement, "context", context)
-        sample = should_sample(value, now, cleaned, context)
-        for aggregation in aggregations:
-            aggregation.aggregate(measurement, sample)
+        measurement = new_measurement(measurement_class)
+        state = measurement.__dict__  # a frozen dataclass: its fields are written where its __init__ does
+        state.update(fields)
+        state["value"] = value
+        state["time_unix_nano"] = now
+        state["context"] = context
+        decision = sample if sample is not None else should_sample(value, now, cleaned, context)
+        if once:
+            sample = decision
+        if keep is None or not decision:
+            for aggregation in aggregations:
+                aggregation.aggregate(measurement, decision)
+        else:
+            for aggregation, kept in zip(aggregations, keep, strict=True):
+                aggregation.aggregate(measurement, kept is None or position in kept)
+    return sample
 
 
 def _route_key(attributes: dict[str, Any]) -> Any:
@@ -342,7 +498,7 @@ def _route_key(attributes: dict[str, Any]) -> Any:
 
 
 def _still_valid(route: _Route, histogram: Any) -> bool:
-    enabled = getattr(histogram, "_is_enabled", None)
+    enabled = getattr(histogram, _IS_ENABLED, None)
     if enabled is not None and not enabled():
         return False
     return getattr(getattr(histogram, _CONSUMER, None), _STORAGES, None) is route.storages
@@ -359,11 +515,11 @@ def _find_route(histogram: Any, attributes: dict[str, Any]) -> Any:
     if not isinstance(histogram, Histogram):
         return _PUBLIC  # the API's no-op or proxy instrument: nothing to aggregate here
     try:
-        enabled = getattr(histogram, "_is_enabled", None)  # releases before meter configuration lack it
+        enabled = getattr(histogram, _IS_ENABLED, None)  # releases before meter configuration lack it
         if enabled is not None and not enabled():
             return _PUBLIC
         consumer = getattr(histogram, _CONSUMER)
-        should_sample = getattr(consumer, _SDK_CONFIG).exemplar_filter.should_sample
+        exemplar_filter = getattr(consumer, _SDK_CONFIG).exemplar_filter
         # each measurement made from it gets its own context: the template holds none of a span's
         template = Measurement(0.0, time_ns(), histogram, Context(), attributes)
         if not isinstance(getattr(template, "__dict__", None), dict):
@@ -379,7 +535,7 @@ def _find_route(histogram: Any, attributes: dict[str, Any]) -> Any:
                 if aggregation is None:
                     return _PUBLIC  # over the cardinality limit: the SDK's overflow set took the first value
                 aggregations.append(aggregation)
-        return _Route(template, should_sample, aggregations, storages)
+        return _Route(template, exemplar_filter, aggregations, storages)
     except AttributeError:
         _unsupported(
             "synchronous instrument internals (_measurement_consumer, view matches, aggregations)",

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 # the module starts with ``# type: ignore``: to mypy it has no names
+from opentelemetry import context as otel_context
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 from wrapt import register_post_import_hook, wrap_function_wrapper
@@ -474,9 +475,10 @@ def _start(
         return None, None
     if record is None:
         return None, None
-    if isinstance(record, (Inference, Embedding)) and reader.handler.owning_model_call() is not None:
+    current = otel_context.get_current()
+    if isinstance(record, (Inference, Embedding)) and reader.handler.owning_model_call(current) is not None:
         return None, None  # a provider SDK call LiteLLM makes: its span already stands for this call
-    token = reader.handler.start(record)
+    token = reader.handler.start(record, current)
     if reader.handler.wants_content(record):
         try:
             reader.capture_request(record, arguments)

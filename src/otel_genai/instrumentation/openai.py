@@ -395,8 +395,9 @@ class ChatStreamAccumulator(StreamAccumulator):
             delta = choice.delta
             if delta is not None:
                 if self.capture:
-                    if delta.content:
-                        state.text.append(delta.content)
+                    content = delta.content
+                    if content:
+                        state.text.append(content)
                     refusal = getattr(delta, "refusal", None)  # newer SDKs only
                     if refusal:
                         state.refusal.append(refusal)
@@ -438,19 +439,17 @@ class ChatStreamAccumulator(StreamAccumulator):
             return
         states = [self.choices[i] for i in sorted(self.choices)]
         record.finish_reasons = [s.finish_reason or "error" for s in states]
-        tool_calls = [call for s in states for _, call in sorted(s.tool_calls.items())]
+        # each choice's calls in their index order, put in order once for both the record and the content
+        calls = [[call for _, call in sorted(s.tool_calls.items())] if s.tool_calls else [] for s in states]
+        tool_calls = [call for choice_calls in calls for call in choice_calls]
         if tool_calls:
             record.tool_calls = tool_calls
         if self.capture:
             record.output_messages = [
                 chat_output_message(
-                    "".join(s.text),
-                    "".join(s.refusal),
-                    "".join(s.reasoning),
-                    [c for _, c in sorted(s.tool_calls.items())],
-                    s.finish_reason,
+                    "".join(s.text), "".join(s.refusal), "".join(s.reasoning), choice_calls, s.finish_reason
                 )
-                for s in states
+                for s, choice_calls in zip(states, calls, strict=True)
             ]
 
 

@@ -92,13 +92,16 @@ class LLMOps:
 
     # --- span start --------------------------------------------------------------------------------
 
-    def begin(self, record: Invocation) -> dict[str, Any] | None:
-        """The request's scope onto the record; the attributes its span starts with (None: nothing)."""
+    def begin(self, record: Invocation, current: otel_context.Context | None = None) -> dict[str, Any] | None:
+        """The request's scope onto the record; the attributes its span starts with (None: nothing).
+        ``current``: the context the call runs in, when the caller has it already."""
         if is_database_call(record):
             return None  # a store call is a database operation, not a GenAI one: its retrieval carries these
-        scope = otel_context.get_value(SCOPE_KEY)
+        if current is None:
+            current = otel_context.get_current()
+        scope = current.get(SCOPE_KEY)
         if scope is None:
-            entries = otel_baggage.get_all()
+            entries = otel_baggage.get_all(current)
             if entries:
                 scope = self._baggage_scope(entries)
         derived = self._default if not isinstance(scope, Scope) else self.derive(scope)

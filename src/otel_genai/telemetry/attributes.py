@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from opentelemetry.trace import Span, SpanKind
 
 from otel_genai import semconv as sc
-from otel_genai.telemetry.content import limit_parts, parse_json_arguments, to_json
+from otel_genai.telemetry.content import limit_parts, parse_json_arguments, parts_json, to_json
 from otel_genai.telemetry.metrics import database_attributes, operation_attributes, present
 from otel_genai.telemetry.records import (
     AgentInvocation,
@@ -132,7 +132,7 @@ class InferenceMapping(RecordMapping[Inference]):
                 attributes[sc.OTEL_GENAI_RESPONSE_TOOL_CALL_IDS] = ids
 
     def span_content(self, record: Inference, limit: int | None) -> dict[str, str]:
-        return {name: to_json(limit_parts(value, limit)) for name, value in _content_fields(record) if value}
+        return {name: parts_json(value, limit) for name, value in _content_fields(record) if value}
 
     def event(self, record: Inference, limit: int | None) -> dict[str, Any]:
         attributes = super().event(record, limit)
@@ -282,7 +282,7 @@ class AgentMapping(RecordMapping[AgentInvocation]):
             (sc.GEN_AI_SYSTEM_INSTRUCTIONS, record.system_instructions),
             (sc.GEN_AI_TOOL_DEFINITIONS, record.tool_definitions),
         )
-        return {name: to_json(limit_parts(value, limit)) for name, value in fields if value}
+        return {name: parts_json(value, limit) for name, value in fields if value}
 
 
 class WorkflowMapping(RecordMapping[WorkflowInvocation]):
@@ -318,7 +318,7 @@ class WorkflowMapping(RecordMapping[WorkflowInvocation]):
             (sc.GEN_AI_INPUT_MESSAGES, record.input_messages),
             (sc.GEN_AI_OUTPUT_MESSAGES, record.output_messages),
         )
-        return {name: to_json(limit_parts(value, limit)) for name, value in fields if value}
+        return {name: parts_json(value, limit) for name, value in fields if value}
 
 
 _MAPPINGS: dict[type, RecordMapping[Any]] = {
@@ -401,21 +401,24 @@ def _content_fields(record: Inference) -> tuple[tuple[str, list[Any] | None], ..
     )
 
 
-def _inference_request_fields(record: Inference) -> Iterator[tuple[str, Any]]:
-    yield sc.GEN_AI_REQUEST_TEMPERATURE, record.temperature
-    yield sc.GEN_AI_REQUEST_TOP_P, record.top_p
-    yield sc.GEN_AI_REQUEST_TOP_K, record.top_k
-    yield sc.GEN_AI_REQUEST_MAX_TOKENS, record.max_tokens
-    yield sc.GEN_AI_REQUEST_SEED, record.seed
-    yield sc.GEN_AI_REQUEST_STOP_SEQUENCES, record.stop_sequences
-    yield sc.GEN_AI_REQUEST_FREQUENCY_PENALTY, record.frequency_penalty
-    yield sc.GEN_AI_REQUEST_PRESENCE_PENALTY, record.presence_penalty
-    if record.choice_count is not None and record.choice_count != 1:
-        yield sc.GEN_AI_REQUEST_CHOICE_COUNT, record.choice_count
-    yield sc.GEN_AI_OUTPUT_TYPE, record.output_type
-    yield sc.GEN_AI_REQUEST_REASONING_LEVEL, record.reasoning_level
-    yield sc.GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID, record.previous_response_id
-    yield sc.GEN_AI_CONVERSATION_ID, record.conversation_id
+def _inference_request_fields(record: Inference) -> tuple[tuple[str, Any], ...]:
+    """The request's parameters (one tuple: a generator would be resumed thirteen times per call)."""
+    choice_count = record.choice_count if record.choice_count != 1 else None
+    return (
+        (sc.GEN_AI_REQUEST_TEMPERATURE, record.temperature),
+        (sc.GEN_AI_REQUEST_TOP_P, record.top_p),
+        (sc.GEN_AI_REQUEST_TOP_K, record.top_k),
+        (sc.GEN_AI_REQUEST_MAX_TOKENS, record.max_tokens),
+        (sc.GEN_AI_REQUEST_SEED, record.seed),
+        (sc.GEN_AI_REQUEST_STOP_SEQUENCES, record.stop_sequences),
+        (sc.GEN_AI_REQUEST_FREQUENCY_PENALTY, record.frequency_penalty),
+        (sc.GEN_AI_REQUEST_PRESENCE_PENALTY, record.presence_penalty),
+        (sc.GEN_AI_REQUEST_CHOICE_COUNT, choice_count),
+        (sc.GEN_AI_OUTPUT_TYPE, record.output_type),
+        (sc.GEN_AI_REQUEST_REASONING_LEVEL, record.reasoning_level),
+        (sc.GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID, record.previous_response_id),
+        (sc.GEN_AI_CONVERSATION_ID, record.conversation_id),
+    )
 
 
 def _usage(record: Inference | AgentInvocation) -> tuple[tuple[str, Any], ...]:

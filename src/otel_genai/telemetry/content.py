@@ -344,3 +344,13 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 def to_json(value: Any) -> str:
     """Compact JSON; anything the encoder cannot handle becomes its ``str()``."""
     return _ENCODER.encode(value)
+
+
+def parts_json(messages: list[Any], limit: int | None) -> str:
+    """``to_json(limit_parts(messages, limit))``, walking the parts only when the JSON is longer than
+    ``limit``: a string longer than the limit makes the JSON longer still (escapes only lengthen it), so a
+    short JSON has nothing to cut."""
+    text = _ENCODER.encode(messages)
+    if limit and len(text) > limit:
+        text = _ENCODER.encode(limit_parts(messages, limit))
+    return text

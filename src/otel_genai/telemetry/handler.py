@@ -15,6 +15,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import Span, TracerProvider
@@ -113,35 +114,41 @@ class TelemetryHandler:
 
     # --- lifecycle -----------------------------------------------------------------------------
 
-    def start(self, record: Invocation) -> object | None:
-        """Start the record's span and make it current; returns the token for ``detach``."""
+    def start(self, record: Invocation, current: Context | None = None) -> object | None:
+        """Start the record's span and make it current; returns the token for ``detach``. ``current``: the
+        context the call runs in, when the caller has it already (every lookup here reads that one)."""
         try:
+            if current is None:
+                current = otel_context.get_current()
             if is_database_call(record):
                 enclosing = self.active_retrieval()
                 if enclosing is not None:
                     enclosing.store_calls.append(record)
-            scoped = self.llmops.begin(record)  # release, prompt and attribution (llmops/engine.py)
+            scoped = self.llmops.begin(record, current)  # release, prompt and attribution (llmops/engine.py)
             mapping = mapping_for(record)
             attributes = mapping.start(record)
             if scoped:
                 attributes.update(scoped)
             record.span = self._tracer.start_span(
-                mapping.span_name(record), kind=mapping.span_kind(record), attributes=attributes
+                mapping.span_name(record),
+                context=current,
+                kind=mapping.span_kind(record),
+                attributes=attributes,
             )
             record.start_time = _clock()
-            context = trace.set_span_in_context(record.span)
+            context = trace.set_span_in_context(record.span, current)
             if isinstance(record, Retrieval):
                 context = otel_context.set_value(_RETRIEVAL_KEY, record, context)
             elif isinstance(record, ToolExecution):
                 context = otel_context.set_value(_TOOL_KEY, record, context)
             elif isinstance(record, Inference):
-                record.agents = otel_context.get_value(_AGENTS_KEY) or ()  # type: ignore[assignment]
+                record.agents = current.get(_AGENTS_KEY) or ()  # type: ignore[assignment]
                 if self.online is not None:
                     record.evaluate = self.online.sampled()
-                if otel_context.get_value(_JUDGING_KEY) is True:
+                if current.get(_JUDGING_KEY) is True:
                     record.span.set_attribute(sc.OTEL_GENAI_EVALUATION_JUDGE, True)
             elif isinstance(record, AgentInvocation):
-                outer: Any = otel_context.get_value(_AGENTS_KEY) or ()
+                outer: Any = current.get(_AGENTS_KEY) or ()
                 context = otel_context.set_value(_AGENTS_KEY, (*outer, record), context)
             return otel_context.attach(context)
         except Exception:
@@ -163,10 +170,11 @@ class TelemetryHandler:
         return record if trace.get_current_span() is record.span else None
 
     @staticmethod
-    def owning_model_call() -> Invocation | None:
-        """The model call of a routing library (LiteLLM) this call is made inside, if any: a provider SDK
-        call there is part of it, not a call of its own."""
-        record = otel_context.get_value(_MODEL_CALL_KEY)
+    def owning_model_call(current: Context | None = None) -> Invocation | None:
+        """The model call of a routing library (LiteLLM) this call is made inside (``current``: the call's
+        context, when the caller has it), if any: a provider SDK call there is part of it, not a call of its
+        own."""
+        record = otel_context.get_value(_MODEL_CALL_KEY, current)
         return record if isinstance(record, Invocation) and record.span is not None else None
 
     @staticmethod

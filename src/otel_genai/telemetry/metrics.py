@@ -6,7 +6,10 @@ Recorded on the calling thread when a span ends. The SDK cleans and hashes the a
 records the same few attribute sets again and again (all of a stream's intervals share one), so each
 histogram is wrapped in an ``_sdk_internals.HistogramRecorder``: a set's first value through
 ``Histogram.record``, later ones straight to the aggregations it reached (the same exported points and
-exemplars, about a third of the cost). The chunk metric can still be turned off
+exemplars, about a third of the cost). A model call's attribute sets (duration, tokens, cost, a stream's
+timings) depend only on what identifies the call (model, server, scope, error), so they are built once per
+kind of call into an ``_sdk_internals.RecordPlan``, which also checks the meter and makes the SDK's exemplar
+decision once per call instead of once per value. The chunk metric can still be turned off
 (``OTEL_GENAI_CHUNK_TIMING_METRIC=false``). We tried a background thread for all of this: it lowered the
 median latency of a call but not the CPU it costs, and added GIL stalls; see ``docs/architecture.md``.
 """
@@ -19,7 +22,7 @@ from opentelemetry.metrics import MeterProvider, get_meter
 from opentelemetry.trace import Span, set_span_in_context
 
 from otel_genai import semconv as sc
-from otel_genai._sdk_internals import HistogramRecorder
+from otel_genai._sdk_internals import HistogramRecorder, RecordPlan
 from otel_genai.telemetry.records import (
     AgentInvocation,
     Inference,
@@ -31,6 +34,11 @@ from otel_genai.telemetry.records import (
     is_database_call,
 )
 from otel_genai.version import __version__
+
+# Kinds of call (model, server, scope, error...) whose attribute sets are kept, per GenAIMetrics; calls of
+# more kinds build theirs each time.
+_PLANS = 1024
+_NO_ATTRIBUTES: dict[str, Any] = {}
 
 
 def operation_attributes(record: Invocation) -> dict[str, Any]:
@@ -112,6 +120,7 @@ class GenAIMetrics:
             "Duration of database client operations.",
             sc.DB_DURATION_BUCKETS,
         )
+        self._plans: dict[tuple[Any, ...], tuple[RecordPlan, dict[str, Any]]] = {}
 
     def record(self, record: Invocation, duration: float, span: Span | None = None) -> None:
         """Record one finished invocation; the span's context lets trace-based exemplars point at it."""
@@ -119,7 +128,7 @@ class GenAIMetrics:
         if is_database_call(record):
             self._db_duration.record(duration, database_attributes(record), context)
             return
-        scope = record.scope  # llmops.engine.Derived: release (all metrics); tenant, feature, prompt (spend)
+        scope = record.scope
         if isinstance(record, (AgentInvocation, WorkflowInvocation)):
             self._record_invocation(record, duration, scope, context)
             return
@@ -129,6 +138,48 @@ class GenAIMetrics:
                 tool_attributes.update(scope.metric)
             self._tool_duration.record(duration, tool_attributes, context)
             return
+        outcome = record.outcome  # llmops.engine.Outcome: cost and drift
+        cost = outcome.cost if outcome is not None else None
+        plan, attributes = self._plan(record, cost.currency if cost is not None else None)
+        if record.error_type:
+            values: tuple[Any, ...] = (duration,)
+        else:
+            amount = cost.amount if cost is not None else None
+            if isinstance(record, Inference):
+                chunks = record.chunk_intervals or None  # collected only when the metric is on
+                values = (
+                    duration,
+                    record.input_tokens,
+                    amount,
+                    record.output_tokens,
+                    record.time_to_first_chunk,
+                    chunks,
+                )
+            else:
+                values = (duration, record.input_tokens, amount)
+        plan.record(values, context)
+        if outcome is not None and outcome.drift:
+            self._record_drift(outcome.drift, attributes)
+
+    def _plan(self, record: Invocation, currency: Any) -> tuple[RecordPlan, dict[str, Any]]:
+        """The plan of the calls like this one (the same attribute sets), made on the first; and the
+        duration's attributes. Past ``_PLANS`` kinds of call, or with an unhashable attribute value, one for
+        this call only (each set then found by its recorder, as before plans)."""
+        key = _plan_key(record, currency)
+        try:
+            known = self._plans.get(key)
+        except TypeError:  # a list among the attribute values
+            return self._new_plan(record, currency)
+        if known is None:
+            known = self._new_plan(record, currency)
+            if len(self._plans) < _PLANS:
+                self._plans[key] = known
+        return known
+
+    def _new_plan(self, record: Invocation, currency: Any) -> tuple[RecordPlan, dict[str, Any]]:
+        """Each histogram a call like this one records into, with its attribute set: duration, input
+        tokens, cost, then for a chat call output tokens and a stream's time to first chunk and per chunk."""
+        scope = record.scope  # llmops.engine.Derived: release (all metrics); tenant, feature, prompt (spend)
         attributes = operation_attributes(record)
         if scope is not None and scope.metric:
             attributes.update(scope.metric)
@@ -140,36 +191,24 @@ class GenAIMetrics:
             attributes.update(record.metric_attributes)
         if record.error_type:
             attributes[sc.ERROR_TYPE] = record.error_type
-        self._duration.record(duration, attributes, context)
-        outcome = record.outcome  # llmops.engine.Outcome: cost and drift
-        if outcome is not None and outcome.drift:
-            self._record_drift(outcome.drift, attributes)
-        if record.error_type:
-            return
-
+            return RecordPlan([(self._duration, attributes, False)]), attributes
         spend = {**attributes, **scope.spend} if scope is not None and scope.spend else attributes
-        if record.input_tokens is not None:
-            input_attributes = {**spend, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
-            self._token_usage.record(record.input_tokens, input_attributes, context)
-        if outcome is not None and outcome.cost is not None:
-            cost = outcome.cost
-            cost_attributes = {**spend, sc.GEN_AI_USAGE_COST_CURRENCY: cost.currency}
-            self._cost.record(cost.amount, cost_attributes, context)
-        if not isinstance(record, Inference):
-            return
-        if record.output_tokens is not None:
-            output_attributes = {**spend, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
-            self._token_usage.record(record.output_tokens, output_attributes, context)
-        if record.time_to_first_chunk is None and not record.chunk_intervals:
-            return
-        # The conventions add the provider refinements (openai.*) to token and duration metrics only.
-        chunk_attributes = attributes
-        if record.metric_attributes:
-            chunk_attributes = {k: v for k, v in attributes.items() if k not in record.metric_attributes}
-        if record.time_to_first_chunk is not None:
-            self._time_to_first_chunk.record(record.time_to_first_chunk, chunk_attributes, context)
-        if record.chunk_intervals:  # collected only when the metric is on
-            self._time_per_output_chunk.record_values(record.chunk_intervals, chunk_attributes, context)
+        targets = [
+            (self._duration, attributes, False),
+            (self._token_usage, {**spend, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}, False),
+            (self._cost, {**spend, sc.GEN_AI_USAGE_COST_CURRENCY: currency}, False),
+        ]
+        if isinstance(record, Inference):
+            # The conventions add the provider refinements (openai.*) to token and duration metrics only.
+            chunk_attributes = attributes
+            if record.metric_attributes:
+                chunk_attributes = {k: v for k, v in attributes.items() if k not in record.metric_attributes}
+            targets += [
+                (self._token_usage, {**spend, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}, False),
+                (self._time_to_first_chunk, chunk_attributes, False),
+                (self._time_per_output_chunk, chunk_attributes, True),
+            ]
+        return RecordPlan(targets), attributes
 
     def _record_invocation(
         self, record: AgentInvocation | WorkflowInvocation, duration: float, scope: Any, context: Any
@@ -212,6 +251,31 @@ class GenAIMetrics:
         }
         for kind in kinds:
             self._drift.add(1, {**base, sc.OTEL_GENAI_RELEASE_DRIFT_KIND: kind})
+
+
+def _plan_key(record: Invocation, currency: Any) -> tuple[Any, ...]:
+    """All that a model call's metric attribute sets depend on, told apart as the SDK tells attribute values
+    apart (``True`` from ``1``: each value's type is part of the key). The scope's metric and spend
+    attributes count by value: ``llmops`` derives them once per scope object, but a request that opens its
+    own scope (a tenant, a user) makes a new one."""
+    scope = record.scope
+    scoped, spend = (scope.metric, scope.spend) if scope is not None else (_NO_ATTRIBUTES, _NO_ATTRIBUTES)
+    refinements = record.metric_attributes
+    values = (
+        record.operation,
+        record.provider,
+        record.request_model,
+        record.server_address,
+        record.server_port,
+        record.response_model,
+        record.error_type,
+        record.db_system if isinstance(record, Retrieval) else None,
+        currency,
+        *refinements.values(),
+        *scoped.values(),
+        *spend.values(),
+    )
+    return type(record), tuple(refinements), tuple(scoped), tuple(spend), values, tuple(map(type, values))
 
 
 def present(*pairs: tuple[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import timeit
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import wrapt
@@ -42,6 +42,7 @@ class StreamAccumulator:
         self._intervals: list[float] | None = [] if handler.chunk_timing else None
 
     def observe(self, chunk: Any) -> None:
+        """One chunk arrived: note when (the first one always, later ones for the chunk metric), read it."""
         last = self._last
         if last is None:
             now = self._last = _clock()
@@ -54,7 +55,72 @@ class StreamAccumulator:
         try:
             self.on_chunk(chunk)
         except Exception:
-            logger.debug("otel_genai: could not read a stream chunk", exc_info=True)
+            _unreadable()
+
+    def observing(self, stream: Iterable[Any], proxy: object) -> Iterator[Any]:
+        """``stream``'s chunks, each observed, and the span ended however the iteration ends: a proxy's
+        ``__iter__``. After the first chunk, ``observe`` is unrolled into the loop: one call per chunk
+        (``on_chunk``), and a clock read only for the chunk metric. ``proxy`` is held by the generator so
+        that an application keeping only the iterator (``for chunk in client...create(stream=True)``)
+        does not have the proxy collected, and the span ended, mid-stream."""
+        try:
+            chunks = iter(stream)
+            if self._last is None:  # else ``__next__`` saw the first chunk already
+                for chunk in chunks:
+                    self.observe(chunk)
+                    yield chunk
+                    break
+            if self._last is not None:  # an empty stream is not asked again once it said so
+                on_chunk = self.on_chunk
+                intervals = self._intervals
+                for chunk in chunks:
+                    if intervals is not None:
+                        # ``_last`` read afresh: ``__next__`` may have observed a chunk while this loop waited
+                        now = _clock()
+                        intervals.append(now - self._last)
+                        self._last = now
+                    try:
+                        on_chunk(chunk)
+                    except Exception:
+                        _unreadable()
+                    yield chunk
+        except GeneratorExit:
+            self.finish()
+            raise
+        except BaseException as error:
+            self.fail(error)
+            raise
+        self.finish()
+
+    async def observing_async(self, stream: AsyncIterable[Any], proxy: object) -> AsyncIterator[Any]:
+        """``observing`` for ``async for``."""
+        try:
+            chunks = aiter(stream)
+            if self._last is None:
+                async for chunk in chunks:
+                    self.observe(chunk)
+                    yield chunk
+                    break
+            if self._last is not None:
+                on_chunk = self.on_chunk
+                intervals = self._intervals
+                async for chunk in chunks:
+                    if intervals is not None:
+                        now = _clock()
+                        intervals.append(now - self._last)
+                        self._last = now
+                    try:
+                        on_chunk(chunk)
+                    except Exception:
+                        _unreadable()
+                    yield chunk
+        except GeneratorExit:
+            self.finish()
+            raise
+        except BaseException as error:
+            self.fail(error)
+            raise
+        self.finish()
 
     def on_chunk(self, chunk: Any) -> None:
         """Read one chunk (subclass)."""
@@ -104,18 +170,7 @@ class SyncStreamProxy(_ObjectProxy):
         self._self_accumulator = accumulator
 
     def __iter__(self) -> Iterator[Any]:
-        accumulator = self._self_accumulator
-        try:
-            for chunk in self.__wrapped__:
-                accumulator.observe(chunk)
-                yield chunk
-        except GeneratorExit:
-            accumulator.finish()
-            raise
-        except BaseException as error:
-            accumulator.fail(error)
-            raise
-        accumulator.finish()
+        return self._self_accumulator.observing(self.__wrapped__, self)
 
     def __next__(self) -> Any:
         try:
@@ -165,19 +220,8 @@ class AsyncStreamMethods:
     __wrapped__: Any
     _self_accumulator: StreamAccumulator
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        accumulator = self._self_accumulator
-        try:
-            async for chunk in self.__wrapped__:
-                accumulator.observe(chunk)
-                yield chunk
-        except GeneratorExit:
-            accumulator.finish()
-            raise
-        except BaseException as error:
-            accumulator.fail(error)
-            raise
-        accumulator.finish()
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._self_accumulator.observing_async(self.__wrapped__, self)
 
     async def __anext__(self) -> Any:
         try:
@@ -234,6 +278,10 @@ class AsyncGeneratorProxy(AsyncStreamProxy):
             await self.__wrapped__.aclose()
         finally:
             self._self_accumulator.finish()
+
+
+def _unreadable() -> None:
+    logger.debug("otel_genai: could not read a stream chunk", exc_info=True)
 
 
 def _closing_response(response: Any, accumulator: StreamAccumulator) -> Any:
