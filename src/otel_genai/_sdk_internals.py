@@ -22,7 +22,6 @@ import math
 import threading
 from bisect import bisect_left
 from collections.abc import Callable, Sequence, Sized
-from functools import partial
 from time import time_ns
 from typing import Any
 
@@ -279,13 +278,7 @@ def _aligned_exemplar_boundaries(aggregation: Any) -> Sequence[float] | None:
 def _last_of_each_bucket(values: Sequence[float], boundaries: Sequence[float]) -> set[int]:
     """The positions of the values an aligned reservoir would keep from this batch: the last valid value of
     each bucket (a value lands in the first bucket whose upper boundary is not below it)."""
-    if all(map(math.isfinite, values)) and min(values) >= 0:  # the usual batch: every value valid
-        buckets = map(partial(bisect_left, boundaries), values)
-        return set(dict(zip(buckets, range(len(values)), strict=True)).values())
-    last: dict[int, int] = {}
-    for position, value in enumerate(values):
-        if value >= 0 and math.isfinite(value):
-            last[bisect_left(boundaries, value)] = position
+    last = {bisect_left(boundaries, v): i for i, v in enumerate(values) if v >= 0 and math.isfinite(v)}
     return set(last.values())
 
 
@@ -361,7 +354,7 @@ class HistogramRecorder:
             if value >= 0 and math.isfinite(value) and len(self._routes) < _ROUTES_PER_HISTOGRAM:
                 route = self._routes[key] = _find_route(histogram, attributes)
             first = 1
-        elif isinstance(route, _Route) and not _still_valid(route, histogram):
+        elif isinstance(route, _Route) and _live_storages(histogram) is not route.storages:
             self._routes.pop(key, None)  # a reader added since, a meter turned off: find it again next time
             route = _PUBLIC
         if not isinstance(route, _Route):  # _PUBLIC
@@ -396,7 +389,7 @@ class RecordPlan:
     was added) goes through its ``HistogramRecorder``, which finds it again.
     """
 
-    __slots__ = ("_consumer", "_enabled", "_targets")
+    __slots__ = ("_histogram", "_targets")
 
     def __init__(self, targets: Sequence[tuple[HistogramRecorder, dict[str, Any], bool]]) -> None:
         self._targets = tuple(_Target(recorder, attributes, many) for recorder, attributes, many in targets)
@@ -409,13 +402,12 @@ class RecordPlan:
             for histogram in histograms
         )
         # histograms of several meters: no route is ever current, each set goes through its recorder
-        self._consumer = consumer if shared else None
-        self._enabled = getattr(first, _IS_ENABLED, None)  # releases before meter configuration lack it
+        self._histogram = first if shared else None
 
     def record(self, values: Sequence[Any], context: Any = None) -> None:
         """``values[i]`` into the i-th histogram (None: nothing; a sequence for one given many values), each
         value as one ``record`` with that histogram's attribute set and ``context``."""
-        storages = self._current_storages()
+        storages = _live_storages(self._histogram)
         context = context or get_current()
         sample = None  # the exemplar decision for this context, once the SDK's own filter made it
         for target, value in zip(self._targets, values, strict=False):
@@ -431,13 +423,6 @@ class RecordPlan:
             else:  # not found yet, or found before a reader was added or the meter turned off
                 target.recorder._record(batch, target.attributes, target.key, context)
                 target.route = target.recorder.route_of(target.key)
-
-    def _current_storages(self) -> Any:
-        """The reader storages of the meter's consumer; None while the meter is off."""
-        enabled = self._enabled
-        if enabled is not None and not enabled():
-            return None
-        return getattr(self._consumer, _STORAGES, None)
 
 
 def _aggregate(
@@ -497,11 +482,13 @@ def _route_key(attributes: dict[str, Any]) -> Any:
     return key
 
 
-def _still_valid(route: _Route, histogram: Any) -> bool:
-    enabled = getattr(histogram, _IS_ENABLED, None)
+def _live_storages(histogram: Any) -> Any:
+    """The reader storages a histogram's values go to now; None while its meter is off. A route found with
+    other storages (a reader added since) is no longer the way."""
+    enabled = getattr(histogram, _IS_ENABLED, None)  # releases before meter configuration lack it
     if enabled is not None and not enabled():
-        return False
-    return getattr(getattr(histogram, _CONSUMER, None), _STORAGES, None) is route.storages
+        return None
+    return getattr(getattr(histogram, _CONSUMER, None), _STORAGES, None)
 
 
 def _find_route(histogram: Any, attributes: dict[str, Any]) -> Any:

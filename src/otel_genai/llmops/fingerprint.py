@@ -67,13 +67,9 @@ def instructions_fingerprint(instructions: object) -> str | None:
         if type(instructions) is str:  # the common case: one system prompt string
             text = instructions
         else:
-            plain = _plain_messages_text(instructions)
-            if plain is not None:
-                text = plain
-            else:
-                pieces: list[str] = []
-                _collect_text(instructions, pieces, 0)
-                text = "\n".join(piece for piece in pieces if piece)
+            pieces: list[str] = []
+            _collect_text(instructions, pieces, 0)
+            text = "\n".join(piece for piece in pieces if piece)
         if not text:
             return None
         return _cached_digest(text) if len(text) <= _CACHED_TEXT_LIMIT else digest(text)
@@ -147,24 +143,6 @@ def _role(message: Any) -> Any:
 
 
 # --- instructions: the text, whatever carries it ----------------------------------------------------
-
-
-def _plain_messages_text(value: Any) -> str | None:
-    """The text of a list of plain message dicts whose ``content`` is a string (a chat request's system
-    messages, the common case), as ``_collect_text`` would join it; None for any other shape, which then
-    takes the general walk."""
-    if type(value) is not list:
-        return None
-    pieces = []
-    for message in value:
-        if type(message) is not dict or "text" in message or "guardContent" in message:
-            return None
-        content = message.get("content")
-        if type(content) is not str:
-            return None
-        if content:
-            pieces.append(content)
-    return "\n".join(pieces)
 
 
 def _collect_text(value: Any, pieces: list[str], depth: int) -> None:

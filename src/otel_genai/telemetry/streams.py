@@ -55,35 +55,18 @@ class StreamAccumulator:
         try:
             self.on_chunk(chunk)
         except Exception:
-            _unreadable()
+            logger.debug("otel_genai: could not read a stream chunk", exc_info=True)
 
     def observing(self, stream: Iterable[Any], proxy: object) -> Iterator[Any]:
         """``stream``'s chunks, each observed, and the span ended however the iteration ends: a proxy's
-        ``__iter__``. After the first chunk, ``observe`` is unrolled into the loop: one call per chunk
-        (``on_chunk``), and a clock read only for the chunk metric. ``proxy`` is held by the generator so
-        that an application keeping only the iterator (``for chunk in client...create(stream=True)``)
-        does not have the proxy collected, and the span ended, mid-stream."""
+        ``__iter__``. ``proxy`` is held by the generator so that an application keeping only the iterator
+        (``for chunk in client...create(stream=True)``) does not have the proxy collected, and the span
+        ended, mid-stream."""
+        observe = self.observe
         try:
-            chunks = iter(stream)
-            if self._last is None:  # else ``__next__`` saw the first chunk already
-                for chunk in chunks:
-                    self.observe(chunk)
-                    yield chunk
-                    break
-            if self._last is not None:  # an empty stream is not asked again once it said so
-                on_chunk = self.on_chunk
-                intervals = self._intervals
-                for chunk in chunks:
-                    if intervals is not None:
-                        # ``_last`` read afresh: ``__next__`` may have observed a chunk while this loop waited
-                        now = _clock()
-                        intervals.append(now - self._last)
-                        self._last = now
-                    try:
-                        on_chunk(chunk)
-                    except Exception:
-                        _unreadable()
-                    yield chunk
+            for chunk in stream:
+                observe(chunk)
+                yield chunk
         except GeneratorExit:
             self.finish()
             raise
@@ -94,26 +77,11 @@ class StreamAccumulator:
 
     async def observing_async(self, stream: AsyncIterable[Any], proxy: object) -> AsyncIterator[Any]:
         """``observing`` for ``async for``."""
+        observe = self.observe
         try:
-            chunks = aiter(stream)
-            if self._last is None:
-                async for chunk in chunks:
-                    self.observe(chunk)
-                    yield chunk
-                    break
-            if self._last is not None:
-                on_chunk = self.on_chunk
-                intervals = self._intervals
-                async for chunk in chunks:
-                    if intervals is not None:
-                        now = _clock()
-                        intervals.append(now - self._last)
-                        self._last = now
-                    try:
-                        on_chunk(chunk)
-                    except Exception:
-                        _unreadable()
-                    yield chunk
+            async for chunk in stream:
+                observe(chunk)
+                yield chunk
         except GeneratorExit:
             self.finish()
             raise
@@ -278,10 +246,6 @@ class AsyncGeneratorProxy(AsyncStreamProxy):
             await self.__wrapped__.aclose()
         finally:
             self._self_accumulator.finish()
-
-
-def _unreadable() -> None:
-    logger.debug("otel_genai: could not read a stream chunk", exc_info=True)
 
 
 def _closing_response(response: Any, accumulator: StreamAccumulator) -> Any:
